@@ -1,0 +1,133 @@
+import { GpuError, NoAdapterError } from '../errors.js';
+import { createNodeGpu } from './node-gpu.js';
+
+/** What the kernels may use on this device: the limits actually granted, never assumed. */
+export interface DeviceCaps {
+  maxInvocationsPerWorkgroup: number;
+  maxWorkgroupStorageBytes: number;
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxWorkgroupsPerDimension: number;
+  maxStorageBuffersPerStage: number;
+  shaderF16: boolean;
+  timestampQuery: boolean;
+}
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** A device the engine runs on: adopted from the caller, or created (and then owned) here. */
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly caps: DeviceCaps;
+  readonly adapter: AdapterDescription;
+  /** True when the engine created the device and so must destroy it. */
+  readonly owned: boolean;
+  /** Holds the Dawn instance strongly (see node-gpu.ts); undefined in browsers. */
+  readonly keepAlive: unknown;
+  /** Set once the device is lost; every later GPU call fails with this error. */
+  lost?: GpuError;
+}
+
+export interface AcquireOptions {
+  /** A caller's device: adopted, never destroyed by the engine. */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+}
+
+function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>): DeviceCaps {
+  return {
+    maxInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    maxWorkgroupStorageBytes: limits.maxComputeWorkgroupStorageSize,
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxBufferSize: limits.maxBufferSize,
+    maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    maxStorageBuffersPerStage: limits.maxStorageBuffersPerShaderStage,
+    shaderF16: features.has('shader-f16'),
+    timestampQuery: features.has('timestamp-query'),
+  };
+}
+
+function describe(info: GPUAdapterInfo | undefined, adapter: GPUAdapter | undefined): AdapterDescription {
+  const fallback = (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter
+    ?? (adapter as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? false;
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: fallback,
+  };
+}
+
+/** The limits the engine asks for: what it can use, capped by what the adapter offers. */
+function wantedLimits(limits: GPUSupportedLimits): Record<string, number> {
+  return {
+    maxComputeInvocationsPerWorkgroup: Math.min(1024, limits.maxComputeInvocationsPerWorkgroup),
+    maxComputeWorkgroupSizeX: Math.min(1024, limits.maxComputeWorkgroupSizeX),
+    maxComputeWorkgroupStorageSize: Math.min(32768, limits.maxComputeWorkgroupStorageSize),
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxBufferSize: limits.maxBufferSize,
+    maxStorageBuffersPerShaderStage: Math.min(10, limits.maxStorageBuffersPerShaderStage),
+  };
+}
+
+function watchLoss(ctx: GpuContext): void {
+  void ctx.device.lost.then((info) => {
+    ctx.lost = new GpuError('GPU_LOST', `GPU device lost (${info.reason}): ${info.message}`);
+  });
+}
+
+export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuContext> {
+  if (options.device) {
+    const device = options.device;
+    const ctx: GpuContext = {
+      device, owned: false, keepAlive: undefined,
+      caps: capsOf(device.limits, device.features as ReadonlySet<string>),
+      adapter: describe((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, undefined),
+    };
+    watchLoss(ctx);
+    return ctx;
+  }
+  const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  const gpu = browserGpu ?? await createNodeGpu();
+  if (!gpu) {
+    throw new NoAdapterError('WebGPU is not available here (no navigator.gpu, and the `webgpu` package could not be loaded)');
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+  if (!adapter) {
+    throw new NoAdapterError(
+      'No WebGPU adapter found. On Linux without a GPU install a software Vulkan driver Dawn accepts ' +
+      '(Mesa >= 24 lavapipe, see README "Software adapter").');
+  }
+  const features: GPUFeatureName[] = [];
+  for (const f of ['shader-f16', 'timestamp-query'] as const) if (adapter.features.has(f)) features.push(f);
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({
+      label: 'diffpose device',
+      requiredFeatures: features,
+      requiredLimits: wantedLimits(adapter.limits),
+    });
+  } catch (e) {
+    throw new NoAdapterError(`The WebGPU adapter refused to create a device: ${(e as Error).message}`);
+  }
+  const ctx: GpuContext = {
+    device, owned: true, keepAlive: gpu,
+    caps: capsOf(device.limits, device.features as ReadonlySet<string>),
+    adapter: describe(adapter.info, adapter),
+  };
+  watchLoss(ctx);
+  return ctx;
+}
+
+/** Human-readable adapter name for logs and benchmark tables. */
+export function adapterName(a: AdapterDescription): string {
+  const parts = [a.vendor, a.architecture, a.device || a.description].filter((s) => s);
+  return `${parts.join(' / ') || 'unknown adapter'}${a.isFallbackAdapter ? ' (fallback)' : ''}`;
+}

@@ -1,0 +1,35 @@
+import { acquireGpu, type GpuContext } from '../../src/gpu/context.js';
+import { NoAdapterError } from '../../src/errors.js';
+
+/**
+ * One shared device for the GPU tests of a mocha process. With DIFFPOSE_REQUIRE_GPU=1 (set by
+ * .ci/run and `npm test`) a missing adapter FAILS the test; otherwise the test is skipped and
+ * mocha reports it as pending, never as passed.
+ */
+let shared: Promise<GpuContext | undefined> | undefined;
+
+export function requireGpu(): boolean {
+  return process.env.DIFFPOSE_REQUIRE_GPU === '1';
+}
+
+export async function testGpu(ctx: Mocha.Context): Promise<GpuContext> {
+  shared ??= acquireGpu().catch((e: unknown) => {
+    if (e instanceof NoAdapterError && !requireGpu()) return undefined;
+    throw e;
+  });
+  const gpu = await shared;
+  if (!gpu) {
+    ctx.skip();
+    throw new Error('unreachable: skipped');
+  }
+  return gpu;
+}
+
+/** Runs `body` inside a validation scope and fails the test if the scope caught anything. */
+export async function expectNoGpuErrors<T>(gpu: GpuContext, body: () => Promise<T>): Promise<T> {
+  gpu.device.pushErrorScope('validation');
+  const result = await body();
+  const err = await gpu.device.popErrorScope();
+  if (err) throw new Error(`GPU validation error: ${err.message}`);
+  return result;
+}
