@@ -1,0 +1,145 @@
+"""GMM-scaled diffusion and the reference DDIM sampler (model-spec §5).
+
+Tensor layout per joint: (u, v, x, y, z). `scale` is [B, 17, 5] = [su, sv, 1, 1, 1].
+"""
+import numpy as np
+import torch
+
+
+class Schedule:
+    """beta linear from beta_start to beta_end over T steps; alphabar_{-1} = 1."""
+
+    def __init__(self, beta_start=1e-4, beta_end=1e-3, num_steps=51):
+        self.beta_start, self.beta_end, self.num_steps = beta_start, beta_end, num_steps
+        self.betas = np.linspace(beta_start, beta_end, num_steps, dtype=np.float64)
+        self.alphabar = np.cumprod(1.0 - self.betas)
+        # index t + 1, so that alphabar_ext[0] is alphabar_{-1} = 1
+        self._ext = torch.tensor(np.concatenate([[1.0], self.alphabar]), dtype=torch.float32)
+
+    def config(self):
+        return {"betaStart": self.beta_start, "betaEnd": self.beta_end, "numSteps": self.num_steps}
+
+    def a(self, t):
+        """alphabar_t for an int or an integer tensor (t = -1 allowed), float32 tensor."""
+        t = torch.as_tensor(t, dtype=torch.long)
+        return self._ext[t + 1]
+
+    def a64(self, t):
+        return 1.0 if t < 0 else float(self.alphabar[t])
+
+
+def paired_timesteps(n, num_steps, generator=None):
+    """t uniform in {0..T-1}, the first half paired with T-1-t as the released code does."""
+    t = torch.randint(0, num_steps, (n // 2 + 1,), generator=generator)
+    return torch.cat([t, num_steps - 1 - t])[:n]
+
+
+def q_sample(schedule, x0, t, scale, eps):
+    """x_t = sqrt(a_t) x0 + sqrt(1 - a_t) (eps * scale); t [B] long."""
+    a = schedule.a(t).view(-1, 1, 1)
+    return a.sqrt() * x0 + (1.0 - a).sqrt() * (eps * scale)
+
+
+def diffusion_loss(denoiser, schedule, x0, scale, t=None, eps=None, generator=None):
+    """||eps*scale - g(x_t, t)||^2 summed over joints and channels, mean over the batch."""
+    n = x0.shape[0]
+    if t is None:
+        t = paired_timesteps(n, schedule.num_steps, generator)
+    if eps is None:
+        eps = torch.randn(x0.shape, generator=generator)
+    target = eps * scale
+    xt = q_sample(schedule, x0, t, scale, eps)
+    pred = denoiser(xt, t)
+    return (target - pred).square().sum(dim=(1, 2)).mean()
+
+
+@torch.no_grad()
+def ddim(denoiser, schedule, x, timesteps, eta=0.0, generator=None, trace=None, noise=None):
+    """DDIM from x at timesteps[0] down through timesteps[-1] to -1.
+
+    timesteps: descending, e.g. [12, 0]. Returns x_{-1}. z ~ N(0, I) (only used when eta > 0;
+    `noise`, a list with one tensor per step, replaces the random z).
+    trace (list) receives (t, eps_hat, x0_hat, x_next) per step.
+    """
+    seq = list(timesteps)
+    nxt = seq[1:] + [-1]
+    n = x.shape[0]
+    for step, (t, tn) in enumerate(zip(seq, nxt)):
+        at, an = schedule.a64(t), schedule.a64(tn)
+        eps = denoiser(x, torch.full((n,), t, dtype=torch.long))
+        x0 = (x - (1.0 - at) ** 0.5 * eps) / at ** 0.5
+        c1 = eta * ((1.0 - at / an) * (1.0 - an) / (1.0 - at)) ** 0.5
+        c2 = max(1.0 - an - c1 * c1, 0.0) ** 0.5
+        x = an ** 0.5 * x0 + c2 * eps
+        if c1 > 0:
+            z = noise[step] if noise is not None else torch.randn(x.shape, generator=generator)
+            x = x + c1 * z
+        if trace is not None:
+            trace.append((t, eps, x0, x))
+    return x
+
+
+def root_centre(xyz):
+    return xyz - xyz[..., :1, :]
+
+
+def init_official(uv, lifter_xyz):
+    """Released code: uv = component mean, xyz = lifter output root-centred, no noise."""
+    return torch.cat([uv, root_centre(lifter_xyz)], dim=-1)
+
+
+def sample_mixture(pi, mu, sigma, generator=None):
+    """Per joint: pick a component k ~ pi, sample uv ~ N(mu_k, sigma_k^2).
+
+    pi [B, 17, K], mu/sigma [B, 17, K, 2] (uv units). Returns (uv [B,17,2], sigma_k [B,17,2]).
+    """
+    b, j, k = pi.shape
+    idx = torch.multinomial(pi.reshape(-1, k), 1, generator=generator).reshape(b, j, 1, 1)
+    idx = idx.expand(b, j, 1, 2)
+    m = torch.gather(mu, 2, idx)[:, :, 0]
+    s = torch.gather(sigma, 2, idx)[:, :, 0]
+    return m + s * torch.randn(m.shape, generator=generator), s
+
+
+def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, generator=None):
+    """Paper: uv sampled from the mixture, xyz from the lifter, then
+    x_K = sqrt(a_K) x + sqrt(1 - a_K) eps * scale."""
+    uv, s = sample_mixture(pi, mu, sigma, generator)
+    x = torch.cat([uv, root_centre(lifter_xyz)], dim=-1)
+    scale = torch.cat([s, torch.ones_like(lifter_xyz)], dim=-1)
+    a = schedule.a64(t_start)
+    eps = torch.randn(x.shape, generator=generator)
+    return a ** 0.5 * x + (1.0 - a) ** 0.5 * eps * scale
+
+
+def summarize(xyz_h):
+    """xyz_h [H, B, 17, 3] -> (mean [B,17,3], spread [B,17]), spread_j = sqrt(mean_h ||x_hj - mean_j||^2)."""
+    mean = xyz_h.mean(0)
+    spread = (xyz_h - mean).square().sum(-1).mean(0).sqrt()
+    return mean, spread
+
+
+@torch.no_grad()
+def lift(lifter, denoiser, schedule, uv, timesteps=(12, 0), init="official", eta=0.0,
+         hypotheses=1, mixture=None, generator=None):
+    """Full DiffPose inference. uv [B,17,2] (component means / keypoints).
+
+    mixture = (pi, mu, sigma) for init='paper' (defaults to one component at uv with
+    sigma 0.01, i.e. the formats.md rule with c = 1). Returns (mean xyz, spread, lifter xyz).
+    """
+    xyz0 = root_centre(lifter(uv))
+    outs = []
+    for _ in range(hypotheses):
+        if init == "official":
+            x = init_official(uv, xyz0)
+        elif init == "paper":
+            if mixture is None:
+                mixture = (torch.ones(uv.shape[:2] + (1,)), uv[:, :, None, :],
+                           torch.full(uv.shape[:2] + (1, 2), 0.01))
+            x = init_paper(schedule, timesteps[0], *mixture, xyz0, generator)
+        else:
+            raise ValueError(init)
+        x = ddim(denoiser, schedule, x, timesteps, eta, generator)
+        outs.append(root_centre(x[..., 2:]))
+    mean, spread = summarize(torch.stack(outs))
+    return mean, spread, xyz0

@@ -1,0 +1,245 @@
+"""GCNdiff (denoiser) and GCNpose (lifter), written from ../shared/docs/model-spec.md §2-§3.
+
+Parameter names are exactly the released checkpoints' state-dict names (without `module.`).
+Constant graph matrices (Chebyshev terms) are non-persistent buffers, so they never appear in
+a state dict.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .skeleton import NUM_JOINTS, chebyshev_terms
+
+
+def swish(x):
+    return x * torch.sigmoid(x)
+
+
+def timestep_embedding(t, dim):
+    """e(t) = [sin(t f_k), cos(t f_k)], f_k = exp(-k ln(10000) / (half - 1)), k < half = dim/2.
+
+    t: [B] (integer or float) -> [B, dim] float32.
+    """
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * -(math.log(10000.0) / (half - 1)))
+    arg = t.to(torch.float32)[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(arg), torch.cos(arg)], dim=1)
+
+
+class ChebConv(nn.Module):
+    """Y = sum_k T_k @ X @ W_k + b; weight [3, 1, in, out], bias [1, 1, out]."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.cin, self.cout = cin, cout
+        self.weight = nn.Parameter(torch.empty(3, 1, cin, cout))
+        self.bias = nn.Parameter(torch.zeros(1, 1, cout))
+        # Xavier-normal for the equivalent Linear(3*cin -> cout).
+        nn.init.normal_(self.weight, 0.0, math.sqrt(2.0 / (3 * cin + cout)))
+
+    def forward(self, x, cheb):
+        b, n, c = x.shape
+        tx = torch.einsum("kij,bjc->bikc", cheb, x).reshape(b, n, 3 * c)
+        return tx @ self.weight.reshape(3 * self.cin, self.cout) + self.bias.reshape(self.cout)
+
+
+class GraphConv(nn.Module):
+    """ReLU(ChebConv(X)); parameters under `gconv.`."""
+
+    def __init__(self, cin, cout, dropout=0.0):
+        super().__init__()
+        self.gconv = ChebConv(cin, cout)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None
+
+    def forward(self, x, cheb):
+        x = F.relu(self.gconv(x, cheb))
+        return self.dropout(x) if self.dropout is not None else x
+
+
+class LayerNorm(nn.Module):
+    """a_2 * (x - mean) / (std + eps) + b_2 with the UNBIASED std (not torch.nn.LayerNorm)."""
+
+    def __init__(self, c, eps=1e-6):
+        super().__init__()
+        self.a_2 = nn.Parameter(torch.ones(c))
+        self.b_2 = nn.Parameter(torch.zeros(c))
+        self.eps = eps
+
+    def forward(self, x):
+        mean = x.mean(-1, keepdim=True)
+        std = x.std(-1, keepdim=True, unbiased=True)
+        return self.a_2 * (x - mean) / (std + self.eps) + self.b_2
+
+
+class MultiHeadAttention(nn.Module):
+    """linears.0/1/2/3 = query, key, value, output; no mask."""
+
+    def __init__(self, d, heads, dropout=0.0):
+        super().__init__()
+        assert d % heads == 0
+        self.h, self.dk = heads, d // heads
+        self.linears = nn.ModuleList([nn.Linear(d, d) for _ in range(4)])
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None
+
+    def forward(self, x):
+        b, n, d = x.shape
+        q, k, v = [lin(x).view(b, n, self.h, self.dk).transpose(1, 2) for lin in self.linears[:3]]
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.dk)
+        p = F.softmax(scores, dim=-1)
+        if self.dropout is not None:
+            p = self.dropout(p)
+        y = (p @ v).transpose(1, 2).reshape(b, n, d)
+        return self.linears[3](y)
+
+
+class LAMGconv(nn.Module):
+    """`fc` applied after the learnable-adjacency propagation: fc(Lhat @ X)."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+
+
+def lam_laplacian(a_hat):
+    """Lhat[i][j] = s[i] A_hat[i][j] s[j], s[j] = (sum_i A_hat[i][j] + 1e-5)^-1/2."""
+    s = (a_hat.sum(0) + 1e-5) ** -0.5
+    return s[:, None] * a_hat * s[None, :]
+
+
+class GraphNet(nn.Module):
+    """FFN(X) = fc2(Lhat @ ReLU(fc1(Lhat @ X)))."""
+
+    def __init__(self, d, n=NUM_JOINTS):
+        super().__init__()
+        self.A_hat = nn.Parameter(torch.eye(n))
+        self.gconv1 = LAMGconv(d, 2 * d)
+        self.gconv2 = LAMGconv(2 * d, d)
+
+    def forward(self, x):
+        lap = lam_laplacian(self.A_hat)
+        x = F.relu(self.gconv1.fc(torch.matmul(lap, x)))
+        return self.gconv2.fc(torch.matmul(lap, x))
+
+
+class Sublayer(nn.Module):
+    def __init__(self, d, dropout=0.0):
+        super().__init__()
+        self.norm = LayerNorm(d)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None
+
+    def forward(self, x, fn):
+        y = fn(self.norm(x))
+        return x + (self.dropout(y) if self.dropout is not None else y)
+
+
+class GraAttenLayer(nn.Module):
+    def __init__(self, d, heads, dropout=0.0, attn_dropout=0.0):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(d, heads, attn_dropout)
+        self.feed_forward = GraphNet(d)
+        self.sublayer = nn.ModuleList([Sublayer(d, dropout), Sublayer(d, dropout)])
+
+    def forward(self, x, trace=None):
+        x = self.sublayer[0](x, self.self_attn)
+        if trace is not None:
+            trace.append(("attn", x))
+        return self.sublayer[1](x, self.feed_forward)
+
+
+class ResChebGC(nn.Module):
+    """Y = X + G2(G1(X) [+ temb_proj(swish(temb))])."""
+
+    def __init__(self, d, temb_dim=None, dropout=0.0):
+        super().__init__()
+        self.gconv1 = GraphConv(d, d, dropout)
+        self.gconv2 = GraphConv(d, d, dropout)
+        self.temb_proj = nn.Linear(temb_dim, d) if temb_dim else None
+
+    def forward(self, x, cheb, temb=None):
+        y = self.gconv1(x, cheb)
+        if self.temb_proj is not None:
+            y = y + self.temb_proj(swish(temb))[:, None, :]
+        return x + self.gconv2(y, cheb)
+
+
+class _GCN(nn.Module):
+    def __init__(self, hidden, layers, heads, coords_in, coords_out, diffusion,
+                 temb_block, dropout=0.0, gconv_dropout=0.0, attn_dropout=0.0):
+        super().__init__()
+        self.hidden, self.layers, self.heads = hidden, layers, heads
+        self.coords_in, self.coords_out = coords_in, coords_out
+        self.diffusion = diffusion
+        self.register_buffer("cheb", torch.tensor(chebyshev_terms(), dtype=torch.float32),
+                             persistent=False)
+        temb_dim = 4 * hidden
+        self.gconv_input = ChebConv(coords_in, hidden)
+        self.gconv_layers = nn.ModuleList(
+            [ResChebGC(hidden, temb_dim if diffusion else None, gconv_dropout) for _ in range(layers)])
+        self.atten_layers = nn.ModuleList(
+            [GraAttenLayer(hidden, heads, dropout, attn_dropout) for _ in range(layers)])
+        self.gconv_output = ChebConv(hidden, coords_out)
+        if diffusion or temb_block:
+            self.temb = nn.Module()
+            self.temb.dense = nn.ModuleList([nn.Linear(hidden, temb_dim), nn.Linear(temb_dim, temb_dim)])
+
+    def config(self):
+        return {"hidden": self.hidden, "layers": self.layers, "heads": self.heads,
+                "coordsIn": self.coords_in, "coordsOut": self.coords_out}
+
+    def step_embedding(self, t):
+        return self.temb.dense[1](swish(self.temb.dense[0](timestep_embedding(t, self.hidden))))
+
+    def _run(self, x, t=None, trace=None):
+        temb = None
+        if self.diffusion:
+            if t.dim() == 0:
+                t = t.expand(x.shape[0])
+            temb = self.step_embedding(t)
+            if trace is not None:
+                trace.append(("e", timestep_embedding(t, self.hidden)))
+                trace.append(("temb", temb))
+        out = self.gconv_input(x, self.cheb)
+        if trace is not None:
+            trace.append(("input", out))
+        for i in range(self.layers):
+            sub = [] if trace is not None else None
+            out = self.atten_layers[i](out, sub)
+            if trace is not None:
+                trace.append((f"layer{i}.attn", sub[0][1]))
+                trace.append((f"layer{i}.ffn", out))
+            out = self.gconv_layers[i](out, self.cheb, temb)
+            if trace is not None:
+                trace.append((f"layer{i}.gconv", out))
+        return self.gconv_output(out, self.cheb)
+
+
+class GCNdiff(_GCN):
+    """Denoiser g(x_t, t): [B, 17, 5] (u, v, x, y, z) -> predicted scaled noise [B, 17, 5]."""
+
+    def __init__(self, hidden=96, layers=5, heads=4, coords_in=5, coords_out=5, **kw):
+        super().__init__(hidden, layers, heads, coords_in, coords_out, True, True, **kw)
+
+    def forward(self, x, t, trace=None):
+        return self._run(x, t, trace)
+
+
+class GCNpose(_GCN):
+    """Lifter: normalised uv [B, 17, 2] -> camera-frame xyz [B, 17, 3].
+
+    temb_block=True adds the released checkpoints' unused `temb.dense` block.
+    """
+
+    def __init__(self, hidden=96, layers=5, heads=4, coords_in=2, coords_out=3,
+                 temb_block=False, **kw):
+        super().__init__(hidden, layers, heads, coords_in, coords_out, False, temb_block, **kw)
+
+    def forward(self, x, trace=None):
+        return self._run(x, None, trace)
+
+
+def from_config(kind, cfg, **kw):
+    cls = GCNdiff if kind == "denoiser" else GCNpose
+    return cls(hidden=cfg["hidden"], layers=cfg["layers"], heads=cfg["heads"],
+               coords_in=cfg["coordsIn"], coords_out=cfg["coordsOut"], **kw)
