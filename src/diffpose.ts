@@ -1,0 +1,92 @@
+import { cpuExecutor } from './cpu-executor.js';
+import { DiffPoseError, InputError } from './errors.js';
+import type { Executor } from './executor.js';
+import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
+import { resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
+import type { ModelConfig } from './model/config.js';
+import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
+import { parseModelWeights, type ModelWeights } from './model/weights.js';
+import { prepareInput } from './pose/input.js';
+import { createPerOpExecutor } from './schedule/per-op-executor.js';
+
+export interface LoadOptions {
+  /** Weights file: bytes, a path (Node) or URL; default the bundled `weights/diffpose.safetensors`. */
+  weights?: WeightsSource;
+  /** A caller's WebGPU device: adopted, never destroyed by the engine. */
+  device?: GPUDevice;
+  /** Largest number of pose-hypotheses per GPU submission (default 4096); bigger batches are split. */
+  maxBatch?: number;
+  /** 'cpu' runs without WebGPU (no adapter needed); default 'gpu'. */
+  backend?: 'gpu' | 'cpu';
+}
+
+export interface LiftResult {
+  /** [N, 17, 3] metres, camera frame, root-relative: the mean over hypotheses. */
+  poses: Float32Array;
+  /** [N, 17] metres: per-joint RMS distance of the hypotheses from their mean (0 with one hypothesis). */
+  spread: Float32Array;
+  /** [N, H, 17, 3]: every hypothesis, root-relative, when `samples: true` was asked. */
+  samples?: Float32Array;
+  hypotheses: number;
+  timesteps: number[];
+  executor: string;
+}
+
+/** DiffPose: 2D keypoints to 3D human poses with per-joint uncertainty. */
+export class DiffPose {
+  private readonly executors = new Map<string, Executor>();
+  private disposed = false;
+
+  private constructor(readonly weights: ModelWeights, readonly gpu: GpuContext | undefined, readonly maxBatch: number) {}
+
+  static async load(options: LoadOptions = {}): Promise<DiffPose> {
+    const maxBatch = options.maxBatch ?? 4096;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`maxBatch must be a positive integer, got ${maxBatch}`);
+    if (options.backend === 'cpu' && options.device) throw new InputError('backend "cpu" and a device were both given');
+    // Everything about the file is checked before the GPU is touched.
+    const weights = parseModelWeights(await loadWeightsBytes(options.weights));
+    const gpu = options.backend === 'cpu' ? undefined : await acquireGpu({ device: options.device });
+    return new DiffPose(weights, gpu, maxBatch);
+  }
+
+  get config(): ModelConfig { return this.weights.config; }
+
+  /** The adapter in words, or 'cpu'. */
+  get adapter(): string { return this.gpu ? adapterName(this.gpu.adapter) : 'cpu'; }
+
+  async lift(keypoints: Float32Array, options: LiftOptions): Promise<LiftResult> {
+    if (this.disposed) throw new DiffPoseError('DISPOSED', 'this DiffPose model was disposed');
+    if (typeof options !== 'object' || options === null) throw new InputError('lift(keypoints, options): options with imageSize are required');
+    const settings = resolveSettings(options, this.config);
+    const batch = prepareInput({ keypoints, imageSize: options.imageSize, format: options.format, confidence: options.confidence, gmm: options.gmm });
+    const executor = await this.executor(options.executor ?? (this.gpu ? 'per-op' : 'cpu'));
+    const r = await executor.run(batch, settings);
+    return {
+      poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined,
+      hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: executor.name,
+    };
+  }
+
+  private async executor(name: ExecutorName): Promise<Executor> {
+    if (name !== 'cpu' && name !== 'per-op') throw new InputError(`unknown executor ${JSON.stringify(name)} (per-op or cpu)`);
+    let e = this.executors.get(name);
+    if (!e) {
+      if (name === 'cpu') e = cpuExecutor(this.weights);
+      else {
+        if (!this.gpu) throw new InputError('executor "per-op" needs a GPU, but this model was loaded with backend "cpu"');
+        e = await createPerOpExecutor(this.gpu, this.weights, this.maxBatch);
+      }
+      this.executors.set(name, e);
+    }
+    return e;
+  }
+
+  /** Frees GPU resources; destroys the device only when the engine created it. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const e of this.executors.values()) e.dispose();
+    this.executors.clear();
+    if (this.gpu?.owned) this.gpu.device.destroy();
+  }
+}

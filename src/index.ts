@@ -1,0 +1,9 @@
+export { DiffPose, type LoadOptions, type LiftResult } from './diffpose.js';
+export type { LiftOptions, ExecutorName } from './lift-options.js';
+export { MAX_HYPOTHESES } from './lift-options.js';
+export type { GmmInput } from './pose/input.js';
+export { sigmaFromConfidence } from './pose/input.js';
+export { H36M_JOINTS, H36M_BONES } from './pose/skeleton.js';
+export { FORMATS } from './pose/formats.js';
+export type { ModelConfig, NetworkConfig, DiffusionConfig } from './model/config.js';
+export { DiffPoseError, InputError, WeightsError, NoAdapterError, GpuError } from './errors.js';

@@ -1,0 +1,63 @@
+import { InputError } from './errors.js';
+import type { ModelConfig } from './model/config.js';
+import { ddimCoefficients, validateTimesteps, type DdimCoefficients } from './model/diffusion.js';
+import type { InitMode } from './kernels/gmm-init.ref.js';
+import { seedKey } from './kernels/philox.ref.js';
+
+export type ExecutorName = 'per-op' | 'cpu';
+
+export interface LiftOptions {
+  imageSize: readonly [number, number];
+  /** Keypoint layout of the input (default 'h36m17'). */
+  format?: string;
+  confidence?: Float32Array;
+  gmm?: import('./pose/input.js').GmmInput;
+  /** Hypotheses per pose (default 1, at most MAX_HYPOTHESES). */
+  hypotheses?: number;
+  /** Strictly decreasing DDIM steps (default [12, 0], the released configuration). */
+  timesteps?: readonly number[];
+  /** DDIM stochasticity (default 0). */
+  eta?: number;
+  /** 'paper' samples and noises the start (default); 'official' reproduces the released code. */
+  init?: InitMode;
+  /** Integer seed in [0, 2^53) (default 0): same seed, same adapter -> bit-identical output. */
+  seed?: number;
+  /** Also return every hypothesis. */
+  samples?: boolean;
+  /** Which implementation runs the lift (default 'per-op' on a GPU). */
+  executor?: ExecutorName;
+}
+
+export const MAX_HYPOTHESES = 64;
+
+/** The validated, resolved settings of one lift call shared by every executor. */
+export interface RunSettings {
+  hypotheses: number;
+  timesteps: number[];
+  coefficients: DdimCoefficients[];
+  /** sqrt(abar) and sqrt(1 - abar) at the first timestep, for the initial noising. */
+  init: InitMode;
+  key: [number, number];
+  wantSamples: boolean;
+}
+
+export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSettings {
+  const hypotheses = o.hypotheses ?? 1;
+  if (!Number.isInteger(hypotheses) || hypotheses < 1 || hypotheses > MAX_HYPOTHESES) {
+    throw new InputError(`hypotheses must be an integer in [1, ${MAX_HYPOTHESES}], got ${hypotheses}`);
+  }
+  const timesteps = [...(o.timesteps ?? [12, 0])];
+  validateTimesteps(timesteps, config.diffusion);
+  const eta = o.eta ?? 0;
+  if (!Number.isFinite(eta) || eta < 0) throw new InputError(`eta must be a finite number >= 0, got ${eta}`);
+  const init = o.init ?? 'paper';
+  if (init !== 'paper' && init !== 'official') throw new InputError(`init must be "paper" or "official", got ${JSON.stringify(init)}`);
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new InputError(`seed must be an integer in [0, 2^53), got ${seed}`);
+  return {
+    hypotheses, timesteps, init,
+    coefficients: ddimCoefficients(timesteps, eta, config.diffusion),
+    key: seedKey(seed),
+    wantSamples: o.samples ?? false,
+  };
+}

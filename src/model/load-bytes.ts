@@ -1,0 +1,43 @@
+import { WeightsError } from '../errors.js';
+
+export type WeightsSource = Uint8Array | ArrayBuffer | string | URL;
+
+/** Name of the bundled default model inside the package's `weights/` folder. */
+export const DEFAULT_WEIGHTS = 'diffpose.safetensors';
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node;
+}
+
+/** Finds the package's weights/ folder from this module, whether run from src/ (tsx) or dist/src/. */
+async function bundledWeightsPath(): Promise<string> {
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  for (const rel of ['../../weights/', '../../../weights/']) {
+    const p = fileURLToPath(new URL(rel + DEFAULT_WEIGHTS, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new WeightsError(`the bundled weights "weights/${DEFAULT_WEIGHTS}" are missing from the package; pass { weights } explicitly`);
+}
+
+/** Reads weights bytes from memory, a file path (Node) or a URL (fetch). */
+export async function loadWeightsBytes(source: WeightsSource | undefined): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (source === undefined) {
+    if (!isNode()) throw new WeightsError('in a browser, pass { weights } (a URL or the file\'s bytes)');
+    source = await bundledWeightsPath();
+  }
+  const text = source.toString();
+  if (isNode() && !/^(https?|blob|data):/.test(text)) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return new Uint8Array(await readFile(source instanceof URL ? source : text));
+    } catch (e) {
+      throw new WeightsError(`cannot read weights file "${text}": ${(e as Error).message}`);
+    }
+  }
+  const res = await fetch(text);
+  if (!res.ok) throw new WeightsError(`cannot fetch weights "${text}": HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}

@@ -1,0 +1,45 @@
+import { aggregateRef, type Aggregated } from '../kernels/aggregate.ref.js';
+import { ddimStepRef } from '../kernels/ddim-step.ref.js';
+import { gmmInitRef } from '../kernels/gmm-init.ref.js';
+import { rootCenterRef } from '../kernels/root-center.ref.js';
+import type { RunSettings } from '../lift-options.js';
+import type { PreparedBatch } from '../pose/input.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
+import { runNetworkRef } from './reference-network.js';
+import type { ModelWeights } from './weights.js';
+
+/** Poses per CPU chunk: bounds the memory of the intermediate activations. */
+const CHUNK = 32;
+
+/** The whole lift (model-spec §5) on the CPU, chunk by chunk; the ground truth of the GPU paths. */
+export function liftReference(model: ModelWeights, batch: PreparedBatch, s: RunSettings): Aggregated {
+  const J = NUM_JOINTS, H = s.hypotheses, K = batch.components;
+  const mean = new Float32Array(batch.poses * J * 3);
+  const spread = new Float32Array(batch.poses * J);
+  const samples = new Float32Array(batch.poses * H * J * 3);
+  for (let start = 0; start < batch.poses; start += CHUNK) {
+    const n = Math.min(CHUNK, batch.poses - start);
+    const uv = batch.uv.subarray(start * J * 2, (start + n) * J * 2);
+    const gmm = batch.gmm.subarray(start * J * K * 5, (start + n) * J * K * 5);
+    const r = liftChunk(model, n, uv, K, gmm, start, s);
+    mean.set(r.mean, start * J * 3);
+    spread.set(r.spread, start * J);
+    samples.set(r.samples, start * H * J * 3);
+  }
+  return { mean, spread, samples };
+}
+
+function liftChunk(model: ModelWeights, poses: number, uv: Float32Array, components: number, gmm: Float32Array, poseOffset: number, s: RunSettings): Aggregated {
+  const lifted = runNetworkRef(model.lifter, uv, poses);
+  const lifterXyz = rootCenterRef(lifted, poses, 3, 0);
+  const first = s.coefficients[0];
+  let x = gmmInitRef({
+    poses, hypotheses: s.hypotheses, components, gmm, lifterXyz, mode: s.init,
+    sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA, key: s.key, poseOffset,
+  });
+  s.coefficients.forEach((coef, stepIndex) => {
+    const eps = runNetworkRef(model.denoiser, x, poses * s.hypotheses, coef.t);
+    x = ddimStepRef(x, eps, { poses, hypotheses: s.hypotheses, coef, stepIndex, key: s.key, poseOffset });
+  });
+  return aggregateRef(x, poses, s.hypotheses);
+}

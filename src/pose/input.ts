@@ -1,0 +1,117 @@
+import { InputError } from '../errors.js';
+import { GMM_STRIDE } from '../kernels/gmm-init.ref.js';
+import { keypointFormat, toH36m } from './formats.js';
+import { NUM_JOINTS } from './skeleton.js';
+
+/** A caller-supplied per-joint 2D Gaussian mixture (pixels), H36M joint order. */
+export interface GmmInput {
+  components: number;
+  /** [N, 17, K], non-negative, not all zero per joint (normalised here). */
+  weights: Float32Array;
+  /** [N, 17, K, 2] pixels. */
+  means: Float32Array;
+  /** [N, 17, K, 2] standard deviations in pixels, > 0. */
+  sigmas: Float32Array;
+}
+
+export interface KeypointInput {
+  /** [N, K, 2] pixels of the named format. */
+  keypoints: Float32Array;
+  imageSize: readonly [number, number];
+  format?: string;
+  /** [N, K] in [0, 1]. */
+  confidence?: Float32Array;
+  gmm?: GmmInput;
+}
+
+/** A batch ready for any executor: normalised 2D and the packed mixture, uv units. */
+export interface PreparedBatch {
+  poses: number;
+  /** [N, 17, 2]: uv = p / w * 2 - [1, h / w]. */
+  uv: Float32Array;
+  components: number;
+  /** [N, 17, K, 5]: weight, mean u, mean v, std u, std v. */
+  gmm: Float32Array;
+}
+
+export const MAX_COMPONENTS = 8;
+
+/** The default per-joint std from a confidence c, in uv units (docs/formats.md). */
+export function sigmaFromConfidence(c: number): number {
+  return 0.01 + 0.2 * (1 - c);
+}
+
+function checkArray(value: unknown, name: string, length: number): asserts value is Float32Array {
+  if (!(value instanceof Float32Array)) throw new InputError(`${name} must be a Float32Array`);
+  if (value.length !== length) throw new InputError(`${name} has ${value.length} values, expected ${length}`);
+  const bad = value.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new InputError(`${name}[${bad}] is ${value[bad]}: values must be finite`);
+}
+
+/** Validates everything before any GPU work and converts pixels to the model's uv units. */
+export function prepareInput(input: KeypointInput): PreparedBatch {
+  const format = keypointFormat(input.format ?? 'h36m17');
+  const size = input.imageSize;
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isFinite(v) && v > 0)) {
+    throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(size)}`);
+  }
+  const [w, h] = size;
+  const kp = input.keypoints;
+  if (!(kp instanceof Float32Array)) throw new InputError('keypoints must be a Float32Array');
+  const perPose = format.keypoints * 2;
+  if (kp.length === 0 || kp.length % perPose !== 0) {
+    throw new InputError(`keypoints has ${kp.length} values, not a positive multiple of ${perPose} (${format.keypoints} keypoints x 2 for format ${format.name})`);
+  }
+  const poses = kp.length / perPose;
+  checkArray(kp, 'keypoints', kp.length);
+  if (input.confidence !== undefined) {
+    checkArray(input.confidence, 'confidence', poses * format.keypoints);
+    const bad = input.confidence.findIndex((c) => c < 0 || c > 1);
+    if (bad >= 0) throw new InputError(`confidence[${bad}] = ${input.confidence[bad]} is outside [0, 1]`);
+  }
+  if (input.gmm !== undefined && format.name !== 'h36m17') {
+    throw new InputError(`a gmm can only be given with format "h36m17" (got "${format.name}"): map the mixture to Human3.6M joints first`);
+  }
+  const mapped = toH36m(format, poses, kp, input.confidence);
+  const J = NUM_JOINTS;
+  const toU = (x: number) => x / w * 2 - 1;
+  const toV = (y: number) => y / w * 2 - h / w;
+  const uv = new Float32Array(poses * J * 2);
+  for (let i = 0; i < poses * J; i++) {
+    uv[2 * i] = toU(mapped.keypoints[2 * i]);
+    uv[2 * i + 1] = toV(mapped.keypoints[2 * i + 1]);
+  }
+  if (input.gmm) return { poses, uv, ...packGmm(input.gmm, poses, w, toU, toV) };
+  const gmm = new Float32Array(poses * J * GMM_STRIDE);
+  for (let i = 0; i < poses * J; i++) {
+    const s = sigmaFromConfidence(mapped.confidence ? mapped.confidence[i] : 1);
+    gmm.set([1, uv[2 * i], uv[2 * i + 1], s, s], i * GMM_STRIDE);
+  }
+  return { poses, uv, components: 1, gmm };
+}
+
+function packGmm(g: GmmInput, poses: number, w: number, toU: (x: number) => number, toV: (y: number) => number): { components: number; gmm: Float32Array } {
+  const K = g.components;
+  if (!Number.isInteger(K) || K < 1 || K > MAX_COMPONENTS) throw new InputError(`gmm.components must be an integer in [1, ${MAX_COMPONENTS}], got ${K}`);
+  const J = NUM_JOINTS;
+  checkArray(g.weights, 'gmm.weights', poses * J * K);
+  checkArray(g.means, 'gmm.means', poses * J * K * 2);
+  checkArray(g.sigmas, 'gmm.sigmas', poses * J * K * 2);
+  const out = new Float32Array(poses * J * K * GMM_STRIDE);
+  for (let i = 0; i < poses * J; i++) {
+    let total = 0;
+    for (let k = 0; k < K; k++) {
+      const wgt = g.weights[i * K + k];
+      if (wgt < 0) throw new InputError(`gmm.weights[${i * K + k}] = ${wgt} is negative`);
+      total += wgt;
+    }
+    if (!(total > 0)) throw new InputError(`gmm.weights of pose ${Math.floor(i / J)} joint ${i % J} sum to 0`);
+    for (let k = 0; k < K; k++) {
+      const c = i * K + k;
+      const su = g.sigmas[2 * c], sv = g.sigmas[2 * c + 1];
+      if (!(su > 0 && sv > 0)) throw new InputError(`gmm.sigmas[${2 * c}..${2 * c + 1}] must be > 0, got ${su}, ${sv}`);
+      out.set([g.weights[c] / total, toU(g.means[2 * c]), toV(g.means[2 * c + 1]), su * 2 / w, sv * 2 / w], c * GMM_STRIDE);
+    }
+  }
+  return { components: K, gmm: out };
+}
