@@ -2,14 +2,14 @@ import { acquireGpu, type GpuContext } from '../../src/gpu/context.js';
 import { NoAdapterError } from '../../src/errors.js';
 
 /**
- * One shared device for the GPU tests of a mocha process. With DIFFPOSE_REQUIRE_GPU=1 (set by
- * .ci/run and `npm test`) a missing adapter FAILS the test; otherwise the test is skipped and
+ * One shared device for the GPU tests of a mocha process. With DIFFPOSE_REQUIRE_GPU=1 or CI=true
+ * (.ci/run sets both) a missing adapter FAILS the test; otherwise the test is skipped and
  * mocha reports it as pending, never as passed.
  */
 let shared: Promise<GpuContext | undefined> | undefined;
 
 export function requireGpu(): boolean {
-  return process.env.DIFFPOSE_REQUIRE_GPU === '1';
+  return process.env.DIFFPOSE_REQUIRE_GPU === '1' || process.env.CI === 'true';
 }
 
 export async function testGpu(ctx: Mocha.Context): Promise<GpuContext> {
@@ -18,6 +18,10 @@ export async function testGpu(ctx: Mocha.Context): Promise<GpuContext> {
     throw e;
   });
   const gpu = await shared;
+  const expected = process.env.DIFFPOSE_EXPECT_ADAPTER;
+  if (gpu && expected && !JSON.stringify(gpu.adapter).toLowerCase().includes(expected)) {
+    throw new Error(`expected the ${expected} adapter, got ${JSON.stringify(gpu.adapter)}`);
+  }
   if (!gpu) {
     ctx.skip();
     throw new Error('unreachable: skipped');
