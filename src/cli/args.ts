@@ -1,0 +1,52 @@
+import { InputError } from '../errors.js';
+
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+/** `--name value`, `--name=value`, `-o value` and bare `--switch`es; `booleans` take no value. */
+export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-o') {
+      if (i + 1 >= argv.length) throw new InputError('-o needs a file name');
+      flags.set('output', argv[++i]);
+    } else if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (booleans.has(name)) {
+        if (eq > 0) throw new InputError(`--${name} takes no value`);
+        flags.set(name, true);
+      } else if (eq > 0) {
+        flags.set(name, a.slice(eq + 1));
+      } else {
+        if (i + 1 >= argv.length) throw new InputError(`--${name} needs a value`);
+        flags.set(name, argv[++i]);
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+export function flagString(args: ParsedArgs, name: string): string | undefined {
+  const v = args.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function flagInt(args: ParsedArgs, name: string): number | undefined {
+  const v = flagString(args, name);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new InputError(`--${name} must be an integer, got "${v}"`);
+  return Number(v);
+}
+
+export function checkKnownFlags(args: ParsedArgs, known: readonly string[]): void {
+  for (const name of args.flags.keys()) {
+    if (!known.includes(name)) throw new InputError(`unknown option --${name}`);
+  }
+}

@@ -1,0 +1,31 @@
+import { DiffPoseError } from '../errors.js';
+import { parseArgs } from './args.js';
+import { infoCommand } from './info-command.js';
+import { liftCommand } from './lift-command.js';
+
+const USAGE = `usage:
+  diffpose lift <input.json> [-o out.json] [--format coco17|h36m17] [--image-size WxH]
+                [--hypotheses N] [--timesteps 12,0] [--init paper|official] [--seed S]
+                [--eta E] [--samples] [--weights file] [--executor per-op|cpu] [--cpu]
+  diffpose info [--weights file] [--cpu]
+add --verbose for stack traces`;
+
+/** Runs the CLI; returns the exit code. Errors are one clear line on stderr. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const verbose = rest.includes('--verbose');
+  const log = (s: string) => process.stderr.write(s + '\n');
+  try {
+    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose']));
+    if (command === 'lift') await liftCommand(args, log);
+    else if (command === 'info') await infoCommand(args, (s) => process.stdout.write(s + '\n'));
+    else if (command === undefined || command === '--help' || command === 'help') { process.stdout.write(USAGE + '\n'); return command ? 0 : 2; }
+    else { log(`diffpose: unknown command "${command}"\n${USAGE}`); return 2; }
+    return 0;
+  } catch (e) {
+    const known = e instanceof DiffPoseError;
+    log(`diffpose: ${known ? '' : 'internal error: '}${(e as Error).message}`);
+    if (verbose) log((e as Error).stack ?? '');
+    return 1;
+  }
+}
