@@ -1,0 +1,59 @@
+// The starting point x_K of the reverse process from per-joint 2D Gaussian mixtures
+// (gmm-init.ref.ts), reusable by the gmm_init kernel and a fused shader.
+// Needs lib/philox.wgsl, lib/joint5.wgsl, and one function of the including shader:
+//   fn gmm_load(index: u32) -> f32
+// reading the packed mixtures [poses, 17, components, GMM_STRIDE]. (WGSL cannot pass a
+// storage buffer to a function portably, so the buffer stays the includer's.)
+
+// Values per mixture component: weight, mean u, mean v, std u, std v (uv units).
+const GMM_STRIDE: u32 = 5u;
+
+// Init modes (InitMode in gmm-init.ref.ts).
+const INIT_OFFICIAL: u32 = 0u; // uv = mean of the heaviest component, xyz = lifter, no noise
+const INIT_PAPER: u32 = 1u;    // component drawn by weight, uv sampled, forward-diffused to step K
+
+// The component with the largest weight (the first one on ties).
+fn gmm_heaviest(base: u32, components: u32) -> u32 {
+  var k = 0u;
+  for (var c = 1u; c < components; c++) {
+    if (gmm_load(base + c * GMM_STRIDE) > gmm_load(base + k * GMM_STRIDE)) { k = c; }
+  }
+  return k;
+}
+
+// The component whose cumulative weight first reaches u * total, u in (0, 1].
+fn gmm_draw(base: u32, components: u32, u: f32) -> u32 {
+  var total = 0.0;
+  for (var c = 0u; c < components; c++) { total += gmm_load(base + c * GMM_STRIDE); }
+  var cum = 0.0;
+  for (var c = 0u; c < components; c++) {
+    cum += gmm_load(base + c * GMM_STRIDE);
+    if (u * total <= cum) { return c; }
+  }
+  return components - 1u;
+}
+
+// x_K of one (pose, hypothesis, joint); `base` indexes the joint's first component.
+fn gmm_init_joint(base: u32, components: u32, mode: u32, lifter_xyz: vec3<f32>,
+                  sqrt_a: f32, sqrt_one_minus_a: f32,
+                  key: vec2<u32>, pose: u32, hypothesis: u32, joint: u32) -> Joint5 {
+  var k: u32;
+  if (mode == INIT_OFFICIAL) {
+    k = gmm_heaviest(base, components);
+  } else {
+    let u = unit_open0(rng_block(key, pose, hypothesis, joint, RNG_STREAM_COMPONENT).x);
+    k = gmm_draw(base, components, u);
+  }
+  let comp = base + k * GMM_STRIDE;
+  let mean = vec2<f32>(gmm_load(comp + 1u), gmm_load(comp + 2u));
+  if (mode == INIT_OFFICIAL) {
+    return Joint5(vec4<f32>(mean, lifter_xyz.xy), lifter_xyz.z);
+  }
+  let sigma = vec2<f32>(gmm_load(comp + 3u), gmm_load(comp + 4u));
+  let n_uv = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_UV));
+  let n_xyz = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_XYZ));
+  let x = vec4<f32>(mean + sigma * n_uv.xy, lifter_xyz.xy);
+  // The forward noise is scaled per joint by [su, sv, 1, 1, 1] (model-spec §5).
+  let eps = vec4<f32>(n_uv.zw * sigma, n_xyz.xy);
+  return Joint5(sqrt_a * x + sqrt_one_minus_a * eps, sqrt_a * lifter_xyz.z + sqrt_one_minus_a * n_xyz.z);
+}

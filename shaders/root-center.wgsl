@@ -1,0 +1,27 @@
+// Takes channels [offset, offset + 3) of x [B, 17, C] and subtracts joint 0 (root-center.ref.ts):
+// -> [B, 17, 3]. One invocation per (item, joint).
+// Composed with lib/dispatch.wgsl, lib/run.wgsl.
+
+const JOINTS: u32 = 17u;
+
+struct RootCenterParams {
+  channels: u32,
+  offset: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: RootCenterParams;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> xyz: array<f32>;
+
+@compute @workgroup_size(WG_SIZE)
+fn root_center(@builtin(workgroup_id) wg: vec3<u32>,
+               @builtin(num_workgroups) num_wg: vec3<u32>,
+               @builtin(local_invocation_index) local_index: u32) {
+  let id = invocation_index(wg, num_wg, local_index);
+  if (id >= run.batch * JOINTS) { return; }
+  let root = (id - id % JOINTS) * params.channels + params.offset;
+  let joint = id * params.channels + params.offset;
+  for (var c = 0u; c < 3u; c++) {
+    xyz[id * 3u + c] = x[joint + c] - x[root + c];
+  }
+}
