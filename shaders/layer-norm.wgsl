@@ -21,17 +21,19 @@ fn layer_norm(@builtin(workgroup_id) wg: vec3<u32>,
   let row = invocation_index(wg, num_wg, local_index);
   if (row >= run.batch * 17u) { return; }
   let base = row * channels;
+  // Statistics of x - x[0] (shifted data): nearby values subtract exactly, so a large row mean
+  // does not swamp the deviations in f32. Two passes, not a sum of squares, for the same reason.
+  let k = x[base];
   var sum = 0.0;
-  for (var c = 0u; c < channels; c++) { sum += x[base + c]; }
+  for (var c = 0u; c < channels; c++) { sum += x[base + c] - k; }
   let mean = sum / f32(channels);
-  // Two passes (not sum of squares) so that rows with a large mean keep their precision.
   var sq = 0.0;
   for (var c = 0u; c < channels; c++) {
-    let d = x[base + c] - mean;
+    let d = (x[base + c] - k) - mean;
     sq = fma(d, d, sq);
   }
   let inv = 1.0 / (sqrt(sq / f32(channels - 1u)) + 1e-6);
   for (var c = 0u; c < channels; c++) {
-    y[base + c] = fma(gain[c] * (x[base + c] - mean), inv, shift[c]);
+    y[base + c] = fma(gain[c] * ((x[base + c] - k) - mean), inv, shift[c]);
   }
 }
