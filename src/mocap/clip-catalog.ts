@@ -37,7 +37,8 @@ const BVH_FPS_OVERRIDES: Readonly<Record<string, number>> = { 'cmu-bvh/salsa': 6
 const MOTION_FILE = /^(.*)\.(bvh|amc)(\.gz)?$/i;
 const SKELETON_FILE = /\.asf(\.gz)?$/i;
 
-export function listClips(mocapDir: string): ClipEntry[] {
+/** `testSubjects` (`<source>/<subject>`) go to the test split; all must exist, which catches a wrong folder. */
+export function listClips(mocapDir: string, testSubjects: readonly string[] = TEST_SUBJECTS): ClipEntry[] {
   const clips: ClipEntry[] = [];
   for (const source of sortedDirs(mocapDir)) {
     for (const subject of sortedDirs(join(mocapDir, source))) {
@@ -46,7 +47,7 @@ export function listClips(mocapDir: string): ClipEntry[] {
       const skeletons = files.filter((f) => SKELETON_FILE.test(f));
       if (skeletons.length > 1) throw new Error(`${dir}: more than one ASF skeleton (${skeletons.join(', ')})`);
       const key = `${source}/${subject}`;
-      const split: Split = TEST_SUBJECTS.includes(key) ? 'test' : 'train';
+      const split: Split = testSubjects.includes(key) ? 'test' : 'train';
       for (const file of files) {
         const m = MOTION_FILE.exec(file);
         if (!m) continue;
@@ -66,7 +67,7 @@ export function listClips(mocapDir: string): ClipEntry[] {
     }
   }
   const subjectsFound = new Set(clips.map((c) => `${c.source}/${c.subject}`));
-  const missing = TEST_SUBJECTS.filter((s) => !subjectsFound.has(s));
+  const missing = testSubjects.filter((s) => !subjectsFound.has(s));
   if (missing.length > 0) throw new Error(`${mocapDir}: test subjects ${missing.join(', ')} not found; is this the mocap folder?`);
   return clips;
 }

@@ -110,6 +110,8 @@ export interface PrepareSummary {
 export interface PrepareOptions {
   mocapDir: string;
   outDir: string;
+  /** `<source>/<subject>` folders held out as the test split; default: the data README's. */
+  testSubjects?: readonly string[];
   /** Progress lines (one per subject); default: none. */
   log?: (line: string) => void;
 }
@@ -123,7 +125,7 @@ export interface PrepareOptions {
 export function prepareData(options: PrepareOptions): PrepareSummary {
   const started = Date.now();
   const log = options.log ?? (() => {});
-  const entries = listClips(options.mocapDir);
+  const entries = listClips(options.mocapDir, options.testSubjects);
   const skeletons = new Map<string, AsfSkeleton>();
   const loaded: Record<Split, LoadedClip[]> = { train: [], test: [] };
   const cutsByReason = new Map<string, string[]>();
