@@ -180,6 +180,8 @@ class _GCN(nn.Module):
         self.atten_layers = nn.ModuleList(
             [GraAttenLayer(hidden, heads, dropout, attn_dropout) for _ in range(layers)])
         self.gconv_output = ChebConv(hidden, coords_out)
+        with torch.no_grad():  # start near zero output (training from scratch; not in the spec)
+            self.gconv_output.weight.mul_(0.1)
         if diffusion or temb_block:
             self.temb = nn.Module()
             self.temb.dense = nn.ModuleList([nn.Linear(hidden, temb_dim), nn.Linear(temb_dim, temb_dim)])

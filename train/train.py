@@ -1,0 +1,290 @@
+"""Train the DiffPose lifter (GCNpose) and denoiser (GCNdiff) together on prepared mocap with
+on-the-fly virtual cameras and detector noise (docs/camera-model.md).
+
+    /usr/bin/python3 train/train.py --name base --minutes 100 --export weights/diffpose.safetensors
+    /usr/bin/python3 train/train.py --name base --resume --minutes 60      # continue
+
+Every step draws one batch of examples; the lifter takes an MPJPE step on (uv -> xyz) and the
+denoiser a diffusion step on x_0 = [uv0, xyz]. Checkpoints: train/runs/<name>/last.pt (every
+--ckpt-minutes), best.pt + best.safetensors (best eval). Log: train/runs/<name>/train.log.
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import Mocap, Sampler, test_examples  # noqa: E402
+from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
+from diffpose.export import export_state, make_config  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--runs", default=os.path.join(ROOT, "train", "runs"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "data", "prepared"))
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--lifter-hidden", type=int, default=None)
+    ap.add_argument("--lifter-layers", type=int, default=None)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-min", type=float, default=2e-5)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--steps", type=int, default=20000, help="length of the cosine schedule")
+    ap.add_argument("--minutes", type=float, default=1e9, help="stop after this much wall time (this invocation)")
+    ap.add_argument("--max-steps", type=int, default=None, help="stop at this global step")
+    ap.add_argument("--ema", type=float, default=0.999, help="0 disables EMA")
+    ap.add_argument("--grad-clip", type=float, default=1.0)
+    ap.add_argument("--uv0", choices=["detected", "clean"], default="detected",
+                    help="uv channels of the denoiser's x_0: the noisy keypoints (what inference sees) or the clean projection")
+    ap.add_argument("--mirror", type=float, default=0.5)
+    ap.add_argument("--train-nets", choices=["both", "lifter", "denoiser"], default="both")
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--eval-size", type=int, default=2000)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    ap.add_argument("--export", default=None, help="also write the best model here (engine format)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    return ap.parse_args(argv)
+
+
+class EMA:
+    def __init__(self, model, rate):
+        self.rate = rate
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model):
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            e.mul_(self.rate).add_(p.detach(), alpha=1 - self.rate)
+
+
+def lr_at(step, a):
+    if step < a.warmup:
+        return a.lr * (step + 1) / a.warmup
+    p = min(1.0, (step - a.warmup) / max(1, a.steps - a.warmup))
+    return a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * p))
+
+
+def mpjpe(pred, target):
+    return (pred - target).norm(dim=-1).mean()
+
+
+def pa_mpjpe(pred, target):
+    """Procrustes-aligned MPJPE (numpy, [N,17,3])."""
+    mu_p, mu_t = pred.mean(1, keepdims=True), target.mean(1, keepdims=True)
+    p0, t0 = pred - mu_p, target - mu_t
+    np_, nt = np.linalg.norm(p0, axis=(1, 2), keepdims=True), np.linalg.norm(t0, axis=(1, 2), keepdims=True)
+    p0, t0 = p0 / np_, t0 / nt
+    u, s, vt = np.linalg.svd(np.einsum("nji,njk->nik", t0, p0))
+    v = vt.transpose(0, 2, 1)
+    r = v @ u.transpose(0, 2, 1)
+    sign = np.sign(np.linalg.det(r))[:, None]
+    v[:, :, -1] *= sign
+    s[:, -1] *= sign[:, 0]
+    r = v @ u.transpose(0, 2, 1)
+    scale = s.sum(1)[:, None, None] * nt / np_
+    aligned = scale * (pred - mu_p) @ r + mu_t
+    return float(np.linalg.norm(aligned - target, axis=-1).mean())
+
+
+@torch.no_grad()
+def evaluate(lifter, denoiser, schedule, ex, chunk=1000):
+    lifter.eval(), denoiser.eval()
+    outs_l, outs_d = [], []
+    uv_all = torch.from_numpy(ex["uv"])
+    for i in range(0, len(uv_all), chunk):
+        uv = uv_all[i:i + chunk]
+        xyz = root_centre(lifter(uv))
+        x = ddim(denoiser, schedule, init_official(uv, xyz), [12, 0], eta=0.0)
+        outs_l.append(xyz)
+        outs_d.append(root_centre(x[..., 2:]))
+    tgt = torch.from_numpy(ex["xyz"])
+    pl, pd = torch.cat(outs_l), torch.cat(outs_d)
+    return {"lifter_mm": 1000 * mpjpe(pl, tgt).item(), "diffpose_mm": 1000 * mpjpe(pd, tgt).item(),
+            "lifter_pa_mm": 1000 * pa_mpjpe(pl.numpy(), tgt.numpy()),
+            "diffpose_pa_mm": 1000 * pa_mpjpe(pd.numpy(), tgt.numpy())}
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    run = os.path.join(a.runs, a.name)
+    os.makedirs(run, exist_ok=True)
+    last_path = os.path.join(run, "last.pt")
+    logf = open(os.path.join(run, "train.log"), "a")
+
+    def log(msg):
+        line = time.strftime("%H:%M:%S ") + msg
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    ck = None
+    if a.resume and os.path.exists(last_path):
+        ck = torch.load(last_path, map_location="cpu")
+        saved = ck["args"]
+        # architecture and data choices come from the checkpoint; schedule/time flags from the command line
+        for k in ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "uv0", "data"):
+            setattr(a, k, saved[k])
+        log(f"resuming {last_path} at step {ck['step']}")
+    elif a.resume:
+        log(f"--resume given but {last_path} does not exist: starting fresh")
+
+    torch.manual_seed(a.seed)
+    train_set = Mocap(os.path.join(a.data, "train.safetensors"))
+    test_set = Mocap(os.path.join(a.data, "test.safetensors"))
+    sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
+    ex_test = test_examples(test_set, limit=a.eval_size)
+    schedule = Schedule()
+
+    lh, ll = a.lifter_hidden or a.hidden, a.lifter_layers or a.layers
+    lifter = GCNpose(hidden=lh, layers=ll, heads=a.heads)
+    denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
+    opt_l = torch.optim.Adam(lifter.parameters(), lr=a.lr)
+    opt_d = torch.optim.Adam(denoiser.parameters(), lr=a.lr)
+    ema_l = EMA(lifter, a.ema) if a.ema > 0 else None
+    ema_d = EMA(denoiser, a.ema) if a.ema > 0 else None
+    step, elapsed, best = 0, 0.0, None
+    history = []
+    if ck is not None:
+        lifter.load_state_dict(ck["lifter"])
+        denoiser.load_state_dict(ck["denoiser"])
+        opt_l.load_state_dict(ck["opt_lifter"])
+        opt_d.load_state_dict(ck["opt_denoiser"])
+        if ema_l is not None and ck.get("ema_lifter") is not None:
+            ema_l.model.load_state_dict(ck["ema_lifter"])
+            ema_d.model.load_state_dict(ck["ema_denoiser"])
+        step, elapsed, best = ck["step"], ck["elapsed"], ck.get("best")
+        history = ck.get("history", [])
+        sampler.set_state(ck["sampler_state"])
+        torch.set_rng_state(ck["torch_rng"])
+
+    config = make_config(lifter, denoiser, schedule)
+    n_l = sum(p.numel() for p in lifter.parameters())
+    n_d = sum(p.numel() for p in denoiser.parameters())
+    log(f"config {json.dumps(config)} | params lifter {n_l} denoiser {n_d} | train frames {len(train_set)} "
+        f"test eval examples {len(ex_test['uv'])} | args {vars(a)}")
+
+    def summary():
+        return (f"train.py run '{a.name}': {step} steps x batch {a.batch} ({step * a.batch} examples), "
+                f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} "
+                f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}; data {os.path.relpath(a.data, ROOT)}")
+
+    def state(extra=None):
+        d = {"lifter": lifter.state_dict(), "denoiser": denoiser.state_dict(),
+             "ema_lifter": ema_l.model.state_dict() if ema_l else None,
+             "ema_denoiser": ema_d.model.state_dict() if ema_d else None,
+             "opt_lifter": opt_l.state_dict(), "opt_denoiser": opt_d.state_dict(),
+             "step": step, "elapsed": elapsed, "best": best, "history": history,
+             "sampler_state": sampler.state(), "torch_rng": torch.get_rng_state(),
+             "args": vars(a), "config": config, "training_summary": summary(),
+             "source": "diffpose-webgpu train/train.py"}
+        if extra:
+            d.update(extra)
+        return d
+
+    def eval_nets():
+        return (ema_l.model, ema_d.model) if ema_l else (lifter, denoiser)
+
+    t_start = time.time()
+    t_ckpt = time.time()
+    run_loss_l, run_loss_d, n_run, t_run = 0.0, 0.0, 0, time.time()
+    train_l = a.train_nets in ("both", "lifter")
+    train_d = a.train_nets in ("both", "denoiser")
+    while True:
+        if a.max_steps is not None and step >= a.max_steps:
+            break
+        if time.time() - t_start > a.minutes * 60:
+            break
+        lr = lr_at(step, a)
+        for o in (opt_l, opt_d):
+            for g in o.param_groups:
+                g["lr"] = lr
+        b = sampler.batch(a.batch)
+        uv, xyz = torch.from_numpy(b["uv"]), torch.from_numpy(b["xyz"])
+        lifter.train(), denoiser.train()
+        if train_l:
+            loss_l = mpjpe(lifter(uv), xyz)
+            opt_l.zero_grad(set_to_none=True)
+            loss_l.backward()
+            torch.nn.utils.clip_grad_norm_(lifter.parameters(), a.grad_clip)
+            opt_l.step()
+            if ema_l:
+                ema_l.update(lifter)
+            run_loss_l += loss_l.item()
+        if train_d:
+            uv0 = uv if a.uv0 == "detected" else torch.from_numpy(b["uv_clean"])
+            sig = torch.from_numpy(b["sigma"])[..., None]
+            x0 = torch.cat([uv0, xyz], -1)
+            scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
+            loss_d = diffusion_loss(denoiser, schedule, x0, scale)
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            torch.nn.utils.clip_grad_norm_(denoiser.parameters(), a.grad_clip)
+            opt_d.step()
+            if ema_d:
+                ema_d.update(denoiser)
+            run_loss_d += loss_d.item()
+        step += 1
+        n_run += 1
+        if step % a.log_every == 0:
+            dt = time.time() - t_run
+            elapsed += dt
+            log(f"step {step} lr {lr:.2e} lifter_mpjpe_mm {1000 * run_loss_l / n_run:.1f} "
+                f"denoiser_loss {run_loss_d / n_run:.4f} | {1000 * dt / n_run:.0f} ms/step")
+            history.append({"step": step, "lifter_mm": 1000 * run_loss_l / n_run, "denoiser_loss": run_loss_d / n_run})
+            run_loss_l, run_loss_d, n_run, t_run = 0.0, 0.0, 0, time.time()
+        if step % a.eval_every == 0:
+            t0 = time.time()
+            ev = evaluate(*eval_nets(), schedule, ex_test)
+            ev["step"] = step
+            history.append({"eval": ev})
+            improved = best is None or ev["diffpose_mm"] < best["diffpose_mm"]
+            log("eval step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f)%s [%.0fs]" % (
+                step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
+                ev["diffpose_pa_mm"], " *best*" if improved else "", time.time() - t0))
+            if improved:
+                best = ev
+                nets = eval_nets()
+                export_state(os.path.join(run, "best.safetensors"), nets[0].state_dict(), nets[1].state_dict(),
+                             config, "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
+                             + "; eval " + json.dumps(ev))
+                save_atomic(state(), os.path.join(run, "best.pt"))
+                if a.export:
+                    export_state(a.export, nets[0].state_dict(), nets[1].state_dict(), config,
+                                 "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
+                                 + "; eval " + json.dumps(ev))
+                    log(f"exported {a.export}")
+            t_run += time.time() - t0  # eval time is not training time
+        if time.time() - t_ckpt > a.ckpt_minutes * 60:
+            save_atomic(state(), last_path)
+            t_ckpt = time.time()
+    save_atomic(state(), last_path)
+    log(f"stopped at step {step}; saved {last_path}")
+
+
+if __name__ == "__main__":
+    main()
