@@ -1,6 +1,6 @@
 // One DDIM update of the state x [poses * hypotheses, 17, 5] IN PLACE, given the predicted
 // noise eps of the same shape (ddim-step.ref.ts). One invocation per (pose, hypothesis, joint).
-// Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/philox.wgsl, lib/joint5.wgsl, lib/ddim.wgsl.
+// Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/math.wgsl, lib/philox.wgsl, lib/joint5.wgsl, lib/ddim.wgsl.
 
 const JOINTS: u32 = 17u;
 

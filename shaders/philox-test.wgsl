@@ -1,7 +1,7 @@
 // Test-only: Philox blocks, unit_open0 and normals4 of a list of counters under run.key, so a
 // test can compare lib/philox.wgsl with philox.ref.ts bit for bit. One invocation per counter
 // (run.batch counters).
-// Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/philox.wgsl.
+// Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/math.wgsl, lib/philox.wgsl.
 
 @group(0) @binding(0) var<storage, read> counters: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> bits: array<vec4<u32>>;

@@ -53,9 +53,12 @@ fn unit_open0(u: u32) -> f32 {
 }
 
 // Four standard normals from one block: two Box-Muller pairs, in f32 like normals4() of the
-// reference (they differ only by the rounding of log, cos and sin).
+// reference. log and cos/sin come from lib/math.wgsl (needed with this file), so every driver
+// gives the same normals to a few ulp; the angle 2 pi u2 is reduced exactly from u2's integer.
 fn normals4(bits: vec4<u32>) -> vec4<f32> {
-  let r = sqrt(-2.0 * log(vec2<f32>(unit_open0(bits.x), unit_open0(bits.z))));
-  let theta = 6.2831853071795864 * vec2<f32>(unit_open0(bits.y), unit_open0(bits.w));
-  return vec4<f32>(r.x * cos(theta.x), r.x * sin(theta.x), r.y * cos(theta.y), r.y * sin(theta.y));
+  let r0 = sqrt(-2.0 * log_positive(unit_open0(bits.x)));
+  let r1 = sqrt(-2.0 * log_positive(unit_open0(bits.z)));
+  let a0 = cos_sin_turn24((bits.y >> 8u) + 1u);
+  let a1 = cos_sin_turn24((bits.w >> 8u) + 1u);
+  return vec4<f32>(r0 * a0, r1 * a1);
 }

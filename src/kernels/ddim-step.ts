@@ -14,7 +14,7 @@ export interface DdimStepParams {
 export const DDIM_STEP: KernelDescriptor<DdimStepParams> = {
   name: 'ddim_step',
   shader: 'ddim-step.wgsl',
-  libs: [LIB.dispatch, LIB.run, LIB.philox, LIB.joint5, LIB.ddim],
+  libs: [LIB.dispatch, LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.ddim],
   entryPoint: 'ddim_step',
   bindings: [
     { binding: 0, name: 'params', kind: 'uniform' },

@@ -22,7 +22,7 @@ const MODE_CODE: Record<InitMode, number> = { official: 0, paper: 1 };
 export const GMM_INIT: KernelDescriptor<GmmInitParams> = {
   name: 'gmm_init',
   shader: 'gmm-init.wgsl',
-  libs: [LIB.dispatch, LIB.run, LIB.philox, LIB.joint5, LIB.gmm],
+  libs: [LIB.dispatch, LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm],
   entryPoint: 'gmm_init',
   bindings: [
     { binding: 0, name: 'params', kind: 'uniform' },

@@ -8,4 +8,5 @@ export const LIB = {
   ddim: 'lib/ddim.wgsl',
   gmm: 'lib/gmm.wgsl',
   stepEmbedding: 'lib/step-embedding.wgsl',
+  math: 'lib/math.wgsl',
 } as const;

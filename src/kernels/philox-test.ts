@@ -10,7 +10,7 @@ export type PhiloxTestParams = Record<string, never>;
 export const PHILOX_TEST: KernelDescriptor<PhiloxTestParams> = {
   name: 'philox_test',
   shader: 'philox-test.wgsl',
-  libs: [LIB.dispatch, LIB.run, LIB.philox],
+  libs: [LIB.dispatch, LIB.run, LIB.math, LIB.philox],
   entryPoint: 'philox_test',
   bindings: [
     { binding: 0, name: 'counters', kind: 'read-only-storage' },

@@ -14,7 +14,7 @@ export interface StepEmbeddingParams {
 export const STEP_EMBEDDING: KernelDescriptor<StepEmbeddingParams> = {
   name: 'step_embedding',
   shader: 'step-embedding.wgsl',
-  libs: [LIB.dispatch, LIB.stepEmbedding],
+  libs: [LIB.dispatch, LIB.math, LIB.stepEmbedding],
   entryPoint: 'step_embedding',
   bindings: [
     { binding: 0, name: 'params', kind: 'uniform' },
@@ -23,13 +23,15 @@ export const STEP_EMBEDDING: KernelDescriptor<StepEmbeddingParams> = {
   params: [
     { name: 't', type: 'f32' },
     { name: 'd', type: 'u32' },
+    { name: 'freq_step', type: 'f32' },
   ],
   paramValues(p) {
     const t = checkU32('step_embedding', 't', p.t);
     if (t >= 2 ** 24) throw new InputError(`step_embedding: t must be below 2^24 (exact in f32), got ${t}`);
     const d = checkU32('step_embedding', 'd', p.d, 4);
     if (d % 2 !== 0) throw new InputError(`step_embedding: d must be even, got ${d}`);
-    return { t, d };
+    // Divided in f64 and rounded once, like PyTorch's `math.log(10000) / (half_dim - 1)` scalar.
+    return { t, d, freq_step: Math.log(10000) / (d / 2 - 1) };
   },
   workgroupSize: 64,
   invocations: (p) => p.d / 2,
