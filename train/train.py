@@ -70,9 +70,10 @@ class EMA:
             p.requires_grad_(False)
 
     @torch.no_grad()
-    def update(self, model):
+    def update(self, model, step):
+        rate = min(self.rate, (1.0 + step) / (10.0 + step))  # warm-up so early evals are meaningful
         for e, p in zip(self.model.parameters(), model.parameters()):
-            e.mul_(self.rate).add_(p.detach(), alpha=1 - self.rate)
+            e.mul_(rate).add_(p.detach(), alpha=1 - rate)
 
 
 def lr_at(step, a):
@@ -233,7 +234,7 @@ def main(argv=None):
             torch.nn.utils.clip_grad_norm_(lifter.parameters(), a.grad_clip)
             opt_l.step()
             if ema_l:
-                ema_l.update(lifter)
+                ema_l.update(lifter, step)
             run_loss_l += loss_l.item()
         if train_d:
             uv0 = uv if a.uv0 == "detected" else torch.from_numpy(b["uv_clean"])
@@ -246,7 +247,7 @@ def main(argv=None):
             torch.nn.utils.clip_grad_norm_(denoiser.parameters(), a.grad_clip)
             opt_d.step()
             if ema_d:
-                ema_d.update(denoiser)
+                ema_d.update(denoiser, step)
             run_loss_d += loss_d.item()
         step += 1
         n_run += 1

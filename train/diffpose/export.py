@@ -1,8 +1,8 @@
 """Write/read the engine's weights file (docs/formats.md, "Weights file").
 
 CLI (from the repository root):
-    /usr/bin/python3 train/diffpose/export.py --ckpt train/runs/<name>/last.pt \
-        --out weights/diffpose.safetensors [--no-ema]
+    /usr/bin/python3 train/diffpose/export.py --ckpt train/runs/<name>/best.pt \
+        --out weights/diffpose.safetensors --card weights/MODEL_CARD.md [--no-ema]
 """
 import json
 import os
@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--ckpt", required=True, help="train/runs/<name>/last.pt (train.py checkpoint)")
     ap.add_argument("--out", default="weights/diffpose.safetensors")
     ap.add_argument("--no-ema", action="store_true", help="export raw weights instead of EMA")
+    ap.add_argument("--card", default=None, help="also write a model card (e.g. weights/MODEL_CARD.md)")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, map_location="cpu")
     use_ema = not args.no_ema and ck.get("ema_lifter") is not None
@@ -82,7 +83,14 @@ def main():
     dsd = ck["ema_denoiser"] if use_ema else ck["denoiser"]
     training = ck.get("training_summary", "") + (" (EMA weights)" if use_ema else " (raw weights)")
     export_state(args.out, lsd, dsd, ck["config"], ck.get("source", ""), training)
-    print(f"wrote {args.out} from {args.ckpt} step {ck.get('step')} ema={use_ema}")
+    print(f"wrote {args.out} from {args.ckpt} step {ck.get('step')} ema={use_ema} eval {ck.get('best')}")
+    if args.card:
+        if __package__ in (None, ""):
+            from diffpose.card import write_card
+        else:
+            from .card import write_card
+        write_card(args.card, ck, args.out, use_ema)
+        print(f"wrote {args.card}")
 
 
 if __name__ == "__main__":
