@@ -59,7 +59,8 @@ export function detectorNoise(rng: Rng, projected: ArrayLike<number>): DetectorO
     vMin = Math.min(vMin, projected[j * 2 + 1]);
     vMax = Math.max(vMax, projected[j * 2 + 1]);
   }
-  const s = vMax - vMin;
+  // Guarded like train/camera.py: a person of zero pixel height would make every confidence NaN.
+  const s = Math.max(vMax - vMin, 1e-3);
   const out: DetectorOutput = {
     keypoints: new Float64Array(JOINTS * 2),
     confidence: new Float64Array(JOINTS),
