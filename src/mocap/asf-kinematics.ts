@@ -41,10 +41,7 @@ export function asfWorldPositions(skeleton: AsfSkeleton, motion: AmcMotion): Asf
   const boneIndex = new Map(bones.map((b, i) => [b.name, i]));
   const parentPoint = bones.map((b) => (b.parent === 'root' ? 0 : boneIndex.get(b.parent)! + 1));
   const axisScale = angleScale(skeleton.angleInDegrees);
-  const C: Mat3[] = bones.map((b) => {
-    const order = b.axisOrder;
-    return sequence(order, b.axisAngles.map((a) => a * axisScale));
-  });
+  const C: Mat3[] = bones.map((b) => sequence(b.axisOrder, b.axisAngles.map((a) => a * axisScale)));
   const Cinv = C.map(transpose);
   const boneVector = bones.map((b) => b.direction.map((d) => d * b.length));
   const dofAxes = bones.map((b) => b.dof.map((d) => {
