@@ -2,7 +2,7 @@ import { AGGREGATE } from './aggregate.js';
 import { ATTENTION } from './attention.js';
 import { DDIM_STEP } from './ddim-step.js';
 import { GMM_INIT } from './gmm-init.js';
-import { GRAPH_MIX } from './graph-mix.js';
+import { GRAPH_MIX, GRAPH_MIX_VEC4 } from './graph-mix.js';
 import type { KernelDescriptor } from './kernel.js';
 import { LAYER_NORM } from './layer-norm.js';
 import { LINEAR_NARROW, LINEAR_VEC4 } from './linear.js';
@@ -12,6 +12,6 @@ import { STEP_EMBEDDING } from './step-embedding.js';
 
 /** Every kernel descriptor, test-only ones included (the reflection test checks each against its WGSL). */
 export const ALL_KERNELS = [
-  LINEAR_VEC4, LINEAR_NARROW, GRAPH_MIX, LAYER_NORM, ATTENTION, STEP_EMBEDDING, GMM_INIT, DDIM_STEP, ROOT_CENTER, AGGREGATE,
+  LINEAR_VEC4, LINEAR_NARROW, GRAPH_MIX_VEC4, GRAPH_MIX, LAYER_NORM, ATTENTION, STEP_EMBEDDING, GMM_INIT, DDIM_STEP, ROOT_CENTER, AGGREGATE,
   PHILOX_TEST,
 ] as readonly KernelDescriptor<never>[];

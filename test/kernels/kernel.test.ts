@@ -53,16 +53,18 @@ describe('kernel descriptor machinery', () => {
     before(async function () { gpu = await testGpu(this); });
 
     it('caches one pipeline per device and options', async () => {
-      const a = await getKernelPipeline(gpu, GRAPH_MIX);
-      const b = await getKernelPipeline(gpu, GRAPH_MIX);
-      const c = await getKernelPipeline(gpu, GRAPH_MIX, { workgroupSize: 32 });
-      expect(a).to.equal(b);
-      expect(c).to.not.equal(a);
-      expect(c.workgroupSize).to.equal(32);
-      expect(c.bindGroupLayout).to.equal(a.bindGroupLayout);
-      await getKernelPipeline(gpu, GRAPH_MIX, { workgroupSize: 100_000 }).then(
-        () => { throw new Error('accepted an impossible workgroup size'); },
-        (e: Error) => expect(e.message).to.match(/workgroup size/));
+      await expectNoGpuErrors(gpu, async () => {
+        const a = await getKernelPipeline(gpu, GRAPH_MIX);
+        const b = await getKernelPipeline(gpu, GRAPH_MIX);
+        const c = await getKernelPipeline(gpu, GRAPH_MIX, { workgroupSize: 32 });
+        expect(a).to.equal(b);
+        expect(c).to.not.equal(a);
+        expect(c.workgroupSize).to.equal(32);
+        expect(c.bindGroupLayout).to.equal(a.bindGroupLayout);
+        await getKernelPipeline(gpu, GRAPH_MIX, { workgroupSize: 100_000 }).then(
+          () => { throw new Error('accepted an impossible workgroup size'); },
+          (e: Error) => expect(e.message).to.match(/workgroup size/));
+      });
     });
 
     it('refuses unknown and missing bindings, and recording before the run slot is written', async () => {
@@ -77,8 +79,8 @@ describe('kernel descriptor machinery', () => {
           expect(() => bindKernel(kernel, p, { params: buf, x: buf, y: buf })).to.throw(/"mats" is required/);
           expect(run.buffer.size).to.equal(2 * RUN_SLOT_BYTES);
           const bound = bindKernel(kernel, p, { params: buf, x: buf, mats: buf, y: out });
-          const encoder = gpu.device.createCommandEncoder();
-          const pass = encoder.beginComputePass();
+          const encoder = gpu.device.createCommandEncoder({ label: 'test: unwritten run slot' });
+          const pass = encoder.beginComputePass({ label: 'test: unwritten run slot pass' });
           expect(() => recordKernel(pass, bound, run, 1)).to.throw(/never written/);
           pass.end();
           encoder.finish();
