@@ -1,9 +1,181 @@
-import { DiffPoseError } from '../errors.js';
 import type { Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
+import { withGpuErrors } from '../gpu/errors-scope.js';
+import {
+  AGGREGATE, DDIM_STEP, GMM_INIT, ROOT_CENTER, bindAggregate, bindDdimStep, bindGmmInit, bindRootCenter, createParamsBuffer,
+  createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type RunBuffer,
+} from '../kernels/index.js';
+import type { Aggregated } from '../kernels/aggregate.ref.js';
+import { MAX_HYPOTHESES, type RunSettings } from '../lift-options.js';
+import { chebyshevBasis } from '../model/graph.js';
 import type { ModelWeights } from '../model/weights.js';
+import type { PreparedBatch } from '../pose/input.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
+import { createActivationBuffers, maxBatchForDevice, type ActivationBuffers } from './activation-buffers.js';
+import { DispatchCounter } from './dispatch-counter.js';
+import { NetworkPlan } from './network-plan.js';
+import { StepFeatures } from './step-features.js';
+import { addNetwork, WeightArena } from './weight-arena.js';
 
-// Being written: one dispatch per layer per step, recorded once at plan time.
-export async function createPerOpExecutor(_gpu: GpuContext, _model: ModelWeights, _maxBatch: number): Promise<Executor> {
-  throw new DiffPoseError('NOT_READY', 'the per-op GPU executor is not built yet');
+const LIFTER_SLOT = 0;
+const DENOISER_SLOT = 1;
+const J = NUM_JOINTS;
+
+/** The parts of a plan that depend on the call's settings (init mode, schedule, mixture size). */
+interface SamplingKernels {
+  init: BoundKernel<unknown>;
+  steps: Array<{ t: number; update: BoundKernel<unknown> }>;
+  params: GPUBuffer[];
+}
+
+/**
+ * The reference GPU executor: one dispatch per layer per step (about 13 per graph-attention
+ * layer), everything bound once at plan time, one command encoder, one compute pass and one
+ * submit per chunk, one readback. Batches larger than the plan are split into chunks of the
+ * same plan; samples never depend on the chunking (RNG counters use the caller's pose index).
+ */
+class PerOpExecutor implements Executor {
+  readonly name = 'per-op';
+  readonly counter = new DispatchCounter();
+  private readonly sampling = new Map<string, SamplingKernels>();
+
+  constructor(
+    private readonly gpu: GpuContext,
+    readonly maxBatch: number,
+    private readonly arena: WeightArena,
+    private readonly bufs: ActivationBuffers,
+    private readonly lifter: NetworkPlan,
+    private readonly denoiser: NetworkPlan,
+    private readonly features: StepFeatures,
+    private readonly rootCenter: BoundKernel<unknown>,
+    private readonly aggregate: BoundKernel<unknown>,
+    private readonly runBuffer: RunBuffer,
+    private readonly staging: GPUBuffer,
+    private readonly owned: GPUBuffer[],
+  ) {}
+
+  private async samplingKernels(components: number, s: RunSettings): Promise<SamplingKernels> {
+    const key = JSON.stringify([components, s.init, s.coefficients]);
+    let k = this.sampling.get(key);
+    if (k) return k;
+    const { device } = this.gpu;
+    const params: GPUBuffer[] = [];
+    const first = s.coefficients[0];
+    const initP = { components, mode: s.init, sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA };
+    const initParams = createParamsBuffer(device, GMM_INIT, initP, 'per-op: gmm init params');
+    params.push(initParams);
+    const init = bindGmmInit(await getKernelPipeline(this.gpu, GMM_INIT), initP,
+      { params: initParams, gmm: this.bufs.gmm, lifterXyz: this.bufs.lifterXyz, x: this.bufs.state }, 'per-op: gmm init') as BoundKernel<unknown>;
+    const ddim = await getKernelPipeline(this.gpu, DDIM_STEP);
+    const steps = s.coefficients.map((coef, stepIndex) => {
+      const p = { coef, stepIndex };
+      const pb = createParamsBuffer(device, DDIM_STEP, p, `per-op: ddim step ${stepIndex} (t=${coef.t}) params`);
+      params.push(pb);
+      return { t: coef.t, update: bindDdimStep(ddim, p, { params: pb, eps: this.bufs.eps, x: this.bufs.state }, `per-op: ddim step ${stepIndex}`) as BoundKernel<unknown> };
+    });
+    // A small cache: settings rarely change between calls; evicted params are no longer in flight
+    // because every run waits for its readback.
+    if (this.sampling.size >= 16) {
+      const [oldKey, old] = this.sampling.entries().next().value as [string, SamplingKernels];
+      old.params.forEach((b) => b.destroy());
+      this.sampling.delete(oldKey);
+    }
+    k = { init, steps, params };
+    this.sampling.set(key, k);
+    return k;
+  }
+
+  async run(batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
+    return withGpuErrors(this.gpu, 'per-op lift', async () => {
+      const H = s.hypotheses;
+      const out: Aggregated = {
+        mean: new Float32Array(batch.poses * J * 3),
+        spread: new Float32Array(batch.poses * J),
+        samples: new Float32Array(s.wantSamples ? batch.poses * H * J * 3 : 0),
+      };
+      const kernels = await this.samplingKernels(batch.components, s);
+      const chunk = Math.floor(this.maxBatch / H);
+      this.counter.beginCall();
+      for (let start = 0; start < batch.poses; start += chunk) {
+        await this.runChunk(batch, s, kernels, start, Math.min(chunk, batch.poses - start), out);
+      }
+      return out;
+    });
+  }
+
+  private async runChunk(batch: PreparedBatch, s: RunSettings, k: SamplingKernels, start: number, n: number, out: Aggregated): Promise<void> {
+    const { device } = this.gpu;
+    const H = s.hypotheses, K = batch.components;
+    device.queue.writeBuffer(this.bufs.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
+    device.queue.writeBuffer(this.bufs.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
+    const common = { poses: n, hypotheses: H, poseOffset: start, key: s.key };
+    writeRun(device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
+    writeRun(device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
+    const encoder = device.createCommandEncoder({ label: 'per-op lift' });
+    const pass = encoder.beginComputePass({ label: 'per-op lift pass' });
+    let dispatches = this.lifter.record(pass, this.runBuffer, LIFTER_SLOT);
+    recordKernel(pass, this.rootCenter, this.runBuffer, LIFTER_SLOT);
+    recordKernel(pass, k.init, this.runBuffer, DENOISER_SLOT);
+    for (const step of k.steps) {
+      dispatches += this.denoiser.record(pass, this.runBuffer, DENOISER_SLOT, step.t);
+      recordKernel(pass, step.update, this.runBuffer, DENOISER_SLOT);
+    }
+    recordKernel(pass, this.aggregate, this.runBuffer, DENOISER_SLOT);
+    dispatches += 3 + k.steps.length;
+    pass.end();
+    const meanBytes = n * J * 3 * 4, spreadBytes = n * J * 4, samplesBytes = s.wantSamples ? n * H * J * 3 * 4 : 0;
+    encoder.copyBufferToBuffer(this.bufs.mean, 0, this.staging, 0, meanBytes);
+    encoder.copyBufferToBuffer(this.bufs.spread, 0, this.staging, meanBytes, spreadBytes);
+    if (samplesBytes) encoder.copyBufferToBuffer(this.bufs.samples, 0, this.staging, meanBytes + spreadBytes, samplesBytes);
+    device.queue.submit([encoder.finish()]);
+    this.counter.add(dispatches, 1);
+    await this.staging.mapAsync(GPUMapMode.READ, 0, meanBytes + spreadBytes + samplesBytes);
+    const data = new Float32Array(this.staging.getMappedRange(0, meanBytes + spreadBytes + samplesBytes));
+    out.mean.set(data.subarray(0, n * J * 3), start * J * 3);
+    out.spread.set(data.subarray(n * J * 3, n * J * 4), start * J);
+    if (samplesBytes) out.samples.set(data.subarray(n * J * 4), start * H * J * 3);
+    this.staging.unmap();
+  }
+
+  dispose(): void {
+    for (const k of this.sampling.values()) k.params.forEach((b) => b.destroy());
+    this.sampling.clear();
+    this.lifter.destroy();
+    this.denoiser.destroy();
+    this.arena.destroy();
+    this.features.buffer.destroy();
+    for (const b of this.owned) b.destroy();
+  }
+}
+
+/** Builds the per-op plan once: weights uploaded, scratch sized for maxBatch, every kernel bound. */
+export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, maxBatch: number): Promise<Executor & { counter: DispatchCounter; maxBatch: number }> {
+  return withGpuErrors(gpu, 'per-op plan', async () => {
+    const { device } = gpu;
+    // At least one pose with the most hypotheses; at most what the storage binding limit allows.
+    const batch = Math.max(MAX_HYPOTHESES, Math.min(maxBatch, maxBatchForDevice(device, model.config)));
+    const arena = new WeightArena(device, 'per-op: weights');
+    const cheb = chebyshevBasis();
+    arena.add(cheb);
+    addNetwork(arena, model.lifter);
+    addNetwork(arena, model.denoiser);
+    arena.upload();
+    const bufs = createActivationBuffers(device, model.config, batch, 'per-op');
+    const features = await StepFeatures.create(gpu, model.denoiser, model.config.diffusion.numSteps, arena, 'per-op');
+    const lifter = await NetworkPlan.create(gpu, model.lifter, arena, cheb, bufs, bufs.uv, bufs.lifted, 'lifter');
+    const denoiser = await NetworkPlan.create(gpu, model.denoiser, arena, cheb, bufs, bufs.state, bufs.eps, 'denoiser',
+      (t, l) => features.row(t, l));
+    const rcP = { channels: 3, offset: 0 };
+    const rcParams = createParamsBuffer(device, ROOT_CENTER, rcP, 'per-op: root centre params');
+    const rootCenter = bindRootCenter(await getKernelPipeline(gpu, ROOT_CENTER), rcP,
+      { params: rcParams, x: bufs.lifted, xyz: bufs.lifterXyz }, 'per-op: root centre') as BoundKernel<unknown>;
+    const aggregate = bindAggregate(await getKernelPipeline(gpu, AGGREGATE),
+      { x: bufs.state, mean: bufs.mean, spread: bufs.spread, samples: bufs.samples }, 'per-op: aggregate') as BoundKernel<unknown>;
+    const run = createRunBuffer(device, 2, 'per-op run');
+    const staging = device.createBuffer({
+      label: 'per-op: readback', size: batch * J * 4 * 4 + batch * J * 3 * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    return new PerOpExecutor(gpu, batch, arena, bufs, lifter, denoiser, features, rootCenter, aggregate, run, staging,
+      [...bufs.all, rcParams, run.buffer, staging]);
+  });
 }

@@ -1,0 +1,57 @@
+import type { NetworkParams } from '../model/network-params.js';
+
+/**
+ * All constant tensors of a plan (weights, graph matrices) in ONE storage buffer, each at an
+ * offset aligned to the device's minStorageBufferOffsetAlignment: one upload at plan time instead
+ * of ~200 small buffers. Collect every array with add(), upload(), then look ranges up with get().
+ */
+export class WeightArena {
+  private readonly offsets = new Map<Float32Array, number>();
+  private size = 0;
+  private buffer?: GPUBuffer;
+
+  constructor(private readonly device: GPUDevice, private readonly label: string) {}
+
+  add(data: Float32Array): void {
+    if (this.buffer) throw new Error('WeightArena: add() after upload()');
+    if (this.offsets.has(data)) return;
+    const align = this.device.limits.minStorageBufferOffsetAlignment;
+    const offset = Math.ceil(this.size / align) * align;
+    this.offsets.set(data, offset);
+    this.size = offset + data.byteLength;
+  }
+
+  upload(): void {
+    const buffer = this.device.createBuffer({
+      label: this.label, size: Math.max(16, Math.ceil(this.size / 4) * 4),
+      usage: GPUBufferUsage.STORAGE, mappedAtCreation: true,
+    });
+    const view = new Float32Array(buffer.getMappedRange());
+    for (const [data, offset] of this.offsets) view.set(data, offset / 4);
+    buffer.unmap();
+    this.buffer = buffer;
+  }
+
+  /** The range holding `data` (which must have been added before upload()). */
+  get(data: Float32Array): GPUBufferBinding {
+    const offset = this.offsets.get(data);
+    if (!this.buffer || offset === undefined) throw new Error('WeightArena: get() of an array that was not added and uploaded');
+    return { buffer: this.buffer, offset, size: Math.max(4, data.byteLength) };
+  }
+
+  get bytes(): number { return this.size; }
+
+  destroy(): void { this.buffer?.destroy(); }
+}
+
+/** Adds every array of a network's parameters to the arena. */
+export function addNetwork(arena: WeightArena, net: NetworkParams): void {
+  const lin = (p: { wt: Float32Array; bias: Float32Array } | undefined) => { if (p) { arena.add(p.wt); arena.add(p.bias); } };
+  lin(net.input); lin(net.output);
+  for (const a of net.atten) {
+    arena.add(a.norm0.gain); arena.add(a.norm0.shift); arena.add(a.norm1.gain); arena.add(a.norm1.shift);
+    arena.add(a.lhat); lin(a.qkv); lin(a.out); lin(a.fc1); lin(a.fc2);
+  }
+  for (const g of net.gconv) { lin(g.g1); lin(g.g2); lin(g.tembProj); }
+  lin(net.temb?.dense0); lin(net.temb?.dense1);
+}

@@ -1,0 +1,3 @@
+import { badInputSuite } from '../api/bad-input.test.js';
+
+badInputSuite('gpu', 'per-op');
