@@ -1,5 +1,5 @@
 import { GpuError, NoAdapterError } from '../errors.js';
-import { createNodeGpu } from './node-gpu.js';
+import { createNodeGpu, installNodeGlobals } from './node-gpu.js';
 
 /** What the kernels may use on this device: the limits actually granted, never assumed. */
 export interface DeviceCaps {
@@ -86,6 +86,7 @@ function watchLoss(ctx: GpuContext): void {
 export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuContext> {
   if (options.device) {
     const device = options.device;
+    await installNodeGlobals();
     const ctx: GpuContext = {
       device, owned: false, keepAlive: undefined,
       caps: capsOf(device.limits, device.features as ReadonlySet<string>),

@@ -1,5 +1,5 @@
 import {
-  ATTENTION, GRAPH_MIX, LAYER_NORM, bindAttention, bindGraphMix, bindLayerNorm, bindLinear, createParamsBuffer,
+  ATTENTION, LAYER_NORM, graphMixKernel, bindAttention, bindGraphMix, bindLayerNorm, bindLinear, createParamsBuffer,
   getKernelPipeline, linearKernel, recordKernel, type BoundKernel, type LinearParams as LinearKernelParams, type RunBuffer,
 } from '../kernels/index.js';
 import type { Activation } from '../kernels/linear.ref.js';
@@ -27,7 +27,6 @@ export class NetworkPlan {
     const ops: Op[] = [];
     const d = net.config.hidden;
     const cheb = arena.get(cheb3);
-    const mixKernel = await getKernelPipeline(gpu, GRAPH_MIX);
     const lnKernel = await getKernelPipeline(gpu, LAYER_NORM);
     const attKernel = await getKernelPipeline(gpu, ATTENTION);
     const paramsOf = <P>(desc: Parameters<typeof createParamsBuffer<P>>[1], p: P, name: string): GPUBuffer => {
@@ -37,7 +36,8 @@ export class NetworkPlan {
     };
     const mix = async (x: GPUBuffer, channels: number, mats: GPUBufferBinding, count: number, name: string): Promise<BoundKernel<unknown>> => {
       const p = { channels, mats: count };
-      return bindGraphMix(mixKernel, p, { params: paramsOf(GRAPH_MIX, p, name), x, mats, y: bufs.mix }, `${label} ${name}`) as BoundKernel<unknown>;
+      const desc = graphMixKernel(channels);
+      return bindGraphMix(await getKernelPipeline(gpu, desc), p, { params: paramsOf(desc, p, name), x, mats, y: bufs.mix }, `${label} ${name}`) as BoundKernel<unknown>;
     };
     const linear = async (x: GPUBuffer, w: LinearParams, y: GPUBuffer, name: string, act: Activation,
       extra: { residual?: GPUBuffer; addVec?: GPUBufferBinding } = {}): Promise<BoundKernel<unknown>> => {
