@@ -13,6 +13,7 @@ import copy
 import json
 import math
 import os
+import signal
 import sys
 import time
 
@@ -22,6 +23,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Mocap, Sampler, test_examples  # noqa: E402
 from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
+from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose  # noqa: E402
 
@@ -57,6 +59,7 @@ def parse_args(argv=None):
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--export", default=None, help="also write the best model here (engine format)")
+    ap.add_argument("--card", default=None, help="with --export: also write the model card here (e.g. weights/MODEL_CARD.md)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     return ap.parse_args(argv)
@@ -210,6 +213,9 @@ def main(argv=None):
     def eval_nets():
         return (ema_l.model, ema_d.model) if ema_l else (lifter, denoiser)
 
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: stop.append("SIGINT"))
     t_start = time.time()
     t_ckpt = time.time()
     run_loss_l, run_loss_d, n_run, t_run = 0.0, 0.0, 0, time.time()
@@ -219,6 +225,9 @@ def main(argv=None):
         if a.max_steps is not None and step >= a.max_steps:
             break
         if time.time() - t_start > a.minutes * 60:
+            break
+        if stop:
+            log(f"{stop[0]} received: saving and stopping")
             break
         lr = lr_at(step, a)
         for o in (opt_l, opt_d):
@@ -278,7 +287,9 @@ def main(argv=None):
                     export_state(a.export, nets[0].state_dict(), nets[1].state_dict(), config,
                                  "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
                                  + "; eval " + json.dumps(ev))
-                    log(f"exported {a.export}")
+                    if a.card:
+                        write_card(a.card, state(), os.path.relpath(a.export, ROOT), bool(ema_l))
+                    log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))
             t_run += time.time() - t0  # eval time is not training time
         if time.time() - t_ckpt > a.ckpt_minutes * 60:
             save_atomic(state(), last_path)

@@ -13,12 +13,31 @@ def _params(cfg, kind):
     return sum(p.numel() for p in from_config(kind, cfg).parameters())
 
 
+def _data_summary(data_dir):
+    """Frames per source and the subject lists, from the prepared files' metadata."""
+    import os
+    from . import safetensors_io
+    parts = []
+    for split in ("train", "test"):
+        path = os.path.join(data_dir or "", split + ".safetensors")
+        if not os.path.exists(path):
+            return "see data/prepared metadata (`diffpose.clips`, `diffpose.subjects`)"
+        _, meta = safetensors_io.read(path)
+        frames = {}
+        for c in json.loads(meta.get("diffpose.clips", "[]")):
+            frames[c["source"]] = frames.get(c["source"], 0) + int(c["frames"])
+        subj = json.loads(meta.get("diffpose.subjects", "[]"))
+        parts.append(f"{split}: " + ", ".join(f"{k} {v} frames" for k, v in sorted(frames.items()))
+                     + f" (30 fps; subjects {', '.join(subj)})")
+    return "; ".join(parts)
+
+
 def write_card(path, ck, weights_path, ema):
     cfg = ck["config"]
     a = ck["args"]
     best = ck.get("best") or {}
     ev = lambda k: f"{best[k]:.1f}" if k in best else "TBD"  # noqa: E731
-    subjects = "see data/prepared metadata (`diffpose.subjects`)"
+    subjects = _data_summary(a.get("data"))
     text = f"""# Model card: `{weights_path}`
 
 DiffPose (Gong et al., "DiffPose: Toward More Reliable 3D Pose Estimation", CVPR 2023) frame
