@@ -37,7 +37,7 @@ describe('input preparation', () => {
     expect(b.gmm[3]).to.be.closeTo(0.1, 1e-7); // 32 px of 640 -> 0.1 in uv units (width = 2)
   });
 
-  it('maps COCO-17 to Human3.6M with derived pelvis, spine, thorax and head', () => {
+  it('maps COCO-17 to Human3.6M with derived pelvis, spine, thorax, skull base and head', () => {
     const coco = new Float32Array(34);
     for (let k = 0; k < 17; k++) { coco[2 * k] = k * 10; coco[2 * k + 1] = k; }
     const conf = new Float32Array(17).map((_, k) => 1 - k / 100);
@@ -47,7 +47,8 @@ describe('input preparation', () => {
     expect(px(1)[0]).to.be.closeTo(120, 1e-4); // right hip = COCO 12
     expect(px(8)[0]).to.be.closeTo((50 + 60) / 2, 1e-4); // thorax = mid shoulders
     expect(px(7)[0]).to.be.closeTo((110 + 120 + 50 + 60) / 4, 1e-4); // spine = mid pelvis/thorax
-    expect(px(10)[0]).to.be.closeTo((30 + 40) / 2, 1e-4); // head = mid ears
+    expect(px(9)[0]).to.be.closeTo(0.85 * (30 + 40) / 2 + 0.15 * (50 + 60) / 2, 1e-4); // skull base: just below mid-ears
+    expect(px(10)[0]).to.be.closeTo(1.45 * (30 + 40) / 2 - 0.45 * (50 + 60) / 2, 1e-4); // head: above mid-ears, away from mid-shoulders
     expect(px(13)[0]).to.be.closeTo(90, 1e-4); // left wrist = COCO 9
     // pelvis confidence is the lower of the two hips (COCO 12: 0.88)
     expect(b.gmm[3]).to.be.closeTo(sigmaFromConfidence(0.88), 1e-6);
