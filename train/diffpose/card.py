@@ -106,8 +106,11 @@ Human3.6M protocol numbers: not measured (the dataset is not used); the paper re
   subjects' proportions.
 - The per-joint spread is only meaningful with several hypotheses (init `paper` or eta > 0).
 """
-    with open(path, "w") as f:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
         f.write(text)
+    import os
+    os.replace(tmp, path)
 
 
 def summary_json(ck):

@@ -1,5 +1,6 @@
 """Minimal safetensors reader/writer (standard library + numpy only)."""
 import json
+import os
 import struct
 
 import numpy as np
@@ -34,11 +35,13 @@ def write(path, tensors, metadata=None):
         offset += len(data)
     hbytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
     hbytes += b" " * ((8 - len(hbytes) % 8) % 8)
-    with open(path, "wb") as f:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
         f.write(struct.pack("<Q", len(hbytes)))
         f.write(hbytes)
         for b in blobs:
             f.write(b)
+    os.replace(tmp, path)  # readers never see a half-written file
 
 
 def read(path):
