@@ -4,9 +4,13 @@ import { infoCommand } from './info-command.js';
 import { liftCommand } from './lift-command.js';
 
 const USAGE = `usage:
-  diffpose lift <input.json> [-o out.json] [--format coco17|h36m17] [--image-size WxH]
+  diffpose lift <input.json|input.csv> [-o out.json] [--image-size WxH]
+                [--format h36m17|coco17|mediapipe33|openpose25]
                 [--hypotheses N] [--timesteps 12,0] [--init paper|official] [--seed S]
                 [--eta E] [--samples] [--weights file] [--executor per-op|cpu] [--cpu]
+      input: COCO keypoint results (needs --image-size), {imageSize, format, frames} JSON,
+      or CSV "frame,person,x0,y0,s0,..." (# format: / # imageSize: comment lines);
+      several people per frame become one track each; --samples adds every hypothesis
   diffpose info [--weights file] [--cpu]
 add --verbose for stack traces`;
 
