@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalPose, meanPoseBaselines } from '../../src/eval/mean-pose-baselines.js';
+import { evenlySpaced, loadTestSet } from '../../src/eval/test-set.js';
+import { assembleSplit, writePreparedSplit } from '../../src/mocap/prepared-file.js';
+import { runCli } from '../convert/run-cli.js';
+import { goldenPath } from '../helpers/golden.js';
+import { testGpu } from '../helpers/gpu.js';
+import { STANDING_POSE } from '../pose/standing-pose.js';
+
+/** The standing person turned by `yaw` about the vertical through its pelvis, arms swinging with `phase`. */
+function posed(yaw: number, phase: number): Float32Array {
+  const px = STANDING_POSE[0], pz = STANDING_POSE[2];
+  const out = new Float32Array(51);
+  for (let j = 0; j < 17; j++) {
+    let x = STANDING_POSE[j * 3] - px, z = STANDING_POSE[j * 3 + 2] - pz;
+    if (j === 13 || j === 16) z += 0.2 * Math.sin(phase + j); // wrists swing
+    out[j * 3] = Math.cos(yaw) * x + Math.sin(yaw) * z + px;
+    out[j * 3 + 1] = STANDING_POSE[j * 3 + 1];
+    out[j * 3 + 2] = -Math.sin(yaw) * x + Math.cos(yaw) * z + pz;
+  }
+  return out;
+}
+
+/** A prepared split with one short clip per source folder. */
+function syntheticSplit(frames: number, yawOffset: number) {
+  const clip = (source: string, k: number) => {
+    const poses = new Float32Array(frames * 51);
+    for (let f = 0; f < frames; f++) poses.set(posed(yawOffset + k + f * 0.3, f * 0.2), f * 51);
+    return { info: { name: `${source}/s${k}/clip`, source, subject: `s${k}` }, poses };
+  };
+  return assembleSplit([clip('cmu-bvh', 0), clip('cmu-asfamc', 1), clip('hdm05-asfamc', 2)]);
+}
+
+describe('diffpose eval', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'diffpose-eval-'));
+    writePreparedSplit(join(dir, 'train.safetensors'), syntheticSplit(40, 0.1));
+    writePreparedSplit(join(dir, 'test.safetensors'), syntheticSplit(30, 0.7));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('turns any pose to face the camera upright (canonical baseline)', () => {
+    for (const yaw of [0, 1, 2.5, -2]) {
+      const c = canonicalPose(posed(yaw, 0));
+      expect(c[4 * 3] - c[1 * 3], 'left hip right of the right hip (+x)').to.be.closeTo(0.24, 1e-6);
+      expect(c[4 * 3 + 2] - c[1 * 3 + 2]).to.be.closeTo(0, 1e-6);
+      expect(c[10 * 3 + 1], 'head above the pelvis (y down)').to.be.closeTo(-(1.68 - 0.95), 1e-6);
+      expect(c[3 * 3 + 1], 'ankle below').to.be.above(0.8);
+    }
+    // The mean over many yaws of the SAME person is that person, facing the camera.
+    const split = syntheticSplit(40, 0.1);
+    const m = meanPoseBaselines(split);
+    expect(m.frames).to.equal(12);
+    expect(m.canonical[10 * 3 + 1]).to.be.closeTo(-(1.68 - 0.95), 1e-6);
+    expect(m.camera.length).to.equal(51);
+  });
+
+  it('builds the fixed test set, and an evenly spaced subset for --limit', () => {
+    expect(evenlySpaced(10, 4)).to.deep.equal([0, 3, 6, 9]);
+    expect(evenlySpaced(3, 5)).to.deep.equal([0, 1, 2]);
+    const split = syntheticSplit(30, 0.7);
+    const all = loadTestSet(split);
+    expect(all.examples.count).to.equal(30); // every 3rd of 3 x 30 frames
+    expect(all.source.slice(0, 10).every((s) => s === 'cmu-bvh')).to.equal(true);
+    const some = loadTestSet(split, 7);
+    expect(some.examples.count).to.equal(7);
+    expect(some.total).to.equal(30);
+    expect([...some.examples.poses3d.subarray(51, 102)]).to.deep.equal([...all.examples.poses3d.subarray(5 * 51, 6 * 51)]);
+    expect(new Set(some.source)).to.have.lengthOf(3);
+  });
+
+  it('runs on the CPU with the golden tiny weights and prints every table row', async () => {
+    const json = join(dir, 'eval.json');
+    const r = await runCli(['eval', '--weights', goldenPath('tiny.safetensors').pathname, '--data', dir, '--limit', '9', '--hypotheses', '3', '--executor', 'cpu', '--json', json]);
+    expect(r.code, r.stderr).to.equal(0);
+    for (const row of ['mean pose, camera frame', 'mean pose, canonical', 'lifter alone', 'DiffPose official, H=1', 'DiffPose paper, H=1', 'DiffPose paper, H=3 (mean)', 'best-of-H MPJPE (oracle)']) {
+      expect(r.stdout, row).to.match(new RegExp(`^${row.replace(/[()]/g, '\\$&')}.*\\d`, 'm'));
+    }
+    expect(r.stdout).to.match(/cmu-bvh \(3\)\s+cmu-asfamc \(3\)\s+hdm05-asfamc \(3\)\s+all \(9\)/);
+    expect(r.stdout).to.match(/spread vs error, Pearson r: per joint -?\d\.\d{3}/);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    expect(doc.examples).to.equal(9);
+    expect(doc.rows).to.have.length(6);
+    for (const row of doc.rows) for (const g of doc.groups) expect(row.mpjpe[g]).to.be.a('number').and.above(0);
+    expect(doc.uncertainty.hypotheses).to.equal(3);
+    // The constant baselines do not depend on the model: the camera-frame mean beats the
+    // canonical one on MPJPE here too (the test people face every direction).
+    expect(doc.rows[0].mpjpe.all).to.be.below(doc.rows[1].mpjpe.all);
+  });
+
+  it('runs the per-op GPU executor (skipped without an adapter)', async function () {
+    await testGpu(this);
+    const r = await runCli(['eval', '--weights', goldenPath('tiny.safetensors').pathname, '--data', dir, '--limit', '6', '--hypotheses', '2']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/executor per-op on /);
+    expect(r.stdout).to.match(/^DiffPose paper, H=2 \(mean\)\s+\d/m);
+  });
+
+  it('says how to make the data when it is missing, in one line', async () => {
+    const r = await runCli(['eval', '--data', join(dir, 'nowhere'), '--executor', 'cpu']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr.trim()).to.match(/^diffpose: no prepared test split at .*nowhere\/test\.safetensors: run "diffpose prepare-data" first, or pass --data DIR$/);
+    const bad = await runCli(['eval', '--executor', 'fused']);
+    expect(bad.stderr.trim()).to.equal('diffpose: --executor must be per-op or cpu, got "fused"');
+  });
+});
