@@ -6,12 +6,12 @@ const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) :
 export function formatReport(r: EvalReport): string[] {
   const methodWidth = Math.max(28, ...r.rows.map((x) => x.method.length)) + 2;
   const colWidth = Math.max(15, ...r.groups.map((g) => `${g} (${r.counts[g]})`.length)) + 2;
-  const header = 'MPJPE / P-MPJPE, mm'.padEnd(methodWidth) + r.groups.map((g) => `${g} (${r.counts[g]})`.padStart(colWidth)).join('') + '   time';
+  const header = 'MPJPE / P-MPJPE, mm'.padEnd(methodWidth) + r.groups.map((g) => `${g} (${r.counts[g]})`.padStart(colWidth)).join('') + 'time'.padStart(10);
   const lines = [header, '-'.repeat(header.length)];
   for (const row of r.rows) {
     lines.push(row.method.padEnd(methodWidth) +
       r.groups.map((g) => `${fmt(row.mpjpe[g])} / ${fmt(row.pmpjpe[g])}`.padStart(colWidth)).join('') +
-      `${row.seconds.toFixed(1)} s`.padStart(7));
+      `${row.seconds.toFixed(1)} s`.padStart(10));
   }
   const u = r.uncertainty;
   if (u) {
