@@ -7,6 +7,8 @@ import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { prepareInput } from './pose/input.js';
+import { createFusedExecutor } from './schedule/fused-executor.js';
+import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 
 export interface LoadOptions {
@@ -59,7 +61,7 @@ export class DiffPose {
     if (typeof options !== 'object' || options === null) throw new InputError('lift(keypoints, options): options with imageSize are required');
     const settings = resolveSettings(options, this.config);
     const batch = prepareInput({ keypoints, imageSize: options.imageSize, format: options.format, confidence: options.confidence, gmm: options.gmm });
-    const executor = await this.executor(options.executor ?? (this.gpu ? 'per-op' : 'cpu'));
+    const executor = await this.executor(options.executor ?? this.defaultExecutor());
     const r = await executor.run(batch, settings);
     return {
       poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined,
@@ -67,14 +69,22 @@ export class DiffPose {
     };
   }
 
+  /** fused where the model's shapes allow it, else per-op; the CPU reference without a GPU. */
+  private defaultExecutor(): ExecutorName {
+    if (!this.gpu) return 'cpu';
+    return fusedUnsupported(this.weights.lifter) || fusedUnsupported(this.weights.denoiser) ? 'per-op' : 'fused';
+  }
+
   private async executor(name: ExecutorName): Promise<Executor> {
-    if (name !== 'cpu' && name !== 'per-op') throw new InputError(`unknown executor ${JSON.stringify(name)} (per-op or cpu)`);
+    if (name !== 'cpu' && name !== 'per-op' && name !== 'fused') throw new InputError(`unknown executor ${JSON.stringify(name)} (fused, per-op or cpu)`);
     let e = this.executors.get(name);
     if (!e) {
       if (name === 'cpu') e = cpuExecutor(this.weights);
       else {
-        if (!this.gpu) throw new InputError('executor "per-op" needs a GPU, but this model was loaded with backend "cpu"');
-        e = await createPerOpExecutor(this.gpu, this.weights, this.maxBatch);
+        if (!this.gpu) throw new InputError(`executor "${name}" needs a GPU, but this model was loaded with backend "cpu"`);
+        e = name === 'fused'
+          ? await createFusedExecutor(this.gpu, this.weights, { maxItems: this.maxBatch })
+          : await createPerOpExecutor(this.gpu, this.weights, this.maxBatch);
       }
       this.executors.set(name, e);
     }

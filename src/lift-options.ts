@@ -4,7 +4,7 @@ import { ddimCoefficients, validateTimesteps, type DdimCoefficients } from './mo
 import type { InitMode } from './kernels/gmm-init.ref.js';
 import { seedKey } from './kernels/philox.ref.js';
 
-export type ExecutorName = 'per-op' | 'cpu';
+export type ExecutorName = 'fused' | 'per-op' | 'cpu';
 
 export interface LiftOptions {
   imageSize: readonly [number, number];
@@ -24,7 +24,7 @@ export interface LiftOptions {
   seed?: number;
   /** Also return every hypothesis. */
   samples?: boolean;
-  /** Which implementation runs the lift (default 'per-op' on a GPU). */
+  /** Which implementation runs the lift (default 'fused' on a GPU, 'cpu' without one). */
   executor?: ExecutorName;
 }
 

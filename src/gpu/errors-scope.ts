@@ -11,19 +11,23 @@ export async function withGpuErrors<T>(ctx: GpuContext, what: string, body: () =
   device.pushErrorScope('internal');
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T;
+  let result: T | undefined;
+  let failure: { error: unknown } | undefined;
   try {
     result = await body();
-  } finally {
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    const internal = await device.popErrorScope();
-    if (ctx.lost) throw ctx.lost;
-    if (validation) throw new GpuError('GPU_VALIDATION', `${what}: ${validation.message}`);
-    if (oom) throw new GpuError('GPU_OOM', `${what}: out of GPU memory: ${oom.message}`);
-    if (internal) throw new GpuError('GPU_INTERNAL', `${what}: ${internal.message}`);
+  } catch (error) {
+    failure = { error };
   }
-  return result;
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  const internal = await device.popErrorScope();
+  if (ctx.lost) throw ctx.lost;
+  // The body's own error (e.g. a compile error with line numbers) says more than the scope's echo of it.
+  if (failure) throw failure.error;
+  if (validation) throw new GpuError('GPU_VALIDATION', `${what}: ${validation.message}`);
+  if (oom) throw new GpuError('GPU_OOM', `${what}: out of GPU memory: ${oom.message}`);
+  if (internal) throw new GpuError('GPU_INTERNAL', `${what}: ${internal.message}`);
+  return result as T;
 }
 
 /** Compiles WGSL and fails with line/column messages instead of a later opaque pipeline error. */

@@ -49,6 +49,8 @@ export interface KernelDescriptor<P> {
   bindings: readonly BindingSpec[];
   /** Fields of the WGSL `params` struct, bound as the uniform named 'params'; empty for none. */
   params: readonly ParamField[];
+  /** Size of a params uniform the kernel packs itself (the fused kernels' tables); else from `params`. */
+  paramsBytes?: number;
   /** The value of every params field for `p`; throws InputError when `p` is invalid for the kernel. */
   paramValues(p: P): Readonly<Record<string, number>>;
   /** The default of the WG_SIZE override: at most 256 (the WebGPU default limit). */
@@ -100,7 +102,7 @@ export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'l
 
 /** Bytes of the params uniform: 4 per field, rounded up to 16. */
 export function paramsByteSize(desc: KernelDescriptor<unknown>): number {
-  return Math.max(16, Math.ceil(desc.params.length / 4) * 16);
+  return desc.paramsBytes ?? Math.max(16, Math.ceil(desc.params.length / 4) * 16);
 }
 
 /** The params uniform's bytes for `p`, for createParamsBuffer or a caller's own parameter arena. */

@@ -14,6 +14,7 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
 import { createActivationBuffers, maxBatchForDevice, type ActivationBuffers } from './activation-buffers.js';
 import { DispatchCounter } from './dispatch-counter.js';
 import { NetworkPlan } from './network-plan.js';
+import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
 import { addNetwork, WeightArena } from './weight-arena.js';
 
@@ -88,11 +89,7 @@ class PerOpExecutor implements Executor {
   async run(batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
     return withGpuErrors(this.gpu, 'per-op lift', async () => {
       const H = s.hypotheses;
-      const out: Aggregated = {
-        mean: new Float32Array(batch.poses * J * 3),
-        spread: new Float32Array(batch.poses * J),
-        samples: new Float32Array(s.wantSamples ? batch.poses * H * J * 3 : 0),
-      };
+      const out = emptyResult(batch.poses, H, s.wantSamples);
       const kernels = await this.samplingKernels(batch.components, s);
       const chunk = Math.floor(this.maxBatch / H);
       this.counter.beginCall();
@@ -123,18 +120,10 @@ class PerOpExecutor implements Executor {
     recordKernel(pass, this.aggregate, this.runBuffer, DENOISER_SLOT);
     dispatches += 3 + k.steps.length;
     pass.end();
-    const meanBytes = n * J * 3 * 4, spreadBytes = n * J * 4, samplesBytes = s.wantSamples ? n * H * J * 3 * 4 : 0;
-    encoder.copyBufferToBuffer(this.bufs.mean, 0, this.staging, 0, meanBytes);
-    encoder.copyBufferToBuffer(this.bufs.spread, 0, this.staging, meanBytes, spreadBytes);
-    if (samplesBytes) encoder.copyBufferToBuffer(this.bufs.samples, 0, this.staging, meanBytes + spreadBytes, samplesBytes);
+    const bytes = recordReadback(encoder, this.bufs, this.staging, n, H, s.wantSamples);
     device.queue.submit([encoder.finish()]);
     this.counter.add(dispatches, 1);
-    await this.staging.mapAsync(GPUMapMode.READ, 0, meanBytes + spreadBytes + samplesBytes);
-    const data = new Float32Array(this.staging.getMappedRange(0, meanBytes + spreadBytes + samplesBytes));
-    out.mean.set(data.subarray(0, n * J * 3), start * J * 3);
-    out.spread.set(data.subarray(n * J * 3, n * J * 4), start * J);
-    if (samplesBytes) out.samples.set(data.subarray(n * J * 4), start * H * J * 3);
-    this.staging.unmap();
+    await finishReadback(this.staging, bytes, out, start, n, H);
   }
 
   dispose(): void {
@@ -172,9 +161,7 @@ export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, 
     const aggregate = bindAggregate(await getKernelPipeline(gpu, AGGREGATE),
       { x: bufs.state, mean: bufs.mean, spread: bufs.spread, samples: bufs.samples }, 'per-op: aggregate') as BoundKernel<unknown>;
     const run = createRunBuffer(device, 2, 'per-op run');
-    const staging = device.createBuffer({
-      label: 'per-op: readback', size: batch * J * 4 * 4 + batch * J * 3 * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const staging = stagingBuffer(device, batch, 'per-op: readback');
     return new PerOpExecutor(gpu, batch, arena, bufs, lifter, denoiser, features, rootCenter, aggregate, run, staging,
       [...bufs.all, rcParams, run.buffer, staging]);
   });

@@ -13,7 +13,7 @@ import type { WeightArena } from './weight-arena.js';
  * recomputing the embedding MLP.
  */
 export class StepFeatures {
-  private constructor(readonly buffer: GPUBuffer, private readonly stride: number, private readonly layers: number, private readonly d: number) {}
+  private constructor(readonly buffer: GPUBuffer, readonly stride: number, private readonly layers: number, private readonly d: number) {}
 
   row(t: number, layer: number): GPUBufferBinding {
     return { buffer: this.buffer, offset: (t * this.layers + layer) * this.stride, size: this.d * 4 };

@@ -8,12 +8,12 @@ import type { NetworkParams } from '../model/network-params.js';
 export class WeightArena {
   private readonly offsets = new Map<Float32Array, number>();
   private size = 0;
-  private buffer?: GPUBuffer;
+  private uploaded?: GPUBuffer;
 
   constructor(private readonly device: GPUDevice, private readonly label: string) {}
 
   add(data: Float32Array): void {
-    if (this.buffer) throw new Error('WeightArena: add() after upload()');
+    if (this.uploaded) throw new Error('WeightArena: add() after upload()');
     if (this.offsets.has(data)) return;
     const align = this.device.limits.minStorageBufferOffsetAlignment;
     const offset = Math.ceil(this.size / align) * align;
@@ -29,19 +29,22 @@ export class WeightArena {
     const view = new Float32Array(buffer.getMappedRange());
     for (const [data, offset] of this.offsets) view.set(data, offset / 4);
     buffer.unmap();
-    this.buffer = buffer;
+    this.uploaded = buffer;
   }
 
   /** The range holding `data` (which must have been added before upload()). */
   get(data: Float32Array): GPUBufferBinding {
     const offset = this.offsets.get(data);
-    if (!this.buffer || offset === undefined) throw new Error('WeightArena: get() of an array that was not added and uploaded');
-    return { buffer: this.buffer, offset, size: Math.max(4, data.byteLength) };
+    if (!this.uploaded || offset === undefined) throw new Error('WeightArena: get() of an array that was not added and uploaded');
+    return { buffer: this.uploaded, offset, size: Math.max(4, data.byteLength) };
   }
 
   get bytes(): number { return this.size; }
 
-  destroy(): void { this.buffer?.destroy(); }
+  /** The uploaded buffer (undefined before upload()). */
+  get buffer(): GPUBuffer | undefined { return this.uploaded; }
+
+  destroy(): void { this.uploaded?.destroy(); }
 }
 
 /** Adds every array of a network's parameters to the arena. */

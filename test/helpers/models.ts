@@ -5,7 +5,7 @@ import { randomWeightsFile } from '../../src/model/random-weights.js';
 export const SMALL_CONFIG: ModelConfig = {
   format: 1, joints: 17, skeleton: 'h36m17',
   lifter: { hidden: 16, layers: 2, heads: 2, coordsIn: 2, coordsOut: 3 },
-  denoiser: { hidden: 24, layers: 2, heads: 4, coordsIn: 5, coordsOut: 5 },
+  denoiser: { hidden: 24, layers: 2, heads: 2, coordsIn: 5, coordsOut: 5 },
   diffusion: { betaStart: 1e-4, betaEnd: 1e-3, numSteps: 51 },
 };
 

@@ -1,0 +1,132 @@
+// Layer operations of the fused reverse process on one item's activations in a scratch slot.
+// Two ways to run them (fused/slot.wgsl): COOPERATIVE, the invocations of a workgroup split each
+// op (lane = local index, stride = workgroup size) and the caller puts a barrier after it; or
+// PER-INVOCATION, one invocation does the whole op alone (lane 0, stride 1), no barrier at all.
+// Scratch indices are slot-relative and go through slot_index() (fused/slot.wgsl).
+//
+// The including shader declares:
+//   var<storage, read> weights: array<vec4<f32>>;       all constant tensors (the weight arena)
+//   var<storage, read> features: array<vec4<f32>>;      per-(t, layer) step-embedding projections
+//   var<storage, read_write> scratch: array<vec4<f32>>; activations, [ROWS, channels / 4] per buffer
+//   fn slot_index(i: u32) -> u32, and the private lane stride `lanes` (fused/slot.wgsl)
+// Channel counts are multiples of 4 (the host pads the 2-, 3- and 5-channel layers) and every
+// activation buffer has ROWS = 20 rows: 17 joints + 3 padding rows, so a 4-row block never needs a
+// bounds check. Padding rows hold junk that no valid row ever reads (joint mixing reads j < 17).
+
+const JOINTS: u32 = 17u;
+const ROWS: u32 = 20u;
+const NONE: u32 = 0xffffffffu;
+const ACT_NONE: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+
+// One scalar of the weight arena, by f32 index.
+fn weight_scalar(i: u32) -> f32 {
+  return weights[i / 4u][i % 4u];
+}
+
+// y = act(x @ W + b) + features[add] + scratch[res], x [ROWS, 4 cin4], W [4 cin4, 4 cout4].
+// Each invocation computes a 4-row x 4-output block: per input vec4, 4 weight vec4s and 4
+// activation vec4s feed 16 multiply-adds held in registers (register blocking; no shared memory).
+fn coop_linear(lid: u32, x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, act: u32, add: u32, res: u32) {
+  let blocks = (ROWS / 4u) * cout4;
+  for (var blk = lid; blk < blocks; blk += lanes) {
+    let r0 = (blk / cout4) * 4u;
+    let ob = blk % cout4;
+    let bias = weights[b + ob];
+    var acc0 = bias;
+    var acc1 = bias;
+    var acc2 = bias;
+    var acc3 = bias;
+    let x0 = x + r0 * cin4;
+    for (var c4 = 0u; c4 < cin4; c4++) {
+      let wr = w + c4 * 4u * cout4 + ob;
+      let w0 = weights[wr];
+      let w1 = weights[wr + cout4];
+      let w2 = weights[wr + 2u * cout4];
+      let w3 = weights[wr + 3u * cout4];
+      let a0 = scratch[slot_index(x0 + c4)];
+      let a1 = scratch[slot_index(x0 + cin4 + c4)];
+      let a2 = scratch[slot_index(x0 + 2u * cin4 + c4)];
+      let a3 = scratch[slot_index(x0 + 3u * cin4 + c4)];
+      acc0 += a0.x * w0 + a0.y * w1 + a0.z * w2 + a0.w * w3;
+      acc1 += a1.x * w0 + a1.y * w1 + a1.z * w2 + a1.w * w3;
+      acc2 += a2.x * w0 + a2.y * w1 + a2.z * w2 + a2.w * w3;
+      acc3 += a3.x * w0 + a3.y * w1 + a3.z * w2 + a3.w * w3;
+    }
+    var accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+    for (var k = 0u; k < 4u; k++) {
+      var v = accs[k];
+      if (act == ACT_RELU) { v = max(v, vec4<f32>(0.0)); }
+      if (add != NONE) { v += features[add + ob]; }
+      let o = (r0 + k) * cout4 + ob;
+      if (res != NONE) { v += scratch[slot_index(res + o)]; }
+      scratch[slot_index(y + o)] = v;
+    }
+  }
+}
+
+// y[i, m*c4 + c] = sum_j M_m[i, j] x[j, c] for p matrices M (f32 offset `mats`, [p, 17, 17]).
+fn coop_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
+  let tasks = JOINTS * c4;
+  for (var task = lid; task < tasks; task += lanes) {
+    let i = task / c4;
+    let cb = task % c4;
+    for (var m = 0u; m < p; m++) {
+      var acc = vec4<f32>(0.0);
+      let row = mats + (m * JOINTS + i) * JOINTS;
+      for (var j = 0u; j < JOINTS; j++) {
+        acc += weight_scalar(row + j) * scratch[slot_index(x + j * c4 + cb)];
+      }
+      scratch[slot_index(y + i * p * c4 + m * c4 + cb)] = acc;
+    }
+  }
+}
+
+// DiffPose's LayerNorm per row: gain * (x - mean) / (unbiased std + 1e-6) + shift. The row's first
+// value is subtracted before summing so that rows with a large mean keep their precision.
+fn coop_norm(lid: u32, x: u32, d4: u32, gain: u32, shift: u32, y: u32) {
+  for (var r = lid; r < JOINTS; r += lanes) {
+    let row = x + r * d4;
+    let s0 = scratch[slot_index(row)].x;
+    var sum = vec4<f32>(0.0);
+    for (var c = 0u; c < d4; c++) { sum += scratch[slot_index(row + c)] - s0; }
+    let n = f32(d4 * 4u);
+    let mean = s0 + (sum.x + sum.y + sum.z + sum.w) / n;
+    var sq = vec4<f32>(0.0);
+    for (var c = 0u; c < d4; c++) { let e = scratch[slot_index(row + c)] - mean; sq += e * e; }
+    let sd = sqrt((sq.x + sq.y + sq.z + sq.w) / (n - 1.0));
+    let inv = 1.0 / (sd + 1e-6);
+    for (var c = 0u; c < d4; c++) {
+      scratch[slot_index(y + r * d4 + c)] = weights[gain + c] * (scratch[slot_index(row + c)] - mean) * inv + weights[shift + c];
+    }
+  }
+}
+
+// Multi-head self-attention over the joints on packed Q | K | V rows [ROWS, 3 d4] -> [ROWS, d4].
+fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {
+  let dk4 = d4 / heads;
+  let scale = 1.0 / sqrt(f32(dk4 * 4u));
+  let stride = 3u * d4;
+  for (var task = lid; task < heads * JOINTS; task += lanes) {
+    let h = task / JOINTS;
+    let i = task % JOINTS;
+    let q = qkv + i * stride + h * dk4;
+    var scores: array<f32, 17>;
+    var best = -3.0e38;
+    for (var j = 0u; j < JOINTS; j++) {
+      let k = qkv + j * stride + d4 + h * dk4;
+      var s = vec4<f32>(0.0);
+      for (var c = 0u; c < dk4; c++) { s += scratch[slot_index(q + c)] * scratch[slot_index(k + c)]; }
+      scores[j] = (s.x + s.y + s.z + s.w) * scale;
+      best = max(best, scores[j]);
+    }
+    var total = 0.0;
+    for (var j = 0u; j < JOINTS; j++) { scores[j] = exp(scores[j] - best); total += scores[j]; }
+    let inv = 1.0 / total;
+    for (var c = 0u; c < dk4; c++) {
+      var acc = vec4<f32>(0.0);
+      for (var j = 0u; j < JOINTS; j++) { acc += scores[j] * scratch[slot_index(qkv + j * stride + 2u * d4 + h * dk4 + c)]; }
+      scratch[slot_index(out + i * d4 + h * dk4 + c)] = acc * inv;
+    }
+  }
+}

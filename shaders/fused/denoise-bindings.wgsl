@@ -1,0 +1,16 @@
+// Bindings of the fused denoising dispatch (both variants).
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> features: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> scratch: array<vec4<f32>>;
+// [poses, 17, components, GMM_STRIDE]
+@group(0) @binding(4) var<storage, read> gmm: array<f32>;
+// [poses, 17, 3]
+@group(0) @binding(5) var<storage, read> lifter_xyz: array<f32>;
+// [poses * hypotheses, 17, 5]: x_{-1}, for the aggregation.
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;
+
+override WG_SIZE: u32 = 64u;
+
+fn gmm_load(index: u32) -> f32 {
+  return gmm[index];
+}

@@ -1,0 +1,48 @@
+// One whole network evaluation (GCNpose lifter or GCNdiff denoiser, model-spec §2-3) by one
+// workgroup on one item. The network is a list of ops in the params table (built by
+// networkTable() in src/schedule/fused-params.ts, in the order of reference-network.ts) run by
+// this small interpreter: each cooperative op appears once in the code, which keeps the shader
+// small enough for CPU drivers to compile quickly (fully unrolled layers took minutes in LLVM).
+// Needs fused/coop-ops.wgsl and fused/params.wgsl.
+
+// Table of a network (u32 at `nb`): [op count, XIN, XOUT, -] then 12 u32 per op.
+// Scratch offsets in ops are vec4 offsets from the slot base; weight offsets are vec4 indices
+// into `weights`, except matrices (f32 indices).
+const NET_COUNT: u32 = 0u;
+const NET_XIN: u32 = 1u;
+const NET_XOUT: u32 = 2u;
+const NET_OPS: u32 = 4u;
+const OP_U32: u32 = 12u;
+
+const OP_LINEAR: u32 = 1u; // x, cin4, w, b, cout4, y, act, add layer (NONE: no step term), res (NONE: none)
+const OP_MIX: u32 = 2u;    // x, c4, mats, p, y
+const OP_NORM: u32 = 3u;   // x, d4, gain, shift, y
+const OP_ATTN: u32 = 4u;   // qkv, d4, heads, out
+
+fn net_xin(nb: u32) -> u32 { return tab(nb + NET_XIN); }
+fn net_xout(nb: u32) -> u32 { return tab(nb + NET_XOUT); }
+
+fn net_ops(nb: u32) -> u32 { return tab(nb + NET_COUNT); }
+
+// Runs op `i` of network `nb` on this invocation's slot (reads XIN at op 0, writes XOUT at the last).
+// `feat` is the vec4 offset of this step's layer-0 row in `features` (NONE for the lifter).
+// The callers run every op of every item and step in ONE flat loop: LLVM-based CPU drivers
+// compile barriers as coroutine suspend points, and barriers in nested loops (items, steps,
+// ops) took over 30 s to compile on lavapipe; a single loop level compiles in about a second.
+fn run_op(lid: u32, nb: u32, feat: u32, i: u32) {
+  let o = nb + NET_OPS + i * OP_U32;
+  let code = tab(o);
+  if (code == OP_LINEAR) {
+    var add = NONE;
+    if (feat != NONE && tab(o + 8u) != NONE) { add = feat + tab(o + 8u) * params.feat_stride4; }
+    var res = NONE;
+    if (tab(o + 9u) != NONE) { res = tab(o + 9u); }
+    coop_linear(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u), tab(o + 6u), tab(o + 7u), add, res);
+  } else if (code == OP_MIX) {
+    coop_mix(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
+  } else if (code == OP_NORM) {
+    coop_norm(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
+  } else {
+    coop_attention(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u));
+  }
+}

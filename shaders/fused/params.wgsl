@@ -1,0 +1,35 @@
+// The uniform of the fused kernels: the slot layout, the two networks' tables of weight offsets
+// (written once at plan time) and the reverse schedule (rewritten only when a call's settings
+// change). Mirrored by src/schedule/fused-params.ts.
+
+const TABLE_U32_PER_NET: u32 = 2048u;
+const LIFTER_TABLE: u32 = 0u;
+const DENOISER_TABLE: u32 = 2048u;
+const MAX_FUSED_STEPS: u32 = 64u;
+
+struct FusedParams {
+  // vec4s of scratch per workgroup slot.
+  slot4: u32,
+  // vec4s between consecutive (t, layer) rows of `features`.
+  feat_stride4: u32,
+  num_steps: u32,
+  components: u32,
+  init_mode: u32,
+  denoiser_layers: u32,
+  _pad1: u32,
+  _pad2: u32,
+  sqrt_a0: f32,
+  sqrt_one_minus_a0: f32,
+  _pad3: f32,
+  _pad4: f32,
+  // Network tables (u32): see networkTable() in src/schedule/fused-params.ts.
+  table: array<vec4<u32>, 1024>,
+  // Per step s: steps[2s] = (t, sqrt_a, sqrt_one_minus_a, sqrt_a_next), steps[2s + 1] = (c1, c2, 0, 0).
+  steps: array<vec4<f32>, 128>,
+}
+
+@group(0) @binding(0) var<uniform> params: FusedParams;
+
+fn tab(i: u32) -> u32 {
+  return params.table[i / 4u][i % 4u];
+}

@@ -1,0 +1,195 @@
+import { InputError } from '../errors.js';
+import type { Executor } from '../executor.js';
+import type { GpuContext } from '../gpu/context.js';
+import { withGpuErrors } from '../gpu/errors-scope.js';
+import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type RunBuffer } from '../kernels/index.js';
+import { FUSED_DENOISE, FUSED_DENOISE_LANE, FUSED_LIFT, FUSED_LIFT_LANE, type FusedDispatch } from '../kernels/fused.js';
+import type { Aggregated } from '../kernels/aggregate.ref.js';
+import type { RunSettings } from '../lift-options.js';
+import { chebyshevBasis } from '../model/graph.js';
+import type { ModelWeights } from '../model/weights.js';
+import type { PreparedBatch } from '../pose/input.js';
+import { MAX_COMPONENTS } from '../pose/input.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
+import { DispatchCounter } from './dispatch-counter.js';
+import { FUSED_PARAMS_BYTES, fusedUnsupported, networkTable, packFusedParams, paddedIo, slotVec4s } from './fused-params.js';
+import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
+import { StepFeatures } from './step-features.js';
+import { addNetwork, WeightArena } from './weight-arena.js';
+
+const J = NUM_JOINTS;
+const LIFTER_SLOT = 0;
+const DENOISER_SLOT = 1;
+
+/** How the fused kernels are shaped on this adapter. */
+export interface FusedShape {
+  /** Cooperative variant: invocations per workgroup and workgroups (slots) in flight. */
+  groupSize: number;
+  groupSlots: number;
+  /** Per-invocation variant: workgroup size and invocations (slots) in flight. */
+  laneGroupSize: number;
+  laneSlots: number;
+  /** A dispatch with at least this many items uses the per-invocation variant. */
+  laneFrom: number;
+}
+
+/**
+ * Shapes per adapter. CPU drivers (lavapipe, SwiftShader) run a workgroup on one thread with SIMD
+ * lanes and pay for every barrier: a single pose is fastest cooperatively (its ops spread over the
+ * lanes), batches per invocation (one item per lane, no barriers). GPUs want cooperative
+ * workgroups throughout. All within the WebGPU default of 256 invocations per workgroup.
+ */
+export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape {
+  const cpu = gpu.adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(JSON.stringify(gpu.adapter));
+  const maxGroup = gpu.caps.maxInvocationsPerWorkgroup;
+  const memorySlots = Math.max(1, Math.floor(Math.min(gpu.caps.maxStorageBufferBindingSize, 256 * 2 ** 20) / slotBytes));
+  return cpu
+    ? { groupSize: Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize: Math.min(8, maxGroup), laneSlots: Math.min(256, memorySlots), laneFrom: 8 }
+    : { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity };
+}
+
+/**
+ * The fused executor: a whole lift in 3 dispatches whatever the batch, hypotheses and timesteps
+ * — (1) the lifter on every pose, (2) per (pose, hypothesis) the start and every reverse step with
+ * every layer, one workgroup per item looping in its scratch slot, (3) aggregation — recorded in
+ * one pass, one submit and one readback. Batches beyond the plan's buffers run as chunks of the
+ * same plan.
+ */
+class FusedExecutor implements Executor {
+  readonly name = 'fused';
+  readonly counter = new DispatchCounter();
+  private paramsKey = '';
+
+  constructor(
+    private readonly gpu: GpuContext,
+    readonly maxItems: number,
+    readonly shape: FusedShape,
+    private readonly params: GPUBuffer,
+    private readonly tables: { lifter: Uint32Array; denoiser: Uint32Array; slot4: number; featStride4: number; denoiserLayers: number },
+    private readonly io: { uv: GPUBuffer; gmm: GPUBuffer; lifterXyz: GPUBuffer; state: GPUBuffer; mean: GPUBuffer; spread: GPUBuffer; samples: GPUBuffer },
+    private readonly kernels: {
+      lift: BoundKernel<FusedDispatch>; liftLane: BoundKernel<FusedDispatch>;
+      denoise: BoundKernel<FusedDispatch>; denoiseLane: BoundKernel<FusedDispatch>; aggregate: BoundKernel<unknown>;
+    },
+    private readonly runBuffer: RunBuffer,
+    private readonly staging: GPUBuffer,
+    private readonly owned: GPUBuffer[],
+  ) {}
+
+  /** The uniform is rewritten only when the init, schedule or mixture size changes. */
+  private writeParams(components: number, s: RunSettings): void {
+    const key = JSON.stringify([components, s.init, s.coefficients]);
+    if (key === this.paramsKey) return;
+    this.gpu.device.queue.writeBuffer(this.params, 0, packFusedParams({
+      slot4: this.tables.slot4, featStride4: this.tables.featStride4, denoiserLayers: this.tables.denoiserLayers, components, settings: s,
+      lifterTable: this.tables.lifter, denoiserTable: this.tables.denoiser,
+    }));
+    this.paramsKey = key;
+  }
+
+  async run(batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
+    return withGpuErrors(this.gpu, 'fused lift', async () => {
+      const H = s.hypotheses;
+      const out = emptyResult(batch.poses, H, s.wantSamples);
+      this.writeParams(batch.components, s);
+      const chunk = Math.floor(this.maxItems / H);
+      this.counter.beginCall();
+      for (let start = 0; start < batch.poses; start += chunk) {
+        const n = Math.min(chunk, batch.poses - start);
+        const { device } = this.gpu;
+        const K = batch.components;
+        device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
+        device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
+        const common = { poses: n, hypotheses: H, poseOffset: start, key: s.key };
+        writeRun(device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
+        writeRun(device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
+        const encoder = device.createCommandEncoder({ label: 'fused lift' });
+        const pass = encoder.beginComputePass({ label: 'fused lift pass' });
+        const laneFrom = this.shape.laneFrom;
+        recordKernel(pass, n >= laneFrom ? this.kernels.liftLane : this.kernels.lift, this.runBuffer, LIFTER_SLOT);
+        recordKernel(pass, n * H >= laneFrom ? this.kernels.denoiseLane : this.kernels.denoise, this.runBuffer, DENOISER_SLOT);
+        recordKernel(pass, this.kernels.aggregate, this.runBuffer, DENOISER_SLOT);
+        pass.end();
+        const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
+        device.queue.submit([encoder.finish()]);
+        this.counter.add(3, 1);
+        await finishReadback(this.staging, bytes, out, start, n, H);
+      }
+      return out;
+    });
+  }
+
+  dispose(): void {
+    for (const b of this.owned) b.destroy();
+  }
+}
+
+export interface FusedOptions {
+  /** Items (pose-hypotheses) per submission; default 65536, capped by the storage binding limit. */
+  maxItems?: number;
+  shape?: Partial<FusedShape>;
+}
+
+export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<Executor & { counter: DispatchCounter; shape: FusedShape }> {
+  for (const [name, net] of [['lifter', model.lifter], ['denoiser', model.denoiser]] as const) {
+    const why = fusedUnsupported(net);
+    if (why) throw new InputError(`the fused executor cannot run this ${name}: ${why} (use executor "per-op")`);
+  }
+  return withGpuErrors(gpu, 'fused plan', async () => {
+    const { device } = gpu;
+    const d = Math.max(model.config.lifter.hidden, model.config.denoiser.hidden);
+    const slot4 = slotVec4s(d);
+    // The largest per-item buffer is the packed mixture: 17 joints x 8 components x 5 floats.
+    const perItemBytes = J * MAX_COMPONENTS * 5 * 4;
+    const maxItems = Math.max(64, Math.min(options.maxItems ?? 65536, Math.floor(gpu.caps.maxStorageBufferBindingSize / perItemBytes)));
+    const shape: FusedShape = { ...chooseFusedShape(gpu, slot4 * 16), ...options.shape };
+    const arena = new WeightArena(device, 'fused: weights');
+    const cheb = chebyshevBasis();
+    arena.add(cheb);
+    const lifterIo = paddedIo(model.lifter), denoiserIo = paddedIo(model.denoiser);
+    for (const [net, io] of [[model.lifter, lifterIo], [model.denoiser, denoiserIo]] as const) {
+      addNetwork(arena, net);
+      for (const a of [io.inW, io.inB, io.outW, io.outB]) arena.add(a);
+    }
+    arena.upload();
+    const features = await StepFeatures.create(gpu, model.denoiser, model.config.diffusion.numSteps, arena, 'fused');
+    const owned: GPUBuffer[] = [arena.buffer!, features.buffer];
+    const make = (label: string, bytes: number, usage: number) => {
+      const b = device.createBuffer({ label: `fused: ${label}`, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+      owned.push(b);
+      return b;
+    };
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const params = make('params', FUSED_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const scratch = make('scratch', Math.max(shape.groupSlots, shape.laneSlots) * slot4 * 16, GPUBufferUsage.STORAGE);
+    const io = {
+      uv: make('uv', maxItems * J * 2 * 4, storage), gmm: make('gmm', maxItems * perItemBytes, storage),
+      lifterXyz: make('lifter xyz', maxItems * J * 3 * 4, storage), state: make('state', maxItems * J * 5 * 4, storage),
+      mean: make('mean', maxItems * J * 3 * 4, storage), spread: make('spread', maxItems * J * 4, storage),
+      samples: make('samples', maxItems * J * 3 * 4, storage),
+    };
+    const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
+    const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };
+    const common = { params, weights: arena.buffer!, features: features.buffer, scratch };
+    const liftIo = { ...common, uv: io.uv, lifter_xyz: io.lifterXyz };
+    const denoiseIo = { ...common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state };
+    const pipeline = (desc: typeof FUSED_LIFT, d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
+    const kernels = {
+      lift: bindKernel(await pipeline(FUSED_LIFT, group), group, liftIo, 'fused: lifter (cooperative)'),
+      liftLane: bindKernel(await pipeline(FUSED_LIFT_LANE, lane), lane, liftIo, 'fused: lifter (per invocation)'),
+      denoise: bindKernel(await pipeline(FUSED_DENOISE, group), group, denoiseIo, 'fused: denoise (cooperative)'),
+      denoiseLane: bindKernel(await pipeline(FUSED_DENOISE_LANE, lane), lane, denoiseIo, 'fused: denoise (per invocation)'),
+      aggregate: bindAggregate(await getKernelPipeline(gpu, AGGREGATE),
+        { x: io.state, mean: io.mean, spread: io.spread, samples: io.samples }, 'fused: aggregate') as BoundKernel<unknown>,
+    };
+    const runBuffer = createRunBuffer(device, 2, 'fused run');
+    const staging = stagingBuffer(device, maxItems, 'fused: readback');
+    owned.push(runBuffer.buffer, staging);
+    const tables = {
+      lifter: networkTable(model.lifter, lifterIo, cheb, arena, d),
+      denoiser: networkTable(model.denoiser, denoiserIo, cheb, arena, d),
+      slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
+    };
+    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, kernels, runBuffer, staging, owned);
+  });
+}
