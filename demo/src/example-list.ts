@@ -1,0 +1,13 @@
+/** The bundled examples the demo offers (files in examples/, copied into dist/examples/ by build.ts). */
+export interface DemoExample {
+  id: string;
+  label: string;
+  file: string;
+  /** COCO results do not carry the image size: examples/README.md lists it. */
+  imageSize: [number, number];
+}
+
+export const DEMO_EXAMPLES: DemoExample[] = [
+  { id: 'walk', label: 'Walk (CMU 03_03, 140 frames)', file: 'walk-coco17.json', imageSize: [640, 480] },
+  { id: 'basketball', label: 'Basketball throw (HDM05, 91 frames)', file: 'basketball-coco17.json', imageSize: [640, 480] },
+];

@@ -1,0 +1,12 @@
+/** Spread (metres) at which a joint is drawn fully red; 0 is green. */
+export const SPREAD_RED = 0.15;
+
+/** Green -> yellow -> red as a joint's spread goes from 0 to SPREAD_RED; [r, g, b] in 0..1. */
+export function spreadColour(spread: number): [number, number, number] {
+  const t = Math.max(0, Math.min(1, spread / SPREAD_RED));
+  return t < 0.5 ? [0.2 + 1.6 * t * 0.8, 0.85, 0.35 - 0.4 * t] : [1, 0.85 - 1.5 * (t - 0.5), 0.15];
+}
+
+export function cssColour([r, g, b]: [number, number, number]): string {
+  return `rgb(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)})`;
+}
