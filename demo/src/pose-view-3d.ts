@@ -50,7 +50,7 @@ export class PoseView3d {
     const cloudGeometry = new THREE.BufferGeometry();
     cloudGeometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(3), 3));
     this.cloud = new THREE.Points(cloudGeometry, new THREE.PointsMaterial({
-      color: 0x8fc0ff, size: 0.05, transparent: true, opacity: 0.5, depthWrite: false,
+      color: 0x8fc0ff, size: 0.05, transparent: true, opacity: 0.5, depthWrite: false, map: roundDot(),
     }));
     this.scene.add(this.cloud);
     this.camera.position.set(1.1, 0.35, 2.6);
@@ -100,4 +100,18 @@ export class PoseView3d {
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
   }
+}
+
+/** A soft round sprite for the cloud's points (plain points are squares). */
+function roundDot(): THREE.CanvasTexture {
+  const c = document.createElement('canvas');
+  c.width = c.height = 32;
+  const g = c.getContext('2d')!;
+  const fill = g.createRadialGradient(16, 16, 0, 16, 16, 16);
+  fill.addColorStop(0, 'rgba(255, 255, 255, 1)');
+  fill.addColorStop(0.6, 'rgba(255, 255, 255, 0.8)');
+  fill.addColorStop(1, 'rgba(255, 255, 255, 0)');
+  g.fillStyle = fill;
+  g.fillRect(0, 0, 32, 32);
+  return new THREE.CanvasTexture(c);
 }
