@@ -122,8 +122,9 @@ def normalize_uv(px, w, h):
 
 
 def default_sigma_uv(conf):
-    """formats.md: one component at the keypoint, std 0.01 + 0.2 (1 - c) in uv units."""
-    return 0.01 + 0.2 * (1.0 - conf)
+    """formats.md: one component at the keypoint, std 0.002 + 0.04 (1 - c) + 0.2 (1 - c)^6 in uv units."""
+    miss = 1.0 - conf
+    return 0.002 + 0.04 * miss + 0.2 * miss ** 6
 
 
 def make_examples(poses_world, rng, mirror_prob=0.0):

@@ -1,3 +1,4 @@
+import { sigmaFromConfidence } from './input.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -95,9 +96,9 @@ export function detectorNoise(rng: Rng, projected: ArrayLike<number>): DetectorO
 
 /**
  * The default one-component 2D Gaussian of a keypoint with confidence `c` in an image `width`
- * pixels wide: std `w / 2 * (0.01 + 0.2 (1 - c))` pixels on both axes (docs/formats.md).
+ * pixels wide: std `w / 2 * sigmaFromConfidence(c)` pixels on both axes (docs/formats.md).
  * Without a confidence, pass c = 1.
  */
 export function defaultKeypointStd(confidence: number, width: number): number {
-  return (width / 2) * (0.01 + 0.2 * (1 - confidence));
+  return (width / 2) * sigmaFromConfidence(confidence);
 }

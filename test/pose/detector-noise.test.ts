@@ -99,9 +99,9 @@ describe('2D detector error model (docs/camera-model.md)', () => {
     expect(Array.from(a.confidence)).to.deep.equal(Array.from(b.confidence));
   });
 
-  it('derives the default keypoint std w / 2 (0.01 + 0.2 (1 - c)) from the confidence', () => {
-    expect(defaultKeypointStd(1, 1000)).to.be.closeTo(5, 1e-12);
-    expect(defaultKeypointStd(0.5, 1000)).to.be.closeTo(55, 1e-12);
-    expect(defaultKeypointStd(0, 640)).to.be.closeTo(67.2, 1e-12);
+  it('derives the default keypoint std w / 2 (0.002 + 0.04 (1 - c) + 0.2 (1 - c)^6) from the confidence', () => {
+    expect(defaultKeypointStd(1, 1000)).to.be.closeTo(1, 1e-12);
+    expect(defaultKeypointStd(0.5, 1000)).to.be.closeTo(500 * (0.002 + 0.02 + 0.2 / 64), 1e-9);
+    expect(defaultKeypointStd(0, 640)).to.be.closeTo(320 * 0.242, 1e-9);
   });
 });
