@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildDemo, DIST } from '../../demo/build.js';
 import { serveStatic } from '../../demo/serve.js';
@@ -21,7 +22,7 @@ import { requireGpu } from '../helpers/gpu.js';
 const CHROMIUM = process.env.DIFFPOSE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // Small enough to lift quickly on SwiftShader, big enough for a visible cloud.
 const QUERY = { example: 'basketball', hypotheses: 4, timesteps: [12, 0], seed: 0 };
 const BACKGROUND = [0x11, 0x14, 0x1b];

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DiffPose } from '../../src/diffpose.js';
 import { CHUNK_FRAMES } from '../../src/cli/lift-command.js';
 import { diffposeLines, runCli } from './run-cli.js';
@@ -10,7 +11,7 @@ interface LiftedFrame { frame: number | string; input: number; joints: number[];
 interface LiftOutput { people: Array<{ person: number; frames: LiftedFrame[] }>; hypotheses: number; imageSize: number[]; inputFormat: string; adapter: string }
 type CocoResult = { image_id: number; keypoints: number[] };
 
-const EXAMPLES = join(process.cwd(), 'examples');
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const example = (name: string) => join(EXAMPLES, name);
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
