@@ -26,6 +26,8 @@ export interface PageResult {
   timesteps?: number[];
   seed?: number;
   adapter?: string;
+  /** The library's executor that ran the lift. */
+  executor?: string;
   liftMs?: number;
   msPerFrame?: number;
   /** frames * 17 * 3 and frames * 17. */
@@ -124,10 +126,10 @@ async function liftAndShow(model: DiffPose, player: Player): Promise<void> {
     const liftMs = performance.now() - started;
     player.load(seq, r);
     ui.status.textContent = `${example.label}: ${seq.frames} frames, ${s.hypotheses} hypotheses, timesteps ${s.timesteps.join(', ')}`;
-    ui.timing.textContent = `lift ${liftMs.toFixed(0)} ms = ${(liftMs / seq.frames).toFixed(1)} ms per frame`;
+    ui.timing.textContent = `lift ${liftMs.toFixed(0)} ms = ${(liftMs / seq.frames).toFixed(1)} ms per frame (${r.executor} executor)`;
     window.__diffposeResult = {
       status: 'done', example: example.id, file: example.file, imageSize: seq.imageSize, format: seq.format,
-      frames: seq.frames, hypotheses: s.hypotheses, timesteps: s.timesteps, seed: s.seed, adapter: model.adapter,
+      frames: seq.frames, hypotheses: s.hypotheses, timesteps: s.timesteps, seed: s.seed, adapter: model.adapter, executor: r.executor,
       liftMs, msPerFrame: liftMs / seq.frames, poses: Array.from(r.poses), spread: Array.from(r.spread),
     };
   } finally {

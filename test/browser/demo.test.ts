@@ -90,7 +90,7 @@ describe('browser demo (Chromium, WebGPU)', function () {
       expect(result.frames).to.equal(seq.frames);
       expect(result.poses).to.have.length(r.poses.length);
       r.poses.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - result.poses![i])); });
-      console.log(`      page: ${result.frames} frames x ${result.hypotheses} hypotheses on ${result.adapter} in ${result.liftMs!.toFixed(0)} ms ` +
+      console.log(`      page: ${result.frames} frames x ${result.hypotheses} hypotheses on ${result.adapter} (${result.executor} executor) in ${result.liftMs!.toFixed(0)} ms ` +
         `(${result.msPerFrame!.toFixed(1)} ms/frame); page ready after ${pageSeconds.toFixed(1)} s; Node on ${model.adapter}: max |difference| ${worst.toExponential(2)} m`);
     } finally {
       model.dispose();
