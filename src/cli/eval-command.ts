@@ -27,7 +27,7 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
   checkKnownFlags(args, EVAL_FLAGS);
   if (args.positional.length) throw new InputError(`diffpose eval takes no positional arguments (got "${args.positional[0]}")`);
   const executorFlag = flagString(args, 'executor');
-  if (executorFlag !== undefined && executorFlag !== 'per-op' && executorFlag !== 'cpu') throw new InputError(`--executor must be per-op or cpu, got "${executorFlag}"`);
+  if (executorFlag !== undefined && !['fused', 'per-op', 'cpu'].includes(executorFlag)) throw new InputError(`--executor must be fused, per-op or cpu, got "${executorFlag}"`);
   const executor: ExecutorName = args.flags.has('cpu') ? 'cpu' : (executorFlag as ExecutorName | undefined) ?? 'per-op';
   const hypotheses = positive(args, 'hypotheses', MAX_HYPOTHESES) ?? 8;
   const limit = positive(args, 'limit');

@@ -10,14 +10,14 @@ const USAGE = `usage:
   diffpose lift <input.json|input.csv> [-o out.json] [--image-size WxH]
                 [--format h36m17|coco17|mediapipe33|openpose25]
                 [--hypotheses N] [--timesteps 12,0] [--init paper|official] [--seed S]
-                [--eta E] [--samples] [--weights file] [--executor per-op|cpu] [--cpu]
+                [--eta E] [--samples] [--weights file] [--executor fused|per-op|cpu] [--cpu]
       input: COCO keypoint results (needs --image-size), {imageSize, format, frames} JSON,
       or CSV "frame,person,x0,y0,s0,..." (# format: / # imageSize: comment lines);
       several people per frame become one track each; --samples adds every hypothesis
   diffpose info [--weights file] [--cpu]
   diffpose convert <denoiser.pth> <out.safetensors> --lifter <lifter.pth> [--heads 4] [--lifter-heads N] [--ema]
   diffpose eval [--weights file] [--data data/prepared] [--hypotheses 8] [--limit N]
-                [--executor per-op|cpu] [--json out.json]
+                [--executor fused|per-op|cpu] [--json out.json]
   diffpose prepare-data [--mocap DIR] [--out DIR]
 add --verbose for stack traces`;
 

@@ -104,7 +104,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   if (!adapter) {
     throw new NoAdapterError(
       'No WebGPU adapter found. On Linux without a GPU install a software Vulkan driver Dawn accepts ' +
-      '(Mesa >= 24 lavapipe, see README "Software adapter").');
+      '(Mesa >= 24 lavapipe: see the README section "A software adapter on a machine without a GPU").');
   }
   const features: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'timestamp-query'] as const) if (adapter.features.has(f)) features.push(f);
