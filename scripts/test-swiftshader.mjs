@@ -15,7 +15,8 @@ if (!existsSync(icd)) {
 }
 const specs = ['test/kernels/**/*.test.ts', 'test/gpu/**/*.test.ts'];
 console.log(`\nGPU tests on SwiftShader (${icd})`);
-const r = spawnSync('npx', ['mocha', ...specs], {
+// --no-config: .mocharc.json's spec would add the whole suite to these files.
+const r = spawnSync('npx', ['mocha', '--no-config', '--import=tsx', '--timeout=600000', ...specs], {
   stdio: 'inherit',
   env: { ...process.env, VK_ICD_FILENAMES: icd, DIFFPOSE_EXPECT_ADAPTER: 'swiftshader' },
 });

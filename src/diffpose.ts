@@ -7,7 +7,7 @@ import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { prepareInput } from './pose/input.js';
-import { createFusedExecutor } from './schedule/fused-executor.js';
+import { createFusedExecutor, type FusedExecutorHandle } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 
@@ -20,6 +20,16 @@ export interface LoadOptions {
   maxBatch?: number;
   /** 'cpu' runs without WebGPU (no adapter needed); default 'gpu'. */
   backend?: 'gpu' | 'cpu';
+}
+
+/** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
+export interface BufferLiftRequest extends Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed'> {
+  keypoints: GPUBuffer;
+  poses: GPUBuffer;
+  spread?: GPUBuffer;
+  count: number;
+  imageSize: readonly [number, number];
+  encoder?: GPUCommandEncoder;
 }
 
 export interface LiftResult {
@@ -89,6 +99,41 @@ export class DiffPose {
       this.executors.set(name, e);
     }
     return e;
+  }
+
+  /**
+   * GPU-resident lift for WebGPU apps (fused executor): reads `keypoints` [count, 17, 3] f32
+   * (x, y pixels, confidence; Human3.6M order) from the caller's buffer and writes the mean poses
+   * [count, 17, 3] f32 (metres, camera frame, root-relative) and optionally the spread
+   * [count, 17] f32 into the caller's buffers. Recorded into `encoder` when given (the caller
+   * submits; nothing is submitted or read back by the engine), else submitted by the engine.
+   * The buffers need STORAGE usage and must belong to this model's device.
+   */
+  async liftBuffers(req: BufferLiftRequest): Promise<void> {
+    if (this.disposed) throw new DiffPoseError('DISPOSED', 'this DiffPose model was disposed');
+    if (!this.gpu) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
+    if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
+    const settings = resolveSettings({ ...req, samples: false }, this.config);
+    const { count, imageSize } = req;
+    if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
+    if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((v) => Number.isFinite(v) && v > 0)) {
+      throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(imageSize)}`);
+    }
+    const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
+      if (!buffer) return;
+      if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number') throw new InputError(`${name} must be a GPUBuffer`);
+      if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new InputError(`${name} needs GPUBufferUsage.STORAGE`);
+      if (buffer.size < floats * 4) throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
+    };
+    if (!req.keypoints || !req.poses) throw new InputError('keypoints and poses buffers are required');
+    check(req.keypoints, 'keypoints', count * 17 * 3);
+    check(req.poses, 'poses', count * 17 * 3);
+    check(req.spread, 'spread', count * 17);
+    if (req.keypoints === req.poses || req.keypoints === req.spread || (req.spread && req.spread === req.poses)) {
+      throw new InputError('keypoints, poses and spread must be three different buffers');
+    }
+    const fused = await this.executor('fused') as FusedExecutorHandle;
+    await fused.runBuffers({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
   }
 
   /** Frees GPU resources; destroys the device only when the engine created it. */

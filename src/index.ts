@@ -1,4 +1,4 @@
-export { DiffPose, type LoadOptions, type LiftResult } from './diffpose.js';
+export { DiffPose, type LoadOptions, type LiftResult, type BufferLiftRequest } from './diffpose.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
 export { MAX_HYPOTHESES } from './lift-options.js';
 export type { GmmInput } from './pose/input.js';

@@ -26,6 +26,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="prepared data folder (default: synthetic)")
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--keep", default=None,
+                    help="folder to keep the export and PyTorch's outputs in (smoke.safetensors, smoke-outputs.json) "
+                         "for the engine's parity check (test/train/smoke.test.ts)")
     args = ap.parse_args()
     t0 = time.time()
     torch.set_num_threads(1)
@@ -51,6 +54,15 @@ def main():
         ex = data_mod.test_examples(data_mod.Mocap(os.path.join(data_dir, "test.safetensors")), limit=8)
         mean, spread, xyz0 = lift(lifter, denoiser, schedule, torch.from_numpy(ex["uv"]))
         assert torch.isfinite(mean).all() and mean.shape == (8, 17, 3)
+        if args.keep:
+            import json
+            import shutil
+            os.makedirs(args.keep, exist_ok=True)
+            shutil.copy(out, os.path.join(args.keep, "smoke.safetensors"))
+            with open(os.path.join(args.keep, "smoke-outputs.json"), "w") as f:
+                json.dump({"init": "official", "timesteps": [12, 0],
+                           "uv": np.asarray(ex["uv"], dtype=np.float64).reshape(-1).tolist(),
+                           "xyz": mean.double().reshape(-1).tolist()}, f)
         with open(out, "rb") as f:
             raw = f.read()
         print(f"exported {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()[:16]} (metadata includes timings)")

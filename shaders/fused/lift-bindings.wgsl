@@ -6,5 +6,7 @@
 @group(0) @binding(4) var<storage, read> uv: array<f32>;
 // [poses, 17, 3] root-centred lifter output.
 @group(0) @binding(5) var<storage, read_write> lifter_xyz: array<f32>;
+// [poses, 17, 1, 5]: the mixtures derived from confidences, written with INPUT_PIXELS only.
+@group(0) @binding(6) var<storage, read_write> gmm_out: array<f32>;
 
 override WG_SIZE: u32 = 64u;

@@ -2,6 +2,17 @@
 // output. Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
 // `uv` and `lifter_xyz` and the fused libs.
 
+const INPUT_UV: u32 = 0u;
+const INPUT_PIXELS: u32 = 1u;
+
+// The default 2D std of a joint from its confidence, uv units (sigmaFromConfidence in
+// src/pose/input.ts, docs/formats.md).
+fn sigma_from_confidence(c: f32) -> f32 {
+  let miss = 1.0 - c;
+  let m2 = miss * miss;
+  return 0.002 + 0.04 * miss + 0.2 * m2 * m2 * m2;
+}
+
 fn lift_phases() -> u32 {
   return net_ops(LIFTER_TABLE) + 2u;
 }
@@ -12,8 +23,22 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
   let ops = net_ops(LIFTER_TABLE);
   if (phase == 0u) {
     for (var j = lane; j < JOINTS; j += lanes) {
-      let i = (pose * JOINTS + j) * 2u;
-      scratch[slot_index(xin + j)] = vec4<f32>(uv[i], uv[i + 1u], 0.0, 0.0);
+      if (params.input_kind == INPUT_PIXELS) {
+        let i = (pose * JOINTS + j) * 3u;
+        let w = params.image_width;
+        let p = vec2<f32>(uv[i] / w * 2.0 - 1.0, uv[i + 1u] / w * 2.0 - params.image_height / w);
+        let sigma = sigma_from_confidence(uv[i + 2u]);
+        let g = (pose * JOINTS + j) * 5u;
+        gmm_out[g] = 1.0;
+        gmm_out[g + 1u] = p.x;
+        gmm_out[g + 2u] = p.y;
+        gmm_out[g + 3u] = sigma;
+        gmm_out[g + 4u] = sigma;
+        scratch[slot_index(xin + j)] = vec4<f32>(p, 0.0, 0.0);
+      } else {
+        let i = (pose * JOINTS + j) * 2u;
+        scratch[slot_index(xin + j)] = vec4<f32>(uv[i], uv[i + 1u], 0.0, 0.0);
+      }
     }
   } else if (phase <= ops) {
     run_op(lane, LIFTER_TABLE, NONE, phase - 1u);

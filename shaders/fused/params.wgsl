@@ -16,12 +16,15 @@ struct FusedParams {
   components: u32,
   init_mode: u32,
   denoiser_layers: u32,
-  _pad1: u32,
-  _pad2: u32,
+  // INPUT_UV: `uv` holds normalised uv [poses, 17, 2] and the host wrote the mixtures;
+  // INPUT_PIXELS: `uv` is a caller's [poses, 17, 3] buffer of (x, y, confidence) in pixels, and
+  // the lifter dispatch normalises it and writes the default one-component mixtures.
+  input_kind: u32,
+  _pad0: u32,
   sqrt_a0: f32,
   sqrt_one_minus_a0: f32,
-  _pad3: f32,
-  _pad4: f32,
+  image_width: f32,
+  image_height: f32,
   // Network tables (u32): see networkTable() in src/schedule/fused-params.ts.
   table: array<vec4<u32>, 1024>,
   // Per step s: steps[2s] = (t, sqrt_a, sqrt_one_minus_a, sqrt_a_next), steps[2s + 1] = (c1, c2, 0, 0).

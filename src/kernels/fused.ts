@@ -31,6 +31,7 @@ const LIFT_BINDINGS: readonly BindingSpec[] = [
   ...COMMON,
   { binding: 4, name: 'uv', kind: 'read-only-storage' },
   { binding: 5, name: 'lifter_xyz', kind: 'storage' },
+  { binding: 6, name: 'gmm_out', kind: 'storage' },
 ];
 const DENOISE_BINDINGS: readonly BindingSpec[] = [
   ...COMMON,

@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
-import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type RunBuffer } from '../kernels/index.js';
+import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type KernelPipeline, type RunBuffer } from '../kernels/index.js';
 import { FUSED_DENOISE, FUSED_DENOISE_LANE, FUSED_LIFT, FUSED_LIFT_LANE, type FusedDispatch } from '../kernels/fused.js';
 import type { Aggregated } from '../kernels/aggregate.ref.js';
 import type { RunSettings } from '../lift-options.js';
@@ -48,17 +48,52 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
     : { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity };
 }
 
+/** The pipelines and fixed resources the fused kernels are bound with. */
+interface FusedBindings {
+  group: FusedDispatch;
+  lane: FusedDispatch;
+  lift: KernelPipeline<FusedDispatch>;
+  liftLane: KernelPipeline<FusedDispatch>;
+  denoise: KernelPipeline<FusedDispatch>;
+  denoiseLane: KernelPipeline<FusedDispatch>;
+  aggregate: KernelPipeline<unknown>;
+  common: Record<string, GPUBuffer>;
+}
+
+type Io = { uv: GPUBuffer; gmm: GPUBuffer; lifterXyz: GPUBuffer; state: GPUBuffer; mean: GPUBuffer; spread: GPUBuffer; samples: GPUBuffer };
+type Pair = { cooperative: BoundKernel<FusedDispatch>; perInvocation: BoundKernel<FusedDispatch> };
+
+/** A caller's GPU-resident lift: its buffers in and out, optionally its command encoder. */
+export interface BufferLift {
+  /** [count, 17, 3] f32: x, y in pixels and confidence, Human3.6M joint order. */
+  keypoints: GPUBuffer;
+  /** Out: [count, 17, 3] f32, metres, root-relative (the mean over hypotheses). */
+  poses: GPUBuffer;
+  /** Out: [count, 17] f32 spread, metres; optional. */
+  spread?: GPUBuffer;
+  count: number;
+  imageSize: readonly [number, number];
+  /** Record into this encoder (the caller submits it); else the engine submits. */
+  encoder?: GPUCommandEncoder;
+}
+
 /**
  * The fused executor: a whole lift in 3 dispatches whatever the batch, hypotheses and timesteps
  * — (1) the lifter on every pose, (2) per (pose, hypothesis) the start and every reverse step with
- * every layer, one workgroup per item looping in its scratch slot, (3) aggregation — recorded in
- * one pass, one submit and one readback. Batches beyond the plan's buffers run as chunks of the
- * same plan.
+ * every layer, one workgroup or invocation per item looping in its scratch slot, (3) aggregation —
+ * recorded in one pass, one submit and one readback. Batches beyond the plan's buffers run as
+ * chunks of the same plan. `runBuffers` does the same from and into a caller's GPU buffers.
  */
 class FusedExecutor implements Executor {
   readonly name = 'fused';
   readonly counter = new DispatchCounter();
   private paramsKey = '';
+  private readonly hostLift: Pair;
+  private readonly denoise: Pair;
+  private readonly hostAggregate: BoundKernel<unknown>;
+  // Bind groups for callers' buffers, made on first use and dropped with the buffers.
+  private readonly callerLift = new WeakMap<GPUBuffer, Pair>();
+  private readonly callerAggregate = new WeakMap<GPUBuffer, Map<GPUBuffer | undefined, BoundKernel<unknown>>>();
 
   constructor(
     private readonly gpu: GpuContext,
@@ -66,56 +101,107 @@ class FusedExecutor implements Executor {
     readonly shape: FusedShape,
     private readonly params: GPUBuffer,
     private readonly tables: { lifter: Uint32Array; denoiser: Uint32Array; slot4: number; featStride4: number; denoiserLayers: number },
-    private readonly io: { uv: GPUBuffer; gmm: GPUBuffer; lifterXyz: GPUBuffer; state: GPUBuffer; mean: GPUBuffer; spread: GPUBuffer; samples: GPUBuffer },
-    private readonly kernels: {
-      lift: BoundKernel<FusedDispatch>; liftLane: BoundKernel<FusedDispatch>;
-      denoise: BoundKernel<FusedDispatch>; denoiseLane: BoundKernel<FusedDispatch>; aggregate: BoundKernel<unknown>;
-    },
+    private readonly io: Io,
+    private readonly bindings: FusedBindings,
     private readonly runBuffer: RunBuffer,
     private readonly staging: GPUBuffer,
     private readonly owned: GPUBuffer[],
-  ) {}
+  ) {
+    this.hostLift = this.liftPair(io.uv);
+    const b = bindings;
+    const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state };
+    this.denoise = {
+      cooperative: bindKernel(b.denoise, b.group, denoiseIo, 'fused: denoise (cooperative)'),
+      perInvocation: bindKernel(b.denoiseLane, b.lane, denoiseIo, 'fused: denoise (per invocation)'),
+    };
+    this.hostAggregate = this.aggregateInto(io.mean, io.spread);
+  }
 
-  /** The uniform is rewritten only when the init, schedule or mixture size changes. */
-  private writeParams(components: number, s: RunSettings): void {
-    const key = JSON.stringify([components, s.init, s.coefficients]);
+  private liftPair(input: GPUBuffer): Pair {
+    const b = this.bindings;
+    const liftIo = { ...b.common, uv: input, lifter_xyz: this.io.lifterXyz, gmm_out: this.io.gmm };
+    return {
+      cooperative: bindKernel(b.lift, b.group, liftIo, 'fused: lifter (cooperative)'),
+      perInvocation: bindKernel(b.liftLane, b.lane, liftIo, 'fused: lifter (per invocation)'),
+    };
+  }
+
+  private aggregateInto(mean: GPUBuffer, spread: GPUBuffer): BoundKernel<unknown> {
+    return bindAggregate(this.bindings.aggregate, { x: this.io.state, mean, spread, samples: this.io.samples }, 'fused: aggregate') as BoundKernel<unknown>;
+  }
+
+  /** The uniform is rewritten only when the init, schedule, mixture size or input kind changes. */
+  private writeParams(components: number, s: RunSettings, pixelsInput?: { width: number; height: number }): void {
+    const key = JSON.stringify([components, s.init, s.coefficients, pixelsInput]);
     if (key === this.paramsKey) return;
     this.gpu.device.queue.writeBuffer(this.params, 0, packFusedParams({
-      slot4: this.tables.slot4, featStride4: this.tables.featStride4, denoiserLayers: this.tables.denoiserLayers, components, settings: s,
-      lifterTable: this.tables.lifter, denoiserTable: this.tables.denoiser,
+      slot4: this.tables.slot4, featStride4: this.tables.featStride4, denoiserLayers: this.tables.denoiserLayers,
+      components, settings: s, lifterTable: this.tables.lifter, denoiserTable: this.tables.denoiser, pixelsInput,
     }));
     this.paramsKey = key;
   }
 
+  /** Records the 3 dispatches of one chunk of n poses (run slots already written). */
+  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number): void {
+    const pass = encoder.beginComputePass({ label: 'fused lift pass' });
+    const laneFrom = this.shape.laneFrom;
+    recordKernel(pass, n >= laneFrom ? lift.perInvocation : lift.cooperative, this.runBuffer, LIFTER_SLOT);
+    recordKernel(pass, n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, this.runBuffer, DENOISER_SLOT);
+    recordKernel(pass, aggregate, this.runBuffer, DENOISER_SLOT);
+    pass.end();
+  }
+
+  private writeRuns(n: number, H: number, start: number, key: readonly [number, number]): void {
+    const common = { poses: n, hypotheses: H, poseOffset: start, key };
+    writeRun(this.gpu.device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
+    writeRun(this.gpu.device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
+  }
+
   async run(batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
     return withGpuErrors(this.gpu, 'fused lift', async () => {
-      const H = s.hypotheses;
+      const H = s.hypotheses, K = batch.components;
+      const { device } = this.gpu;
       const out = emptyResult(batch.poses, H, s.wantSamples);
-      this.writeParams(batch.components, s);
+      this.writeParams(K, s);
       const chunk = Math.floor(this.maxItems / H);
       this.counter.beginCall();
       for (let start = 0; start < batch.poses; start += chunk) {
         const n = Math.min(chunk, batch.poses - start);
-        const { device } = this.gpu;
-        const K = batch.components;
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
         device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
-        const common = { poses: n, hypotheses: H, poseOffset: start, key: s.key };
-        writeRun(device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
-        writeRun(device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
+        this.writeRuns(n, H, start, s.key);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        const pass = encoder.beginComputePass({ label: 'fused lift pass' });
-        const laneFrom = this.shape.laneFrom;
-        recordKernel(pass, n >= laneFrom ? this.kernels.liftLane : this.kernels.lift, this.runBuffer, LIFTER_SLOT);
-        recordKernel(pass, n * H >= laneFrom ? this.kernels.denoiseLane : this.kernels.denoise, this.runBuffer, DENOISER_SLOT);
-        recordKernel(pass, this.kernels.aggregate, this.runBuffer, DENOISER_SLOT);
-        pass.end();
+        this.record(encoder, this.hostLift, this.hostAggregate, n, H);
         const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
         device.queue.submit([encoder.finish()]);
         this.counter.add(3, 1);
         await finishReadback(this.staging, bytes, out, start, n, H);
       }
       return out;
+    });
+  }
+
+  /** The GPU-resident lift: no upload and no readback by the engine. */
+  async runBuffers(req: BufferLift, s: RunSettings): Promise<void> {
+    const H = s.hypotheses;
+    if (req.count * H > this.maxItems) {
+      throw new InputError(`liftBuffers: ${req.count} poses x ${H} hypotheses exceed the plan's ${this.maxItems} items (load with a larger maxBatch, or split the buffers)`);
+    }
+    return withGpuErrors(this.gpu, 'fused buffer lift', async () => {
+      const { device } = this.gpu;
+      this.writeParams(1, s, { width: req.imageSize[0], height: req.imageSize[1] });
+      let lift = this.callerLift.get(req.keypoints);
+      if (!lift) { lift = this.liftPair(req.keypoints); this.callerLift.set(req.keypoints, lift); }
+      let byPoses = this.callerAggregate.get(req.poses);
+      if (!byPoses) { byPoses = new Map(); this.callerAggregate.set(req.poses, byPoses); }
+      let aggregate = byPoses.get(req.spread);
+      if (!aggregate) { aggregate = this.aggregateInto(req.poses, req.spread ?? this.io.spread); byPoses.set(req.spread, aggregate); }
+      this.counter.beginCall();
+      this.writeRuns(req.count, H, 0, s.key);
+      const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
+      this.record(encoder, lift, aggregate, req.count, H);
+      if (!req.encoder) device.queue.submit([encoder.finish()]);
+      this.counter.add(3, req.encoder ? 0 : 1);
     });
   }
 
@@ -130,7 +216,9 @@ export interface FusedOptions {
   shape?: Partial<FusedShape>;
 }
 
-export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<Executor & { counter: DispatchCounter; shape: FusedShape }> {
+export type FusedExecutorHandle = Executor & { counter: DispatchCounter; shape: FusedShape; maxItems: number; runBuffers(req: BufferLift, s: RunSettings): Promise<void> };
+
+export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<FusedExecutorHandle> {
   for (const [name, net] of [['lifter', model.lifter], ['denoiser', model.denoiser]] as const) {
     const why = fusedUnsupported(net);
     if (why) throw new InputError(`the fused executor cannot run this ${name}: ${why} (use executor "per-op")`);
@@ -170,17 +258,13 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     };
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
     const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };
-    const common = { params, weights: arena.buffer!, features: features.buffer, scratch };
-    const liftIo = { ...common, uv: io.uv, lifter_xyz: io.lifterXyz };
-    const denoiseIo = { ...common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state };
     const pipeline = (desc: typeof FUSED_LIFT, d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
-    const kernels = {
-      lift: bindKernel(await pipeline(FUSED_LIFT, group), group, liftIo, 'fused: lifter (cooperative)'),
-      liftLane: bindKernel(await pipeline(FUSED_LIFT_LANE, lane), lane, liftIo, 'fused: lifter (per invocation)'),
-      denoise: bindKernel(await pipeline(FUSED_DENOISE, group), group, denoiseIo, 'fused: denoise (cooperative)'),
-      denoiseLane: bindKernel(await pipeline(FUSED_DENOISE_LANE, lane), lane, denoiseIo, 'fused: denoise (per invocation)'),
-      aggregate: bindAggregate(await getKernelPipeline(gpu, AGGREGATE),
-        { x: io.state, mean: io.mean, spread: io.spread, samples: io.samples }, 'fused: aggregate') as BoundKernel<unknown>,
+    const bindings: FusedBindings = {
+      group, lane,
+      lift: await pipeline(FUSED_LIFT, group), liftLane: await pipeline(FUSED_LIFT_LANE, lane),
+      denoise: await pipeline(FUSED_DENOISE, group), denoiseLane: await pipeline(FUSED_DENOISE_LANE, lane),
+      aggregate: await getKernelPipeline(gpu, AGGREGATE) as KernelPipeline<unknown>,
+      common: { params, weights: arena.buffer!, features: features.buffer, scratch },
     };
     const runBuffer = createRunBuffer(device, 2, 'fused run');
     const staging = stagingBuffer(device, maxItems, 'fused: readback');
@@ -190,6 +274,6 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       denoiser: networkTable(model.denoiser, denoiserIo, cheb, arena, d),
       slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
     };
-    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, kernels, runBuffer, staging, owned);
+    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned);
   });
 }

@@ -122,14 +122,16 @@ export function networkTable(net: NetworkParams, io: PaddedIo, cheb: Float32Arra
 /** The whole uniform: slot layout and tables (plan time), init and schedule (per settings). */
 export function packFusedParams(o: {
   slot4: number; featStride4: number; denoiserLayers: number; components: number; settings: RunSettings;
+  /** Pixels straight from a caller's GPU buffer (normalised on the GPU), with its image size. */
+  pixelsInput?: { width: number; height: number };
   lifterTable: Uint32Array; denoiserTable: Uint32Array;
 }): ArrayBuffer {
   const s = o.settings;
   if (s.coefficients.length > MAX_FUSED_STEPS) throw new InputError(`the fused path runs at most ${MAX_FUSED_STEPS} timesteps, got ${s.coefficients.length}`);
   const bytes = new ArrayBuffer(FUSED_PARAMS_BYTES);
   const u = new Uint32Array(bytes), f = new Float32Array(bytes);
-  u.set([o.slot4, o.featStride4, s.coefficients.length, o.components, s.init === 'paper' ? 1 : 0, o.denoiserLayers]);
-  f.set([s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA], 8);
+  u.set([o.slot4, o.featStride4, s.coefficients.length, o.components, s.init === 'paper' ? 1 : 0, o.denoiserLayers, o.pixelsInput ? 1 : 0]);
+  f.set([s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA, o.pixelsInput?.width ?? 0, o.pixelsInput?.height ?? 0], 8);
   u.set(o.lifterTable, TABLE_OFFSET / 4);
   u.set(o.denoiserTable, TABLE_OFFSET / 4 + TABLE_U32_PER_NET);
   s.coefficients.forEach((c, i) => f.set([c.t, c.sqrtA, c.sqrtOneMinusA, c.sqrtANext, c.c1, c.c2, 0, 0], STEPS_OFFSET / 4 + 8 * i));
