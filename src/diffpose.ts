@@ -7,7 +7,7 @@ import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { prepareInput } from './pose/input.js';
-import { createFusedExecutor, type FusedExecutorHandle } from './schedule/fused-executor.js';
+import { createFusedExecutor, type BufferLift, type FusedExecutorHandle } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 
@@ -23,14 +23,7 @@ export interface LoadOptions {
 }
 
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
-export interface BufferLiftRequest extends Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed'> {
-  keypoints: GPUBuffer;
-  poses: GPUBuffer;
-  spread?: GPUBuffer;
-  count: number;
-  imageSize: readonly [number, number];
-  encoder?: GPUCommandEncoder;
-}
+export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed'> {}
 
 export interface LiftResult {
   /** [N, 17, 3] metres, camera frame, root-relative: the mean over hypotheses. */
