@@ -104,7 +104,7 @@ describe('diffpose eval', () => {
     const r = await runCli(['eval', '--data', join(dir, 'nowhere'), '--executor', 'cpu']);
     expect(r.code).to.equal(1);
     expect(r.stderr.trim()).to.match(/^diffpose: no prepared test split at .*nowhere\/test\.safetensors: run "diffpose prepare-data" first, or pass --data DIR$/);
-    const bad = await runCli(['eval', '--executor', 'fused']);
-    expect(bad.stderr.trim()).to.equal('diffpose: --executor must be per-op or cpu, got "fused"');
+    const bad = await runCli(['eval', '--executor', 'quantum']);
+    expect(bad.stderr.trim()).to.equal('diffpose: --executor must be fused, per-op or cpu, got "quantum"');
   });
 });
