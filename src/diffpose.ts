@@ -23,7 +23,7 @@ export interface LoadOptions {
 }
 
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
-export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed'> {}
+export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset'> {}
 
 export interface LiftResult {
   /** [N, 17, 3] metres, camera frame, root-relative: the mean over hypotheses. */

@@ -24,6 +24,12 @@ export interface LiftOptions {
   seed?: number;
   /** Also return every hypothesis. */
   samples?: boolean;
+  /**
+   * Index of this call's first pose in a longer sequence (default 0): the random draws of a pose
+   * depend on (seed, index, hypothesis, joint), so a caller lifting a sequence in pieces passes
+   * each piece's start and gets exactly the output of one call on the whole sequence.
+   */
+  poseOffset?: number;
   /** Which implementation runs the lift (default 'fused' on a GPU, 'cpu' without one). */
   executor?: ExecutorName;
 }
@@ -39,6 +45,8 @@ export interface RunSettings {
   init: InitMode;
   key: [number, number];
   wantSamples: boolean;
+  /** Added to every pose index of the RNG counters. */
+  poseOffset: number;
 }
 
 export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSettings {
@@ -54,8 +62,10 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
   if (init !== 'paper' && init !== 'official') throw new InputError(`init must be "paper" or "official", got ${JSON.stringify(init)}`);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new InputError(`seed must be an integer in [0, 2^53), got ${seed}`);
+  const poseOffset = o.poseOffset ?? 0;
+  if (!Number.isInteger(poseOffset) || poseOffset < 0 || poseOffset > 0xffffffff) throw new InputError(`poseOffset must be an integer in [0, 2^32), got ${poseOffset}`);
   return {
-    hypotheses, timesteps, init,
+    hypotheses, timesteps, init, poseOffset,
     coefficients: ddimCoefficients(timesteps, eta, config.diffusion),
     key: seedKey(seed),
     wantSamples: o.samples ?? false,

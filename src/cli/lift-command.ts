@@ -65,7 +65,8 @@ async function liftTrack(model: DiffPose, track: KeypointTrack, options: LiftOpt
   const parts: LiftResult[] = [];
   for (let at = 0; at < n; at += CHUNK_FRAMES) {
     const end = Math.min(n, at + CHUNK_FRAMES);
-    parts.push(await model.lift(track.keypoints.slice(at * k * 2, end * k * 2), { ...options, confidence: track.confidence.slice(at * k, end * k) }));
+    // poseOffset: the chunks draw exactly what one call on the whole track would.
+    parts.push(await model.lift(track.keypoints.slice(at * k * 2, end * k * 2), { ...options, confidence: track.confidence.slice(at * k, end * k), poseOffset: at }));
     onChunk(end - at);
   }
   let offset = 0;
@@ -121,7 +122,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       jointNames: H36M_JOINTS, skeleton: H36M_BONES,
       imageSize, inputFormat: file.format, hypotheses: options.hypotheses ?? 1,
       timesteps: options.timesteps ?? [12, 0], init: options.init ?? 'paper', seed: options.seed ?? 0,
-      chunkFrames: CHUNK_FRAMES, adapter: model.adapter, model: model.weights.metadata['diffpose.source'] ?? '',
+      adapter: model.adapter, model: model.weights.metadata['diffpose.source'] ?? '',
       people,
     };
     const json = JSON.stringify(out) + '\n';

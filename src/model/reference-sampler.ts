@@ -21,7 +21,7 @@ export function liftReference(model: ModelWeights, batch: PreparedBatch, s: RunS
     const n = Math.min(CHUNK, batch.poses - start);
     const uv = batch.uv.subarray(start * J * 2, (start + n) * J * 2);
     const gmm = batch.gmm.subarray(start * J * K * 5, (start + n) * J * K * 5);
-    const r = liftChunk(model, n, uv, K, gmm, start, s);
+    const r = liftChunk(model, n, uv, K, gmm, s.poseOffset + start, s);
     mean.set(r.mean, start * J * 3);
     spread.set(r.spread, start * J);
     samples.set(r.samples, start * H * J * 3);

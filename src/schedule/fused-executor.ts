@@ -169,7 +169,7 @@ class FusedExecutor implements Executor {
         const n = Math.min(chunk, batch.poses - start);
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
         device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
-        this.writeRuns(n, H, start, s.key);
+        this.writeRuns(n, H, s.poseOffset + start, s.key);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
         this.record(encoder, this.hostLift, this.hostAggregate, n, H);
         const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
@@ -197,7 +197,7 @@ class FusedExecutor implements Executor {
       let aggregate = byPoses.get(req.spread);
       if (!aggregate) { aggregate = this.aggregateInto(req.poses, req.spread ?? this.io.spread); byPoses.set(req.spread, aggregate); }
       this.counter.beginCall();
-      this.writeRuns(req.count, H, 0, s.key);
+      this.writeRuns(req.count, H, s.poseOffset, s.key);
       const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
       this.record(encoder, lift, aggregate, req.count, H);
       if (!req.encoder) device.queue.submit([encoder.finish()]);

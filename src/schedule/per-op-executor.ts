@@ -105,7 +105,7 @@ class PerOpExecutor implements Executor {
     const H = s.hypotheses, K = batch.components;
     device.queue.writeBuffer(this.bufs.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
     device.queue.writeBuffer(this.bufs.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
-    const common = { poses: n, hypotheses: H, poseOffset: start, key: s.key };
+    const common = { poses: n, hypotheses: H, poseOffset: s.poseOffset + start, key: s.key };
     writeRun(device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
     writeRun(device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
     const encoder = device.createCommandEncoder({ label: 'per-op lift' });

@@ -94,6 +94,9 @@ describe('fused GPU executor', function () {
     expect(Array.from(head.samples!)).to.deep.equal(Array.from(all.samples!.subarray(0, 3 * 8 * 51)));
     const again = await model.lift(kp, opts);
     expect(Array.from(again.poses)).to.deep.equal(Array.from(all.poses));
+    // A sequence lifted in pieces with poseOffset draws exactly what one call draws.
+    const tail = await model.lift(kp.subarray(25 * 34), { ...opts, poseOffset: 25 });
+    expect(Array.from(tail.samples!)).to.deep.equal(Array.from(all.samples!.subarray(25 * 8 * 51)));
   });
 
   it('matches PyTorch on the golden fixture (official init, timesteps [12, 0])', async function () {
