@@ -74,7 +74,7 @@ fn coop_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
     for (var m = 0u; m < p; m++) {
       var acc = vec4<f32>(0.0);
       let row = mats + (m * JOINTS + i) * JOINTS;
-      for (var j = 0u; j < JOINTS; j++) {
+      for (var j = 0u; j < params.joint_count; j++) {
         acc += weight_scalar(row + j) * scratch[slot_index(x + j * c4 + cb)];
       }
       scratch[slot_index(y + i * p * c4 + m * c4 + cb)] = acc;
@@ -113,7 +113,7 @@ fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {
     let q = qkv + i * stride + h * dk4;
     var scores: array<f32, 17>;
     var best = -3.0e38;
-    for (var j = 0u; j < JOINTS; j++) {
+    for (var j = 0u; j < params.joint_count; j++) {
       let k = qkv + j * stride + d4 + h * dk4;
       var s = vec4<f32>(0.0);
       for (var c = 0u; c < dk4; c++) { s += scratch[slot_index(q + c)] * scratch[slot_index(k + c)]; }
@@ -121,11 +121,11 @@ fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {
       best = max(best, scores[j]);
     }
     var total = 0.0;
-    for (var j = 0u; j < JOINTS; j++) { scores[j] = exp(scores[j] - best); total += scores[j]; }
+    for (var j = 0u; j < params.joint_count; j++) { scores[j] = exp(scores[j] - best); total += scores[j]; }
     let inv = 1.0 / total;
     for (var c = 0u; c < dk4; c++) {
       var acc = vec4<f32>(0.0);
-      for (var j = 0u; j < JOINTS; j++) { acc += scores[j] * scratch[slot_index(qkv + j * stride + 2u * d4 + h * dk4 + c)]; }
+      for (var j = 0u; j < params.joint_count; j++) { acc += scores[j] * scratch[slot_index(qkv + j * stride + 2u * d4 + h * dk4 + c)]; }
       scratch[slot_index(out + i * d4 + h * dk4 + c)] = acc * inv;
     }
   }

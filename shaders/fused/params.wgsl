@@ -20,7 +20,10 @@ struct FusedParams {
   // INPUT_PIXELS: `uv` is a caller's [poses, 17, 3] buffer of (x, y, confidence) in pixels, and
   // the lifter dispatch normalises it and writes the default one-component mixtures.
   input_kind: u32,
-  _pad0: u32,
+  // Always 17. Inner loops run to this uniform value instead of the constant JOINTS so that
+  // LLVM-based CPU drivers do not unroll them: unrolled, the fused shaders took twice as long
+  // to JIT on lavapipe.
+  joint_count: u32,
   sqrt_a0: f32,
   sqrt_one_minus_a0: f32,
   image_width: f32,

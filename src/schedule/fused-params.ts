@@ -130,7 +130,7 @@ export function packFusedParams(o: {
   if (s.coefficients.length > MAX_FUSED_STEPS) throw new InputError(`the fused path runs at most ${MAX_FUSED_STEPS} timesteps, got ${s.coefficients.length}`);
   const bytes = new ArrayBuffer(FUSED_PARAMS_BYTES);
   const u = new Uint32Array(bytes), f = new Float32Array(bytes);
-  u.set([o.slot4, o.featStride4, s.coefficients.length, o.components, s.init === 'paper' ? 1 : 0, o.denoiserLayers, o.pixelsInput ? 1 : 0]);
+  u.set([o.slot4, o.featStride4, s.coefficients.length, o.components, s.init === 'paper' ? 1 : 0, o.denoiserLayers, o.pixelsInput ? 1 : 0, 17]);
   f.set([s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA, o.pixelsInput?.width ?? 0, o.pixelsInput?.height ?? 0], 8);
   u.set(o.lifterTable, TABLE_OFFSET / 4);
   u.set(o.denoiserTable, TABLE_OFFSET / 4 + TABLE_U32_PER_NET);
