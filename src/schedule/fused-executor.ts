@@ -44,7 +44,7 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
   const maxGroup = gpu.caps.maxInvocationsPerWorkgroup;
   const memorySlots = Math.max(1, Math.floor(Math.min(gpu.caps.maxStorageBufferBindingSize, 256 * 2 ** 20) / slotBytes));
   return cpu
-    ? { groupSize: Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize: Math.min(8, maxGroup), laneSlots: Math.min(256, memorySlots), laneFrom: 8 }
+    ? { groupSize: Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize: Math.min(8, maxGroup), laneSlots: Math.min(256, memorySlots), laneFrom: 12 }
     : { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity };
 }
 
