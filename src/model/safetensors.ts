@@ -14,7 +14,8 @@ export interface SafetensorsFile {
 const BYTES: Record<string, number> = { F32: 4, F16: 2 };
 const MAX_HEADER = 64 * 1024 * 1024;
 
-function halfToFloat(h: number): number {
+/** An IEEE binary16 bit pattern to its value. */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

@@ -1,3 +1,4 @@
+import { halfToFloat } from '../safetensors.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { PyObject } from './pickle-values.js';
 
@@ -41,15 +42,6 @@ export class TorchStorage extends PyObject {
     }
     return this.cached;
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 const FLOAT_READERS: Partial<Record<TorchDtype, (v: DataView, byteAt: number) => number>> = {
