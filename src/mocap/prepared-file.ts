@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { serializeSafetensors, writeSafetensors } from './safetensors-write.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
 
 /**
  * The prepared-mocap file (`data/prepared/{train,test}.safetensors`, docs/formats.md):
@@ -56,9 +56,9 @@ function tensorsAndMetadata(split: PreparedSplit): Parameters<typeof serializeSa
   const frames = split.clip.length;
   return [
     {
-      poses: { dtype: 'F32', shape: [frames, JOINTS, 3], data: split.poses },
-      clip: { dtype: 'I32', shape: [frames], data: split.clip },
-      subject: { dtype: 'I32', shape: [frames], data: split.subject },
+      poses: { shape: [frames, JOINTS, 3], data: split.poses },
+      clip: { shape: [frames], data: split.clip },
+      subject: { shape: [frames], data: split.subject },
     },
     {
       'diffpose.clips': JSON.stringify(split.clips),
@@ -70,33 +70,19 @@ function tensorsAndMetadata(split: PreparedSplit): Parameters<typeof serializeSa
 }
 
 export function writePreparedSplit(path: string, split: PreparedSplit): void {
-  writeSafetensors(path, ...tensorsAndMetadata(split));
+  writeFileSync(path, serializeSafetensors(...tensorsAndMetadata(split)));
 }
 
-/** Reads a file written by `writePreparedSplit` (only this layout: F32 poses, I32 indices). */
+/** Reads a file written by `writePreparedSplit`, validated by the weights' safetensors parser. */
 export function readPreparedSplit(path: string): PreparedSplit {
-  const bytes = readFileSync(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__: Record<string, string> };
-  const dataStart = 8 + headerLen;
-  const read = <T extends Float32Array | Int32Array>(name: string, dtype: string, make: (n: number) => T): T => {
-    const e = header[name];
-    if (!e || e.dtype !== dtype) throw new Error(`${path}: tensor "${name}" missing or not ${dtype}`);
-    const n = (e.data_offsets[1] - e.data_offsets[0]) / 4;
-    const out = make(n);
-    for (let i = 0; i < n; i++) {
-      const at = dataStart + e.data_offsets[0] + i * 4;
-      out[i] = dtype === 'F32' ? view.getFloat32(at, true) : view.getInt32(at, true);
-    }
-    return out;
-  };
-  const meta = header.__metadata__ ?? {};
+  const file = parseSafetensors(new Uint8Array(readFileSync(path)), { ints: true });
+  const poses = file.tensors.get('poses')?.data;
+  const clip = file.ints.get('clip')?.data;
+  const subject = file.ints.get('subject')?.data;
+  if (!poses || !clip || !subject) throw new Error(`${path}: needs tensors poses (F32), clip and subject (I32)`);
   return {
-    poses: read('poses', 'F32', (n) => new Float32Array(n)),
-    clip: read('clip', 'I32', (n) => new Int32Array(n)),
-    subject: read('subject', 'I32', (n) => new Int32Array(n)),
-    clips: JSON.parse(meta['diffpose.clips'] ?? '[]') as PreparedClip[],
-    subjects: JSON.parse(meta['diffpose.subjects'] ?? '[]') as string[],
+    poses, clip, subject,
+    clips: JSON.parse(file.metadata['diffpose.clips'] ?? '[]') as PreparedClip[],
+    subjects: JSON.parse(file.metadata['diffpose.subjects'] ?? '[]') as string[],
   };
 }

@@ -1,6 +1,6 @@
 import type { ModelConfig } from './config.js';
 import { expectedTensors } from './network-params.js';
-import { writeSafetensors, type Tensor } from './safetensors.js';
+import { serializeSafetensors, type Tensor } from './safetensors.js';
 import { CONFIG_KEY } from './weights.js';
 
 /** mulberry32: a tiny seeded generator, enough for test weights. */
@@ -40,5 +40,5 @@ export function randomWeightsFile(config: ModelConfig, seed = 1): Uint8Array {
       tensors.set(prefix + name, { shape, data });
     }
   }
-  return writeSafetensors(tensors, { [CONFIG_KEY]: JSON.stringify(config), 'diffpose.source': `random weights, seed ${seed}` });
+  return serializeSafetensors(tensors, { [CONFIG_KEY]: JSON.stringify(config), 'diffpose.source': `random weights, seed ${seed}` });
 }

@@ -9,9 +9,11 @@ export interface Tensor {
 export interface SafetensorsFile {
   metadata: Record<string, string>;
   tensors: Map<string, Tensor>;
+  /** I32 tensors, read only when parseSafetensors was asked for them (prepared mocap ids). */
+  ints: Map<string, { shape: number[]; data: Int32Array }>;
 }
 
-const BYTES: Record<string, number> = { F32: 4, F16: 2 };
+const BYTES: Record<string, number> = { F32: 4, F16: 2, I32: 4 };
 const MAX_HEADER = 64 * 1024 * 1024;
 
 /** An IEEE binary16 bit pattern to its value. */
@@ -26,10 +28,10 @@ export function halfToFloat(h: number): number {
 
 /**
  * Parses and validates a safetensors file completely before anything uses it: header length,
- * JSON, dtypes (F32, F16 widened), shapes, offsets inside the data section, no overlaps, no
+ * JSON, dtypes (F32, F16 widened; I32 only with `ints`), shapes, offsets inside the data section, no overlaps, no
  * non-finite values. Every error names the tensor or field at fault.
  */
-export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } = {}): SafetensorsFile {
   if (bytes.byteLength < 8) throw new WeightsError(`weights file is truncated: ${bytes.byteLength} bytes, a safetensors header needs at least 8`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -48,6 +50,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   const metadata: Record<string, string> = {};
   const spans: Array<{ name: string; begin: number; end: number }> = [];
   const tensors = new Map<string, Tensor>();
+  const ints = new Map<string, { shape: number[]; data: Int32Array }>();
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null) throw new WeightsError('"__metadata__" must be an object of strings');
@@ -59,7 +62,9 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) throw new WeightsError(`tensor "${name}": entry must be an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES)) throw new WeightsError(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (F32 or F16)`);
+    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES) || (e.dtype === 'I32' && !options.ints)) {
+      throw new WeightsError(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (F32 or F16${options.ints ? ' or I32' : ''})`);
+    }
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new WeightsError(`tensor "${name}": shape must be an array of non-negative integers`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
@@ -71,8 +76,12 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (off[1] - off[0] !== numel * size) throw new WeightsError(`tensor "${name}": data_offsets span ${off[1] - off[0]} bytes but shape [${shape}] of ${e.dtype} needs ${numel * size}`);
     if (off[1] > dataLen) throw new WeightsError(`tensor "${name}": data ends at byte ${off[1]} but the data section has ${dataLen} bytes (file truncated?)`);
     spans.push({ name, begin: off[0], end: off[1] });
-    const data = new Float32Array(numel);
     const at = dataStart + off[0];
+    if (e.dtype === 'I32') {
+      ints.set(name, { shape, data: Int32Array.from({ length: numel }, (_, i) => view.getInt32(at + 4 * i, true)) });
+      continue;
+    }
+    const data = new Float32Array(numel);
     for (let i = 0; i < numel; i++) {
       data[i] = size === 4 ? view.getFloat32(at + 4 * i, true) : halfToFloat(view.getUint16(at + 2 * i, true));
     }
@@ -86,29 +95,45 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
       throw new WeightsError(`tensors "${spans[i - 1].name}" and "${spans[i].name}" overlap in the data section`);
     }
   }
-  return { metadata, tensors };
+  return { metadata, tensors, ints };
 }
 
-/** Writes a safetensors file (F32 only), header padded to 8 bytes; used by tests and tools. */
-export function writeSafetensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+/** A tensor to write; its dtype follows the array (F32 or I32). */
+export interface WritableTensor { shape: number[]; data: Float32Array | Int32Array }
+
+/**
+ * Serialises tensors as a safetensors file: 8-byte little-endian header length, a JSON header
+ * (`dtype`, `shape`, `data_offsets` per tensor, `__metadata__` as a string map when not empty)
+ * padded with spaces to a multiple of 8 bytes (by UTF-8 length: metadata may hold non-ASCII
+ * names) so the data section starts aligned, then each tensor's little-endian data back to back.
+ */
+export function serializeSafetensors(tensors: Map<string, WritableTensor> | Record<string, WritableTensor>,
+  metadata: Record<string, string> = {}): Uint8Array {
+  const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
-  for (const [name, t] of tensors) {
-    const bytes = t.data.length * 4;
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
+  for (const [name, t] of entries) {
+    if (name === '__metadata__') throw new Error('"__metadata__" is not a tensor name');
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new Error(`tensor "${name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
+    header[name] = { dtype: t.data instanceof Int32Array ? 'I32' : 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
   }
+  const encoder = new TextEncoder();
   const json = JSON.stringify(header);
-  const pad = (8 - (new TextEncoder().encode(json).length % 8)) % 8;
-  const headerBytes = new TextEncoder().encode(json + ' '.repeat(pad));
+  const pad = (8 - (encoder.encode(json).length % 8)) % 8;
+  const headerBytes = encoder.encode(json + ' '.repeat(pad));
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
-  for (const t of tensors.values()) {
-    for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i], true);
-    at += t.data.length * 4;
+  for (const [, t] of entries) {
+    for (let i = 0; i < t.data.length; i++, at += 4) {
+      if (t.data instanceof Int32Array) view.setInt32(at, t.data[i], true);
+      else view.setFloat32(at, t.data[i], true);
+    }
   }
   return out;
 }

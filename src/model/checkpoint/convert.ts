@@ -1,6 +1,6 @@
 import { PAPER_CONFIG, type ModelConfig, type NetworkConfig } from '../config.js';
 import { expectedTensors } from '../network-params.js';
-import { writeSafetensors, type Tensor } from '../safetensors.js';
+import { serializeSafetensors, type Tensor } from '../safetensors.js';
 import { CONFIG_KEY, parseModelWeights } from '../weights.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { ROLE_COORDS, UNUSED_LIFTER_TENSOR, inferNetworkConfig } from './infer-config.js';
@@ -69,7 +69,7 @@ export function convertCheckpoints(o: ConvertOptions): ConvertResult {
   const denoiser = convertNetwork(o.denoiser, denoiserValue, 'denoiser', heads, o.ema ?? false, tensors, dropped);
   const config: ModelConfig = { format: 1, joints: 17, skeleton: 'h36m17', lifter, denoiser, diffusion: { ...PAPER_CONFIG.diffusion } };
   const weights = o.ema ? ' (EMA weights)' : '';
-  const bytes = writeSafetensors(tensors, {
+  const bytes = serializeSafetensors(tensors, {
     [CONFIG_KEY]: JSON.stringify(config),
     'diffpose.source': `diffpose convert: denoiser from ${o.denoiser.label}, lifter from ${lifterSource.label}${weights}`,
   });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSafetensors } from '../../src/mocap/safetensors-write.js';
+import { serializeSafetensors } from '../../src/model/safetensors.js';
 
 describe('safetensors writer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-'));
@@ -13,10 +13,10 @@ describe('safetensors writer', () => {
   // A non-ASCII name makes the JSON longer in bytes than in characters.
   const metadata = { 'diffpose.clips': JSON.stringify([{ name: 'Universität Bonn' }]), note: 'x' };
   const path = join(dir, 'a.safetensors');
-  writeSafetensors(path, {
-    poses: { dtype: 'F32', shape: [2, 3], data: poses },
-    clip: { dtype: 'I32', shape: [4], data: clip },
-  }, metadata);
+  writeFileSync(path, serializeSafetensors({
+    poses: { shape: [2, 3], data: poses },
+    clip: { shape: [4], data: clip },
+  }, metadata));
   const bytes = readFileSync(path);
   const headerLength = Number(bytes.readBigUInt64LE(0));
   const headerText = bytes.subarray(8, 8 + headerLength).toString('utf8');
@@ -47,6 +47,6 @@ describe('safetensors writer', () => {
   });
 
   it('refuses a shape that does not match the data', () => {
-    expect(() => writeSafetensors(join(dir, 'b.safetensors'), { x: { dtype: 'F32', shape: [4], data: new Float32Array(3) } })).to.throw(/holds 4 values/);
+    expect(() => serializeSafetensors({ x: { shape: [4], data: new Float32Array(3) } })).to.throw(/holds 4 values/);
   });
 });
