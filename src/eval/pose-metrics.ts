@@ -1,3 +1,4 @@
+import { NUM_JOINTS } from '../pose/skeleton.js';
 import { procrustesAligned } from './procrustes.js';
 
 /**
@@ -5,7 +6,8 @@ import { procrustesAligned } from './procrustes.js';
  * Poses are flat [N, 17, 3]; every function works pose by pose so that results can be
  * grouped afterwards (per source, per method).
  */
-export const JOINTS = 17;
+/** The 17 Human3.6M joints (src/pose/skeleton.ts). */
+export const JOINTS = NUM_JOINTS;
 
 /** Flat [N, 17, 3] poses. */
 export type Poses = Float32Array | Float64Array;

@@ -1,3 +1,4 @@
+import { NUM_JOINTS } from '../pose/skeleton.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
 
@@ -8,7 +9,8 @@ import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js'
  */
 
 export const PREPARED_FPS = 30;
-export const JOINTS = 17;
+/** The 17 Human3.6M joints (src/pose/skeleton.ts). */
+export const JOINTS = NUM_JOINTS;
 
 export interface PreparedClip {
   name: string;

@@ -1,3 +1,4 @@
+import { NUM_JOINTS } from './skeleton.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -6,7 +7,8 @@ import type { Rng } from './rng.js';
  * Camera frame: OpenCV (x right, y down, z forward).
  */
 
-export const JOINTS = 17;
+/** The 17 Human3.6M joints (src/pose/skeleton.ts). */
+export const JOINTS = NUM_JOINTS;
 const PELVIS = 0;
 
 /** Image sizes [width, height], equally likely: VGA, 720p, 1080p, Human3.6M-like, portrait phone. */

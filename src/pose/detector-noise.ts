@@ -1,3 +1,4 @@
+import { NUM_JOINTS } from './skeleton.js';
 import { sigmaFromConfidence } from './input.js';
 import type { Rng } from './rng.js';
 
@@ -8,7 +9,8 @@ import type { Rng } from './rng.js';
  * confidence (docs/formats.md).
  */
 
-export const JOINTS = 17;
+/** The 17 Human3.6M joints (src/pose/skeleton.ts). */
+export const JOINTS = NUM_JOINTS;
 
 /**
  * Base error std as a fraction of the person's pixel height, per H3.6M joint: torso and head
