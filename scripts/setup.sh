@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
-npm ci --no-audit --no-fund
+# onnxruntime-node (a benchmark peer) would otherwise download GPU binaries in its install script.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Mocap, Sampler, test_examples  # noqa: E402
-from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
+from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, lift, root_centre  # noqa: E402
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose  # noqa: E402
@@ -50,8 +50,10 @@ def parse_args(argv=None):
     ap.add_argument("--max-steps", type=int, default=None, help="stop at this global step")
     ap.add_argument("--ema", type=float, default=0.999, help="0 disables EMA")
     ap.add_argument("--grad-clip", type=float, default=1.0)
-    ap.add_argument("--uv0", choices=["detected", "clean"], default="detected",
-                    help="uv channels of the denoiser's x_0: the noisy keypoints (what inference sees) or the clean projection")
+    ap.add_argument("--uv0", choices=["detected", "clean", "sampled"], default=None,
+                    help="uv channels of the denoiser's x_0: the noisy keypoints (what the official init starts from), "
+                         "the clean projection, or a draw of the 2D mixture around the keypoints (what the paper init starts from); "
+                         "default: detected, or the checkpoint's choice on --resume")
     ap.add_argument("--mirror", type=float, default=0.5)
     ap.add_argument("--train-nets", choices=["both", "lifter", "denoiser"], default="both")
     ap.add_argument("--eval-every", type=int, default=500)
@@ -109,7 +111,9 @@ def pa_mpjpe(pred, target):
 
 
 @torch.no_grad()
-def evaluate(lifter, denoiser, schedule, ex, chunk=1000):
+def evaluate(lifter, denoiser, schedule, ex, chunk=1000, paper_size=500, hypotheses=8):
+    """Official init on all of ex; paper init (mixture sigma from the examples, H hypotheses, mean)
+    on the first paper_size examples, with a fixed generator so evals are comparable."""
     lifter.eval(), denoiser.eval()
     outs_l, outs_d = [], []
     uv_all = torch.from_numpy(ex["uv"])
@@ -121,9 +125,22 @@ def evaluate(lifter, denoiser, schedule, ex, chunk=1000):
         outs_d.append(root_centre(x[..., 2:]))
     tgt = torch.from_numpy(ex["xyz"])
     pl, pd = torch.cat(outs_l), torch.cat(outs_d)
+    n = min(paper_size, len(uv_all))
+    uv = uv_all[:n]
+    sig = torch.from_numpy(ex["sigma"][:n])[:, :, None, None].expand(n, 17, 1, 2).contiguous()
+    mixture = (torch.ones(n, 17, 1), uv[:, :, None, :], sig)
+    pp, _, _ = lift(lifter, denoiser, schedule, uv, (12, 0), "paper", 0.0, hypotheses, mixture,
+                    torch.Generator().manual_seed(0))
     return {"lifter_mm": 1000 * mpjpe(pl, tgt).item(), "diffpose_mm": 1000 * mpjpe(pd, tgt).item(),
             "lifter_pa_mm": 1000 * pa_mpjpe(pl.numpy(), tgt.numpy()),
-            "diffpose_pa_mm": 1000 * pa_mpjpe(pd.numpy(), tgt.numpy())}
+            "diffpose_pa_mm": 1000 * pa_mpjpe(pd.numpy(), tgt.numpy()),
+            "paper_h8_mm": 1000 * mpjpe(pp, tgt[:n]).item(), "paper_lifter_mm": 1000 * mpjpe(pl[:n], tgt[:n]).item()}
+
+
+def eval_score(ev):
+    """Model selection: the worse of the two DiffPose inits (a checkpoint's eval from before the
+    paper init was evaluated counts as never better)."""
+    return max(ev["diffpose_mm"], ev.get("paper_h8_mm", float("inf")))
 
 
 def save_atomic(obj, path):
@@ -151,11 +168,16 @@ def main(argv=None):
         ck = torch.load(last_path, map_location="cpu")
         saved = ck["args"]
         # architecture and data choices come from the checkpoint; schedule/time flags from the command line
-        for k in ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "uv0", "data"):
+        for k in ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "data"):
             setattr(a, k, saved[k])
+        if a.uv0 is None or a.uv0 == saved["uv0"]:
+            a.uv0 = saved["uv0"]
+        else:  # fine-tuning with another denoiser target is a deliberate choice, so it is allowed
+            log(f"uv0 changes from {saved['uv0']} (checkpoint) to {a.uv0}")
         log(f"resuming {last_path} at step {ck['step']}")
     elif a.resume:
         log(f"--resume given but {last_path} does not exist: starting fresh")
+    a.uv0 = a.uv0 or "detected"
 
     torch.manual_seed(a.seed)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
@@ -246,8 +268,13 @@ def main(argv=None):
                 ema_l.update(lifter, step)
             run_loss_l += loss_l.item()
         if train_d:
-            uv0 = uv if a.uv0 == "detected" else torch.from_numpy(b["uv_clean"])
             sig = torch.from_numpy(b["sigma"])[..., None]
+            if a.uv0 == "detected":
+                uv0 = uv
+            elif a.uv0 == "clean":
+                uv0 = torch.from_numpy(b["uv_clean"])
+            else:  # a draw of the 2D mixture, as the paper init draws it at inference
+                uv0 = uv + sig * torch.randn(uv.shape)
             x0 = torch.cat([uv0, xyz], -1)
             scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
             loss_d = diffusion_loss(denoiser, schedule, x0, scale)
@@ -272,10 +299,12 @@ def main(argv=None):
             ev = evaluate(*eval_nets(), schedule, ex_test)
             ev["step"] = step
             history.append({"eval": ev})
-            improved = best is None or ev["diffpose_mm"] < best["diffpose_mm"]
-            log("eval step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f)%s [%.0fs]" % (
-                step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
-                ev["diffpose_pa_mm"], " *best*" if improved else "", time.time() - t0))
+            improved = best is None or eval_score(ev) < eval_score(best)
+            log("eval step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f) | "
+                "first %d: lifter %.1f, paper init H=8 %.1f mm%s [%.0fs]" % (
+                    step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
+                    ev["diffpose_pa_mm"], min(500, len(ex_test["uv"])), ev["paper_lifter_mm"], ev["paper_h8_mm"],
+                    " *best*" if improved else "", time.time() - t0))
             if improved:
                 best = ev
                 nets = eval_nets()
