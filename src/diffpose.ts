@@ -1,6 +1,6 @@
 import { cpuExecutor } from './cpu-executor.js';
 import { DiffPoseError, InputError } from './errors.js';
-import type { Executor } from './executor.js';
+import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
 import { resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
@@ -20,6 +20,11 @@ export interface LoadOptions {
   maxBatch?: number;
   /** 'cpu' runs without WebGPU (no adapter needed); default 'gpu'. */
   backend?: 'gpu' | 'cpu';
+  /**
+   * Time each dispatch of the fused path on the GPU (adapters with 'timestamp-query'); read with
+   * lastCall(). Costs a little: a profiled call records a compute pass per dispatch.
+   */
+  profile?: boolean;
 }
 
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
@@ -42,7 +47,7 @@ export class DiffPose {
   private readonly executors = new Map<string, Executor>();
   private disposed = false;
 
-  private constructor(readonly weights: ModelWeights, readonly gpu: GpuContext | undefined, readonly maxBatch: number) {}
+  private constructor(readonly weights: ModelWeights, readonly gpu: GpuContext | undefined, readonly maxBatch: number, private readonly profile: boolean) {}
 
   static async load(options: LoadOptions = {}): Promise<DiffPose> {
     const maxBatch = options.maxBatch ?? 4096;
@@ -51,7 +56,7 @@ export class DiffPose {
     // Everything about the file is checked before the GPU is touched.
     const weights = parseModelWeights(await loadWeightsBytes(options.weights));
     const gpu = options.backend === 'cpu' ? undefined : await acquireGpu({ device: options.device });
-    return new DiffPose(weights, gpu, maxBatch);
+    return new DiffPose(weights, gpu, maxBatch, options.profile ?? false);
   }
 
   get config(): ModelConfig { return this.weights.config; }
@@ -86,7 +91,7 @@ export class DiffPose {
       else {
         if (!this.gpu) throw new InputError(`executor "${name}" needs a GPU, but this model was loaded with backend "cpu"`);
         e = name === 'fused'
-          ? await createFusedExecutor(this.gpu, this.weights, { maxItems: this.maxBatch })
+          ? await createFusedExecutor(this.gpu, this.weights, { maxItems: this.maxBatch, profile: this.profile })
           : await createPerOpExecutor(this.gpu, this.weights, this.maxBatch);
       }
       this.executors.set(name, e);
@@ -127,6 +132,14 @@ export class DiffPose {
     }
     const fused = await this.executor('fused') as FusedExecutorHandle;
     await fused.runBuffers({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
+  }
+
+  /**
+   * Dispatches and submits of the executor's last call (lift or liftBuffers), and with
+   * `profile` the GPU time of each fused dispatch; undefined before its first call or for 'cpu'.
+   */
+  lastCall(executor: ExecutorName = this.defaultExecutor()): CallStats | undefined {
+    return this.executors.get(executor)?.lastCall?.();
   }
 
   /** Frees GPU resources; destroys the device only when the engine created it. */

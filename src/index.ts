@@ -1,5 +1,7 @@
 export { DiffPose, type LoadOptions, type LiftResult, type BufferLiftRequest } from './diffpose.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
+export type { CallStats } from './executor.js';
+export type { PassTime } from './gpu/pass-timer.js';
 export { MAX_HYPOTHESES } from './lift-options.js';
 export type { GmmInput } from './pose/input.js';
 export { sigmaFromConfidence } from './pose/input.js';

@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
-import type { Executor } from '../executor.js';
+import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
+import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type KernelPipeline, type RunBuffer } from '../kernels/index.js';
 import { FUSED_DENOISE, FUSED_DENOISE_LANE, FUSED_LIFT, FUSED_LIFT_LANE, type FusedDispatch } from '../kernels/fused.js';
 import type { Aggregated } from '../kernels/aggregate.ref.js';
@@ -94,6 +95,7 @@ class FusedExecutor implements Executor {
   // Bind groups for callers' buffers, made on first use and dropped with the buffers.
   private readonly callerLift = new WeakMap<GPUBuffer, Pair>();
   private readonly callerAggregate = new WeakMap<GPUBuffer, Map<GPUBuffer | undefined, BoundKernel<unknown>>>();
+  private gpuTimes: PassTime[] | undefined;
 
   constructor(
     private readonly gpu: GpuContext,
@@ -106,6 +108,8 @@ class FusedExecutor implements Executor {
     private readonly runBuffer: RunBuffer,
     private readonly staging: GPUBuffer,
     private readonly owned: GPUBuffer[],
+    /** Profiling: each dispatch of lift() in its own timed pass. */
+    private readonly timer?: PassTimer,
   ) {
     this.hostLift = this.liftPair(io.uv);
     const b = bindings;
@@ -142,12 +146,24 @@ class FusedExecutor implements Executor {
   }
 
   /** Records the 3 dispatches of one chunk of n poses (run slots already written). */
-  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number): void {
-    const pass = encoder.beginComputePass({ label: 'fused lift pass' });
+  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number, timer?: PassTimer): void {
     const laneFrom = this.shape.laneFrom;
-    recordKernel(pass, n >= laneFrom ? lift.perInvocation : lift.cooperative, this.runBuffer, LIFTER_SLOT);
-    recordKernel(pass, n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, this.runBuffer, DENOISER_SLOT);
-    recordKernel(pass, aggregate, this.runBuffer, DENOISER_SLOT);
+    const dispatches: Array<[string, BoundKernel<unknown>, number]> = [
+      ['lifter', n >= laneFrom ? lift.perInvocation : lift.cooperative, LIFTER_SLOT],
+      ['denoise', n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, DENOISER_SLOT],
+      ['aggregate', aggregate, DENOISER_SLOT],
+    ];
+    if (timer) {
+      // Timestamps are written at pass boundaries, so a profiled call has a pass per dispatch.
+      for (const [label, kernel, slot] of dispatches) {
+        const pass = encoder.beginComputePass(timer.pass(`fused ${label}`));
+        recordKernel(pass, kernel, this.runBuffer, slot);
+        pass.end();
+      }
+      return;
+    }
+    const pass = encoder.beginComputePass({ label: 'fused lift pass' });
+    for (const [, kernel, slot] of dispatches) recordKernel(pass, kernel, this.runBuffer, slot);
     pass.end();
   }
 
@@ -165,17 +181,20 @@ class FusedExecutor implements Executor {
       this.writeParams(K, s);
       const chunk = Math.floor(this.maxItems / H);
       this.counter.beginCall();
+      this.gpuTimes = this.timer ? [] : undefined;
       for (let start = 0; start < batch.poses; start += chunk) {
         const n = Math.min(chunk, batch.poses - start);
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
         device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
         this.writeRuns(n, H, s.poseOffset + start, s.key);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        this.record(encoder, this.hostLift, this.hostAggregate, n, H);
+        this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer);
         const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
+        this.timer?.resolve(encoder);
         device.queue.submit([encoder.finish()]);
         this.counter.add(3, 1);
         await finishReadback(this.staging, bytes, out, start, n, H);
+        if (this.timer) addTimes(this.gpuTimes!, await this.timer.read());
       }
       return out;
     });
@@ -197,6 +216,7 @@ class FusedExecutor implements Executor {
       let aggregate = byPoses.get(req.spread);
       if (!aggregate) { aggregate = this.aggregateInto(req.poses, req.spread ?? this.io.spread); byPoses.set(req.spread, aggregate); }
       this.counter.beginCall();
+      this.gpuTimes = undefined;
       this.writeRuns(req.count, H, s.poseOffset, s.key);
       const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
       this.record(encoder, lift, aggregate, req.count, H);
@@ -205,18 +225,33 @@ class FusedExecutor implements Executor {
     });
   }
 
+  lastCall(): CallStats {
+    return { dispatches: this.counter.lastDispatches, submits: this.counter.lastSubmits, gpuTimes: this.gpuTimes };
+  }
+
   dispose(): void {
     for (const b of this.owned) b.destroy();
+    this.timer?.destroy();
   }
+}
+
+/** Sums chunk times into the call's, pass by pass. */
+function addTimes(total: PassTime[], chunk: PassTime[]): void {
+  chunk.forEach((t, i) => {
+    if (total[i]) total[i].ms += t.ms;
+    else total.push({ ...t });
+  });
 }
 
 export interface FusedOptions {
   /** Items (pose-hypotheses) per submission; default 65536, capped by the storage binding limit. */
   maxItems?: number;
   shape?: Partial<FusedShape>;
+  /** Time every dispatch of lift() on the GPU (needs 'timestamp-query'; see lastCall()). */
+  profile?: boolean;
 }
 
-export type FusedExecutorHandle = Executor & { counter: DispatchCounter; shape: FusedShape; maxItems: number; runBuffers(req: BufferLift, s: RunSettings): Promise<void> };
+export type FusedExecutorHandle = Executor & { counter: DispatchCounter; lastCall(): CallStats; shape: FusedShape; maxItems: number; runBuffers(req: BufferLift, s: RunSettings): Promise<void> };
 
 export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<FusedExecutorHandle> {
   for (const [name, net] of [['lifter', model.lifter], ['denoiser', model.denoiser]] as const) {
@@ -274,6 +309,7 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       denoiser: networkTable(model.denoiser, denoiserIo, cheb, arena, d),
       slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
     };
-    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned);
+    const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, 3, 'fused') : undefined;
+    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer);
   });
 }

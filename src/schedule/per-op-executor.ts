@@ -1,4 +1,4 @@
-import type { Executor } from '../executor.js';
+import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import {
@@ -126,6 +126,10 @@ class PerOpExecutor implements Executor {
     await finishReadback(this.staging, bytes, out, start, n, H);
   }
 
+  lastCall(): CallStats {
+    return { dispatches: this.counter.lastDispatches, submits: this.counter.lastSubmits };
+  }
+
   dispose(): void {
     for (const k of this.sampling.values()) k.params.forEach((b) => b.destroy());
     this.sampling.clear();
@@ -138,7 +142,7 @@ class PerOpExecutor implements Executor {
 }
 
 /** Builds the per-op plan once: weights uploaded, scratch sized for maxBatch, every kernel bound. */
-export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, maxBatch: number): Promise<Executor & { counter: DispatchCounter; maxBatch: number }> {
+export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, maxBatch: number): Promise<Executor & { counter: DispatchCounter; lastCall(): CallStats; maxBatch: number }> {
   return withGpuErrors(gpu, 'per-op plan', async () => {
     const { device } = gpu;
     // At least one pose with the most hypotheses; at most what the storage binding limit allows.

@@ -43,10 +43,9 @@ describe('GPU-resident I/O in a caller-owned device', function () {
 
       const encoder = device.createCommandEncoder({ label: 'app frame' });
       await model.liftBuffers({ ...options, keypoints, poses, spread, count: N, encoder });
-      const submitsByEngine = (model as unknown as { executors: Map<string, { counter: { lastSubmits: number; lastDispatches: number } }> })
-        .executors.get('fused')!.counter;
-      expect(submitsByEngine.lastSubmits, 'the engine submitted nothing').to.equal(0);
-      expect(submitsByEngine.lastDispatches).to.equal(3);
+      const call = model.lastCall('fused')!;
+      expect(call.submits, 'the engine submitted nothing').to.equal(0);
+      expect(call.dispatches).to.equal(3);
       const got = await readBack(device, encoder, poses, N * 51 * 4);
       expectClose(got, expected.poses, 1e-4, 0, 'poses from the caller\'s buffer');
       const gotSpread = await readBack(device, device.createCommandEncoder(), spread, N * 17 * 4);

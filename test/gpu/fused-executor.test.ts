@@ -69,6 +69,30 @@ describe('fused GPU executor', function () {
     }
   });
 
+  it('times each dispatch on the GPU when profiling, without changing the result', async function () {
+    const gpu = await testGpu(this);
+    const profiled = await DiffPose.load({ weights: smallWeights(), device: gpu.device, maxBatch: 64, profile: true });
+    try {
+      const kp = someKeypoints(100, 8);
+      const opts: LiftOptions = { imageSize: [640, 480], hypotheses: 2, seed: 3, executor: 'fused' };
+      const r = await profiled.lift(kp, opts);
+      const call = profiled.lastCall('fused')!;
+      // 100 poses x 2 hypotheses in plans of 64 items: 4 chunks, 3 dispatches each.
+      expect(call.dispatches).to.equal(12);
+      expect(call.submits).to.equal(4);
+      if (gpu.caps.timestampQuery) {
+        expect(call.gpuTimes!.map((t) => t.label)).to.deep.equal(['fused lifter', 'fused denoise', 'fused aggregate']);
+        for (const t of call.gpuTimes!) expect(t.ms, t.label).to.be.a('number').and.at.least(0).and.below(60_000);
+        expect(call.gpuTimes![1].ms, 'the denoise dispatch takes measurable time').to.be.above(0);
+      } else {
+        expect(call.gpuTimes, 'no timestamps without the feature').to.equal(undefined);
+      }
+      expect(Array.from(r.poses)).to.deep.equal(Array.from((await model.lift(kp, opts)).poses));
+    } finally {
+      profiled.dispose();
+    }
+  });
+
   it('gives the same result with the cooperative and the per-invocation variants', async function () {
     const gpu = await testGpu(this);
     const weights = parseModelWeights(smallWeights());

@@ -41,14 +41,14 @@ describe('CPU reference vs PyTorch golden outputs', () => {
     });
   });
 
-  it('samples like the released code with init official, timesteps [12, 0], eta 0', () => {
+  it('samples like the released code with init official, timesteps [12, 0], eta 0', async () => {
     const s = g.sampling;
     const uv = f32(s.uv ?? g.lifter.uv);
     const n = uv.length / 34;
     const settings = resolveSettings({ imageSize: [2, 2], init: 'official', timesteps: [12, 0] }, w.config);
     const gmm = new Float32Array(n * 17 * 5);
     for (let i = 0; i < n * 17; i++) gmm.set([1, uv[2 * i], uv[2 * i + 1], 0.01, 0.01], 5 * i);
-    const r = liftReference(w, { poses: n, uv, components: 1, gmm }, settings);
+    const r = await liftReference(w, { poses: n, uv, components: 1, gmm }, settings);
     expectClose(r.mean, f32(s.xyz), 1e-4, 0, 'sampled xyz');
   });
 
