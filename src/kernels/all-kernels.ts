@@ -1,6 +1,7 @@
 import { AGGREGATE } from './aggregate.js';
 import { ATTENTION } from './attention.js';
 import { DDIM_STEP } from './ddim-step.js';
+import { FMA_PEAK } from './fma-peak.js';
 import { GMM_INIT } from './gmm-init.js';
 import { GRAPH_MIX, GRAPH_MIX_VEC4 } from './graph-mix.js';
 import type { KernelDescriptor } from './kernel.js';
@@ -10,8 +11,8 @@ import { PHILOX_TEST } from './philox-test.js';
 import { ROOT_CENTER } from './root-center.js';
 import { STEP_EMBEDDING } from './step-embedding.js';
 
-/** Every kernel descriptor, test-only ones included (the reflection test checks each against its WGSL). */
+/** Every kernel descriptor, test- and benchmark-only ones included (the reflection test checks each against its WGSL). */
 export const ALL_KERNELS = [
   LINEAR_VEC4, LINEAR_NARROW, GRAPH_MIX_VEC4, GRAPH_MIX, LAYER_NORM, ATTENTION, STEP_EMBEDDING, GMM_INIT, DDIM_STEP, ROOT_CENTER, AGGREGATE,
-  PHILOX_TEST,
+  PHILOX_TEST, FMA_PEAK,
 ] as readonly KernelDescriptor<never>[];
