@@ -1,49 +1,159 @@
-// Executor benchmark: poses per second and latency of the fused, per-op and CPU executors on the
-// adapter it finds, at the sizes of the fused-path issue. Prints numbers; asserts nothing.
-//   npm run bench [-- --quick] [-- --weights file]
-import { cpus } from 'node:os';
+// The benchmark suite: this engine (fused, per-op, CPU reference) against the runtimes a user
+// would pick instead (onnxruntime-web on WebGPU, onnxruntime-node and PyTorch on the CPU), same
+// weights, same inputs, same timesteps, every answer checked against the CPU reference before
+// its timings count. Prints a table; writes results.json and charts. Asserts nothing about speed.
+//   npm run bench [-- --quick | --tiny] [--weights f] [--out dir] [--only a,b] [--threads n]
+//                 [--plain-blas] [--budget s] [--target s]
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measurePeakGflops } from '../src/bench/peak-flops.js';
 import { DiffPose } from '../src/diffpose.js';
-import type { ExecutorName } from '../src/lift-options.js';
+import { NoAdapterError } from '../src/errors.js';
+import { macsPerPose } from './arithmetic.js';
+import { benchCases, benchInput, caseName, type BenchCase } from './cases.js';
+import { WrongResult, type Contestant, type MeasurePlan, type Skipped } from './contestant.js';
+import { engineContestants } from './contestants/engine.js';
+import { onnxNodeContestant, onnxWebGpuContestant } from './contestants/onnx.js';
+import { DEFAULT_THREADS, torchContestant } from './contestants/pytorch.js';
+import { onnxModels } from './onnx-model.js';
+import { ReferenceChecks } from './reference-check.js';
+import { detailsRow, median, TABLE_HEADER, tableRow, writeReport, type BenchReport, type CaseResult } from './report.js';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const weightsAt = args.indexOf('--weights');
-const weights = weightsAt >= 0 ? args[weightsAt + 1] : undefined;
-const sizes: Array<[number, number]> = quick ? [[1, 1], [1, 8], [64, 1]] : [[1, 1], [1, 8], [64, 1], [64, 8], [1024, 1], [1024, 8]];
-const executors: ExecutorName[] = ['fused', 'per-op', 'cpu'];
-const repeats = quick ? 3 : 5;
-/** The CPU reference is ~100x slower: time it only where it finishes in reasonable time. */
-const cpuMaxItems = quick ? 8 : 64;
+const ENGINE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    tiny: { type: 'boolean', default: false },
+    weights: { type: 'string' },
+    out: { type: 'string' },
+    only: { type: 'string' },
+    threads: { type: 'string' },
+    'plain-blas': { type: 'boolean', default: false },
+    budget: { type: 'string' },
+    target: { type: 'string' },
+  },
+});
+const size = args.tiny ? 'tiny' : args.quick ? 'quick' : 'full';
+const weightsPath = args.weights ?? fileURLToPath(new URL('../weights/diffpose.safetensors', import.meta.url));
+const outDir = args.out ?? fileURLToPath(new URL(`results/${size}`, import.meta.url));
+const threads = Number(args.threads ?? DEFAULT_THREADS);
+/** A contestant skips a case whose estimated single call exceeds this (seconds). */
+const budgetMs = 1000 * Number(args.budget ?? { full: 150, quick: 20, tiny: 60 }[size]);
+/** Timed calls per case stop after this much time (after at least one). */
+const plan: MeasurePlan = { targetMs: 1000 * Number(args.target ?? { full: 8, quick: 1.5, tiny: 0.1 }[size]), maxRuns: { full: 15, quick: 5, tiny: 2 }[size] };
+const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
 
-function keypoints(n: number): Float32Array {
-  const base = [320, 240, 300, 240, 300, 320, 300, 400, 340, 240, 340, 320, 340, 400, 320, 190, 320, 140,
-    320, 120, 320, 95, 350, 145, 370, 190, 380, 235, 290, 145, 270, 190, 260, 235];
-  return Float32Array.from({ length: n * 34 }, (_, i) => base[i % 34] + ((i * 7919) % 13) - 6);
+// --- the engine, on the adapter it finds (or the CPU reference alone without one)
+let engine: Awaited<ReturnType<typeof engineContestants>>;
+const skipped: Skipped[] = [];
+try {
+  engine = await engineContestants(weightsPath, ENGINE_VERSION);
+} catch (e) {
+  if (!(e instanceof NoAdapterError)) throw e;
+  const cpuOnly = await DiffPose.load({ weights: weightsPath, backend: 'cpu' });
+  engine = { contestants: [], models: [cpuOnly] };
+  skipped.push({ name: 'engine fused f32', skipped: `no WebGPU adapter (${e.message})` }, { name: 'engine per-op f32', skipped: 'no WebGPU adapter' });
 }
+const model = engine.models[0];
+const gpu = model.gpu;
+const contestants: Contestant[] = engine.contestants.length ? [...engine.contestants] : [];
+if (!engine.contestants.length) {
+  const { EngineContestant } = await import('./contestants/engine.js');
+  contestants.push(new EngineContestant('engine CPU reference', 'cpu', model, undefined, undefined, ENGINE_VERSION));
+}
+skipped.push({ name: 'engine fused f16', skipped: 'not implemented yet (the f16 path of the fused executor)' });
 
-const model = await DiffPose.load({ weights, maxBatch: 8192 });
-console.log(`adapter: ${model.adapter}; ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}); node ${process.version}`);
-console.log(`model: ${JSON.stringify(model.config.denoiser)} denoiser, ${JSON.stringify(model.config.lifter)} lifter; timesteps [12, 0]`);
-console.log('executor  poses  H   first (ms)   min / median / max (ms)        poses/s');
-for (const [n, H] of sizes) {
-  const kp = keypoints(n);
-  for (const executor of executors) {
-    if (executor === 'cpu' && n * H > cpuMaxItems) continue;
-    const options = { imageSize: [640, 480] as [number, number], hypotheses: H, timesteps: [12, 0], executor };
-    let t0 = performance.now();
-    await model.lift(kp, options); // warm-up: pipeline compilation, first-use JIT
-    const first = performance.now() - t0;
-    const times: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      t0 = performance.now();
-      await model.lift(kp, options);
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)];
-    console.log(`${executor.padEnd(8)} ${String(n).padStart(6)} ${String(H).padStart(2)} ${first.toFixed(1).padStart(12)}   ` +
-      `${times[0].toFixed(1)} / ${median.toFixed(1)} / ${times[times.length - 1].toFixed(1)}`.padEnd(30) +
-      `${(n / median * 1000).toFixed(1).padStart(10)}`);
+// --- the peers
+const add = (c: Contestant | Skipped) => { if ('skipped' in c) skipped.push(c); else contestants.push(c); };
+const onnx = onnxModels(weightsPath, fileURLToPath(new URL('results/onnx', import.meta.url)));
+if ('missing' in onnx) {
+  skipped.push({ name: 'onnxruntime-web WebGPU', skipped: onnx.missing }, { name: 'onnxruntime-node CPU', skipped: onnx.missing });
+} else {
+  add(await onnxWebGpuContestant(onnx, model.config, gpu?.keepAlive as GPU, gpu?.device, model.adapter));
+  add(await onnxNodeContestant(onnx, model.config, threads));
+}
+add(torchContestant(weightsPath, model.config, threads, args['plain-blas']));
+const selected = contestants.filter((c) => !only || only.some((o) => c.name.toLowerCase().includes(o)));
+
+// --- what the machine is and what the adapter can do
+const peak = gpu ? await measurePeakGflops(gpu, { seconds: size === 'full' ? 2 : 0.3 }) : undefined;
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${process.platform} ${release()}`, node: process.version };
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.os}; node ${machine.node}`);
+console.log(`adapter: ${model.adapter}${peak ? `; measured FMA peak ${peak.gflops.toFixed(1)} GFLOP/s` : ''}`);
+const cfg = model.config;
+console.log(`model: lifter ${cfg.lifter.hidden}x${cfg.lifter.layers}, denoiser ${cfg.denoiser.hidden}x${cfg.denoiser.layers} (${weightsPath.split('/').slice(-2).join('/')}); ` +
+  `${(macsPerPose(cfg.lifter, cfg.denoiser, 1, 2) / 1e6).toFixed(1)} M multiply-adds per pose at H = 1, [12, 0]`);
+for (const c of selected) console.log(`  ${c.name.padEnd(26)} ${c.version.padEnd(10)} ${c.device}`);
+for (const s of skipped) console.log(`  ${s.name.padEnd(26)} SKIPPED: ${s.skipped}`);
+console.log(`cases: ${size}; timed calls per case: until ${plan.targetMs / 1000} s (at most ${plan.maxRuns}) after a first call; estimated calls over ${budgetMs / 1000} s are skipped\n`);
+console.log(TABLE_HEADER);
+
+// --- the cases
+const checks = new ReferenceChecks(model, benchInput);
+const results: CaseResult[] = [];
+/** The last (work, median ms) per contestant, to estimate the next case's time. */
+const lastCost = new Map<string, { work: number; ms: number }>();
+const workOf = (c: BenchCase) => c.poses * (1 + c.hypotheses * c.timesteps.length);
+for (const c of benchCases(size)) {
+  const input = benchInput(c.poses);
+  for (const contestant of selected) {
+    const r = await runCase(contestant, c, input);
+    results.push(r);
+    console.log(tableRow(r));
+    const details = detailsRow(r);
+    if (details) console.log(details);
   }
 }
-model.dispose();
+
+async function runCase(contestant: Contestant, c: BenchCase, input: ReturnType<typeof benchInput>): Promise<CaseResult> {
+  const base = { contestant: contestant.name, case: c };
+  const last = lastCost.get(contestant.name);
+  const estimate = last ? last.ms * workOf(c) / last.work : 0;
+  if (estimate > budgetMs) return { ...base, status: 'skipped', reason: `one call would take ~${(estimate / 1000).toFixed(0)} s (budget ${budgetMs / 1000} s)` };
+  const runs = estimate > 0 ? Math.max(1, Math.min(plan.maxRuns, Math.floor(plan.targetMs / estimate))) : Math.min(3, plan.maxRuns);
+  try {
+    const check = await checks.checkFor(c, contestant.tolerance);
+    const m = await contestant.measure(c, input, check, { ...plan, maxRuns: contestant.name.startsWith('PyTorch') ? runs : plan.maxRuns });
+    const times = [...m.timesMs].sort((a, b) => a - b);
+    const med = median(times);
+    lastCost.set(contestant.name, { work: workOf(c), ms: med });
+    const gflops = 2 * macsPerPose(cfg.lifter, cfg.denoiser, c.hypotheses, c.timesteps.length) * c.poses / (med / 1000) / 1e9;
+    const onGpu = contestant.device === model.adapter;
+    return {
+      ...base, status: 'ok', firstMs: m.firstMs, minMs: times[0], medianMs: med, maxMs: times[times.length - 1], runs: times.length,
+      posesPerSecond: c.poses / (med / 1000), gflops, percentOfPeak: onGpu && peak ? 100 * gflops / peak.gflops : undefined, details: m.details,
+    };
+  } catch (e) {
+    if (e instanceof WrongResult) return { ...base, status: 'wrong', reason: e.message };
+    return { ...base, status: 'failed', reason: (e as Error).message.split('\n')[0] };
+  }
+}
+
+// --- ratios the README quotes, then the files
+const medianOf = (name: string, poses: number, H: number) => results.find((r) => r.status === 'ok' && r.contestant === name && r.case.poses === poses && r.case.hypotheses === H && r.case.timesteps.length === 2)?.medianMs;
+console.log('\nratios (median latency of the other / fused; > 1 means the fused engine is faster):');
+for (const other of ['onnxruntime-web WebGPU', 'onnxruntime-node CPU', 'PyTorch CPU', 'engine per-op f32']) {
+  const parts: string[] = [];
+  for (const [n, H] of [[1, 1], [1, 8], [64, 1], [1024, 1], [8192, 1]]) {
+    const a = medianOf('engine fused f32', n, H), b = medianOf(other, n, H);
+    if (a && b) parts.push(`${n}x${H}: ${(b / a).toFixed(2)}x`);
+  }
+  if (parts.length) console.log(`  vs ${other.padEnd(24)} ${parts.join('  ')}`);
+}
+const report: BenchReport = {
+  date: new Date().toISOString(), machine, adapter: model.adapter, peakGflops: peak?.gflops,
+  model: { config: cfg, weights: weightsPath.split('/').slice(-2).join('/'), maxBatch: model.maxBatch, macsPerPoseH1: macsPerPose(cfg.lifter, cfg.denoiser, 1, 2) },
+  contestants: [...selected.map((c) => ({ name: c.name, device: c.device, version: c.version })), ...skipped],
+  results,
+};
+const files = writeReport(outDir, report);
+console.log(`\nwrote ${files.map((p) => p.replace(fileURLToPath(new URL('..', import.meta.url)), '')).join(', ')}`);
+for (const c of selected) await c.dispose();
+for (const m of engine.models) m.dispose();
+const failed = results.filter((r) => r.status === 'wrong' || r.status === 'failed');
+if (failed.length) {
+  console.error(`${failed.length} case(s) wrong or failed: ${failed.map((r) => `${r.contestant} ${caseName(r.case)}`).join('; ')}`);
+  process.exitCode = 1;
+}
