@@ -54,16 +54,16 @@ try {
   if (!(e instanceof NoAdapterError)) throw e;
   const cpuOnly = await DiffPose.load({ weights: weightsPath, backend: 'cpu' });
   engine = { contestants: [], models: [cpuOnly] };
-  skipped.push({ name: 'engine fused f32', skipped: `no WebGPU adapter (${e.message})` }, { name: 'engine per-op f32', skipped: 'no WebGPU adapter' });
+  for (const name of ['engine fused f32', 'engine fused f16', 'engine per-op f32']) skipped.push({ name, skipped: `no WebGPU adapter (${e.message})` });
 }
 const model = engine.models[0];
 const gpu = model.gpu;
-const contestants: Contestant[] = engine.contestants.length ? [...engine.contestants] : [];
+const contestants: Contestant[] = [];
+for (const c of engine.contestants) if ('skipped' in c) skipped.push(c); else contestants.push(c);
 if (!engine.contestants.length) {
   const { EngineContestant } = await import('./contestants/engine.js');
   contestants.push(new EngineContestant('engine CPU reference', 'cpu', model, undefined, undefined, ENGINE_VERSION));
 }
-skipped.push({ name: 'engine fused f16', skipped: 'not implemented yet (the f16 path of the fused executor)' });
 
 // --- the peers
 const add = (c: Contestant | Skipped) => { if ('skipped' in c) skipped.push(c); else contestants.push(c); };
@@ -134,7 +134,7 @@ async function runCase(contestant: Contestant, c: BenchCase, input: ReturnType<t
 // --- ratios the README quotes, then the files
 const medianOf = (name: string, poses: number, H: number) => results.find((r) => r.status === 'ok' && r.contestant === name && r.case.poses === poses && r.case.hypotheses === H && r.case.timesteps.length === 2)?.medianMs;
 console.log('\nratios (median latency of the other / fused; > 1 means the fused engine is faster):');
-for (const other of ['onnxruntime-web WebGPU', 'onnxruntime-node CPU', 'PyTorch CPU', 'engine per-op f32']) {
+for (const other of ['onnxruntime-web WebGPU', 'onnxruntime-node CPU', 'PyTorch CPU', 'engine per-op f32', 'engine fused f16']) {
   const parts: string[] = [];
   for (const [n, H] of [[1, 1], [1, 8], [64, 1], [1024, 1], [8192, 1]]) {
     const a = medianOf('engine fused f32', n, H), b = medianOf(other, n, H);

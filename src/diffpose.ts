@@ -2,7 +2,7 @@ import { cpuExecutor } from './cpu-executor.js';
 import { DiffPoseError, InputError } from './errors.js';
 import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
-import { resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
+import { EXECUTOR_NAMES, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
@@ -84,15 +84,15 @@ export class DiffPose {
   }
 
   private async executor(name: ExecutorName): Promise<Executor> {
-    if (name !== 'cpu' && name !== 'per-op' && name !== 'fused') throw new InputError(`unknown executor ${JSON.stringify(name)} (fused, per-op or cpu)`);
+    if (!EXECUTOR_NAMES.includes(name)) throw new InputError(`unknown executor ${JSON.stringify(name)} (${EXECUTOR_NAMES.join(', ')})`);
     let e = this.executors.get(name);
     if (!e) {
       if (name === 'cpu') e = cpuExecutor(this.weights);
       else {
         if (!this.gpu) throw new InputError(`executor "${name}" needs a GPU, but this model was loaded with backend "cpu"`);
-        e = name === 'fused'
-          ? await createFusedExecutor(this.gpu, this.weights, { maxItems: this.maxBatch, profile: this.profile })
-          : await createPerOpExecutor(this.gpu, this.weights, this.maxBatch);
+        e = name === 'per-op'
+          ? await createPerOpExecutor(this.gpu, this.weights, this.maxBatch)
+          : await createFusedExecutor(this.gpu, this.weights, { maxItems: this.maxBatch, profile: this.profile, precision: name === 'fused-f16' ? 'f16' : 'f32' });
       }
       this.executors.set(name, e);
     }

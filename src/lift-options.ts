@@ -4,7 +4,8 @@ import { ddimCoefficients, validateTimesteps, type DdimCoefficients } from './mo
 import type { InitMode } from './kernels/gmm-init.ref.js';
 import { seedKey } from './kernels/philox.ref.js';
 
-export type ExecutorName = 'fused' | 'per-op' | 'cpu';
+export type ExecutorName = 'fused' | 'fused-f16' | 'per-op' | 'cpu';
+export const EXECUTOR_NAMES: readonly ExecutorName[] = ['fused', 'fused-f16', 'per-op', 'cpu'];
 
 export interface LiftOptions {
   imageSize: readonly [number, number];
@@ -30,7 +31,10 @@ export interface LiftOptions {
    * each piece's start and gets exactly the output of one call on the whole sequence.
    */
   poseOffset?: number;
-  /** Which implementation runs the lift (default 'fused' on a GPU, 'cpu' without one). */
+  /**
+   * Which implementation runs the lift (default 'fused' on a GPU, 'cpu' without one). 'fused-f16'
+   * stores weights and activations in f16 (adapters with 'shader-f16'); arithmetic stays f32.
+   */
   executor?: ExecutorName;
 }
 

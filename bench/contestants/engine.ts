@@ -1,10 +1,12 @@
 import { DiffPose } from '../../src/diffpose.js';
 import type { ExecutorName, LiftOptions } from '../../src/lift-options.js';
 import type { BenchCase, BenchInput } from '../cases.js';
-import { timeCalls, type Check, type Contestant, type MeasurePlan, type Measurement } from '../contestant.js';
+import { timeCalls, type Check, type Contestant, type MeasurePlan, type Measurement, type Skipped } from '../contestant.js';
 import { BufferTally } from '../gpu-memory.js';
 
 const ENGINE_TOLERANCE = 1e-4;
+/** f16 storage keeps ~3 digits: test/gpu/fused-f16.test.ts bounds its distance from f32 by 5 mm. */
+const F16_TOLERANCE = 5e-3;
 
 function liftOptions(c: BenchCase, input: BenchInput, executor: ExecutorName): LiftOptions {
   return { imageSize: input.imageSize, confidence: input.confidence, hypotheses: c.hypotheses, timesteps: c.timesteps, executor };
@@ -25,7 +27,7 @@ function packed(input: BenchInput, n: number): Float32Array<ArrayBuffer> {
  */
 export class EngineContestant implements Contestant {
   readonly version: string;
-  readonly tolerance = ENGINE_TOLERANCE;
+  readonly tolerance: number;
   private memory?: number;
 
   constructor(
@@ -37,6 +39,7 @@ export class EngineContestant implements Contestant {
     version: string,
   ) {
     this.version = version;
+    this.tolerance = executor === 'fused-f16' ? F16_TOLERANCE : ENGINE_TOLERANCE;
   }
 
   get device(): string {
@@ -52,7 +55,7 @@ export class EngineContestant implements Contestant {
     if (this.memory === undefined && this.tally) this.memory = this.tally.live - liveBefore;
     const call = this.model.lastCall(this.executor)!;
     const details: Record<string, unknown> = { dispatches: call.dispatches, submits: call.submits, gpuBufferBytes: this.memory };
-    if (this.executor === 'fused') Object.assign(details, await this.fusedDetails(c, input, options));
+    if (this.executor !== 'per-op') Object.assign(details, await this.fusedDetails(c, input, options));
     return { ...m, details };
   }
 
@@ -60,10 +63,11 @@ export class EngineContestant implements Contestant {
     const out: Record<string, unknown> = {};
     if (this.profiled) {
       await this.profiled.lift(input.keypoints, options);
-      const times = this.profiled.lastCall('fused')?.gpuTimes;
+      const times = this.profiled.lastCall(this.executor)?.gpuTimes;
       if (times) out.gpuMsPerDispatch = Object.fromEntries(times.map((t) => [t.label.replace('fused ', ''), t.ms]));
     }
-    if (c.poses * c.hypotheses <= this.model.maxBatch) out.residentMs = await this.residentMs(c, input);
+    // liftBuffers runs the f32 fused path only.
+    if (this.executor === 'fused' && c.poses * c.hypotheses <= this.model.maxBatch) out.residentMs = await this.residentMs(c, input);
     return out;
   }
 
@@ -92,13 +96,16 @@ export class EngineContestant implements Contestant {
   dispose(): void {}
 }
 
-/** Loads the model once (and a profiled twin on its device) and makes the three engine contestants. */
-export async function engineContestants(weights: string | undefined, version: string): Promise<{ contestants: EngineContestant[]; models: DiffPose[] }> {
+/** Loads the model once (and a profiled twin on its device) and makes the engine contestants. */
+export async function engineContestants(weights: string | undefined, version: string): Promise<{ contestants: Array<EngineContestant | Skipped>; models: DiffPose[] }> {
   const model = await DiffPose.load({ weights });
   const tally = model.gpu ? new BufferTally(model.gpu.device) : undefined;
   const profiled = model.gpu?.caps.timestampQuery ? await DiffPose.load({ weights, device: model.gpu.device, profile: true }) : undefined;
   const contestants = [
     new EngineContestant('engine fused f32', 'fused', model, tally, profiled, version),
+    model.gpu?.caps.shaderF16
+      ? new EngineContestant('engine fused f16', 'fused-f16', model, tally, profiled, version)
+      : { name: 'engine fused f16', skipped: 'the adapter has no shader-f16' },
     new EngineContestant('engine per-op f32', 'per-op', model, tally, undefined, version),
     new EngineContestant('engine CPU reference', 'cpu', model, undefined, undefined, version),
   ];

@@ -5,9 +5,10 @@
 // Scratch indices are slot-relative and go through slot_index() (fused/slot.wgsl).
 //
 // The including shader declares:
-//   var<storage, read> weights: array<vec4<f32>>;       all constant tensors (the weight arena)
+//   fn w4(i) / s4(i) / s4_set(i, v): the weight arena (all constant tensors) and the item's
+//     activations ([ROWS, channels / 4] per buffer), in f32 or f16 (fused/storage-f32|f16.wgsl);
+//     every op computes in f32 either way
 //   var<storage, read> features: array<vec4<f32>>;      per-(t, layer) step-embedding projections
-//   var<storage, read_write> scratch: array<vec4<f32>>; activations, [ROWS, channels / 4] per buffer
 //   fn slot_index(i: u32) -> u32, and the private lane stride `lanes` (fused/slot.wgsl)
 // Channel counts are multiples of 4 (the host pads the 2-, 3- and 5-channel layers) and every
 // activation buffer has ROWS = 20 rows: 17 joints + 3 padding rows, so a 4-row block never needs a
@@ -21,7 +22,7 @@ const ACT_RELU: u32 = 1u;
 
 // One scalar of the weight arena, by f32 index.
 fn weight_scalar(i: u32) -> f32 {
-  return weights[i / 4u][i % 4u];
+  return w4(i / 4u)[i % 4u];
 }
 
 // y = act(x @ W + b) + features[add] + scratch[res], x [ROWS, 4 cin4], W [4 cin4, 4 cout4].
@@ -32,7 +33,7 @@ fn coop_linear(lid: u32, x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, 
   for (var blk = lid; blk < blocks; blk += lanes) {
     let r0 = (blk / cout4) * 4u;
     let ob = blk % cout4;
-    let bias = weights[b + ob];
+    let bias = w4(b + ob);
     var acc0 = bias;
     var acc1 = bias;
     var acc2 = bias;
@@ -40,14 +41,14 @@ fn coop_linear(lid: u32, x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, 
     let x0 = x + r0 * cin4;
     for (var c4 = 0u; c4 < cin4; c4++) {
       let wr = w + c4 * 4u * cout4 + ob;
-      let w0 = weights[wr];
-      let w1 = weights[wr + cout4];
-      let w2 = weights[wr + 2u * cout4];
-      let w3 = weights[wr + 3u * cout4];
-      let a0 = scratch[slot_index(x0 + c4)];
-      let a1 = scratch[slot_index(x0 + cin4 + c4)];
-      let a2 = scratch[slot_index(x0 + 2u * cin4 + c4)];
-      let a3 = scratch[slot_index(x0 + 3u * cin4 + c4)];
+      let w0 = w4(wr);
+      let w1 = w4(wr + cout4);
+      let w2 = w4(wr + 2u * cout4);
+      let w3 = w4(wr + 3u * cout4);
+      let a0 = s4(x0 + c4);
+      let a1 = s4(x0 + cin4 + c4);
+      let a2 = s4(x0 + 2u * cin4 + c4);
+      let a3 = s4(x0 + 3u * cin4 + c4);
       acc0 += a0.x * w0 + a0.y * w1 + a0.z * w2 + a0.w * w3;
       acc1 += a1.x * w0 + a1.y * w1 + a1.z * w2 + a1.w * w3;
       acc2 += a2.x * w0 + a2.y * w1 + a2.z * w2 + a2.w * w3;
@@ -59,8 +60,8 @@ fn coop_linear(lid: u32, x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, 
       if (act == ACT_RELU) { v = max(v, vec4<f32>(0.0)); }
       if (add != NONE) { v += features[add + ob]; }
       let o = (r0 + k) * cout4 + ob;
-      if (res != NONE) { v += scratch[slot_index(res + o)]; }
-      scratch[slot_index(y + o)] = v;
+      if (res != NONE) { v += s4(res + o); }
+      s4_set(y + o, v);
     }
   }
 }
@@ -75,9 +76,9 @@ fn coop_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
       var acc = vec4<f32>(0.0);
       let row = mats + (m * JOINTS + i) * JOINTS;
       for (var j = 0u; j < params.joint_count; j++) {
-        acc += weight_scalar(row + j) * scratch[slot_index(x + j * c4 + cb)];
+        acc += weight_scalar(row + j) * s4(x + j * c4 + cb);
       }
-      scratch[slot_index(y + i * p * c4 + m * c4 + cb)] = acc;
+      s4_set(y + i * p * c4 + m * c4 + cb, acc);
     }
   }
 }
@@ -87,17 +88,17 @@ fn coop_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
 fn coop_norm(lid: u32, x: u32, d4: u32, gain: u32, shift: u32, y: u32) {
   for (var r = lid; r < JOINTS; r += lanes) {
     let row = x + r * d4;
-    let s0 = scratch[slot_index(row)].x;
+    let s0 = s4(row).x;
     var sum = vec4<f32>(0.0);
-    for (var c = 0u; c < d4; c++) { sum += scratch[slot_index(row + c)] - s0; }
+    for (var c = 0u; c < d4; c++) { sum += s4(row + c) - s0; }
     let n = f32(d4 * 4u);
     let mean = s0 + (sum.x + sum.y + sum.z + sum.w) / n;
     var sq = vec4<f32>(0.0);
-    for (var c = 0u; c < d4; c++) { let e = scratch[slot_index(row + c)] - mean; sq += e * e; }
+    for (var c = 0u; c < d4; c++) { let e = s4(row + c) - mean; sq += e * e; }
     let sd = sqrt((sq.x + sq.y + sq.z + sq.w) / (n - 1.0));
     let inv = 1.0 / (sd + 1e-6);
     for (var c = 0u; c < d4; c++) {
-      scratch[slot_index(y + r * d4 + c)] = weights[gain + c] * (scratch[slot_index(row + c)] - mean) * inv + weights[shift + c];
+      s4_set(y + r * d4 + c, w4(gain + c) * (s4(row + c) - mean) * inv + w4(shift + c));
     }
   }
 }
@@ -116,7 +117,7 @@ fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {
     for (var j = 0u; j < params.joint_count; j++) {
       let k = qkv + j * stride + d4 + h * dk4;
       var s = vec4<f32>(0.0);
-      for (var c = 0u; c < dk4; c++) { s += scratch[slot_index(q + c)] * scratch[slot_index(k + c)]; }
+      for (var c = 0u; c < dk4; c++) { s += s4(q + c) * s4(k + c); }
       scores[j] = (s.x + s.y + s.z + s.w) * scale;
       best = max(best, scores[j]);
     }
@@ -125,8 +126,8 @@ fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {
     let inv = 1.0 / total;
     for (var c = 0u; c < dk4; c++) {
       var acc = vec4<f32>(0.0);
-      for (var j = 0u; j < params.joint_count; j++) { acc += scores[j] * scratch[slot_index(qkv + j * stride + 2u * d4 + h * dk4 + c)]; }
-      scratch[slot_index(out + i * d4 + h * dk4 + c)] = acc * inv;
+      for (var j = 0u; j < params.joint_count; j++) { acc += scores[j] * s4(qkv + j * stride + 2u * d4 + h * dk4 + c); }
+      s4_set(out + i * d4 + h * dk4 + c, acc * inv);
     }
   }
 }

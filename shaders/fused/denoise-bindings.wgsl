@@ -1,7 +1,5 @@
-// Bindings of the fused denoising dispatch (both variants).
-@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+// Bindings of the fused denoising dispatch (both variants); weights and scratch come with the precision (fused/storage-f32|f16.wgsl).
 @group(0) @binding(2) var<storage, read> features: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> scratch: array<vec4<f32>>;
 // [poses, 17, components, GMM_STRIDE]
 @group(0) @binding(4) var<storage, read> gmm: array<f32>;
 // [poses, 17, 3]

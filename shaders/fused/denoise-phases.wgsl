@@ -8,12 +8,12 @@ fn denoise_phases() -> u32 {
 }
 
 fn load_state(xin: u32, j: u32) -> Joint5 {
-  return Joint5(scratch[slot_index(xin + 2u * j)], scratch[slot_index(xin + 2u * j + 1u)].x);
+  return Joint5(s4(xin + 2u * j), s4(xin + 2u * j + 1u).x);
 }
 
 fn store_state(xin: u32, j: u32, s: Joint5) {
-  scratch[slot_index(xin + 2u * j)] = s.uvxy;
-  scratch[slot_index(xin + 2u * j + 1u)] = vec4<f32>(s.z, 0.0, 0.0, 0.0);
+  s4_set(xin + 2u * j, s.uvxy);
+  s4_set(xin + 2u * j + 1u, vec4<f32>(s.z, 0.0, 0.0, 0.0));
 }
 
 fn denoise_phase(lane: u32, item: u32, phase: u32) {
@@ -55,7 +55,7 @@ fn denoise_phase(lane: u32, item: u32, phase: u32) {
   let k = DdimCoefficients(a.y, a.z, a.w, b.x, b.y);
   let xout = net_xout(DENOISER_TABLE);
   for (var j = lane; j < JOINTS; j += lanes) {
-    let e = Joint5(scratch[slot_index(xout + 2u * j)], scratch[slot_index(xout + 2u * j + 1u)].x);
+    let e = Joint5(s4(xout + 2u * j), s4(xout + 2u * j + 1u).x);
     store_state(xin, j, ddim_step_joint(load_state(xin, j), e, k, run.key, pose, h, j, step));
   }
 }

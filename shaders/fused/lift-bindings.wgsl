@@ -1,7 +1,5 @@
-// Bindings of the fused lifter dispatch (both variants).
-@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+// Bindings of the fused lifter dispatch (both variants); weights and scratch come with the precision (fused/storage-f32|f16.wgsl).
 @group(0) @binding(2) var<storage, read> features: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> scratch: array<vec4<f32>>;
 // [poses, 17, 2] normalised uv.
 @group(0) @binding(4) var<storage, read> uv: array<f32>;
 // [poses, 17, 3] root-centred lifter output.

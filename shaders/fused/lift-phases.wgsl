@@ -10,7 +10,7 @@ const INPUT_PIXELS: u32 = 1u;
 fn sigma_from_confidence(c: f32) -> f32 {
   let miss = 1.0 - c;
   let m2 = miss * miss;
-  return 0.002 + 0.04 * miss + 0.2 * m2 * m2 * m2;
+  return 0.001 + 0.015 * miss + 0.075 * m2 * m2 * m2;
 }
 
 fn lift_phases() -> u32 {
@@ -34,18 +34,18 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
         gmm_out[g + 2u] = p.y;
         gmm_out[g + 3u] = sigma;
         gmm_out[g + 4u] = sigma;
-        scratch[slot_index(xin + j)] = vec4<f32>(p, 0.0, 0.0);
+        s4_set(xin + j, vec4<f32>(p, 0.0, 0.0));
       } else {
         let i = (pose * JOINTS + j) * 2u;
-        scratch[slot_index(xin + j)] = vec4<f32>(uv[i], uv[i + 1u], 0.0, 0.0);
+        s4_set(xin + j, vec4<f32>(uv[i], uv[i + 1u], 0.0, 0.0));
       }
     }
   } else if (phase <= ops) {
     run_op(lane, LIFTER_TABLE, NONE, phase - 1u);
   } else {
-    let root = scratch[slot_index(xout)].xyz;
+    let root = s4(xout).xyz;
     for (var j = lane; j < JOINTS; j += lanes) {
-      let p = scratch[slot_index(xout + j)].xyz - root;
+      let p = s4(xout + j).xyz - root;
       let o = (pose * JOINTS + j) * 3u;
       lifter_xyz[o] = p.x;
       lifter_xyz[o + 1u] = p.y;

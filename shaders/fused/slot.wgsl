@@ -12,9 +12,9 @@ fn slot_index(i: u32) -> u32 {
   return i * slot_mul + slot_add;
 }
 
-fn use_cooperative_slot(workgroup: u32, group_size: u32) {
+fn use_cooperative_slot(group: u32, group_size: u32) {
   slot_mul = 1u;
-  slot_add = workgroup * params.slot4;
+  slot_add = group * params.slot4;
   lanes = group_size;
 }
 

@@ -5,7 +5,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { BASELINE_SEED, BASELINE_STRIDE, meanPoseBaselines } from '../eval/mean-pose-baselines.js';
 import { formatReport } from '../eval/report-table.js';
 import { loadTestSet, readSplit } from '../eval/test-set.js';
-import { MAX_HYPOTHESES, type ExecutorName } from '../lift-options.js';
+import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName } from '../lift-options.js';
 import { TEST_SEED } from '../mocap/test-examples.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
 
@@ -27,7 +27,7 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
   checkKnownFlags(args, EVAL_FLAGS);
   if (args.positional.length) throw new InputError(`diffpose eval takes no positional arguments (got "${args.positional[0]}")`);
   const executorFlag = flagString(args, 'executor');
-  if (executorFlag !== undefined && !['fused', 'per-op', 'cpu'].includes(executorFlag)) throw new InputError(`--executor must be fused, per-op or cpu, got "${executorFlag}"`);
+  if (executorFlag !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executorFlag)) throw new InputError(`--executor must be one of ${EXECUTOR_NAMES.join(', ')}, got "${executorFlag}"`);
   const executor: ExecutorName = args.flags.has('cpu') ? 'cpu' : (executorFlag as ExecutorName | undefined) ?? 'per-op';
   const hypotheses = positive(args, 'hypotheses', MAX_HYPOTHESES) ?? 8;
   const limit = positive(args, 'limit');

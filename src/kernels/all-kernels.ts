@@ -2,6 +2,7 @@ import { AGGREGATE } from './aggregate.js';
 import { ATTENTION } from './attention.js';
 import { DDIM_STEP } from './ddim-step.js';
 import { FMA_PEAK } from './fma-peak.js';
+import { FUSED_KERNELS } from './fused.js';
 import { GMM_INIT } from './gmm-init.js';
 import { GRAPH_MIX, GRAPH_MIX_VEC4 } from './graph-mix.js';
 import type { KernelDescriptor } from './kernel.js';
@@ -15,4 +16,5 @@ import { STEP_EMBEDDING } from './step-embedding.js';
 export const ALL_KERNELS = [
   LINEAR_VEC4, LINEAR_NARROW, GRAPH_MIX_VEC4, GRAPH_MIX, LAYER_NORM, ATTENTION, STEP_EMBEDDING, GMM_INIT, DDIM_STEP, ROOT_CENTER, AGGREGATE,
   PHILOX_TEST, FMA_PEAK,
+  ...Object.values(FUSED_KERNELS).flatMap((k) => Object.values(k)),
 ] as readonly KernelDescriptor<never>[];

@@ -17,9 +17,12 @@ export interface FusedDispatch {
   cooperative: boolean;
 }
 
-const FUSED_LIBS = ['fused/params.wgsl', 'fused/slot.wgsl', 'fused/coop-ops.wgsl', 'fused/network.wgsl'] as const;
-const DENOISE_LIBS = [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...FUSED_LIBS, 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];
-const LIFT_LIBS = [LIB.run, ...FUSED_LIBS, 'fused/lift-bindings.wgsl', 'fused/lift-phases.wgsl'];
+/** Storage precision of weights and activations; arithmetic is f32 in both. */
+export type FusedPrecision = 'f32' | 'f16';
+
+const fusedLibs = (precision: FusedPrecision) => ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', 'fused/network.wgsl'];
+const denoiseLibs = (precision: FusedPrecision) => [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...fusedLibs(precision), 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];
+const liftLibs = (precision: FusedPrecision) => [LIB.run, ...fusedLibs(precision), 'fused/lift-bindings.wgsl', 'fused/lift-phases.wgsl'];
 
 const COMMON: readonly BindingSpec[] = [
   { binding: 0, name: 'params', kind: 'uniform' },
@@ -54,9 +57,26 @@ function descriptor(name: string, shader: string, libs: readonly string[], bindi
   };
 }
 
-/** Dispatch 1: the lifter on every pose (run slot batch = poses). */
-export const FUSED_LIFT = descriptor('fused_lift', 'fused-lift.wgsl', LIFT_LIBS, LIFT_BINDINGS);
-export const FUSED_LIFT_LANE = descriptor('fused_lift_lane', 'fused-lift-lane.wgsl', LIFT_LIBS, LIFT_BINDINGS);
-/** Dispatch 2: start + every reverse step for every (pose, hypothesis) (run slot batch = poses * H). */
-export const FUSED_DENOISE = descriptor('fused_denoise', 'fused-denoise.wgsl', DENOISE_LIBS, DENOISE_BINDINGS);
-export const FUSED_DENOISE_LANE = descriptor('fused_denoise_lane', 'fused-denoise-lane.wgsl', DENOISE_LIBS, DENOISE_BINDINGS);
+/** The four fused kernels of one precision. */
+export interface FusedKernels {
+  /** Dispatch 1: the lifter on every pose (run slot batch = poses). */
+  lift: KernelDescriptor<FusedDispatch>;
+  liftLane: KernelDescriptor<FusedDispatch>;
+  /** Dispatch 2: start + every reverse step for every (pose, hypothesis) (run slot batch = poses * H). */
+  denoise: KernelDescriptor<FusedDispatch>;
+  denoiseLane: KernelDescriptor<FusedDispatch>;
+}
+
+function fusedKernels(precision: FusedPrecision): FusedKernels {
+  const suffix = precision === 'f32' ? '' : `_${precision}`;
+  const d = (entry: string, shader: string, libs: readonly string[], bindings: readonly BindingSpec[]) => ({ ...descriptor(entry, shader, libs, bindings), name: entry + suffix });
+  return {
+    lift: d('fused_lift', 'fused-lift.wgsl', liftLibs(precision), LIFT_BINDINGS),
+    liftLane: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision), LIFT_BINDINGS),
+    denoise: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision), DENOISE_BINDINGS),
+    denoiseLane: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision), DENOISE_BINDINGS),
+  };
+}
+
+export const FUSED_KERNELS: Readonly<Record<FusedPrecision, FusedKernels>> = { f32: fusedKernels('f32'), f16: fusedKernels('f16') };
+export const { lift: FUSED_LIFT, liftLane: FUSED_LIFT_LANE, denoise: FUSED_DENOISE, denoiseLane: FUSED_DENOISE_LANE } = FUSED_KERNELS.f32;

@@ -88,14 +88,20 @@ export interface PipelineOptions {
 
 // ---- source ------------------------------------------------------------------------------
 
-/** The WGSL of a kernel: its libs then its own file, each headed by its path. */
+/**
+ * The WGSL of a kernel: its libs then its own file, each headed by its path. Directives
+ * (`enable f16;`) must precede every declaration, so they are lifted out of the files to the top.
+ */
 export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'libs'>): string {
   const files = [...new Set([...desc.libs, desc.shader])];
-  return files.map((path) => {
+  const directives = new Set<string>();
+  const body = files.map((path) => {
     const text = WGSL[path];
     if (text === undefined) throw new Error(`shader file "${path}" is not embedded: run node scripts/embed-shaders.mjs`);
-    return `// ---- ${path} ----\n${text}`;
+    const code = text.replace(/^[ \t]*enable[ \t]+[\w, \t]+;[ \t]*$/gm, (line) => { directives.add(line.trim()); return ''; });
+    return `// ---- ${path} ----\n${code}`;
   }).join('\n');
+  return directives.size ? `${[...directives].join('\n')}\n${body}` : body;
 }
 
 // ---- parameters --------------------------------------------------------------------------

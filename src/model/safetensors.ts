@@ -1,4 +1,5 @@
 import { WeightsError } from '../errors.js';
+import { halfToFloat } from './half.js';
 
 /** One tensor of a safetensors file, widened to f32. */
 export interface Tensor {
@@ -15,16 +16,6 @@ export interface SafetensorsFile {
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, I32: 4 };
 const MAX_HEADER = 64 * 1024 * 1024;
-
-/** An IEEE binary16 bit pattern to its value. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /**
  * Parses and validates a safetensors file completely before anything uses it: header length,

@@ -38,15 +38,16 @@ export const MAX_COMPONENTS = 8;
 
 /**
  * The default per-joint std from a confidence c, in uv units (docs/formats.md):
- * 0.002 + 0.04 (1 - c) + 0.2 (1 - c)^6. The linear part matches the simulated detector error
- * of confident joints (median about 0.006 uv units); the steep part gives outliers and missing
- * joints (c near 0) a prior as wide as their possible displacement (about 0.25, an eighth of
- * the image width). The first rule, 0.01 + 0.2 (1 - c), was ~12x too wide for confident joints
- * and made the paper initialisation corrupt good 2D.
+ * 0.001 + 0.015 (1 - c) + 0.075 (1 - c)^6, calibrated on the simulated detector
+ * (docs/camera-model.md): in each confidence band the median |error| per axis is 0.6-0.85 std
+ * (0.67 for a Gaussian). The steep part gives outliers and missing joints (c near 0) a prior as wide as
+ * their typical displacement. Earlier rules were ~2.7x (0.002 + 0.04 (1 - c) + 0.2 (1 - c)^6)
+ * and ~30x (0.01 + 0.2 (1 - c)) too wide, and sampling the start from them (the paper init)
+ * corrupted good 2D.
  */
 export function sigmaFromConfidence(c: number): number {
   const miss = 1 - c;
-  return 0.002 + 0.04 * miss + 0.2 * miss ** 6;
+  return 0.001 + 0.015 * miss + 0.075 * miss ** 6;
 }
 
 function checkArray(value: unknown, name: string, length: number): asserts value is Float32Array {

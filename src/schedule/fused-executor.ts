@@ -4,7 +4,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type KernelPipeline, type RunBuffer } from '../kernels/index.js';
-import { FUSED_DENOISE, FUSED_DENOISE_LANE, FUSED_LIFT, FUSED_LIFT_LANE, type FusedDispatch } from '../kernels/fused.js';
+import { FUSED_KERNELS, type FusedDispatch, type FusedKernels, type FusedPrecision } from '../kernels/fused.js';
 import type { Aggregated } from '../kernels/aggregate.ref.js';
 import type { RunSettings } from '../lift-options.js';
 import { chebyshevBasis } from '../model/graph.js';
@@ -86,7 +86,7 @@ export interface BufferLift {
  * chunks of the same plan. `runBuffers` does the same from and into a caller's GPU buffers.
  */
 class FusedExecutor implements Executor {
-  readonly name = 'fused';
+  readonly name: string;
   readonly counter = new DispatchCounter();
   private paramsKey = '';
   private readonly hostLift: Pair;
@@ -109,8 +109,10 @@ class FusedExecutor implements Executor {
     private readonly staging: GPUBuffer,
     private readonly owned: GPUBuffer[],
     /** Profiling: each dispatch of lift() in its own timed pass. */
-    private readonly timer?: PassTimer,
+    private readonly timer: PassTimer | undefined,
+    readonly precision: FusedPrecision,
   ) {
+    this.name = precision === 'f32' ? 'fused' : `fused-${precision}`;
     this.hostLift = this.liftPair(io.uv);
     const b = bindings;
     const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state };
@@ -249,6 +251,8 @@ export interface FusedOptions {
   shape?: Partial<FusedShape>;
   /** Time every dispatch of lift() on the GPU (needs 'timestamp-query'; see lastCall()). */
   profile?: boolean;
+  /** 'f16': weights and activations stored in f16, arithmetic in f32 (needs 'shader-f16'). */
+  precision?: FusedPrecision;
 }
 
 export type FusedExecutorHandle = Executor & { counter: DispatchCounter; lastCall(): CallStats; shape: FusedShape; maxItems: number; runBuffers(req: BufferLift, s: RunSettings): Promise<void> };
@@ -258,6 +262,9 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const why = fusedUnsupported(net);
     if (why) throw new InputError(`the fused executor cannot run this ${name}: ${why} (use executor "per-op")`);
   }
+  const precision = options.precision ?? 'f32';
+  if (precision === 'f16' && !gpu.caps.shaderF16) throw new InputError('the f16 fused path needs an adapter with the "shader-f16" feature; this one has none (use executor "fused")');
+  const kernels: FusedKernels = FUSED_KERNELS[precision];
   return withGpuErrors(gpu, 'fused plan', async () => {
     const { device } = gpu;
     const d = Math.max(model.config.lifter.hidden, model.config.denoiser.hidden);
@@ -276,7 +283,13 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     }
     arena.upload();
     const features = await StepFeatures.create(gpu, model.denoiser, model.config.diffusion.numSteps, arena, 'fused');
-    const owned: GPUBuffer[] = [arena.buffer!, features.buffer];
+    // The f16 path binds a half copy; the f32 arena was only needed for the step features.
+    let weights = arena.buffer!;
+    if (precision === 'f16') {
+      weights = arena.halfCopy('fused: weights (f16)');
+      arena.destroy();
+    }
+    const owned: GPUBuffer[] = [weights, features.buffer];
     const make = (label: string, bytes: number, usage: number) => {
       const b = device.createBuffer({ label: `fused: ${label}`, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
       owned.push(b);
@@ -284,7 +297,7 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     };
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const params = make('params', FUSED_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    const scratch = make('scratch', Math.max(shape.groupSlots, shape.laneSlots) * slot4 * 16, GPUBufferUsage.STORAGE);
+    const scratch = make('scratch', Math.max(shape.groupSlots, shape.laneSlots) * slot4 * (precision === 'f16' ? 8 : 16), GPUBufferUsage.STORAGE);
     const io = {
       uv: make('uv', maxItems * J * 2 * 4, storage), gmm: make('gmm', maxItems * perItemBytes, storage),
       lifterXyz: make('lifter xyz', maxItems * J * 3 * 4, storage), state: make('state', maxItems * J * 5 * 4, storage),
@@ -293,13 +306,13 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     };
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
     const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };
-    const pipeline = (desc: typeof FUSED_LIFT, d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
+    const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
     const bindings: FusedBindings = {
       group, lane,
-      lift: await pipeline(FUSED_LIFT, group), liftLane: await pipeline(FUSED_LIFT_LANE, lane),
-      denoise: await pipeline(FUSED_DENOISE, group), denoiseLane: await pipeline(FUSED_DENOISE_LANE, lane),
+      lift: await pipeline(kernels.lift, group), liftLane: await pipeline(kernels.liftLane, lane),
+      denoise: await pipeline(kernels.denoise, group), denoiseLane: await pipeline(kernels.denoiseLane, lane),
       aggregate: await getKernelPipeline(gpu, AGGREGATE) as KernelPipeline<unknown>,
-      common: { params, weights: arena.buffer!, features: features.buffer, scratch },
+      common: { params, weights, features: features.buffer, scratch },
     };
     const runBuffer = createRunBuffer(device, 2, 'fused run');
     const staging = stagingBuffer(device, maxItems, 'fused: readback');
@@ -310,6 +323,6 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
     };
     const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, 3, 'fused') : undefined;
-    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer);
+    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer, precision);
   });
 }

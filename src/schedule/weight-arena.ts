@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+import { floatToHalf, HALF_MAX } from '../model/half.js';
 import type { NetworkParams } from '../model/network-params.js';
 
 /**
@@ -30,6 +32,25 @@ export class WeightArena {
     for (const [data, offset] of this.offsets) view.set(data, offset / 4);
     buffer.unmap();
     this.uploaded = buffer;
+  }
+
+  /**
+   * The arena in f16 with the same element indices (element k at byte 2k), for the f16 fused
+   * path: its op tables address elements, so they serve both copies.
+   */
+  halfCopy(label: string): GPUBuffer {
+    const halves = new Uint16Array(Math.ceil(this.size / 8) * 2);
+    for (const [data, offset] of this.offsets) {
+      const at = offset / 4;
+      for (let i = 0; i < data.length; i++) {
+        if (!(Math.abs(data[i]) <= HALF_MAX)) throw new InputError(`a weight (${data[i]}) is outside the f16 range (|w| <= ${HALF_MAX}): use the f32 path`);
+        halves[at + i] = floatToHalf(data[i]);
+      }
+    }
+    const buffer = this.device.createBuffer({ label, size: Math.max(16, halves.byteLength), usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+    new Uint16Array(buffer.getMappedRange()).set(halves);
+    buffer.unmap();
+    return buffer;
   }
 
   /** The range holding `data` (which must have been added before upload()). */

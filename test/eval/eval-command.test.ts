@@ -105,6 +105,6 @@ describe('diffpose eval', () => {
     expect(r.code).to.equal(1);
     expect(r.stderr.trim()).to.match(/^diffpose: no prepared test split at .*nowhere\/test\.safetensors: run "diffpose prepare-data" first, or pass --data DIR$/);
     const bad = await runCli(['eval', '--executor', 'quantum']);
-    expect(bad.stderr.trim()).to.equal('diffpose: --executor must be fused, per-op or cpu, got "quantum"');
+    expect(bad.stderr.trim()).to.equal('diffpose: --executor must be one of fused, fused-f16, per-op, cpu, got "quantum"');
   });
 });

@@ -46,6 +46,12 @@ describe('kernel descriptors vs their WGSL (reflection)', () => {
 
       it('packs params in the layout of the WGSL params struct', () => {
         const params = entry!.resources.find((r) => r.group === 0 && r.name === 'params');
+        if (desc.paramsBytes !== undefined) {
+          // A kernel that packs its own uniform (the fused kernels' tables): only its size is known here.
+          expect(params, 'params uniform').to.not.equal(undefined);
+          expect(params!.size).to.be.at.most(desc.paramsBytes);
+          return;
+        }
         if (desc.params.length === 0) {
           expect(params, 'a params uniform the descriptor does not pack').to.equal(undefined);
           return;

@@ -19,9 +19,9 @@ describe('input preparation', () => {
     const b = prepareInput({ keypoints: kp, imageSize: [640, 480], confidence: conf });
     expect(b.components).to.equal(1);
     expect(b.gmm[0]).to.equal(1);
-    expect(b.gmm[3]).to.be.closeTo(0.002, 1e-7);
-    expect(b.gmm[3 * 5 + 3]).to.be.closeTo(0.242, 1e-7);
-    expect(sigmaFromConfidence(0.5)).to.be.closeTo(0.002 + 0.02 + 0.2 / 64, 1e-12);
+    expect(b.gmm[3]).to.be.closeTo(0.001, 1e-7);
+    expect(b.gmm[3 * 5 + 3]).to.be.closeTo(0.091, 1e-7);
+    expect(sigmaFromConfidence(0.5)).to.be.closeTo(0.001 + 0.0075 + 0.075 / 64, 1e-12);
   });
 
   it('converts a caller mixture to uv units and normalises its weights', () => {

@@ -1,4 +1,4 @@
-import { halfToFloat } from '../safetensors.js';
+import { halfToFloat } from '../half.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { PyObject } from './pickle-values.js';
 

@@ -1,0 +1,9 @@
+// Weights and activations of the fused kernels in f32 (the default precision).
+// The accessors take vec4 indices (scratch: slot-relative, through slot_index) and always give f32:
+// the ops are written once for both precisions (storage-f16.wgsl).
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> scratch: array<vec4<f32>>;
+
+fn w4(i: u32) -> vec4<f32> { return weights[i]; }
+fn s4(i: u32) -> vec4<f32> { return scratch[slot_index(i)]; }
+fn s4_set(i: u32, v: vec4<f32>) { scratch[slot_index(i)] = v; }
