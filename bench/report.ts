@@ -37,7 +37,7 @@ export function median(sorted: number[]): number {
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-const f = (v: number | undefined, digits = 1) => v === undefined ? '-' : v >= 1e5 ? v.toExponential(2) : v.toFixed(digits);
+const f = (v: number | undefined, digits = 1) => v === undefined ? '-' : v >= 1e7 ? v.toExponential(2) : v >= 1e4 ? v.toFixed(0) : v.toFixed(digits);
 
 export const TABLE_HEADER = `${'case'.padEnd(18)} ${'contestant'.padEnd(26)} ${'first ms'.padStart(9)}  ${'min / median / max ms'.padEnd(28)} ${'runs'.padStart(4)} ${'poses/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'%peak'.padStart(6)}`;
 

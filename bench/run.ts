@@ -40,7 +40,7 @@ const weightsPath = args.weights ?? fileURLToPath(new URL('../weights/diffpose.s
 const outDir = args.out ?? fileURLToPath(new URL(`results/${size}`, import.meta.url));
 const threads = Number(args.threads ?? DEFAULT_THREADS);
 /** A contestant skips a case whose estimated single call exceeds this (seconds). */
-const budgetMs = 1000 * Number(args.budget ?? { full: 150, quick: 20, tiny: 60 }[size]);
+const budgetMs = 1000 * Number(args.budget ?? { full: 150, quick: 8, tiny: 60 }[size]);
 /** Timed calls per case stop after this much time (after at least one). */
 const plan: MeasurePlan = { targetMs: 1000 * Number(args.target ?? { full: 8, quick: 1.5, tiny: 0.1 }[size]), maxRuns: { full: 15, quick: 5, tiny: 2 }[size] };
 const only = args.only?.split(',').map((s) => s.trim().toLowerCase());

@@ -32,7 +32,7 @@ def _data_summary(data_dir):
     return "; ".join(parts)
 
 
-def write_card(path, ck, weights_path, ema):
+def write_card(path, ck, weights_path, ema, full_eval=None):
     cfg = ck["config"]
     a = ck["args"]
     best = ck.get("best") or {}
@@ -95,7 +95,7 @@ evaluator, not the same draws), MPJPE in mm, root-relative:
 | lifter alone | {ev('lifter_mm')} | {ev('lifter_pa_mm')} |
 | lifter + DDIM [12, 0] (official init) | {ev('diffpose_mm')} | {ev('diffpose_pa_mm')} |
 
-Full test split with the TypeScript evaluator (`diffpose eval`): TBD.
+{full_eval or "Full test split with the TypeScript evaluator (`diffpose eval`): not run for this checkpoint."}
 Human3.6M protocol numbers: not measured (the dataset is not used); the paper reports 49.7 mm
 (frame model, CPN 2D) for its own Human3.6M-trained model, for orientation only.
 

@@ -76,6 +76,8 @@ def main():
     ap.add_argument("--out", default="weights/diffpose.safetensors")
     ap.add_argument("--no-ema", action="store_true", help="export raw weights instead of EMA")
     ap.add_argument("--card", default=None, help="also write a model card (e.g. weights/MODEL_CARD.md)")
+    ap.add_argument("--card-eval", default=None,
+                    help="with --card: a Markdown file with the full-split `diffpose eval` results to put in the card")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, map_location="cpu")
     use_ema = not args.no_ema and ck.get("ema_lifter") is not None
@@ -89,7 +91,8 @@ def main():
             from diffpose.card import write_card
         else:
             from .card import write_card
-        write_card(args.card, ck, args.out, use_ema)
+        full_eval = open(args.card_eval).read().strip() if args.card_eval else None
+        write_card(args.card, ck, args.out, use_ema, full_eval)
         print(f"wrote {args.card}")
 
 
