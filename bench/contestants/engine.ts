@@ -62,6 +62,8 @@ export class EngineContestant implements Contestant {
   private async fusedDetails(c: BenchCase, input: BenchInput, options: LiftOptions): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     if (this.profiled) {
+      // Twice: a pipeline's first dispatch on a CPU driver also pays for loading its code.
+      await this.profiled.lift(input.keypoints, options);
       await this.profiled.lift(input.keypoints, options);
       const times = this.profiled.lastCall(this.executor)?.gpuTimes;
       if (times) out.gpuMsPerDispatch = Object.fromEntries(times.map((t) => [t.label.replace('fused ', ''), t.ms]));
