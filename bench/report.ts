@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineChart } from '../src/bench/svg-chart.js';
+import { lineChart } from './svg-chart.js';
 import { caseName, RELEASED_STEPS, type BenchCase } from './cases.js';
 
 export type Status = 'ok' | 'skipped' | 'wrong' | 'failed';

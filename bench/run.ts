@@ -8,15 +8,13 @@ import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measurePeakGflops } from '../src/bench/peak-flops.js';
-import { DiffPose } from '../src/diffpose.js';
-import { NoAdapterError } from '../src/errors.js';
+import { measurePeakGflops } from './peak-flops.js';
 import { macsPerPose } from './arithmetic.js';
 import { benchCases, benchInput, caseName, type BenchCase } from './cases.js';
 import { WrongResult, type Contestant, type MeasurePlan, type Skipped } from './contestant.js';
 import { engineContestants } from './contestants/engine.js';
 import { onnxNodeContestant, onnxWebGpuContestant } from './contestants/onnx.js';
-import { DEFAULT_THREADS, torchContestant } from './contestants/pytorch.js';
+import { torchContestant } from './contestants/pytorch.js';
 import { onnxModels } from './onnx-model.js';
 import { ReferenceChecks } from './reference-check.js';
 import { detailsRow, median, TABLE_HEADER, tableRow, writeReport, type BenchReport, type CaseResult } from './report.js';
@@ -38,7 +36,8 @@ const { values: args } = parseArgs({
 const size = args.tiny ? 'tiny' : args.quick ? 'quick' : 'full';
 const weightsPath = args.weights ?? fileURLToPath(new URL('../weights/diffpose.safetensors', import.meta.url));
 const outDir = args.out ?? fileURLToPath(new URL(`results/${size}`, import.meta.url));
-const threads = Number(args.threads ?? DEFAULT_THREADS);
+/** Threads of the CPU peers: every core, as lavapipe uses every core. */
+const threads = Number(args.threads ?? cpus().length);
 /** A contestant skips a case whose estimated single call exceeds this (seconds). */
 const budgetMs = 1000 * Number(args.budget ?? { full: 150, quick: 8, tiny: 60 }[size]);
 /** Timed calls per case stop after this much time (after at least one). */
@@ -46,27 +45,15 @@ const plan: MeasurePlan = { targetMs: 1000 * Number(args.target ?? { full: 8, qu
 const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
 
 // --- the engine, on the adapter it finds (or the CPU reference alone without one)
-let engine: Awaited<ReturnType<typeof engineContestants>>;
-const skipped: Skipped[] = [];
-try {
-  engine = await engineContestants(weightsPath, ENGINE_VERSION);
-} catch (e) {
-  if (!(e instanceof NoAdapterError)) throw e;
-  const cpuOnly = await DiffPose.load({ weights: weightsPath, backend: 'cpu' });
-  engine = { contestants: [], models: [cpuOnly] };
-  for (const name of ['engine fused f32', 'engine fused f16', 'engine per-op f32']) skipped.push({ name, skipped: `no WebGPU adapter (${e.message})` });
-}
+const engine = await engineContestants(weightsPath, ENGINE_VERSION);
 const model = engine.models[0];
 const gpu = model.gpu;
 const contestants: Contestant[] = [];
-for (const c of engine.contestants) if ('skipped' in c) skipped.push(c); else contestants.push(c);
-if (!engine.contestants.length) {
-  const { EngineContestant } = await import('./contestants/engine.js');
-  contestants.push(new EngineContestant('engine CPU reference', 'cpu', model, undefined, undefined, ENGINE_VERSION));
-}
+const skipped: Skipped[] = [];
+const add = (c: Contestant | Skipped) => { if ('skipped' in c) skipped.push(c); else contestants.push(c); };
+engine.contestants.forEach(add);
 
 // --- the peers
-const add = (c: Contestant | Skipped) => { if ('skipped' in c) skipped.push(c); else contestants.push(c); };
 const onnx = onnxModels(weightsPath, fileURLToPath(new URL('results/onnx', import.meta.url)));
 if ('missing' in onnx) {
   skipped.push({ name: 'onnxruntime-web WebGPU', skipped: onnx.missing }, { name: 'onnxruntime-node CPU', skipped: onnx.missing });

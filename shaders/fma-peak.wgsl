@@ -1,4 +1,4 @@
-// Peak f32 arithmetic of the adapter, for src/bench/peak-flops.ts: every benchmark number is
+// Peak f32 arithmetic of the adapter, for bench/peak-flops.ts: every benchmark number is
 // reported as a fraction of it. One invocation per work item (run.batch items), each running
 // params.iterations steps of acc = fma(acc, a, b) on eight independent vec4 chains, so a core
 // always has independent FMAs to issue while one waits on its latency. The loop count comes from

@@ -50,10 +50,9 @@ def parse_args(argv=None):
     ap.add_argument("--max-steps", type=int, default=None, help="stop at this global step")
     ap.add_argument("--ema", type=float, default=0.999, help="0 disables EMA")
     ap.add_argument("--grad-clip", type=float, default=1.0)
-    ap.add_argument("--uv0", choices=["detected", "clean", "sampled"], default=None,
-                    help="uv channels of the denoiser's x_0: the noisy keypoints (what the official init starts from), "
-                         "the clean projection, or a draw of the 2D mixture around the keypoints (what the paper init starts from); "
-                         "default: detected, or the checkpoint's choice on --resume")
+    ap.add_argument("--uv0", choices=["detected", "clean"], default=None,
+                    help="uv channels of the denoiser's x_0: the noisy keypoints (what inference sees) or the clean "
+                         "projection; default: detected, or the checkpoint's choice on --resume")
     ap.add_argument("--mirror", type=float, default=0.5)
     ap.add_argument("--train-nets", choices=["both", "lifter", "denoiser"], default="both")
     ap.add_argument("--eval-every", type=int, default=500)
@@ -269,12 +268,7 @@ def main(argv=None):
             run_loss_l += loss_l.item()
         if train_d:
             sig = torch.from_numpy(b["sigma"])[..., None]
-            if a.uv0 == "detected":
-                uv0 = uv
-            elif a.uv0 == "clean":
-                uv0 = torch.from_numpy(b["uv_clean"])
-            else:  # a draw of the 2D mixture, as the paper init draws it at inference
-                uv0 = uv + sig * torch.randn(uv.shape)
+            uv0 = uv if a.uv0 == "detected" else torch.from_numpy(b["uv_clean"])
             x0 = torch.cat([uv0, xyz], -1)
             scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
             loss_d = diffusion_loss(denoiser, schedule, x0, scale)

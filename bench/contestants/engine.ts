@@ -1,4 +1,5 @@
 import { DiffPose } from '../../src/diffpose.js';
+import { NoAdapterError } from '../../src/errors.js';
 import type { ExecutorName, LiftOptions } from '../../src/lift-options.js';
 import type { BenchCase, BenchInput } from '../cases.js';
 import { timeCalls, type Check, type Contestant, type MeasurePlan, type Measurement, type Skipped } from '../contestant.js';
@@ -98,9 +99,20 @@ export class EngineContestant implements Contestant {
   dispose(): void {}
 }
 
-/** Loads the model once (and a profiled twin on its device) and makes the engine contestants. */
+/**
+ * Loads the model once (and a profiled twin on its device) and makes the engine contestants;
+ * without an adapter only the CPU reference runs and the GPU contestants say why they cannot.
+ */
 export async function engineContestants(weights: string | undefined, version: string): Promise<{ contestants: Array<EngineContestant | Skipped>; models: DiffPose[] }> {
-  const model = await DiffPose.load({ weights });
+  let model: DiffPose;
+  try {
+    model = await DiffPose.load({ weights });
+  } catch (e) {
+    if (!(e instanceof NoAdapterError)) throw e;
+    model = await DiffPose.load({ weights, backend: 'cpu' });
+    const skipped = ['engine fused f32', 'engine fused f16', 'engine per-op f32'].map((name) => ({ name, skipped: `no WebGPU adapter (${e.message})` }));
+    return { contestants: [...skipped, new EngineContestant('engine CPU reference', 'cpu', model, undefined, undefined, version)], models: [model] };
+  }
   const tally = model.gpu ? new BufferTally(model.gpu.device) : undefined;
   const profiled = model.gpu?.caps.timestampQuery ? await DiffPose.load({ weights, device: model.gpu.device, profile: true }) : undefined;
   const contestants = [

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gmmInitRef } from '../../src/kernels/gmm-init.ref.js';
 import { resolveSettings } from '../../src/lift-options.js';
@@ -66,5 +66,3 @@ export function torchContestant(weightsPath: string, config: ModelConfig, thread
   if ('missing' in torch) return { name: 'PyTorch CPU', skipped: torch.missing };
   return new TorchContestant(torch.version, weightsPath, config, threads, plainBlas);
 }
-
-export const DEFAULT_THREADS = cpus().length;

@@ -79,4 +79,3 @@ function fusedKernels(precision: FusedPrecision): FusedKernels {
 }
 
 export const FUSED_KERNELS: Readonly<Record<FusedPrecision, FusedKernels>> = { f32: fusedKernels('f32'), f16: fusedKernels('f16') };
-export const { lift: FUSED_LIFT, liftLane: FUSED_LIFT_LANE, denoise: FUSED_DENOISE, denoiseLane: FUSED_DENOISE_LANE } = FUSED_KERNELS.f32;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { escapeXml, formatTick, lineChart, type LineChartSpec } from '../../src/bench/svg-chart.js';
+import { escapeXml, formatTick, lineChart, type LineChartSpec } from '../../bench/svg-chart.js';
 
 interface XmlElement {
   name: string;

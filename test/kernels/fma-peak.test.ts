@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { measurePeakGflops } from '../../src/bench/peak-flops.js';
+import { measurePeakGflops } from '../../bench/peak-flops.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { FMA_PEAK, FMA_PEAK_DEFAULTS, type FmaPeakParams } from '../../src/kernels/fma-peak.js';
 import { fmaPeakRef } from '../../src/kernels/fma-peak.ref.js';

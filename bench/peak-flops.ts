@@ -2,11 +2,11 @@
  * The adapter's peak f32 arithmetic rate, measured with shaders/fma-peak.wgsl, so benchmarks can
  * report their numbers as a fraction of what the device can do rather than as bare times.
  */
-import type { GpuContext } from '../gpu/context.js';
-import { withGpuErrors } from '../gpu/errors-scope.js';
-import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, bindFmaPeak, type FmaPeakParams } from '../kernels/fma-peak.js';
-import { getKernelPipeline, packParams, paramsByteSize, recordKernel, type KernelPipeline } from '../kernels/kernel.js';
-import { createRunBuffer, writeRun, type RunBuffer } from '../kernels/run.js';
+import type { GpuContext } from '../src/gpu/context.js';
+import { withGpuErrors } from '../src/gpu/errors-scope.js';
+import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, bindFmaPeak, type FmaPeakParams } from '../src/kernels/fma-peak.js';
+import { getKernelPipeline, packParams, paramsByteSize, recordKernel, type BoundKernel } from '../src/kernels/kernel.js';
+import { createRunBuffer, writeRun, type RunBuffer } from '../src/kernels/run.js';
 
 export interface PeakGflops {
   /** Best rate over the timed dispatches, 2 flops per FMA. */
@@ -33,9 +33,9 @@ const MAX_ITERATIONS = 1 << 30;
 
 interface Setup {
   gpu: GpuContext;
-  kernel: KernelPipeline<FmaPeakParams>;
+  /** Bound once: the loop count is in the params buffer, the invocation count in the run slot. */
+  bound: BoundKernel<FmaPeakParams>;
   params: GPUBuffer;
-  sums: GPUBuffer;
   run: RunBuffer;
 }
 
@@ -45,12 +45,11 @@ async function timeDispatch(s: Setup, invocations: number, iterations: number): 
   const p: FmaPeakParams = { iterations, ...FMA_PEAK_DEFAULTS };
   device.queue.writeBuffer(s.params, 0, packParams(FMA_PEAK, p));
   writeRun(device.queue, s.run, 0, { batch: invocations, poses: invocations, hypotheses: 1, poseOffset: 0, key: [0, 0] });
-  const bound = bindFmaPeak(s.kernel, p, { params: s.params, sums: s.sums }, 'fma_peak bench: bind group');
   // The queue writes above are not part of the timed submit.
   await device.queue.onSubmittedWorkDone();
   const encoder = device.createCommandEncoder({ label: 'fma_peak bench' });
   const pass = encoder.beginComputePass({ label: 'fma_peak bench: pass' });
-  recordKernel(pass, bound, s.run, 0);
+  recordKernel(pass, s.bound, s.run, 0);
   pass.end();
   const commands = encoder.finish();
   const t0 = performance.now();
@@ -83,7 +82,8 @@ export async function measurePeakGflops(gpu: GpuContext, options: PeakOptions = 
       made.push(sums);
       const run = createRunBuffer(device, 1, 'fma_peak bench: run');
       made.push(run.buffer);
-      const s: Setup = { gpu, kernel, params, sums, run };
+      const bound = bindFmaPeak(kernel, { iterations: 0, ...FMA_PEAK_DEFAULTS }, { params, sums }, 'fma_peak bench: bind group');
+      const s: Setup = { gpu, bound, params, run };
 
       let invocations = Math.min(START_INVOCATIONS, maxInvocations);
       let iterations = START_ITERATIONS;
