@@ -49,21 +49,32 @@ fn coop_linear(lid: u32, x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, 
       let a1 = s4(x0 + cin4 + c4);
       let a2 = s4(x0 + 2u * cin4 + c4);
       let a3 = s4(x0 + 3u * cin4 + c4);
-      acc0 += a0.x * w0 + a0.y * w1 + a0.z * w2 + a0.w * w3;
-      acc1 += a1.x * w0 + a1.y * w1 + a1.z * w2 + a1.w * w3;
-      acc2 += a2.x * w0 + a2.y * w1 + a2.z * w2 + a2.w * w3;
-      acc3 += a3.x * w0 + a3.y * w1 + a3.z * w2 + a3.w * w3;
+      acc0 = fma_channels(acc0, a0, w0, w1, w2, w3);
+      acc1 = fma_channels(acc1, a1, w0, w1, w2, w3);
+      acc2 = fma_channels(acc2, a2, w0, w1, w2, w3);
+      acc3 = fma_channels(acc3, a3, w0, w1, w2, w3);
     }
-    var accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-    for (var k = 0u; k < 4u; k++) {
-      var v = accs[k];
-      if (act == ACT_RELU) { v = max(v, vec4<f32>(0.0)); }
-      if (add != NONE) { v += features[add + ob]; }
-      let o = (r0 + k) * cout4 + ob;
-      if (res != NONE) { v += s4(res + o); }
-      s4_set(y + o, v);
-    }
+    linear_store(acc0, y, r0 * cout4 + ob, ob, act, add, res);
+    linear_store(acc1, y, (r0 + 1u) * cout4 + ob, ob, act, add, res);
+    linear_store(acc2, y, (r0 + 2u) * cout4 + ob, ob, act, add, res);
+    linear_store(acc3, y, (r0 + 3u) * cout4 + ob, ob, act, add, res);
   }
+}
+
+// acc + a.x w0 + a.y w1 + a.z w2 + a.w w3 as a chain of fused multiply-adds, input channel by
+// input channel: every form of the linear (fused/ops-subgroup.wgsl too) sums in this order with
+// fma, so results are bit-identical whichever variant a batch size picks.
+fn fma_channels(acc: vec4<f32>, a: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f32>) -> vec4<f32> {
+  return fma(vec4<f32>(a.w), w3, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.x), w0, acc))));
+}
+
+// The end of a linear for output vec4 `o` (column vec4 `ob`): activation, step term, residual, store.
+fn linear_store(acc: vec4<f32>, y: u32, o: u32, ob: u32, act: u32, add: u32, res: u32) {
+  var v = acc;
+  if (act == ACT_RELU) { v = max(v, vec4<f32>(0.0)); }
+  if (add != NONE) { v += features[add + ob]; }
+  if (res != NONE) { v += s4(res + o); }
+  s4_set(y + o, v);
 }
 
 // y[i, m*c4 + c] = sum_j M_m[i, j] x[j, c] for p matrices M (f32 offset `mats`, [p, 17, 17]).
@@ -76,7 +87,8 @@ fn coop_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
       var acc = vec4<f32>(0.0);
       let row = mats + (m * JOINTS + i) * JOINTS;
       for (var j = 0u; j < params.joint_count; j++) {
-        acc += weight_scalar(row + j) * s4(x + j * c4 + cb);
+        // fma in joint order, as sg_mix (fused/ops-subgroup.wgsl).
+        acc = fma(vec4<f32>(weight_scalar(row + j)), s4(x + j * c4 + cb), acc);
       }
       s4_set(y + i * p * c4 + m * c4 + cb, acc);
     }

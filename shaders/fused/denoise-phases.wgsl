@@ -21,8 +21,11 @@ fn denoise_phase(lane: u32, item: u32, phase: u32) {
   let n = item / run.hypotheses;
   let h = item % run.hypotheses;
   let pose = run.pose_offset + n;
+  // Per-invocation rounds run past the batch (fused-denoise-lane.wgsl): such an item reads and
+  // writes no buffer.
+  let live = item < run.batch;
   if (phase == 0u) {
-    for (var j = lane; j < JOINTS; j += lanes) {
+    for (var j = lane; live && j < JOINTS; j += lanes) {
       let pj = n * JOINTS + j;
       let xyz = vec3<f32>(lifter_xyz[pj * 3u], lifter_xyz[pj * 3u + 1u], lifter_xyz[pj * 3u + 2u]);
       store_state(xin, j, gmm_init_joint(pj * params.components * GMM_STRIDE, params.components, params.init_mode, xyz,
@@ -31,7 +34,7 @@ fn denoise_phase(lane: u32, item: u32, phase: u32) {
     return;
   }
   if (phase == denoise_phases() - 1u) {
-    for (var j = lane; j < JOINTS; j += lanes) {
+    for (var j = lane; live && j < JOINTS; j += lanes) {
       let s = load_state(xin, j);
       let o = (item * JOINTS + j) * 5u;
       state[o] = s.uvxy.x;

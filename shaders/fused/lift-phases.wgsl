@@ -21,8 +21,10 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
   let xin = net_xin(LIFTER_TABLE);
   let xout = net_xout(LIFTER_TABLE);
   let ops = net_ops(LIFTER_TABLE);
+  // Per-invocation rounds run past the batch (fused-lift-lane.wgsl): such a pose reads and writes no buffer.
+  let live = pose < run.batch;
   if (phase == 0u) {
-    for (var j = lane; j < JOINTS; j += lanes) {
+    for (var j = lane; live && j < JOINTS; j += lanes) {
       if (params.input_kind == INPUT_PIXELS) {
         let i = (pose * JOINTS + j) * 3u;
         let w = params.image_width;
@@ -44,7 +46,7 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
     run_op(lane, LIFTER_TABLE, NONE, phase - 1u);
   } else {
     let root = s4(xout).xyz;
-    for (var j = lane; j < JOINTS; j += lanes) {
+    for (var j = lane; live && j < JOINTS; j += lanes) {
       let p = s4(xout + j).xyz - root;
       let o = (pose * JOINTS + j) * 3u;
       lifter_xyz[o] = p.x;

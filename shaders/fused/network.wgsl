@@ -3,7 +3,8 @@
 // networkTable() in src/schedule/fused-params.ts, in the order of reference-network.ts) run by
 // this small interpreter: each cooperative op appears once in the code, which keeps the shader
 // small enough for CPU drivers to compile quickly (fully unrolled layers took minutes in LLVM).
-// Needs fused/coop-ops.wgsl and fused/params.wgsl.
+// Needs fused/coop-ops.wgsl, fused/params.wgsl and the op_linear / op_mix of fused/ops-plain.wgsl
+// or fused/ops-subgroup.wgsl.
 
 // Table of a network (u32 at `nb`): [op count, XIN, XOUT, -] then 12 u32 per op.
 // Scratch offsets in ops are vec4 offsets from the slot base; weight offsets are vec4 indices
@@ -37,9 +38,9 @@ fn run_op(lid: u32, nb: u32, feat: u32, i: u32) {
     if (feat != NONE && tab(o + 8u) != NONE) { add = feat + tab(o + 8u) * params.feat_stride4; }
     var res = NONE;
     if (tab(o + 9u) != NONE) { res = tab(o + 9u); }
-    coop_linear(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u), tab(o + 6u), tab(o + 7u), add, res);
+    op_linear(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u), tab(o + 6u), tab(o + 7u), add, res);
   } else if (code == OP_MIX) {
-    coop_mix(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
+    op_mix(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
   } else if (code == OP_NORM) {
     coop_norm(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
   } else {

@@ -11,6 +11,11 @@ export interface DeviceCaps {
   maxStorageBuffersPerStage: number;
   shaderF16: boolean;
   timestampQuery: boolean;
+  /**
+   * Lanes per subgroup when the device has `subgroups` and the adapter names one size (its
+   * minimum and maximum agree); undefined otherwise.
+   */
+  subgroupSize: number | undefined;
 }
 
 export interface AdapterDescription {
@@ -40,7 +45,10 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
 }
 
-function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>): DeviceCaps {
+type SubgroupInfo = { subgroupMinSize?: number; subgroupMaxSize?: number };
+
+function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>, info: SubgroupInfo | undefined): DeviceCaps {
+  const min = info?.subgroupMinSize, max = info?.subgroupMaxSize;
   return {
     maxInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     maxWorkgroupStorageBytes: limits.maxComputeWorkgroupStorageSize,
@@ -50,6 +58,7 @@ function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>): Devi
     maxStorageBuffersPerStage: limits.maxStorageBuffersPerShaderStage,
     shaderF16: features.has('shader-f16'),
     timestampQuery: features.has('timestamp-query'),
+    subgroupSize: features.has('subgroups') && min !== undefined && min > 0 && min === max ? min : undefined,
   };
 }
 
@@ -86,11 +95,12 @@ function watchLoss(ctx: GpuContext): void {
 export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuContext> {
   if (options.device) {
     const device = options.device;
+    const adapterInfo = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     await installNodeGlobals();
     const ctx: GpuContext = {
       device, owned: false, keepAlive: undefined,
-      caps: capsOf(device.limits, device.features as ReadonlySet<string>),
-      adapter: describe((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, undefined),
+      caps: capsOf(device.limits, device.features as ReadonlySet<string>, adapterInfo),
+      adapter: describe(adapterInfo, undefined),
     };
     watchLoss(ctx);
     return ctx;
@@ -107,7 +117,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
       '(Mesa >= 24 lavapipe: see the README section "A software adapter on a machine without a GPU").');
   }
   const features: GPUFeatureName[] = [];
-  for (const f of ['shader-f16', 'timestamp-query'] as const) if (adapter.features.has(f)) features.push(f);
+  for (const f of ['shader-f16', 'timestamp-query', 'subgroups'] as const) if (adapter.features.has(f as GPUFeatureName)) features.push(f as GPUFeatureName);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
@@ -120,7 +130,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   }
   const ctx: GpuContext = {
     device, owned: true, keepAlive: gpu,
-    caps: capsOf(device.limits, device.features as ReadonlySet<string>),
+    caps: capsOf(device.limits, device.features as ReadonlySet<string>, adapter.info as SubgroupInfo),
     adapter: describe(adapter.info, adapter),
   };
   watchLoss(ctx);

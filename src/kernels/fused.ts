@@ -20,9 +20,15 @@ export interface FusedDispatch {
 /** Storage precision of weights and activations; arithmetic is f32 in both. */
 export type FusedPrecision = 'f32' | 'f16';
 
-const fusedLibs = (precision: FusedPrecision) => ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', 'fused/network.wgsl'];
-const denoiseLibs = (precision: FusedPrecision) => [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...fusedLibs(precision), 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];
-const liftLibs = (precision: FusedPrecision) => [LIB.run, ...fusedLibs(precision), 'fused/lift-bindings.wgsl', 'fused/lift-phases.wgsl'];
+/** Which form of the linear and mixing ops a kernel is built with (fused/ops-*.wgsl). */
+type OpsForm = 'plain' | 'subgroup';
+
+const fusedLibs = (precision: FusedPrecision, ops: OpsForm) =>
+  ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', `fused/ops-${ops}.wgsl`, 'fused/network.wgsl'];
+const denoiseLibs = (precision: FusedPrecision, ops: OpsForm) =>
+  [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...fusedLibs(precision, ops), 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];
+const liftLibs = (precision: FusedPrecision, ops: OpsForm) =>
+  [LIB.run, ...fusedLibs(precision, ops), 'fused/lift-bindings.wgsl', 'fused/lift-phases.wgsl'];
 
 const COMMON: readonly BindingSpec[] = [
   { binding: 0, name: 'params', kind: 'uniform' },
@@ -65,16 +71,29 @@ export interface FusedKernels {
   /** Dispatch 2: start + every reverse step for every (pose, hypothesis) (run slot batch = poses * H). */
   denoise: KernelDescriptor<FusedDispatch>;
   denoiseLane: KernelDescriptor<FusedDispatch>;
+  /**
+   * The per-invocation kernels with weights shared over subgroups (fused/ops-subgroup.wgsl), for
+   * devices with the `subgroups` feature whose subgroups are exactly SUBGROUP_LANE_GROUP lanes,
+   * dispatched in workgroups of that size.
+   */
+  liftLaneSubgroup: KernelDescriptor<FusedDispatch>;
+  denoiseLaneSubgroup: KernelDescriptor<FusedDispatch>;
 }
+
+/** The subgroup (and workgroup) size the subgroup per-invocation kernels are written for. */
+export const SUBGROUP_LANE_GROUP = 8;
 
 function fusedKernels(precision: FusedPrecision): FusedKernels {
   const suffix = precision === 'f32' ? '' : `_${precision}`;
-  const d = (entry: string, shader: string, libs: readonly string[], bindings: readonly BindingSpec[]) => ({ ...descriptor(entry, shader, libs, bindings), name: entry + suffix });
+  const d = (entry: string, shader: string, libs: readonly string[], bindings: readonly BindingSpec[], name = entry) =>
+    ({ ...descriptor(entry, shader, libs, bindings), name: name + suffix });
   return {
-    lift: d('fused_lift', 'fused-lift.wgsl', liftLibs(precision), LIFT_BINDINGS),
-    liftLane: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision), LIFT_BINDINGS),
-    denoise: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision), DENOISE_BINDINGS),
-    denoiseLane: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision), DENOISE_BINDINGS),
+    lift: d('fused_lift', 'fused-lift.wgsl', liftLibs(precision, 'plain'), LIFT_BINDINGS),
+    liftLane: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'plain'), LIFT_BINDINGS),
+    denoise: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision, 'plain'), DENOISE_BINDINGS),
+    denoiseLane: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'plain'), DENOISE_BINDINGS),
+    liftLaneSubgroup: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'subgroup'), LIFT_BINDINGS, 'fused_lift_lane_subgroup'),
+    denoiseLaneSubgroup: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'subgroup'), DENOISE_BINDINGS, 'fused_denoise_lane_subgroup'),
   };
 }
 

@@ -4,7 +4,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type KernelPipeline, type RunBuffer } from '../kernels/index.js';
-import { FUSED_KERNELS, type FusedDispatch, type FusedKernels, type FusedPrecision } from '../kernels/fused.js';
+import { FUSED_KERNELS, SUBGROUP_LANE_GROUP, type FusedDispatch, type FusedKernels, type FusedPrecision } from '../kernels/fused.js';
 import type { Aggregated } from '../kernels/aggregate.ref.js';
 import type { RunSettings } from '../lift-options.js';
 import { chebyshevBasis } from '../model/graph.js';
@@ -32,6 +32,11 @@ export interface FusedShape {
   laneSlots: number;
   /** A dispatch with at least this many items uses the per-invocation variant. */
   laneFrom: number;
+  /**
+   * The per-invocation variant shares weight loads over subgroups (fused/ops-subgroup.wgsl): on
+   * CPU drivers whose subgroups are exactly its workgroup size.
+   */
+  laneSubgroups: boolean;
 }
 
 /**
@@ -44,9 +49,16 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
   const cpu = gpu.adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(JSON.stringify(gpu.adapter));
   const maxGroup = gpu.caps.maxInvocationsPerWorkgroup;
   const memorySlots = Math.max(1, Math.floor(Math.min(gpu.caps.maxStorageBufferBindingSize, 256 * 2 ** 20) / slotBytes));
-  return cpu
-    ? { groupSize: Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize: Math.min(8, maxGroup), laneSlots: Math.min(256, memorySlots), laneFrom: 12 }
-    : { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity };
+  if (!cpu) {
+    return { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity, laneSubgroups: false };
+  }
+  const laneGroupSize = Math.min(SUBGROUP_LANE_GROUP, maxGroup);
+  // Whole workgroups of slots, so that every subgroup is full.
+  const laneSlots = Math.max(laneGroupSize, Math.floor(Math.min(256, memorySlots) / laneGroupSize) * laneGroupSize);
+  return {
+    groupSize: Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize, laneSlots, laneFrom: 12,
+    laneSubgroups: laneGroupSize === SUBGROUP_LANE_GROUP && gpu.caps.subgroupSize === SUBGROUP_LANE_GROUP,
+  };
 }
 
 /** The pipelines and fixed resources the fused kernels are bound with. */
@@ -309,8 +321,10 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
     const bindings: FusedBindings = {
       group, lane,
-      lift: await pipeline(kernels.lift, group), liftLane: await pipeline(kernels.liftLane, lane),
-      denoise: await pipeline(kernels.denoise, group), denoiseLane: await pipeline(kernels.denoiseLane, lane),
+      lift: await pipeline(kernels.lift, group),
+      liftLane: await pipeline(shape.laneSubgroups ? kernels.liftLaneSubgroup : kernels.liftLane, lane),
+      denoise: await pipeline(kernels.denoise, group),
+      denoiseLane: await pipeline(shape.laneSubgroups ? kernels.denoiseLaneSubgroup : kernels.denoiseLane, lane),
       aggregate: await getKernelPipeline(gpu, AGGREGATE) as KernelPipeline<unknown>,
       common: { params, weights, features: features.buffer, scratch },
     };

@@ -4,7 +4,7 @@ import type { LiftOptions } from '../../src/lift-options.js';
 import { resolveSettings } from '../../src/lift-options.js';
 import { parseModelWeights } from '../../src/model/weights.js';
 import { prepareInput } from '../../src/pose/input.js';
-import { createFusedExecutor } from '../../src/schedule/fused-executor.js';
+import { chooseFusedShape, createFusedExecutor, type FusedShape } from '../../src/schedule/fused-executor.js';
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenJson, goldenPath } from '../helpers/golden.js';
 import { testGpu } from '../helpers/gpu.js';
@@ -93,20 +93,30 @@ describe('fused GPU executor', function () {
     }
   });
 
-  it('gives the same result with the cooperative and the per-invocation variants', async function () {
+  it('gives bit-identical results with the cooperative and every per-invocation variant', async function () {
     const gpu = await testGpu(this);
     const weights = parseModelWeights(smallWeights());
-    const cooperative = await createFusedExecutor(gpu, weights, { shape: { laneFrom: Infinity } });
-    const perInvocation = await createFusedExecutor(gpu, weights, { shape: { laneFrom: 1 } });
+    // The subgroup form runs where subgroups are exactly 8 lanes: lavapipe has them, so there it must be used.
+    const subgroups = chooseFusedShape(gpu, 16).laneSubgroups;
+    if (/llvmpipe/i.test(gpu.adapter.description)) expect(subgroups, 'subgroup per-invocation kernels on lavapipe').to.equal(true);
+    const shapes: Array<Partial<FusedShape>> = [
+      { laneFrom: Infinity },
+      { laneFrom: 1, laneSubgroups: false },
+      ...(subgroups ? [{ laneFrom: 1, laneSubgroups: true }] : []),
+    ];
+    const executors = await Promise.all(shapes.map((shape) => createFusedExecutor(gpu, weights, { shape })));
     try {
+      // 9 poses x 4 hypotheses: the last per-invocation round has idle lanes (36 items in workgroups of 8).
       const batch = prepareInput({ keypoints: someKeypoints(9), imageSize: [640, 480] });
       const s = resolveSettings({ imageSize: [640, 480], hypotheses: 4, eta: 0.2, seed: 4, samples: true }, weights.config);
-      const a = await cooperative.run(batch, s);
-      const b = await perInvocation.run(batch, s);
-      expectClose(a.samples, b.samples, 1e-5, 0, 'samples cooperative vs per-invocation');
+      const [first, ...others] = await Promise.all(executors.map((e) => e.run(batch, s)));
+      expect(first.samples.every(Number.isFinite), 'finite samples').to.equal(true);
+      for (const [i, r] of others.entries()) {
+        expect(Array.from(r.samples), `variant ${JSON.stringify(shapes[i + 1])}`).to.deep.equal(Array.from(first.samples));
+        expect(Array.from(r.mean), `variant ${JSON.stringify(shapes[i + 1])}`).to.deep.equal(Array.from(first.mean));
+      }
     } finally {
-      cooperative.dispose();
-      perInvocation.dispose();
+      for (const e of executors) e.dispose();
     }
   });
 
