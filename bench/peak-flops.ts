@@ -4,7 +4,7 @@
  */
 import type { GpuContext } from '../src/gpu/context.js';
 import { withGpuErrors } from '../src/gpu/errors-scope.js';
-import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, bindFmaPeak, type FmaPeakParams } from '../src/kernels/fma-peak.js';
+import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, FMA_PEAK_STEPS, bindFmaPeak, type FmaPeakParams } from '../src/kernels/fma-peak.js';
 import { getKernelPipeline, packParams, paramsByteSize, recordKernel, type BoundKernel } from '../src/kernels/kernel.js';
 import { createRunBuffer, writeRun, type RunBuffer } from '../src/kernels/run.js';
 
@@ -103,7 +103,7 @@ export async function measurePeakGflops(gpu: GpuContext, options: PeakOptions = 
       let best = Infinity;
       for (let i = 0; i < TIMED_DISPATCHES; i++) best = Math.min(best, await timeDispatch(s, invocations, iterations));
 
-      const fmasPerInvocation = iterations * FMA_PEAK_LANES;
+      const fmasPerInvocation = iterations * FMA_PEAK_STEPS * FMA_PEAK_LANES;
       return { gflops: (2 * invocations * fmasPerInvocation) / (best * 1e6), invocations, fmasPerInvocation, ms: best };
     } finally {
       for (const b of made) b.destroy();

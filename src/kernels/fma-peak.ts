@@ -4,8 +4,9 @@ import { bindKernel, type BoundKernel, type BufferResource, type KernelDescripto
 import { LIB } from './libs.js';
 
 /**
- * Benchmark-only: `iterations` steps of acc = fma(acc, a, b) on 32 f32 lanes per invocation, one
- * invocation per run.batch item, each storing the sum of its lanes (fma-peak.ref.ts).
+ * Benchmark-only: `iterations` loop trips of FMA_PEAK_STEPS steps acc = fma(acc, a, b) on 16 f32
+ * lanes per invocation, one invocation per run.batch item, each storing the sum of its lanes
+ * (fma-peak.ref.ts).
  */
 export interface FmaPeakParams {
   iterations: number;
@@ -15,8 +16,10 @@ export interface FmaPeakParams {
   b: number;
 }
 
-/** f32 lanes per invocation: eight vec4 accumulators. */
-export const FMA_PEAK_LANES = 32;
+/** f32 lanes per invocation: four vec4 accumulators. */
+export const FMA_PEAK_LANES = 16;
+/** Steps of every lane per loop trip. */
+export const FMA_PEAK_STEPS = 4;
 
 /** Values the benchmark uses: the fixed point is 1, near the start values. */
 export const FMA_PEAK_DEFAULTS = { a: 0.999, b: 0.001 } as const;
@@ -40,7 +43,7 @@ export const FMA_PEAK: KernelDescriptor<FmaPeakParams> = {
   paramValues(p) {
     const iterations = checkU32('fma_peak', 'iterations', p.iterations);
     if (!(p.a >= 0 && p.a < 1)) throw new InputError(`fma_peak: a must be in [0, 1), got ${p.a}`);
-    // 1e30 leaves room for the sum of 32 lanes below the f32 maximum.
+    // 1e30 leaves room for the sum of the lanes below the f32 maximum.
     if (!(p.b >= MIN_NORMAL_F32 && p.b / (1 - p.a) < 1e30)) {
       throw new InputError(`fma_peak: b must be a positive normal f32 with b / (1 - a) < 1e30, got b = ${p.b}`);
     }

@@ -10,10 +10,10 @@ import { batchRun, runKernel } from './harness.js';
 
 // WGSL lets fma() be fused or not, and the reference rounds product and sum separately: a step
 // differs by at most an ulp, and a < 1 shrinks earlier differences every step, so lanes differ by
-// at most min(iterations, 1 / (1 - a)) ulps: 128 ulps (1.5e-5 relative) for a = 127/128, 37 ulps
-// (4.4e-6) for the defaults at 37 iterations. With a = 127/128 and b = 1/32 (fixed point 4,
-// above every start value) an iteration too many or too few moves every sum by 5e-4 or more
-// even at 301 iterations.
+// at most min(steps, 1 / (1 - a)) ulps (4 steps per iteration): 128 ulps (1.5e-5 relative) for
+// a = 127/128, 148 ulps (1.8e-5) for the defaults at 37 iterations. With a = 127/128 and b = 1/32
+// (fixed point 4, above every start value) a loop trip too many or too few moves every sum by
+// 1e-3 or more up to 37 iterations; 301 iterations checks the long run stays in tolerance.
 const RTOL = 3e-5;
 const SLOW = { a: 127 / 128, b: 1 / 32 };
 
@@ -53,6 +53,6 @@ describe('measurePeakGflops', function () {
     expect(Number.isFinite(r.gflops) && r.gflops > 0, `gflops ${r.gflops}`).to.equal(true);
     expect(r.ms).to.be.greaterThan(0);
     expect(r.invocations).to.be.greaterThan(0);
-    expect(r.fmasPerInvocation % 32).to.equal(0);
+    expect(r.fmasPerInvocation % 64).to.equal(0);
   });
 });
