@@ -33,7 +33,7 @@ export interface LiftOptions {
   poseOffset?: number;
   /**
    * Which implementation runs the lift (default 'fused' on a GPU, 'cpu' without one). 'fused-f16'
-   * stores weights and activations in f16 (adapters with 'shader-f16'); arithmetic stays f32.
+   * stores weights and activations in f16 (packed two per u32, any adapter); arithmetic stays f32.
    */
   executor?: ExecutorName;
 }

@@ -117,9 +117,7 @@ export async function engineContestants(weights: string | undefined, version: st
   const profiled = model.gpu?.caps.timestampQuery ? await DiffPose.load({ weights, device: model.gpu.device, profile: true }) : undefined;
   const contestants = [
     new EngineContestant('engine fused f32', 'fused', model, tally, profiled, version),
-    model.gpu?.caps.shaderF16
-      ? new EngineContestant('engine fused f16', 'fused-f16', model, tally, profiled, version)
-      : { name: 'engine fused f16', skipped: 'the adapter has no shader-f16' },
+    new EngineContestant('engine fused f16', 'fused-f16', model, tally, profiled, version),
     new EngineContestant('engine per-op f32', 'per-op', model, tally, undefined, version),
     new EngineContestant('engine CPU reference', 'cpu', model, undefined, undefined, version),
   ];

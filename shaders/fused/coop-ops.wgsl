@@ -116,30 +116,80 @@ fn coop_norm(lid: u32, x: u32, d4: u32, gain: u32, shift: u32, y: u32) {
 }
 
 // Multi-head self-attention over the joints on packed Q | K | V rows [ROWS, 3 d4] -> [ROWS, d4].
+// One (head, joint) row per task; every variant runs the same row code, so they stay bit-identical.
 fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {
   let dk4 = d4 / heads;
+  for (var task = lid; task < heads * JOINTS; task += lanes) {
+    if (dk4 <= 4u) {
+      attention_row_short(qkv, d4, dk4, task / JOINTS, task % JOINTS, out);
+    } else {
+      attention_row(qkv, d4, dk4, task / JOINTS, task % JOINTS, out);
+    }
+  }
+}
+
+// Heads of at most 16 channels (dk4 <= 4): q and the output stay in registers and the softmax is
+// taken online (running maximum, rescaled sums), so each key and value row is loaded once and q
+// never again — on CPU drivers every scratch load is a loop over the SIMD lanes. Channels past dk4
+// are loaded (in the slot, harmless) and masked to zero.
+fn attention_row_short(qkv: u32, d4: u32, dk4: u32, h: u32, i: u32, out: u32) {
+  let stride = 3u * d4;
+  let scale = 1.0 / sqrt(f32(dk4 * 4u));
+  let zero = vec4<f32>(0.0);
+  let q = qkv + i * stride + h * dk4;
+  let q0 = s4(q);
+  let q1 = select(zero, s4(q + 1u), dk4 > 1u);
+  let q2 = select(zero, s4(q + 2u), dk4 > 2u);
+  let q3 = select(zero, s4(q + 3u), dk4 > 3u);
+  var best = -3.0e38;
+  var total = 0.0;
+  var a0 = zero;
+  var a1 = zero;
+  var a2 = zero;
+  var a3 = zero;
+  for (var j = 0u; j < params.joint_count; j++) {
+    let k = qkv + j * stride + d4 + h * dk4;
+    let e = q0 * s4(k) + q1 * s4(k + 1u) + q2 * s4(k + 2u) + q3 * s4(k + 3u);
+    let score = (e.x + e.y + e.z + e.w) * scale;
+    let top = max(best, score);
+    let keep = exp(best - top);
+    let p = exp(score - top);
+    best = top;
+    total = total * keep + p;
+    let v = k + d4;
+    a0 = a0 * keep + p * s4(v);
+    a1 = a1 * keep + p * s4(v + 1u);
+    a2 = a2 * keep + p * s4(v + 2u);
+    a3 = a3 * keep + p * s4(v + 3u);
+  }
+  let inv = 1.0 / total;
+  let o = out + i * d4 + h * dk4;
+  s4_set(o, a0 * inv);
+  if (dk4 > 1u) { s4_set(o + 1u, a1 * inv); }
+  if (dk4 > 2u) { s4_set(o + 2u, a2 * inv); }
+  if (dk4 > 3u) { s4_set(o + 3u, a3 * inv); }
+}
+
+// Any head size: scores first, then the weighted sum of the value rows.
+fn attention_row(qkv: u32, d4: u32, dk4: u32, h: u32, i: u32, out: u32) {
   let scale = 1.0 / sqrt(f32(dk4 * 4u));
   let stride = 3u * d4;
-  for (var task = lid; task < heads * JOINTS; task += lanes) {
-    let h = task / JOINTS;
-    let i = task % JOINTS;
-    let q = qkv + i * stride + h * dk4;
-    var scores: array<f32, 17>;
-    var best = -3.0e38;
-    for (var j = 0u; j < params.joint_count; j++) {
-      let k = qkv + j * stride + d4 + h * dk4;
-      var s = vec4<f32>(0.0);
-      for (var c = 0u; c < dk4; c++) { s += s4(q + c) * s4(k + c); }
-      scores[j] = (s.x + s.y + s.z + s.w) * scale;
-      best = max(best, scores[j]);
-    }
-    var total = 0.0;
-    for (var j = 0u; j < params.joint_count; j++) { scores[j] = exp(scores[j] - best); total += scores[j]; }
-    let inv = 1.0 / total;
-    for (var c = 0u; c < dk4; c++) {
-      var acc = vec4<f32>(0.0);
-      for (var j = 0u; j < params.joint_count; j++) { acc += scores[j] * s4(qkv + j * stride + 2u * d4 + h * dk4 + c); }
-      s4_set(out + i * d4 + h * dk4 + c, acc * inv);
-    }
+  let q = qkv + i * stride + h * dk4;
+  var scores: array<f32, 17>;
+  var best = -3.0e38;
+  for (var j = 0u; j < params.joint_count; j++) {
+    let k = qkv + j * stride + d4 + h * dk4;
+    var s = vec4<f32>(0.0);
+    for (var c = 0u; c < dk4; c++) { s += s4(q + c) * s4(k + c); }
+    scores[j] = (s.x + s.y + s.z + s.w) * scale;
+    best = max(best, scores[j]);
+  }
+  var total = 0.0;
+  for (var j = 0u; j < params.joint_count; j++) { scores[j] = exp(scores[j] - best); total += scores[j]; }
+  let inv = 1.0 / total;
+  for (var c = 0u; c < dk4; c++) {
+    var acc = vec4<f32>(0.0);
+    for (var j = 0u; j < params.joint_count; j++) { acc += scores[j] * s4(qkv + j * stride + 2u * d4 + h * dk4 + c); }
+    s4_set(out + i * d4 + h * dk4 + c, acc * inv);
   }
 }

@@ -1,11 +1,16 @@
-// Weights and activations of the fused kernels in f16 (adapters with 'shader-f16'): half the
-// bytes to move; every op still computes and accumulates in f32 — the accessors convert at the
-// load and the store. Same element layout as storage-f32.wgsl, so the op tables are unchanged.
-enable f16;
+// Weights and activations of the fused kernels in binary16, two per u32 (pack2x16float): half the
+// bytes to move, and on CPU drivers half the loads, which cost per 32-bit component there
+// (fused/ops-subgroup.wgsl). Core WGSL, so no 'shader-f16' needed. Every op still computes and
+// accumulates in f32 — the accessors convert at the load and the store. Same element layout as
+// storage-f32.wgsl (vec4 i = halves 4i..4i+3), so the op tables are unchanged.
 
-@group(0) @binding(1) var<storage, read> weights: array<vec4<f16>>;
-@group(0) @binding(3) var<storage, read_write> scratch: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> weights: array<vec2<u32>>;
+@group(0) @binding(3) var<storage, read_write> scratch: array<vec2<u32>>;
 
-fn w4(i: u32) -> vec4<f32> { return vec4<f32>(weights[i]); }
-fn s4(i: u32) -> vec4<f32> { return vec4<f32>(scratch[slot_index(i)]); }
-fn s4_set(i: u32, v: vec4<f32>) { scratch[slot_index(i)] = vec4<f16>(v); }
+fn unpack_halves(h: vec2<u32>) -> vec4<f32> {
+  return vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
+}
+
+fn w4(i: u32) -> vec4<f32> { return unpack_halves(weights[i]); }
+fn s4(i: u32) -> vec4<f32> { return unpack_halves(scratch[slot_index(i)]); }
+fn s4_set(i: u32, v: vec4<f32>) { scratch[slot_index(i)] = vec2<u32>(pack2x16float(v.xy), pack2x16float(v.zw)); }

@@ -10,7 +10,7 @@ export async function infoCommand(args: ParsedArgs, log: (s: string) => void): P
     log(`adapter: ${model.adapter}`);
     if (caps) {
       log(`limits: ${caps.maxInvocationsPerWorkgroup} invocations/workgroup, ${caps.maxWorkgroupStorageBytes / 1024} KiB workgroup storage, ` +
-        `${Math.round(caps.maxStorageBufferBindingSize / 2 ** 20)} MiB storage binding; shader-f16 ${caps.shaderF16 ? 'yes' : 'no'}, timestamp-query ${caps.timestampQuery ? 'yes' : 'no'}`);
+        `${Math.round(caps.maxStorageBufferBindingSize / 2 ** 20)} MiB storage binding; subgroups ${caps.subgroupSize ?? 'no'}, timestamp-query ${caps.timestampQuery ? 'yes' : 'no'}`);
     }
     log(`model: ${JSON.stringify(model.config)}`);
     if (model.weights.metadata['diffpose.source']) log(`weights: ${model.weights.metadata['diffpose.source']}`);

@@ -9,7 +9,6 @@ export interface DeviceCaps {
   maxBufferSize: number;
   maxWorkgroupsPerDimension: number;
   maxStorageBuffersPerStage: number;
-  shaderF16: boolean;
   timestampQuery: boolean;
   /**
    * Lanes per subgroup when the device has `subgroups` and the adapter names one size (its
@@ -56,7 +55,6 @@ function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>, info:
     maxBufferSize: limits.maxBufferSize,
     maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
     maxStorageBuffersPerStage: limits.maxStorageBuffersPerShaderStage,
-    shaderF16: features.has('shader-f16'),
     timestampQuery: features.has('timestamp-query'),
     subgroupSize: features.has('subgroups') && min !== undefined && min > 0 && min === max ? min : undefined,
   };
@@ -117,7 +115,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
       '(Mesa >= 24 lavapipe: see the README section "A software adapter on a machine without a GPU").');
   }
   const features: GPUFeatureName[] = [];
-  for (const f of ['shader-f16', 'timestamp-query', 'subgroups'] as const) if (adapter.features.has(f as GPUFeatureName)) features.push(f as GPUFeatureName);
+  for (const f of ['timestamp-query', 'subgroups'] as const) if (adapter.features.has(f as GPUFeatureName)) features.push(f as GPUFeatureName);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({

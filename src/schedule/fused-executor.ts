@@ -263,7 +263,7 @@ export interface FusedOptions {
   shape?: Partial<FusedShape>;
   /** Time every dispatch of lift() on the GPU (needs 'timestamp-query'; see lastCall()). */
   profile?: boolean;
-  /** 'f16': weights and activations stored in f16, arithmetic in f32 (needs 'shader-f16'). */
+  /** 'f16': weights and activations stored in binary16 (packed in u32, any adapter), arithmetic in f32. */
   precision?: FusedPrecision;
 }
 
@@ -275,7 +275,6 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     if (why) throw new InputError(`the fused executor cannot run this ${name}: ${why} (use executor "per-op")`);
   }
   const precision = options.precision ?? 'f32';
-  if (precision === 'f16' && !gpu.caps.shaderF16) throw new InputError('the f16 fused path needs an adapter with the "shader-f16" feature; this one has none (use executor "fused")');
   const kernels: FusedKernels = FUSED_KERNELS[precision];
   return withGpuErrors(gpu, 'fused plan', async () => {
     const { device } = gpu;
