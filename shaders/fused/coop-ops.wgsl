@@ -5,7 +5,7 @@
 // Scratch indices are slot-relative and go through slot_index() (fused/slot.wgsl).
 //
 // The including shader declares:
-//   fn w4(i) / s4(i) / s4_set(i, v): the weight arena (all constant tensors) and the item's
+//   fn w4(i) / s4(i) / s4_set(i, v) / weight_scalar(i): the weight arena (all constant tensors) and the item's
 //     activations ([ROWS, channels / 4] per buffer), in f32 or f16 (fused/storage-f32|f16.wgsl);
 //     every op computes in f32 either way
 //   var<storage, read> features: array<vec4<f32>>;      per-(t, layer) step-embedding projections
@@ -19,11 +19,6 @@ const ROWS: u32 = 20u;
 const NONE: u32 = 0xffffffffu;
 const ACT_NONE: u32 = 0u;
 const ACT_RELU: u32 = 1u;
-
-// One scalar of the weight arena, by f32 index.
-fn weight_scalar(i: u32) -> f32 {
-  return w4(i / 4u)[i % 4u];
-}
 
 // y = act(x @ W + b) + features[add] + scratch[res], x [ROWS, 4 cin4], W [4 cin4, 4 cout4].
 // Each invocation computes a 4-row x 4-output block: per input vec4, 4 weight vec4s and 4

@@ -35,6 +35,8 @@ const COMMON: readonly BindingSpec[] = [
   { binding: 1, name: 'weights', kind: 'read-only-storage' },
   { binding: 2, name: 'features', kind: 'read-only-storage' },
   { binding: 3, name: 'scratch', kind: 'storage' },
+  // The weights buffer again, by 32-bit word (fused/storage-*.wgsl).
+  { binding: 7, name: 'weight_words', kind: 'read-only-storage' },
 ];
 const LIFT_BINDINGS: readonly BindingSpec[] = [
   ...COMMON,

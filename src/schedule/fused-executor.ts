@@ -325,7 +325,7 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       denoise: await pipeline(kernels.denoise, group),
       denoiseLane: await pipeline(shape.laneSubgroups ? kernels.denoiseLaneSubgroup : kernels.denoiseLane, lane),
       aggregate: await getKernelPipeline(gpu, AGGREGATE) as KernelPipeline<unknown>,
-      common: { params, weights, features: features.buffer, scratch },
+      common: { params, weights, weight_words: weights, features: features.buffer, scratch },
     };
     const runBuffer = createRunBuffer(device, 2, 'fused run');
     const staging = stagingBuffer(device, maxItems, 'fused: readback');
