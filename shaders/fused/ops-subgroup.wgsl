@@ -1,7 +1,9 @@
-// The linear and mixing ops of the network interpreter (fused/network.wgsl) for the
-// per-invocation variant on CPU drivers whose subgroups are exactly 8 lanes, one workgroup of 8
-// invocations (llvmpipe at 256-bit vectors). Each lane is one item, so every lane needs the same
-// weights. llvmpipe turns every storage load whose address is not a compile-time uniform into a
+// The subgroup forms of the linear and mixing ops of the network interpreter (fused/network.wgsl)
+// for CPU drivers whose subgroups are exactly 8 lanes, in workgroups of 8 invocations (llvmpipe at
+// 256-bit vectors). The lanes need the same weights: per-invocation, each lane is one item;
+// cooperative, each lane takes other rows of the workgroup's item. The variant's file
+// (fused/ops-subgroup-lane.wgsl or -group.wgsl) says which rows a lane computes and defines
+// op_linear / op_mix. llvmpipe turns every storage load whose address is not a compile-time uniform into a
 // loop over the lanes (about 4.5 cycles per lane and component, against ~0.1 for a multiply-add),
 // and a weight load inside a loop is never such a uniform. So here each lane loads a different
 // weight row (1/8 of a block) and the rows go to every lane by subgroupShuffle, which is cheap
@@ -9,11 +11,13 @@
 // times. Measured on a linear 64 -> 64: 2.4x the multiply-adds per second of coop_linear.
 // Needs the whole control flow above uniform (the per-invocation entry points loop over rounds
 // of items, not over a lane's own items) and coop-ops.wgsl for the shapes these do not cover.
+// The 2-row blocks: 17 joints + padding row 17 = 9 blocks.
 enable subgroups;
 
 // The 17 joints rounded up to whole 2-row blocks of sg_linear and 6-row blocks of sg_mix; row 17
 // is a padding row (fused/coop-ops.wgsl).
 const SG_ROWS: u32 = 18u;
+const SG_ROW_BLOCKS: u32 = 9u;
 
 // 16 consecutive outputs (4 vec4) of one row, or one input channel's weights for them.
 struct Quad { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
@@ -39,7 +43,8 @@ fn sg_lane() -> u32 {
 // coop_linear's result for cin4 even and cout4 a multiple of 4, per invocation.
 fn sg_linear(x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, act: u32, add: u32, res: u32) {
   let lane = sg_lane();
-  for (var r0 = 0u; r0 < SG_ROWS; r0 += 2u) {
+  for (var round = 0u; round < sg_row_rounds(); round++) {
+    let r0 = 2u * sg_row_block(round, lane);
     let x0 = x + r0 * cin4;
     let x1 = x0 + cin4;
     for (var ob = 0u; ob < cout4; ob += 4u) {
@@ -64,16 +69,18 @@ fn sg_linear(x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, act: u32, ad
           a1 = quad_fma(a1, x1b[k], wk);
         }
       }
-      let o0 = r0 * cout4 + ob;
-      let o1 = o0 + cout4;
-      linear_store(a0.c0, y, o0, ob, act, add, res);
-      linear_store(a0.c1, y, o0 + 1u, ob + 1u, act, add, res);
-      linear_store(a0.c2, y, o0 + 2u, ob + 2u, act, add, res);
-      linear_store(a0.c3, y, o0 + 3u, ob + 3u, act, add, res);
-      linear_store(a1.c0, y, o1, ob, act, add, res);
-      linear_store(a1.c1, y, o1 + 1u, ob + 1u, act, add, res);
-      linear_store(a1.c2, y, o1 + 2u, ob + 2u, act, add, res);
-      linear_store(a1.c3, y, o1 + 3u, ob + 3u, act, add, res);
+      if (sg_row_stores(round, lane)) {
+        let o0 = r0 * cout4 + ob;
+        let o1 = o0 + cout4;
+        linear_store(a0.c0, y, o0, ob, act, add, res);
+        linear_store(a0.c1, y, o0 + 1u, ob + 1u, act, add, res);
+        linear_store(a0.c2, y, o0 + 2u, ob + 2u, act, add, res);
+        linear_store(a0.c3, y, o0 + 3u, ob + 3u, act, add, res);
+        linear_store(a1.c0, y, o1, ob, act, add, res);
+        linear_store(a1.c1, y, o1 + 1u, ob + 1u, act, add, res);
+        linear_store(a1.c2, y, o1 + 2u, ob + 2u, act, add, res);
+        linear_store(a1.c3, y, o1 + 3u, ob + 3u, act, add, res);
+      }
     }
   }
 }
@@ -115,14 +122,11 @@ fn sg_mix(x: u32, c4: u32, mats: u32, p: u32, y: u32) {
   }
 }
 
+// The interpreter's linear (both variants): the subgroup form where the shape allows.
 fn op_linear(lid: u32, x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, act: u32, add: u32, res: u32) {
   if (cin4 % 2u == 0u && cout4 % 4u == 0u) {
     sg_linear(x, cin4, w, b, cout4, y, act, add, res);
   } else {
     coop_linear(lid, x, cin4, w, b, cout4, y, act, add, res);
   }
-}
-
-fn op_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
-  sg_mix(x, c4, mats, p, y);
 }

@@ -21,10 +21,11 @@ export interface FusedDispatch {
 export type FusedPrecision = 'f32' | 'f16';
 
 /** Which form of the linear and mixing ops a kernel is built with (fused/ops-*.wgsl). */
-type OpsForm = 'plain' | 'subgroup';
+type OpsForm = 'plain' | 'subgroup-lane' | 'subgroup-group';
 
+const opsLibs = (ops: OpsForm) => ops === 'plain' ? ['fused/ops-plain.wgsl'] : ['fused/ops-subgroup.wgsl', `fused/ops-${ops}.wgsl`];
 const fusedLibs = (precision: FusedPrecision, ops: OpsForm) =>
-  ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', `fused/ops-${ops}.wgsl`, 'fused/network.wgsl'];
+  ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', ...opsLibs(ops), 'fused/network.wgsl'];
 const denoiseLibs = (precision: FusedPrecision, ops: OpsForm) =>
   [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...fusedLibs(precision, ops), 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];
 const liftLibs = (precision: FusedPrecision, ops: OpsForm) =>
@@ -74,15 +75,17 @@ export interface FusedKernels {
   denoise: KernelDescriptor<FusedDispatch>;
   denoiseLane: KernelDescriptor<FusedDispatch>;
   /**
-   * The per-invocation kernels with weights shared over subgroups (fused/ops-subgroup.wgsl), for
-   * devices with the `subgroups` feature whose subgroups are exactly SUBGROUP_LANE_GROUP lanes,
-   * dispatched in workgroups of that size.
+   * Both variants with weights shared over subgroups (fused/ops-subgroup.wgsl), for devices with
+   * the `subgroups` feature whose subgroups are exactly SUBGROUP_LANE_GROUP lanes, dispatched in
+   * workgroups of that size.
    */
+  liftSubgroup: KernelDescriptor<FusedDispatch>;
   liftLaneSubgroup: KernelDescriptor<FusedDispatch>;
+  denoiseSubgroup: KernelDescriptor<FusedDispatch>;
   denoiseLaneSubgroup: KernelDescriptor<FusedDispatch>;
 }
 
-/** The subgroup (and workgroup) size the subgroup per-invocation kernels are written for. */
+/** The subgroup (and workgroup) size the subgroup kernels are written for. */
 export const SUBGROUP_LANE_GROUP = 8;
 
 function fusedKernels(precision: FusedPrecision): FusedKernels {
@@ -94,8 +97,10 @@ function fusedKernels(precision: FusedPrecision): FusedKernels {
     liftLane: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'plain'), LIFT_BINDINGS),
     denoise: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision, 'plain'), DENOISE_BINDINGS),
     denoiseLane: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'plain'), DENOISE_BINDINGS),
-    liftLaneSubgroup: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'subgroup'), LIFT_BINDINGS, 'fused_lift_lane_subgroup'),
-    denoiseLaneSubgroup: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'subgroup'), DENOISE_BINDINGS, 'fused_denoise_lane_subgroup'),
+    liftSubgroup: d('fused_lift', 'fused-lift.wgsl', liftLibs(precision, 'subgroup-group'), LIFT_BINDINGS, 'fused_lift_subgroup'),
+    liftLaneSubgroup: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'subgroup-lane'), LIFT_BINDINGS, 'fused_lift_lane_subgroup'),
+    denoiseSubgroup: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision, 'subgroup-group'), DENOISE_BINDINGS, 'fused_denoise_subgroup'),
+    denoiseLaneSubgroup: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'subgroup-lane'), DENOISE_BINDINGS, 'fused_denoise_lane_subgroup'),
   };
 }
 

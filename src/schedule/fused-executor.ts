@@ -33,10 +33,10 @@ export interface FusedShape {
   /** A dispatch with at least this many items uses the per-invocation variant. */
   laneFrom: number;
   /**
-   * The per-invocation variant shares weight loads over subgroups (fused/ops-subgroup.wgsl): on
-   * CPU drivers whose subgroups are exactly its workgroup size.
+   * Both variants share weight loads over subgroups (fused/ops-subgroup.wgsl): on CPU drivers
+   * whose subgroups are exactly SUBGROUP_LANE_GROUP lanes, with both workgroup sizes that.
    */
-  laneSubgroups: boolean;
+  subgroups: boolean;
 }
 
 /**
@@ -50,18 +50,19 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
   const maxGroup = gpu.caps.maxInvocationsPerWorkgroup;
   const memorySlots = Math.max(1, Math.floor(Math.min(gpu.caps.maxStorageBufferBindingSize, 256 * 2 ** 20) / slotBytes));
   if (!cpu) {
-    return { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity, laneSubgroups: false };
+    return { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity, subgroups: false };
   }
   const laneGroupSize = Math.min(SUBGROUP_LANE_GROUP, maxGroup);
   // Whole workgroups of slots, so that every subgroup is full.
   const laneSlots = Math.max(laneGroupSize, Math.floor(Math.min(256, memorySlots) / laneGroupSize) * laneGroupSize);
-  const laneSubgroups = laneGroupSize === SUBGROUP_LANE_GROUP && gpu.caps.subgroupSize === SUBGROUP_LANE_GROUP;
+  const subgroups = laneGroupSize === SUBGROUP_LANE_GROUP && gpu.caps.subgroupSize === SUBGROUP_LANE_GROUP;
   return {
-    groupSize: Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize, laneSlots,
+    // The cooperative size does not matter to llvmpipe's speed (one thread per workgroup either way).
+    groupSize: subgroups ? SUBGROUP_LANE_GROUP : Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize, laneSlots,
     // Measured on lavapipe: with subgroups the per-invocation form wins from 3 items (22 vs 38 ms
     // at 3 poses, 24 vs 60 at 4; one pose 22 vs 13 cooperatively); without, from about 12.
-    laneFrom: laneSubgroups ? 3 : 12,
-    laneSubgroups,
+    laneFrom: subgroups ? 3 : 12,
+    subgroups,
   };
 }
 
@@ -288,6 +289,9 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const perItemBytes = J * MAX_COMPONENTS * 5 * 4;
     const maxItems = Math.max(64, Math.min(options.maxItems ?? 65536, Math.floor(gpu.caps.maxStorageBufferBindingSize / perItemBytes)));
     const shape: FusedShape = { ...chooseFusedShape(gpu, slot4 * 16), ...options.shape };
+    if (shape.subgroups && (shape.groupSize !== SUBGROUP_LANE_GROUP || shape.laneGroupSize !== SUBGROUP_LANE_GROUP)) {
+      throw new Error(`fused shape: the subgroup kernels need workgroups of ${SUBGROUP_LANE_GROUP} (got ${shape.groupSize} and ${shape.laneGroupSize})`);
+    }
     const arena = new WeightArena(device, 'fused: weights');
     const cheb = chebyshevBasis();
     arena.add(cheb);
@@ -324,10 +328,10 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
     const bindings: FusedBindings = {
       group, lane,
-      lift: await pipeline(kernels.lift, group),
-      liftLane: await pipeline(shape.laneSubgroups ? kernels.liftLaneSubgroup : kernels.liftLane, lane),
-      denoise: await pipeline(kernels.denoise, group),
-      denoiseLane: await pipeline(shape.laneSubgroups ? kernels.denoiseLaneSubgroup : kernels.denoiseLane, lane),
+      lift: await pipeline(shape.subgroups ? kernels.liftSubgroup : kernels.lift, group),
+      liftLane: await pipeline(shape.subgroups ? kernels.liftLaneSubgroup : kernels.liftLane, lane),
+      denoise: await pipeline(shape.subgroups ? kernels.denoiseSubgroup : kernels.denoise, group),
+      denoiseLane: await pipeline(shape.subgroups ? kernels.denoiseLaneSubgroup : kernels.denoiseLane, lane),
       aggregate: await getKernelPipeline(gpu, AGGREGATE) as KernelPipeline<unknown>,
       common: { params, weights, weight_words: weights, features: features.buffer, scratch },
     };

@@ -96,13 +96,13 @@ describe('fused GPU executor', function () {
   it('gives bit-identical results with the cooperative and every per-invocation variant', async function () {
     const gpu = await testGpu(this);
     const weights = parseModelWeights(smallWeights());
-    // The subgroup form runs where subgroups are exactly 8 lanes: lavapipe has them, so there it must be used.
-    const subgroups = chooseFusedShape(gpu, 16).laneSubgroups;
-    if (/llvmpipe/i.test(gpu.adapter.description)) expect(subgroups, 'subgroup per-invocation kernels on lavapipe').to.equal(true);
+    // The subgroup forms run where subgroups are exactly 8 lanes: lavapipe has them, so there they must be used.
+    const subgroups = chooseFusedShape(gpu, 16).subgroups;
+    if (/llvmpipe/i.test(gpu.adapter.description)) expect(subgroups, 'subgroup kernels on lavapipe').to.equal(true);
     const shapes: Array<Partial<FusedShape>> = [
-      { laneFrom: Infinity },
-      { laneFrom: 1, laneSubgroups: false },
-      ...(subgroups ? [{ laneFrom: 1, laneSubgroups: true }] : []),
+      { laneFrom: Infinity, subgroups: false, groupSize: 32 },
+      { laneFrom: 1, subgroups: false },
+      ...(subgroups ? [{ laneFrom: Infinity, subgroups: true }, { laneFrom: 1, subgroups: true }] : []),
     ];
     const executors = await Promise.all(shapes.map((shape) => createFusedExecutor(gpu, weights, { shape })));
     try {
