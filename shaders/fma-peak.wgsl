@@ -34,22 +34,13 @@ fn fma_peak(@builtin(workgroup_id) wg: vec3<u32>,
   let a = vec4<f32>(params.a);
   let b = vec4<f32>(params.b);
   for (var i = 0u; i < params.iterations; i++) {
-    acc0 = fma(acc0, a, b);
-    acc1 = fma(acc1, a, b);
-    acc2 = fma(acc2, a, b);
-    acc3 = fma(acc3, a, b);
-    acc0 = fma(acc0, a, b);
-    acc1 = fma(acc1, a, b);
-    acc2 = fma(acc2, a, b);
-    acc3 = fma(acc3, a, b);
-    acc0 = fma(acc0, a, b);
-    acc1 = fma(acc1, a, b);
-    acc2 = fma(acc2, a, b);
-    acc3 = fma(acc3, a, b);
-    acc0 = fma(acc0, a, b);
-    acc1 = fma(acc1, a, b);
-    acc2 = fma(acc2, a, b);
-    acc3 = fma(acc3, a, b);
+    // A constant trip count: the compiler unrolls it into 16 independent-chain FMAs per trip.
+    for (var step = 0u; step < 4u; step++) {
+      acc0 = fma(acc0, a, b);
+      acc1 = fma(acc1, a, b);
+      acc2 = fma(acc2, a, b);
+      acc3 = fma(acc3, a, b);
+    }
   }
   let s = (acc0 + acc1) + (acc2 + acc3);
   sums[id] = (s.x + s.y) + (s.z + s.w);

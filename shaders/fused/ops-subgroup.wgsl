@@ -3,7 +3,7 @@
 // 256-bit vectors). The lanes need the same weights: per-invocation, each lane is one item;
 // cooperative, each lane takes other rows of the workgroup's item. The variant's file
 // (fused/ops-subgroup-lane.wgsl or -group.wgsl) says which rows a lane computes and defines
-// op_linear / op_mix. llvmpipe turns every storage load whose address is not a compile-time uniform into a
+// op_mix. llvmpipe turns every storage load whose address is not a compile-time uniform into a
 // loop over the lanes (about 4.5 cycles per lane and component, against ~0.1 for a multiply-add),
 // and a weight load inside a loop is never such a uniform. So here each lane loads a different
 // weight row (1/8 of a block) and the rows go to every lane by subgroupShuffle, which is cheap
@@ -17,7 +17,7 @@ enable subgroups;
 // The 17 joints rounded up to whole 2-row blocks of sg_linear and 6-row blocks of sg_mix; row 17
 // is a padding row (fused/coop-ops.wgsl).
 const SG_ROWS: u32 = 18u;
-const SG_ROW_BLOCKS: u32 = 9u;
+const SG_ROW_BLOCKS: u32 = SG_ROWS / 2u;
 
 // 16 consecutive outputs (4 vec4) of one row, or one input channel's weights for them.
 struct Quad { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
@@ -33,6 +33,14 @@ fn quad_fma(acc: Quad, v: f32, w: Quad) -> Quad {
 
 fn quad_from_lane(w: Quad, lane: u32) -> Quad {
   return Quad(subgroupShuffle(w.c0, lane), subgroupShuffle(w.c1, lane), subgroupShuffle(w.c2, lane), subgroupShuffle(w.c3, lane));
+}
+
+// linear_store (coop-ops.wgsl) of a row's 16 outputs from vec4 `o` (column vec4 `ob`) on.
+fn quad_store(a: Quad, y: u32, o: u32, ob: u32, act: u32, add: u32, res: u32) {
+  linear_store(a.c0, y, o, ob, act, add, res);
+  linear_store(a.c1, y, o + 1u, ob + 1u, act, add, res);
+  linear_store(a.c2, y, o + 2u, ob + 2u, act, add, res);
+  linear_store(a.c3, y, o + 3u, ob + 3u, act, add, res);
 }
 
 // This invocation's lane in its subgroup: the whole subgroup is active here.
@@ -70,16 +78,8 @@ fn sg_linear(x: u32, cin4: u32, w: u32, b: u32, cout4: u32, y: u32, act: u32, ad
         }
       }
       if (sg_row_stores(round, lane)) {
-        let o0 = r0 * cout4 + ob;
-        let o1 = o0 + cout4;
-        linear_store(a0.c0, y, o0, ob, act, add, res);
-        linear_store(a0.c1, y, o0 + 1u, ob + 1u, act, add, res);
-        linear_store(a0.c2, y, o0 + 2u, ob + 2u, act, add, res);
-        linear_store(a0.c3, y, o0 + 3u, ob + 3u, act, add, res);
-        linear_store(a1.c0, y, o1, ob, act, add, res);
-        linear_store(a1.c1, y, o1 + 1u, ob + 1u, act, add, res);
-        linear_store(a1.c2, y, o1 + 2u, ob + 2u, act, add, res);
-        linear_store(a1.c3, y, o1 + 3u, ob + 3u, act, add, res);
+        quad_store(a0, y, r0 * cout4 + ob, ob, act, add, res);
+        quad_store(a1, y, (r0 + 1u) * cout4 + ob, ob, act, add, res);
       }
     }
   }
