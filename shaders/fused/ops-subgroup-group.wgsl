@@ -1,13 +1,23 @@
 // The cooperative variant's subgroup linear (fused/ops-subgroup.wgsl), one workgroup of 8 lanes
-// per item: lane l computes row block l (rows 2l, 2l + 1), then every lane computes the ninth
-// block (rows 16, 17: the shuffles need all lanes) and lane 0 stores it. One pose is load-bound
-// on the one thread llvmpipe runs a workgroup on, and this shares each weight load over the 8
-// lanes. The other ops stay cooperative (coop-ops.wgsl).
+// per item: lane l computes rows l, l + 8 and l + 16 in one round; the mixing splits the
+// channels. One pose is load-bound on the one thread llvmpipe runs a workgroup on, and this
+// shares each weight load over the 8 lanes. Norm and attention stay cooperative (coop-ops.wgsl).
 
-fn sg_row_rounds() -> u32 { return 2u; }
-fn sg_row_block(round: u32, lane: u32) -> u32 { return select(SG_ROW_BLOCKS - 1u, lane, round == 0u); }
-fn sg_row_stores(round: u32, lane: u32) -> bool { return round == 0u || lane == 0u; }
+// Rows l, l + 8 and l + 16 of the 20 (17 joints + padding): lanes 4-7 have no third row; they
+// compute the last padding row's and drop it.
+fn sg_row_rounds() -> u32 { return 1u; }
+fn sg_rows(round: u32, lane: u32) -> vec3<u32> { return vec3<u32>(lane, lane + 8u, min(lane + 16u, ROWS - 1u)); }
+fn sg_third_row_stores(lane: u32) -> bool { return lane + 16u < ROWS; }
+
+// Mixing: lane l takes channel vec4s l, l + 8, ... of the item (the shuffles need every lane, so
+// only when the channel count splits evenly: not the 2- and 5-channel input layers).
+const SG_MIX_CHANNEL_STEP: u32 = 8u;
+fn sg_mix_first_channel() -> u32 { return sg_lane(); }
 
 fn op_mix(lid: u32, x: u32, c4: u32, mats: u32, p: u32, y: u32) {
-  coop_mix(lid, x, c4, mats, p, y);
+  if (c4 % SG_MIX_CHANNEL_STEP == 0u) {
+    sg_mix(x, c4, mats, p, y);
+  } else {
+    coop_mix(lid, x, c4, mats, p, y);
+  }
 }
