@@ -7,11 +7,12 @@
 // loop over the lanes (about 4.5 cycles per lane and component, against ~0.1 for a multiply-add),
 // and a weight load inside a loop is never such a uniform. So here each lane loads a different
 // weight row (1/8 of a block) and the rows go to every lane by subgroupShuffle, which is cheap
-// register shuffling; a block of 2 rows x 16 outputs then reuses each loaded activation 16
-// times. Measured on a linear 64 -> 64: 2.4x the multiply-adds per second of coop_linear.
-// Needs the whole control flow above uniform (the per-invocation entry points loop over rounds
-// of items, not over a lane's own items) and coop-ops.wgsl for the shapes these do not cover.
-// The 2-row blocks: 17 joints + padding row 17 = 9 blocks.
+// register shuffling; a block of 3 rows x 16 outputs then reuses each loaded activation 16
+// times and each weight 3 times. Measured on a linear 64 -> 64: 2.4x the multiply-adds per second
+// of coop_linear (2-row blocks; 3 rows are as fast per item and let one pose's 17 rows go in one
+// round over the 8 lanes). Needs the whole control flow above uniform (the per-invocation entry
+// points loop over rounds of items, not over a lane's own items) and coop-ops.wgsl for the shapes
+// these do not cover.
 enable subgroups;
 
 // The 17 joints rounded up to whole 3-row blocks of sg_linear and 6-row blocks of sg_mix; row 17
