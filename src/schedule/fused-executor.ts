@@ -59,9 +59,11 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
   return {
     // The cooperative size does not matter to llvmpipe's speed (one thread per workgroup either way).
     groupSize: subgroups ? SUBGROUP_LANE_GROUP : Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize, laneSlots,
-    // Measured on lavapipe: with subgroups the per-invocation form wins from 3 items (22 vs 38 ms
-    // at 3 poses, 24 vs 60 at 4; one pose 22 vs 13 cooperatively); without, from about 12.
-    laneFrom: subgroups ? 3 : 12,
+    // Measured on lavapipe with subgroups (both forms share weights over them): per invocation
+    // 22 ms from 1 to 8 items (one thread), cooperatively 10 ms at 1-2 poses (a thread each),
+    // 13-18 at 3, 22-29 at 4, 44 at 8: the per-invocation form from 4 items. Without subgroups,
+    // from about 12.
+    laneFrom: subgroups ? 4 : 12,
     subgroups,
   };
 }
