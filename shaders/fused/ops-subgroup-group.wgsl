@@ -3,11 +3,11 @@
 // channels. One pose is load-bound on the one thread llvmpipe runs a workgroup on, and this
 // shares each weight load over the 8 lanes. Norm and attention stay cooperative (coop-ops.wgsl).
 
-// Rows l, l + 8 and l + 16 of the 20 (17 joints + padding): lanes 4-7 have no third row; they
-// compute the last padding row's and drop it.
+// Rows l, l + 8 and l + 16: only lane 0's third row is a joint (16); the others compute a
+// padding row (clamped into the 20) and drop it.
 fn sg_row_rounds() -> u32 { return 1u; }
 fn sg_rows(round: u32, lane: u32) -> vec3<u32> { return vec3<u32>(lane, lane + 8u, min(lane + 16u, ROWS - 1u)); }
-fn sg_third_row_stores(lane: u32) -> bool { return lane + 16u < ROWS; }
+fn sg_third_row_stores(lane: u32) -> bool { return lane + 16u < JOINTS; }
 
 // Mixing: lane l takes channel vec4s l, l + 8, ... of the item (the shuffles need every lane, so
 // only when the channel count splits evenly: not the 2- and 5-channel input layers).
