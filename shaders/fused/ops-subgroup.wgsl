@@ -134,8 +134,9 @@ fn sg_mix_three(x: u32, c4: u32, mats: u32, y: u32) {
   let lane = min(sg_lane(), 5u);
   let row_stride = 3u * c4;
   let mat = JOINTS * JOINTS;
+  let first = sg_mix_first_channel();
   for (var k = 0u; k < c4 / SG_MIX_CHANNEL_STEP; k++) {
-    let cb = k * SG_MIX_CHANNEL_STEP + sg_mix_first_channel();
+    let cb = k * SG_MIX_CHANNEL_STEP + first;
     for (var i0 = 0u; i0 < SG_ROWS; i0 += 6u) {
       let mine = mats + min(i0 + lane, JOINTS - 1u) * JOINTS;
       var a0 = SIX_ZERO;
@@ -159,8 +160,9 @@ fn sg_mix_three(x: u32, c4: u32, mats: u32, y: u32) {
 fn sg_mix_one(x: u32, c4: u32, mats: u32, p: u32, m: u32, y: u32) {
   let lane = min(sg_lane(), 5u);
   let row_stride = p * c4;
+  let first = sg_mix_first_channel();
   for (var k = 0u; k < c4 / SG_MIX_CHANNEL_STEP; k++) {
-    let cb = k * SG_MIX_CHANNEL_STEP + sg_mix_first_channel();
+    let cb = k * SG_MIX_CHANNEL_STEP + first;
     for (var i0 = 0u; i0 < SG_ROWS; i0 += 6u) {
       let mine = mats + (m * JOINTS + min(i0 + lane, JOINTS - 1u)) * JOINTS;
       var a = SIX_ZERO;
