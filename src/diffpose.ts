@@ -1,7 +1,8 @@
 import { cpuExecutor } from './cpu-executor.js';
-import { DiffPoseError, InputError } from './errors.js';
+import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.js';
 import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
+import { deviceLock, type DeviceLock } from './gpu/device-lock.js';
 import { EXECUTOR_NAMES, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
@@ -27,6 +28,18 @@ export interface LoadOptions {
   profile?: boolean;
 }
 
+/**
+ * Fired on the model when its device is lost ('devicelost') and when an engine-owned device has
+ * been replaced by a new one ('devicerestored').
+ */
+export class DeviceEvent extends Event {
+  constructor(type: 'devicelost' | 'devicerestored', readonly reason: string, readonly message: string,
+    /** The engine created the device: the next call acquires a new one. */
+    readonly recoverable: boolean) {
+    super(type);
+  }
+}
+
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
 export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset'> {}
 
@@ -42,61 +55,153 @@ export interface LiftResult {
   executor: string;
 }
 
-/** DiffPose: 2D keypoints to 3D human poses with per-joint uncertainty. */
-export class DiffPose {
-  private readonly executors = new Map<string, Executor>();
+/**
+ * DiffPose: 2D keypoints to 3D human poses with per-joint uncertainty.
+ *
+ * Calls may overlap freely (several lifts in flight, liftBuffers among them, several models on
+ * one device): GPU work runs one call at a time per device (gpu/device-lock.ts), so each call
+ * gives the bits it gives alone. CPU-executor calls do not wait for the GPU.
+ */
+export class DiffPose extends EventTarget {
+  /** GPU executors are made inside the device lock: racing first calls make one. */
+  private readonly executors = new Map<ExecutorName, Executor>();
   private disposed = false;
+  private context: GpuContext | undefined;
+  private readonly lock: DeviceLock | undefined;
 
-  private constructor(readonly weights: ModelWeights, readonly gpu: GpuContext | undefined, readonly maxBatch: number, private readonly profile: boolean) {}
+  private constructor(readonly weights: ModelWeights, gpu: GpuContext | undefined, readonly maxBatch: number, private readonly profile: boolean) {
+    super();
+    this.context = gpu;
+    if (gpu) {
+      this.lock = deviceLock(gpu.device);
+      this.watch(gpu);
+    }
+  }
 
   static async load(options: LoadOptions = {}): Promise<DiffPose> {
-    const maxBatch = options.maxBatch ?? 4096;
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`maxBatch must be a positive integer, got ${maxBatch}`);
-    if (options.backend === 'cpu' && options.device) throw new InputError('backend "cpu" and a device were both given');
-    // Everything about the file is checked before the GPU is touched.
-    const weights = parseModelWeights(await loadWeightsBytes(options.weights));
-    const gpu = options.backend === 'cpu' ? undefined : await acquireGpu({ device: options.device });
-    return new DiffPose(weights, gpu, maxBatch, options.profile ?? false);
+    try {
+      const maxBatch = options.maxBatch ?? 4096;
+      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`maxBatch must be a positive integer, got ${maxBatch}`);
+      if (options.backend !== undefined && options.backend !== 'gpu' && options.backend !== 'cpu') {
+        throw new InputError(`backend must be "gpu" or "cpu", got ${JSON.stringify(options.backend)}`);
+      }
+      if (options.backend === 'cpu' && options.device) throw new InputError('backend "cpu" and a device were both given');
+      // Everything about the file is checked before the GPU is touched.
+      const weights = parseModelWeights(await loadWeightsBytes(options.weights));
+      const gpu = options.backend === 'cpu' ? undefined : await acquireGpu({ device: options.device });
+      return new DiffPose(weights, gpu, maxBatch, options.profile ?? false);
+    } catch (e) {
+      throw asDiffPoseError(e, 'DiffPose.load');
+    }
   }
 
   get config(): ModelConfig { return this.weights.config; }
 
+  /** The device the model runs on now (a lost engine-owned device is replaced on the next call). */
+  get gpu(): GpuContext | undefined { return this.context; }
+
+  /** True while the model's device is lost: for a caller's device for good, for an engine-owned one until the next call replaces it. */
+  get lost(): boolean { return this.context?.lost !== undefined; }
+
   /** The adapter in words, or 'cpu'. */
-  get adapter(): string { return this.gpu ? adapterName(this.gpu.adapter) : 'cpu'; }
+  get adapter(): string { return this.context ? adapterName(this.context.adapter) : 'cpu'; }
 
   async lift(keypoints: Float32Array, options: LiftOptions): Promise<LiftResult> {
-    if (this.disposed) throw new DiffPoseError('DISPOSED', 'this DiffPose model was disposed');
-    if (typeof options !== 'object' || options === null) throw new InputError('lift(keypoints, options): options with imageSize are required');
-    const settings = resolveSettings(options, this.config);
-    const batch = prepareInput({ keypoints, imageSize: options.imageSize, format: options.format, confidence: options.confidence, gmm: options.gmm });
-    const executor = await this.executor(options.executor ?? this.defaultExecutor());
-    const r = await executor.run(batch, settings);
-    return {
-      poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined,
-      hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: executor.name,
-    };
+    this.checkUsable();
+    try {
+      if (typeof options !== 'object' || options === null) throw new InputError('lift(keypoints, options): options with imageSize are required');
+      const settings = resolveSettings(options, this.config);
+      const batch = prepareInput({ keypoints, imageSize: options.imageSize, format: options.format, confidence: options.confidence, gmm: options.gmm });
+      const name = this.executorName(options.executor);
+      const r = name === 'cpu'
+        ? await this.cpuExecutor().run(batch, settings)
+        : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(name)).run(batch, settings));
+      return {
+        poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined,
+        hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
+      };
+    } catch (e) {
+      throw asDiffPoseError(e, 'lift', this.context?.lost);
+    }
   }
 
   /** fused where the model's shapes allow it, else per-op; the CPU reference without a GPU. */
   private defaultExecutor(): ExecutorName {
-    if (!this.gpu) return 'cpu';
+    if (!this.context) return 'cpu';
     return fusedUnsupported(this.weights.lifter) || fusedUnsupported(this.weights.denoiser) ? 'per-op' : 'fused';
   }
 
-  private async executor(name: ExecutorName): Promise<Executor> {
-    if (!EXECUTOR_NAMES.includes(name)) throw new InputError(`unknown executor ${JSON.stringify(name)} (${EXECUTOR_NAMES.join(', ')})`);
+  private executorName(name: ExecutorName | undefined): ExecutorName {
+    const chosen = name ?? this.defaultExecutor();
+    if (!EXECUTOR_NAMES.includes(chosen)) throw new InputError(`unknown executor ${JSON.stringify(chosen)} (${EXECUTOR_NAMES.join(', ')})`);
+    if (chosen !== 'cpu' && !this.context) throw new InputError(`executor "${chosen}" needs a GPU, but this model was loaded with backend "cpu"`);
+    return chosen;
+  }
+
+  private cpuExecutor(): Executor {
+    let e = this.executors.get('cpu');
+    if (!e) { e = cpuExecutor(this.weights); this.executors.set('cpu', e); }
+    return e;
+  }
+
+  /** Only inside the device lock. */
+  private async gpuExecutor(name: Exclude<ExecutorName, 'cpu'>): Promise<Executor> {
     let e = this.executors.get(name);
     if (!e) {
-      if (name === 'cpu') e = cpuExecutor(this.weights);
-      else {
-        if (!this.gpu) throw new InputError(`executor "${name}" needs a GPU, but this model was loaded with backend "cpu"`);
-        e = name === 'per-op'
-          ? await createPerOpExecutor(this.gpu, this.weights, this.maxBatch)
-          : await createFusedExecutor(this.gpu, this.weights, { maxItems: this.maxBatch, profile: this.profile, precision: name === 'fused-f16' ? 'f16' : 'f32' });
-      }
+      const gpu = this.context!;
+      e = name === 'per-op'
+        ? await createPerOpExecutor(gpu, this.weights, this.maxBatch)
+        : await createFusedExecutor(gpu, this.weights, { maxItems: this.maxBatch, profile: this.profile, precision: name === 'fused-f16' ? 'f16' : 'f32' });
       this.executors.set(name, e);
     }
     return e;
+  }
+
+  /**
+   * Runs GPU work in the device lock, on a usable device: a lost engine-owned device is replaced
+   * first (and, when the loss shows only as this call's failure, once more and the call retried
+   * when `retry`); a lost caller's device is GPU_LOST.
+   */
+  private onGpu<T>(signal: AbortSignal | undefined, retry: boolean, body: () => Promise<T>): Promise<T> {
+    return this.lock!.run(async () => {
+      this.checkUsable();
+      await this.replaceLostDevice();
+      try {
+        return await body();
+      } catch (e) {
+        if (!retry || !this.context!.lost || !this.context!.owned || this.disposed) throw e;
+        await this.replaceLostDevice();
+        return body();
+      }
+    }, signal);
+  }
+
+  private async replaceLostDevice(): Promise<void> {
+    const old = this.context!;
+    if (!old.lost) return;
+    if (!old.owned) throw old.lost;
+    this.disposeExecutors();
+    let gpu: GpuContext;
+    try {
+      gpu = await acquireGpu();
+    } catch (e) {
+      throw new GpuError('GPU_LOST', `${old.lost.message}; a new device could not be acquired: ${(e as Error).message}`, { cause: e });
+    }
+    deviceLock(gpu.device, this.lock);
+    this.context = gpu;
+    this.watch(gpu);
+    this.dispatchEvent(new DeviceEvent('devicerestored', 'replaced', `a new device on ${adapterName(gpu.adapter)} replaces the lost one`, true));
+  }
+
+  private watch(gpu: GpuContext): void {
+    void gpu.device.lost.then((info) => {
+      if (this.disposed || gpu !== this.context) return;
+      this.dispatchEvent(new DeviceEvent('devicelost', info.reason ?? 'unknown', info.message, gpu.owned));
+    });
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new DiffPoseError('DISPOSED', 'this DiffPose model was disposed');
   }
 
   /**
@@ -108,30 +213,37 @@ export class DiffPose {
    * The buffers need STORAGE usage and must belong to this model's device.
    */
   async liftBuffers(req: BufferLiftRequest): Promise<void> {
-    if (this.disposed) throw new DiffPoseError('DISPOSED', 'this DiffPose model was disposed');
-    if (!this.gpu) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
-    if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
-    const settings = resolveSettings({ ...req, samples: false }, this.config);
-    const { count, imageSize } = req;
-    if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
-    if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((v) => Number.isFinite(v) && v > 0)) {
-      throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(imageSize)}`);
+    this.checkUsable();
+    try {
+      if (!this.context) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
+      if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
+      const settings = resolveSettings({ ...req, samples: false }, this.config);
+      const { count, imageSize } = req;
+      if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
+      if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((v) => Number.isFinite(v) && v > 0)) {
+        throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(imageSize)}`);
+      }
+      const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
+        if (!buffer) return;
+        if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number') throw new InputError(`${name} must be a GPUBuffer`);
+        if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new InputError(`${name} needs GPUBufferUsage.STORAGE`);
+        if (buffer.size < floats * 4) throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
+      };
+      if (!req.keypoints || !req.poses) throw new InputError('keypoints and poses buffers are required');
+      check(req.keypoints, 'keypoints', count * 17 * 3);
+      check(req.poses, 'poses', count * 17 * 3);
+      check(req.spread, 'spread', count * 17);
+      if (req.keypoints === req.poses || req.keypoints === req.spread || (req.spread && req.spread === req.poses)) {
+        throw new InputError('keypoints, poses and spread must be three different buffers');
+      }
+      // The caller's buffers belong to the device they were made on: never retried on a new one.
+      await this.onGpu(settings.signal, false, async () => {
+        const fused = await this.gpuExecutor('fused') as FusedExecutorHandle;
+        await fused.runBuffers({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
+      });
+    } catch (e) {
+      throw asDiffPoseError(e, 'liftBuffers', this.context?.lost);
     }
-    const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
-      if (!buffer) return;
-      if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number') throw new InputError(`${name} must be a GPUBuffer`);
-      if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new InputError(`${name} needs GPUBufferUsage.STORAGE`);
-      if (buffer.size < floats * 4) throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
-    };
-    if (!req.keypoints || !req.poses) throw new InputError('keypoints and poses buffers are required');
-    check(req.keypoints, 'keypoints', count * 17 * 3);
-    check(req.poses, 'poses', count * 17 * 3);
-    check(req.spread, 'spread', count * 17);
-    if (req.keypoints === req.poses || req.keypoints === req.spread || (req.spread && req.spread === req.poses)) {
-      throw new InputError('keypoints, poses and spread must be three different buffers');
-    }
-    const fused = await this.executor('fused') as FusedExecutorHandle;
-    await fused.runBuffers({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
   }
 
   /**
@@ -142,12 +254,26 @@ export class DiffPose {
     return this.executors.get(executor)?.lastCall?.();
   }
 
-  /** Frees GPU resources; destroys the device only when the engine created it. */
+  private disposeExecutors(): void {
+    for (const e of this.executors.values()) {
+      try { e.dispose(); } catch { /* a lost device's buffers: nothing left to free */ }
+    }
+    this.executors.clear();
+  }
+
+  /**
+   * Frees GPU resources; destroys the device only when the engine created it. Calls already
+   * waiting for the GPU reject with DISPOSED; a call in flight finishes first.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const e of this.executors.values()) e.dispose();
-    this.executors.clear();
-    if (this.gpu?.owned) this.gpu.device.destroy();
+    const gpu = this.context;
+    if (!gpu) return;
+    // After any call in flight: its buffers are not pulled from under it.
+    void this.lock!.run(async () => {
+      this.disposeExecutors();
+      if (gpu.owned) gpu.device.destroy();
+    });
   }
 }

@@ -18,12 +18,37 @@ export class WeightsError extends DiffPoseError {
 
 /** No WebGPU adapter could be obtained. */
 export class NoAdapterError extends DiffPoseError {
-  constructor(message: string) { super('NO_ADAPTER', message); }
+  constructor(message: string, options?: { cause?: unknown }) { super('NO_ADAPTER', message, options); }
 }
+
+export type GpuErrorCode = 'GPU_VALIDATION' | 'GPU_COMPILE' | 'GPU_OOM' | 'GPU_LOST' | 'GPU_INTERNAL';
 
 /** A GPU validation error, shader compilation error, out-of-memory or lost device. */
 export class GpuError extends DiffPoseError {
-  constructor(code: 'GPU_VALIDATION' | 'GPU_COMPILE' | 'GPU_OOM' | 'GPU_LOST' | 'GPU_INTERNAL', message: string) {
-    super(code, message);
+  constructor(code: GpuErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
+}
+
+/** A call stopped by its AbortSignal (between chunks, or while it waited for the GPU). */
+export class AbortedError extends DiffPoseError {
+  constructor(reason: unknown) {
+    super('ABORTED', `the call was aborted${reason instanceof Error ? `: ${reason.message}` : ''}`, { cause: reason });
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError(signal.reason);
+}
+
+/**
+ * What reaches a caller is always a DiffPoseError: anything else (a DOMException from mapAsync, a
+ * TypeError from a bad argument deep inside) is wrapped with its cause kept. `lost` tells a
+ * failure caused by a lost device from an unexplained one.
+ */
+export function asDiffPoseError(e: unknown, what: string, lost?: GpuError): DiffPoseError {
+  if (e instanceof DiffPoseError) return e;
+  if (lost) return new GpuError('GPU_LOST', `${what}: ${lost.message}`, { cause: e });
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new DiffPoseError('INTERNAL', `${what} failed unexpectedly: ${message}`, { cause: e });
 }

@@ -36,6 +36,8 @@ export interface LiftOptions {
    * stores weights and activations in f16 (packed two per u32, any adapter); arithmetic stays f32.
    */
   executor?: ExecutorName;
+  /** Stops a long lift between chunks (and a call still waiting for the GPU): it rejects with code 'ABORTED'. */
+  signal?: AbortSignal;
 }
 
 export const MAX_HYPOTHESES = 64;
@@ -51,6 +53,8 @@ export interface RunSettings {
   wantSamples: boolean;
   /** Added to every pose index of the RNG counters. */
   poseOffset: number;
+  /** Checked between chunks. */
+  signal?: AbortSignal;
 }
 
 export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSettings {
@@ -68,8 +72,12 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new InputError(`seed must be an integer in [0, 2^53), got ${seed}`);
   const poseOffset = o.poseOffset ?? 0;
   if (!Number.isInteger(poseOffset) || poseOffset < 0 || poseOffset > 0xffffffff) throw new InputError(`poseOffset must be an integer in [0, 2^32), got ${poseOffset}`);
+  const signal = o.signal;
+  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new InputError('signal must be an AbortSignal');
+  }
   return {
-    hypotheses, timesteps, init, poseOffset,
+    hypotheses, timesteps, init, poseOffset, signal,
     coefficients: ddimCoefficients(timesteps, eta, config.diffusion),
     key: seedKey(seed),
     wantSamples: o.samples ?? false,

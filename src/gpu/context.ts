@@ -1,5 +1,5 @@
 import { GpuError, NoAdapterError } from '../errors.js';
-import { createNodeGpu, installNodeGlobals } from './node-gpu.js';
+import { installNodeGlobals, nodeGpu } from './node-gpu.js';
 
 /** What the kernels may use on this device: the limits actually granted, never assumed. */
 export interface DeviceCaps {
@@ -104,7 +104,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     return ctx;
   }
   const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  const gpu = browserGpu ?? await createNodeGpu();
+  const gpu = browserGpu ?? await nodeGpu();
   if (!gpu) {
     throw new NoAdapterError('WebGPU is not available here (no navigator.gpu, and the `webgpu` package could not be loaded)');
   }
@@ -124,7 +124,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
       requiredLimits: wantedLimits(adapter.limits),
     });
   } catch (e) {
-    throw new NoAdapterError(`The WebGPU adapter refused to create a device: ${(e as Error).message}`);
+    throw new NoAdapterError(`The WebGPU adapter refused to create a device: ${(e as Error).message}`, { cause: e });
   }
   const ctx: GpuContext = {
     device, owned: true, keepAlive: gpu,

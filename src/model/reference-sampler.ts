@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../errors.js';
 import { aggregateRef, type Aggregated } from '../kernels/aggregate.ref.js';
 import { ddimStepRef } from '../kernels/ddim-step.ref.js';
 import { gmmInitRef } from '../kernels/gmm-init.ref.js';
@@ -41,6 +42,11 @@ export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBat
   const spread = new Float32Array(batch.poses * J);
   const samples = new Float32Array(batch.poses * H * J * 3);
   for (let start = 0; start < batch.poses; start += nets.chunk) {
+    if (s.signal && start > 0) {
+      // The reference computes synchronously: let an abort (a timer, an event) be delivered.
+      await new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(resolve));
+      throwIfAborted(s.signal);
+    }
     const n = Math.min(nets.chunk, batch.poses - start);
     const uv = batch.uv.subarray(start * J * 2, (start + n) * J * 2);
     const gmm = batch.gmm.subarray(start * J * K * 5, (start + n) * J * K * 5);

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, throwIfAborted } from '../errors.js';
 import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
@@ -204,6 +204,7 @@ class FusedExecutor implements Executor {
       this.counter.beginCall();
       this.gpuTimes = this.timer ? [] : undefined;
       for (let start = 0; start < batch.poses; start += chunk) {
+        throwIfAborted(s.signal);
         const n = Math.min(chunk, batch.poses - start);
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
         device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);

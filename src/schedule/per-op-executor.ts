@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../errors.js';
 import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
@@ -94,6 +95,7 @@ class PerOpExecutor implements Executor {
       const chunk = Math.floor(this.maxBatch / H);
       this.counter.beginCall();
       for (let start = 0; start < batch.poses; start += chunk) {
+        throwIfAborted(s.signal);
         await this.runChunk(batch, s, kernels, start, Math.min(chunk, batch.poses - start), out);
       }
       return out;

@@ -18,11 +18,15 @@ export function recordReadback(encoder: GPUCommandEncoder, out: OutputBuffers, s
 /** Maps the staging buffer after the submit and copies the chunk into the call's result. */
 export async function finishReadback(staging: GPUBuffer, bytes: number, result: Aggregated, start: number, poses: number, hypotheses: number): Promise<void> {
   await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-  const data = new Float32Array(staging.getMappedRange(0, bytes));
-  result.mean.set(data.subarray(0, poses * J * 3), start * J * 3);
-  result.spread.set(data.subarray(poses * J * 3, poses * J * 4), start * J);
-  if (result.samples.length) result.samples.set(data.subarray(poses * J * 4), start * hypotheses * J * 3);
-  staging.unmap();
+  // Unmapped whatever happens, so that a failed call leaves the buffer ready for the next.
+  try {
+    const data = new Float32Array(staging.getMappedRange(0, bytes));
+    result.mean.set(data.subarray(0, poses * J * 3), start * J * 3);
+    result.spread.set(data.subarray(poses * J * 3, poses * J * 4), start * J);
+    if (result.samples.length) result.samples.set(data.subarray(poses * J * 4), start * hypotheses * J * 3);
+  } finally {
+    staging.unmap();
+  }
 }
 
 export function emptyResult(poses: number, hypotheses: number, samples: boolean): Aggregated {
