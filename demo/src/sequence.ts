@@ -1,5 +1,5 @@
-import { readKeypointText } from '../../src/cli/keypoint-files.js';
-import { trackPeople } from '../../src/cli/track-people.js';
+import { readKeypointText } from '../../src/pose/read-keypoints.js';
+import { trackPeople } from '../../src/pose/track-people.js';
 import type { LiftOptions } from '../../src/lift-options.js';
 import type { DemoExample } from './example-list.js';
 
@@ -20,7 +20,7 @@ export interface LiftSettings {
   seed: number;
 }
 
-/** Reads an example file with the CLI's readers (pure code, no Node APIs) and keeps its first person. */
+/** Reads an example file with the library's keypoint readers (src/pose) (pure code, no Node APIs) and keeps its first person. */
 export function sequenceFromText(example: DemoExample, text: string): Sequence {
   const file = readKeypointText(example.file, text);
   const [track] = trackPeople(file);

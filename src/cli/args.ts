@@ -5,13 +5,15 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-/** `--name value`, `--name=value`, `-o value` and bare `--switch`es; `booleans` take no value. */
+/** `--name value`, `--name=value`, `-o value`, `-h` (= --help) and bare `--switch`es; `booleans` (and help) take no value. */
 export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>): ParsedArgs {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-o') {
+    if (a === '-h' || a === '--help') {
+      flags.set('help', true);
+    } else if (a === '-o') {
       if (i + 1 >= argv.length) throw new InputError('-o needs a file name');
       flags.set('output', argv[++i]);
     } else if (a.startsWith('--')) {
@@ -45,8 +47,17 @@ export function flagInt(args: ParsedArgs, name: string): number | undefined {
   return Number(v);
 }
 
-export function checkKnownFlags(args: ParsedArgs, known: readonly string[]): void {
+/** A number flag within [min, max]. */
+export function flagNumber(args: ParsedArgs, name: string, min: number, max = Infinity): number | undefined {
+  const v = flagString(args, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InputError(`--${name} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`);
+  return n;
+}
+
+export function checkKnownFlags(args: ParsedArgs, known: readonly string[], command?: string): void {
   for (const name of args.flags.keys()) {
-    if (!known.includes(name)) throw new InputError(`unknown option --${name}`);
+    if (name !== 'help' && !known.includes(name)) throw new InputError(`unknown option --${name}${command ? ` (diffpose ${command} --help lists them)` : ''}`);
   }
 }

@@ -1,44 +1,42 @@
-import { DiffPoseError } from '../errors.js';
+import { DiffPoseError, NoAdapterError } from '../errors.js';
 import { parseArgs } from './args.js';
 import { convertCommand } from './convert-command.js';
 import { evalCommand } from './eval-command.js';
+import { HELP, USAGE, packageVersion } from './help.js';
 import { infoCommand } from './info-command.js';
 import { liftCommand } from './lift-command.js';
 import { prepareDataCommand } from './prepare-data.js';
 
-const USAGE = `usage:
-  diffpose lift <input.json|input.csv> [-o out.json] [--image-size WxH]
-                [--format h36m17|coco17|mediapipe33|openpose25]
-                [--hypotheses N] [--timesteps 12,0] [--init paper|official] [--seed S]
-                [--eta E] [--samples] [--weights file] [--executor fused|per-op|cpu] [--cpu]
-      input: COCO keypoint results (needs --image-size), {imageSize, format, frames} JSON,
-      or CSV "frame,person,x0,y0,s0,..." (# format: / # imageSize: comment lines);
-      several people per frame become one track each; --samples adds every hypothesis
-  diffpose info [--weights file] [--cpu]
-  diffpose convert <denoiser.pth> <out.safetensors> --lifter <lifter.pth> [--heads 4] [--lifter-heads N] [--ema]
-  diffpose eval [--weights file] [--data data/prepared] [--hypotheses 8] [--limit N]
-                [--executor fused|per-op|cpu] [--json out.json]
-  diffpose prepare-data [--mocap DIR] [--out DIR]
-add --verbose for stack traces`;
+const COMMANDS = ['lift', 'info', 'convert', 'eval', 'prepare-data'];
 
 /** Runs the CLI; returns the exit code. Errors are one clear line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const verbose = rest.includes('--verbose');
   const log = (s: string) => process.stderr.write(s + '\n');
+  const out = (s: string) => process.stdout.write(s + '\n');
+  if (command === '--version' || command === '-V' || command === 'version') { out(`diffpose ${packageVersion()}`); return 0; }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    const topic = rest[0];
+    out(topic && HELP[topic] ? HELP[topic] : USAGE);
+    return 0;
+  }
+  if (command === undefined) { log(USAGE); return 2; }
+  if (!COMMANDS.includes(command)) { log(`diffpose: unknown command "${command}"\n${USAGE}`); return 2; }
   try {
-    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema']));
+    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised']));
+    if (args.flags.has('help')) { out(HELP[command]); return 0; }
     if (command === 'lift') await liftCommand(args, log);
-    else if (command === 'info') await infoCommand(args, (s) => process.stdout.write(s + '\n'));
+    else if (command === 'info') await infoCommand(args, out);
     else if (command === 'convert') await convertCommand(args, log);
-    else if (command === 'eval') await evalCommand(args, (s) => process.stdout.write(s + '\n'), log);
-    else if (command === 'prepare-data') await prepareDataCommand(args, (s) => process.stdout.write(s + '\n'));
-    else if (command === undefined || command === '--help' || command === 'help') { process.stdout.write(USAGE + '\n'); return command ? 0 : 2; }
-    else { log(`diffpose: unknown command "${command}"\n${USAGE}`); return 2; }
+    else if (command === 'eval') await evalCommand(args, out, log);
+    else await prepareDataCommand(args, out);
     return 0;
   } catch (e) {
     const known = e instanceof DiffPoseError;
-    log(`diffpose: ${known ? '' : 'internal error: '}${(e as Error).message}`);
+    let message = (e as Error).message;
+    if (e instanceof NoAdapterError && command !== 'convert') message += ' Or pass --cpu to run on the CPU (the TypeScript reference: slower, no GPU needed).';
+    log(`diffpose: ${known ? '' : 'internal error: '}${message}`);
     if (verbose) log((e as Error).stack ?? '');
     return 1;
   }

@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InputError } from '../errors.js';
 import type { PrepareSummary } from '../mocap/dataset.js';
 import { prepareData } from '../mocap/dataset.js';
 import type { ParsedArgs } from './args.js';
-import { flagString, parseArgs } from './args.js';
+import { checkKnownFlags, flagString, parseArgs } from './args.js';
+import { repositoryRoot } from './help.js';
 
 /**
  * `prepare-data [--mocap DIR] [--out DIR]`: mocap clips -> data/prepared/{train,test}.safetensors.
@@ -12,8 +14,14 @@ import { flagString, parseArgs } from './args.js';
  * in ../shared); paths given on the command line are relative to the working directory.
  */
 export async function prepareDataCommand(args: ParsedArgs, log: (line: string) => void): Promise<PrepareSummary> {
+  checkKnownFlags(args, ['mocap', 'out', 'verbose'], 'prepare-data');
+  if (args.positional.length) throw new InputError(`diffpose prepare-data takes no positional arguments (got "${args.positional[0]}"); the mocap folder is --mocap DIR`);
   const root = repositoryRoot();
-  const mocapDir = resolve(flagString(args, 'mocap') ?? join(root, '..', 'shared', 'data', 'mocap'));
+  const flag = flagString(args, 'mocap');
+  const mocapDir = resolve(flag ?? join(root, '..', 'shared', 'data', 'mocap'));
+  if (!existsSync(mocapDir) || !statSync(mocapDir).isDirectory()) {
+    throw new InputError(`no mocap folder at ${mocapDir}: prepare-data reads the CMU and HDM05 motion-capture clips from ${flag ? 'the folder given by --mocap' : '../shared/data/mocap beside the repository (its default)'}; put them there or pass --mocap DIR`);
+  }
   const outDir = resolve(flagString(args, 'out') ?? join(root, 'data', 'prepared'));
   const summary = prepareData({ mocapDir, outDir, log });
   for (const line of formatSummary(summary)) log(line);
@@ -32,17 +40,6 @@ export function formatSummary(s: PrepareSummary): string[] {
   lines.push(s.warnings.length === 0 ? 'warnings: none' : `warnings (${s.warnings.length}):`);
   for (const w of s.warnings) lines.push(`  ${w}`);
   return lines;
-}
-
-/** The nearest folder above this file holding package.json (works from src/ and dist/src/). */
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root (no package.json above src/cli)');
-    dir = up;
-  }
-  return dir;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -83,14 +83,26 @@ export const MEDIAPIPE33 = { nose: 0, lEar: 7, rEar: 8, lSho: 11, rSho: 12, lElb
  */
 export const OPENPOSE25 = { nose: 0, neck: 1, rSho: 2, rElb: 3, rWri: 4, lSho: 5, lElb: 6, lWri: 7, midHip: 8, rHip: 9, rKnee: 10, rAnk: 11, lHip: 12, lKnee: 13, lAnk: 14, rEye: 15, lEye: 16, rEar: 17, lEar: 18 } as const;
 
+/**
+ * OpenPose COCO-18 (the older `--model_pose COCO`): 0 nose, 1 neck, 2-4 right shoulder/elbow/wrist,
+ * 5-7 left, 8-10 right hip/knee/ankle, 11-13 left, 14-15 eyes (r, l), 16-17 ears (r, l).
+ */
+export const OPENPOSE18 = { nose: 0, neck: 1, rSho: 2, rElb: 3, rWri: 4, lSho: 5, lElb: 6, lWri: 7, rHip: 8, rKnee: 9, rAnk: 10, lHip: 11, lKnee: 12, lAnk: 13, rEye: 14, lEye: 15, rEar: 16, lEar: 17 } as const;
+
 export const FORMATS: Record<string, KeypointFormat> = {
   h36m17: { name: 'h36m17', keypoints: 17, sources: Array.from({ length: NUM_JOINTS }, (_, j) => one(j)) },
   coco17: { name: 'coco17', keypoints: 17, sources: h36mFrom(COCO17) },
   mediapipe33: { name: 'mediapipe33', keypoints: 33, sources: h36mFrom(MEDIAPIPE33) },
   openpose25: { name: 'openpose25', keypoints: 25, sources: h36mFrom(OPENPOSE25) },
+  openpose18: { name: 'openpose18', keypoints: 18, sources: h36mFrom(OPENPOSE18) },
 };
 
-export type FormatName = 'h36m17' | 'coco17' | 'mediapipe33' | 'openpose25';
+export type FormatName = 'h36m17' | 'coco17' | 'mediapipe33' | 'openpose25' | 'openpose18';
+
+/** The formats with k keypoints (17: coco17 and h36m17, told apart by sanity.ts's skeleton fit). */
+export function formatsWithKeypoints(k: number): KeypointFormat[] {
+  return Object.values(FORMATS).filter((f) => f.keypoints === k);
+}
 
 export function keypointFormat(name: string): KeypointFormat {
   const f = Object.prototype.hasOwnProperty.call(FORMATS, name) ? FORMATS[name] : undefined;

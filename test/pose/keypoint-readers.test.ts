@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { InputError } from '../../src/errors.js';
-import { readKeypointText } from '../../src/cli/keypoint-files.js';
-import { trackPeople } from '../../src/cli/track-people.js';
+import { readKeypointText } from '../../src/pose/read-keypoints.js';
+import { trackPeople } from '../../src/pose/track-people.js';
 import { createProgress } from '../../src/cli/progress.js';
 
 /** A COCO-17 person standing at horizontal position x (pixels), 17 [x, y, score] triples flattened. */
@@ -76,14 +76,15 @@ describe('keypoint files and tracks', () => {
     expect(() => readKeypointText('k.csv', `${header}\n0,0,1,2\n`)).to.throw(InputError, /k\.csv: line 2: 4 columns, expected 53/);
     expect(() => readKeypointText('k.csv', `${header}\n0,0,${person(1).join(',')}\n0,0,${person(1).join(',')}\n`)).to.throw(InputError, /line 3: person "0" appears twice in frame 0/);
     expect(() => readKeypointText('k.csv', 'x,y\n')).to.throw(InputError, /must start with "frame,person"/);
-    expect(() => readKeypointText('k.csv', `${header}\n`, 'openpose25')).to.throw(InputError, /17 keypoints, but format openpose25 has 25/);
-    expect(() => readKeypointText('k.csv', `${header}\n0,0,${person(1).join(',').replace('0.9', 'high')}\n`)).to.throw(InputError, /line 2: keypoint 0 is not three finite numbers/);
+    expect(() => readKeypointText('k.csv', `${header}\n`, { format: 'openpose25' })).to.throw(InputError, /17 keypoints, but format openpose25 has 25/);
+    expect(() => readKeypointText('k.csv', `${header}\n0,0,${person(1).join(',').replace('0.9', 'high')}\n`)).to.throw(InputError, /line 2: keypoint 0 is not three finite numbers \(x, y, score\)/);
   });
 
   it('JSON errors say what is wrong and where', () => {
-    expect(() => readKeypointText('a.json', '[]')).to.throw(InputError, /a\.json: the COCO results list is empty/);
+    expect(() => readKeypointText('a.json', '[]')).to.throw(InputError, /a\.json: the results list is empty/);
     expect(() => readKeypointText('a.json', '[{"keypoints": []}]')).to.throw(InputError, /result 0: missing image_id/);
-    expect(() => readKeypointText('a.json', '{"frames": [{"keypoints": [[1, 2, 3]]}]}')).to.throw(InputError, /frame 0: 1 keypoints, but format h36m17 has 17/);
+    expect(() => readKeypointText('a.json', '{"frames": [{"keypoints": [[1, 2, 3]]}]}')).to.throw(InputError, /frame 0: 1 keypoints \(known formats have 17, 18, 25 or 33\); pass --format/);
+    expect(() => readKeypointText('a.json', '{"format": "h36m17", "frames": [{"keypoints": [[1, 2, 3]]}]}')).to.throw(InputError, /frame 0: 1 keypoints, but format h36m17 has 17/);
     expect(() => readKeypointText('a.json', '{"frames": []}')).to.throw(InputError, /"frames" must be a non-empty list/);
     expect(() => readKeypointText('a.json', '{"imageSize": [0, 4], "frames": [{}]}')).to.throw(InputError, /"imageSize" must be \[width, height\]/);
     expect(() => readKeypointText('a.json', JSON.stringify([{ image_id: 1, keypoints: person(1, 2) }]))).to.throw(InputError, /score 2 is outside \[0, 1\]/);

@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXECUTOR_NAMES, MAX_HYPOTHESES } from '../lift-options.js';
+import { FORMATS } from '../pose/formats.js';
+import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE, TRACK_MODES } from '../pose/track-people.js';
+import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
+
+const formats = Object.keys(FORMATS).join('|');
+const executors = EXECUTOR_NAMES.join('|');
+
+/** `diffpose <command> --help` text per command: every option with its default. */
+export const HELP: Record<string, string> = {
+  lift: `usage: diffpose lift <input> [-o out.json] [options]
+
+Lifts every person of a 2D keypoint file to 3D (metres, camera frame, root-relative) with
+per-joint uncertainty. <input> is recognised from its structure (docs/formats.md):
+  OpenPose *_keypoints.json, or a folder of them (frames in file-number order)
+  MediaPipe Pose Landmarker results (normalised landmarks; needs the image size)
+  COCO / MMPose keypoint results (track_id kept), MMPose predictions ({"instance_info"})
+  plain JSON {imageSize, format, fps, frames: [...]} (one or several people per frame)
+  CSV "frame,person,x0,y0,s0,..." (# format: / # imageSize: / # fps: comment lines)
+Missing keypoints ((0, 0, 0), score 0, NaN/null) are filled in from the rest of the skeleton
+with confidence 0; they never pull the pose towards (0, 0).
+
+input:
+  --format F              keypoint order: ${formats}
+                          (default: what the file says or its layout implies; 17 keypoints
+                          without a format: the order the skeleton fits, COCO or Human3.6M)
+  --image-size WxH        image size in pixels (default: the file's; COCO, OpenPose and
+                          MediaPipe files do not carry it, so it is needed for them)
+  --normalised            coordinates are in [0, 1] of the image: scale them by the image size
+                          (MediaPipe landmarks are scaled anyway)
+  --fps N                 frames per second, for the output's timestamps (default: the file's)
+  --track auto|ids|boxes  people across frames: by the file's person ids (CSV person column,
+                          track_id, OpenPose person_id, plain JSON id) or by box positions
+                          (default auto: ids when every detection has one)
+  --min-person-score S    drop detections scoring under S (the file's person score, else the
+                          mean keypoint score) (default ${MIN_PERSON_SCORE})
+  --min-keypoint-score S  keypoints scoring under S count as missing (default ${MIN_KEYPOINT_SCORE})
+model:
+  --hypotheses N          hypotheses per pose, 1-${MAX_HYPOTHESES}; their spread is the uncertainty (default ${DEFAULT_HYPOTHESES};
+                          with 1 the output has no spread)
+  --timesteps 12,0        DDIM steps, strictly decreasing (default 12,0)
+  --init paper|official   start of the reverse process (default paper)
+  --seed S                random seed, integer >= 0 (default 0)
+  --eta E                 DDIM stochasticity >= 0 (default 0)
+  --samples               also write every hypothesis
+  --weights FILE          weights .safetensors (default: the bundled weights/diffpose.safetensors)
+  --executor E            ${executors}
+                          (default fused on a GPU, per-op when the model does not fit it)
+  --cpu                   run on the CPU (the TypeScript reference; no GPU needed)
+output:
+  -o, --output FILE       write the JSON here (its folder is created); default stdout
+  --verbose               stack traces on errors
+  -h, --help              this text`,
+  info: `usage: diffpose info [--weights FILE] [--cpu]
+
+The WebGPU adapter, its key limits and the model config.
+  --weights FILE   weights .safetensors (default: the bundled weights)
+  --cpu            no GPU: only the model config`,
+  convert: `usage: diffpose convert <denoiser.pth> <out.safetensors> --lifter <lifter.pth> [options]
+
+Converts the DiffPose authors' PyTorch checkpoints to the engine's weights.
+  --lifter FILE        the lifter checkpoint (not needed when the first file holds both networks)
+  --denoiser FILE      the denoiser checkpoint, instead of the first argument
+  --heads N            the denoiser's attention heads (default 4, the released value)
+  --lifter-heads N     the lifter's attention heads (default: as --heads)
+  --ema                take the EMA weights of a training checkpoint (default: the raw weights)`,
+  eval: `usage: diffpose eval [options]
+
+MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
+  --data DIR        prepared data folder (default data/prepared)
+  --weights FILE    weights .safetensors (default: the bundled weights)
+  --hypotheses N    hypotheses per pose (default 8)
+  --limit N         only the first N test examples, evenly spread (default: all)
+  --executor E      ${executors} (default per-op)
+  --cpu             run on the CPU
+  --seed S          random seed (default 0)
+  --json FILE       also write the results as JSON`,
+  'prepare-data': `usage: diffpose prepare-data [--mocap DIR] [--out DIR]
+
+Motion-capture clips -> data/prepared/{train,test}.safetensors.
+  --mocap DIR   the CMU / HDM05 clips (default ../shared/data/mocap beside the repository)
+  --out DIR     output folder (default data/prepared in the repository)`,
+};
+
+export const USAGE = `usage: diffpose <command> [options]     (diffpose <command> --help for its options)
+
+commands:
+  lift <input> [-o out.json]   2D keypoints (OpenPose, MediaPipe, COCO/MMPose, JSON, CSV) -> 3D poses
+  info                         adapter, limits, model config
+  convert <denoiser.pth> <out.safetensors> --lifter <lifter.pth>   authors' checkpoints -> weights
+  eval                         accuracy on the test split (needs prepare-data)
+  prepare-data                 mocap clips -> data/prepared
+options for every command: --verbose (stack traces), -h/--help; diffpose --version`;
+
+/** The package's version (package.json above this file, from src/ and dist/src/). */
+export function packageVersion(): string {
+  return JSON.parse(readFileSync(join(repositoryRoot(), 'package.json'), 'utf8')).version as string;
+}
+
+/** The nearest folder above this file holding package.json (works from src/ and dist/src/). */
+export function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root (no package.json above src/cli)');
+    dir = up;
+  }
+  return dir;
+}
