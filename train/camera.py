@@ -38,8 +38,14 @@ def _draw_cameras(rng, n, pelvis_h):
                 w=w, h=h, f=f, cx=cx, cy=cy)
 
 
+def _per_example(cam, k, like):
+    """cam[k] [n] reshaped to broadcast against an array `like` of shape [n, ..., 17]."""
+    return cam[k].reshape((-1,) + (1,) * (like.ndim - 1))
+
+
 def _world_to_camera(p, cam):
-    """p [n,17,3] horizontally centred world poses -> camera frame (OpenCV) [n,17,3]."""
+    """p [n,(L,)17,3] horizontally centred world poses -> camera frame (OpenCV), same shape.
+    With a frame axis L, one camera per example (window) serves all its frames."""
     n = p.shape[0]
     centre = np.stack([cam["dist"] * np.sin(cam["yaw"]), cam["height"], cam["dist"] * np.cos(cam["yaw"])], -1)
     target = np.stack([np.zeros(n), cam["look_y"], np.zeros(n)], -1)
@@ -52,29 +58,37 @@ def _world_to_camera(p, cam):
     roll = np.zeros((n, 3, 3))
     roll[:, 0, 0], roll[:, 0, 1], roll[:, 1, 0], roll[:, 1, 1], roll[:, 2, 2] = cr, -sr, sr, cr, 1.0
     rot = roll @ rot
-    return np.einsum("nij,nkj->nki", rot, p - centre[:, None, :])
+    centre = centre.reshape((n,) + (1,) * (p.ndim - 2) + (3,))
+    return np.einsum("nij,n...kj->n...ki", rot, p - centre)
 
 
 def _project(pc, cam):
-    u = cam["f"][:, None] * pc[..., 0] / pc[..., 2] + cam["cx"][:, None]
-    v = cam["f"][:, None] * pc[..., 1] / pc[..., 2] + cam["cy"][:, None]
+    f = _per_example(cam, "f", pc[..., 0])
+    u = f * pc[..., 0] / pc[..., 2] + _per_example(cam, "cx", pc[..., 0])
+    v = f * pc[..., 1] / pc[..., 2] + _per_example(cam, "cy", pc[..., 0])
     return np.stack([u, v], -1)
 
 
 def _valid(pc, px, cam):
-    m = 0.02 * cam["w"][:, None]
-    ok = (pc[..., 2] >= 0.5) & (px[..., 0] >= m) & (px[..., 0] <= cam["w"][:, None] - m) & \
-         (px[..., 1] >= m) & (px[..., 1] <= cam["h"][:, None] - m)
-    return ok.all(1)
+    w, h = _per_example(cam, "w", pc[..., 0]), _per_example(cam, "h", pc[..., 0])
+    m = 0.02 * w
+    ok = (pc[..., 2] >= 0.5) & (px[..., 0] >= m) & (px[..., 0] <= w - m) & \
+         (px[..., 1] >= m) & (px[..., 1] <= h - m)
+    return ok.reshape(ok.shape[0], -1).all(1)
 
 
-def place_cameras(poses_world, rng, max_tries=50):
-    """Camera-model steps 1-5. Returns (camera-frame poses [n,17,3], cam dict)."""
+def place_cameras(poses_world, rng, max_tries=50, ref=None):
+    """Camera-model steps 1-5. Returns (camera-frame poses [n,17,3], cam dict).
+
+    Windows: poses_world [n,L,17,3] gets one camera per window (the subject moves, the camera
+    does not), placed around frame `ref` (default L // 2) and valid only if every frame is."""
     p = np.array(poses_world, dtype=np.float64)
-    p[..., 0] -= p[:, :1, 0]
-    p[..., 2] -= p[:, :1, 2]
     n = p.shape[0]
-    pelvis_h = p[:, 0, 1]
+    r = p[:, 0] if p.ndim == 3 else p[:, p.shape[1] // 2 if ref is None else ref, 0]
+    r = r.reshape((n,) + (1,) * (p.ndim - 2) + (3,)).copy()
+    p[..., 0] -= r[..., 0]
+    p[..., 2] -= r[..., 2]
+    pelvis_h = r.reshape(n, 3)[:, 1]
     cam = _draw_cameras(rng, n, pelvis_h)
     pc = _world_to_camera(p, cam)
     ok = _valid(pc, _project(pc, cam), cam)

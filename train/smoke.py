@@ -1,5 +1,6 @@
 """CI smoke test (< 1 minute, CPU, any BLAS): self-checks, a tiny model trained for a few steps
-on synthetic poses, export to the engine format, reload, sample, print checksums.
+on synthetic poses, export to the engine format, reload, sample, print checksums; then the
+temporal pipeline's smoke test (smoke_temporal.py) on the same data.
 
     /usr/bin/python3 train/smoke.py [--data data/prepared]   (default: synthetic poses in a temp dir)
 """
@@ -16,6 +17,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data as data_mod  # noqa: E402
+import smoke_temporal  # noqa: E402
 import test_model  # noqa: E402
 import train as train_mod  # noqa: E402
 from diffpose.diffusion import lift  # noqa: E402
@@ -70,6 +72,8 @@ def main():
             flat = torch.cat([p.detach().reshape(-1) for p in net.state_dict().values()]).double()
             print(f"checksum {name}: params {flat.numel()} sum {flat.sum().item():.6f} abs {flat.abs().sum().item():.6f}")
         print(f"checksum sample: {mean.double().abs().sum().item():.6f} (lifter {xyz0.double().abs().sum().item():.6f})")
+        # the temporal model on the same data, started from this frame model (train/smoke_temporal.py)
+        smoke_temporal.main(["--frame-weights", out, "--data", data_dir] + (["--keep", args.keep] if args.keep else []))
     print(f"smoke ok in {time.time() - t0:.1f}s")
 
 

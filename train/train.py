@@ -54,6 +54,9 @@ def parse_args(argv=None):
                     help="uv channels of the denoiser's x_0: the noisy keypoints (what inference sees) or the clean "
                          "projection; default: detected, or the checkpoint's choice on --resume")
     ap.add_argument("--mirror", type=float, default=0.5)
+    ap.add_argument("--robust", action="store_true",
+                    help="robust recipe (train/video.py RobustFrameSampler): body proportions, webcam truncation "
+                         "(legs / one side cropped out), dropped and masked joints, swaps; kept on --resume")
     ap.add_argument("--train-nets", choices=["both", "lifter", "denoiser"], default="both")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-size", type=int, default=2000)
@@ -142,6 +145,36 @@ def eval_score(ev):
     return max(ev["diffpose_mm"], ev.get("paper_h8_mm", float("inf")))
 
 
+def make_logger(run):
+    """log(msg): a timestamped line to stdout and <run>/train.log."""
+    logf = open(os.path.join(run, "train.log"), "a")
+
+    def log(msg):
+        line = time.strftime("%H:%M:%S ") + msg
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+    return log
+
+
+def open_run(a, arch_keys):
+    """Run folder, logger and, with --resume, the last checkpoint (None if there is none) with the
+    architecture/data arguments arch_keys copied from it into a. -> (run, last_path, log, ck)."""
+    run = os.path.join(a.runs, a.name)
+    os.makedirs(run, exist_ok=True)
+    last_path = os.path.join(run, "last.pt")
+    log = make_logger(run)
+    ck = None
+    if a.resume and os.path.exists(last_path):
+        ck = torch.load(last_path, map_location="cpu")
+        for k in arch_keys:
+            setattr(a, k, ck["args"][k])
+        log(f"resuming {last_path} at step {ck['step']}")
+    elif a.resume:
+        log(f"--resume given but {last_path} does not exist: starting fresh")
+    return run, last_path, log, ck
+
+
 def save_atomic(obj, path):
     tmp = path + ".tmp"
     torch.save(obj, tmp)
@@ -151,37 +184,25 @@ def save_atomic(obj, path):
 def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
-    run = os.path.join(a.runs, a.name)
-    os.makedirs(run, exist_ok=True)
-    last_path = os.path.join(run, "last.pt")
-    logf = open(os.path.join(run, "train.log"), "a")
-
-    def log(msg):
-        line = time.strftime("%H:%M:%S ") + msg
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
-
-    ck = None
-    if a.resume and os.path.exists(last_path):
-        ck = torch.load(last_path, map_location="cpu")
+    # architecture and data choices come from the checkpoint; schedule/time flags from the command line
+    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "data"))
+    if ck is not None:
         saved = ck["args"]
-        # architecture and data choices come from the checkpoint; schedule/time flags from the command line
-        for k in ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "data"):
-            setattr(a, k, saved[k])
+        a.robust = a.robust or saved.get("robust", False)
         if a.uv0 is None or a.uv0 == saved["uv0"]:
             a.uv0 = saved["uv0"]
         else:  # fine-tuning with another denoiser target is a deliberate choice, so it is allowed
             log(f"uv0 changes from {saved['uv0']} (checkpoint) to {a.uv0}")
-        log(f"resuming {last_path} at step {ck['step']}")
-    elif a.resume:
-        log(f"--resume given but {last_path} does not exist: starting fresh")
     a.uv0 = a.uv0 or "detected"
 
     torch.manual_seed(a.seed)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
     test_set = Mocap(os.path.join(a.data, "test.safetensors"))
-    sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
+    if a.robust:
+        from video import RobustFrameSampler
+        sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03)
+    else:
+        sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
     ex_test = test_examples(test_set, limit=a.eval_size)
     schedule = Schedule()
 
@@ -216,7 +237,8 @@ def main(argv=None):
     def summary():
         return (f"train.py run '{a.name}': {step} steps x batch {a.batch} ({step * a.batch} examples), "
                 f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} "
-                f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}; data {os.path.relpath(a.data, ROOT)}")
+                f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
+                + ("; robust recipe (train/video.py)" if a.robust else "") + f"; data {os.path.relpath(a.data, ROOT)}")
 
     def state(extra=None):
         d = {"lifter": lifter.state_dict(), "denoiser": denoiser.state_dict(),

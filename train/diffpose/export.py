@@ -39,7 +39,13 @@ def export_state(path, lifter_sd, denoiser_sd, config, source="", training=""):
     for prefix, sd in (("lifter.", lifter_sd), ("denoiser.", denoiser_sd)):
         for k, v in sd.items():
             k = k[len("module."):] if k.startswith("module.") else k
-            tensors[prefix + k] = v.detach().cpu().to(torch.float32).numpy()
+            tensors[prefix + k] = v
+    return write_weights(path, tensors, config, source, training)
+
+
+def write_weights(path, tensors, config, source="", training=""):
+    """tensors: name -> torch tensor, written as F32 with the diffpose.* metadata."""
+    tensors = {k: v.detach().cpu().to(torch.float32).numpy() for k, v in tensors.items()}
     meta = {"diffpose.config": json.dumps(config)}
     if source:
         meta["diffpose.source"] = source

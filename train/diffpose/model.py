@@ -149,7 +149,8 @@ class GraAttenLayer(nn.Module):
 
 
 class ResChebGC(nn.Module):
-    """Y = X + G2(G1(X) [+ temb_proj(swish(temb))])."""
+    """Y = X + G2(FiLM(G1(X) [+ temb_proj(swish(temb))])); FiLM(h) = h * (1 + gamma) + beta with
+    film = [B, 2, d] (gamma, beta; shared over the joints), only for the temporal model."""
 
     def __init__(self, d, temb_dim=None, dropout=0.0):
         super().__init__()
@@ -157,10 +158,12 @@ class ResChebGC(nn.Module):
         self.gconv2 = GraphConv(d, d, dropout)
         self.temb_proj = nn.Linear(temb_dim, d) if temb_dim else None
 
-    def forward(self, x, cheb, temb=None):
+    def forward(self, x, cheb, temb=None, film=None):
         y = self.gconv1(x, cheb)
         if self.temb_proj is not None:
             y = y + self.temb_proj(swish(temb))[:, None, :]
+        if film is not None:
+            y = y * (1.0 + film[:, 0, None, :]) + film[:, 1, None, :]
         return x + self.gconv2(y, cheb)
 
 
@@ -193,7 +196,7 @@ class _GCN(nn.Module):
     def step_embedding(self, t):
         return self.temb.dense[1](swish(self.temb.dense[0](timestep_embedding(t, self.hidden))))
 
-    def _run(self, x, t=None, trace=None):
+    def _run(self, x, t=None, trace=None, film=None):
         temb = None
         if self.diffusion:
             if t.dim() == 0:
@@ -211,20 +214,21 @@ class _GCN(nn.Module):
             if trace is not None:
                 trace.append((f"layer{i}.attn", sub[0][1]))
                 trace.append((f"layer{i}.ffn", out))
-            out = self.gconv_layers[i](out, self.cheb, temb)
+            out = self.gconv_layers[i](out, self.cheb, temb, None if film is None else film[:, i])
             if trace is not None:
                 trace.append((f"layer{i}.gconv", out))
         return self.gconv_output(out, self.cheb)
 
 
 class GCNdiff(_GCN):
-    """Denoiser g(x_t, t): [B, 17, 5] (u, v, x, y, z) -> predicted scaled noise [B, 17, 5]."""
+    """Denoiser g(x_t, t): [B, 17, 5] (u, v, x, y, z) -> predicted scaled noise [B, 17, 5].
+    film: optional [B, layers, 2, hidden] (gamma, beta per residual graph block; temporal model)."""
 
     def __init__(self, hidden=96, layers=5, heads=4, coords_in=5, coords_out=5, **kw):
         super().__init__(hidden, layers, heads, coords_in, coords_out, True, True, **kw)
 
-    def forward(self, x, t, trace=None):
-        return self._run(x, t, trace)
+    def forward(self, x, t, trace=None, film=None):
+        return self._run(x, t, trace, film)
 
 
 class GCNpose(_GCN):

@@ -1,0 +1,497 @@
+"""Train the temporal (video) DiffPose model: two context encoders (offline: centred window; causal:
+past frames only) and a FiLM-conditioned GCNdiff denoiser, on windows of the mocap clips
+(train/video.py). docs/temporal-model.md describes the model, the weights file and the recipe.
+
+    sh train/openblas.sh /usr/bin/python3 train/train_temporal.py --name tcn --minutes 100 \
+        --export weights/diffpose-temporal.safetensors --card weights/MODEL_CARD-temporal.md
+    ... --name tcn --resume --minutes 60                        # continue
+    /usr/bin/python3 train/train_temporal.py --eval-only --frame-weights weights/diffpose.safetensors \
+        [--temporal-weights weights/diffpose-temporal.safetensors]   # the evaluation table only
+
+One step: a batch of windows; each encoder takes an MPJPE (+ velocity) step on its start pose
+over the window's output frames, and the denoiser a diffusion step on output frames conditioned
+by either encoder's FiLM (the encoders get the diffusion gradient through FiLM too). The denoiser
+starts from the frame model's (--init), FiLM from zero, i.e. from the frame denoiser exactly.
+Evaluation (every --eval-every steps, fixed test-split tracks at 30 fps): frame model, frame model +
+centred moving average, + One-Euro (both tuned on training-split tracks), temporal offline and
+causal; MPJPE, P-MPJPE, MPJVE, acceleration error, and upper-body MPJPE with the legs cropped out.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import Mocap  # noqa: E402
+from diffpose import safetensors_io  # noqa: E402
+from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
+from diffpose.export import load as load_frame, write_weights  # noqa: E402
+from diffpose.model import GCNdiff, from_config  # noqa: E402
+from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
+from train import EMA, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
+from video import FPS, UPPER, WindowSampler, eval_tracks  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODES = ("offline", "causal")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--runs", default=os.path.join(ROOT, "train", "runs"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "data", "prepared"))
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default=os.path.join(ROOT, "weights", "diffpose.safetensors"),
+                    help="frame-model weights whose denoiser starts the temporal one ('none': from scratch)")
+    ap.add_argument("--frame-weights", default=os.path.join(ROOT, "weights", "diffpose.safetensors"),
+                    help="frame model evaluated as the baseline")
+    ap.add_argument("--hidden", type=int, default=64, help="denoiser size when --init none")
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--channels", type=int, default=128)
+    ap.add_argument("--dilations", default="3,9", help="receptive field 1 + 2 (1 + sum)")
+    ap.add_argument("--batch", type=int, default=32, help="windows per step")
+    ap.add_argument("--frames", type=int, default=16, help="output frames per window")
+    ap.add_argument("--diff-batch", type=int, default=256, help="frames per step for the diffusion loss (both encoders)")
+    ap.add_argument("--vel-weight", type=float, default=1.0, help="velocity-error term of the start-pose loss")
+    ap.add_argument("--acc-weight", type=float, default=0.0, help="acceleration-error term")
+    ap.add_argument("--diff-weight", type=float, default=1.0)
+    ap.add_argument("--film-grad", type=float, default=0.1,
+                    help="scale of the diffusion loss's gradient into the encoders' shared features (via FiLM)")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-min", type=float, default=2e-5)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--steps", type=int, default=16000, help="length of the cosine schedule")
+    ap.add_argument("--minutes", type=float, default=1e9, help="stop after this much wall time (this invocation)")
+    ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--grad-clip", type=float, default=1.0)
+    ap.add_argument("--mirror", type=float, default=0.5)
+    ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--eval-tracks", type=int, default=None,
+                    help="test-split tracks (up to 64 frames) in the periodic eval (default: all, about 120)")
+    ap.add_argument("--tune-tracks", type=int, default=40, help="training-split tracks to tune the smoothers on")
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    ap.add_argument("--export", default=None, help="also write the best model here (engine format)")
+    ap.add_argument("--card", default=None, help="with --export: also write a model card here")
+    ap.add_argument("--eval-only", action="store_true", help="print the evaluation table and exit")
+    ap.add_argument("--temporal-weights", default=None, help="with --eval-only: a temporal weights file to evaluate")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    return ap.parse_args(argv)
+
+
+class TemporalModel(nn.Module):
+    """denoiser (GCNdiff with FiLM) + offline and causal context encoders."""
+
+    def __init__(self, denoiser, channels, dilations):
+        super().__init__()
+        self.denoiser = denoiser
+        kw = dict(channels=channels, dilations=dilations, hidden=denoiser.hidden, layers=denoiser.layers)
+        self.offline = ContextEncoder(causal=False, **kw)
+        self.causal = ContextEncoder(causal=True, **kw)
+
+    def encoder(self, mode):
+        return self.offline if mode == "offline" else self.causal
+
+
+def make_config(model, schedule):
+    return {"format": 1, "joints": 17, "skeleton": "h36m17", "denoiser": model.denoiser.config(),
+            "diffusion": schedule.config(),
+            "temporal": {m: model.encoder(m).config() for m in MODES}}
+
+
+def export_temporal(path, sd, config, source="", training=""):
+    """Engine weights file: denoiser.* (GCNdiff names), context.offline.*, context.causal.*."""
+    tensors = {}
+    for k, v in sd.items():
+        part, rest = k.split(".", 1)
+        tensors[("denoiser." if part == "denoiser" else "context." + part + ".") + rest] = v
+    write_weights(path, tensors, config, source, training)
+
+
+def load_temporal(path):
+    """-> (TemporalModel, Schedule, metadata) from a file written by export_temporal."""
+    tensors, meta = safetensors_io.read(path)
+    cfg = json.loads(meta["diffpose.config"])
+    den = from_config("denoiser", cfg["denoiser"])
+    enc = encoder_from_config(cfg["temporal"]["offline"])
+    model = TemporalModel(den, enc.channels, enc.dilations)
+    sd = {}
+    for k, v in tensors.items():
+        k = k[len("context."):] if k.startswith("context.") else k
+        sd[k] = torch.from_numpy(np.array(v, dtype=np.float32))
+    model.load_state_dict(sd)
+    d = cfg["diffusion"]
+    return model.eval(), Schedule(d["betaStart"], d["betaEnd"], d["numSteps"]), meta
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluation
+
+def moving_average(x, k):
+    """Centred moving average over k frames (odd) of x [T, ...]; the window shrinks at the ends."""
+    t, r = len(x), k // 2
+    c = np.concatenate([np.zeros_like(x[:1]), np.cumsum(x, 0)])
+    lo, hi = np.clip(np.arange(t) - r, 0, t), np.clip(np.arange(t) + r + 1, 0, t)
+    return (c[hi] - c[lo]) / (hi - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+
+
+def one_euro(x, fps, min_cutoff, beta, d_cutoff=1.0):
+    """One-Euro filter (Casiez et al. 2012) of x [T, ...] per coordinate, causal."""
+    te = 1.0 / fps
+    alpha = lambda fc: 1.0 / (1.0 + 1.0 / (2 * np.pi * fc) / te)  # noqa: E731
+    y = np.empty_like(x)
+    y[0] = x[0]
+    dx = np.zeros_like(x[0])
+    for t in range(1, len(x)):
+        dx = dx + alpha(d_cutoff) * ((x[t] - y[t - 1]) / te - dx)
+        a = alpha(min_cutoff + beta * np.abs(dx))
+        y[t] = y[t - 1] + a * (x[t] - y[t - 1])
+    return y
+
+
+def metrics(pred, tracks, joints=None):
+    """pred, tracks: lists of [T, 17, 3] (metres). MPJPE, P-MPJPE (mm), MPJVE (mm/frame), accel (mm/frame^2)."""
+    j = slice(None) if joints is None else joints
+    p, g = np.concatenate(pred), np.concatenate(tracks)
+    vel = [np.linalg.norm(np.diff(a[:, j], 1, 0) - np.diff(b[:, j], 1, 0), axis=-1).reshape(-1) for a, b in zip(pred, tracks)]
+    acc = [np.linalg.norm(np.diff(a[:, j], 2, 0) - np.diff(b[:, j], 2, 0), axis=-1).reshape(-1) for a, b in zip(pred, tracks)]
+    return {"mpjpe": 1000 * float(np.linalg.norm(p[:, j] - g[:, j], axis=-1).mean()),
+            "pa": 1000 * pa_mpjpe(p, g) if joints is None else float("nan"),
+            "mpjve": 1000 * float(np.concatenate(vel).mean()), "accel": 1000 * float(np.concatenate(acc).mean())}
+
+
+def split(x, tracks):
+    out, i = [], 0
+    for tr in tracks:
+        out.append(x[i:i + len(tr["xyz"])])
+        i += len(tr["xyz"])
+    return out
+
+
+@torch.no_grad()
+def frame_predict(lifter, denoiser, schedule, tracks, variant, chunk=2048):
+    """Frame model (lifter + DDIM [12, 0], official init) on every frame -> list of [T, 17, 3]."""
+    uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks]))
+    outs = []
+    for i in range(0, len(uv), chunk):
+        u = uv[i:i + chunk]
+        x = ddim(denoiser, schedule, init_official(u, lifter(u)), [12, 0], eta=0.0)
+        outs.append(root_centre(x[..., 2:]))
+    return split(torch.cat(outs).numpy(), tracks)
+
+
+@torch.no_grad()
+def temporal_predict(model, schedule, tracks, variant, mode, chunk=2048):
+    """Encoder over each whole track (edge padding), then DDIM [12, 0] from [uv, start xyz] with
+    FiLM -> (final, start): lists of [T, 17, 3]."""
+    enc = model.encoder(mode)
+    starts, films = [], []
+    for tr in tracks:
+        xyz, film = enc(torch.from_numpy(tr[variant]["kp"])[None])
+        starts.append(xyz[0])
+        films.append(film[0])
+    start, film = torch.cat(starts), torch.cat(films)
+    uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks]))
+    outs = []
+    for i in range(0, len(uv), chunk):
+        f = film[i:i + chunk]
+        x = ddim(lambda x_, t_: model.denoiser(x_, t_, film=f), schedule,
+                 init_official(uv[i:i + chunk], start[i:i + chunk]), [12, 0], eta=0.0)
+        outs.append(root_centre(x[..., 2:]))
+    return split(torch.cat(outs).numpy(), tracks), split(start.numpy(), tracks)
+
+
+MA_WINDOWS = (3, 5, 7, 9, 11, 15, 21, 31)
+EURO_MIN_CUTOFF = (0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)  # Hz
+EURO_BETA = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # per (m/s)
+
+
+def tune_smoothers(pred, gt):
+    """Grid search of the moving-average window and the One-Euro (min_cutoff, beta) on MPJPE."""
+    err = lambda ps: metrics(ps, gt)["mpjpe"]  # noqa: E731
+    ma = min(MA_WINDOWS, key=lambda k: err([moving_average(p, k) for p in pred]))
+    euro = min(((c, b) for c in EURO_MIN_CUTOFF for b in EURO_BETA),
+               key=lambda cb: err([one_euro(p, FPS, *cb) for p in pred]))
+    return {"ma_window": int(ma), "euro_min_cutoff": euro[0], "euro_beta": euro[1]}
+
+
+class Evaluator:
+    """Fixed test tracks; the frame-model baselines computed once."""
+
+    def __init__(self, test_set, train_set, frame_weights, eval_tracks_n, tune_tracks_n, log):
+        self.tracks = eval_tracks(test_set, max_tracks=eval_tracks_n)
+        self.gt = [tr["xyz"] for tr in self.tracks]
+        self.tune = eval_tracks(train_set, max_tracks=tune_tracks_n, seed=7)  # training split: tuning, selection
+        self.rows, self.smooth = {}, None
+        if frame_weights and os.path.exists(frame_weights):
+            lifter, den, sch, _ = load_frame(frame_weights)
+            t0 = time.time()
+            tune = self.tune
+            self.smooth = tune_smoothers(frame_predict(lifter, den, sch, tune, "visible"), [t["xyz"] for t in tune])
+            log(f"smoothers tuned on {len(tune)} training-split tracks: {json.dumps(self.smooth)} [{time.time() - t0:.0f}s]")
+            for variant in ("visible", "legs"):
+                p = frame_predict(lifter, den, sch, self.tracks, variant)
+                self._add(f"frame ({os.path.basename(frame_weights)})", variant, p)
+                self._add(f"frame + moving average {self.smooth['ma_window']}", variant,
+                          [moving_average(x, self.smooth["ma_window"]) for x in p])
+                self._add(f"frame + One-Euro {self.smooth['euro_min_cutoff']}/{self.smooth['euro_beta']}", variant,
+                          [one_euro(x, FPS, self.smooth["euro_min_cutoff"], self.smooth["euro_beta"]) for x in p])
+
+    def _add(self, name, variant, pred):
+        r = self.rows.setdefault(name, {})
+        if variant == "visible":
+            r.update(metrics(pred, self.gt))
+            r["upper"] = metrics(pred, self.gt, UPPER)["mpjpe"]
+        else:
+            r["upper_legs_hidden"] = metrics(pred, self.gt, UPPER)["mpjpe"]
+
+    def run(self, model, schedule):
+        rows = dict(self.rows)
+        base = dict(self.rows)
+        self.rows = {}
+        for mode in MODES:
+            for variant in ("visible", "legs"):
+                final, start = temporal_predict(model, schedule, self.tracks, variant, mode)
+                self._add(f"temporal {mode}, start pose", variant, start)
+                self._add(f"temporal {mode}", variant, final)
+        rows.update(self.rows)
+        self.rows = base
+        return rows
+
+    def selection_score(self, model, schedule):
+        """Model selection on the TRAINING-split tracks (the test split is never used to choose):
+        mean MPJPE of the offline and causal temporal models, all joints visible."""
+        gt = [t["xyz"] for t in self.tune]
+        return float(np.mean([metrics(temporal_predict(model, schedule, self.tune, "visible", m)[0], gt)["mpjpe"]
+                              for m in MODES]))
+
+
+def table(rows, n_frames, n_tracks):
+    lines = [f"{n_tracks} test tracks, {n_frames} frames, 30 fps | MPJPE | P-MPJPE | MPJVE | accel | upper | "
+             f"upper, legs hidden (ratio)"]
+    for name, r in rows.items():
+        ratio = r["upper_legs_hidden"] / r["upper"]
+        lines.append(f"  {name:<40s} {r['mpjpe']:6.1f} {r['pa']:6.1f} {r['mpjve']:6.2f} {r['accel']:6.2f} "
+                     f"{r['upper']:6.1f} {r['upper_legs_hidden']:6.1f} ({ratio:.2f})")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+
+def window_losses(xyz, target, valid, acc_weight):
+    """xyz, target [B, T, 17, 3]; valid [B, T] -> (mpjpe, velocity error, acceleration error), means over valid frames."""
+    v = valid.float()
+    err = (xyz - target).norm(dim=-1).mean(-1)
+    mp = (err * v).sum() / v.sum().clamp(min=1)
+    dv = (xyz.diff(dim=1) - target.diff(dim=1)).norm(dim=-1).mean(-1)
+    v2 = v[:, 1:] * v[:, :-1]
+    vel = (dv * v2).sum() / v2.sum().clamp(min=1)
+    acc = torch.zeros(())
+    if acc_weight > 0:
+        da = (xyz.diff(n=2, dim=1) - target.diff(n=2, dim=1)).norm(dim=-1).mean(-1)
+        v3 = v2[:, 1:] * v2[:, :-1]
+        acc = (da * v3).sum() / v3.sum().clamp(min=1)
+    return mp, vel, acc
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    if a.eval_only:
+        return eval_only(a)
+    assert a.name, "--name is required for training"
+    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "channels", "dilations", "frames", "data", "init"))
+
+    torch.manual_seed(a.seed)
+    train_set = Mocap(os.path.join(a.data, "train.safetensors"))
+    test_set = Mocap(os.path.join(a.data, "test.safetensors"))
+    schedule = Schedule()
+    if a.init and a.init != "none":
+        _, denoiser, schedule, _ = load_frame(a.init)
+        denoiser.train()
+    else:
+        denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
+    dil = tuple(int(d) for d in str(a.dilations).split(","))
+    model = TemporalModel(denoiser, a.channels, dil)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    ema = EMA(model, a.ema) if a.ema > 0 else None
+    rf = model.offline.receptive_field
+    half = (rf - 1) // 2
+    frames, first = a.frames + 3 * half, 2 * half  # grid: causal sees [0, frames - half), offline [half, frames)
+    sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror)
+    step, elapsed, best, history = 0, 0.0, None, []
+    if ck is not None:
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        if ema is not None and ck.get("ema") is not None:
+            ema.model.load_state_dict(ck["ema"])
+        step, elapsed, best, history = ck["step"], ck["elapsed"], ck.get("best"), ck.get("history", [])
+        sampler.set_state(ck["sampler_state"])
+        torch.set_rng_state(ck["torch_rng"])
+    config = make_config(model, schedule)
+    n_enc = sum(p.numel() for p in model.offline.parameters())
+    n_den = sum(p.numel() for p in model.denoiser.parameters())
+    log(f"config {json.dumps(config)} | params per encoder {n_enc} denoiser {n_den} | receptive field {rf} | "
+        f"args {vars(a)}")
+    evaluator = Evaluator(test_set, train_set, a.frame_weights, a.eval_tracks, a.tune_tracks, log)
+    n_eval = sum(len(t["xyz"]) for t in evaluator.tracks)
+
+    def summary():
+        return (f"train_temporal.py run '{a.name}': {step} steps x {a.batch} windows x {a.frames} output frames, "
+                f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} over "
+                f"{a.steps} steps, EMA {a.ema}, loss MPJPE + {a.vel_weight} velocity + {a.acc_weight} accel + "
+                f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), denoiser init {os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}; "
+                f"data {os.path.relpath(a.data, ROOT)} (train/video.py recipe)")
+
+    def state():
+        return {"model": model.state_dict(), "ema": ema.model.state_dict() if ema else None,
+                "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "best": best, "history": history,
+                "sampler_state": sampler.state(), "torch_rng": torch.get_rng_state(), "args": vars(a),
+                "config": config, "training_summary": summary(), "source": "diffpose-webgpu train/train_temporal.py"}
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: stop.append("SIGINT"))
+    t_start = t_ckpt = t_run = time.time()
+    run_l = np.zeros(5)
+    n_run = 0
+    while True:
+        if (a.max_steps is not None and step >= a.max_steps) or time.time() - t_start > a.minutes * 60:
+            break
+        if stop:
+            log(f"{stop[0]} received: saving and stopping")
+            break
+        lr = lr_at(step, a)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        b = sampler.batch(a.batch, frames, first, a.frames)
+        kp = torch.from_numpy(b["kp"])
+        out = slice(first, first + a.frames)
+        target = torch.from_numpy(b["xyz"][:, out])
+        valid = torch.from_numpy(b["valid"][:, out])
+        model.train()
+        loss = torch.zeros(())
+        films, parts = [], []
+        for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
+            xyz, film = model.encoder(mode).forward_window(win, a.film_grad)
+            mp, vel, acc = window_losses(xyz, target, valid, a.acc_weight)
+            loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc
+            films.append(film)
+            parts += [mp.item(), vel.item()]
+        # diffusion: diff_batch valid output frames, half conditioned by each encoder
+        vi = torch.nonzero(valid.reshape(-1))[:, 0]
+        pick = vi[torch.randint(0, len(vi), (a.diff_batch,))]
+        half_n = a.diff_batch // 2
+        film = torch.cat([films[0].reshape(-1, *films[0].shape[2:])[pick[:half_n]],
+                          films[1].reshape(-1, *films[1].shape[2:])[pick[half_n:]]])
+        flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick]  # noqa: E731
+        uv, sig, xyz0 = flat("uv"), flat("sigma")[..., None], flat("xyz")
+        x0 = torch.cat([uv, xyz0], -1)
+        scale = torch.cat([sig, sig, torch.ones_like(xyz0)], -1)
+        ld = diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, x0, scale)
+        loss = loss + a.diff_weight * ld
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
+        opt.step()
+        if ema:
+            ema.update(model, step)
+        run_l += np.array(parts + [ld.item()])
+        step += 1
+        n_run += 1
+        if step % a.log_every == 0:
+            dt = time.time() - t_run
+            elapsed += dt
+            m = run_l / n_run
+            log(f"step {step} lr {lr:.2e} | offline start {1000 * m[0]:.1f} mm vel {1000 * m[1]:.2f} | causal start "
+                f"{1000 * m[2]:.1f} mm vel {1000 * m[3]:.2f} | denoiser {m[4]:.4f} | {1000 * dt / n_run:.0f} ms/step")
+            history.append({"step": step, "offline_mm": 1000 * m[0], "causal_mm": 1000 * m[2], "denoiser_loss": m[4]})
+            run_l[:], n_run, t_run = 0.0, 0, time.time()
+        if step % a.eval_every == 0:
+            t0 = time.time()
+            net = ema.model if ema else model
+            rows = evaluator.run(net.eval(), schedule)
+            sel = evaluator.selection_score(net, schedule)
+            improved = best is None or sel < best["score"]
+            history.append({"eval": rows, "step": step})
+            log(f"eval step {step} ({'EMA' if ema else 'raw'}): selection (training-split tracks, mean of offline "
+                f"and causal) {sel:.1f} mm{' *best*' if improved else ''} [{time.time() - t0:.0f}s]\n"
+                + table(rows, n_eval, len(evaluator.tracks)))
+            if improved:
+                best = {"score": sel, "step": step, "rows": rows}
+                save_atomic(state(), os.path.join(run, "best.pt"))
+                training = summary() + (" (EMA weights)" if ema else "") + "; eval " + json.dumps(best)
+                export_temporal(os.path.join(run, "best.safetensors"), net.state_dict(), config,
+                                "diffpose-webgpu train/train_temporal.py", training)
+                if a.export:
+                    export_temporal(a.export, net.state_dict(), config, "diffpose-webgpu train/train_temporal.py", training)
+                    if a.card:
+                        write_card(a.card, a.export, config, summary(), best, n_eval, len(evaluator.tracks),
+                                   evaluator.smooth)
+                    log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))
+            t_run += time.time() - t0
+        if time.time() - t_ckpt > a.ckpt_minutes * 60:
+            save_atomic(state(), last_path)
+            t_ckpt = time.time()
+    save_atomic(state(), last_path)
+    log(f"stopped at step {step}; saved {last_path}")
+
+
+def eval_only(a):
+    log = lambda msg: print(msg, flush=True)  # noqa: E731
+    ev = Evaluator(Mocap(os.path.join(a.data, "test.safetensors")), Mocap(os.path.join(a.data, "train.safetensors")),
+                   a.frame_weights, a.eval_tracks, a.tune_tracks, log)
+    rows = dict(ev.rows)
+    if a.temporal_weights:
+        model, schedule, _ = load_temporal(a.temporal_weights)
+        rows = ev.run(model, schedule)
+    print(table(rows, sum(len(t["xyz"]) for t in ev.tracks), len(ev.tracks)))
+    return rows
+
+
+def write_card(path, weights, config, summary, best, n_frames, n_tracks, smooth):
+    t = config["temporal"]
+    text = f"""# Model card: `{os.path.relpath(weights, ROOT)}` (temporal DiffPose)
+
+Video version of the frame model in `weights/diffpose.safetensors` (see `weights/MODEL_CARD.md`
+for the data, its licences and the frame model): two context encoders over one track's 2D
+keypoints and confidences -- **offline** (centred window of {t['offline']['window']} frames, needs
+{t['offline']['pad'][1]} future frames) and **causal** (the last {t['causal']['window']} frames, zero latency) -- that give
+each frame its start pose and FiLM parameters for the GCNdiff denoiser, which runs DDIM [12, 0]
+as in the frame model. Architecture, tensor names and exact math: `docs/temporal-model.md`.
+
+## Intended use
+Single-person 2D -> 3D lifting of tracked 17-joint keypoints (with confidences) from video, e.g. a
+webcam (causal) or a recorded clip (offline); same output as the frame model. Not for
+safety-critical use, biometrics or identification. Trained on 30 fps mocap resampled to 20-60 fps.
+
+## Training
+{summary}. Recipe: `docs/temporal-model.md` ("Training recipe").
+
+## Evaluation (step {best['step']}, EMA weights, PyTorch reference, DDIM [12, 0], official init, H = 1)
+Fixed test-split tracks ({n_tracks} tracks, {n_frames} frames, 30 fps, one camera per track,
+temporally correlated detector noise; `train/video.py` `eval_tracks`); smoothing baselines tuned
+on training-split tracks: {json.dumps(smooth)}. mm; MPJVE in mm/frame, acceleration error in
+mm/frame^2; "upper" = joints 7-16; "legs hidden" = the same tracks cropped above the knees
+(knees and ankles out of frame: confidence < 0.1, positions at the border or garbage).
+
+| model | MPJPE | P-MPJPE | MPJVE | accel | upper | upper, legs hidden |
+|---|---|---|---|---|---|---|
+""" + "\n".join(f"| {k} | {r['mpjpe']:.1f} | {r['pa']:.1f} | {r['mpjve']:.2f} | {r['accel']:.2f} | {r['upper']:.1f} | "
+                f"{r['upper_legs_hidden']:.1f} |" for k, r in best["rows"].items()) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
