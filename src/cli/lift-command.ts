@@ -90,7 +90,7 @@ function frameNumbers(file: KeypointFile): (id: number | string) => number {
   return (id) => (typeof id === 'number' ? id : index.get(id)!);
 }
 
-/** fps: --fps, else the file's, else from the file's timestamps (their mean step: timestamps are often rounded to whole ms). */
+/** fps: --fps, else the file's, else from the file's timestamps (their mean step, to 0.01 fps: timestamps are often rounded to whole ms). */
 function fpsOf(args: ParsedArgs, file: KeypointFile): number | undefined {
   const flag = flagNumber(args, 'fps', Number.MIN_VALUE);
   if (flag !== undefined) return flag;
@@ -98,7 +98,7 @@ function fpsOf(args: ParsedArgs, file: KeypointFile): number | undefined {
   const times = file.frames.map((f) => f.time).filter((t): t is number => t !== undefined);
   if (times.length < 2 || times.length !== file.frames.length) return undefined;
   const step = (times[times.length - 1] - times[0]) / (times.length - 1);
-  return step > 0 ? Math.round(1000 / step) / 1000 : undefined;
+  return step > 0 ? Math.round(100 / step) / 100 : undefined;
 }
 
 /** `diffpose lift <input> [-o out.json] ...`: lifts every person of a keypoint file; logs what was read and a summary line. */

@@ -79,7 +79,7 @@ export const MEDIAPIPE33 = { nose: 0, lEar: 7, rEar: 8, lSho: 11, rSho: 12, lElb
  * Its "neck" and "mid-hip" are by definition the midpoints of the shoulders and of the hips;
  * the hips and shoulders themselves are used instead so that a derived joint's confidence is
  * the lower of its two sides', as for the other formats. Missing keypoints (OpenPose writes
- * 0, 0, 0) carry score 0 and so the widest 2D uncertainty.
+ * 0, 0, 0) are filled in by missing-joints.ts with confidence 0 (the widest 2D uncertainty).
  */
 export const OPENPOSE25 = { nose: 0, neck: 1, rSho: 2, rElb: 3, rWri: 4, lSho: 5, lElb: 6, lWri: 7, midHip: 8, rHip: 9, rKnee: 10, rAnk: 11, lHip: 12, lKnee: 13, lAnk: 14, rEye: 15, lEye: 16, rEar: 17, lEar: 18 } as const;
 

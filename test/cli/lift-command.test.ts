@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +7,15 @@ import { DiffPose } from '../../src/diffpose.js';
 import { CHUNK_FRAMES } from '../../src/cli/lift-command.js';
 import { diffposeLines, runCli } from './run-cli.js';
 
-interface LiftedFrame { frame: number | string; input: number; joints: number[]; spread: number[]; samples?: number[] }
-interface LiftOutput { people: Array<{ person: number; frames: LiftedFrame[] }>; hypotheses: number; imageSize: number[]; inputFormat: string; adapter: string }
-type CocoResult = { image_id: number; keypoints: number[] };
+interface LiftedFrame { frame: number; frameId?: string; time?: number; input: number; keypoints2d: number[]; filled?: number[]; joints: number[]; spread?: number[]; samples?: number[] }
+interface LiftOutput {
+  schemaVersion: number; people: Array<{ person: number; id?: string | number; frames: LiftedFrame[] }>; hypotheses: number; imageSize: number[];
+  inputFormat: string; adapter: string; fps?: number; input: { layout: string; format: string; assumed: string[] };
+}
+type CocoResult = { image_id: number; keypoints: number[]; score?: number; track_id?: number | string };
 
-const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLES = join(ROOT, 'examples');
 const example = (name: string) => join(EXAMPLES, name);
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -24,47 +28,96 @@ function expectOneErrorLine(r: { code: number | null; stderr: string }, pattern:
   expect(r.stderr, 'no stack trace without --verbose').not.to.match(/^\s+at .*(\.ts|\.js|node:)/m);
 }
 
+/** A COCO-17 person standing at horizontal position x (pixels), 17 [x, y, score] triples flattened. */
+function person(x: number, score = 0.9): number[] {
+  const shape = [[0, 20], [-5, 15], [5, 15], [-10, 18], [10, 18], [-25, 50], [25, 50], [-30, 90], [30, 90], [-32, 130], [32, 130],
+    [-15, 130], [15, 130], [-15, 190], [15, 190], [-15, 250], [15, 250]];
+  return shape.flatMap(([dx, y]) => [x - dx, y + 100, score]);
+}
+
+/** Mean distance (m) of lifted frames from the example's true 3D, and of the true 3D from the origin. */
+function errorAgainstTruth(frames: LiftedFrame[], truth: { frames: Array<{ joints: number[] }> }): { error: number; zero: number } {
+  let error = 0, zero = 0, n = 0;
+  frames.forEach((f, i) => {
+    for (let j = 0; j < 17; j++, n++) {
+      const t = truth.frames[i].joints.slice(3 * j, 3 * j + 3);
+      error += Math.hypot(...t.map((v, a) => f.joints[3 * j + a] - v));
+      zero += Math.hypot(...t);
+    }
+  });
+  return { error: error / n, zero: zero / n };
+}
+
 describe('diffpose lift (child process)', function () {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'diffpose-cli-')); });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('lifts a plain per-frame file to stdout, near the true 3D, and prints one summary line', async () => {
-    const r = await runCli(['lift', example('walk-h36m17.json'), '--cpu']);
-    expect(r.code, r.stderr).to.equal(0);
-    const out = JSON.parse(r.stdout) as LiftOutput;
-    expect(out.people).to.have.length(1);
-    expect(out.imageSize).to.deep.equal([640, 480]);
-    const frames = out.people[0].frames;
-    expect(frames).to.have.length(140);
-    expect(frames.map((f) => f.frame)).to.deep.equal(Array.from({ length: 140 }, (_, i) => i));
-    for (const f of frames) {
-      expect(f.joints).to.have.length(51);
-      expect(f.spread).to.have.length(17);
-      expect(f.joints.slice(0, 3)).to.deep.equal([0, 0, 0]); // root-relative
-    }
-    expect(diffposeLines(r.stderr)).to.deep.equal(diffposeLines(r.stderr).filter((l) => l.startsWith('lifted ')));
-    expect(r.stderr).to.match(/^lifted 140 frames of 1 person x 1 hypothesis in [\d.]+ s \([\d.]+ ms\/frame, model load included\) on cpu\n$/m);
-    expect(r.stderr, 'no progress bar when stderr is not a terminal').not.to.include('\r');
-    // ... and close to the true 3D of the example (the lift is real, not noise).
-    const truth = readJson<{ frames: Array<{ joints: number[] }> }>(example('walk-truth.json'));
-    let error = 0, zero = 0, n = 0;
-    frames.forEach((f, i) => {
-      for (let j = 0; j < 17; j++, n++) {
-        const t = truth.frames[i].joints.slice(3 * j, 3 * j + 3);
-        error += Math.hypot(...t.map((v, a) => f.joints[3 * j + a] - v));
-        zero += Math.hypot(...t);
+  describe('the README\'s first command on native files', () => {
+    let openPose: LiftOutput;
+    const FRAMES = 20;
+
+    it('lifts an OpenPose folder with real uncertainty, a schema version and the 2D input echoed (the README command on its first 20 frames)', async () => {
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const run = readme.slice(readme.indexOf('## Run'));
+      const command = /```sh\n(npx diffpose lift [^\n]+)\n/.exec(run)?.[1];
+      expect(command, 'the Run section starts with a lift command').to.be.a('string');
+      const words = command!.split(/\s+/).slice(2);
+      expect(words[1]).to.equal('examples/walk-openpose');
+      // The same folder cut to its first frames (the whole clip x 8 hypotheses is slow on the CPU).
+      const folder = join(dir, 'walk-openpose');
+      mkdirSync(folder);
+      for (const f of readdirSync(example('walk-openpose')).sort().slice(0, FRAMES)) copyFileSync(join(example('walk-openpose'), f), join(folder, f));
+      const out = join(dir, 'made', 'by', 'lift', 'poses.json'); // -o's folder is created
+      const args = words.map((w) => (w === 'examples/walk-openpose' ? folder : w === 'poses.json' ? out : w));
+      const r = await runCli([...args, '--cpu']);
+      expect(r.code, r.stderr).to.equal(0);
+      openPose = readJson<LiftOutput>(out);
+      expect(openPose.schemaVersion).to.equal(2);
+      expect(openPose.input.layout).to.match(/^OpenPose folder/);
+      expect(openPose.inputFormat).to.equal('openpose25');
+      expect(openPose.hypotheses, 'the CLI default').to.equal(8);
+      const frames = openPose.people[0].frames;
+      expect(frames.map((f) => f.frame)).to.deep.equal(Array.from({ length: FRAMES }, (_, i) => i));
+      for (const f of frames) {
+        expect(f.joints.slice(0, 3)).to.deep.equal([0, 0, 0]); // root-relative
+        expect(f.spread).to.have.length(17);
+        expect(f.spread!.slice(1).every((s) => s > 0), 'a real spread on every joint but the root').to.equal(true);
+        expect(f.keypoints2d).to.have.length(51);
+        expect(f.filled, 'the feet OpenPose marks missing are not joints of the model').to.equal(undefined);
       }
+      // The echoed 2D: pelvis = the mid-hips of the file, as the model saw it.
+      const first = readJson<{ people: Array<{ pose_keypoints_2d: number[] }> }>(join(folder, readdirSync(folder).sort()[0])).people[0].pose_keypoints_2d;
+      expect(frames[0].keypoints2d[0]).to.be.closeTo((first[9 * 3] + first[12 * 3]) / 2, 0.01);
+      const { error, zero } = errorAgainstTruth(frames, readJson(example('walk-truth.json')));
+      expect(error, 'mean joint error, m').to.be.below(0.5 * zero);
+      expect(r.stderr).to.match(/^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, 1 person, image 640x480\n/m);
+      expect(r.stderr).to.match(/^lifted 20 frames of 1 person x 8 hypotheses in [\d.]+ s \([\d.]+ ms\/frame, model load included\) on cpu -> .*poses\.json\n$/m);
+      expect(diffposeLines(r.stderr).filter((l) => !l.startsWith('lifted ')), 'no warnings').to.deep.equal([]);
+      expect(r.stderr, 'no progress bar when stderr is not a terminal').not.to.include('\r');
     });
-    expect(error / n, 'mean joint error, m').to.be.below(0.5 * zero / n);
+
+    it('lifts the MediaPipe results of the same detections alike, with fps and timestamps', async function () {
+      if (!openPose) this.skip();
+      const results = readJson<unknown[]>(example('walk-mediapipe.json')).slice(0, FRAMES);
+      writeFileSync(join(dir, 'walk-mediapipe.json'), JSON.stringify(results));
+      const out = await liftTo(join(dir, 'walk-mediapipe.json'), ['--image-size', '640x480', '--cpu']);
+      expect(out.input.layout).to.equal('MediaPipe Pose Landmarker results');
+      expect(out.input.assumed.join('\n')).to.match(/normalised to \[0, 1\]: scaled by the image size 640x480/);
+      expect(out.fps).to.equal(15);
+      const frames = out.people[0].frames;
+      expect(frames[3].time).to.be.closeTo(0.2, 1e-3);
+      frames.forEach((f, i) => f.joints.forEach((v, k) => expect(v).to.be.closeTo(openPose.people[0].frames[i].joints[k], 2e-3)));
+    });
   });
 
-  it('tracks two people whose detections come in shuffled order, and writes -o', async () => {
-    const path = await liftTo('two-people-coco17.json', ['--cpu', '--image-size', '1280x480']);
-    const out = readJson<LiftOutput>(path);
+  it('tracks two people whose detections come in shuffled order; one hypothesis: no spread, and a hint', async () => {
+    const r = await liftRun('two-people-coco17.json', ['--cpu', '--image-size', '1280x480', '--hypotheses', '1']);
+    const out = r.out;
     const input = readJson<CocoResult[]>(example('two-people-coco17.json'));
     const centreX = (i: number) => { const k = input[i].keypoints; return (k[5 * 3] + k[6 * 3]) / 2; }; // mid-shoulders
     expect(out.people.map((p) => p.person)).to.deep.equal([0, 1]);
+    expect(out.people.map((p) => p.id)).to.deep.equal([undefined, undefined]);
     expect(out.inputFormat).to.equal('coco17');
     // The input order is shuffled per frame, so following detection order would mix people; tracks must not.
     const firstInFrame = input.filter((_, i) => i % 2 === 0).map((d, f) => centreX(2 * f) < 640);
@@ -75,8 +128,10 @@ describe('diffpose lift (child process)', function () {
       for (const f of frames) {
         expect(input[f.input].image_id).to.equal(f.frame);
         expect(centreX(f.input) < 640 ? 'left' : 'right', `person ${p} frame ${f.frame}`).to.equal(side);
+        expect(f.spread).to.equal(undefined);
       }
     }
+    expect(r.stderr).to.match(/^one hypothesis: no per-joint spread in the output \(pass --hypotheses 2 or more/m);
   });
 
   it('equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis', async () => {
@@ -84,46 +139,131 @@ describe('diffpose lift (child process)', function () {
     const input = readJson<{ imageSize: number[]; frames: Array<{ keypoints: number[][] }> }>(example('basketball-h36m17.json'));
     input.frames = input.frames.slice(0, CHUNK_FRAMES + 8);
     writeFileSync(join(dir, 'basketball-40.json'), JSON.stringify(input));
-    const out = readJson<LiftOutput>(await liftTo(join(dir, 'basketball-40.json'), ['--cpu', '--hypotheses', '3', '--samples', '--seed', '5']));
+    const out = await liftTo(join(dir, 'basketball-40.json'), ['--cpu', '--hypotheses', '3', '--samples', '--seed', '5']);
     const frames = out.people[0].frames;
     expect(frames).to.have.length(CHUNK_FRAMES + 8);
     expect(out.hypotheses).to.equal(3);
     expect(frames[0].samples).to.have.length(3 * 51);
     const model = await DiffPose.load({ backend: 'cpu' });
     try {
-      {
-        const all = input.frames;
-        const r = await model.lift(Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y]))), {
-          imageSize: [640, 480], confidence: Float32Array.from(all.flatMap((f) => f.keypoints.map((k) => k[2]))),
-          hypotheses: 3, seed: 5, samples: true,
-        });
-        all.forEach((_, i) => {
-          const f = frames[i];
-          f.joints.forEach((v, k) => expect(v).to.be.closeTo(r.poses[i * 51 + k], 1e-5));
-          f.spread.forEach((v, k) => expect(v).to.be.closeTo(r.spread[i * 17 + k], 1e-5));
-          f.samples!.forEach((v, k) => expect(v).to.be.closeTo(r.samples![i * 153 + k], 1e-5));
-        });
-      }
+      const all = input.frames;
+      const r = await model.lift(Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y]))), {
+        imageSize: [640, 480], confidence: Float32Array.from(all.flatMap((f) => f.keypoints.map((k) => k[2]))),
+        hypotheses: 3, seed: 5, samples: true,
+      });
+      all.forEach((_, i) => {
+        const f = frames[i];
+        f.joints.forEach((v, k) => expect(v).to.be.closeTo(r.poses[i * 51 + k], 1e-5));
+        f.spread!.forEach((v, k) => expect(v).to.be.closeTo(r.spread[i * 17 + k], 1e-5));
+        f.samples!.forEach((v, k) => expect(v).to.be.closeTo(r.samples![i * 153 + k], 1e-5));
+      });
     } finally {
       model.dispose();
     }
   });
 
-  it('reads the documented CSV layout like the same detections in COCO results', async () => {
-    // The first 10 frames of the two-people file as CSV, the people's rows in file order.
+  it('reads the documented CSV layout like the same detections in COCO results, keeping the CSV\'s person names', async () => {
+    // The first 10 frames of the two-people file as CSV, named by side.
     const input = readJson<CocoResult[]>(example('two-people-coco17.json')).slice(0, 20);
-    const csv = ['# format: coco17', '# imageSize: 1280x480', `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`,
-      ...input.map((d, i) => `${d.image_id},${i % 2},${d.keypoints.join(',')}`)].join('\n') + '\n';
+    const side = (d: CocoResult) => ((d.keypoints[15] + d.keypoints[18]) / 2 < 640 ? 'alice' : 'bob');
+    const csv = ['# format: coco17', '# imageSize: 1280x480', '# fps: 15', `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`,
+      ...input.map((d) => `${d.image_id},${side(d)},${d.keypoints.join(',')}`)].join('\n') + '\n';
     writeFileSync(join(dir, 'two.csv'), csv);
     writeFileSync(join(dir, 'two-first10.json'), JSON.stringify(input));
-    const fromCsv = readJson<LiftOutput>(await liftTo(join(dir, 'two.csv'), ['--cpu']));
-    const fromCoco = readJson<LiftOutput>(await liftTo(join(dir, 'two-first10.json'), ['--cpu', '--image-size', '1280x480']));
+    const fromCsv = await liftTo(join(dir, 'two.csv'), ['--cpu', '--hypotheses', '2']);
+    const fromCoco = await liftTo(join(dir, 'two-first10.json'), ['--cpu', '--image-size', '1280x480', '--hypotheses', '2']);
     expect(fromCsv.imageSize).to.deep.equal([1280, 480]);
-    expect(fromCsv.people).to.have.length(2);
+    expect(fromCsv.people.map((p) => p.id)).to.deep.equal(['alice', 'bob']);
+    expect(fromCsv.fps).to.equal(15);
+    expect(fromCsv.people[1].frames[2].time).to.be.closeTo(2 / 15, 1e-6);
     for (const p of [0, 1]) {
       expect(fromCsv.people[p].frames.map((f) => f.joints)).to.deep.equal(fromCoco.people[p].frames.map((f) => f.joints));
-      expect(fromCsv.people[p].frames.map((f) => f.input)).to.deep.equal(fromCoco.people[p].frames.map((f) => f.input + 4)); // CSV: line numbers
+      expect(fromCsv.people[p].frames.map((f) => f.input)).to.deep.equal(fromCoco.people[p].frames.map((f) => f.input + 5)); // CSV: line numbers
     }
+  });
+
+  it('keeps the caller\'s track ids, drops a junk detection under --min-person-score, and fills in joints detected as (0, 0, 0)', async () => {
+    const legs = [13, 14, 15, 16];
+    const bob = (x: number) => person(x).map((v, i) => (legs.includes(Math.floor(i / 3)) ? 0 : v));
+    const results: CocoResult[] = [];
+    for (let f = 0; f < 3; f++) {
+      results.push({ image_id: f, track_id: 'bob', keypoints: bob(500 + f), score: 0.9 });
+      results.push({ image_id: f, track_id: 'alice', keypoints: person(200 + f), score: 0.95 });
+    }
+    results.splice(2, 0, { image_id: 1, track_id: 'junk', keypoints: person(50, 0.1), score: 0.03 }); // a detection at the far left
+    writeFileSync(join(dir, 'tracked.json'), JSON.stringify(results));
+    const r = await liftRun(join(dir, 'tracked.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '2']);
+    expect(r.out.people.map((p) => [p.person, p.id])).to.deep.equal([[0, 'alice'], [1, 'bob']]);
+    expect(r.stderr).to.match(/^read .*: COCO keypoint results with track_id, format coco17, 3 frames, 2 people \(tracked by the file's ids\), image 640x480; dropped 1 detection \(person score < 0\.2/m);
+    const frames = r.out.people[1].frames;
+    expect(frames.map((f) => f.filled)).to.deep.equal([[2, 3, 5, 6], [2, 3, 5, 6], [2, 3, 5, 6]]); // H36M knees and ankles
+    for (const j of [2, 3, 5, 6]) {
+      expect(frames[0].keypoints2d[3 * j + 2]).to.equal(0); // confidence 0
+      expect(frames[0].keypoints2d[3 * j + 1], 'below the hips, not at (0, 0)').to.be.above(frames[0].keypoints2d[1]);
+    }
+    expect(r.stderr).to.match(/^filled in 12 missing joints/m);
+    // --track boxes ignores the ids; --min-person-score 0 keeps the junk as a third person.
+    const boxes = await liftRun(join(dir, 'tracked.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '1', '--track', 'boxes', '--min-person-score', '0']);
+    expect(boxes.out.people.map((p) => [p.id, p.frames.length])).to.deep.equal([[undefined, 3], [undefined, 3], [undefined, 1]]);
+  });
+
+  describe('sanity warnings: the lift still runs (exit 0)', () => {
+    const frames = (x: number, scale = 1) => ({ frames: [0, 1].map((f) => ({ keypoints: person(x + f).map((v, i) => (i % 3 === 2 ? v : v * scale)) })) });
+
+    it('normalised coordinates', async () => {
+      writeFileSync(join(dir, 'unit.json'), JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 1 / 640) }));
+      const r = await liftRun(join(dir, 'unit.json'), ['--cpu', '--hypotheses', '1']);
+      expect(diffposeLines(r.stderr)).to.include('diffpose: warning: every coordinate is in [0, 1]: normalised coordinates? pass pixels, or --normalised to scale them by the image size (640x480)');
+      const scaled = await liftRun(join(dir, 'unit.json'), ['--cpu', '--hypotheses', '1', '--normalised']);
+      expect(diffposeLines(scaled.stderr).filter((l) => l.includes('warning'))).to.deep.equal([]);
+    });
+
+    it('keypoints far outside the image', async () => {
+      writeFileSync(join(dir, 'big.json'), JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 10) }));
+      const r = await liftRun(join(dir, 'big.json'), ['--cpu', '--hypotheses', '1']);
+      expect(diffposeLines(r.stderr).join('\n')).to.match(/^diffpose: warning: 100% of the detected keypoints lie outside the 640x480 image \(largest x 3330, y 3500\): is the image size right, and are they pixels\?$/m);
+    });
+
+    it('COCO order declared as Human3.6M; without a format the order that fits is taken and said', async () => {
+      writeFileSync(join(dir, 'order.json'), JSON.stringify({ imageSize: [640, 480], format: 'h36m17', ...frames(300) }));
+      const r = await liftRun(join(dir, 'order.json'), ['--cpu', '--hypotheses', '1']);
+      expect(diffposeLines(r.stderr).join('\n')).to.match(/^diffpose: warning: the keypoints do not look like a h36m17 skeleton \(a mean skeleton fits them 0\.\d+ m off, a right joint order about 0\.1 m\): they fit coco17 \(0\.\d+ m\): pass --format coco17\?$/m);
+      writeFileSync(join(dir, 'no-format.json'), JSON.stringify({ imageSize: [640, 480], ...frames(300) }));
+      const guessed = await liftRun(join(dir, 'no-format.json'), ['--cpu', '--hypotheses', '1']);
+      expect(guessed.out.inputFormat).to.equal('coco17');
+      expect(guessed.stderr).to.match(/^assumed format coco17: 17 keypoints and no "format" given, and the skeleton fits the coco17 joint order best/m);
+      expect(diffposeLines(guessed.stderr).filter((l) => l.includes('warning'))).to.deep.equal([]);
+    });
+  });
+
+  describe('help and version', () => {
+    it('diffpose <command> --help / -h: the options with their defaults, exit 0', async () => {
+      for (const command of ['lift', 'info', 'convert', 'eval', 'prepare-data']) {
+        for (const flag of ['--help', '-h']) {
+          const r = await runCli([command, flag]);
+          expect(r.code, `${command} ${flag}: ${r.stderr}`).to.equal(0);
+          expect(r.stdout).to.match(new RegExp(`^usage: diffpose ${command}`));
+        }
+      }
+      const lift = (await runCli(['lift', 'x.json', '--help'])).stdout;
+      for (const executor of ['fused', 'fused-f16', 'per-op', 'cpu']) expect(lift).to.include(executor);
+      for (const option of ['--format', '--image-size', '--normalised', '--fps', '--track', '--min-person-score', '--min-keypoint-score', '--hypotheses', '--timesteps',
+        '--init', '--seed', '--eta', '--samples', '--weights', '--executor', '--cpu', '--output', '--verbose']) expect(lift).to.include(option);
+      expect(lift).to.match(/default 8/);
+      expect(lift).to.match(/default 0\.2/);
+      const top = await runCli(['--help']);
+      expect(top.code).to.equal(0);
+      expect(top.stdout).to.match(/diffpose <command> --help/);
+    });
+
+    it('diffpose --version', async () => {
+      const version = readJson<{ version: string }>(join(ROOT, 'package.json')).version;
+      for (const flag of ['--version', '-V']) {
+        const r = await runCli([flag]);
+        expect(r.code).to.equal(0);
+        expect(r.stdout).to.equal(`diffpose ${version}\n`);
+      }
+    });
   });
 
   describe('errors: one line on stderr, exit code 1, no -o file', () => {
@@ -142,7 +282,7 @@ describe('diffpose lift (child process)', function () {
 
     it('unknown format', async () => {
       expectOneErrorLine(await fail([example('walk-coco17.json'), '--format', 'body25', '--image-size', '640x480', '--cpu']),
-        /^diffpose: unknown keypoint format "body25" \(known: h36m17, coco17, mediapipe33, openpose25\)$/);
+        /^diffpose: unknown keypoint format "body25" \(known: h36m17, coco17, mediapipe33, openpose25, openpose18\)$/);
     });
 
     it('keypoint count not matching the format', async () => {
@@ -154,11 +294,18 @@ describe('diffpose lift (child process)', function () {
       expectOneErrorLine(await fail([example('walk-coco17.json'), '--cpu']), /^diffpose: .*walk-coco17\.json does not say its image size .*: pass --image-size WIDTHxHEIGHT$/);
     });
 
-    it('no WebGPU adapter (the Vulkan loader pointed at no driver)', async () => {
+    it('an output path that cannot be written fails before the lift', async () => {
+      writeFileSync(join(dir, 'a-file'), '');
+      const r = await runCli(['lift', example('walk-h36m17.json'), '--cpu', '-o', join(dir, 'a-file', 'out.json')]);
+      expectOneErrorLine(r, /^diffpose: cannot write .*a-file\/out\.json: cannot create its folder/);
+      expect(r.stderr).not.to.match(/^read /m);
+    });
+
+    it('no WebGPU adapter (the Vulkan loader pointed at no driver): says --cpu', async () => {
       // Dawn finds no Vulkan driver and has no other backend by default, so this is a real
       // no-adapter machine; Dawn's own native warnings also land on stderr and are not ours.
       const r = await fail([example('walk-h36m17.json')], { VK_ICD_FILENAMES: '/nonexistent.json' });
-      expectOneErrorLine(r, /^diffpose: No WebGPU adapter found\./);
+      expectOneErrorLine(r, /^diffpose: No WebGPU adapter found\..* Or pass --cpu to run on the CPU/);
       expect(r.stderr.trimEnd().split('\n').at(-1)).to.match(/^diffpose: /);
     });
 
@@ -170,12 +317,37 @@ describe('diffpose lift (child process)', function () {
     });
   });
 
-  async function liftTo(input: string, args: string[]): Promise<string> {
+  it('prepare-data without the mocap folder says where it is expected', async () => {
+    const r = await runCli(['prepare-data', '--mocap', join(dir, 'no-mocap-here')]);
+    expectOneErrorLine(r, /^diffpose: no mocap folder at .*no-mocap-here: prepare-data reads the CMU and HDM05 motion-capture clips from the folder given by --mocap; put them there or pass --mocap DIR$/);
+  });
+
+  it('says it is compiling GPU kernels when the first GPU lift takes long (GPU)', async function () {
+    this.timeout(600_000);
+    const one = { imageSize: [640, 480], format: 'h36m17', frames: readJson<{ frames: unknown[] }>(example('walk-h36m17.json')).frames.slice(0, 1) };
+    writeFileSync(join(dir, 'one.json'), JSON.stringify(one));
+    // A threshold of 0 ms: the line comes whenever the first GPU call is not instant.
+    const r = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '-o', join(dir, 'one-out.json')], { DIFFPOSE_COMPILE_NOTICE_MS: '0' });
+    if (r.code !== 0 && /No WebGPU adapter/.test(r.stderr)) {
+      if (process.env.CI === 'true' || process.env.DIFFPOSE_REQUIRE_GPU === '1') throw new Error(r.stderr);
+      this.skip();
+    }
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/^compiling GPU kernels for this adapter \(first run only; up to a minute or two on a software adapter\)…$/m);
+    const cpu = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '--cpu'], { DIFFPOSE_COMPILE_NOTICE_MS: '0' });
+    expect(cpu.stderr, 'not on the CPU').not.to.match(/compiling GPU kernels/);
+  });
+
+  async function liftRun(input: string, args: string[]): Promise<{ out: LiftOutput; stderr: string }> {
     const path = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
     const r = await runCli(['lift', input.includes('/') ? input : example(input), ...args, '-o', path]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.match(new RegExp(`-> ${path.replace(/[.]/g, '\\.')}\\n$`));
     expect(r.stdout).to.equal('');
-    return path;
+    return { out: readJson<LiftOutput>(path), stderr: r.stderr };
+  }
+
+  async function liftTo(input: string, args: string[]): Promise<LiftOutput> {
+    return (await liftRun(input, args)).out;
   }
 });
