@@ -56,6 +56,8 @@ def parse_args(argv=None):
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--channels", type=int, default=128)
     ap.add_argument("--dilations", default="3,9", help="receptive field 1 + 2 (1 + sum)")
+    ap.add_argument("--normalise", type=int, default=1,
+                    help="1: the encoder centres and scales each frame's uv (confidence-weighted; docs/temporal-model.md)")
     ap.add_argument("--batch", type=int, default=32, help="windows per step")
     ap.add_argument("--frames", type=int, default=16, help="output frames per window")
     ap.add_argument("--diff-batch", type=int, default=256, help="frames per step for the diffusion loss (both encoders)")
@@ -91,10 +93,11 @@ def parse_args(argv=None):
 class TemporalModel(nn.Module):
     """denoiser (GCNdiff with FiLM) + offline and causal context encoders."""
 
-    def __init__(self, denoiser, channels, dilations):
+    def __init__(self, denoiser, channels, dilations, normalise=False):
         super().__init__()
         self.denoiser = denoiser
-        kw = dict(channels=channels, dilations=dilations, hidden=denoiser.hidden, layers=denoiser.layers)
+        kw = dict(channels=channels, dilations=dilations, hidden=denoiser.hidden, layers=denoiser.layers,
+                  normalise=normalise)
         self.offline = ContextEncoder(causal=False, **kw)
         self.causal = ContextEncoder(causal=True, **kw)
 
@@ -123,7 +126,7 @@ def load_temporal(path):
     cfg = json.loads(meta["diffpose.config"])
     den = from_config("denoiser", cfg["denoiser"])
     enc = encoder_from_config(cfg["temporal"]["offline"])
-    model = TemporalModel(den, enc.channels, enc.dilations)
+    model = TemporalModel(den, enc.channels, enc.dilations, enc.normalise)
     sd = {}
     for k, v in tensors.items():
         k = k[len("context."):] if k.startswith("context.") else k
@@ -310,7 +313,8 @@ def main(argv=None):
     if a.eval_only:
         return eval_only(a)
     assert a.name, "--name is required for training"
-    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "channels", "dilations", "frames", "data", "init"))
+    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "channels", "dilations", "frames", "data", "init",
+                                          "normalise"))
 
     torch.manual_seed(a.seed)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
@@ -322,7 +326,7 @@ def main(argv=None):
     else:
         denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
     dil = tuple(int(d) for d in str(a.dilations).split(","))
-    model = TemporalModel(denoiser, a.channels, dil)
+    model = TemporalModel(denoiser, a.channels, dil, a.normalise)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     ema = EMA(model, a.ema) if a.ema > 0 else None
     rf = model.offline.receptive_field

@@ -35,9 +35,10 @@ class ContextEncoder(nn.Module):
     causal=True:  output frame t sees frames t-2R..t. Indices outside the track are clamped
     (edge padding: the first / last frame repeated)."""
 
-    def __init__(self, channels=128, dilations=(3, 9), causal=False, hidden=64, layers=4):
+    def __init__(self, channels=128, dilations=(3, 9), causal=False, hidden=64, layers=4, normalise=False):
         super().__init__()
         self.channels, self.dilations, self.causal = channels, tuple(dilations), causal
+        self.normalise = normalise
         self.hidden, self.layers = hidden, layers
         self.input = nn.Conv1d(IN_CHANNELS, channels, 3)
         self.blocks = nn.ModuleList([Block(channels, d) for d in self.dilations])
@@ -61,7 +62,7 @@ class ContextEncoder(nn.Module):
     def config(self):
         return {"channels": self.channels, "dilations": list(self.dilations), "causal": self.causal,
                 "window": self.receptive_field, "pad": list(self.padding()), "inputs": IN_CHANNELS,
-                "filmLayers": self.layers, "filmWidth": self.hidden}
+                "filmLayers": self.layers, "filmWidth": self.hidden, "normalise": self.normalise}
 
     def _crop(self, x, d):
         return x[:, :, 2 * d:] if self.causal else x[:, :, d:x.shape[2] - d]
@@ -87,6 +88,8 @@ class ContextEncoder(nn.Module):
     def forward_window(self, kp, film_grad=1.0):
         """kp [B, L, 17, 3] (u, v, c), already padded: L = T + receptive_field - 1 -> T outputs."""
         b, n = kp.shape[:2]
+        if self.normalise:
+            kp = normalise_frames(kp)
         return self.heads(self.features(kp.reshape(b, n, IN_CHANNELS).transpose(1, 2)), film_grad)
 
     def forward(self, kp):
@@ -97,5 +100,17 @@ class ContextEncoder(nn.Module):
         return self.forward_window(kp[:, idx])
 
 
+def normalise_frames(kp):
+    """Per frame: w_j = c_j + 1e-3, m = sum_j w_j uv_j / sum_j w_j, s = sqrt(sum_j w_j |uv_j - m|^2 /
+    sum_j w_j) + 1e-4; uv_j <- (uv_j - m) / s; c unchanged. kp [..., 17, 3]."""
+    uv, c = kp[..., :2], kp[..., 2:]
+    w = c + 1e-3
+    m = (uv * w).sum(-2, keepdim=True) / w.sum(-2, keepdim=True)
+    d = uv - m
+    s = ((d.square().sum(-1, keepdim=True) * w).sum(-2, keepdim=True) / w.sum(-2, keepdim=True)).sqrt() + 1e-4
+    return torch.cat([d / s, c], -1)
+
+
 def encoder_from_config(cfg):
-    return ContextEncoder(cfg["channels"], cfg["dilations"], cfg["causal"], cfg["filmWidth"], cfg["filmLayers"])
+    return ContextEncoder(cfg["channels"], cfg["dilations"], cfg["causal"], cfg["filmWidth"], cfg["filmLayers"],
+                          cfg.get("normalise", False))
