@@ -194,9 +194,12 @@ export class DiffPose extends EventTarget {
   }
 
   private watch(gpu: GpuContext): void {
+    // Weakly: a caller's device may outlive many models, and its lost promise must not keep them alive.
+    const model = new WeakRef(this);
     void gpu.device.lost.then((info) => {
-      if (this.disposed || gpu !== this.context) return;
-      this.dispatchEvent(new DeviceEvent('devicelost', info.reason ?? 'unknown', info.message, gpu.owned));
+      const m = model.deref();
+      if (!m || m.disposed || gpu !== m.context) return;
+      m.dispatchEvent(new DeviceEvent('devicelost', info.reason ?? 'unknown', info.message, gpu.owned));
     });
   }
 
