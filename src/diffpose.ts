@@ -3,10 +3,11 @@ import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.j
 import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
 import { deviceLock, type DeviceLock } from './gpu/device-lock.js';
-import { EXECUTOR_NAMES, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
+import { checkImageSize, checkLiftOptionKeys, checkOptionKeys, EXECUTOR_NAMES, float32Input, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
+import { keypointFormat } from './pose/formats.js';
 import { prepareInput } from './pose/input.js';
 import { createFusedExecutor, type BufferLift, type FusedExecutorHandle } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
@@ -41,7 +42,7 @@ export class DeviceEvent extends Event {
 }
 
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
-export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset'> {}
+export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset' | 'signal'> {}
 
 export interface LiftResult {
   /** [N, 17, 3] metres, camera frame, root-relative: the mean over hypotheses. */
@@ -52,8 +53,14 @@ export interface LiftResult {
   samples?: Float32Array;
   hypotheses: number;
   timesteps: number[];
-  executor: string;
+  executor: ExecutorName;
 }
+
+/** The result of a lift whose options ask for `samples: true`: `samples` is then always there. */
+export type LiftResultFor<O extends LiftOptions> = O extends { samples: true } ? LiftResult & { samples: Float32Array } : LiftResult;
+
+const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>(['weights', 'device', 'maxBatch', 'backend', 'profile']);
+const BUFFER_LIFT_KEYS: readonly string[] = ['keypoints', 'poses', 'spread', 'count', 'encoder'];
 
 /**
  * DiffPose: 2D keypoints to 3D human poses with per-joint uncertainty.
@@ -80,6 +87,8 @@ export class DiffPose extends EventTarget {
 
   static async load(options: LoadOptions = {}): Promise<DiffPose> {
     try {
+      if (typeof options !== 'object' || options === null) throw new InputError('DiffPose.load(options): options must be an object');
+      checkOptionKeys(options, LOAD_OPTION_KEYS, 'load options');
       const maxBatch = options.maxBatch ?? 4096;
       if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`maxBatch must be a positive integer, got ${maxBatch}`);
       if (options.backend !== undefined && options.backend !== 'gpu' && options.backend !== 'cpu') {
@@ -106,23 +115,40 @@ export class DiffPose extends EventTarget {
   /** The adapter in words, or 'cpu'. */
   get adapter(): string { return this.context ? adapterName(this.context.adapter) : 'cpu'; }
 
-  async lift(keypoints: Float32Array, options: LiftOptions): Promise<LiftResult> {
+  /**
+   * Lifts N poses: `keypoints` [N, K, 2] pixels of `options.format` (a Float32Array or plain
+   * numbers). An empty input gives an empty result. See LiftOptions and the README.
+   */
+  async lift<O extends LiftOptions>(keypoints: Float32Array | readonly number[], options: O): Promise<LiftResultFor<O>> {
     this.checkUsable();
     try {
       if (typeof options !== 'object' || options === null) throw new InputError('lift(keypoints, options): options with imageSize are required');
+      checkLiftOptionKeys(options);
       const settings = resolveSettings(options, this.config);
-      const batch = prepareInput({ keypoints, imageSize: options.imageSize, format: options.format, confidence: options.confidence, gmm: options.gmm });
       const name = this.executorName(options.executor);
+      const points = float32Input(keypoints, 'keypoints');
+      const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
+      if (points.length === 0 && (confidence === undefined || confidence.length === 0) && options.gmm === undefined) {
+        // Validated as a non-empty call would be.
+        checkImageSize(options.imageSize);
+        keypointFormat(options.format ?? 'h36m17');
+        return this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name) as LiftResultFor<O>;
+      }
+      const batch = prepareInput({ keypoints: points, imageSize: options.imageSize, format: options.format, confidence, gmm: options.gmm });
       const r = name === 'cpu'
         ? await this.cpuExecutor().run(batch, settings)
         : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(name)).run(batch, settings));
       return {
         poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined,
         hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
-      };
+      } as LiftResultFor<O>;
     } catch (e) {
       throw asDiffPoseError(e, 'lift', this.context?.lost);
     }
+  }
+
+  private emptyResult(hypotheses: number, timesteps: number[], samples: boolean, executor: ExecutorName): LiftResult {
+    return { poses: new Float32Array(0), spread: new Float32Array(0), samples: samples ? new Float32Array(0) : undefined, hypotheses, timesteps, executor };
   }
 
   /** fused where the model's shapes allow it, else per-op; the CPU reference without a GPU. */
@@ -220,12 +246,11 @@ export class DiffPose extends EventTarget {
     try {
       if (!this.context) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
       if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
+      checkOptionKeys(req, new Set([...BUFFER_LIFT_KEYS, 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal']), 'liftBuffers request');
       const settings = resolveSettings({ ...req, samples: false }, this.config);
       const { count, imageSize } = req;
       if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
-      if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((v) => Number.isFinite(v) && v > 0)) {
-        throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(imageSize)}`);
-      }
+      checkImageSize(imageSize);
       const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
         if (!buffer) return;
         if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number') throw new InputError(`${name} must be a GPUBuffer`);

@@ -3,15 +3,17 @@ import type { ModelConfig } from './model/config.js';
 import { ddimCoefficients, validateTimesteps, type DdimCoefficients } from './model/diffusion.js';
 import type { InitMode } from './kernels/gmm-init.ref.js';
 import { seedKey } from './kernels/philox.ref.js';
+import type { FormatName } from './pose/formats.js';
 
 export type ExecutorName = 'fused' | 'fused-f16' | 'per-op' | 'cpu';
 export const EXECUTOR_NAMES: readonly ExecutorName[] = ['fused', 'fused-f16', 'per-op', 'cpu'];
 
 export interface LiftOptions {
   imageSize: readonly [number, number];
-  /** Keypoint layout of the input (default 'h36m17'). */
-  format?: string;
-  confidence?: Float32Array;
+  /** Keypoint layout of the input (default 'h36m17'); docs/formats.md gives each joint order. */
+  format?: FormatName;
+  /** [N, K] in [0, 1], K keypoints of the format. */
+  confidence?: Float32Array | readonly number[];
   gmm?: import('./pose/input.js').GmmInput;
   /** Hypotheses per pose (default 1, at most MAX_HYPOTHESES). */
   hypotheses?: number;
@@ -82,4 +84,38 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
     key: seedKey(seed),
     wantSamples: o.samples ?? false,
   };
+}
+
+/** Every key LiftOptions has: anything else is a caller's typo, refused rather than ignored. */
+const LIFT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LiftOptions>([
+  'imageSize', 'format', 'confidence', 'gmm', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'samples', 'poseOffset', 'executor', 'signal',
+]);
+
+/** Refuses keys of `options` outside `allowed` (typos such as `hypothesis` would otherwise be ignored). */
+export function checkOptionKeys(options: object, allowed: ReadonlySet<string>, what: string): void {
+  const unknown = Object.keys(options).filter((k) => !allowed.has(k));
+  if (unknown.length) {
+    throw new InputError(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${[...allowed].join(', ')})`);
+  }
+}
+
+export function checkLiftOptionKeys(options: object, extra: readonly string[] = []): void {
+  checkOptionKeys(options, extra.length ? new Set([...LIFT_OPTION_KEYS, ...extra]) : LIFT_OPTION_KEYS, 'lift options');
+}
+
+/** A Float32Array as given, or one made from a plain array of numbers; anything else is an InputError. */
+export function float32Input(value: unknown, name: string): Float32Array {
+  if (value instanceof Float32Array) return value;
+  if (Array.isArray(value)) {
+    const bad = value.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) throw new InputError(`${name}[${bad}] is ${JSON.stringify(value[bad])}: numbers expected`);
+    return Float32Array.from(value as number[]);
+  }
+  throw new InputError(`${name} must be a Float32Array or an array of numbers`);
+}
+
+export function checkImageSize(size: unknown): void {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(size)}`);
+  }
 }

@@ -1,12 +1,13 @@
 import { readKeypointText } from '../../src/pose/read-keypoints.js';
 import { trackPeople } from '../../src/pose/track-people.js';
 import type { LiftOptions } from '../../src/lift-options.js';
+import type { FormatName } from '../../src/pose/formats.js';
 import type { DemoExample } from './example-list.js';
 
 /** One person's 2D keypoint sequence as the demo lifts it. */
 export interface Sequence {
   example: DemoExample;
-  format: string;
+  format: FormatName;
   imageSize: [number, number];
   frames: number;
   /** [frames, K, 2] pixels and [frames, K] scores, in the file's format. */
@@ -25,7 +26,7 @@ export function sequenceFromText(example: DemoExample, text: string): Sequence {
   const file = readKeypointText(example.file, text);
   const [track] = trackPeople(file);
   return {
-    example, format: file.format, imageSize: file.imageSize ?? example.imageSize,
+    example, format: file.format as FormatName, imageSize: file.imageSize ?? example.imageSize,
     frames: track.frames.length, keypoints: track.keypoints, confidence: track.confidence,
   };
 }

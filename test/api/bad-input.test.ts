@@ -34,8 +34,11 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
     }
 
     it('wrong keypoint length', () => rejects(kp.subarray(0, 33), ok, /33 values, not a positive multiple of 34/));
-    it('empty keypoints', () => rejects(new Float32Array(0), ok, /0 values/));
-    it('keypoints not a Float32Array', () => rejects([1, 2, 3], ok, /must be a Float32Array/));
+    it('keypoints neither a Float32Array nor numbers', () => rejects({ length: 34 }, ok, /must be a Float32Array or an array of numbers/));
+    it('keypoints with a string among the numbers', () => rejects([...kp.subarray(0, 5), '7'], ok, /keypoints\[5\] is "7": numbers expected/));
+    it('a plain array of the wrong length', () => rejects([1, 2, 3], ok, /3 values, not a positive multiple of 34/));
+    it('an unknown option key (a typo)', () => rejects(kp, { ...ok, hypothesis: 8 }, /unknown option "hypothesis"/));
+    it('an empty input with a bad image size', () => rejects([], { ...ok, imageSize: [0, 0] }, /imageSize/));
     it('NaN keypoint', () => rejects(kp.map((v, i) => (i === 7 ? NaN : v)), ok, /keypoints\[7\] is NaN/));
     it('infinite keypoint', () => rejects(kp.map((v, i) => (i === 40 ? Infinity : v)), ok, /keypoints\[40\] is Infinity/));
     it('zero image width', () => rejects(kp, { ...ok, imageSize: [0, 480] }, /imageSize must be \[width, height\] with both > 0/));
@@ -63,6 +66,20 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
     }, /gmm.sigmas\[0..1\] must be > 0/));
     it('unknown executor', () => rejects(kp, { ...ok, executor: 'quantum' }, /unknown executor "quantum"/));
 
+    it('an empty input gives an empty result', async () => {
+      const r = await model.lift([], { ...ok, hypotheses: 3, samples: true });
+      expect([r.poses.length, r.spread.length, r.samples.length, r.hypotheses]).to.deep.equal([0, 0, 0, 3]);
+    });
+
+    it('plain arrays of numbers give the bits of Float32Arrays', async () => {
+      const conf = new Float32Array(34).fill(0.8);
+      const a = await model.lift(kp, { ...ok, confidence: conf, hypotheses: 2, samples: true });
+      // `samples` is typed present when asked for: no assertion needed to read it.
+      const b = await model.lift(Array.from(kp), { ...ok, confidence: Array.from(conf), hypotheses: 2, samples: true });
+      expect(Array.from(b.samples)).to.deep.equal(Array.from(a.samples));
+      expect(Array.from(b.poses)).to.deep.equal(Array.from(a.poses));
+    });
+
     it('accepts zero-confidence joints', async () => {
       // (That they get a wider 2D prior is checked on the prepared mixture in test/pose.)
       const conf = new Float32Array(34).fill(1);
@@ -75,3 +92,18 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
 }
 
 badInputSuite('cpu', 'cpu');
+
+describe('load options', () => {
+  it('an unknown key, a bad backend or a non-object is an InputError before anything is loaded', async () => {
+    for (const [options, pattern] of [
+      [{ backend: 'cpu', maxbatch: 8 }, /unknown option "maxbatch"/],
+      [{ backend: 'tpu' }, /backend must be "gpu" or "cpu"/],
+      [null, /options must be an object/],
+    ] as const) {
+      let caught: unknown;
+      try { await DiffPose.load(options as never); } catch (e) { caught = e; }
+      expect(caught, JSON.stringify(options)).to.be.instanceOf(InputError);
+      expect((caught as Error).message).to.match(pattern);
+    }
+  });
+});
