@@ -1,4 +1,5 @@
-export { DiffPose, type LoadOptions, type LiftResult, type BufferLiftRequest } from './diffpose.js';
+/// <reference types="@webgpu/types" preserve="true" />
+export { DiffPose, DeviceEvent, type LoadOptions, type LiftResult, type LiftResultFor, type BufferLiftRequest } from './diffpose.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
 export type { CallStats } from './executor.js';
 export type { PassTime } from './gpu/pass-timer.js';
@@ -6,6 +7,6 @@ export { MAX_HYPOTHESES } from './lift-options.js';
 export type { GmmInput } from './pose/input.js';
 export { sigmaFromConfidence } from './pose/input.js';
 export { H36M_JOINTS, H36M_BONES } from './pose/skeleton.js';
-export { FORMATS } from './pose/formats.js';
+export { FORMATS, type FormatName } from './pose/formats.js';
 export type { ModelConfig, NetworkConfig, DiffusionConfig } from './model/config.js';
-export { DiffPoseError, InputError, WeightsError, NoAdapterError, GpuError } from './errors.js';
+export { DiffPoseError, InputError, WeightsError, NoAdapterError, GpuError, AbortedError } from './errors.js';
