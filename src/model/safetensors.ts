@@ -1,5 +1,6 @@
 import { WeightsError } from '../errors.js';
 import { halfToFloat } from './half.js';
+import { describeValue, printable, quote } from './printable.js';
 
 /** One tensor of a safetensors file, widened to f32. */
 export interface Tensor {
@@ -17,23 +18,32 @@ export interface SafetensorsFile {
 const BYTES: Record<string, number> = { F32: 4, F16: 2, I32: 4 };
 const MAX_HEADER = 64 * 1024 * 1024;
 
+/** Sets an own property even for keys like "__proto__" (plain assignment would change the prototype). */
+function defineOwn(o: Record<string, string>, k: string, v: string): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * Parses and validates a safetensors file completely before anything uses it: header length,
  * JSON, dtypes (F32, F16 widened; I32 only with `ints`), shapes, offsets inside the data section, no overlaps, no
  * non-finite values. Every error names the tensor or field at fault.
+ *
+ * Hostile files: every length and offset is checked against the bytes actually present before
+ * anything is allocated from it, so nothing allocated is larger than the file; messages quote
+ * names with control characters escaped (one line); nothing recurses over the parsed JSON.
  */
 export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } = {}): SafetensorsFile {
   if (bytes.byteLength < 8) throw new WeightsError(`weights file is truncated: ${bytes.byteLength} bytes, a safetensors header needs at least 8`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.byteLength) {
-    throw new WeightsError(`weights file header length ${headerLen} does not fit in the file (${bytes.byteLength} bytes): truncated or not a safetensors file`);
+    throw new WeightsError(`weights file header length ${view.getBigUint64(0, true)} does not fit in the file (${bytes.byteLength} bytes): truncated or not a safetensors file`);
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw new WeightsError(`weights file header is not valid JSON: ${(e as Error).message}`);
+    throw new WeightsError(`weights file header is not valid JSON: ${printable((e as Error).message)}`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new WeightsError('weights file header must be a JSON object');
   const dataStart = 8 + headerLen;
@@ -43,29 +53,32 @@ export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } 
   const tensors = new Map<string, Tensor>();
   const ints = new Map<string, { shape: number[]; data: Int32Array }>();
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    const q = quote(name);
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null) throw new WeightsError('"__metadata__" must be an object of strings');
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new WeightsError('"__metadata__" must be an object of strings');
       for (const [k, v] of Object.entries(entry)) {
-        if (typeof v !== 'string') throw new WeightsError(`"__metadata__.${k}" must be a string`);
-        metadata[k] = v;
+        if (typeof v !== 'string') throw new WeightsError(`"__metadata__" entry ${quote(k)} must be a string, got ${describeValue(v)}`);
+        defineOwn(metadata, k, v);
       }
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== 'object' || e === null) throw new WeightsError(`tensor "${name}": entry must be an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES) || (e.dtype === 'I32' && !options.ints)) {
-      throw new WeightsError(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (F32 or F16${options.ints ? ' or I32' : ''})`);
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new WeightsError(`tensor ${q}: entry must be an object`);
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(BYTES, e.dtype) || (e.dtype === 'I32' && !options.ints)) {
+      throw new WeightsError(`tensor ${q}: dtype ${describeValue(e.dtype)} is not supported (F32 or F16${options.ints ? ' or I32' : ''})`);
     }
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new WeightsError(`tensor "${name}": shape must be an array of non-negative integers`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new WeightsError(`tensor ${q}: shape must be an array of non-negative integers`);
     const off = e.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
-      throw new WeightsError(`tensor "${name}": data_offsets must be [begin, end] with 0 <= begin <= end`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[1] < off[0]) {
+      throw new WeightsError(`tensor ${q}: data_offsets must be [begin, end] with 0 <= begin <= end`);
     }
     const shape = e.shape as number[];
-    const numel = shape.reduce((a, b) => a * b, 1);
     const size = BYTES[e.dtype];
-    if (off[1] - off[0] !== numel * size) throw new WeightsError(`tensor "${name}": data_offsets span ${off[1] - off[0]} bytes but shape [${shape}] of ${e.dtype} needs ${numel * size}`);
-    if (off[1] > dataLen) throw new WeightsError(`tensor "${name}": data ends at byte ${off[1]} but the data section has ${dataLen} bytes (file truncated?)`);
+    if (off[1] > dataLen) throw new WeightsError(`tensor ${q}: data ends at byte ${off[1]} but the data section has ${dataLen} bytes (file truncated?)`);
+    // Only now, with the span known to lie inside the file, is the element count trusted: a
+    // product that overflows (or is not exact beyond 2^53) cannot equal a span this small.
+    const numel = shape.reduce((a, b) => a * b, 1);
+    if (off[1] - off[0] !== numel * size) throw new WeightsError(`tensor ${q}: data_offsets span ${off[1] - off[0]} bytes but shape [${shape}] of ${e.dtype} needs ${numel * size}`);
     spans.push({ name, begin: off[0], end: off[1] });
     const at = dataStart + off[0];
     if (e.dtype === 'I32') {
@@ -77,14 +90,17 @@ export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } 
       data[i] = size === 4 ? view.getFloat32(at + 4 * i, true) : halfToFloat(view.getUint16(at + 2 * i, true));
     }
     const bad = data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new WeightsError(`tensor "${name}": element ${bad} is ${data[bad]} (weights must be finite)`);
+    if (bad >= 0) throw new WeightsError(`tensor ${q}: element ${bad} is ${data[bad]} (weights must be finite)`);
     tensors.set(name, { shape, data });
   }
+  // Sorted by begin, a span overlaps an earlier one exactly when it begins before the furthest
+  // end so far (comparing neighbours only would miss [0,64) / [0,0) / [16,32)). Empty spans overlap nothing.
   spans.sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i].begin < spans[i - 1].end && spans[i].end > spans[i].begin) {
-      throw new WeightsError(`tensors "${spans[i - 1].name}" and "${spans[i].name}" overlap in the data section`);
-    }
+  let furthest: { name: string; end: number } | undefined;
+  for (const s of spans) {
+    if (s.end === s.begin) continue;
+    if (furthest && s.begin < furthest.end) throw new WeightsError(`tensors ${quote(furthest.name)} and ${quote(s.name)} overlap in the data section`);
+    if (!furthest || s.end > furthest.end) furthest = s;
   }
   return { metadata, tensors, ints };
 }

@@ -4,7 +4,8 @@ import { serializeSafetensors, type Tensor } from '../safetensors.js';
 import { CONFIG_KEY, parseModelWeights } from '../weights.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { ROLE_COORDS, UNUSED_LIFTER_TENSOR, inferNetworkConfig } from './infer-config.js';
-import { findStateDict, type NetworkRole } from './state-dict.js';
+import { findStateDict, type NetworkRole, type StateDict } from './state-dict.js';
+import type { TorchStorage } from './torch-tensor.js';
 import { readTorchCheckpoint } from './torch-checkpoint.js';
 
 export interface CheckpointSource {
@@ -42,15 +43,38 @@ function convertNetwork(source: CheckpointSource, value: ReturnType<typeof readT
   const what = `${source.label} (${role})`;
   const sd = findStateDict(value, role, what, { ema });
   const config = inferNetworkConfig(sd, role, heads, what);
-  for (const [name, shape] of expectedTensors(config, ROLE_COORDS[role].withTemb)) {
+  const expected = expectedTensors(config, ROLE_COORDS[role].withTemb);
+  checkAliasing(sd, expected, what);
+  for (const [name, shape] of expected) {
     let data: Float32Array;
     try { data = sd.get(name)!.toFloat32(); } catch (e) {
-      throw new CheckpointError(`${what}: tensor "${name}": ${(e as Error).message}`);
+      if (!(e instanceof CheckpointError)) throw e; // a bug, not a bad file: keep its type and stack
+      throw new CheckpointError(`${what}: tensor "${name}": ${e.message}`);
     }
     out.set(`${role}.${name}`, { shape: [...shape], data });
   }
   for (const name of sd.keys()) if (role === 'lifter' && UNUSED_LIFTER_TENSOR.test(name)) dropped.push(`lifter.${name}`);
   return config;
+}
+
+/**
+ * The converted tensors may not hold more elements than the storages they view, each storage
+ * counted once: a network's parameters never share elements, while a hostile file could point
+ * every tensor of a wide network at one storage and make the copy many times the file's size.
+ * (Each tensor also fits its own storage, which toFloat32 checks against the entry's real size.)
+ */
+function checkAliasing(sd: StateDict, expected: Map<string, number[]>, what: string): void {
+  let viewed = 0;
+  const storages = new Map<TorchStorage, number>();
+  for (const name of expected.keys()) {
+    const t = sd.get(name)!;
+    viewed += t.numel;
+    storages.set(t.storage, t.storage.numel);
+  }
+  const available = [...storages.values()].reduce((a, b) => a + b, 0);
+  if (viewed > available) {
+    throw new CheckpointError(`${what}: its tensors hold ${viewed} elements but view storages of only ${available}: tensors that share or repeat elements are not supported`);
+  }
 }
 
 /**

@@ -9,6 +9,10 @@ export const ROLE_COORDS: Record<NetworkRole, { coordsIn: number; coordsOut: num
   denoiser: { coordsIn: 5, coordsOut: 5, withTemb: true },
 };
 
+/** The largest networks a weights file may describe (src/model/config.ts). */
+const MAX_HIDDEN = 4096;
+const MAX_LAYERS = 64;
+
 /** The released lifters carry a step-embedding block they never use (model-spec §3). */
 export const UNUSED_LIFTER_TENSOR = /^temb\.dense\.[01]\.(weight|bias)$/;
 
@@ -49,8 +53,13 @@ export function inferNetworkConfig(sd: StateDict, role: NetworkRole, heads: numb
     throw new CheckpointError(`${what}: a ${role} maps ${want.coordsIn} -> ${want.coordsOut} coordinates, this network maps ${coordsIn} -> ${coordsOut}` +
       (looksLikeOther ? ` (it looks like the ${other}: are the checkpoints swapped?)` : ''));
   }
+  // The engine's limits (parseModelConfig): checked before any tensor is read, so forged shapes
+  // cannot make the converter build a network no weights file may hold.
+  if (hidden < 2 || hidden > MAX_HIDDEN || hidden % 2 !== 0) throw new CheckpointError(`${what}: hidden size ${hidden} is not an even number in [2, ${MAX_HIDDEN}]`);
   if (hidden % heads !== 0) throw new CheckpointError(`${what}: hidden size ${hidden} is not divisible by ${heads} heads (pass --heads)`);
-  const config: NetworkConfig = { hidden, layers: layerCount(sd, what), heads, coordsIn, coordsOut };
+  const layers = layerCount(sd, what);
+  if (layers > MAX_LAYERS) throw new CheckpointError(`${what}: ${layers} layers, more than the ${MAX_LAYERS} the engine supports`);
+  const config: NetworkConfig = { hidden, layers, heads, coordsIn, coordsOut };
   checkTensors(sd, config, role, what);
   return config;
 }

@@ -1,3 +1,5 @@
+import { quote } from '../printable.js';
+
 /**
  * What the restricted unpickler produces. Python values map to plain JS values; the few
  * objects a checkpoint may build (tensors, storages, OrderedDicts) are made by whitelisted
@@ -36,6 +38,16 @@ export function isDict(v: PyValue): v is Map<PyValue, PyValue> {
 
 export function isSequence(v: PyValue): v is readonly PyValue[] {
   return Array.isArray(v);
+}
+
+/**
+ * A value for an error message: strings quoted, numbers as they are, anything else by its type.
+ * Never JSON.stringify a PyValue: it throws on bigints and cycles and recurses on nesting.
+ */
+export function describePy(v: PyValue): string {
+  if (typeof v === 'string') return quote(v, 60);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return typeName(v);
 }
 
 /** A short description of a value's type for error messages. */

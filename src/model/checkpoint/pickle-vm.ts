@@ -1,4 +1,5 @@
 import { CheckpointError } from './checkpoint-error.js';
+import { quote } from '../printable.js';
 import { PyCallable, PyObject, typeName, type PyValue } from './pickle-values.js';
 
 /**
@@ -67,14 +68,25 @@ class Reader {
   atEnd(): boolean { return this.at >= this.bytes.byteLength; }
 }
 
-/** Little-endian two's-complement integer (LONG1 / LONG4), as a number when it is exact. */
+/**
+ * Little-endian two's-complement integer (LONG1 / LONG4), as a number when it is exact. Built
+ * from one hex string: linear in the length (byte by byte BigInt shifts were quadratic, so a
+ * few MiB of LONG4 hung the reader).
+ */
 function decodeLong(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  const digits = new Uint8Array(2 + 2 * b.length);
+  digits[0] = 0x30; digits[1] = 0x78; // "0x"
+  for (let i = b.length - 1, at = 2; i >= 0; i--, at += 2) {
+    digits[at] = HEX_DIGITS[b[i] >> 4];
+    digits[at + 1] = HEX_DIGITS[b[i] & 15];
+  }
+  let v = BigInt(latin1.decode(digits));
   if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const latin1 = new TextDecoder('latin1');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function decodeUtf8(b: Uint8Array): string {
@@ -153,7 +165,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks): PyValue {
       case 0x49: { // INT (text; protocol 0 and the bools of protocol 1)
         const s = r.line();
         if (s === '00') push(false); else if (s === '01') push(true);
-        else if (/^-?\d+$/.test(s)) push(Number(s)); else throw new CheckpointError(`pickle INT with a bad argument "${s}"`);
+        else if (/^-?\d+$/.test(s)) push(Number(s)); else throw new CheckpointError(`pickle INT with a bad argument ${quote(s, 40)}`);
         break;
       }
       case 0x47: push(r.f64be()); break; // BINFLOAT (big-endian)
@@ -170,7 +182,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks): PyValue {
       case 0x5d: push([]); break; // EMPTY_LIST
       case 0x6c: push(popMark()); break; // LIST
       case 0x61: { const v = pop(); list('APPEND').push(v); break; }
-      case 0x65: { const items = popMark(); list('APPENDS').push(...items); break; }
+      case 0x65: { const items = popMark(); const l = list('APPENDS'); for (const v of items) l.push(v); break; } // no push(...items): a spread of 10^5 items overflows the stack
       case 0x29: push(tuple([])); break; // EMPTY_TUPLE
       case 0x74: push(tuple(popMark())); break; // TUPLE
       case 0x85: { const a = pop(); push(tuple([a])); break; }

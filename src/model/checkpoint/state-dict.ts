@@ -1,5 +1,5 @@
 import { CheckpointError } from './checkpoint-error.js';
-import { typeName, type PyValue } from './pickle-values.js';
+import { describePy, typeName, type PyValue } from './pickle-values.js';
 import { TorchTensor } from './torch-tensor.js';
 
 export type NetworkRole = 'lifter' | 'denoiser';
@@ -40,7 +40,8 @@ function withShadow(model: StateDict, shadow: PyValue, what: string): StateDict 
 }
 
 function describeTop(v: PyValue): string {
-  if (v instanceof Map) return `a dict with keys ${[...v.keys()].slice(0, 8).map((k) => JSON.stringify(k)).join(', ')}`;
+  // Keys may be bigints, tuples or the dict itself: describePy never throws or recurses (JSON.stringify did both).
+  if (v instanceof Map) return `a dict with keys ${[...v.keys()].slice(0, 8).map(describePy).join(', ')}`;
   return `a ${typeName(v)}`;
 }
 

@@ -1,6 +1,6 @@
 import { CheckpointError } from './checkpoint-error.js';
 import { unpickle } from './pickle-vm.js';
-import { typeName, type PyValue } from './pickle-values.js';
+import { describePy, typeName, type PyValue } from './pickle-values.js';
 import { resolveTorchGlobal } from './torch-globals.js';
 import { StorageType, TorchStorage } from './torch-tensor.js';
 import { readZip, type ZipArchive } from './zip-reader.js';
@@ -18,14 +18,18 @@ export function readTorchCheckpoint(bytes: Uint8Array): PyValue {
   }
   const zip = readZip(bytes);
   const root = findRoot(zip);
-  const order = zip.entries.has(`${root}/byteorder`) ? new TextDecoder().decode(zip.read(`${root}/byteorder`)).trim() : 'little';
-  if (order !== 'little') throw new CheckpointError(`the checkpoint's storages are ${order}-endian; only little-endian is supported`);
+  const order = zip.entries.has(`${root}/byteorder`) ? new TextDecoder().decode(zip.read(`${root}/byteorder`, MAX_BYTEORDER)).trim() : 'little';
+  if (order !== 'little') throw new CheckpointError(`the checkpoint's storages are ${describePy(order)}-endian; only little-endian is supported`);
   const storages = new Map<string, TorchStorage>();
-  return unpickle(zip.read(`${root}/data.pkl`), {
+  return unpickle(zip.read(`${root}/data.pkl`, MAX_PICKLE), {
     resolveGlobal: resolveTorchGlobal,
     persistentLoad: (pid) => storageFor(pid, zip, root, storages),
   });
 }
+
+/** data.pkl holds structure only (tensor data are separate entries): even huge models pickle to well under this. */
+const MAX_PICKLE = 64 << 20;
+const MAX_BYTEORDER = 64;
 
 function findRoot(zip: ZipArchive): string {
   const roots = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n)).map((n) => n.slice(0, -'/data.pkl'.length));
@@ -37,7 +41,7 @@ function findRoot(zip: ZipArchive): string {
 /** ('storage', StorageType, key, location, numel) -> the storage, one object per key. */
 function storageFor(pid: PyValue, zip: ZipArchive, root: string, storages: Map<string, TorchStorage>): TorchStorage {
   if (!Array.isArray(pid) || pid.length < 5 || pid[0] !== 'storage') {
-    throw new CheckpointError(`unsupported persistent id ${typeName(pid)}${Array.isArray(pid) ? ` starting with ${JSON.stringify(pid[0])}` : ''} (expected a ('storage', ...) tuple)`);
+    throw new CheckpointError(`unsupported persistent id ${typeName(pid)}${Array.isArray(pid) ? ` starting with ${describePy(pid[0] ?? null)}` : ''} (expected a ('storage', ...) tuple)`);
   }
   const [, type, key, , numel] = pid;
   if (!(type instanceof StorageType)) throw new CheckpointError(`storage persistent id with type ${typeName(type)}, not a torch storage type`);
@@ -48,7 +52,8 @@ function storageFor(pid: PyValue, zip: ZipArchive, root: string, storages: Map<s
   if (existing) return existing;
   const entry = `${root}/data/${key}`;
   if (!zip.entries.has(entry)) throw new CheckpointError(`storage "${key}" (${type.name}, ${numel} elements) has no entry "${entry}" in the archive`);
-  const storage = new TorchStorage(type, key, numel, () => zip.read(entry));
+  // An entry larger than its declared elements need is refused unread (its bytes are checked exactly later).
+  const storage = new TorchStorage(type, key, numel, () => zip.read(entry, numel * type.itemBytes));
   storages.set(key, storage);
   return storage;
 }

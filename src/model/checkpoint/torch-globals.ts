@@ -1,3 +1,4 @@
+import { quote } from '../printable.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { PyCallable, PyMarker, typeName, type PyValue } from './pickle-values.js';
 import { STORAGE_DTYPES, StorageType, TorchStorage, TorchTensor, type StorageTypeName } from './torch-tensor.js';
@@ -9,6 +10,7 @@ import { STORAGE_DTYPES, StorageType, TorchStorage, TorchTensor, type StorageTyp
  */
 
 function int(v: PyValue, what: string): number {
+  if (typeof v === 'bigint') throw new CheckpointError(`${what} ${v} is too large`);
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new CheckpointError(`${what} must be an int, got ${typeName(v)}`);
   return v;
 }
@@ -77,7 +79,7 @@ function codecsEncode(args: readonly PyValue[]): PyValue {
   if (typeof text !== 'string' || typeof encoding !== 'string') throw new CheckpointError('_codecs.encode needs a string and an encoding name');
   if (/^(latin-?1|iso-?8859-?1)$/i.test(encoding)) return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
   if (/^utf-?8$/i.test(encoding)) return new TextEncoder().encode(text);
-  throw new CheckpointError(`_codecs.encode with encoding "${encoding}" is not supported`);
+  throw new CheckpointError(`_codecs.encode with encoding ${quote(encoding, 40)} is not supported`);
 }
 
 function set(args: readonly PyValue[]): PyValue {
@@ -102,13 +104,16 @@ const CALLABLES: Record<string, (args: readonly PyValue[]) => PyValue> = {
 /** Types that only appear as arguments (the `new_type` of _rebuild_from_type_v2). */
 const MARKERS = new Set(['torch.Tensor', 'torch.nn.parameter.Parameter']);
 
-/** resolveGlobal for the pickle VM: the whitelist above, or a CheckpointError naming the global. */
+/**
+ * resolveGlobal for the pickle VM: the whitelist above, or a CheckpointError naming the global.
+ * Own properties only: `name in STORAGE_DTYPES` also found Object.prototype members, so
+ * `torch.__proto__` or `torch.constructor` resolved to a bogus storage type.
+ */
 export function resolveTorchGlobal(module: string, name: string): PyValue {
   const qualified = `${module}.${name}`;
-  if (module === 'torch' && name in STORAGE_DTYPES) return new StorageType(name as StorageTypeName);
-  const fn = CALLABLES[qualified];
-  if (fn) return new PyCallable(qualified, fn);
+  if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new StorageType(name as StorageTypeName);
+  if (Object.hasOwn(CALLABLES, qualified)) return new PyCallable(qualified, CALLABLES[qualified]);
   if (MARKERS.has(qualified)) return new PyMarker(qualified);
-  throw new CheckpointError(`the checkpoint refers to the Python global "${qualified}", which is not allowed ` +
+  throw new CheckpointError(`the checkpoint refers to the Python global ${quote(qualified, 100)}, which is not allowed ` +
     '(only tensors, storages, OrderedDict and plain values are read; nothing in the file is executed)');
 }

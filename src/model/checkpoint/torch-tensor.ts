@@ -61,22 +61,35 @@ export class TorchTensor extends PyObject {
   constructor(readonly storage: TorchStorage, readonly offset: number, readonly shape: readonly number[], readonly stride: readonly number[]) {
     super();
     if (shape.length !== stride.length) throw new CheckpointError(`tensor in storage "${storage.key}": size [${shape}] and stride [${stride}] differ in length`);
+    // Negative sizes could multiply to a positive element count, and sizes beyond 2^53 to an
+    // inexact or NaN one (Infinity x 0), either slipping past the bounds below.
+    const bad = (v: number) => !Number.isSafeInteger(v) || v < 0;
+    if (shape.some(bad) || stride.some(bad) || bad(offset)) {
+      throw new CheckpointError(`tensor in storage "${storage.key}": size [${shape}], stride [${stride}] and offset ${offset} must be non-negative integers below 2^53`);
+    }
+    const numel = this.numel;
+    if (!Number.isSafeInteger(numel)) throw new CheckpointError(`tensor of size [${shape}] in storage "${storage.key}" has too many elements`);
     let last = offset;
-    const numel = shape.reduce((a, b) => a * b, 1);
     if (numel > 0) shape.forEach((n, i) => { last += (n - 1) * stride[i]; });
     if (numel > 0 && (offset < 0 || last >= storage.numel || stride.some((s) => s < 0))) {
       throw new CheckpointError(`tensor of size [${shape}], stride [${stride}], offset ${offset} reaches outside its storage "${storage.key}" of ${storage.numel} elements`);
     }
   }
   get dtype(): TorchDtype { return this.storage.type.dtype; }
-  get numel(): number { return this.shape.reduce((a, b) => a * b, 1); }
+  get numel(): number { return this.shape.includes(0) ? 0 : this.shape.reduce((a, b) => a * b, 1); }
   describe(): string { return `tensor ${this.dtype} [${this.shape}]`; }
 
   /** The values as float32, row-major; floating-point dtypes only (float64 is rounded). */
   toFloat32(): Float32Array {
     const read = FLOAT_READERS[this.dtype];
     if (!read) throw new CheckpointError(`a ${this.dtype} tensor [${this.shape}] where a floating-point tensor is expected`);
-    const bytes = this.storage.bytes();
+    const bytes = this.storage.bytes(); // checks the entry holds exactly the storage's declared elements
+    // The copy is as large as the view: a view with more elements than its storage (stride 0,
+    // overlapping strides: an expanded tensor, never a parameter) could turn a 1-element storage
+    // into gigabytes. With this, nothing is allocated beyond the storage's real size.
+    if (this.numel > this.storage.numel) {
+      throw new CheckpointError(`a view of size [${this.shape}], stride [${this.stride}] has more elements than its storage "${this.storage.key}" (${this.storage.numel}): expanded tensors are not supported`);
+    }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const item = this.storage.type.itemBytes;
     const out = new Float32Array(this.numel);

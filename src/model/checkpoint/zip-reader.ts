@@ -21,9 +21,18 @@ export interface ZipEntry {
 
 export interface ZipArchive {
   entries: Map<string, ZipEntry>;
-  /** The entry's bytes (a view into the file for stored entries), CRC-checked. */
-  read(name: string): Uint8Array;
+  /**
+   * The entry's bytes (a view into the file for stored entries), CRC-checked. An entry whose
+   * directory declares more than `maxBytes` (default MAX_ENTRY_BYTES) is refused unread; a
+   * deflate stream is never inflated past its declared size.
+   */
+  read(name: string, maxBytes?: number): Uint8Array;
 }
+
+/** The most a deflated entry may inflate to unless the caller allows more (a real checkpoint's entries are far smaller). */
+export const MAX_ENTRY_BYTES = 1 << 30;
+/** Deflate's best ratio is 1032:1 (a 258-byte match in under 2 bits); a larger declared size is a lie. */
+const DEFLATE_MAX_RATIO = 1032;
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -77,7 +86,9 @@ function applyZip64Extra(view: DataView, at: number, length: number, e: ZipEntry
     if (id === 1) {
       let p = at + 4;
       const take = (what: string): number => {
-        if (p + 8 > at + 4 + len) throw new CheckpointError(`ZIP entry "${e.name}": zip64 extra field is too short for its ${what}`);
+        // Bounded by the field's own length and by the extra area it sits in (which the
+        // directory bounds): a forged field length must not read past either.
+        if (p + 8 > at + 4 + len || p + 8 > end) throw new CheckpointError(`ZIP entry "${e.name}": zip64 extra field is too short for its ${what}`);
         const v = u64(view, p, what);
         p += 8;
         return v;
@@ -124,9 +135,10 @@ export function readZip(bytes: Uint8Array): ZipArchive {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < EOCD_SIZE) throw new CheckpointError(`file is too short for a ZIP archive (${bytes.byteLength} bytes)`);
   const entries = readCentralDirectory(view, bytes, readDirectoryLocation(view, findEocd(view)));
-  const read = (name: string): Uint8Array => {
+  const read = (name: string, maxBytes = MAX_ENTRY_BYTES): Uint8Array => {
     const e = entries.get(name);
     if (!e) throw new CheckpointError(`ZIP entry "${name}" does not exist`);
+    if (e.size > maxBytes) throw new CheckpointError(`ZIP entry "${name}" declares ${e.size} bytes, more than the ${maxBytes} it may hold: corrupt or not a checkpoint`);
     const h = e.localHeaderOffset;
     if (h + 30 > bytes.byteLength || view.getUint32(h, true) !== LOCAL_SIG) throw new CheckpointError(`ZIP entry "${name}": local header missing or corrupt`);
     // The local header's extra field may differ from the central one: PyTorch pads it for alignment.
@@ -136,7 +148,15 @@ export function readZip(bytes: Uint8Array): ZipArchive {
     let data: Uint8Array;
     if (e.method === 0) data = raw;
     else if (e.method === 8) {
-      try { data = inflateRawSync(raw); } catch (err) { throw new CheckpointError(`ZIP entry "${name}": deflate data is corrupt (${(err as Error).message})`); }
+      // Inflate no further than the declared size (+1, to notice a stream that goes on): a
+      // deflate bomb stops there, and the declared size itself is capped above.
+      if (e.size > e.compressedSize * DEFLATE_MAX_RATIO + 1024) {
+        throw new CheckpointError(`ZIP entry "${name}" declares ${e.size} bytes from ${e.compressedSize} deflated bytes, more than deflate can produce: corrupt`);
+      }
+      try { data = inflateRawSync(raw, { maxOutputLength: e.size + 1 }); } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new CheckpointError(`ZIP entry "${name}" inflates to more than its directory's ${e.size} bytes: corrupt`);
+        throw new CheckpointError(`ZIP entry "${name}": deflate data is corrupt (${(err as Error).message})`);
+      }
     } else throw new CheckpointError(`ZIP entry "${name}" uses compression method ${e.method} (only stored and deflate are supported)`);
     if (data.byteLength !== e.size) throw new CheckpointError(`ZIP entry "${name}" has ${data.byteLength} bytes, its directory says ${e.size}`);
     if ((crc32(data) >>> 0) !== e.crc) throw new CheckpointError(`ZIP entry "${name}" fails its CRC-32 check (corrupt file)`);
