@@ -39,7 +39,7 @@ function positiveInt(v: unknown, field: string, max: number): number {
   return v;
 }
 
-function network(v: unknown, field: string, coordsIn: number, coordsOut: number): NetworkConfig {
+export function parseNetworkConfig(v: unknown, field: string, coordsIn: number, coordsOut: number): NetworkConfig {
   if (typeof v !== 'object' || v === null) throw new WeightsError(`config field "${field}" is missing or not an object`);
   const o = v as Record<string, unknown>;
   const cfg: NetworkConfig = {
@@ -57,8 +57,11 @@ function network(v: unknown, field: string, coordsIn: number, coordsOut: number)
   return cfg;
 }
 
-/** Parses and checks the `diffpose.config` metadata JSON of a weights file. */
-export function parseModelConfig(json: string): ModelConfig {
+/**
+ * The fields every model file shares (format, joints, skeleton, diffusion) from the parsed
+ * `diffpose.config` object; the networks are the caller's to read.
+ */
+export function parseCommonConfig(json: string): { o: Record<string, unknown>; diffusion: DiffusionConfig } {
   let v: unknown;
   try { v = JSON.parse(json); } catch (e) { throw new WeightsError(`metadata "diffpose.config" is not valid JSON: ${(e as Error).message}`); }
   if (typeof v !== 'object' || v === null) throw new WeightsError('metadata "diffpose.config" must be a JSON object');
@@ -75,10 +78,16 @@ export function parseModelConfig(json: string): ModelConfig {
   if (!(diffusion.betaStart > 0 && diffusion.betaEnd >= diffusion.betaStart && diffusion.betaEnd < 1)) {
     throw new WeightsError(`config field "diffusion" needs 0 < betaStart <= betaEnd < 1, got ${diffusion.betaStart}, ${diffusion.betaEnd}`);
   }
+  return { o, diffusion };
+}
+
+/** Parses and checks the `diffpose.config` metadata JSON of a weights file. */
+export function parseModelConfig(json: string): ModelConfig {
+  const { o, diffusion } = parseCommonConfig(json);
   return {
     format: 1, joints: 17, skeleton: 'h36m17',
-    lifter: network(o.lifter, 'lifter', 2, 3),
-    denoiser: network(o.denoiser, 'denoiser', 5, 5),
+    lifter: parseNetworkConfig(o.lifter, 'lifter', 2, 3),
+    denoiser: parseNetworkConfig(o.denoiser, 'denoiser', 5, 5),
     diffusion,
   };
 }

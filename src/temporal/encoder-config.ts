@@ -1,0 +1,74 @@
+import { WeightsError } from '../errors.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
+
+/** Per frame and joint (u, v, confidence): channel 3 j + k of the encoder's input. */
+export const ENCODER_INPUTS = 3 * NUM_JOINTS;
+
+/** One context encoder's shape (docs/temporal-model.md §3, §6). */
+export interface EncoderConfig {
+  channels: number;
+  dilations: number[];
+  causal: boolean;
+  /** Frames one output sees: 1 + 2 (1 + sum of dilations). */
+  window: number;
+  /** Frames before and after the output frame in its window. */
+  pad: [number, number];
+  inputs: number;
+  filmLayers: number;
+  filmWidth: number;
+  /** Per-frame confidence-weighted centring and scaling of the 2D before the encoder. */
+  normalise: boolean;
+}
+
+export type EncoderMode = 'offline' | 'causal';
+export const ENCODER_MODES: readonly EncoderMode[] = ['offline', 'causal'];
+
+function int(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new WeightsError(`config field "${field}" must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function bool(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') throw new WeightsError(`config field "${field}" must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * Checks one encoder's config against the rules that tie its fields together, and against the
+ * denoiser it conditions (FiLM layers and width = the denoiser's layers and hidden width).
+ */
+export function parseEncoderConfig(v: unknown, mode: EncoderMode, denoiser: { layers: number; hidden: number }): EncoderConfig {
+  const field = `temporal.${mode}`;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WeightsError(`config field "${field}" is missing or not an object`);
+  const o = v as Record<string, unknown>;
+  if (!Array.isArray(o.dilations) || o.dilations.length < 1 || o.dilations.length > 8) {
+    throw new WeightsError(`config field "${field}.dilations" must be a list of 1 to 8 integers`);
+  }
+  const dilations = o.dilations.map((d, i) => int(d, `${field}.dilations[${i}]`, 1, 256));
+  const cfg: EncoderConfig = {
+    channels: int(o.channels, `${field}.channels`, 1, 1024),
+    dilations,
+    causal: bool(o.causal, `${field}.causal`),
+    window: int(o.window, `${field}.window`, 3, 4096),
+    pad: [0, 0],
+    inputs: int(o.inputs, `${field}.inputs`, 1, 4096),
+    filmLayers: int(o.filmLayers, `${field}.filmLayers`, 1, 64),
+    filmWidth: int(o.filmWidth, `${field}.filmWidth`, 1, 4096),
+    normalise: o.normalise === undefined ? false : bool(o.normalise, `${field}.normalise`),
+  };
+  if (cfg.causal !== (mode === 'causal')) throw new WeightsError(`config field "${field}.causal" must be ${mode === 'causal'}`);
+  const window = 1 + 2 * (1 + dilations.reduce((a, b) => a + b, 0));
+  if (cfg.window !== window) throw new WeightsError(`config field "${field}.window" is ${cfg.window}, but its dilations give ${window}`);
+  const pad: [number, number] = cfg.causal ? [window - 1, 0] : [(window - 1) / 2, (window - 1) / 2];
+  if (!Array.isArray(o.pad) || o.pad.length !== 2 || o.pad[0] !== pad[0] || o.pad[1] !== pad[1]) {
+    throw new WeightsError(`config field "${field}.pad" must be [${pad}] for a ${mode} window of ${window}, got ${JSON.stringify(o.pad)}`);
+  }
+  cfg.pad = pad;
+  if (cfg.inputs !== ENCODER_INPUTS) throw new WeightsError(`config field "${field}.inputs" must be ${ENCODER_INPUTS} (17 joints x u, v, confidence), got ${cfg.inputs}`);
+  if (cfg.filmLayers !== denoiser.layers || cfg.filmWidth !== denoiser.hidden) {
+    throw new WeightsError(`config field "${field}": FiLM for ${cfg.filmLayers} layers of width ${cfg.filmWidth}, but the denoiser has ${denoiser.layers} layers of width ${denoiser.hidden}`);
+  }
+  return cfg;
+}

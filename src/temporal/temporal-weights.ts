@@ -1,0 +1,99 @@
+import { WeightsError } from '../errors.js';
+import { parseCommonConfig, parseNetworkConfig, type DiffusionConfig, type NetworkConfig } from '../model/config.js';
+import { networkParams, type NetworkParams } from '../model/network-params.js';
+import { quote } from '../model/printable.js';
+import { parseSafetensors, type Tensor } from '../model/safetensors.js';
+import { CONFIG_KEY } from '../model/weights.js';
+import { ENCODER_INPUTS, ENCODER_MODES, parseEncoderConfig, type EncoderConfig, type EncoderMode } from './encoder-config.js';
+
+/** A valid 1-D convolution (PyTorch Conv1d layout [out, in, taps]) or, with one tap, a linear. */
+export interface ConvParams { cout: number; cin: number; taps: number; weight: Float32Array; bias: Float32Array }
+
+/** One context encoder's tensors (docs/temporal-model.md §3). */
+export interface EncoderParams {
+  config: EncoderConfig;
+  input: ConvParams;
+  blocks: Array<{ dilation: number; conv: ConvParams; point: ConvParams }>;
+  /** Linear heads as one-tap convolutions: [51, C] and [L * 2 * d, C]. */
+  pose: ConvParams;
+  film: ConvParams;
+}
+
+export interface TemporalConfig {
+  denoiser: NetworkConfig;
+  diffusion: DiffusionConfig;
+  temporal: Record<EncoderMode, EncoderConfig>;
+}
+
+/** A temporal weights file: one FiLM-conditioned denoiser and its offline and causal encoders. */
+export interface TemporalWeights {
+  config: TemporalConfig;
+  denoiser: NetworkParams;
+  encoders: Record<EncoderMode, EncoderParams>;
+  metadata: Record<string, string>;
+}
+
+function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: EncoderConfig): EncoderParams {
+  const prefix = `context.${mode}.`;
+  const C = cfg.channels;
+  const expected = new Map<string, number[]>([
+    ['input.weight', [C, ENCODER_INPUTS, 3]], ['input.bias', [C]],
+    ['pose.weight', [ENCODER_INPUTS, C]], ['pose.bias', [ENCODER_INPUTS]],
+    ['film.weight', [cfg.filmLayers * 2 * cfg.filmWidth, C]], ['film.bias', [cfg.filmLayers * 2 * cfg.filmWidth]],
+  ]);
+  cfg.dilations.forEach((_, i) => {
+    expected.set(`blocks.${i}.conv.weight`, [C, C, 3]).set(`blocks.${i}.conv.bias`, [C]);
+    expected.set(`blocks.${i}.point.weight`, [C, C, 1]).set(`blocks.${i}.point.bias`, [C]);
+  });
+  for (const name of tensors.keys()) {
+    if (name.startsWith(prefix) && !expected.has(name.slice(prefix.length))) {
+      throw new WeightsError(`unexpected tensor ${quote(name)} for a ${mode} encoder with ${cfg.dilations.length} blocks`);
+    }
+  }
+  const get = (local: string): Float32Array => {
+    const t = tensors.get(prefix + local);
+    const shape = expected.get(local)!;
+    if (!t) throw new WeightsError(`missing tensor "${prefix}${local}" (expected shape [${shape}])`);
+    if (t.shape.length !== shape.length || t.shape.some((v, i) => v !== shape[i])) {
+      throw new WeightsError(`tensor "${prefix}${local}" has shape [${t.shape}] but the config implies [${shape}]`);
+    }
+    return t.data;
+  };
+  const conv = (name: string): ConvParams => {
+    const shape = expected.get(`${name}.weight`)!;
+    return { cout: shape[0], cin: shape[1], taps: shape[2] ?? 1, weight: get(`${name}.weight`), bias: get(`${name}.bias`) };
+  };
+  return {
+    config: cfg,
+    input: conv('input'),
+    blocks: cfg.dilations.map((dilation, i) => ({ dilation, conv: conv(`blocks.${i}.conv`), point: conv(`blocks.${i}.point`) })),
+    pose: conv('pose'),
+    film: conv('film'),
+  };
+}
+
+/** Parses a temporal weights file (docs/temporal-model.md §6); a WeightsError names the field or tensor at fault. */
+export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
+  const file = parseSafetensors(bytes);
+  const json = file.metadata[CONFIG_KEY];
+  if (json === undefined) throw new WeightsError(`weights file has no "__metadata__.${CONFIG_KEY}" (model config)`);
+  const { o, diffusion } = parseCommonConfig(json);
+  const denoiser = parseNetworkConfig(o.denoiser, 'denoiser', 5, 5);
+  const t = o.temporal;
+  if (typeof t !== 'object' || t === null) throw new WeightsError('config field "temporal" is missing: not a temporal model file');
+  const temporal = {
+    offline: parseEncoderConfig((t as Record<string, unknown>).offline, 'offline', denoiser),
+    causal: parseEncoderConfig((t as Record<string, unknown>).causal, 'causal', denoiser),
+  };
+  for (const name of file.tensors.keys()) {
+    if (!name.startsWith('denoiser.') && !ENCODER_MODES.some((m) => name.startsWith(`context.${m}.`))) {
+      throw new WeightsError(`unexpected tensor ${quote(name)}: names must start with "denoiser.", "context.offline." or "context.causal."`);
+    }
+  }
+  return {
+    config: { denoiser, diffusion, temporal },
+    denoiser: networkParams(file.tensors, 'denoiser.', denoiser, true),
+    encoders: { offline: encoderParams(file.tensors, 'offline', temporal.offline), causal: encoderParams(file.tensors, 'causal', temporal.causal) },
+    metadata: file.metadata,
+  };
+}

@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { WeightsError } from '../../src/errors.js';
+import { serializeSafetensors, parseSafetensors } from '../../src/model/safetensors.js';
+import { encodeTrackRef, normaliseFrames } from '../../src/temporal/context-encoder.ref.js';
+import { ENCODER_MODES } from '../../src/temporal/encoder-config.js';
+import { parseTemporalWeights } from '../../src/temporal/temporal-weights.js';
+import { expectClose } from '../helpers/close.js';
+import { f32, goldenPath } from '../helpers/golden.js';
+
+// train/fixtures_temporal.py: a tiny random temporal model (12 channels, dilations 3 and 9, FiLM
+// for a 2-layer, 16-wide denoiser) and its PyTorch outputs on a 20-frame track.
+const bytes = new Uint8Array(readFileSync(goldenPath('tiny-temporal.safetensors')));
+const golden = JSON.parse(readFileSync(goldenPath('golden-temporal.json'), 'utf8'));
+
+describe('temporal context encoder: CPU reference vs PyTorch', () => {
+  const w = parseTemporalWeights(bytes);
+  const track = f32(golden.track);
+  const frames = track.length / 51;
+
+  it('reads the temporal weights file: both encoders, the FiLM denoiser, windows of 27', () => {
+    expect(frames).to.equal(20);
+    expect(w.config.temporal.offline.pad).to.deep.equal([13, 13]);
+    expect(w.config.temporal.causal.pad).to.deep.equal([26, 0]);
+    expect(w.encoders.causal.blocks.map((b) => b.dilation)).to.deep.equal([3, 9]);
+    expect(w.denoiser.temb).to.not.equal(undefined);
+  });
+
+  it('normalises each frame like PyTorch', () => {
+    const x = Float32Array.from(track);
+    normaliseFrames(x, frames);
+    expectClose(x, f32(golden.normalised), 1e-5, 1e-5, 'normalised frames');
+  });
+
+  for (const mode of ENCODER_MODES) {
+    it(`${mode}: start poses and FiLM of a 20-frame track and of a one-frame track`, () => {
+      const r = encodeTrackRef(w.encoders[mode], track, frames);
+      expectClose(r.start, f32(golden[mode].start), 1e-4, 1e-4, `${mode} start`);
+      expectClose(r.film, f32(golden[mode].film), 1e-4, 1e-4, `${mode} film`);
+      const one = encodeTrackRef(w.encoders[mode], track, 1);
+      expectClose(one.start, f32(golden[mode].one_frame_start), 1e-4, 1e-4, `${mode} one-frame start`);
+      expectClose(one.film, f32(golden[mode].one_frame_film), 1e-4, 1e-4, `${mode} one-frame film`);
+    });
+  }
+
+  it('causal outputs never depend on later frames; offline ones do', () => {
+    const changed = Float32Array.from(track);
+    for (let i = 12 * 51; i < changed.length; i++) if (i % 3 !== 2) changed[i] += 0.2;
+    for (const mode of ENCODER_MODES) {
+      const a = encodeTrackRef(w.encoders[mode], track, frames), b = encodeTrackRef(w.encoders[mode], changed, frames);
+      const same = Array.from(a.start.subarray(0, 12 * 51)).every((v, i) => v === b.start[i]);
+      expect(same, mode).to.equal(mode === 'causal');
+    }
+  });
+
+  it('refuses a file whose FiLM does not fit its denoiser, or whose window disagrees with its dilations', () => {
+    const file = parseSafetensors(bytes);
+    const config = JSON.parse(file.metadata['diffpose.config']);
+    const tensors = Object.fromEntries([...file.tensors].map(([k, t]) => [k, t]));
+    const rewrite = (edit: (c: any) => void) => {
+      const c = structuredClone(config);
+      edit(c);
+      return serializeSafetensors(tensors, { ...file.metadata, 'diffpose.config': JSON.stringify(c) });
+    };
+    const cases: Array<[(c: any) => void, RegExp]> = [
+      [(c) => { c.temporal.causal.filmWidth = 8; }, /FiLM for 2 layers of width 8, but the denoiser has 2 layers of width 16/],
+      [(c) => { c.temporal.offline.window = 25; }, /window" is 25, but its dilations give 27/],
+      [(c) => { c.temporal.offline.pad = [26, 0]; }, /pad" must be \[13,13\]/],
+      [(c) => { delete c.temporal; }, /"temporal" is missing/],
+    ];
+    for (const [edit, pattern] of cases) {
+      let caught: unknown;
+      try { parseTemporalWeights(rewrite(edit)); } catch (e) { caught = e; }
+      expect(caught).to.be.instanceOf(WeightsError);
+      expect((caught as Error).message).to.match(pattern);
+    }
+  });
+});

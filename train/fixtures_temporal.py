@@ -1,0 +1,80 @@
+"""Golden fixtures of the temporal model for the engine's parity tests -> test/fixtures/golden/.
+
+    /usr/bin/python3 train/fixtures_temporal.py [--out test/fixtures/golden]
+
+A tiny temporal model (docs/temporal-model.md): the denoiser of tiny.safetensors (hidden 16, 2
+layers) with FiLM, offline and causal encoders of 12 channels with the shipped dilations (3, 9),
+every parameter non-trivial (the FiLM head is NOT zero). Deterministic (torch seed 4321, CPU
+float32). Files: tiny-temporal.safetensors and golden-temporal.json (layout in README.md there).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from diffpose.diffusion import Schedule, ddim, init_official, root_centre  # noqa: E402
+from diffpose.export import load as load_frame  # noqa: E402
+from diffpose.temporal import normalise_frames  # noqa: E402
+from fixtures import example_uv, tensor  # noqa: E402
+from train_temporal import MODES, TemporalModel, export_temporal, load_temporal, make_config  # noqa: E402
+
+SEED = 4321
+
+
+def track(gen, n):
+    """n frames of one moving person: (u, v, confidence) [n, 17, 3]; a few joints unsure or lost."""
+    uv, _ = example_uv(gen, 1)
+    drift = torch.linspace(0, 1, n)[:, None, None] * torch.tensor([0.2, -0.05])
+    wobble = 0.01 * torch.randn((n, 17, 2), generator=gen)
+    conf = 0.5 + 0.5 * torch.rand((n, 17, 1), generator=gen)
+    conf[n // 3:n // 2, 3] = 0.0  # a lost ankle for a few frames
+    return torch.cat([uv + drift + wobble, conf], -1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "test", "fixtures", "golden"))
+    args = ap.parse_args()
+    torch.manual_seed(SEED)
+    gen = torch.Generator().manual_seed(SEED)
+    _, denoiser, schedule, _ = load_frame(os.path.join(args.out, "tiny.safetensors"))
+    model = TemporalModel(denoiser, channels=12, dilations=(3, 9), normalise=True)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if not name.startswith("denoiser."):
+                p.copy_(0.3 * torch.randn(p.shape, generator=gen))
+    path = os.path.join(args.out, "tiny-temporal.safetensors")
+    sd = {k: v for k, v in model.state_dict().items()}
+    export_temporal(path, sd, make_config(model, schedule), source="train/fixtures_temporal.py (random, seed 4321)",
+                    training="none: random weights for parity tests")
+    model, schedule, _ = load_temporal(path)  # exactly what the file holds
+
+    kp = track(gen, 20)
+    out = {"seed": SEED, "weights": "tiny-temporal.safetensors", "track": tensor(kp),
+           "normalised": tensor(normalise_frames(kp)), "timesteps": [12, 0], "init": "official"}
+    x = torch.randn((4, 17, 5), generator=gen) * 0.3
+    t = torch.tensor([0, 12, 25, 50])
+    film = 0.5 * torch.randn((4, model.denoiser.layers, 2, model.denoiser.hidden), generator=gen)
+    with torch.no_grad():
+        out["denoiser"] = {"x": tensor(x), "t": t.tolist(), "film": tensor(film), "eps": tensor(model.denoiser(x, t, film=film))}
+        for mode in MODES:
+            enc = model.encoder(mode)
+            xyz, f = enc(kp[None])
+            one_xyz, one_f = enc(kp[:1][None])
+            uv = kp[..., :2]
+            final = ddim(lambda x_, t_: model.denoiser(x_, t_, film=f[0]), schedule,
+                         init_official(uv, xyz[0]), [12, 0], eta=0.0)
+            out[mode] = {"start": tensor(xyz[0]), "film": tensor(f[0]), "xyz": tensor(root_centre(final[..., 2:])),
+                         "one_frame_start": tensor(one_xyz[0]), "one_frame_film": tensor(one_f[0])}
+    with open(os.path.join(args.out, "golden-temporal.json"), "w") as fh:
+        json.dump(out, fh)
+    print(f"wrote {path} and golden-temporal.json")
+
+
+if __name__ == "__main__":
+    main()
