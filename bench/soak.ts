@@ -15,9 +15,9 @@ export function rssMB(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
-/** A call's size and settings from its index: every executor, 1 to 300 poses, 1 to 8 hypotheses. */
+/** A call's size and settings from its index: every executor, 1 to 40 poses, 1 to 8 hypotheses. */
 export function mixedCall(i: number, executors: readonly ExecutorName[]): { poses: number; executor: ExecutorName; hypotheses: number; samples: boolean } {
-  const sizes = [1, 3, 17, 1, 2, 64, 1, 5, 2, 1, 4, 130];
+  const sizes = [1, 3, 17, 1, 2, 40, 1, 5, 2, 1, 4, 9];
   return { poses: sizes[i % sizes.length], executor: executors[i % executors.length], hypotheses: [1, 2, 1, 4, 1, 8, 3][i % 7], samples: i % 3 === 0 };
 }
 
