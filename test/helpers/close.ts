@@ -1,5 +1,5 @@
 /** Asserts |actual - expected| <= atol + rtol |expected| everywhere; the message names the first mismatches. */
-export function expectClose(actual: Float32Array, expected: Float32Array, atol = 1e-4, rtol = 1e-3, what = 'values'): void {
+export function expectClose(actual: Float32Array | Float64Array, expected: Float32Array | Float64Array, atol = 1e-4, rtol = 1e-3, what = 'values'): void {
   if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != expected ${expected.length}`);
   const bad: string[] = [];
   let count = 0;
