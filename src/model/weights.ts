@@ -1,6 +1,7 @@
 import { WeightsError } from '../errors.js';
 import { parseModelConfig, type ModelConfig } from './config.js';
 import { networkParams, type NetworkParams } from './network-params.js';
+import { programOf } from './network-program.js';
 import { printable, quote } from './printable.js';
 import { parseSafetensors } from './safetensors.js';
 
@@ -27,12 +28,12 @@ export function parseModelWeights(bytes: Uint8Array): ModelWeights {
     // Later messages quote names as they are: a name that would break the CLI's one-line error stops here.
     if (printable(name) !== name) throw new WeightsError(`tensor ${quote(name)}: names must not hold control characters`);
   }
-  return {
-    config,
-    lifter: networkParams(file.tensors, 'lifter.', config.lifter, false),
-    denoiser: networkParams(file.tensors, 'denoiser.', config.denoiser, true),
-    metadata: file.metadata,
-  };
+  const lifter = networkParams(file.tensors, 'lifter.', config.lifter, false);
+  const denoiser = networkParams(file.tensors, 'denoiser.', config.denoiser, true);
+  // Every executor reads the networks' op programs: built and checked here, once, at load.
+  programOf(lifter);
+  programOf(denoiser);
+  return { config, lifter, denoiser, metadata: file.metadata };
 }
 
 const MAX_CONFIG_DEPTH = 16;
