@@ -8,7 +8,8 @@ import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { keypointFormat } from './pose/formats.js';
-import { prepareInput } from './pose/input.js';
+import { prepareInput, type PreparedBatch } from './pose/input.js';
+import { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift, type FusedExecutorHandle } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
@@ -51,6 +52,12 @@ export interface LiftResult {
   spread: Float32Array;
   /** [N, H, 17, 3]: every hypothesis, root-relative, when `samples: true` was asked. */
   samples?: Float32Array;
+  /**
+   * [N, 3] metres, camera frame: where the root (pelvis) is, fitted so that `poses` placed there
+   * reproject best onto the input 2D (weighted by each joint's 2D certainty; `camera` gives the
+   * intrinsics). NaN for a pose whose keypoints determine no root in front of the camera.
+   */
+  root: Float32Array;
   hypotheses: number;
   timesteps: number[];
   executor: ExecutorName;
@@ -138,8 +145,9 @@ export class DiffPose extends EventTarget {
       const r = name === 'cpu'
         ? await this.cpuExecutor().run(batch, settings)
         : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(name)).run(batch, settings));
+      const root = fitRoots(r.mean, batch.uv, rootWeights(batch), batch.poses, uvCamera(options.imageSize, checkedIntrinsics(options.camera)));
       return {
-        poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined,
+        poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined, root,
         hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
       } as LiftResultFor<O>;
     } catch (e) {
@@ -148,7 +156,7 @@ export class DiffPose extends EventTarget {
   }
 
   private emptyResult(hypotheses: number, timesteps: number[], samples: boolean, executor: ExecutorName): LiftResult {
-    return { poses: new Float32Array(0), spread: new Float32Array(0), samples: samples ? new Float32Array(0) : undefined, hypotheses, timesteps, executor };
+    return { poses: new Float32Array(0), spread: new Float32Array(0), samples: samples ? new Float32Array(0) : undefined, root: new Float32Array(0), hypotheses, timesteps, executor };
   }
 
   /** fused where the model's shapes allow it, else per-op; the CPU reference without a GPU. */
@@ -304,4 +312,33 @@ export class DiffPose extends EventTarget {
       if (gpu.owned) gpu.device.destroy();
     });
   }
+}
+
+/** Per joint, 1 / (the 2D mixture's mean variance): how much each joint's reprojection counts. */
+function rootWeights(batch: PreparedBatch): Float32Array {
+  const K = batch.components;
+  const out = new Float32Array(batch.poses * 17);
+  for (let i = 0; i < out.length; i++) {
+    let variance = 0;
+    for (let k = 0; k < K; k++) {
+      const c = batch.gmm.subarray((i * K + k) * 5, (i * K + k + 1) * 5);
+      variance += c[0] * (c[3] * c[3] + c[4] * c[4]) / 2;
+    }
+    out[i] = 1 / variance;
+  }
+  return out;
+}
+
+function checkedIntrinsics(camera: Intrinsics | undefined): Intrinsics | undefined {
+  if (camera === undefined) return undefined;
+  if (typeof camera !== 'object' || camera === null) throw new InputError('camera must be { focal?, center? } in pixels');
+  checkOptionKeys(camera, new Set(['focal', 'center']), 'camera');
+  if (camera.focal !== undefined && !(typeof camera.focal === 'number' && Number.isFinite(camera.focal) && camera.focal > 0)) {
+    throw new InputError(`camera.focal must be a positive number of pixels, got ${JSON.stringify(camera.focal)}`);
+  }
+  const c = camera.center;
+  if (c !== undefined && !(Array.isArray(c) && c.length === 2 && c.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+    throw new InputError(`camera.center must be [x, y] in pixels, got ${JSON.stringify(c)}`);
+  }
+  return camera;
 }

@@ -40,6 +40,8 @@ export interface LiftOptions {
   executor?: ExecutorName;
   /** Stops a long lift between chunks (and a call still waiting for the GPU): it rejects with code 'ABORTED'. */
   signal?: AbortSignal;
+  /** Intrinsics in pixels for the root trajectory (default focal = max(width, height), the image centre). */
+  camera?: import('./pose/root-trajectory.js').Intrinsics;
 }
 
 export const MAX_HYPOTHESES = 64;
@@ -88,7 +90,7 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
 
 /** Every key LiftOptions has: anything else is a caller's typo, refused rather than ignored. */
 const LIFT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LiftOptions>([
-  'imageSize', 'format', 'confidence', 'gmm', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'samples', 'poseOffset', 'executor', 'signal',
+  'imageSize', 'format', 'confidence', 'gmm', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'samples', 'poseOffset', 'executor', 'signal', 'camera',
 ]);
 
 /** Refuses keys of `options` outside `allowed` (typos such as `hypothesis` would otherwise be ignored). */

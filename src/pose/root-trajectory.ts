@@ -1,0 +1,94 @@
+import { NUM_JOINTS } from './skeleton.js';
+
+const J = NUM_JOINTS;
+
+/** A pinhole camera in the model's uv units (docs/formats.md: uv = p / w * 2 - [1, h / w]). */
+export interface UvCamera {
+  /** Focal length in uv units: pixels x 2 / image width. */
+  focal: number;
+  /** Principal point in uv units. */
+  center: readonly [number, number];
+}
+
+/** Camera intrinsics in pixels; defaults: focal = max(width, height), the image centre. */
+export interface Intrinsics {
+  focal?: number;
+  center?: readonly [number, number];
+}
+
+export function uvCamera(imageSize: readonly [number, number], intrinsics: Intrinsics = {}): UvCamera {
+  const [w, h] = imageSize;
+  const focal = intrinsics.focal ?? Math.max(w, h);
+  const [cx, cy] = intrinsics.center ?? [w / 2, h / 2];
+  return { focal: focal * 2 / w, center: [cx / w * 2 - 1, cy / w * 2 - h / w] };
+}
+
+/** Solves the 3x3 system A x = b (row-major), or undefined when it is singular. */
+function solve3(a: number[], b: number[]): [number, number, number] | undefined {
+  const det = (m: number[]) => m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+  const d = det(a);
+  if (!(Math.abs(d) > 1e-12)) return undefined;
+  const col = (i: number) => a.map((v, k) => (k % 3 === i ? b[Math.floor(k / 3)] : v));
+  return [det(col(0)) / d, det(col(1)) / d, det(col(2)) / d];
+}
+
+/**
+ * The root position t (camera frame, metres) that best reprojects a root-relative pose onto its
+ * 2D keypoints: minimises sum_j w_j |project(P_j + t) - uv_j|^2. Starts from the closed-form
+ * solution of the linearised equations f (X_j + t_x) = (u_j - c_u)(Z_j + t_z) (and likewise for
+ * v), then refines with Gauss-Newton steps on the true reprojection error. Returns NaNs when the
+ * keypoints do not determine a root in front of the camera (e.g. all weights zero).
+ * pose [17, 3], uv [17, 2], weights [17] (e.g. 1 / sigma^2 of each joint's 2D).
+ */
+export function fitRoot(pose: ArrayLike<number>, uv: ArrayLike<number>, weights: ArrayLike<number>, cam: UvCamera, steps = 4): [number, number, number] {
+  const f = cam.focal, [cu, cv] = cam.center;
+  // Normal equations of the linear system, rows (f, 0, -(u - cu)) . t = (u - cu) Z - f X, (0, f, -(v - cv)) . t = (v - cv) Z - f Y.
+  const ata = new Array<number>(9).fill(0), atb = [0, 0, 0];
+  const addRow = (row: [number, number, number], rhs: number, w: number) => {
+    for (let r = 0; r < 3; r++) {
+      atb[r] += w * row[r] * rhs;
+      for (let c = 0; c < 3; c++) ata[r * 3 + c] += w * row[r] * row[c];
+    }
+  };
+  for (let j = 0; j < J; j++) {
+    const w = weights[j];
+    if (!(w > 0)) continue;
+    const X = pose[3 * j], Y = pose[3 * j + 1], Z = pose[3 * j + 2];
+    const du = uv[2 * j] - cu, dv = uv[2 * j + 1] - cv;
+    addRow([f, 0, -du], du * Z - f * X, w);
+    addRow([0, f, -dv], dv * Z - f * Y, w);
+  }
+  let t = solve3(ata, atb);
+  if (!t || !(t[2] > 0)) return [NaN, NaN, NaN];
+  for (let s = 0; s < steps; s++) {
+    const h = new Array<number>(9).fill(0), g = [0, 0, 0];
+    for (let j = 0; j < J; j++) {
+      const w = weights[j];
+      if (!(w > 0)) continue;
+      const X = pose[3 * j] + t[0], Y = pose[3 * j + 1] + t[1], Z = pose[3 * j + 2] + t[2];
+      if (!(Z > 1e-6)) return [NaN, NaN, NaN];
+      const ru = f * X / Z + cu - uv[2 * j], rv = f * Y / Z + cv - uv[2 * j + 1];
+      // Jacobians of the projection with respect to t.
+      const ju: [number, number, number] = [f / Z, 0, -f * X / (Z * Z)];
+      const jv: [number, number, number] = [0, f / Z, -f * Y / (Z * Z)];
+      for (let r = 0; r < 3; r++) {
+        g[r] += w * (ju[r] * ru + jv[r] * rv);
+        for (let c = 0; c < 3; c++) h[r * 3 + c] += w * (ju[r] * ju[c] + jv[r] * jv[c]);
+      }
+    }
+    const step = solve3(h, g);
+    if (!step) break;
+    t = [t[0] - step[0], t[1] - step[1], t[2] - step[2]];
+  }
+  return t[2] > 0 ? t : [NaN, NaN, NaN];
+}
+
+/** fitRoot for every pose: poses [N, 17, 3], uv [N, 17, 2], weights [N, 17] -> [N, 3]. */
+export function fitRoots(poses: ArrayLike<number>, uv: ArrayLike<number>, weights: ArrayLike<number>, count: number, cam: UvCamera): Float32Array {
+  const out = new Float32Array(count * 3);
+  const view = (a: ArrayLike<number>, start: number, n: number) => Array.prototype.slice.call(a, start, start + n) as number[];
+  for (let i = 0; i < count; i++) {
+    out.set(fitRoot(view(poses, i * J * 3, J * 3), view(uv, i * J * 2, J * 2), view(weights, i * J, J), cam), i * 3);
+  }
+  return out;
+}
