@@ -9,6 +9,7 @@ import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { keypointFormat } from './pose/formats.js';
 import { prepareInput, type PreparedBatch } from './pose/input.js';
+import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
 import { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift, type FusedExecutorHandle } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
@@ -142,12 +143,21 @@ export class DiffPose extends EventTarget {
         return this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name) as LiftResultFor<O>;
       }
       const batch = prepareInput({ keypoints: points, imageSize: options.imageSize, format: options.format, confidence, gmm: options.gmm });
+      const aggregate = options.aggregate ?? 'mean';
+      if (aggregate !== 'mean' && aggregate !== 'reprojection') throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
+      const cam = uvCamera(options.imageSize, checkedIntrinsics(options.camera));
+      // Reprojection aggregation picks among the hypotheses: they are read back even when not asked for.
+      const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : settings;
       const r = name === 'cpu'
-        ? await this.cpuExecutor().run(batch, settings)
-        : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(name)).run(batch, settings));
-      const root = fitRoots(r.mean, batch.uv, rootWeights(batch), batch.poses, uvCamera(options.imageSize, checkedIntrinsics(options.camera)));
+        ? await this.cpuExecutor().run(batch, run)
+        : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(name)).run(batch, run));
+      const weights = rootWeights(batch);
+      const poses = aggregate === 'reprojection'
+        ? reprojectionAggregate(r.samples, r.mean, batch.uv, weights, batch.poses, settings.hypotheses, cam)
+        : r.mean;
+      const root = fitRoots(poses, batch.uv, weights, batch.poses, cam);
       return {
-        poses: r.mean, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined, root,
+        poses, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined, root,
         hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
       } as LiftResultFor<O>;
     } catch (e) {

@@ -42,6 +42,11 @@ export interface LiftOptions {
   signal?: AbortSignal;
   /** Intrinsics in pixels for the root trajectory (default focal = max(width, height), the image centre). */
   camera?: import('./pose/root-trajectory.js').Intrinsics;
+  /**
+   * How the hypotheses become one pose: 'mean' (default) or 'reprojection' — per joint the
+   * hypothesis whose joint reprojects nearest the input 2D (D3DP's joint-wise aggregation).
+   */
+  aggregate?: 'mean' | 'reprojection';
 }
 
 export const MAX_HYPOTHESES = 64;
@@ -90,7 +95,7 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
 
 /** Every key LiftOptions has: anything else is a caller's typo, refused rather than ignored. */
 const LIFT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LiftOptions>([
-  'imageSize', 'format', 'confidence', 'gmm', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'samples', 'poseOffset', 'executor', 'signal', 'camera',
+  'imageSize', 'format', 'confidence', 'gmm', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'samples', 'poseOffset', 'executor', 'signal', 'camera', 'aggregate',
 ]);
 
 /** Refuses keys of `options` outside `allowed` (typos such as `hypothesis` would otherwise be ignored). */

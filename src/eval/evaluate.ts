@@ -106,6 +106,8 @@ export async function evaluate(model: DiffPose, test: TestSet, baseline: MeanPos
   const H = s.hypotheses;
   const [multi, th] = await timed(() => liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, samples: true }));
   row(`DiffPose paper, H=${H} (mean)`, multi.poses, th);
+  const [jpma, tj] = await timed(() => liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, aggregate: 'reprojection' }));
+  row(`DiffPose paper, H=${H} (reprojection)`, jpma.poses, tj);
   return { groups, counts, rows, uncertainty: uncertainty(multi, test, groups, H) };
 }
 

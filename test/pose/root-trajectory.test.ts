@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { reprojectionAggregate } from '../../src/pose/reprojection-aggregate.js';
 import { fitRoot, uvCamera } from '../../src/pose/root-trajectory.js';
 import { STANDING_POSE } from './standing-pose.js';
 
@@ -45,5 +46,29 @@ describe('root trajectory from the reprojection', () => {
 
   it('keypoints that determine no root give NaN, not a number that looks like one', () => {
     expect(fitRoot(pose, project(pose, [0, 0, 3], cam), new Float64Array(17), cam).every(Number.isNaN)).to.equal(true);
+  });
+});
+
+describe('joint-wise reprojection aggregation', () => {
+  const pose = Float64Array.from(STANDING_POSE, (v, i) => (i % 3 === 1 ? -(v - STANDING_POSE[1]) : v - STANDING_POSE[i % 3]));
+  const cam = uvCamera([640, 480]);
+
+  it('keeps, per joint, the hypothesis whose joint reprojects onto the 2D; unweighted joints keep the mean', () => {
+    const H = 4, root = [0.1, 0.05, 3.5];
+    const uv = Float32Array.from(project(pose, root, cam));
+    // Hypothesis h is right for joints j with j % H === h and 20 cm off (sideways) elsewhere.
+    const samples = new Float32Array(H * 51);
+    for (let h = 0; h < H; h++) for (let j = 0; j < 17; j++) for (let c = 0; c < 3; c++) {
+      samples[(h * 17 + j) * 3 + c] = pose[3 * j + c] + (j % H === h || j === 0 ? 0 : c === 0 ? 0.2 * (h % 2 ? 1 : -1) : 0);
+    }
+    const mean = new Float32Array(51);
+    for (let h = 0; h < H; h++) for (let k = 0; k < 51; k++) mean[k] += samples[h * 51 + k] / H;
+    const weights = new Float32Array(17).fill(1);
+    weights[12] = 0;
+    const out = reprojectionAggregate(samples, mean, uv, weights, 1, H, cam);
+    for (let j = 0; j < 17; j++) {
+      const want = j === 12 ? mean.subarray(3 * j, 3 * j + 3) : pose.subarray(3 * j, 3 * j + 3);
+      for (let c = 0; c < 3; c++) expect(out[3 * j + c], `joint ${j}`).to.be.closeTo(want[c], 1e-6);
+    }
   });
 });
