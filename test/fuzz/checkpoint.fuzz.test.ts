@@ -259,7 +259,7 @@ function pickleBodyOf(v: PyDesc): Uint8Array {
 const STORAGES = { 0: f32Bytes([1, 2, 3, 4, 5, 6, 7, 8]), 1: f32Bytes([0.5]), h: new Uint8Array(new Uint16Array([0x3c00, 0x4000]).buffer) };
 
 describe('fuzz: PyTorch checkpoint reader and converter (hostile files give DiffPoseErrors only)', function () {
-  this.timeout(120_000);
+  this.timeout(process.env.FUZZ_RUNS ? 0 : 120_000); // long local runs take what they take
   const denoiserLayout = layout(denoiserFile);
   const lifterLayout = layout(lifterFile);
   const denoiserEntries = entriesOf(denoiserFile);
@@ -361,6 +361,20 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
         const file = torchFile(null, {}, { pickleBytes: Uint8Array.from([0x80, 2, ...body, 0x2e]) });
         expectCheckpointError(() => convertCheckpoints({ denoiser: { bytes: file, label: 'deep.pth' }, heads: 2 }), /the first element of the checkpoint's list is list, not a state dict/);
       }
+    });
+
+    it('_rebuild_from_type_v2 nested 200,000 deep (recursed once per level: stack overflow)', () => {
+      const g = (name: string) => { const d = name.lastIndexOf('.'); return [0x63, ...enc.encode(`${name.slice(0, d)}\n${name.slice(d + 1)}\n`)]; };
+      const depth = 200_000;
+      const head = [...g('torch._tensor._rebuild_from_type_v2'), 0x71, 0, 0x30, ...g('torch.Tensor'), 0x71, 1, 0x30, 0x68, 0];
+      // REDUCE(f, (f, T, (f, T, ( ... (), None) ..., None), None)): every level is f again.
+      const open = new Uint8Array(depth * 5);
+      for (let i = 0; i < depth; i++) open.set([0x28, 0x68, 0, 0x68, 1], i * 5);
+      const close = new Uint8Array(depth * 2);
+      for (let i = 0; i < depth; i++) close.set([0x4e, 0x74], i * 2);
+      const r = run(concat(Uint8Array.from(head), open, Uint8Array.from([0x29]), close, Uint8Array.from([0x52])));
+      expect(r.ok).to.equal(false);
+      if (!r.ok) expect(r.error.message).to.match(/_rebuild_from_type_v2 called with 0 arguments/);
     });
 
     it('a dict keyed by a huge int, a nested tuple or itself, and persistent ids that are not strings (JSON.stringify threw)', () => {

@@ -12,7 +12,7 @@ import { concat, fixture } from './fuzz-support.js';
  * exit non-zero, without writing the output file.
  */
 
-function safetensorsWithHeader(header: string | Uint8Array, lengthField?: bigint, data = new Uint8Array(0)): Uint8Array {
+function safetensorsWithHeader(header: string | Uint8Array, lengthField?: bigint, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const text = typeof header === 'string' ? new TextEncoder().encode(header) : header;
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, lengthField ?? BigInt(text.length), true);

@@ -24,6 +24,8 @@ function arity(name: string, args: readonly PyValue[], min: number, max: number)
   if (args.length < min || args.length > max) throw new CheckpointError(`${name} called with ${args.length} arguments (expected ${min === max ? min : `${min} to ${max}`})`);
 }
 
+const REBUILD_FROM_TYPE = 'torch._tensor._rebuild_from_type_v2';
+
 /** _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]). */
 function rebuildTensor(name: string, min: number, max: number) {
   return (args: readonly PyValue[]): PyValue => {
@@ -43,13 +45,20 @@ function rebuildParameter(name: string, min: number, max: number) {
   };
 }
 
-/** torch._tensor._rebuild_from_type_v2(func, new_type, args, state): a Tensor subclass; the plain tensor is kept. */
+/**
+ * torch._tensor._rebuild_from_type_v2(func, new_type, args, state): a Tensor subclass; the plain
+ * tensor is kept. `func` may be this function again (nested subclasses): unwrapped in a loop,
+ * since a recursive call per level let a pickle of 10^5 nested tuples overflow the stack.
+ */
 function rebuildFromType(args: readonly PyValue[]): PyValue {
-  arity('_rebuild_from_type_v2', args, 4, 4);
-  const [func, newType, inner] = args;
-  if (!(newType instanceof PyMarker)) throw new CheckpointError(`_rebuild_from_type_v2 with type ${typeName(newType)} is not allowed`);
-  if (!(func instanceof PyCallable) || !Array.isArray(inner)) throw new CheckpointError('_rebuild_from_type_v2 needs an allowed function and an argument tuple');
-  return func.call(inner);
+  for (;;) {
+    arity('_rebuild_from_type_v2', args, 4, 4);
+    const [func, newType, inner] = args;
+    if (!(newType instanceof PyMarker)) throw new CheckpointError(`_rebuild_from_type_v2 with type ${typeName(newType)} is not allowed`);
+    if (!(func instanceof PyCallable) || !Array.isArray(inner)) throw new CheckpointError('_rebuild_from_type_v2 needs an allowed function and an argument tuple');
+    if (func.qualifiedName !== REBUILD_FROM_TYPE) return func.call(inner);
+    args = inner;
+  }
 }
 
 function orderedDict(args: readonly PyValue[]): PyValue {
@@ -94,7 +103,7 @@ const CALLABLES: Record<string, (args: readonly PyValue[]) => PyValue> = {
   'torch._utils._rebuild_tensor_v2': rebuildTensor('_rebuild_tensor_v2', 6, 7),
   'torch._utils._rebuild_parameter': rebuildParameter('_rebuild_parameter', 3, 3),
   'torch._utils._rebuild_parameter_with_state': rebuildParameter('_rebuild_parameter_with_state', 4, 4),
-  'torch._tensor._rebuild_from_type_v2': rebuildFromType,
+  [REBUILD_FROM_TYPE]: rebuildFromType,
   'torch.device': device,
   '_codecs.encode': codecsEncode,
   'builtins.set': set,
