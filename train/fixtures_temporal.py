@@ -2,10 +2,12 @@
 
     /usr/bin/python3 train/fixtures_temporal.py [--out test/fixtures/golden]
 
-A tiny temporal model (docs/temporal-model.md): the denoiser of tiny.safetensors (hidden 16, 2
-layers) with FiLM, offline and causal encoders of 12 channels with the shipped dilations (3, 9),
-every parameter non-trivial (the FiLM head is NOT zero). Deterministic (torch seed 4321, CPU
-float32). Files: tiny-temporal.safetensors and golden-temporal.json (layout in README.md there).
+A tiny temporal model (docs/temporal-model.md): the lifter and the denoiser of tiny.safetensors
+(hidden 16, 2 layers; the denoiser with FiLM), offline and causal encoders of 12 channels with the
+shipped dilations (3, 9), every encoder parameter random (the FiLM and pose heads are NOT zero, as
+they are at the start of training). Start pose = root_centre(lifter(uv)) + delta (the pose head).
+Deterministic (torch seed 4321, CPU float32). Files: tiny-temporal.safetensors and
+golden-temporal.json (layout in README.md there).
 """
 import argparse
 import json
@@ -24,6 +26,7 @@ from fixtures import example_uv, tensor  # noqa: E402
 from train_temporal import MODES, TemporalModel, export_temporal, load_temporal, make_config  # noqa: E402
 
 SEED = 4321
+DELTA_SIZE = 0.03  # mean |delta| (m) on the fixture's track
 
 
 def track(gen, n):
@@ -42,19 +45,25 @@ def main():
     args = ap.parse_args()
     torch.manual_seed(SEED)
     gen = torch.Generator().manual_seed(SEED)
-    _, denoiser, schedule, _ = load_frame(os.path.join(args.out, "tiny.safetensors"))
-    model = TemporalModel(denoiser, channels=12, dilations=(3, 9), normalise=True)
+    lifter, denoiser, schedule, _ = load_frame(os.path.join(args.out, "tiny.safetensors"))
+    model = TemporalModel(denoiser, channels=12, dilations=(3, 9), normalise=True, lifter=lifter)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if not name.startswith("denoiser."):
+            if not name.startswith(("denoiser.", "lifter.")):
                 p.copy_(0.3 * torch.randn(p.shape, generator=gen))
+    kp = track(gen, 20)
+    with torch.no_grad():  # scale each pose head so that delta is about as large as the lifter's start
+        for mode in MODES:  # pose (mean |.| 0.03 m), so that both parts of the start pose are checked
+            enc = model.encoder(mode)
+            k = DELTA_SIZE / enc(kp[None])[0].abs().mean()
+            enc.pose.weight.mul_(k)
+            enc.pose.bias.mul_(k)
     path = os.path.join(args.out, "tiny-temporal.safetensors")
     sd = {k: v for k, v in model.state_dict().items()}
     export_temporal(path, sd, make_config(model, schedule), source="train/fixtures_temporal.py (random, seed 4321)",
                     training="none: random weights for parity tests")
     model, schedule, _ = load_temporal(path)  # exactly what the file holds
 
-    kp = track(gen, 20)
     out = {"seed": SEED, "weights": "tiny-temporal.safetensors", "track": tensor(kp),
            "normalised": tensor(normalise_frames(kp)), "timesteps": [12, 0], "init": "official"}
     x = torch.randn((4, 17, 5), generator=gen) * 0.3
@@ -63,14 +72,15 @@ def main():
     with torch.no_grad():
         out["denoiser"] = {"x": tensor(x), "t": t.tolist(), "film": tensor(film), "eps": tensor(model.denoiser(x, t, film=film))}
         for mode in MODES:
-            enc = model.encoder(mode)
-            xyz, f = enc(kp[None])
-            one_xyz, one_f = enc(kp[:1][None])
+            xyz, f, base, delta = model.start_film(mode, kp[None], parts=True)
+            one_xyz, one_f, _, one_delta = model.start_film(mode, kp[:1][None], parts=True)
             uv = kp[..., :2]
             final = ddim(lambda x_, t_: model.denoiser(x_, t_, film=f[0]), schedule,
                          init_official(uv, xyz[0]), [12, 0], eta=0.0)
             out[mode] = {"start": tensor(xyz[0]), "film": tensor(f[0]), "xyz": tensor(root_centre(final[..., 2:])),
-                         "one_frame_start": tensor(one_xyz[0]), "one_frame_film": tensor(one_f[0])}
+                         "delta": tensor(delta[0]), "lifter_start": tensor(base[0]),
+                         "one_frame_start": tensor(one_xyz[0]), "one_frame_film": tensor(one_f[0]),
+                         "one_frame_delta": tensor(one_delta[0])}
     with open(os.path.join(args.out, "golden-temporal.json"), "w") as fh:
         json.dump(out, fh)
     print(f"wrote {path} and golden-temporal.json")

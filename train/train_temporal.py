@@ -1,6 +1,8 @@
-"""Train the temporal (video) DiffPose model: two context encoders (offline: centred window; causal:
-past frames only) and a FiLM-conditioned GCNdiff denoiser, on windows of the mocap clips
-(train/video.py). docs/temporal-model.md describes the model, the weights file and the recipe.
+"""Train the temporal (video) DiffPose model: the frame lifter (GCNpose), two context encoders
+(offline: centred window; causal: past frames only) and a FiLM-conditioned GCNdiff denoiser, on
+windows of the mocap clips (train/video.py). The start pose of frame t is root_centre(lifter(uv_t))
++ delta_t, delta_t from the encoder's pose head. docs/temporal-model.md describes the model, the
+weights file and the recipe.
 
     sh train/openblas.sh /usr/bin/python3 train/train_temporal.py --name tcn --minutes 100 \
         --export weights/diffpose-temporal.safetensors --card weights/MODEL_CARD-temporal.md
@@ -8,10 +10,11 @@ past frames only) and a FiLM-conditioned GCNdiff denoiser, on windows of the moc
     /usr/bin/python3 train/train_temporal.py --eval-only --frame-weights weights/diffpose.safetensors \
         [--temporal-weights weights/diffpose-temporal.safetensors]   # the evaluation table only
 
-One step: a batch of windows; each encoder takes an MPJPE (+ velocity) step on its start pose
-over the window's output frames, and the denoiser a diffusion step on output frames conditioned
-by either encoder's FiLM (the encoders get the diffusion gradient through FiLM too). The denoiser
-starts from the frame model's (--init), FiLM from zero, i.e. from the frame denoiser exactly.
+One step: a batch of windows; each encoder (and the shared lifter) takes an MPJPE (+ velocity) step
+on its start pose over the window's output frames, and the denoiser a diffusion step on output
+frames conditioned by either encoder's FiLM (the encoders get the diffusion gradient through FiLM
+too). Lifter and denoiser start from the frame model's (--init), the pose head (delta) and FiLM from
+zero, i.e. at step 0 the temporal model is the frame model exactly.
 Evaluation (every --eval-every steps, fixed test-split tracks at 30 fps): frame model, frame model +
 centred moving average, + One-Euro (both tuned on training-split tracks), temporal offline and
 causal; MPJPE, P-MPJPE, MPJVE, acceleration error, and upper-body MPJPE with the legs cropped out.
@@ -32,7 +35,7 @@ from data import Mocap  # noqa: E402
 from diffpose import safetensors_io  # noqa: E402
 from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
 from diffpose.export import load as load_frame, write_weights  # noqa: E402
-from diffpose.model import GCNdiff, from_config  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, from_config  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
 from train import EMA, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
 from video import FPS, UPPER, WindowSampler, eval_tracks  # noqa: E402
@@ -48,10 +51,12 @@ def parse_args(argv=None):
     ap.add_argument("--data", default=os.path.join(ROOT, "data", "prepared"))
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", default=os.path.join(ROOT, "weights", "diffpose.safetensors"),
-                    help="frame-model weights whose denoiser starts the temporal one ('none': from scratch)")
+                    help="frame-model weights whose lifter and denoiser start the temporal ones ('none': from scratch)")
+    ap.add_argument("--freeze-lifter", action="store_true", help="keep the lifter at its --init weights")
+    ap.add_argument("--lifter-lr-scale", type=float, default=1.0, help="the lifter's learning rate relative to --lr")
     ap.add_argument("--frame-weights", default=os.path.join(ROOT, "weights", "diffpose.safetensors"),
                     help="frame model evaluated as the baseline")
-    ap.add_argument("--hidden", type=int, default=64, help="denoiser size when --init none")
+    ap.add_argument("--hidden", type=int, default=64, help="lifter and denoiser size when --init none")
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--channels", type=int, default=128)
@@ -76,6 +81,7 @@ def parse_args(argv=None):
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--mirror", type=float, default=0.5)
     ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--eval-start", action="store_true", help="also evaluate before the first step (a fresh run: the frame model)")
     ap.add_argument("--eval-tracks", type=int, default=None,
                     help="test-split tracks (up to 64 frames) in the periodic eval (default: all, about 120)")
     ap.add_argument("--tune-tracks", type=int, default=40, help="training-split tracks to tune the smoothers on")
@@ -91,11 +97,15 @@ def parse_args(argv=None):
 
 
 class TemporalModel(nn.Module):
-    """denoiser (GCNdiff with FiLM) + offline and causal context encoders."""
+    """denoiser (GCNdiff with FiLM) + lifter (GCNpose, the frame model's) + offline and causal
+    context encoders. Start pose of output frame t: root_centre(lifter(uv_t)) + delta_t (delta: the
+    encoder's root-centred pose head, zero at initialisation). lifter=None: the first design (the
+    pose head alone is the start pose), kept only to read its files."""
 
-    def __init__(self, denoiser, channels, dilations, normalise=False):
+    def __init__(self, denoiser, channels, dilations, normalise=False, lifter=None):
         super().__init__()
         self.denoiser = denoiser
+        self.lifter = lifter
         kw = dict(channels=channels, dilations=dilations, hidden=denoiser.hidden, layers=denoiser.layers,
                   normalise=normalise)
         self.offline = ContextEncoder(causal=False, **kw)
@@ -104,19 +114,46 @@ class TemporalModel(nn.Module):
     def encoder(self, mode):
         return self.offline if mode == "offline" else self.causal
 
+    def lifter_start(self, uv):
+        """uv [..., 17, 2] raw model-unit keypoints -> root_centre(lifter(uv)) [..., 17, 3]."""
+        if self.lifter is None:
+            return torch.zeros(uv.shape[:-1] + (3,))
+        shape = uv.shape
+        return root_centre(self.lifter(uv.reshape(-1, *shape[-2:]))).reshape(*shape[:-1], 3)
+
+    def start_film(self, mode, kp, padded=False, film_grad=1.0, base=None, parts=False):
+        """kp [B, T, 17, 3] (u, v, c) whole tracks (edge-padded here), or with padded=True windows
+        already padded (L = T + window - 1 frames, output frame j = input frame pad[0] + j).
+        -> (start [B, T, 17, 3], film [B, T, layers, 2, hidden]) with start = lifter_start(uv of the
+        output frames) + delta; base: that lifter part if already computed (training: both encoders
+        share it); parts=True: (start, film, lifter part, delta)."""
+        enc = self.encoder(mode)
+        if not padded:
+            before, after = enc.padding()
+            t = kp.shape[1]
+            kp = kp[:, torch.arange(-before, t + after).clamp(0, t - 1)]
+        delta, film = enc.forward_window(kp, film_grad)
+        if base is None:
+            before = enc.padding()[0]
+            base = self.lifter_start(kp[:, before:before + delta.shape[1], :, :2])
+        start = base + delta
+        return (start, film, base, delta) if parts else (start, film)
+
 
 def make_config(model, schedule):
-    return {"format": 1, "joints": 17, "skeleton": "h36m17", "denoiser": model.denoiser.config(),
+    lifter = {"lifter": model.lifter.config()} if model.lifter is not None else {}
+    return {"format": 1, "joints": 17, "skeleton": "h36m17", **lifter, "denoiser": model.denoiser.config(),
             "diffusion": schedule.config(),
             "temporal": {m: model.encoder(m).config() for m in MODES}}
 
 
 def export_temporal(path, sd, config, source="", training=""):
-    """Engine weights file: denoiser.* (GCNdiff names), context.offline.*, context.causal.*."""
+    """Engine weights file: lifter.* (GCNpose names), denoiser.* (GCNdiff names), context.offline.*,
+    context.causal.*."""
     tensors = {}
     for k, v in sd.items():
         part, rest = k.split(".", 1)
-        tensors[("denoiser." if part == "denoiser" else "context." + part + ".") + rest] = v
+        tensors[(part + "." if part in ("lifter", "denoiser") else "context." + part + ".") + rest] = v
     write_weights(path, tensors, config, source, training)
 
 
@@ -125,8 +162,11 @@ def load_temporal(path):
     tensors, meta = safetensors_io.read(path)
     cfg = json.loads(meta["diffpose.config"])
     den = from_config("denoiser", cfg["denoiser"])
+    lifter = None
+    if "lifter" in cfg:
+        lifter = from_config("lifter", cfg["lifter"], temb_block=any(k.startswith("lifter.temb.") for k in tensors))
     enc = encoder_from_config(cfg["temporal"]["offline"])
-    model = TemporalModel(den, enc.channels, enc.dilations, enc.normalise)
+    model = TemporalModel(den, enc.channels, enc.dilations, enc.normalise, lifter)
     sd = {}
     for k, v in tensors.items():
         k = k[len("context."):] if k.startswith("context.") else k
@@ -194,12 +234,11 @@ def frame_predict(lifter, denoiser, schedule, tracks, variant, chunk=2048):
 
 @torch.no_grad()
 def temporal_predict(model, schedule, tracks, variant, mode, chunk=2048):
-    """Encoder over each whole track (edge padding), then DDIM [12, 0] from [uv, start xyz] with
-    FiLM -> (final, start): lists of [T, 17, 3]."""
-    enc = model.encoder(mode)
+    """Start pose (lifter + encoder delta) and FiLM over each whole track (edge padding), then DDIM
+    [12, 0] from [uv, start xyz] with FiLM -> (final, start): lists of [T, 17, 3]."""
     starts, films = [], []
     for tr in tracks:
-        xyz, film = enc(torch.from_numpy(tr[variant]["kp"])[None])
+        xyz, film = model.start_film(mode, torch.from_numpy(tr[variant]["kp"])[None])
         starts.append(xyz[0])
         films.append(film[0])
     start, film = torch.cat(starts), torch.cat(films)
@@ -315,19 +354,27 @@ def main(argv=None):
     assert a.name, "--name is required for training"
     run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "channels", "dilations", "frames", "data", "init",
                                           "normalise"))
+    if ck is not None and not any(k.startswith("lifter.") for k in ck["model"]):
+        raise SystemExit(f"{last_path} is a checkpoint of the first temporal design (no lifter): start a new run")
 
     torch.manual_seed(a.seed)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
     test_set = Mocap(os.path.join(a.data, "test.safetensors"))
     schedule = Schedule()
     if a.init and a.init != "none":
-        _, denoiser, schedule, _ = load_frame(a.init)
+        lifter, denoiser, schedule, _ = load_frame(a.init)
+        lifter.train()
         denoiser.train()
     else:
+        lifter = GCNpose(hidden=a.hidden, layers=a.layers, heads=a.heads)
         denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
     dil = tuple(int(d) for d in str(a.dilations).split(","))
-    model = TemporalModel(denoiser, a.channels, dil, a.normalise)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    model = TemporalModel(denoiser, a.channels, dil, a.normalise, lifter)
+    for p in lifter.parameters():
+        p.requires_grad_(not a.freeze_lifter)
+    lifter_ids = {id(p) for p in lifter.parameters()}
+    opt = torch.optim.Adam([{"params": [p for p in model.parameters() if id(p) not in lifter_ids], "lr_scale": 1.0},
+                            {"params": list(lifter.parameters()), "lr_scale": a.lifter_lr_scale}], lr=a.lr)
     ema = EMA(model, a.ema) if a.ema > 0 else None
     rf = model.offline.receptive_field
     half = (rf - 1) // 2
@@ -341,11 +388,13 @@ def main(argv=None):
             ema.model.load_state_dict(ck["ema"])
         step, elapsed, best, history = ck["step"], ck["elapsed"], ck.get("best"), ck.get("history", [])
         sampler.set_state(ck["sampler_state"])
+        opt.param_groups[1]["lr_scale"] = a.lifter_lr_scale
         torch.set_rng_state(ck["torch_rng"])
     config = make_config(model, schedule)
     n_enc = sum(p.numel() for p in model.offline.parameters())
     n_den = sum(p.numel() for p in model.denoiser.parameters())
-    log(f"config {json.dumps(config)} | params per encoder {n_enc} denoiser {n_den} | receptive field {rf} | "
+    n_lift = sum(p.numel() for p in model.lifter.parameters())
+    log(f"config {json.dumps(config)} | params per encoder {n_enc} lifter {n_lift} denoiser {n_den} | receptive field {rf} | "
         f"args {vars(a)}")
     evaluator = Evaluator(test_set, train_set, a.frame_weights, a.eval_tracks, a.tune_tracks, log)
     n_eval = sum(len(t["xyz"]) for t in evaluator.tracks)
@@ -354,7 +403,9 @@ def main(argv=None):
         return (f"train_temporal.py run '{a.name}': {step} steps x {a.batch} windows x {a.frames} output frames, "
                 f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} over "
                 f"{a.steps} steps, EMA {a.ema}, loss MPJPE + {a.vel_weight} velocity + {a.acc_weight} accel + "
-                f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), denoiser init {os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}; "
+                f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), lifter and denoiser init "
+                f"{os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}, lifter "
+                f"{'frozen' if a.freeze_lifter else f'trained (lr x{a.lifter_lr_scale})'}, start = lifter + delta; "
                 f"data {os.path.relpath(a.data, ROOT)} (train/video.py recipe)")
 
     def state():
@@ -366,6 +417,10 @@ def main(argv=None):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))
     signal.signal(signal.SIGINT, lambda *_: stop.append("SIGINT"))
+    if a.eval_start:
+        t0 = time.time()
+        rows = evaluator.run(model.eval(), schedule)
+        log(f"eval step {step} (raw weights) [{time.time() - t0:.0f}s]\n" + table(rows, n_eval, len(evaluator.tracks)))
     t_start = t_ckpt = t_run = time.time()
     run_l = np.zeros(5)
     n_run = 0
@@ -377,7 +432,7 @@ def main(argv=None):
             break
         lr = lr_at(step, a)
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["lr_scale"]
         b = sampler.batch(a.batch, frames, first, a.frames)
         kp = torch.from_numpy(b["kp"])
         out = slice(first, first + a.frames)
@@ -386,8 +441,9 @@ def main(argv=None):
         model.train()
         loss = torch.zeros(())
         films, parts = [], []
+        base = model.lifter_start(kp[:, out, :, :2])  # the frame lifter's start pose, shared by both encoders
         for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
-            xyz, film = model.encoder(mode).forward_window(win, a.film_grad)
+            xyz, film = model.start_film(mode, win, padded=True, film_grad=a.film_grad, base=base)
             mp, vel, acc = window_losses(xyz, target, valid, a.acc_weight)
             loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc
             films.append(film)
@@ -471,8 +527,9 @@ Video version of the frame model in `weights/diffpose.safetensors` (see `weights
 for the data, its licences and the frame model): two context encoders over one track's 2D
 keypoints and confidences -- **offline** (centred window of {t['offline']['window']} frames, needs
 {t['offline']['pad'][1]} future frames) and **causal** (the last {t['causal']['window']} frames, zero latency) -- that give
-each frame its start pose and FiLM parameters for the GCNdiff denoiser, which runs DDIM [12, 0]
-as in the frame model. Architecture, tensor names and exact math: `docs/temporal-model.md`.
+each frame a correction of the lifter's start pose (start = root-centred lifter output + delta; the
+lifter is the frame model's GCNpose, fine-tuned) and FiLM parameters for the GCNdiff denoiser,
+which runs DDIM [12, 0] as in the frame model. Architecture, tensor names and exact math: `docs/temporal-model.md`.
 
 ## Intended use
 Single-person 2D -> 3D lifting of tracked 17-joint keypoints (with confidences) from video, e.g. a

@@ -1,6 +1,8 @@
 """Temporal context encoder f_ST (docs/temporal-model.md): a dilated temporal convolution over
-one track's 2D keypoints (u, v, confidence) giving, per frame, the start pose xyz [17, 3] and the
-FiLM parameters (gamma, beta) of every residual graph block of the denoiser (GCNdiff).
+one track's 2D keypoints (u, v, confidence) giving, per frame, the start-pose correction delta
+[17, 3] (root-centred; the temporal model's start pose is root_centre(lifter(uv_t)) + delta_t,
+train_temporal.TemporalModel.start_film) and the FiLM parameters (gamma, beta) of every residual
+graph block of the denoiser (GCNdiff).
 
 Tensor names (under `context.offline.` / `context.causal.` in the weights file):
     input.{weight [C, 51, 3], bias [C]}
@@ -44,10 +46,10 @@ class ContextEncoder(nn.Module):
         self.blocks = nn.ModuleList([Block(channels, d) for d in self.dilations])
         self.pose = nn.Linear(channels, 3 * NUM_JOINTS)
         self.film = nn.Linear(channels, layers * 2 * hidden)
-        with torch.no_grad():  # FiLM starts as the identity: the denoiser starts as the frame model's
-            self.film.weight.zero_()
+        with torch.no_grad():  # both heads start at zero: FiLM is the identity (the frame denoiser) and the
+            self.film.weight.zero_()  # start-pose correction delta is 0 (the frame lifter's start pose)
             self.film.bias.zero_()
-            self.pose.weight.mul_(0.1)  # start poses near zero (as the frame lifter's output layer)
+            self.pose.weight.zero_()
             self.pose.bias.zero_()
 
     @property
@@ -76,7 +78,7 @@ class ContextEncoder(nn.Module):
         return h
 
     def heads(self, h, film_grad=1.0):
-        """h [B, C, T] -> (xyz [B, T, 17, 3] root-centred, film [B, T, layers, 2, hidden]).
+        """h [B, C, T] -> (delta [B, T, 17, 3] root-centred, film [B, T, layers, 2, hidden]).
         film_grad (training only): scale of the gradient that the FiLM head passes to the features."""
         h = h.transpose(1, 2)
         b, t, _ = h.shape
