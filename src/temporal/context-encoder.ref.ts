@@ -46,16 +46,17 @@ function conv(x: Float32Array, n: number, p: ConvParams, dilation: number, relu:
   return { y, n: m };
 }
 
-/** What the encoder gives one track: per frame the start pose and the FiLM vectors. */
+/** What the encoder gives one track: per frame the start pose correction and the FiLM vectors. */
 export interface EncodedTrack {
-  /** [T, 17, 3] root-centred, metres, camera frame. */
-  start: Float32Array;
+  /** [T, 17, 3] root-centred, metres, camera frame: added to the lifter's root-centred output to make the start pose. */
+  delta: Float32Array;
   /** [T, layers, 2, width]: gamma then beta of each denoiser block. */
   film: Float32Array;
 }
 
 /**
  * The context encoder over a whole track (the CPU reference of docs/temporal-model.md §2-3):
+ * per frame the correction of the lifter's start pose and the FiLM of every denoiser block.
  * `track` [T, 17, 3] (u, v in the model's uv units, confidence), edge padded, valid convolutions.
  */
 export function encodeTrackRef(p: EncoderParams, track: Float32Array, frames: number): EncodedTrack {
@@ -79,11 +80,11 @@ export function encodeTrackRef(p: EncoderParams, track: Float32Array, frames: nu
     }
     h = y;
   }
-  const start = conv(h.y, h.n, p.pose, 1, false).y;
+  const delta = conv(h.y, h.n, p.pose, 1, false).y;
   for (let t = 0; t < frames; t++) {
-    const pose = start.subarray(t * J * 3, (t + 1) * J * 3);
+    const pose = delta.subarray(t * J * 3, (t + 1) * J * 3);
     const [rx, ry, rz] = [pose[0], pose[1], pose[2]];
     for (let j = 0; j < J; j++) { pose[3 * j] -= rx; pose[3 * j + 1] -= ry; pose[3 * j + 2] -= rz; }
   }
-  return { start, film: conv(h.y, h.n, p.film, 1, false).y };
+  return { delta, film: conv(h.y, h.n, p.film, 1, false).y };
 }

@@ -20,14 +20,19 @@ export interface EncoderParams {
 }
 
 export interface TemporalConfig {
+  lifter: NetworkConfig;
   denoiser: NetworkConfig;
   diffusion: DiffusionConfig;
   temporal: Record<EncoderMode, EncoderConfig>;
 }
 
-/** A temporal weights file: one FiLM-conditioned denoiser and its offline and causal encoders. */
+/**
+ * A temporal weights file: a lifter, one FiLM-conditioned denoiser and the offline and causal
+ * encoders, whose pose heads correct the lifter's start pose (start = lifter + delta).
+ */
 export interface TemporalWeights {
   config: TemporalConfig;
+  lifter: NetworkParams;
   denoiser: NetworkParams;
   encoders: Record<EncoderMode, EncoderParams>;
   metadata: Record<string, string>;
@@ -78,6 +83,8 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
   const json = file.metadata[CONFIG_KEY];
   if (json === undefined) throw new WeightsError(`weights file has no "__metadata__.${CONFIG_KEY}" (model config)`);
   const { o, diffusion } = parseCommonConfig(json);
+  if (o.lifter === undefined) throw new WeightsError('config field "lifter" is missing: a temporal file carries the lifter its encoders correct (docs/temporal-model.md §6)');
+  const lifter = parseNetworkConfig(o.lifter, 'lifter', 2, 3);
   const denoiser = parseNetworkConfig(o.denoiser, 'denoiser', 5, 5);
   const t = o.temporal;
   if (typeof t !== 'object' || t === null) throw new WeightsError('config field "temporal" is missing: not a temporal model file');
@@ -86,12 +93,13 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
     causal: parseEncoderConfig((t as Record<string, unknown>).causal, 'causal', denoiser),
   };
   for (const name of file.tensors.keys()) {
-    if (!name.startsWith('denoiser.') && !ENCODER_MODES.some((m) => name.startsWith(`context.${m}.`))) {
-      throw new WeightsError(`unexpected tensor ${quote(name)}: names must start with "denoiser.", "context.offline." or "context.causal."`);
+    if (!name.startsWith('lifter.') && !name.startsWith('denoiser.') && !ENCODER_MODES.some((m) => name.startsWith(`context.${m}.`))) {
+      throw new WeightsError(`unexpected tensor ${quote(name)}: names must start with "lifter.", "denoiser.", "context.offline." or "context.causal."`);
     }
   }
   return {
-    config: { denoiser, diffusion, temporal },
+    config: { lifter, denoiser, diffusion, temporal },
+    lifter: networkParams(file.tensors, 'lifter.', lifter, false),
     denoiser: networkParams(file.tensors, 'denoiser.', denoiser, true),
     encoders: { offline: encoderParams(file.tensors, 'offline', temporal.offline), causal: encoderParams(file.tensors, 'causal', temporal.causal) },
     metadata: file.metadata,

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { WeightsError } from '../../src/errors.js';
 import { serializeSafetensors, parseSafetensors } from '../../src/model/safetensors.js';
+import { rootCenterRef } from '../../src/kernels/root-center.ref.js';
+import { runNetworkRef } from '../../src/model/reference-network.js';
 import { encodeTrackRef, normaliseFrames } from '../../src/temporal/context-encoder.ref.js';
 import { ENCODER_MODES } from '../../src/temporal/encoder-config.js';
 import { parseTemporalWeights } from '../../src/temporal/temporal-weights.js';
@@ -18,7 +20,8 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
   const track = f32(golden.track);
   const frames = track.length / 51;
 
-  it('reads the temporal weights file: both encoders, the FiLM denoiser, windows of 27', () => {
+  it('reads the temporal weights file: the lifter, both encoders, the FiLM denoiser, windows of 27', () => {
+    expect(w.config.lifter.coordsOut).to.equal(3);
     expect(frames).to.equal(20);
     expect(w.config.temporal.offline.pad).to.deep.equal([13, 13]);
     expect(w.config.temporal.causal.pad).to.deep.equal([26, 0]);
@@ -33,13 +36,19 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
   });
 
   for (const mode of ENCODER_MODES) {
-    it(`${mode}: start poses and FiLM of a 20-frame track and of a one-frame track`, () => {
+    it(`${mode}: start-pose corrections and FiLM of a 20-frame track and of a one-frame track; start = lifter + delta`, () => {
       const r = encodeTrackRef(w.encoders[mode], track, frames);
-      expectClose(r.start, f32(golden[mode].start), 1e-4, 1e-4, `${mode} start`);
+      expectClose(r.delta, f32(golden[mode].delta), 1e-4, 1e-4, `${mode} delta`);
       expectClose(r.film, f32(golden[mode].film), 1e-4, 1e-4, `${mode} film`);
       const one = encodeTrackRef(w.encoders[mode], track, 1);
-      expectClose(one.start, f32(golden[mode].one_frame_start), 1e-4, 1e-4, `${mode} one-frame start`);
+      expectClose(one.delta, f32(golden[mode].one_frame_delta), 1e-4, 1e-4, `${mode} one-frame delta`);
       expectClose(one.film, f32(golden[mode].one_frame_film), 1e-4, 1e-4, `${mode} one-frame film`);
+      // The lifter on each frame's uv (the track's first two channels), root-centred, plus delta.
+      const uv = new Float32Array(frames * 34);
+      for (let i = 0; i < frames * 17; i++) uv.set(track.subarray(3 * i, 3 * i + 2), 2 * i);
+      const lifted = rootCenterRef(runNetworkRef(w.lifter, uv, frames), frames, 3, 0);
+      expectClose(lifted, f32(golden[mode].lifter_start), 1e-4, 1e-4, `${mode} lifter start`);
+      expectClose(lifted.map((v, i) => v + r.delta[i]), f32(golden[mode].start), 1e-4, 1e-4, `${mode} start`);
     });
   }
 
@@ -48,7 +57,7 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
     for (let i = 12 * 51; i < changed.length; i++) if (i % 3 !== 2) changed[i] += 0.2;
     for (const mode of ENCODER_MODES) {
       const a = encodeTrackRef(w.encoders[mode], track, frames), b = encodeTrackRef(w.encoders[mode], changed, frames);
-      const same = Array.from(a.start.subarray(0, 12 * 51)).every((v, i) => v === b.start[i]);
+      const same = Array.from(a.delta.subarray(0, 12 * 51)).every((v, i) => v === b.delta[i]);
       expect(same, mode).to.equal(mode === 'causal');
     }
   });
@@ -67,6 +76,7 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
       [(c) => { c.temporal.offline.window = 25; }, /window" is 25, but its dilations give 27/],
       [(c) => { c.temporal.offline.pad = [26, 0]; }, /pad" must be \[13,13\]/],
       [(c) => { delete c.temporal; }, /"temporal" is missing/],
+      [(c) => { delete c.lifter; }, /"lifter" is missing/],
     ];
     for (const [edit, pattern] of cases) {
       let caught: unknown;
