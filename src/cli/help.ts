@@ -38,6 +38,8 @@ input:
   --min-person-score S    drop detections scoring under S (the file's person score, else the
                           mean keypoint score) (default ${MIN_PERSON_SCORE})
   --min-keypoint-score S  keypoints scoring under S count as missing (default ${MIN_KEYPOINT_SCORE})
+  --stream                read a CSV as it streams, with bounded memory (default: for CSV files
+                          over 32 MiB); its rows must be in frame order
 model:
   --hypotheses N          hypotheses per pose, 1-${MAX_HYPOTHESES}; their spread is the uncertainty (default ${DEFAULT_HYPOTHESES};
                           with 1 the output has no spread)
@@ -51,7 +53,8 @@ model:
                           (default fused on a GPU, per-op when the model does not fit it)
   --cpu                   run on the CPU (the TypeScript reference; no GPU needed)
 output:
-  -o, --output FILE       write the JSON here (its folder is created); default stdout
+  -o, --output FILE       write the JSON here (its folder is created; written whole or not at
+                          all, also on Ctrl-C); default stdout
   --verbose               stack traces on errors
   -h, --help              this text`,
   info: `usage: diffpose info [--weights FILE] [--cpu]

@@ -1,26 +1,33 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { DiffPose, type LiftResult } from '../diffpose.js';
-import { InputError } from '../errors.js';
+import { DiffPoseError, InputError } from '../errors.js';
 import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName, type LiftOptions } from '../lift-options.js';
-import { parseImageSizeText, toPixels, type KeypointFile } from '../pose/keypoint-file.js';
-import { fillMissingJoints, type PreparedKeypoints } from '../pose/missing-joints.js';
+import { FORMATS } from '../pose/formats.js';
+import { parseImageSizeText, toPixels, type Detection, type FrameDetections, type KeypointFile } from '../pose/keypoint-file.js';
+import { openCsvStream } from '../pose/keypoint-stream.js';
+import { fillMissingJoints } from '../pose/missing-joints.js';
 import { sanityWarnings } from '../pose/sanity.js';
 import { H36M_BONES, H36M_JOINTS, NUM_JOINTS } from '../pose/skeleton.js';
-import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE, TRACK_MODES, dropWeakDetections, trackPeople, type KeypointTrack, type TrackMode } from '../pose/track-people.js';
+import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE, PeopleTracker, TRACK_MODES, isWeakDetection, tracksByIds, type TrackMode } from '../pose/track-people.js';
 import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } from './args.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
-import { SCHEMA_VERSION, checkOutputPath, trackFrames, writeWhole } from './lift-output.js';
-import { createProgress } from './progress.js';
+import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
+import { createProgress, type Progress } from './progress.js';
 
-export const LIFT_FLAGS = ['output', 'format', 'image-size', 'normalised', 'fps', 'track', 'min-person-score', 'min-keypoint-score',
+export const LIFT_FLAGS = ['output', 'format', 'image-size', 'normalised', 'fps', 'track', 'min-person-score', 'min-keypoint-score', 'stream',
   'hypotheses', 'timesteps', 'init', 'seed', 'weights', 'samples', 'executor', 'cpu', 'verbose', 'eta'];
 
 /**
- * Frames per lift call. Each call's random draws are keyed by the pose's index within the call,
- * so the output equals `model.lift` on each run of up to this many frames of a track (not on the
- * whole track at once); small enough for the progress bar to move on a software adapter.
+ * Frames per lift call and track. Each call's random draws are keyed by the pose's index within
+ * the track (poseOffset), so the output equals `model.lift` on the whole track at once; small
+ * enough for the progress bar to move on a software adapter.
  */
 export const CHUNK_FRAMES = 32;
+
+/** CSV inputs larger than this are streamed (`--stream` streams any CSV). */
+export const STREAM_BYTES = 32 * 2 ** 20;
 
 /** How long the first GPU lift may take before the CLI says it is compiling kernels (ms; DIFFPOSE_COMPILE_NOTICE_MS overrides). */
 export const COMPILE_NOTICE_MS = 3000;
@@ -28,7 +35,7 @@ export const COMPILE_NOTICE_MS = 3000;
 function imageSizeOf(text: string | undefined, file: KeypointFile, input: string): [number, number] {
   if (text !== undefined) return parseImageSizeText(text, '--image-size');
   if (file.imageSize) return file.imageSize;
-  throw new InputError(`${input} does not say its image size (${file.layout} files never do): pass --image-size WIDTHxHEIGHT`);
+  throw new InputError(`${input} does not say its image size (${file.layout.replace(/ \(.*/, '')} files never do): pass --image-size WIDTHxHEIGHT`);
 }
 
 function timestepsOf(text: string | undefined): number[] | undefined {
@@ -39,13 +46,13 @@ function timestepsOf(text: string | undefined): number[] | undefined {
 }
 
 /** Lift options from the flags, checked before anything is read or loaded. */
-function liftOptions(args: ParsedArgs, imageSize: [number, number]): LiftOptions {
+function liftOptions(args: ParsedArgs): LiftOptions {
   const executor = flagString(args, 'executor');
   if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor)) throw new InputError(`--executor must be one of ${EXECUTOR_NAMES.join(', ')}, got "${executor}"`);
   const hypotheses = flagInt(args, 'hypotheses') ?? DEFAULT_HYPOTHESES;
   if (hypotheses < 1 || hypotheses > MAX_HYPOTHESES) throw new InputError(`--hypotheses must be an integer in [1, ${MAX_HYPOTHESES}], got ${hypotheses}`);
   return {
-    imageSize, format: 'h36m17', timesteps: timestepsOf(flagString(args, 'timesteps')),
+    imageSize: [1, 1], format: 'h36m17', timesteps: timestepsOf(flagString(args, 'timesteps')),
     hypotheses, seed: flagInt(args, 'seed'), eta: flagNumber(args, 'eta', 0),
     init: flagString(args, 'init') as LiftOptions['init'],
     samples: args.flags.has('samples'),
@@ -53,44 +60,15 @@ function liftOptions(args: ParsedArgs, imageSize: [number, number]): LiftOptions
   };
 }
 
-/** Lifts one track's prepared 2D in chunks of CHUNK_FRAMES; `onChunk` is told how many frames each finished chunk had. */
-async function liftTrack(model: DiffPose, input: PreparedKeypoints, options: LiftOptions, onChunk: (frames: number) => void): Promise<LiftResult> {
-  const n = input.confidence.length / NUM_JOINTS;
-  const parts: LiftResult[] = [];
-  for (let at = 0; at < n; at += CHUNK_FRAMES) {
-    const end = Math.min(n, at + CHUNK_FRAMES);
-    // poseOffset: the chunks draw exactly what one call on the whole track would.
-    parts.push(await model.lift(input.keypoints.slice(at * NUM_JOINTS * 2, end * NUM_JOINTS * 2), {
-      ...options, confidence: input.confidence.slice(at * NUM_JOINTS, end * NUM_JOINTS), poseOffset: at,
-    }));
-    onChunk(end - at);
-  }
-  const cat = (get: (r: LiftResult) => Float32Array | undefined): Float32Array | undefined => {
-    if (parts.some((r) => !get(r))) return undefined;
-    const out = new Float32Array(parts.reduce((s, r) => s + get(r)!.length, 0));
-    let o = 0;
-    for (const r of parts) { out.set(get(r)!, o); o += get(r)!.length; }
-    return out;
-  };
-  return { ...parts[0], poses: cat((r) => r.poses)!, spread: cat((r) => r.spread)!, samples: cat((r) => r.samples) };
-}
-
 /** Says "compiling GPU kernels ..." when the first GPU call takes long (a cold shader compile); returns the stop function. */
-function compileNotice(log: (s: string) => void, gpu: boolean): () => void {
-  if (!gpu) return () => {};
+function compileNotice(log: (s: string) => void): () => void {
   const env = Number(process.env.DIFFPOSE_COMPILE_NOTICE_MS);
-  const ms = Number.isFinite(env) && env >= 0 ? env : COMPILE_NOTICE_MS;
+  const ms = process.env.DIFFPOSE_COMPILE_NOTICE_MS !== undefined && Number.isFinite(env) && env >= 0 ? env : COMPILE_NOTICE_MS;
   const timer = setTimeout(() => log('compiling GPU kernels for this adapter (first run only; up to a minute or two on a software adapter)…'), ms);
   return () => clearTimeout(timer);
 }
 
-/** The file's frame numbers: numeric ids as they are, others by their index in time order. */
-function frameNumbers(file: KeypointFile): (id: number | string) => number {
-  const index = new Map(file.frames.map((f, i) => [f.id, i]));
-  return (id) => (typeof id === 'number' ? id : index.get(id)!);
-}
-
-/** fps: --fps, else the file's, else from the file's timestamps (their mean step, to 0.01 fps: timestamps are often rounded to whole ms). */
+/** fps: --fps, else the file's, else from the (head's) timestamps (their mean step, to 0.01 fps: timestamps are often rounded to whole ms). */
 function fpsOf(args: ParsedArgs, file: KeypointFile): number | undefined {
   const flag = flagNumber(args, 'fps', Number.MIN_VALUE);
   if (flag !== undefined) return flag;
@@ -101,70 +79,133 @@ function fpsOf(args: ParsedArgs, file: KeypointFile): number | undefined {
   return step > 0 ? Math.round(100 / step) / 100 : undefined;
 }
 
-/** `diffpose lift <input> [-o out.json] ...`: lifts every person of a keypoint file; logs what was read and a summary line. */
+/** The input: the whole file, or (a CSV to stream) its head and the frames after it. */
+async function openInput(args: ParsedArgs, input: string): Promise<{ file: KeypointFile; rest?: AsyncIterable<FrameDetections>; bytes?: number; bytesRead?: () => number }> {
+  const format = flagString(args, 'format');
+  if (/\.csv$/i.test(input)) {
+    const size = await stat(input).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+    if (size !== undefined && (args.flags.has('stream') || size > STREAM_BYTES)) {
+      const source = createReadStream(input);
+      const stream = await openCsvStream(input, source, { format });
+      return { file: stream.head, rest: stream.rest, bytes: size, bytesRead: () => source.bytesRead };
+    }
+  }
+  if (args.flags.has('stream')) throw new InputError('--stream reads CSV files only');
+  return { file: await readKeypointInput(input, { format }) };
+}
+
+/** Interrupted by Ctrl-C / SIGTERM: nothing is written. */
+export class InterruptedError extends DiffPoseError {
+  constructor() { super('INTERRUPTED', 'interrupted: nothing written'); }
+}
+
+/** `diffpose lift <input> [-o out.json] ...`: lifts every person of a keypoint file; logs what was read and a summary. */
 export async function liftCommand(args: ParsedArgs, log: (s: string) => void): Promise<void> {
   checkKnownFlags(args, LIFT_FLAGS, 'lift');
   const [input] = args.positional;
   if (!input || args.positional.length > 1) throw new InputError('usage: diffpose lift <input> [-o out.json] [options] (diffpose lift --help lists them)');
-  const track = (flagString(args, 'track') ?? 'auto') as TrackMode;
-  if (!TRACK_MODES.includes(track)) throw new InputError(`--track must be one of ${TRACK_MODES.join(', ')}, got "${track}"`);
+  const trackMode = (flagString(args, 'track') ?? 'auto') as TrackMode;
+  if (!TRACK_MODES.includes(trackMode)) throw new InputError(`--track must be one of ${TRACK_MODES.join(', ')}, got "${trackMode}"`);
   const minPerson = flagNumber(args, 'min-person-score', 0, 1) ?? MIN_PERSON_SCORE;
   const minKeypoint = flagNumber(args, 'min-keypoint-score', 0, 1) ?? MIN_KEYPOINT_SCORE;
   const imageSizeFlag = flagString(args, 'image-size');
-  const options = liftOptions(args, imageSizeFlag ? parseImageSizeText(imageSizeFlag, '--image-size') : [1, 1]);
+  if (imageSizeFlag !== undefined) parseImageSizeText(imageSizeFlag, '--image-size');
+  const options = liftOptions(args);
   const output = flagString(args, 'output');
   if (output) await checkOutputPath(output);
 
-  let file = await readKeypointInput(input, { format: flagString(args, 'format') });
-  const imageSize = imageSizeOf(imageSizeFlag, file, input);
+  const { file: raw, rest, bytes, bytesRead } = await openInput(args, input);
+  const imageSize = imageSizeOf(imageSizeFlag, raw, input);
   options.imageSize = imageSize;
-  const assumed = [...file.assumed];
-  if (file.normalised || args.flags.has('normalised')) {
-    assumed.push(`coordinates normalised to [0, 1]: scaled by the image size ${imageSize.join('x')}`);
-    file = toPixels(file, imageSize);
-  }
+  const assumed = [...raw.assumed];
+  const normalised = raw.normalised || args.flags.has('normalised');
+  if (normalised) assumed.push(`coordinates normalised to [0, 1]: scaled by the image size ${imageSize.join('x')}`);
+  const file = normalised ? toPixels(raw, imageSize) : raw;
   const fps = fpsOf(args, file);
-  const weak = dropWeakDetections(file, minPerson, minKeypoint);
-  const tracks = trackPeople(weak.file, track);
-  if (tracks.length === 0) throw new InputError(`${input}: no detection is left to lift (all ${weak.dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints)`);
-  const frameCount = file.frames.length;
-  log(`read ${input}: ${file.layout}, format ${file.format}, ${frameCount} frames, ${tracks.length} ${tracks.length === 1 ? 'person' : 'people'}` +
-    `${tracks.some((t) => t.id !== undefined) ? ' (tracked by the file\'s ids)' : ''}, image ${imageSize.join('x')}${fps ? `, ${fps} fps` : ''}` +
-    `${weak.dropped ? `; dropped ${weak.dropped} detection${weak.dropped === 1 ? '' : 's'} (person score < ${minPerson} or < 2 keypoints)` : ''}`);
+  log(`read ${input}: ${file.layout}, format ${file.format}, ${rest ? `streaming (first ${file.frames.length} frames read ahead)` : `${file.frames.length} frames`}, image ${imageSize.join('x')}${fps ? `, ${fps} fps` : ''}`);
   for (const a of assumed) log(`assumed ${a}`);
-  for (const w of sanityWarnings(file, imageSize)) log(`diffpose: warning: ${w}`);
-
-  const prepared = tracks.map((t) => fillMissingJoints(file.format, t.frames.length, t.keypoints, t.confidence, imageSize, minKeypoint));
-  const filled = prepared.reduce((s, p) => s + p.missing.reduce((a, m) => a + m, 0), 0);
-  if (filled) log(`filled in ${filled} missing joint${filled === 1 ? '' : 's'} from the rest of each skeleton (confidence 0)`);
+  for (const w of sanityWarnings(file, imageSize)) log(`diffpose: warning: ${w}${rest ? ' (seen in the first frames)' : ''}`);
   const hypotheses = options.hypotheses!;
   if (hypotheses === 1) log('one hypothesis: no per-joint spread in the output (pass --hypotheses 2 or more for the uncertainty)');
 
+  const weak = (d: Detection) => isWeakDetection(d, file.format, minPerson, minKeypoint);
+  const tracker = new PeopleTracker(file.format, tracksByIds(trackMode, file.frames.flatMap((f) => f.detections)));
+  const scale = (d: Detection): Detection => (normalised ? { ...d, keypoints: d.keypoints.map((v, i) => v * imageSize[i % 2]) } : d);
+  const frames: AsyncIterable<FrameDetections> = {
+    async *[Symbol.asyncIterator]() {
+      yield* file.frames;
+      if (rest) for await (const f of rest) yield { ...f, detections: f.detections.map(scale) };
+    },
+  };
+
+  const writer = new OutputWriter(output);
+  let interrupted = false;
+  // The first Ctrl-C stops after the chunk in flight; a second one at once.
+  const onSignal = () => {
+    if (interrupted) { writer.discard(); log('diffpose: interrupted: nothing written'); process.exit(130); }
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = performance.now();
-  const cpu = args.flags.has('cpu') || options.executor === 'cpu';
-  const model = await DiffPose.load({ weights: flagString(args, 'weights'), backend: cpu ? 'cpu' : 'gpu' });
+  let model: DiffPose | undefined;
+  let progress: Progress | undefined;
   try {
-    const total = tracks.reduce((s, t) => s + t.frames.length, 0);
-    const progress = createProgress(total, 'frames');
-    const frameNumber = frameNumbers(file);
-    let done = 0;
-    const people = [];
-    try {
-      for (const [i, t] of tracks.entries()) {
-        const stop = i === 0 ? compileNotice(log, !cpu) : () => {};
-        let r: LiftResult;
-        try {
-          r = await liftTrack(model, prepared[i], options, (n) => { stop(); progress.update(done += n); });
-        } finally {
-          stop();
-        }
-        people.push(personOutput(t, trackFrames(t, frameNumber, fps, prepared[i], r, hypotheses > 1)));
+    const cpu = args.flags.has('cpu') || options.executor === 'cpu';
+    model = await DiffPose.load({ weights: flagString(args, 'weights'), backend: cpu ? 'cpu' : 'gpu' });
+    const total = rest ? undefined : file.frames.reduce((s, f) => s + f.detections.filter((d) => !weak(d)).length, 0);
+    progress = bytes !== undefined ? createProgress(Math.ceil(bytes / 2 ** 20), 'MiB read') : createProgress(total ?? 0, 'frames');
+    const K = FORMATS[file.format].keypoints;
+    const pending: Array<{ frames: Array<number | string>; numbers: number[]; times: Array<number | undefined>; inputs: number[]; detections: Detection[] }> = [];
+    const lifted: number[] = [];
+    let done = 0, dropped = 0, filled = 0, frameIndex = 0, firstLift = true;
+    const flush = async (t: number) => {
+      const p = pending[t];
+      const n = p.detections.length;
+      if (!n) return;
+      const keypoints = new Float32Array(n * K * 2), confidence = new Float32Array(n * K);
+      p.detections.forEach((d, i) => { keypoints.set(d.keypoints, i * K * 2); confidence.set(d.confidence, i * K); });
+      const prepared = fillMissingJoints(file.format, n, keypoints, confidence, imageSize, minKeypoint);
+      filled += prepared.missing.reduce((s, m) => s + m, 0);
+      const stop = firstLift && !cpu ? compileNotice(log) : () => {};
+      firstLift = false;
+      let r: LiftResult;
+      // poseOffset: the chunks draw exactly what one call on the whole track would.
+      try { r = await model!.lift(prepared.keypoints, { ...options, confidence: prepared.confidence, poseOffset: lifted[t] }); } finally { stop(); }
+      const number = new Map(p.frames.map((id, i) => [id, p.numbers[i]]));
+      const times = p.times.every((s) => s !== undefined) ? (p.times as number[]) : undefined;
+      writer.append(t, trackFrames({ person: t, frames: p.frames, times, inputs: p.inputs, keypoints, confidence }, (id) => number.get(id)!, fps, prepared, r, hypotheses > 1));
+      lifted[t] += n;
+      done += n;
+      pending[t] = { frames: [], numbers: [], times: [], inputs: [], detections: [] };
+      if (bytes === undefined) progress!.update(done);
+      // A CPU lift resolves in microtasks only: let the event loop run (signals, timers) between chunks.
+      await new Promise((next) => setImmediate(next));
+    };
+    for await (const frame of frames) {
+      if (interrupted) throw new InterruptedError();
+      const number = typeof frame.id === 'number' ? frame.id : frameIndex;
+      frameIndex++;
+      const keep = frame.detections.filter((d) => !weak(d));
+      dropped += frame.detections.length - keep.length;
+      for (const { track, detection } of tracker.push(keep)) {
+        pending[track] ??= { frames: [], numbers: [], times: [], inputs: [], detections: [] };
+        lifted[track] ??= 0;
+        const p = pending[track];
+        p.frames.push(frame.id); p.numbers.push(number); p.times.push(frame.time); p.inputs.push(detection.input); p.detections.push(detection);
+        if (p.detections.length === CHUNK_FRAMES) await flush(track);
       }
-    } finally {
-      progress.finish();
+      if (bytesRead && frameIndex % 256 === 0) progress.update(Math.floor(bytesRead() / 2 ** 20));
     }
+    for (let t = 0; t < pending.length; t++) {
+      if (interrupted) throw new InterruptedError();
+      await flush(t);
+    }
+    if (tracker.count === 0) throw new InputError(`${input}: no detection is left to lift (all ${dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints)`);
+    progress.finish();
+    const people = tracker.ids.map((id, person) => ({ person, ...(tracker.byIds ? { id: id! } : {}) }));
     const seconds = (performance.now() - started) / 1000;
-    const doc = {
+    await writer.finish({
       schemaVersion: SCHEMA_VERSION,
       units: 'metres, camera frame (x right, y down, z forward), root-relative',
       jointNames: H36M_JOINTS, skeleton: H36M_BONES,
@@ -173,18 +214,20 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       hypotheses, timesteps: options.timesteps ?? [12, 0], init: options.init ?? 'paper', seed: options.seed ?? 0, eta: options.eta ?? 0,
       minPersonScore: minPerson, minKeypointScore: minKeypoint,
       adapter: model.adapter, model: model.weights.metadata['diffpose.source'] ?? '',
-      people,
-    };
-    const json = JSON.stringify(doc) + '\n';
-    if (output) await writeWhole(output, json);
-    else process.stdout.write(json);
-    log(`lifted ${total} frames of ${tracks.length} ${tracks.length === 1 ? 'person' : 'people'} x ${hypotheses} ${hypotheses === 1 ? 'hypothesis' : 'hypotheses'} ` +
-      `in ${seconds.toFixed(2)} s (${(seconds * 1000 / total).toFixed(1)} ms/frame, model load included) on ${model.adapter}${output ? ` -> ${output}` : ''}`);
+    }, people);
+    const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    log(`${count(tracker.count, 'person', 'people')}${tracker.byIds ? ' (tracked by the file\'s ids)' : ''} in ${count(frameIndex, 'frame', 'frames')}` +
+      `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
+      `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}`);
+    log(`lifted ${done} frames of ${count(tracker.count, 'person', 'people')} x ${count(hypotheses, 'hypothesis', 'hypotheses')} ` +
+      `in ${seconds.toFixed(2)} s (${(seconds * 1000 / done).toFixed(1)} ms/frame, model load included) on ${model.adapter}${output ? ` -> ${output}` : ''}`);
+  } catch (e) {
+    writer.discard();
+    throw e;
   } finally {
-    model.dispose();
+    progress?.finish();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    model?.dispose();
   }
-}
-
-function personOutput(t: KeypointTrack, frames: ReturnType<typeof trackFrames>) {
-  return { person: t.person, ...(t.id !== undefined ? { id: t.id } : {}), frames };
 }

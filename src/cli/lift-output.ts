@@ -1,5 +1,9 @@
-import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { appendFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { access, constants, mkdir, rename, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { LiftResult } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import type { PreparedKeypoints } from '../pose/missing-joints.js';
@@ -75,14 +79,69 @@ export async function checkOutputPath(path: string): Promise<void> {
   try { await access(dir, constants.W_OK); } catch { fail(`its folder ${dir} is not writable`); }
 }
 
-/** Writes the whole output or nothing: a failed or interrupted write never leaves a partial file at `path`. */
-export async function writeWhole(path: string, text: string): Promise<void> {
-  const partial = `${path}.partial-${process.pid}`;
-  try {
-    await writeFile(partial, text);
-    await rename(partial, path);
-  } catch (e) {
-    await rm(partial, { force: true });
-    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+/**
+ * Writes the output document with bounded memory: each person's frames go to a part file as
+ * they are lifted, and finish() joins the header and the parts into `path` (written as
+ * `path.partial-PID`, then renamed: an interrupted or failed run never leaves a partial file at
+ * `path`) or onto stdout. discard() removes everything written so far.
+ */
+export class OutputWriter {
+  private readonly parts: string;
+  private readonly started = new Set<number>();
+  private readonly partial: string | undefined;
+
+  constructor(private readonly path: string | undefined) {
+    this.parts = mkdtempSync(path ? `${path}.parts-` : join(tmpdir(), 'diffpose-parts-'));
+    this.partial = path ? `${path}.partial-${process.pid}` : undefined;
+  }
+
+  private part(person: number): string { return join(this.parts, `${person}.json`); }
+
+  /** Appends frames of person `person` (0, 1, ...). */
+  append(person: number, frames: readonly OutputFrame[]): void {
+    if (!frames.length) return;
+    const text = frames.map((f) => JSON.stringify(f)).join(',');
+    appendFileSync(this.part(person), this.started.has(person) ? `,${text}` : text);
+    this.started.add(person);
+  }
+
+  /** Writes `{...header, people: [{person, id?, frames}]}` + newline; `header` must not hold people. */
+  async finish(header: Record<string, unknown>, people: ReadonlyArray<{ person: number; id?: string | number }>): Promise<void> {
+    const out: NodeJS.WritableStream = this.partial ? createWriteStream(this.partial) : process.stdout;
+    let failed: Error | undefined;
+    const onError = (e: Error) => { failed = e; };
+    out.on('error', onError);
+    const write = async (s: string) => {
+      if (failed) throw failed;
+      if (!out.write(s)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+      if (failed) throw failed;
+    };
+    try {
+      const head = JSON.stringify(header);
+      await write(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"people":[`);
+      for (const [i, p] of people.entries()) {
+        await write(`${i ? ',' : ''}{"person":${p.person}${p.id !== undefined ? `,"id":${JSON.stringify(p.id)}` : ''},"frames":[`);
+        if (this.started.has(p.person)) await pipeline(createReadStream(this.part(p.person)), out, { end: false });
+        await write(']}');
+      }
+      await write(']}\n');
+      if (this.partial && this.path) {
+        await new Promise<void>((done) => out.end(done));
+        if (failed) throw failed;
+        await rename(this.partial, this.path);
+      }
+    } catch (e) {
+      this.discard();
+      throw new InputError(`cannot write ${this.path ?? 'to stdout'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    } finally {
+      out.off('error', onError);
+      rmSync(this.parts, { recursive: true, force: true });
+    }
+  }
+
+  /** Removes the parts and any partial output (synchronous: safe in a signal handler). */
+  discard(): void {
+    rmSync(this.parts, { recursive: true, force: true });
+    if (this.partial) rmSync(this.partial, { force: true });
   }
 }

@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined) { log(USAGE); return 2; }
   if (!COMMANDS.includes(command)) { log(`diffpose: unknown command "${command}"\n${USAGE}`); return 2; }
   try {
-    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised']));
+    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream']));
     if (args.flags.has('help')) { out(HELP[command]); return 0; }
     if (command === 'lift') await liftCommand(args, log);
     else if (command === 'info') await infoCommand(args, out);
@@ -38,6 +38,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof NoAdapterError && command !== 'convert') message += ' Or pass --cpu to run on the CPU (the TypeScript reference: slower, no GPU needed).';
     log(`diffpose: ${known ? '' : 'internal error: '}${message}`);
     if (verbose) log((e as Error).stack ?? '');
-    return 1;
+    return known && (e as DiffPoseError).code === 'INTERRUPTED' ? 130 : 1;
   }
 }

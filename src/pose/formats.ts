@@ -25,8 +25,10 @@ import { NUM_JOINTS } from './skeleton.js';
  * extrapolates). Its confidence is the minimum of its sources' (a derived joint is no surer
  * than its least sure source).
  */
+export type FormatName = 'h36m17' | 'coco17' | 'mediapipe33' | 'openpose25' | 'openpose18';
+
 export interface KeypointFormat {
-  name: string;
+  name: FormatName;
   keypoints: number;
   /** For each H36M joint, the [source keypoint, weight] pairs summed to make it. */
   sources: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
@@ -97,7 +99,6 @@ export const FORMATS: Record<string, KeypointFormat> = {
   openpose18: { name: 'openpose18', keypoints: 18, sources: h36mFrom(OPENPOSE18) },
 };
 
-export type FormatName = 'h36m17' | 'coco17' | 'mediapipe33' | 'openpose25' | 'openpose18';
 
 /** The formats with k keypoints (17: coco17 and h36m17, told apart by sanity.ts's skeleton fit). */
 export function formatsWithKeypoints(k: number): KeypointFormat[] {

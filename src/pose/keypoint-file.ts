@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import type { FormatName } from './formats.js';
 
 /*
  * What every keypoint file reader produces (src/pose/read-keypoints.ts) and the small helpers the
@@ -33,7 +34,7 @@ export interface FrameDetections {
 /** A keypoint file read into frames in time order, each with any number of detections. */
 export interface KeypointFile {
   /** Keypoint format name (src/pose/formats.ts). */
-  format: string;
+  format: FormatName;
   /** The file's layout in words, e.g. "OpenPose *_keypoints.json folder". */
   layout: string;
   imageSize?: [number, number];
@@ -53,7 +54,7 @@ export interface FoundDetection { frame: number | string; time?: number; d: Dete
 export interface RawKeypointFile {
   layout: string;
   /** The format the file declares, or its layout implies. */
-  format?: string;
+  format?: FormatName;
   imageSize?: [number, number];
   fps?: number;
   normalised?: boolean;

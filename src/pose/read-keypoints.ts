@@ -260,7 +260,7 @@ function plainDetection(file: string, where: string, o: Record<string, unknown>,
 }
 
 /** Settles the format, checks every detection has its keypoint count and groups the detections by frame. */
-function finish(file: string, p: Partial, declared: KeypointFormat | undefined): KeypointFile {
+export function finish(file: string, p: Partial, declared: KeypointFormat | undefined): KeypointFile {
   if (p.found.length === 0) fail(file, 'no person is detected in any frame');
   const assumed = [...(p.assumed ?? [])];
   const k = p.found[0].d.confidence.length;
@@ -276,7 +276,8 @@ function finish(file: string, p: Partial, declared: KeypointFormat | undefined):
     }
   }
   const frames = group(file, p);
-  const result: KeypointFile = { format: format ?? '', layout: p.layout, assumed, frames };
+  // Without a format yet, the skeleton fit below picks one.
+  const result: KeypointFile = { format: format ?? 'h36m17', layout: p.layout, assumed, frames };
   if (p.imageSize) result.imageSize = p.imageSize;
   if (p.fps) result.fps = p.fps;
   if (p.normalised) result.normalised = true;

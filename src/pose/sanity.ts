@@ -1,4 +1,4 @@
-import { FORMATS, formatsWithKeypoints, toH36m } from './formats.js';
+import { FORMATS, formatsWithKeypoints, toH36m, type FormatName } from './formats.js';
 import type { Detection, KeypointFile } from './keypoint-file.js';
 import { fitSkeleton } from './skeleton-fit.js';
 
@@ -40,12 +40,12 @@ export function skeletonResidual(detections: readonly Detection[], format: strin
 }
 
 /** Of the formats with `k` keypoints, the one whose joint order fits the detections best, and every candidate's residual. */
-export function bestFittingFormat(file: KeypointFile, k: number): { format: string; residuals: Record<string, number> } {
+export function bestFittingFormat(file: KeypointFile, k: number): { format: FormatName; residuals: Record<string, number> } {
   const detections = sample(file);
   const residuals: Record<string, number> = {};
   for (const f of formatsWithKeypoints(k)) residuals[f.name] = skeletonResidual(detections, f.name) ?? Infinity;
   const [format] = Object.entries(residuals).sort((a, b) => a[1] - b[1])[0];
-  return { format, residuals };
+  return { format: format as FormatName, residuals };
 }
 
 /**

@@ -59,20 +59,20 @@ export function personScore(d: Detection, format: string, minKeypointScore: numb
 }
 
 /**
- * Drops the detections that are not people to lift: person score under `minPersonScore`, or
- * fewer than two used keypoints at `minKeypointScore` or more. Returns the file without them and
- * how many went. Frames left empty stay (they are simply not in any track).
+ * Whether a detection is not a person to lift: person score under `minPersonScore`, or fewer
+ * than two used keypoints at `minKeypointScore` or more.
  */
+export function isWeakDetection(d: Detection, format: string, minPersonScore: number, minKeypointScore: number): boolean {
+  const detected = usedKeypoints(format).filter((k) => d.confidence[k] > 0 && d.confidence[k] >= minKeypointScore).length;
+  return detected < 2 || personScore(d, format, minKeypointScore) < minPersonScore;
+}
+
+/** The file without its weak detections (isWeakDetection), and how many went. Frames left empty stay. */
 export function dropWeakDetections(file: KeypointFile, minPersonScore: number, minKeypointScore: number): { file: KeypointFile; dropped: number } {
-  const used = usedKeypoints(file.format);
   let dropped = 0;
   const frames = file.frames.map((f) => {
-    const keep = f.detections.filter((d) => {
-      const detected = used.filter((k) => d.confidence[k] > 0 && d.confidence[k] >= minKeypointScore).length;
-      const ok = detected >= 2 && personScore(d, file.format, minKeypointScore) >= minPersonScore;
-      if (!ok) dropped++;
-      return ok;
-    });
+    const keep = f.detections.filter((d) => !isWeakDetection(d, file.format, minPersonScore, minKeypointScore));
+    dropped += f.detections.length - keep.length;
     return { ...f, detections: keep };
   });
   return { file: { ...file, frames }, dropped };
@@ -89,71 +89,89 @@ function boxOf(d: Detection, format: string): Box {
   return { x: (x0 + x1) / 2, y: (y0 + y1) / 2, size: Math.max(x1 - x0, y1 - y0, 1) };
 }
 
-interface Building { box: Box; id?: string | number; frames: Array<number | string>; times: Array<number | undefined>; detections: Detection[] }
+/** Where a frame's detections went: the index of each one's track (new tracks get the next indices). */
+export interface Assignment { track: number; detection: Detection }
 
 /**
- * Splits the detections of a file into one track per person: by the file's person ids, or by
- * boxes (see TrackMode). By boxes, frames are visited in order; in each, the (track, detection)
- * pairs closer than TRACK_GATE are matched greedily, nearest first (so the order of detections
- * within a frame never matters), and every detection left over starts a new track. A track that
- * misses frames keeps its last box and may be picked up again.
+ * Frame-by-frame tracking (so a long file can be tracked as it streams): by the file's person
+ * ids, or by boxes. By boxes, the (track, detection) pairs of a frame closer than TRACK_GATE are
+ * matched greedily, nearest first (so the order of detections within a frame never matters), and
+ * every detection left over starts a new track, left to right. A track that misses frames keeps
+ * its last box and may be picked up again. Tracks are numbered in order of first appearance.
  */
+export class PeopleTracker {
+  private readonly boxes: Box[] = [];
+  private readonly byId = new Map<string | number, number>();
+  /** Each track's id (by ids) in track order. */
+  readonly ids: Array<string | number | undefined> = [];
+
+  constructor(private readonly format: string, readonly byIds: boolean) {}
+
+  get count(): number { return this.boxes.length; }
+
+  push(detections: readonly Detection[]): Assignment[] {
+    const boxes = detections.map((d) => boxOf(d, this.format));
+    const track = new Array<number>(detections.length).fill(-1);
+    if (this.byIds) {
+      detections.forEach((d, k) => {
+        if (d.id === undefined) throw new InputError(`tracking by person ids, but a detection has none (input ${d.input}): pass --track boxes`);
+        const t = this.byId.get(d.id);
+        if (t !== undefined) track[k] = t;
+      });
+    } else {
+      const pairs: Array<{ t: number; d: number; distance: number }> = [];
+      this.boxes.forEach((tb, t) => boxes.forEach((b, d) => {
+        const distance = Math.hypot(b.x - tb.x, b.y - tb.y) / Math.max(b.size, tb.size);
+        if (distance < TRACK_GATE) pairs.push({ t, d, distance });
+      }));
+      pairs.sort((a, b) => a.distance - b.distance || a.t - b.t || a.d - b.d);
+      const takenTrack = new Set<number>();
+      for (const p of pairs) {
+        if (takenTrack.has(p.t) || track[p.d] >= 0) continue;
+        takenTrack.add(p.t);
+        track[p.d] = p.t;
+      }
+    }
+    // New people, left to right.
+    const fresh = boxes.map((b, d) => ({ b, d })).filter(({ d }) => track[d] < 0).sort((a, b) => a.b.x - b.b.x);
+    for (const { d } of fresh) {
+      track[d] = this.boxes.length;
+      this.boxes.push(boxes[d]);
+      this.ids.push(detections[d].id);
+      if (this.byIds) this.byId.set(detections[d].id!, track[d]);
+    }
+    track.forEach((t, d) => { this.boxes[t] = boxes[d]; });
+    return detections.map((detection, d) => ({ track: track[d], detection }));
+  }
+}
+
+/** Whether to track by ids: 'ids', or 'auto' when every detection has one. */
+export function tracksByIds(mode: TrackMode, detections: readonly Detection[]): boolean {
+  const withIds = detections.filter((d) => d.id !== undefined).length;
+  if (mode === 'ids' && withIds < detections.length) throw new InputError(`--track ids: ${detections.length - withIds} of ${detections.length} detections have no person id`);
+  return mode === 'ids' || (mode === 'auto' && detections.length > 0 && withIds === detections.length);
+}
+
+/** Splits the detections of a file into one track per person (see PeopleTracker and TrackMode). */
 export function trackPeople(file: KeypointFile, mode: TrackMode = 'auto'): KeypointTrack[] {
-  const all = file.frames.flatMap((f) => f.detections);
-  const withIds = all.filter((d) => d.id !== undefined).length;
-  if (mode === 'ids' && withIds < all.length) throw new InputError(`--track ids: ${all.length - withIds} of ${all.length} detections have no person id`);
-  const byIds = mode === 'ids' || (mode === 'auto' && all.length > 0 && withIds === all.length);
-  const tracks = byIds ? tracksByIds(file) : tracksByBoxes(file);
+  const byIds = tracksByIds(mode, file.frames.flatMap((f) => f.detections));
+  const tracker = new PeopleTracker(file.format, byIds);
+  const tracks: Array<{ frames: Array<number | string>; times: Array<number | undefined>; detections: Detection[] }> = [];
+  for (const frame of file.frames) {
+    for (const { track, detection } of tracker.push(frame.detections)) {
+      tracks[track] ??= { frames: [], times: [], detections: [] };
+      tracks[track].frames.push(frame.id);
+      tracks[track].times.push(frame.time);
+      tracks[track].detections.push(detection);
+    }
+  }
   const k = FORMATS[file.format].keypoints;
   return tracks.map((t, person) => {
     const keypoints = new Float32Array(t.detections.length * k * 2), confidence = new Float32Array(t.detections.length * k);
     t.detections.forEach((d, i) => { keypoints.set(d.keypoints, i * k * 2); confidence.set(d.confidence, i * k); });
     const track: KeypointTrack = { person, frames: t.frames, inputs: t.detections.map((d) => d.input), keypoints, confidence };
-    if (byIds) track.id = t.id;
+    if (byIds) track.id = tracker.ids[person];
     if (t.times.every((s) => s !== undefined)) track.times = t.times as number[];
     return track;
   });
-}
-
-function tracksByIds(file: KeypointFile): Building[] {
-  const tracks = new Map<string | number, Building>();
-  for (const frame of file.frames) {
-    // Among people first seen in the same frame: left to right.
-    const fresh = frame.detections.filter((d) => !tracks.has(d.id!)).map((d) => ({ d, box: boxOf(d, file.format) })).sort((a, b) => a.box.x - b.box.x);
-    for (const { d, box } of fresh) tracks.set(d.id!, { box, id: d.id, frames: [], times: [], detections: [] });
-    for (const d of frame.detections) {
-      const t = tracks.get(d.id!)!;
-      t.frames.push(frame.id);
-      t.times.push(frame.time);
-      t.detections.push(d);
-    }
-  }
-  return [...tracks.values()];
-}
-
-function tracksByBoxes(file: KeypointFile): Building[] {
-  const tracks: Building[] = [];
-  for (const frame of file.frames) {
-    const boxes = frame.detections.map((d) => boxOf(d, file.format));
-    const pairs: Array<{ t: number; d: number; distance: number }> = [];
-    tracks.forEach((track, t) => boxes.forEach((b, d) => {
-      const distance = Math.hypot(b.x - track.box.x, b.y - track.box.y) / Math.max(b.size, track.box.size);
-      if (distance < TRACK_GATE) pairs.push({ t, d, distance });
-    }));
-    pairs.sort((a, b) => a.distance - b.distance || a.t - b.t || a.d - b.d);
-    const takenTrack = new Set<number>(), takenDetection = new Set<number>();
-    for (const p of pairs) {
-      if (takenTrack.has(p.t) || takenDetection.has(p.d)) continue;
-      takenTrack.add(p.t);
-      takenDetection.add(p.d);
-      const t = tracks[p.t];
-      t.box = boxes[p.d];
-      t.frames.push(frame.id);
-      t.times.push(frame.time);
-      t.detections.push(frame.detections[p.d]);
-    }
-    const fresh = boxes.map((b, d) => ({ b, d })).filter(({ d }) => !takenDetection.has(d)).sort((a, b) => a.b.x - b.b.x);
-    for (const { b, d } of fresh) tracks.push({ box: b, frames: [frame.id], times: [frame.time], detections: [frame.detections[d]] });
-  }
-  return tracks;
 }

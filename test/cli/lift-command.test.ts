@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +92,8 @@ describe('diffpose lift (child process)', function () {
       expect(frames[0].keypoints2d[0]).to.be.closeTo((first[9 * 3] + first[12 * 3]) / 2, 0.01);
       const { error, zero } = errorAgainstTruth(frames, readJson(example('walk-truth.json')));
       expect(error, 'mean joint error, m').to.be.below(0.5 * zero);
-      expect(r.stderr).to.match(/^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, 1 person, image 640x480\n/m);
+      expect(r.stderr).to.match(/^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, image 640x480\n/m);
+      expect(r.stderr).to.match(/^1 person in 20 frames\n/m);
       expect(r.stderr).to.match(/^lifted 20 frames of 1 person x 8 hypotheses in [\d.]+ s \([\d.]+ ms\/frame, model load included\) on cpu -> .*poses\.json\n$/m);
       expect(diffposeLines(r.stderr).filter((l) => !l.startsWith('lifted ')), 'no warnings').to.deep.equal([]);
       expect(r.stderr, 'no progress bar when stderr is not a terminal').not.to.include('\r');
@@ -194,14 +196,14 @@ describe('diffpose lift (child process)', function () {
     writeFileSync(join(dir, 'tracked.json'), JSON.stringify(results));
     const r = await liftRun(join(dir, 'tracked.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '2']);
     expect(r.out.people.map((p) => [p.person, p.id])).to.deep.equal([[0, 'alice'], [1, 'bob']]);
-    expect(r.stderr).to.match(/^read .*: COCO keypoint results with track_id, format coco17, 3 frames, 2 people \(tracked by the file's ids\), image 640x480; dropped 1 detection \(person score < 0\.2/m);
+    expect(r.stderr).to.match(/^read .*: COCO keypoint results with track_id, format coco17, 3 frames, image 640x480\n/m);
+    expect(r.stderr).to.match(/^2 people \(tracked by the file's ids\) in 3 frames; dropped 1 detection \(person score < 0\.2 or < 2 keypoints\); filled in 12 missing joints from the rest of each skeleton \(confidence 0\)\n/m);
     const frames = r.out.people[1].frames;
     expect(frames.map((f) => f.filled)).to.deep.equal([[2, 3, 5, 6], [2, 3, 5, 6], [2, 3, 5, 6]]); // H36M knees and ankles
     for (const j of [2, 3, 5, 6]) {
       expect(frames[0].keypoints2d[3 * j + 2]).to.equal(0); // confidence 0
       expect(frames[0].keypoints2d[3 * j + 1], 'below the hips, not at (0, 0)').to.be.above(frames[0].keypoints2d[1]);
     }
-    expect(r.stderr).to.match(/^filled in 12 missing joints/m);
     // --track boxes ignores the ids; --min-person-score 0 keeps the junk as a third person.
     const boxes = await liftRun(join(dir, 'tracked.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '1', '--track', 'boxes', '--min-person-score', '0']);
     expect(boxes.out.people.map((p) => [p.id, p.frames.length])).to.deep.equal([[undefined, 3], [undefined, 3], [undefined, 1]]);
@@ -314,6 +316,55 @@ describe('diffpose lift (child process)', function () {
       expect(r.code).to.equal(1);
       expect(r.stderr).to.match(/^diffpose: cannot read/m);
       expect(r.stderr).to.match(/^\s+at /m);
+    });
+  });
+
+  describe('streamed CSV (--stream, or CSV files over 32 MiB)', () => {
+    /** A CSV of `frames` frames of the walk clip (repeated), one person, frame ids 0, 1, ... */
+    function walkCsv(path: string, frames: number): void {
+      const walk = readJson<CocoResult[]>(example('walk-coco17.json'));
+      const rows = Array.from({ length: frames }, (_, f) => `${f},walker,${walk[f % walk.length].keypoints.join(',')}`);
+      writeFileSync(path, ['# format: coco17', '# imageSize: 640x480', '# fps: 15', `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`, ...rows].join('\n') + '\n');
+    }
+
+    it('gives exactly the whole-file output past the read-ahead (100 frames)', async () => {
+      walkCsv(join(dir, 'long.csv'), 120);
+      const whole = join(dir, 'long-whole.json'), streamed = join(dir, 'long-streamed.json');
+      const a = await runCli(['lift', join(dir, 'long.csv'), '--cpu', '--hypotheses', '1', '-o', whole]);
+      const b = await runCli(['lift', join(dir, 'long.csv'), '--cpu', '--hypotheses', '1', '--stream', '-o', streamed]);
+      expect(a.code, a.stderr).to.equal(0);
+      expect(b.code, b.stderr).to.equal(0);
+      expect(b.stderr).to.match(/^read .*long\.csv: CSV \(streamed\), format coco17, streaming \(first 100 frames read ahead\), image 640x480, 15 fps$/m);
+      const [x, y] = [readJson<LiftOutput>(whole), readJson<LiftOutput>(streamed)];
+      expect(y.people[0].frames).to.have.length(120);
+      expect(y.people).to.deep.equal(x.people);
+      expect(readdirSync(dir).filter((f) => /\.(parts|partial)-/.test(f)), 'no leftovers').to.deep.equal([]);
+    });
+
+    it('Ctrl-C leaves no output and no partial files, exit code 130', async function () {
+      this.timeout(300_000);
+      walkCsv(join(dir, 'interrupt.csv'), 2000);
+      const out = join(dir, 'interrupted.json');
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./cli-entry.ts', import.meta.url)), 'lift', join(dir, 'interrupt.csv'), '--cpu', '--stream', '--hypotheses', '1', '-o', out],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+      const exit = new Promise<number | null>((done) => child.on('close', done));
+      // Interrupt once lifting has begun: the parts folder exists.
+      const t0 = Date.now();
+      while (!readdirSync(dir).some((f) => f.startsWith('interrupted.json.parts-')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill('SIGINT');
+      const code = await exit;
+      expect(code, stderr).to.equal(130);
+      expect(diffposeLines(stderr)).to.deep.equal(['diffpose: interrupted: nothing written']);
+      expect(readdirSync(dir).filter((f) => f.startsWith('interrupted.json')), 'no output, parts or partial file').to.deep.equal([]);
+    });
+
+    it('a streamed CSV must list its frames in order', async () => {
+      const header = `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`;
+      writeFileSync(join(dir, 'unsorted.csv'), `# imageSize: 640x480\n${header}\n1,a,${person(300).join(',')}\n0,a,${person(300).join(',')}\n`);
+      expectOneErrorLine(await runCli(['lift', join(dir, 'unsorted.csv'), '--cpu', '--stream']), /^diffpose: .*unsorted\.csv: line 4: frame 0 after frame 1: a streamed CSV must list its frames in order \(sort it by frame\)$/);
     });
   });
 
