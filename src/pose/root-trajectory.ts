@@ -61,22 +61,19 @@ export function fitRoot(pose: ArrayLike<number>, uv: ArrayLike<number>, weights:
   let t = solve3(ata, atb);
   if (!t || !(t[2] > 0)) return [NaN, NaN, NaN];
   for (let s = 0; s < steps; s++) {
-    const h = new Array<number>(9).fill(0), g = [0, 0, 0];
+    // Gauss-Newton on r = project(P + t) - uv; the Jacobian rows are (f/Z, 0, -f X/Z^2) and (0, f/Z, -f Y/Z^2).
+    let h00 = 0, h02 = 0, h11 = 0, h12 = 0, h22 = 0, g0 = 0, g1 = 0, g2 = 0;
     for (let j = 0; j < J; j++) {
       const w = weights[j];
       if (!(w > 0)) continue;
       const X = pose[3 * j] + t[0], Y = pose[3 * j + 1] + t[1], Z = pose[3 * j + 2] + t[2];
       if (!(Z > 1e-6)) return [NaN, NaN, NaN];
+      const a = f / Z, bu = -f * X / (Z * Z), bv = -f * Y / (Z * Z);
       const ru = f * X / Z + cu - uv[2 * j], rv = f * Y / Z + cv - uv[2 * j + 1];
-      // Jacobians of the projection with respect to t.
-      const ju: [number, number, number] = [f / Z, 0, -f * X / (Z * Z)];
-      const jv: [number, number, number] = [0, f / Z, -f * Y / (Z * Z)];
-      for (let r = 0; r < 3; r++) {
-        g[r] += w * (ju[r] * ru + jv[r] * rv);
-        for (let c = 0; c < 3; c++) h[r * 3 + c] += w * (ju[r] * ju[c] + jv[r] * jv[c]);
-      }
+      h00 += w * a * a; h02 += w * a * bu; h11 += w * a * a; h12 += w * a * bv; h22 += w * (bu * bu + bv * bv);
+      g0 += w * a * ru; g1 += w * a * rv; g2 += w * (bu * ru + bv * rv);
     }
-    const step = solve3(h, g);
+    const step = solve3([h00, 0, h02, 0, h11, h12, h02, h12, h22], [g0, g1, g2]);
     if (!step) break;
     t = [t[0] - step[0], t[1] - step[1], t[2] - step[2]];
   }
@@ -84,11 +81,10 @@ export function fitRoot(pose: ArrayLike<number>, uv: ArrayLike<number>, weights:
 }
 
 /** fitRoot for every pose: poses [N, 17, 3], uv [N, 17, 2], weights [N, 17] -> [N, 3]. */
-export function fitRoots(poses: ArrayLike<number>, uv: ArrayLike<number>, weights: ArrayLike<number>, count: number, cam: UvCamera): Float32Array {
+export function fitRoots(poses: Float32Array, uv: Float32Array, weights: Float32Array, count: number, cam: UvCamera): Float32Array {
   const out = new Float32Array(count * 3);
-  const view = (a: ArrayLike<number>, start: number, n: number) => Array.prototype.slice.call(a, start, start + n) as number[];
   for (let i = 0; i < count; i++) {
-    out.set(fitRoot(view(poses, i * J * 3, J * 3), view(uv, i * J * 2, J * 2), view(weights, i * J, J), cam), i * 3);
+    out.set(fitRoot(poses.subarray(i * J * 3, (i + 1) * J * 3), uv.subarray(i * J * 2, (i + 1) * J * 2), weights.subarray(i * J, (i + 1) * J), cam), i * 3);
   }
   return out;
 }
