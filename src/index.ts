@@ -10,3 +10,11 @@ export { H36M_JOINTS, H36M_BONES } from './pose/skeleton.js';
 export { FORMATS, type FormatName } from './pose/formats.js';
 export type { ModelConfig, NetworkConfig, DiffusionConfig } from './model/config.js';
 export { DiffPoseError, InputError, WeightsError, NoAdapterError, GpuError, AbortedError } from './errors.js';
+// Detector files (COCO / MMPose results, OpenPose, MediaPipe, plain JSON, CSV) to tracks, as the CLI reads them.
+export { readKeypointText, readOpenPoseFolder } from './pose/read-keypoints.js';
+export { openCsvStream, type KeypointStream } from './pose/keypoint-stream.js';
+export { fillMissingJoints, type PreparedKeypoints } from './pose/missing-joints.js';
+export { trackPeople, PeopleTracker, type KeypointTrack, type TrackMode } from './pose/track-people.js';
+export { sanityWarnings } from './pose/sanity.js';
+export type { KeypointFile, Detection, FrameDetections, ReadOptions } from './pose/keypoint-file.js';
+export { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';

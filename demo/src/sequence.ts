@@ -26,7 +26,7 @@ export function sequenceFromText(example: DemoExample, text: string): Sequence {
   const file = readKeypointText(example.file, text);
   const [track] = trackPeople(file);
   return {
-    example, format: file.format as FormatName, imageSize: file.imageSize ?? example.imageSize,
+    example, format: file.format, imageSize: file.imageSize ?? example.imageSize,
     frames: track.frames.length, keypoints: track.keypoints, confidence: track.confidence,
   };
 }

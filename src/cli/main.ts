@@ -1,4 +1,5 @@
 import { DiffPoseError, NoAdapterError } from '../errors.js';
+import { hideDawnAdapterWarnings } from '../gpu/node-gpu.js';
 import { parseArgs } from './args.js';
 import { convertCommand } from './convert-command.js';
 import { evalCommand } from './eval-command.js';
@@ -23,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === undefined) { log(USAGE); return 2; }
   if (!COMMANDS.includes(command)) { log(`diffpose: unknown command "${command}"\n${USAGE}`); return 2; }
+  // Dawn's adapter warnings (lavapipe: two lines on every run) say nothing to a user; --verbose shows them.
+  if (!verbose) hideDawnAdapterWarnings();
   try {
     const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream']));
     if (args.flags.has('help')) { out(HELP[command]); return 0; }
