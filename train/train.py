@@ -26,6 +26,7 @@ from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, li
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose  # noqa: E402
+from diffpose.export import load as load_weights  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,6 +65,8 @@ def parse_args(argv=None):
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--export", default=None, help="also write the best model here (engine format)")
     ap.add_argument("--card", default=None, help="with --export: also write the model card here (e.g. weights/MODEL_CARD.md)")
+    ap.add_argument("--init", default=None,
+                    help="start a new run from this engine weights file (e.g. fine-tune the shipped model with --robust)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     return ap.parse_args(argv)
@@ -209,6 +212,10 @@ def main(argv=None):
     lh, ll = a.lifter_hidden or a.hidden, a.lifter_layers or a.layers
     lifter = GCNpose(hidden=lh, layers=ll, heads=a.heads)
     denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
+    if a.init and ck is None:
+        init_l, init_d, _, _ = load_weights(a.init)
+        lifter.load_state_dict({k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")})
+        denoiser.load_state_dict(init_d.state_dict())
     opt_l = torch.optim.Adam(lifter.parameters(), lr=a.lr)
     opt_d = torch.optim.Adam(denoiser.parameters(), lr=a.lr)
     ema_l = EMA(lifter, a.ema) if a.ema > 0 else None
