@@ -52,10 +52,18 @@ model:
   --executor E            ${executors}
                           (default fused on a GPU, per-op when the model does not fit it)
   --cpu                   run on the CPU (the TypeScript reference; no GPU needed)
+  --aggregate mean|reprojection
+                          one pose from the hypotheses: their mean, or per joint the one that
+                          reprojects nearest the 2D (default mean)
+  --focal PX              focal length in pixels for the root trajectory (default: the larger
+                          image side)
 output:
   -o, --output FILE       write the JSON here (its folder is created; written whole or not at
                           all, also on Ctrl-C); default stdout
-  --verbose               stack traces on errors
+  --bvh FILE              also write the motion as BVH (one file per person: FILE, or
+                          FILE-<id> for several): constant bones, rotations, root trajectory
+  --gltf FILE             the same as binary glTF (.glb): joint nodes, a skin, one animation
+  --verbose               stack traces on errors, and Dawn's adapter warnings
   -h, --help              this text`,
   info: `usage: diffpose info [--weights FILE] [--cpu]
 

@@ -11,13 +11,14 @@ import { sanityWarnings } from '../pose/sanity.js';
 import { H36M_BONES, H36M_JOINTS, NUM_JOINTS } from '../pose/skeleton.js';
 import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE, PeopleTracker, TRACK_MODES, isWeakDetection, tracksByIds, type TrackMode } from '../pose/track-people.js';
 import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } from './args.js';
+import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
 
 export const LIFT_FLAGS = ['output', 'format', 'image-size', 'normalised', 'fps', 'track', 'min-person-score', 'min-keypoint-score', 'stream',
-  'hypotheses', 'timesteps', 'init', 'seed', 'weights', 'samples', 'executor', 'cpu', 'verbose', 'eta'];
+  'hypotheses', 'timesteps', 'init', 'seed', 'weights', 'samples', 'executor', 'cpu', 'verbose', 'eta', 'focal', 'aggregate', 'bvh', 'gltf'];
 
 /**
  * Frames per lift call and track. Each call's random draws are keyed by the pose's index within
@@ -57,6 +58,7 @@ function liftOptions(args: ParsedArgs): LiftOptions {
     init: flagString(args, 'init') as LiftOptions['init'],
     samples: args.flags.has('samples'),
     executor: executor as ExecutorName | undefined,
+    aggregate: flagString(args, 'aggregate') as LiftOptions['aggregate'],
   };
 }
 
@@ -113,10 +115,15 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const options = liftOptions(args);
   const output = flagString(args, 'output');
   if (output) await checkOutputPath(output);
+  const animation = new AnimationFiles(flagString(args, 'bvh'), flagString(args, 'gltf'));
+  for (const path of [animation.bvh, animation.gltf]) if (path) await checkOutputPath(path);
+  const focal = flagNumber(args, 'focal', Number.MIN_VALUE);
 
   const { file: raw, rest, bytes, bytesRead } = await openInput(args, input);
+  if (rest && animation.wanted) throw new InputError('--bvh and --gltf need the whole track in memory: not with a streamed CSV (--stream, or a CSV over 32 MiB)');
   const imageSize = imageSizeOf(imageSizeFlag, raw, input);
   options.imageSize = imageSize;
+  if (focal !== undefined) options.camera = { focal };
   const assumed = [...raw.assumed];
   const normalised = raw.normalised || args.flags.has('normalised');
   if (normalised) assumed.push(`coordinates normalised to [0, 1]: scaled by the image size ${imageSize.join('x')}`);
@@ -175,6 +182,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       const number = new Map(p.frames.map((id, i) => [id, p.numbers[i]]));
       const times = p.times.every((s) => s !== undefined) ? (p.times as number[]) : undefined;
       writer.append(t, trackFrames({ person: t, frames: p.frames, times, inputs: p.inputs, keypoints, confidence }, (id) => number.get(id)!, fps, prepared, r, hypotheses > 1));
+      if (animation.wanted) animation.add(t, r.poses, r.root);
       lifted[t] += n;
       done += n;
       pending[t] = { frames: [], numbers: [], times: [], inputs: [], detections: [] };
@@ -215,6 +223,10 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       minPersonScore: minPerson, minKeypointScore: minKeypoint,
       adapter: model.adapter, model: model.weights.metadata['diffpose.source'] ?? '',
     }, people);
+    if (animation.wanted) {
+      if (!fps) log('diffpose: warning: the frame rate is unknown: the animation files play at 30 fps (pass --fps)');
+      await animation.write(fps ?? 30, tracker.ids.map((id, person) => (tracker.byIds ? id! : person)), log);
+    }
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
     log(`${count(tracker.count, 'person', 'people')}${tracker.byIds ? ' (tracked by the file\'s ids)' : ''} in ${count(frameIndex, 'frame', 'frames')}` +
       `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +

@@ -29,6 +29,8 @@ export interface OutputFrame {
   /** Joints (H36M indices) that were missing in the input and filled in. */
   filled?: number[];
   joints: number[];
+  /** Metres, camera frame: where the root (pelvis) is, fitted to the 2D; absent when undetermined. */
+  root?: number[];
   spread?: number[];
   samples?: number[];
 }
@@ -60,6 +62,7 @@ export function trackFrames(track: KeypointTrack, frameNumber: (id: number | str
       keypoints2d: kp2d,
       ...(filled.length ? { filled } : {}),
       joints: round(r.poses.subarray(i * 51, (i + 1) * 51)),
+      ...(r.root.subarray(i * 3, i * 3 + 3).every(Number.isFinite) ? { root: round(r.root.subarray(i * 3, i * 3 + 3), 4) } : {}),
       ...(withSpread ? { spread: round(r.spread.subarray(i * 17, (i + 1) * 17)) } : {}),
       ...(r.samples ? { samples: round(r.samples.subarray(i * r.hypotheses * 51, (i + 1) * r.hypotheses * 51)) } : {}),
     };

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiffPose } from '../../src/diffpose.js';
 import { CHUNK_FRAMES } from '../../src/cli/lift-command.js';
+import { BVHLoader } from 'three/addons/loaders/BVHLoader.js';
 import { diffposeLines, runCli } from './run-cli.js';
 
-interface LiftedFrame { frame: number; frameId?: string; time?: number; input: number; keypoints2d: number[]; filled?: number[]; joints: number[]; spread?: number[]; samples?: number[] }
+interface LiftedFrame { frame: number; frameId?: string; time?: number; input: number; keypoints2d: number[]; filled?: number[]; joints: number[]; root?: number[]; spread?: number[]; samples?: number[] }
 interface LiftOutput {
   schemaVersion: number; people: Array<{ person: number; id?: string | number; frames: LiftedFrame[] }>; hypotheses: number; imageSize: number[];
   inputFormat: string; adapter: string; fps?: number; input: { layout: string; format: string; assumed: string[] };
@@ -367,6 +368,32 @@ describe('diffpose lift (child process)', function () {
       writeFileSync(join(dir, 'unsorted.csv'), `# imageSize: 640x480\n${header}\n1,a,${person(300).join(',')}\n0,a,${person(300).join(',')}\n`);
       expectOneErrorLine(await runCli(['lift', join(dir, 'unsorted.csv'), '--cpu', '--stream']), /^diffpose: .*unsorted\.csv: line 4: frame 0 after frame 1: a streamed CSV must list its frames in order \(sort it by frame\)$/);
     });
+  });
+
+  it('writes the root trajectory per frame, and the motion as BVH and glTF files that three.js reads back (--bvh, --gltf)', async () => {
+    const plain = readJson<{ imageSize: number[]; frames: unknown[] }>(example('walk-h36m17.json'));
+    const input = join(dir, 'walk-12.json');
+    writeFileSync(input, JSON.stringify({ ...plain, fps: 15, frames: plain.frames.slice(0, 12) }));
+    const bvh = join(dir, 'anim', 'walk.bvh'), glb = join(dir, 'anim', 'walk.glb');
+    const { out, stderr } = await liftRun(input, ['--cpu', '--hypotheses', '2', '--bvh', bvh, '--gltf', glb, '--focal', '482']);
+    expect(stderr).to.include(`-> ${bvh}\n`).and.to.include(`-> ${glb}\n`);
+    const frames = out.people[0].frames;
+    for (const f of frames) {
+      expect(f.root, 'a root per frame').to.have.length(3);
+      expect(f.root![2], 'in front of the camera, metres').to.be.within(1, 20);
+    }
+    const parsed = new BVHLoader().parse(readFileSync(bvh, 'utf8'));
+    expect(parsed.clip.tracks.find((t) => t.name === 'pelvis.position')!.times.length).to.equal(12);
+    expect(parsed.clip.duration).to.be.closeTo(11 / 15, 1e-4);
+    // The root track is the trajectory (world axes: y up, z towards the camera), in centimetres.
+    const rootTrack = parsed.clip.tracks.find((t) => t.name === 'pelvis.position')!.values;
+    frames.forEach((f, i) => {
+      expect(rootTrack[3 * i] / 100).to.be.closeTo(f.root![0], 1e-4);
+      expect(rootTrack[3 * i + 1] / 100).to.be.closeTo(-f.root![1], 1e-4);
+      expect(rootTrack[3 * i + 2] / 100).to.be.closeTo(-f.root![2], 1e-4);
+    });
+    const bytes = readFileSync(glb);
+    expect(bytes.subarray(0, 4).toString('latin1')).to.equal('glTF');
   });
 
   it('prepare-data without the mocap folder says where it is expected', async () => {
