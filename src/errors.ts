@@ -1,3 +1,5 @@
+import { printable } from './model/printable.js';
+
 /** Every error the library throws on purpose is a DiffPoseError with a stable `code`. */
 export class DiffPoseError extends Error {
   constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
@@ -6,9 +8,12 @@ export class DiffPoseError extends Error {
   }
 }
 
-/** Bad arguments from the caller, detected before any GPU work; the engine stays usable. */
+/**
+ * Bad arguments from the caller, detected before any GPU work; the engine stays usable. The
+ * message is one printable line whatever a hostile file put into it (the CLI prints it as is).
+ */
 export class InputError extends DiffPoseError {
-  constructor(message: string) { super('INPUT', message); }
+  constructor(message: string) { super('INPUT', printable(message)); }
 }
 
 /** A weights file that is truncated, corrupt or does not match its declared config. */
