@@ -134,7 +134,7 @@ function editHeader(base: Record<string, any>, edits: readonly Edit[]): string {
         const path = e.field.split('.');
         let o = cfg;
         for (const p of path.slice(0, -1)) o = typeof o?.[p] === 'object' && o[p] ? o[p] : undefined;
-        if (o) define(o, path[path.length - 1], e.value);
+        if (typeof o === 'object' && o) define(o, path[path.length - 1], e.value);
         try { meta['diffpose.config'] = JSON.stringify(cfg); } catch { /* too deep for the test's own stringify */ }
         break;
       }
