@@ -1,5 +1,6 @@
 import { DiffPoseError, NoAdapterError } from '../errors.js';
 import { hideDawnAdapterWarnings } from '../gpu/node-gpu.js';
+import { printable } from '../model/printable.js';
 import { parseArgs } from './args.js';
 import { convertCommand } from './convert-command.js';
 import { evalCommand } from './eval-command.js';
@@ -39,7 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const known = e instanceof DiffPoseError;
     let message = (e as Error).message;
     if (e instanceof NoAdapterError && command !== 'convert') message += ' Or pass --cpu to run on the CPU (the TypeScript reference: slower, no GPU needed).';
-    log(`diffpose: ${known ? '' : 'internal error: '}${message}`);
+    // One printable line whatever text a file put into the message (--verbose adds the stack).
+    log(`diffpose: ${known ? '' : 'internal error: '}${printable(message)}`);
     if (verbose) log((e as Error).stack ?? '');
     return known && (e as DiffPoseError).code === 'INTERRUPTED' ? 130 : 1;
   }

@@ -2,6 +2,9 @@ import { WeightsError } from '../errors.js';
 
 export type WeightsSource = Uint8Array | ArrayBuffer | string | URL;
 
+/** The largest weights file read (the paper's configuration is 5 MB; a file of GiBs is not a model). */
+export const MAX_WEIGHTS_BYTES = 1 << 30;
+
 /** Name of the bundled default model inside the package's `weights/` folder. */
 export const DEFAULT_WEIGHTS = 'diffpose.safetensors';
 
@@ -30,14 +33,21 @@ export async function loadWeightsBytes(source: WeightsSource | undefined): Promi
   }
   const text = source.toString();
   if (isNode() && !/^(https?|blob|data):/.test(text)) {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile, stat } = await import('node:fs/promises');
+    const path = source instanceof URL ? source : text;
+    // Checked first: /dev/zero, a FIFO or a huge file would otherwise be read until memory runs out.
+    const info = await stat(path).catch((e: Error) => { throw new WeightsError(`cannot read weights file "${text}": ${e.message}`); });
+    if (!info.isFile()) throw new WeightsError(`weights "${text}" is not a regular file`);
+    if (info.size > MAX_WEIGHTS_BYTES) throw new WeightsError(`weights file "${text}" has ${info.size} bytes, more than the ${MAX_WEIGHTS_BYTES} a model file can have`);
     try {
-      return new Uint8Array(await readFile(source instanceof URL ? source : text));
+      return new Uint8Array(await readFile(path));
     } catch (e) {
       throw new WeightsError(`cannot read weights file "${text}": ${(e as Error).message}`);
     }
   }
   const res = await fetch(text);
   if (!res.ok) throw new WeightsError(`cannot fetch weights "${text}": HTTP ${res.status}`);
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > MAX_WEIGHTS_BYTES) throw new WeightsError(`weights "${text}" are ${declared} bytes, more than the ${MAX_WEIGHTS_BYTES} a model file can have`);
   return new Uint8Array(await res.arrayBuffer());
 }

@@ -41,3 +41,11 @@ describe('CLI on hostile keypoint files: one line, exit 1, nothing written', fun
     });
   }
 });
+
+describe('weights that are not a file of a model size', () => {
+  it('--weights /dev/zero is refused before reading: one line, exit 1', async () => {
+    const r = await runCli(['lift', new URL('../../examples/walk-h36m17.json', import.meta.url).pathname, '--cpu', '--weights', '/dev/zero']);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(/^diffpose: weights "\/dev\/zero" is not a regular file$/m);
+  });
+});
