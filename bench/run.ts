@@ -71,7 +71,7 @@ console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGi
 console.log(`adapter: ${model.adapter}${peak ? `; measured FMA peak ${peak.gflops.toFixed(1)} GFLOP/s` : ''}`);
 const cfg = model.config;
 console.log(`model: lifter ${cfg.lifter.hidden}x${cfg.lifter.layers}, denoiser ${cfg.denoiser.hidden}x${cfg.denoiser.layers} (${weightsPath.split('/').slice(-2).join('/')}); ` +
-  `${(macsPerPose(cfg.lifter, cfg.denoiser, 1, 2) / 1e6).toFixed(1)} M multiply-adds per pose at H = 1, [12, 0]`);
+  `${(macsPerPose(model.weights, 1, 2) / 1e6).toFixed(1)} M multiply-adds per pose at H = 1, [12, 0]`);
 for (const c of selected) console.log(`  ${c.name.padEnd(26)} ${c.version.padEnd(10)} ${c.device}`);
 for (const s of skipped) console.log(`  ${s.name.padEnd(26)} SKIPPED: ${s.skipped}`);
 console.log(`cases: ${size}; timed calls per case: until ${plan.targetMs / 1000} s (at most ${plan.maxRuns}) after a first call; estimated calls over ${budgetMs / 1000} s are skipped\n`);
@@ -106,7 +106,7 @@ async function runCase(contestant: Contestant, c: BenchCase, input: ReturnType<t
     const times = [...m.timesMs].sort((a, b) => a - b);
     const med = median(times);
     lastCost.set(contestant.name, { work: workOf(c), ms: med });
-    const gflops = 2 * macsPerPose(cfg.lifter, cfg.denoiser, c.hypotheses, c.timesteps.length) * c.poses / (med / 1000) / 1e9;
+    const gflops = 2 * macsPerPose(model.weights, c.hypotheses, c.timesteps.length) * c.poses / (med / 1000) / 1e9;
     const onGpu = contestant.device === model.adapter;
     return {
       ...base, status: 'ok', firstMs: m.firstMs, minMs: times[0], medianMs: med, maxMs: times[times.length - 1], runs: times.length,
@@ -131,7 +131,7 @@ for (const other of ['onnxruntime-web WebGPU', 'onnxruntime-node CPU', 'PyTorch 
 }
 const report: BenchReport = {
   date: new Date().toISOString(), machine, adapter: model.adapter, peakGflops: peak?.gflops,
-  model: { config: cfg, weights: weightsPath.split('/').slice(-2).join('/'), maxBatch: model.maxBatch, macsPerPoseH1: macsPerPose(cfg.lifter, cfg.denoiser, 1, 2) },
+  model: { config: cfg, weights: weightsPath.split('/').slice(-2).join('/'), maxBatch: model.maxBatch, macsPerPoseH1: macsPerPose(model.weights, 1, 2) },
   contestants: [...selected.map((c) => ({ name: c.name, device: c.device, version: c.version })), ...skipped],
   results,
 };

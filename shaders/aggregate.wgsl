@@ -2,8 +2,7 @@
 // hypotheses (aggregate.ref.ts): every hypothesis root-centred, their mean, and the per-joint
 // spread sqrt(mean_h |x_h - mean|^2). One invocation per (pose, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-
-const JOINTS: u32 = 17u;
+// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // [poses, 17, 3]

@@ -3,8 +3,7 @@
 // out[b, i, h dk + c] = sum_j softmax_j(Q_i . K_j / sqrt(dk)) V[j, c].
 // One invocation per (item, head, query joint); the 17 scores stay in registers.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-
-const JOINTS: u32 = 17u;
+// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct AttentionParams {
   d: u32,

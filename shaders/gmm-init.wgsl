@@ -1,8 +1,7 @@
 // The starting point x_K [poses * hypotheses, 17, 5] of the reverse process (gmm-init.ref.ts),
 // hypothesis-minor. One invocation per (pose, hypothesis, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/math.wgsl, lib/philox.wgsl, lib/joint5.wgsl, lib/gmm.wgsl.
-
-const JOINTS: u32 = 17u;
+// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct GmmInitParams {
   components: u32,

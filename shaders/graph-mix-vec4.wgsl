@@ -1,8 +1,7 @@
 // graph-mix.wgsl for C a multiple of 4: one invocation per (item, 4 channels), so each load of
 // a matrix entry feeds 4 FMAs. The same parameters; x and y bound as vec4 arrays.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-
-const JOINTS: u32 = 17u;
+// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct GraphMixParams {
   channels: u32,

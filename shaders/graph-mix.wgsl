@@ -3,8 +3,7 @@
 // One invocation per (item, channel): it keeps the channel's 17 joint values in registers and
 // writes all 17 * P outputs.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-
-const JOINTS: u32 = 17u;
+// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct GraphMixParams {
   channels: u32,

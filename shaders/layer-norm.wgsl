@@ -19,7 +19,7 @@ fn layer_norm(@builtin(workgroup_id) wg: vec3<u32>,
               @builtin(local_invocation_index) local_index: u32) {
   let channels = params.channels;
   let row = invocation_index(wg, num_wg, local_index);
-  if (row >= run.batch * 17u) { return; }
+  if (row >= run.batch * JOINTS) { return; }
   let base = row * channels;
   // Statistics of x - x[0] (shifted data): nearby values subtract exactly, so a large row mean
   // does not swamp the deviations in f32. Two passes, not a sum of squares, for the same reason.

@@ -1,8 +1,7 @@
 // Takes channels [offset, offset + 3) of x [B, 17, C] and subtracts joint 0 (root-center.ref.ts):
 // -> [B, 17, 3]. One invocation per (item, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-
-const JOINTS: u32 = 17u;
+// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct RootCenterParams {
   channels: u32,

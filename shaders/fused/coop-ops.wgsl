@@ -13,12 +13,7 @@
 // Channel counts are multiples of 4 (the host pads the 2-, 3- and 5-channel layers) and every
 // activation buffer has ROWS = 20 rows: 17 joints + 3 padding rows, so a 4-row block never needs a
 // bounds check. Padding rows hold junk that no valid row ever reads (joint mixing reads j < 17).
-
-const JOINTS: u32 = 17u;
-const ROWS: u32 = 20u;
-const NONE: u32 = 0xffffffffu;
-const ACT_NONE: u32 = 0u;
-const ACT_RELU: u32 = 1u;
+// JOINTS, ROWS, NONE and the ACT_ codes come from the generated prelude (src/kernels/wgsl-constants.ts).
 
 // y = act(x @ W + b) + features[add] + scratch[res], x [ROWS, 4 cin4], W [4 cin4, 4 cout4].
 // Each invocation computes a 4-row x 4-output block: per input vec4, 4 weight vec4s and 4
@@ -170,7 +165,7 @@ fn attention_row(qkv: u32, d4: u32, dk4: u32, h: u32, i: u32, out: u32) {
   let scale = 1.0 / sqrt(f32(dk4 * 4u));
   let stride = 3u * d4;
   let q = qkv + i * stride + h * dk4;
-  var scores: array<f32, 17>;
+  var scores: array<f32, JOINTS>;
   var best = -3.0e38;
   for (var j = 0u; j < params.joint_count; j++) {
     let k = qkv + j * stride + d4 + h * dk4;

@@ -1,9 +1,6 @@
 // The phases of lifting one pose: load its uv, every op of the lifter, write the root-centred
 // output. Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
-// `uv` and `lifter_xyz` and the fused libs.
-
-const INPUT_UV: u32 = 0u;
-const INPUT_PIXELS: u32 = 1u;
+// `uv` and `lifter_xyz` and the fused libs. INPUT_UV / INPUT_PIXELS: the generated prelude.
 
 // The default 2D std of a joint from its confidence, uv units (sigmaFromConfidence in
 // src/pose/input.ts, docs/formats.md).

@@ -1,6 +1,6 @@
 // One whole network evaluation (GCNpose lifter or GCNdiff denoiser, model-spec §2-3) by one
-// workgroup on one item. The network is a list of ops in the params table (built by
-// networkTable() in src/schedule/fused-params.ts, in the order of reference-network.ts) run by
+// workgroup on one item. The network is its op program (src/model/network-program.ts) encoded
+// as a table in the params uniform (networkTable() in src/schedule/fused-params.ts), run by
 // this small interpreter: each cooperative op appears once in the code, which keeps the shader
 // small enough for CPU drivers to compile quickly (fully unrolled layers took minutes in LLVM).
 // Needs fused/coop-ops.wgsl, fused/params.wgsl and the op_linear / op_mix of fused/ops-plain.wgsl
@@ -8,17 +8,12 @@
 
 // Table of a network (u32 at `nb`): [op count, XIN, XOUT, -] then 12 u32 per op.
 // Scratch offsets in ops are vec4 offsets from the slot base; weight offsets are vec4 indices
-// into `weights`, except matrices (f32 indices).
-const NET_COUNT: u32 = 0u;
-const NET_XIN: u32 = 1u;
-const NET_XOUT: u32 = 2u;
-const NET_OPS: u32 = 4u;
-const OP_U32: u32 = 12u;
-
-const OP_LINEAR: u32 = 1u; // x, cin4, w, b, cout4, y, act, add layer (NONE: no step term), res (NONE: none)
-const OP_MIX: u32 = 2u;    // x, c4, mats, p, y
-const OP_NORM: u32 = 3u;   // x, d4, gain, shift, y
-const OP_ATTN: u32 = 4u;   // qkv, d4, heads, out
+// into `weights`, except matrices (f32 indices). The layout (NET_COUNT, NET_XIN, NET_XOUT, NET_OPS,
+// OP_U32) and the op codes come from the generated prelude (src/kernels/wgsl-constants.ts):
+//   OP_LINEAR: x, cin4, w, b, cout4, y, act, add layer (NONE: no step term), res (NONE: none)
+//   OP_MIX:    x, c4, mats, p, y
+//   OP_NORM:   x, d4, gain, shift, y
+//   OP_ATTN:   qkv, d4, heads, out
 
 fn net_xin(nb: u32) -> u32 { return tab(nb + NET_XIN); }
 fn net_xout(nb: u32) -> u32 { return tab(nb + NET_XOUT); }

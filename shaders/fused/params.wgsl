@@ -1,11 +1,7 @@
 // The uniform of the fused kernels: the slot layout, the two networks' tables of weight offsets
 // (written once at plan time) and the reverse schedule (rewritten only when a call's settings
-// change). Mirrored by src/schedule/fused-params.ts.
-
-const TABLE_U32_PER_NET: u32 = 2048u;
-const LIFTER_TABLE: u32 = 0u;
-const DENOISER_TABLE: u32 = 2048u;
-const MAX_FUSED_STEPS: u32 = 64u;
+// change), packed by src/schedule/fused-params.ts. Its sizes and the table layout (TABLE_U32_PER_NET,
+// LIFTER_TABLE, DENOISER_TABLE, TABLE_VEC4S, MAX_FUSED_STEPS, STEP_VEC4S) come from the generated prelude.
 
 struct FusedParams {
   // vec4s of scratch per workgroup slot.
@@ -29,9 +25,9 @@ struct FusedParams {
   image_width: f32,
   image_height: f32,
   // Network tables (u32): see networkTable() in src/schedule/fused-params.ts.
-  table: array<vec4<u32>, 1024>,
+  table: array<vec4<u32>, TABLE_VEC4S>,
   // Per step s: steps[2s] = (t, sqrt_a, sqrt_one_minus_a, sqrt_a_next), steps[2s + 1] = (c1, c2, 0, 0).
-  steps: array<vec4<f32>, 128>,
+  steps: array<vec4<f32>, STEP_VEC4S>,
 }
 
 @group(0) @binding(0) var<uniform> params: FusedParams;

@@ -1,7 +1,5 @@
-// Activations applied after a linear layer's bias (the `act` parameter; see linear.ref.ts).
-const ACT_NONE: u32 = 0u;
-const ACT_RELU: u32 = 1u;
-const ACT_SWISH: u32 = 2u;
+// Activations applied after a linear layer's bias (the `act` parameter; see linear.ref.ts);
+// ACT_NONE, ACT_RELU, ACT_SWISH come from the generated prelude (src/kernels/wgsl-constants.ts).
 
 fn activate4(v: vec4<f32>, act: u32) -> vec4<f32> {
   switch act {

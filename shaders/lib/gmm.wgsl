@@ -5,12 +5,9 @@
 // reading the packed mixtures [poses, 17, components, GMM_STRIDE]. (WGSL cannot pass a
 // storage buffer to a function portably, so the buffer stays the includer's.)
 
-// Values per mixture component: weight, mean u, mean v, std u, std v (uv units).
-const GMM_STRIDE: u32 = 5u;
-
-// Init modes (InitMode in gmm-init.ref.ts).
-const INIT_OFFICIAL: u32 = 0u; // uv = mean of the heaviest component, xyz = lifter, no noise
-const INIT_PAPER: u32 = 1u;    // component drawn by weight, uv sampled, forward-diffused to step K
+// From the generated prelude: GMM_STRIDE, values per mixture component (weight, mean u, mean v,
+// std u, std v, uv units), and the init modes INIT_OFFICIAL (uv = mean of the heaviest component,
+// xyz = lifter, no noise) and INIT_PAPER (component drawn by weight, uv sampled, forward-diffused).
 
 // The component with the largest weight (the first one on ties).
 fn gmm_heaviest(base: u32, components: u32) -> u32 {

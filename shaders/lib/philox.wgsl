@@ -7,11 +7,8 @@ const PHILOX_M1: u32 = 0xcd9e8d57u;
 const PHILOX_W0: u32 = 0x9e3779b9u;
 const PHILOX_W1: u32 = 0xbb67ae85u;
 
-// The engine's random streams: the 4th counter word (see RNG_STREAM in philox.ref.ts).
-const RNG_STREAM_COMPONENT: u32 = 0u; // x: uniform picking the mixture component
-const RNG_STREAM_INIT_UV: u32 = 1u;   // 4 normals: uv sample (2), forward noise of u, v
-const RNG_STREAM_INIT_XYZ: u32 = 2u;  // 4 normals: forward noise of x, y, z (4th unused)
-const RNG_STREAM_DDIM_BASE: u32 = 3u; // DDIM step i: streams base + 2i and base + 2i + 1
+// The engine's random streams, the 4th counter word: RNG_STREAM_* of the generated prelude
+// (RNG_STREAM in src/kernels/wgsl-constants.ts).
 
 // High (x) and low (y) words of the 64-bit product a * b. WGSL has no widening multiply, so
 // the high word is assembled from 16-bit halves; every partial sum fits in 32 bits.

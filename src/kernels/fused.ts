@@ -21,10 +21,11 @@ export interface FusedDispatch {
 export type FusedPrecision = 'f32' | 'f16';
 
 /** Which form of the linear and mixing ops a kernel is built with (fused/ops-*.wgsl). */
-type OpsForm = 'plain' | 'subgroup-lane' | 'subgroup-group';
+export type OpsForm = 'plain' | 'subgroup-lane' | 'subgroup-group';
 
 const opsLibs = (ops: OpsForm) => ops === 'plain' ? ['fused/ops-plain.wgsl'] : ['fused/ops-subgroup.wgsl', `fused/ops-${ops}.wgsl`];
-const fusedLibs = (precision: FusedPrecision, ops: OpsForm) =>
+/** The network interpreter and its ops (fused/network.wgsl run_op) for one precision and form. */
+export const fusedLibs = (precision: FusedPrecision, ops: OpsForm) =>
   ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', ...opsLibs(ops), 'fused/network.wgsl'];
 const denoiseLibs = (precision: FusedPrecision, ops: OpsForm) =>
   [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...fusedLibs(precision, ops), 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];

@@ -1,3 +1,4 @@
+import { INIT_MODE } from './wgsl-constants.js';
 import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
@@ -17,7 +18,7 @@ export interface GmmInitParams {
   sqrtOneMinusA: number;
 }
 
-const MODE_CODE: Record<InitMode, number> = { official: 0, paper: 1 };
+const MODE_CODE: Record<InitMode, number> = INIT_MODE;
 
 export const GMM_INIT: KernelDescriptor<GmmInitParams> = {
   name: 'gmm_init',

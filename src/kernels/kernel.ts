@@ -15,6 +15,7 @@ import { compileShader } from '../gpu/errors-scope.js';
 import type { GpuContext } from '../gpu/context.js';
 import { WGSL } from '../generated/shaders.js';
 import { RUN_SLOT_BYTES, runBindGroupLayout, type RunBuffer, type RunValues } from './run.js';
+import { wgslPrelude } from './wgsl-constants.js';
 
 export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
 
@@ -89,8 +90,9 @@ export interface PipelineOptions {
 // ---- source ------------------------------------------------------------------------------
 
 /**
- * The WGSL of a kernel: its libs then its own file, each headed by its path. Directives
- * (`enable f16;`) must precede every declaration, so they are lifted out of the files to the top.
+ * The WGSL of a kernel: the generated prelude of shared constants (wgsl-constants.ts), its libs,
+ * then its own file, each headed by its path. Directives (`enable f16;`) must precede every
+ * declaration, so they are lifted out of the files to the top.
  */
 export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'libs'>): string {
   const files = [...new Set([...desc.libs, desc.shader])];
@@ -101,7 +103,8 @@ export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'l
     const code = text.replace(/^[ \t]*enable[ \t]+[\w, \t]+;[ \t]*$/gm, (line) => { directives.add(line.trim()); return ''; });
     return `// ---- ${path} ----\n${code}`;
   }).join('\n');
-  return directives.size ? `${[...directives].join('\n')}\n${body}` : body;
+  const source = `${wgslPrelude()}${body}`;
+  return directives.size ? `${[...directives].join('\n')}\n${source}` : source;
 }
 
 // ---- parameters --------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { ACTIVATION_CODE } from './wgsl-constants.js';
 import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
@@ -21,7 +22,6 @@ export interface LinearParams {
   residual: boolean;
 }
 
-const ACTIVATION_CODE: Record<Activation, number> = { none: 0, relu: 1, swish: 2 };
 
 const BINDINGS: readonly BindingSpec[] = [
   { binding: 0, name: 'params', kind: 'uniform' },

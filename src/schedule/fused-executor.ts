@@ -7,16 +7,16 @@ import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipelin
 import { FUSED_KERNELS, SUBGROUP_LANE_GROUP, type FusedDispatch, type FusedKernels, type FusedPrecision } from '../kernels/fused.js';
 import type { Aggregated } from '../kernels/aggregate.ref.js';
 import type { RunSettings } from '../lift-options.js';
-import { chebyshevBasis } from '../model/graph.js';
+import { programOf } from '../model/network-program.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { MAX_COMPONENTS } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { DispatchCounter } from './dispatch-counter.js';
-import { FUSED_PARAMS_BYTES, fusedUnsupported, networkTable, packFusedParams, paddedIo, slotVec4s } from './fused-params.js';
+import { FUSED_PARAMS_BYTES, fusedTensors, fusedUnsupported, networkTable, packFusedParams, slotVec4s } from './fused-params.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
-import { addNetwork, WeightArena } from './weight-arena.js';
+import { addProgram, WeightArena } from './weight-arena.js';
 
 const J = NUM_JOINTS;
 const LIFTER_SLOT = 0;
@@ -296,15 +296,15 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       throw new Error(`fused shape: the subgroup kernels need workgroups of ${SUBGROUP_LANE_GROUP} (got ${shape.groupSize} and ${shape.laneGroupSize})`);
     }
     const arena = new WeightArena(device, 'fused: weights');
-    const cheb = chebyshevBasis();
-    arena.add(cheb);
-    const lifterIo = paddedIo(model.lifter), denoiserIo = paddedIo(model.denoiser);
-    for (const [net, io] of [[model.lifter, lifterIo], [model.denoiser, denoiserIo]] as const) {
-      addNetwork(arena, net);
-      for (const a of [io.inW, io.inB, io.outW, io.outB]) arena.add(a);
+    const lifterProgram = programOf(model.lifter), denoiserProgram = programOf(model.denoiser);
+    // The step features are computed from the program's tensors; the tables read the padded ones.
+    const lifterTensors = fusedTensors(lifterProgram), denoiserTensors = fusedTensors(denoiserProgram);
+    for (const [program, tensors] of [[lifterProgram, lifterTensors], [denoiserProgram, denoiserTensors]] as const) {
+      addProgram(arena, program);
+      for (const a of tensors.values()) arena.add(a);
     }
     arena.upload();
-    const features = await StepFeatures.create(gpu, model.denoiser, model.config.diffusion.numSteps, arena, 'fused');
+    const features = await StepFeatures.create(gpu, denoiserProgram.step!, model.config.diffusion.numSteps, arena, 'fused');
     // The f16 path binds a half copy; the f32 arena was only needed for the step features.
     let weights = arena.buffer!;
     if (precision === 'f16') {
@@ -342,8 +342,8 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const staging = stagingBuffer(device, maxItems, 'fused: readback');
     owned.push(runBuffer.buffer, staging);
     const tables = {
-      lifter: networkTable(model.lifter, lifterIo, cheb, arena, d),
-      denoiser: networkTable(model.denoiser, denoiserIo, cheb, arena, d),
+      lifter: networkTable(lifterProgram, lifterTensors, arena, d),
+      denoiser: networkTable(denoiserProgram, denoiserTensors, arena, d),
       slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
     };
     const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, 3, 'fused') : undefined;

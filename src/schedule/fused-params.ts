@@ -1,24 +1,23 @@
 import { InputError } from '../errors.js';
+import { ACTIVATION_CODE, FUSED_LAYOUT, FUSED_OP, FUSED_ROWS, INIT_MODE, INPUT_KIND, NONE_U32 } from '../kernels/wgsl-constants.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
 import type { RunSettings } from '../lift-options.js';
 import type { NetworkParams } from '../model/network-params.js';
+import { programOf, type NetworkProgram, type ProgramOp, type Slot } from '../model/network-program.js';
 import type { WeightArena } from './weight-arena.js';
 
-// Mirrors shaders/fused/params.wgsl and the op table of shaders/fused/network.wgsl.
-export const TABLE_U32_PER_NET = 2048;
-export const MAX_FUSED_STEPS = 64;
-const NET_HEADER_U32 = 4;
-const OP_U32 = 12;
-const OPS_PER_LAYER = 13;
-/** Ops: input mix + linear, 13 per layer, output mix + linear. */
-export const MAX_FUSED_LAYERS = Math.floor(((TABLE_U32_PER_NET - NET_HEADER_U32) / OP_U32 - 4) / OPS_PER_LAYER);
-const TABLE_OFFSET = 48;
+// The layout shared with shaders/fused/params.wgsl and network.wgsl (their constants are generated from it).
+export const TABLE_U32_PER_NET = FUSED_LAYOUT.tableU32PerNet;
+export const MAX_FUSED_STEPS = FUSED_LAYOUT.maxSteps;
+const NET_HEADER_U32 = FUSED_LAYOUT.netHeaderU32;
+const OP_U32 = FUSED_LAYOUT.opU32;
+const TABLE_OFFSET = FUSED_LAYOUT.tableOffset;
 const STEPS_OFFSET = TABLE_OFFSET + 2 * TABLE_U32_PER_NET * 4;
 export const FUSED_PARAMS_BYTES = STEPS_OFFSET + 2 * MAX_FUSED_STEPS * 16;
-/** Rows per activation buffer in a slot: 17 joints padded to a multiple of 4. */
-export const FUSED_ROWS = 20;
-const NONE = 0xffffffff;
-const OP = { linear: 1, mix: 2, norm: 3, attention: 4 } as const;
-const ACT = { none: 0, relu: 1 } as const;
+export { FUSED_ROWS };
+const NONE = NONE_U32;
+const OP = FUSED_OP;
+const ACT = ACTIVATION_CODE;
 
 /** Channel counts rounded up to vec4s. */
 export const vec4s = (channels: number) => Math.ceil(channels / 4);
@@ -27,7 +26,7 @@ export const vec4s = (channels: number) => Math.ceil(channels / 4);
  * The scratch slot of one item, in vec4s from the slot base (ROWS rows per buffer): residual
  * ping-pong H0/H1 [d4], N [d4], M [3 d4] (mixed copies, Q|K|V), F [2 d4], XIN [2], XOUT [2].
  */
-function slotLayout(d: number) {
+export function slotLayout(d: number) {
   const d4 = vec4s(d), R = FUSED_ROWS;
   const h0 = 0, h1 = R * d4, n = 2 * R * d4, m = 3 * R * d4, f = 6 * R * d4, xin = 8 * R * d4, xout = xin + 2 * R;
   return { h0, h1, n, m, f, xin, xout, total: xout + 2 * R };
@@ -38,12 +37,16 @@ export function slotVec4s(d: number): number {
   return slotLayout(d).total;
 }
 
+/** Ops a network table holds. */
+export const MAX_FUSED_OPS = Math.floor((TABLE_U32_PER_NET - NET_HEADER_U32) / OP_U32);
+
 /** Why a network cannot run fused, or undefined when it can. */
 export function fusedUnsupported(net: NetworkParams): string | undefined {
-  const { hidden, heads, layers, coordsIn, coordsOut } = net.config;
+  const { hidden, heads, coordsIn, coordsOut } = net.config;
   if (hidden % 4 !== 0) return `hidden size ${hidden} is not a multiple of 4`;
   if ((hidden / heads) % 4 !== 0) return `head size ${hidden / heads} is not a multiple of 4`;
-  if (layers > MAX_FUSED_LAYERS) return `${layers} layers exceed the fused table's ${MAX_FUSED_LAYERS}`;
+  const ops = programOf(net).ops.length;
+  if (ops > MAX_FUSED_OPS) return `${ops} ops exceed the fused table's ${MAX_FUSED_OPS}`;
   if (coordsIn > 8 || coordsOut > 8) return 'more than 8 coordinates per joint';
   return undefined;
 }
@@ -67,55 +70,46 @@ export function padVector(v: Float32Array): Float32Array {
   return out;
 }
 
-/** The padded input and output layers of a network; add them to the arena before uploading. */
-export interface PaddedIo { inW: Float32Array; inB: Float32Array; outW: Float32Array; outB: Float32Array }
-
-export function paddedIo(net: NetworkParams): PaddedIo {
-  const { coordsIn, coordsOut, hidden } = net.config;
-  return {
-    inW: padWeight(net.input.wt, 3, coordsIn, hidden), inB: net.input.bias,
-    outW: padWeight(net.output.wt, 3, hidden, coordsOut), outB: padVector(net.output.bias),
-  };
+/**
+ * The tensors the fused kernels read in place of a program's: the weight (and bias) of a linear
+ * whose block width or output is not a multiple of 4 (the 2-, 3- and 5-coordinate input and
+ * output layers) zero-padded to vec4s; every other tensor as it is. Add the values to the arena.
+ */
+export function fusedTensors(program: NetworkProgram): Map<Float32Array, Float32Array> {
+  const m = new Map<Float32Array, Float32Array>(program.tensors.map((t) => [t, t]));
+  for (const op of program.ops) {
+    if (op.kind !== 'linear') continue;
+    const cin = op.w.cin / op.blocks, cout = op.w.cout;
+    if (cin % 4 !== 0 || cout % 4 !== 0) m.set(op.w.wt, padWeight(op.w.wt, op.blocks, cin, cout));
+    if (cout % 4 !== 0) m.set(op.w.bias, padVector(op.w.bias));
+  }
+  return m;
 }
 
 /**
- * A network as the op list fused/network.wgsl interprets, in the order of reference-network.ts.
- * `d` is the slot width (the wider network's), so both networks share one slot layout.
+ * A network program encoded as the op table fused/network.wgsl interprets (12 u32 per op), with
+ * slots as offsets in the item's scratch slot and tensors (`tensors`: fusedTensors()) as offsets
+ * into the arena. `d` is the slot width (the wider network's), so both networks share one slot layout.
  */
-export function networkTable(net: NetworkParams, io: PaddedIo, cheb: Float32Array, arena: WeightArena, d: number): Uint32Array {
+export function networkTable(program: NetworkProgram, tensors: Map<Float32Array, Float32Array>, arena: WeightArena, d: number): Uint32Array {
   const t = new Uint32Array(TABLE_U32_PER_NET);
-  const v4 = (a: Float32Array) => arena.get(a).offset! / 16;
-  const f1 = (a: Float32Array) => arena.get(a).offset! / 4;
+  const at = (a: Float32Array) => arena.get(tensors.get(a) ?? a).offset!;
+  const v4 = (a: Float32Array) => at(a) / 16;
+  const f1 = (a: Float32Array) => at(a) / 4;
   const s = slotLayout(d);
-  const d4 = net.config.hidden / 4, cin4 = vec4s(net.config.coordsIn), cout4 = vec4s(net.config.coordsOut);
-  const ops: number[][] = [];
-  const linear = (x: number, cin: number, w: Float32Array, b: Float32Array, cout: number, y: number, act: number, addLayer = NONE, res = NONE) =>
-    ops.push([OP.linear, x, cin, v4(w), v4(b), cout, y, act, addLayer, res]);
-  const mix = (x: number, c4: number, mats: Float32Array, p: number) => ops.push([OP.mix, x, c4, f1(mats), p, s.m]);
-  mix(s.xin, cin4, cheb, 3);
-  linear(s.m, 3 * cin4, io.inW, io.inB, d4, s.h0, ACT.none);
-  let cur = s.h0, oth = s.h1;
-  net.atten.forEach((a, l) => {
-    const g = net.gconv[l];
-    ops.push([OP.norm, cur, d4, v4(a.norm0.gain), v4(a.norm0.shift), s.n]);
-    linear(s.n, d4, a.qkv.wt, a.qkv.bias, 3 * d4, s.m, ACT.none);
-    ops.push([OP.attention, s.m, d4, net.config.heads, s.n]);
-    linear(s.n, d4, a.out.wt, a.out.bias, d4, oth, ACT.none, NONE, cur);
-    ops.push([OP.norm, oth, d4, v4(a.norm1.gain), v4(a.norm1.shift), s.n]);
-    mix(s.n, d4, a.lhat, 1);
-    linear(s.m, d4, a.fc1.wt, a.fc1.bias, 2 * d4, s.f, ACT.relu);
-    mix(s.f, 2 * d4, a.lhat, 1);
-    linear(s.m, 2 * d4, a.fc2.wt, a.fc2.bias, d4, cur, ACT.none, NONE, oth);
-    mix(cur, d4, cheb, 3);
-    linear(s.m, 3 * d4, g.g1.wt, g.g1.bias, d4, s.n, ACT.relu, g.tembProj ? l : NONE);
-    mix(s.n, d4, cheb, 3);
-    linear(s.m, 3 * d4, g.g2.wt, g.g2.bias, d4, oth, ACT.relu, NONE, cur);
-    [cur, oth] = [oth, cur];
-  });
-  mix(cur, d4, cheb, 3);
-  linear(s.m, 3 * d4, io.outW, io.outB, cout4, s.xout, ACT.none);
-  t.set([ops.length, s.xin, s.xout, 0]);
-  ops.forEach((op, i) => t.set(op, NET_HEADER_U32 + i * OP_U32));
+  const slot: Record<Slot, number> = { in: s.xin, out: s.xout, h0: s.h0, h1: s.h1, n: s.n, m: s.m, f: s.f };
+  if (program.ops.length > MAX_FUSED_OPS) throw new InputError(`${program.ops.length} ops exceed the fused table's ${MAX_FUSED_OPS}`);
+  const encode = (op: ProgramOp): number[] => {
+    switch (op.kind) {
+      case 'linear': return [OP.linear, slot[op.x], op.blocks * vec4s(op.w.cin / op.blocks), v4(op.w.wt), v4(op.w.bias), vec4s(op.w.cout),
+        slot[op.y], ACT[op.act], op.step ?? NONE, op.residual ? slot[op.residual] : NONE];
+      case 'mix': return [OP.mix, slot[op.x], vec4s(op.channels), f1(op.mats), op.count, slot[op.y]];
+      case 'norm': return [OP.norm, slot[op.x], vec4s(op.channels), v4(op.gain), v4(op.shift), slot[op.y]];
+      case 'attention': return [OP.attention, slot[op.x], vec4s(op.channels), op.heads, slot[op.y]];
+    }
+  };
+  t.set([program.ops.length, s.xin, s.xout, 0]);
+  program.ops.forEach((op, i) => t.set(encode(op), NET_HEADER_U32 + i * OP_U32));
   return t;
 }
 
@@ -130,7 +124,7 @@ export function packFusedParams(o: {
   if (s.coefficients.length > MAX_FUSED_STEPS) throw new InputError(`the fused path runs at most ${MAX_FUSED_STEPS} timesteps, got ${s.coefficients.length}`);
   const bytes = new ArrayBuffer(FUSED_PARAMS_BYTES);
   const u = new Uint32Array(bytes), f = new Float32Array(bytes);
-  u.set([o.slot4, o.featStride4, s.coefficients.length, o.components, s.init === 'paper' ? 1 : 0, o.denoiserLayers, o.pixelsInput ? 1 : 0, 17]);
+  u.set([o.slot4, o.featStride4, s.coefficients.length, o.components, INIT_MODE[s.init], o.denoiserLayers, o.pixelsInput ? INPUT_KIND.pixels : INPUT_KIND.uv, NUM_JOINTS]);
   f.set([s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA, o.pixelsInput?.width ?? 0, o.pixelsInput?.height ?? 0], 8);
   u.set(o.lifterTable, TABLE_OFFSET / 4);
   u.set(o.denoiserTable, TABLE_OFFSET / 4 + TABLE_U32_PER_NET);

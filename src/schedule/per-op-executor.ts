@@ -8,7 +8,7 @@ import {
 } from '../kernels/index.js';
 import type { Aggregated } from '../kernels/aggregate.ref.js';
 import { MAX_HYPOTHESES, type RunSettings } from '../lift-options.js';
-import { chebyshevBasis } from '../model/graph.js';
+import { programOf } from '../model/network-program.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
@@ -17,7 +17,7 @@ import { DispatchCounter } from './dispatch-counter.js';
 import { NetworkPlan } from './network-plan.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
-import { addNetwork, WeightArena } from './weight-arena.js';
+import { addProgram, WeightArena } from './weight-arena.js';
 
 const LIFTER_SLOT = 0;
 const DENOISER_SLOT = 1;
@@ -150,15 +150,14 @@ export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, 
     // At least one pose with the most hypotheses; at most what the storage binding limit allows.
     const batch = Math.max(MAX_HYPOTHESES, Math.min(maxBatch, maxBatchForDevice(device, model.config)));
     const arena = new WeightArena(device, 'per-op: weights');
-    const cheb = chebyshevBasis();
-    arena.add(cheb);
-    addNetwork(arena, model.lifter);
-    addNetwork(arena, model.denoiser);
+    const lifterProgram = programOf(model.lifter), denoiserProgram = programOf(model.denoiser);
+    addProgram(arena, lifterProgram);
+    addProgram(arena, denoiserProgram);
     arena.upload();
     const bufs = createActivationBuffers(device, model.config, batch, 'per-op');
-    const features = await StepFeatures.create(gpu, model.denoiser, model.config.diffusion.numSteps, arena, 'per-op');
-    const lifter = await NetworkPlan.create(gpu, model.lifter, arena, cheb, bufs, bufs.uv, bufs.lifted, 'lifter');
-    const denoiser = await NetworkPlan.create(gpu, model.denoiser, arena, cheb, bufs, bufs.state, bufs.eps, 'denoiser',
+    const features = await StepFeatures.create(gpu, denoiserProgram.step!, model.config.diffusion.numSteps, arena, 'per-op');
+    const lifter = await NetworkPlan.create(gpu, lifterProgram, arena, bufs, bufs.uv, bufs.lifted, 'lifter');
+    const denoiser = await NetworkPlan.create(gpu, denoiserProgram, arena, bufs, bufs.state, bufs.eps, 'denoiser',
       (t, l) => features.row(t, l));
     const rcP = { channels: 3, offset: 0 };
     const rcParams = createParamsBuffer(device, ROOT_CENTER, rcP, 'per-op: root centre params');

@@ -3,11 +3,12 @@ import {
   STEP_EMBEDDING, bindLinear, bindStepEmbedding, createParamsBuffer, createRunBuffer, getKernelPipeline, linearKernel,
   recordKernel, writeRun, type BoundKernel, type LinearParams as LinearKernelParams,
 } from '../kernels/index.js';
-import type { LinearParams, NetworkParams } from '../model/network-params.js';
+import type { LinearParams } from '../model/network-params.js';
+import type { StepEmbedding } from '../model/network-program.js';
 import type { WeightArena } from './weight-arena.js';
 
 /**
- * temb_proj_l(swish(temb(t))) for every t of the schedule and every layer l, computed once at plan
+ * temb_proj_l(swish(temb(t))) (the program's StepEmbedding) for every t of the schedule and every layer l, computed once at plan
  * time on the GPU (step embedding -> dense0 + swish -> dense1 + swish -> per-layer projection) and
  * kept in one buffer, one 256-byte-aligned row per (t, l), so each lift binds a row instead of
  * recomputing the embedding MLP.
@@ -19,9 +20,9 @@ export class StepFeatures {
     return { buffer: this.buffer, offset: (t * this.layers + layer) * this.stride, size: this.d * 4 };
   }
 
-  static async create(gpu: GpuContext, net: NetworkParams, numSteps: number, arena: WeightArena, label: string): Promise<StepFeatures> {
+  static async create(gpu: GpuContext, step: StepEmbedding, numSteps: number, arena: WeightArena, label: string): Promise<StepFeatures> {
     const { device } = gpu;
-    const d = net.config.hidden, L = net.config.layers;
+    const d = step.channels, L = step.projections.length;
     const align = device.limits.minStorageBufferOffsetAlignment;
     const stride = Math.ceil(d * 4 / align) * align;
     const buffer = device.createBuffer({ label: `${label}: step features`, size: numSteps * L * stride, usage: GPUBufferUsage.STORAGE });
@@ -33,7 +34,6 @@ export class StepFeatures {
     };
     const e = scratch('step embedding', d), h0 = scratch('temb hidden', 4 * d), h1 = scratch('temb', 4 * d);
     const embedKernel = await getKernelPipeline(gpu, STEP_EMBEDDING);
-    const temb = net.temb!;
     const linearOne = async (w: LinearParams, act: 'none' | 'swish') => {
       const desc = linearKernel(w.cout);
       const p: LinearKernelParams = { cin: w.cin, cout: w.cout, rows: 1, act, addVec: false, residual: false };
@@ -41,10 +41,10 @@ export class StepFeatures {
       temporary.push(params);
       return { kernel: await getKernelPipeline(gpu, desc), p, params, weight: arena.get(w.wt), bias: arena.get(w.bias) };
     };
-    const dense0 = await linearOne(temb.dense0, 'swish');
+    const dense0 = await linearOne(step.dense0, 'swish');
     // Only swish(temb) is ever consumed (by every layer's temb_proj), so dense1 applies it too.
-    const dense1 = await linearOne(temb.dense1, 'swish');
-    const projections = await Promise.all(net.gconv.map((g) => linearOne(g.tembProj!, 'none')));
+    const dense1 = await linearOne(step.dense1, 'swish');
+    const projections = await Promise.all(step.projections.map((w) => linearOne(w, 'none')));
     const run = createRunBuffer(device, 1, `${label}: step features run`);
     temporary.push(run.buffer);
     writeRun(device.queue, run, 0, { batch: 1, poses: 1, hypotheses: 1, poseOffset: 0, key: [0, 0] });

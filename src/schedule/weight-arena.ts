@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { floatToHalf, HALF_MAX } from '../model/half.js';
-import type { NetworkParams } from '../model/network-params.js';
+import type { NetworkProgram } from '../model/network-program.js';
 
 /**
  * All constant tensors of a plan (weights, graph matrices) in ONE storage buffer, each at an
@@ -68,14 +68,7 @@ export class WeightArena {
   destroy(): void { this.uploaded?.destroy(); }
 }
 
-/** Adds every array of a network's parameters to the arena. */
-export function addNetwork(arena: WeightArena, net: NetworkParams): void {
-  const lin = (p: { wt: Float32Array; bias: Float32Array } | undefined) => { if (p) { arena.add(p.wt); arena.add(p.bias); } };
-  lin(net.input); lin(net.output);
-  for (const a of net.atten) {
-    arena.add(a.norm0.gain); arena.add(a.norm0.shift); arena.add(a.norm1.gain); arena.add(a.norm1.shift);
-    arena.add(a.lhat); lin(a.qkv); lin(a.out); lin(a.fc1); lin(a.fc2);
-  }
-  for (const g of net.gconv) { lin(g.g1); lin(g.g2); lin(g.tembProj); }
-  lin(net.temb?.dense0); lin(net.temb?.dense1);
+/** Adds every tensor of a network program (its ops' weights and matrices, its step embedding). */
+export function addProgram(arena: WeightArena, program: NetworkProgram): void {
+  for (const t of program.tensors) arena.add(t);
 }

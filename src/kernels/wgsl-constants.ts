@@ -1,0 +1,94 @@
+import { NUM_JOINTS } from '../pose/skeleton.js';
+
+/**
+ * Numbers the TypeScript and the WGSL share, declared once, here. wgslPrelude() turns them into
+ * WGSL `const`s that kernelSource() puts in front of every kernel, so no .wgsl file declares them
+ * by hand (test/kernels/wgsl-constants.test.ts fails on one that does).
+ */
+
+/** Rows per activation buffer in a fused scratch slot: 17 joints padded to a multiple of 4. */
+export const FUSED_ROWS = 20;
+
+/** The fused kernels' uniform (shaders/fused/params.wgsl, packed by schedule/fused-params.ts). */
+export const FUSED_LAYOUT = {
+  /** u32s of one network's op table. */
+  tableU32PerNet: 2048,
+  /** u32s of a table's header: op count, XIN, XOUT, unused. */
+  netHeaderU32: 4,
+  /** u32s per op in a table. */
+  opU32: 12,
+  /** Reverse steps the uniform holds (2 vec4 each). */
+  maxSteps: 64,
+  /** Byte offset of the lifter's table in the uniform (after 12 u32 / f32 scalars). */
+  tableOffset: 48,
+} as const;
+
+/** Op codes of the fused tables (fused/network.wgsl run_op). */
+export const FUSED_OP = { linear: 1, mix: 2, norm: 3, attention: 4 } as const;
+/** Activation codes (lib/activation.wgsl, fused/coop-ops.wgsl). */
+export const ACTIVATION_CODE = { none: 0, relu: 1, swish: 2 } as const;
+/** "No such input" in u32 fields: no residual, no step term. */
+export const NONE_U32 = 0xffffffff;
+/** FusedParams.input_kind: normalised uv written by the host, or a caller's pixels normalised on the GPU. */
+export const INPUT_KIND = { uv: 0, pixels: 1 } as const;
+/** Init modes of the reverse process (gmm-init.ref.ts InitMode, lib/gmm.wgsl). */
+export const INIT_MODE = { official: 0, paper: 1 } as const;
+/** Values per mixture component: weight, mean u, mean v, std u, std v. */
+export const GMM_STRIDE = 5;
+/**
+ * The engine's random streams. Counter = (pose, hypothesis, joint, stream): pose is the index in
+ * the caller's whole batch (not a chunk), so results do not depend on chunking.
+ */
+export const RNG_STREAM = {
+  /** x: uniform picking the mixture component. */
+  component: 0,
+  /** 4 normals: uv sample (2), then the forward noise of u, v. */
+  initUv: 1,
+  /** 4 normals: forward noise of x, y, z (the 4th unused). */
+  initXyz: 2,
+  /** DDIM step i uses streams ddimBase + 2i (channels 0..3) and ddimBase + 2i + 1 (channel 4). */
+  ddimBase: 3,
+} as const;
+
+/** Every shared number by its WGSL name, all u32. */
+export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
+  JOINTS: NUM_JOINTS,
+  ROWS: FUSED_ROWS,
+  NONE: NONE_U32,
+  ACT_NONE: ACTIVATION_CODE.none,
+  ACT_RELU: ACTIVATION_CODE.relu,
+  ACT_SWISH: ACTIVATION_CODE.swish,
+  TABLE_U32_PER_NET: FUSED_LAYOUT.tableU32PerNet,
+  LIFTER_TABLE: 0,
+  DENOISER_TABLE: FUSED_LAYOUT.tableU32PerNet,
+  TABLE_VEC4S: (2 * FUSED_LAYOUT.tableU32PerNet) / 4,
+  MAX_FUSED_STEPS: FUSED_LAYOUT.maxSteps,
+  STEP_VEC4S: 2 * FUSED_LAYOUT.maxSteps,
+  NET_COUNT: 0,
+  NET_XIN: 1,
+  NET_XOUT: 2,
+  NET_OPS: FUSED_LAYOUT.netHeaderU32,
+  OP_U32: FUSED_LAYOUT.opU32,
+  OP_LINEAR: FUSED_OP.linear,
+  OP_MIX: FUSED_OP.mix,
+  OP_NORM: FUSED_OP.norm,
+  OP_ATTN: FUSED_OP.attention,
+  INPUT_UV: INPUT_KIND.uv,
+  INPUT_PIXELS: INPUT_KIND.pixels,
+  INIT_OFFICIAL: INIT_MODE.official,
+  INIT_PAPER: INIT_MODE.paper,
+  GMM_STRIDE,
+  RNG_STREAM_COMPONENT: RNG_STREAM.component,
+  RNG_STREAM_INIT_UV: RNG_STREAM.initUv,
+  RNG_STREAM_INIT_XYZ: RNG_STREAM.initXyz,
+  RNG_STREAM_DDIM_BASE: RNG_STREAM.ddimBase,
+};
+
+/** The WGSL declarations of WGSL_CONSTANTS, put in front of every kernel by kernelSource(). */
+export function wgslPrelude(): string {
+  const lines = Object.entries(WGSL_CONSTANTS).map(([name, v]) => {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`WGSL constant ${name} = ${v} is not a u32`);
+    return `const ${name}: u32 = ${v >= 0x10000 ? `0x${v.toString(16)}` : v}u;`;
+  });
+  return ['// ---- generated prelude (src/kernels/wgsl-constants.ts) ----', ...lines, ''].join('\n');
+}
