@@ -4,7 +4,7 @@ import { serializeSafetensors, type Tensor } from './safetensors.js';
 import { CONFIG_KEY } from './weights.js';
 
 /** mulberry32: a tiny seeded generator, enough for test weights. */
-function generator(seed: number): () => number {
+export function generator(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
