@@ -1,10 +1,10 @@
 /**
- * The adapter's peak f32 arithmetic rate, measured with shaders/fma-peak.wgsl, so benchmarks can
+ * The adapter's peak f32 arithmetic rate, measured with bench/fma-peak.wgsl, so benchmarks can
  * report their numbers as a fraction of what the device can do rather than as bare times.
  */
 import type { GpuContext } from '../src/gpu/context.js';
 import { withGpuErrors } from '../src/gpu/errors-scope.js';
-import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, FMA_PEAK_STEPS, bindFmaPeak, type FmaPeakParams } from '../src/kernels/fma-peak.js';
+import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, FMA_PEAK_STEPS, bindFmaPeak, type FmaPeakParams } from './fma-peak.js';
 import { getKernelPipeline, packParams, paramsByteSize, recordKernel, type BoundKernel } from '../src/kernels/kernel.js';
 import { createRunBuffer, writeRun, type RunBuffer } from '../src/kernels/run.js';
 

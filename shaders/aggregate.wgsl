@@ -1,5 +1,5 @@
 // Aggregates the final state x [poses * hypotheses, 17, 5] (xyz in channels 2..4) over the
-// hypotheses (aggregate.ref.ts): every hypothesis root-centred, their mean, and the per-joint
+// hypotheses (src/model/aggregate.ts): every hypothesis root-centred, their mean, and the per-joint
 // spread sqrt(mean_h |x_h - mean|^2). One invocation per (pose, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
 // JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).

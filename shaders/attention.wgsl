@@ -1,5 +1,5 @@
 // Multi-head self-attention over the 17 joints of each item, without the projections
-// (attention.ref.ts): qkv [B, 17, 3d] holds Q | K | V; head h uses channels [h dk, (h+1) dk).
+// (src/model/attention.ts): qkv [B, 17, 3d] holds Q | K | V; head h uses channels [h dk, (h+1) dk).
 // out[b, i, h dk + c] = sum_j softmax_j(Q_i . K_j / sqrt(dk)) V[j, c].
 // One invocation per (item, head, query joint); the 17 scores stay in registers.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.

@@ -1,5 +1,5 @@
 // One DDIM update of the state x [poses * hypotheses, 17, 5] IN PLACE, given the predicted
-// noise eps of the same shape (ddim-step.ref.ts). One invocation per (pose, hypothesis, joint).
+// noise eps of the same shape (src/model/ddim-step.ts). One invocation per (pose, hypothesis, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/math.wgsl, lib/philox.wgsl, lib/joint5.wgsl, lib/ddim.wgsl.
 // JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 

@@ -1,4 +1,4 @@
-// The starting point x_K [poses * hypotheses, 17, 5] of the reverse process (gmm-init.ref.ts),
+// The starting point x_K [poses * hypotheses, 17, 5] of the reverse process (src/model/gmm-init.ts),
 // hypothesis-minor. One invocation per (pose, hypothesis, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/math.wgsl, lib/philox.wgsl, lib/joint5.wgsl, lib/gmm.wgsl.
 // JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).

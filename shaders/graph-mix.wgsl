@@ -1,4 +1,4 @@
-// Mixes the 17 joints of each item with P fixed 17x17 matrices (graph-mix.ref.ts):
+// Mixes the 17 joints of each item with P fixed 17x17 matrices (src/model/graph-mix.ts):
 // x [B, 17, C] -> y [B, 17, P*C], y[b, i, p*C + c] = sum_j M_p[i, j] x[b, j, c].
 // One invocation per (item, channel): it keeps the channel's 17 joint values in registers and
 // writes all 17 * P outputs.

@@ -1,4 +1,4 @@
-// DiffPose's LayerNorm (layer-norm.ref.ts): y = a (x - mean) / (std + 1e-6) + b with the
+// DiffPose's LayerNorm (src/model/layer-norm.ts): y = a (x - mean) / (std + 1e-6) + b with the
 // UNBIASED std over the channels and eps added to the std (not torch.nn.LayerNorm).
 // One invocation per row of [batch * 17, C].
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.

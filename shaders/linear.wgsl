@@ -1,4 +1,4 @@
-// y = act(x @ W + b) + add_vec + residual (linear.ref.ts), for cout a multiple of 4.
+// y = act(x @ W + b) + add_vec + residual (src/model/linear.ts), for cout a multiple of 4.
 // x [rows, cin] row-major; W [cin, cout] (torch's [out, in] transposed at load).
 // Each invocation computes a block of 4 rows x 4 outputs in registers, reading W as vec4:
 // on CPU drivers this register blocking beats shared-memory tiling (see docs).

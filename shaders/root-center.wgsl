@@ -1,4 +1,4 @@
-// Takes channels [offset, offset + 3) of x [B, 17, C] and subtracts joint 0 (root-center.ref.ts):
+// Takes channels [offset, offset + 3) of x [B, 17, C] and subtracts joint 0 (src/model/root-center.ts):
 // -> [B, 17, 3]. One invocation per (item, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
 // JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).

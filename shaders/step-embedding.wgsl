@@ -1,4 +1,4 @@
-// e(t) = [sin(t f_k) for k < d/2, cos(t f_k) for k < d/2] for one step t (step-embedding.ref.ts),
+// e(t) = [sin(t f_k) for k < d/2, cos(t f_k) for k < d/2] for one step t (src/model/step-embedding.ts),
 // the input of the step-embedding MLP. One invocation per frequency; no batch.
 // Composed with lib/dispatch.wgsl, lib/math.wgsl, lib/step-embedding.wgsl.
 

@@ -1,4 +1,4 @@
-import type { Aggregated } from './kernels/aggregate.ref.js';
+import type { Aggregated } from './model/aggregate.js';
 import type { RunSettings } from './lift-options.js';
 import type { PassTime } from './gpu/pass-timer.js';
 import type { PreparedBatch } from './pose/input.js';

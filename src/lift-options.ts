@@ -1,8 +1,8 @@
 import { InputError } from './errors.js';
 import type { ModelConfig } from './model/config.js';
 import { ddimCoefficients, validateTimesteps, type DdimCoefficients } from './model/diffusion.js';
-import type { InitMode } from './kernels/gmm-init.ref.js';
-import { seedKey } from './kernels/philox.ref.js';
+import type { InitMode } from './model/gmm-init.js';
+import { seedKey } from './model/philox.js';
 import type { FormatName } from './pose/formats.js';
 
 export type ExecutorName = 'fused' | 'fused-f16' | 'per-op' | 'cpu';

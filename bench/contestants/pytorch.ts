@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gmmInitRef } from '../../src/kernels/gmm-init.ref.js';
+import { gmmInitRef } from '../../src/model/gmm-init.js';
 import { resolveSettings } from '../../src/lift-options.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/model/safetensors.js';

@@ -1,4 +1,4 @@
-// Activations applied after a linear layer's bias (the `act` parameter; see linear.ref.ts);
+// Activations applied after a linear layer's bias (the `act` parameter; see src/model/linear.ts);
 // ACT_NONE, ACT_RELU, ACT_SWISH come from the generated prelude (src/kernels/wgsl-constants.ts).
 
 fn activate4(v: vec4<f32>, act: u32) -> vec4<f32> {

@@ -1,5 +1,5 @@
 // The starting point x_K of the reverse process from per-joint 2D Gaussian mixtures
-// (gmm-init.ref.ts), reusable by the gmm_init kernel and a fused shader.
+// (src/model/gmm-init.ts), reusable by the gmm_init kernel and a fused shader.
 // Needs lib/philox.wgsl, lib/joint5.wgsl, and one function of the including shader:
 //   fn gmm_load(index: u32) -> f32
 // reading the packed mixtures [poses, 17, components, GMM_STRIDE]. (WGSL cannot pass a

@@ -1,4 +1,4 @@
-// Philox4x32-10 (Salmon et al., SC'11), bit for bit the same as src/kernels/philox.ref.ts:
+// Philox4x32-10 (Salmon et al., SC'11), bit for bit the same as src/model/philox.ts:
 // every random number is a pure function of (key, counter), so the samples of a
 // (pose, hypothesis, joint) never depend on batch size or dispatch layout.
 

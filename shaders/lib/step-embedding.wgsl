@@ -1,4 +1,4 @@
-// Sinusoidal embedding of an integer diffusion step (model-spec §2, step-embedding.ref.ts).
+// Sinusoidal embedding of an integer diffusion step (model-spec §2, src/model/step-embedding.ts).
 // Needs lib/math.wgsl.
 
 // (sin, cos) of t f_k with f_k = exp(-k * freq_step), freq_step = ln(10000) / (half - 1)

@@ -1,4 +1,4 @@
-import { rootCenterRef } from '../kernels/root-center.ref.js';
+import { rootCenterRef } from '../model/root-center.js';
 import { runNetworkRef } from '../model/reference-network.js';
 import type { ModelWeights } from '../model/weights.js';
 import { prepareInput } from '../pose/input.js';

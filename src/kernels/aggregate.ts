@@ -5,7 +5,7 @@ import { LIB } from './libs.js';
 /** No plan-time parameters: poses and hypotheses come from the run slot. */
 export type AggregateParams = Record<string, never>;
 
-/** Mean, spread and root-centred samples of the final state over the hypotheses (aggregate.ref.ts). */
+/** Mean, spread and root-centred samples of the final state over the hypotheses (src/model/aggregate.ts). */
 export const AGGREGATE: KernelDescriptor<AggregateParams> = {
   name: 'aggregate',
   shader: 'aggregate.wgsl',

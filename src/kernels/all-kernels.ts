@@ -1,20 +1,17 @@
 import { AGGREGATE } from './aggregate.js';
 import { ATTENTION } from './attention.js';
 import { DDIM_STEP } from './ddim-step.js';
-import { FMA_PEAK } from './fma-peak.js';
 import { FUSED_KERNELS } from './fused.js';
 import { GMM_INIT } from './gmm-init.js';
 import { GRAPH_MIX, GRAPH_MIX_VEC4 } from './graph-mix.js';
 import type { KernelDescriptor } from './kernel.js';
 import { LAYER_NORM } from './layer-norm.js';
 import { LINEAR_NARROW, LINEAR_VEC4 } from './linear.js';
-import { PHILOX_TEST } from './philox-test.js';
 import { ROOT_CENTER } from './root-center.js';
 import { STEP_EMBEDDING } from './step-embedding.js';
 
-/** Every kernel descriptor, test- and benchmark-only ones included (the reflection test checks each against its WGSL). */
+/** Every kernel descriptor of the library (the reflection test checks each, and the test- and benchmark-only ones, against its WGSL). */
 export const ALL_KERNELS = [
   LINEAR_VEC4, LINEAR_NARROW, GRAPH_MIX_VEC4, GRAPH_MIX, LAYER_NORM, ATTENTION, STEP_EMBEDDING, GMM_INIT, DDIM_STEP, ROOT_CENTER, AGGREGATE,
-  PHILOX_TEST, FMA_PEAK,
   ...Object.values(FUSED_KERNELS).flatMap((k) => Object.values(k)),
 ] as readonly KernelDescriptor<never>[];

@@ -4,7 +4,7 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** Multi-head self-attention over the joints, without projections (attention.ref.ts). */
+/** Multi-head self-attention over the joints, without projections (src/model/attention.ts). */
 export interface AttentionParams {
   /** Model width; the packed input has 3d channels (Q | K | V). */
   d: number;

@@ -4,7 +4,7 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** One DDIM update of the state, IN PLACE (ddim-step.ref.ts returns a new array). */
+/** One DDIM update of the state, IN PLACE (src/model/ddim-step.ts returns a new array). */
 export interface DdimStepParams {
   coef: DdimCoefficients;
   /** Position of this step in the schedule (selects its RNG streams). */

@@ -2,12 +2,12 @@ import { INIT_MODE } from './wgsl-constants.js';
 import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
-import type { InitMode } from './gmm-init.ref.js';
+import type { InitMode } from '../model/gmm-init.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
 /**
- * The starting point x_K [poses * hypotheses, 17, 5] (gmm-init.ref.ts). Poses, hypotheses,
+ * The starting point x_K [poses * hypotheses, 17, 5] (src/model/gmm-init.ts). Poses, hypotheses,
  * the pose offset and the key come from the run slot; only the plan-time values are here.
  */
 export interface GmmInitParams {

@@ -4,7 +4,7 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BindingSpec, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline, type ParamField } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** x [B, 17, C] -> y [B, 17, P*C] with P fixed 17x17 matrices (graph-mix.ref.ts). */
+/** x [B, 17, C] -> y [B, 17, P*C] with P fixed 17x17 matrices (src/model/graph-mix.ts). */
 export interface GraphMixParams {
   channels: number;
   /** P: 3 Chebyshev matrices for a ChebConv, 1 (Lhat) for the LAM graph conv. */

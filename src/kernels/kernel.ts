@@ -2,7 +2,7 @@
  * Kernel descriptors and their per-device pipelines.
  *
  * A kernel is a WGSL file under shaders/ (plus the shaders/lib files it is concatenated with),
- * a CPU reference (*.ref.ts) and a descriptor (here): bindings, the uniform parameter struct,
+ * a CPU reference (src/model/) and a descriptor (here): bindings, the uniform parameter struct,
  * override constants, workgroup size and dispatch size. Life cycle:
  *   plan time  getKernelPipeline (cached per device) -> createParamsBuffer / packParams
  *              -> bindKernel (one bind group per use of the kernel in the plan)
@@ -41,8 +41,13 @@ export interface ParamField {
 export interface KernelDescriptor<P> {
   /** Cache key and label prefix; unique among kernels. */
   name: string;
-  /** The kernel file, relative to shaders/. */
+  /** The kernel file, relative to shaders/ (for a kernel with `source`, just its name). */
   shader: string;
+  /**
+   * The kernel file's text, for test- and benchmark-only kernels that stay out of the shipped
+   * shader bundle (src/generated/shaders.ts); their libs still come from the bundle.
+   */
+  source?: string;
   /** shaders/lib files concatenated before it (WGSL declarations are order-independent). */
   libs: readonly string[];
   entryPoint: string;
@@ -94,11 +99,11 @@ export interface PipelineOptions {
  * then its own file, each headed by its path. Directives (`enable f16;`) must precede every
  * declaration, so they are lifted out of the files to the top.
  */
-export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'libs'>): string {
+export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'libs' | 'source'>): string {
   const files = [...new Set([...desc.libs, desc.shader])];
   const directives = new Set<string>();
   const body = files.map((path) => {
-    const text = WGSL[path];
+    const text = path === desc.shader && desc.source !== undefined ? desc.source : WGSL[path];
     if (text === undefined) throw new Error(`shader file "${path}" is not embedded: run node scripts/embed-shaders.mjs`);
     const code = text.replace(/^[ \t]*enable[ \t]+[\w, \t]+;[ \t]*$/gm, (line) => { directives.add(line.trim()); return ''; });
     return `// ---- ${path} ----\n${code}`;

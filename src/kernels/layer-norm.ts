@@ -3,7 +3,7 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** DiffPose's LayerNorm over the channels of every row of [batch * 17, C] (layer-norm.ref.ts). */
+/** DiffPose's LayerNorm over the channels of every row of [batch * 17, C] (src/model/layer-norm.ts). */
 export interface LayerNormParams {
   /** C >= 2 (the std is unbiased). */
   channels: number;

@@ -4,9 +4,9 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
 import { bindKernel, type BindingSpec, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline, type ParamField } from './kernel.js';
 import { LIB } from './libs.js';
-import type { Activation } from './linear.ref.js';
+import type { Activation } from '../model/linear.js';
 
-/** y = act(x @ W + b) + addVec + residual (linear.ref.ts). */
+/** y = act(x @ W + b) + addVec + residual (src/model/linear.ts). */
 export interface LinearParams {
   cin: number;
   cout: number;

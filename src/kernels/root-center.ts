@@ -4,7 +4,7 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** Channels [offset, offset + 3) of x [batch, 17, C] minus joint 0 -> [batch, 17, 3] (root-center.ref.ts). */
+/** Channels [offset, offset + 3) of x [batch, 17, C] minus joint 0 -> [batch, 17, 3] (src/model/root-center.ts). */
 export interface RootCenterParams {
   channels: number;
   offset: number;

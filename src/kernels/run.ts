@@ -21,7 +21,7 @@ export interface RunValues {
   hypotheses: number;
   /** Index of the chunk's first pose in the caller's whole batch (the RNG counter's pose word). */
   poseOffset: number;
-  /** Philox key: the seed split into two u32 (seedKey in philox.ref.ts). */
+  /** Philox key: the seed split into two u32 (seedKey in src/model/philox.ts). */
   key: readonly [number, number];
 }
 

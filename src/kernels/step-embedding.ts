@@ -3,7 +3,7 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** The sinusoidal embedding e(t) [d] of one diffusion step (step-embedding.ref.ts); no batch. */
+/** The sinusoidal embedding e(t) [d] of one diffusion step (src/model/step-embedding.ts); no batch. */
 export interface StepEmbeddingParams {
   /** The step: an integer in [0, 2^24). */
   t: number;

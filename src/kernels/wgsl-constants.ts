@@ -1,7 +1,10 @@
+import { GMM_STRIDE } from '../model/gmm-init.js';
+import { RNG_STREAM } from '../model/philox.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 
 /**
- * Numbers the TypeScript and the WGSL share, declared once, here. wgslPrelude() turns them into
+ * Numbers the TypeScript and the WGSL share, declared once: here, or in the model module they
+ * belong to (GMM_STRIDE, RNG_STREAM). wgslPrelude() turns them into
  * WGSL `const`s that kernelSource() puts in front of every kernel, so no .wgsl file declares them
  * by hand (test/kernels/wgsl-constants.test.ts fails on one that does).
  */
@@ -31,25 +34,8 @@ export const ACTIVATION_CODE = { none: 0, relu: 1, swish: 2 } as const;
 export const NONE_U32 = 0xffffffff;
 /** FusedParams.input_kind: normalised uv written by the host, or a caller's pixels normalised on the GPU. */
 export const INPUT_KIND = { uv: 0, pixels: 1 } as const;
-/** Init modes of the reverse process (gmm-init.ref.ts InitMode, lib/gmm.wgsl). */
+/** Init modes of the reverse process (src/model/gmm-init.ts InitMode, lib/gmm.wgsl). */
 export const INIT_MODE = { official: 0, paper: 1 } as const;
-/** Values per mixture component: weight, mean u, mean v, std u, std v. */
-export const GMM_STRIDE = 5;
-/**
- * The engine's random streams. Counter = (pose, hypothesis, joint, stream): pose is the index in
- * the caller's whole batch (not a chunk), so results do not depend on chunking.
- */
-export const RNG_STREAM = {
-  /** x: uniform picking the mixture component. */
-  component: 0,
-  /** 4 normals: uv sample (2), then the forward noise of u, v. */
-  initUv: 1,
-  /** 4 normals: forward noise of x, y, z (the 4th unused). */
-  initXyz: 2,
-  /** DDIM step i uses streams ddimBase + 2i (channels 0..3) and ddimBase + 2i + 1 (channel 4). */
-  ddimBase: 3,
-} as const;
-
 /** Every shared number by its WGSL name, all u32. */
 export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   JOINTS: NUM_JOINTS,

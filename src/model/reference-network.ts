@@ -1,8 +1,8 @@
-import { attentionRef } from '../kernels/attention.ref.js';
-import { graphMixRef } from '../kernels/graph-mix.ref.js';
-import { layerNormRef } from '../kernels/layer-norm.ref.js';
-import { linearRef, type Activation } from '../kernels/linear.ref.js';
-import { stepEmbeddingRef } from '../kernels/step-embedding.ref.js';
+import { attentionRef } from './attention.js';
+import { graphMixRef } from './graph-mix.js';
+import { layerNormRef } from './layer-norm.js';
+import { linearRef, type Activation } from './linear.js';
+import { stepEmbeddingRef } from './step-embedding.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import type { LinearParams, NetworkParams } from './network-params.js';
 import { programOf, type NetworkProgram, type ProgramOp, type Slot, type StepEmbedding } from './network-program.js';

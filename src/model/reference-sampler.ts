@@ -1,8 +1,8 @@
 import { throwIfAborted } from '../errors.js';
-import { aggregateRef, type Aggregated } from '../kernels/aggregate.ref.js';
-import { ddimStepRef } from '../kernels/ddim-step.ref.js';
-import { gmmInitRef } from '../kernels/gmm-init.ref.js';
-import { rootCenterRef } from '../kernels/root-center.ref.js';
+import { aggregateRef, type Aggregated } from './aggregate.js';
+import { ddimStepRef } from './ddim-step.js';
+import { gmmInitRef } from './gmm-init.js';
+import { rootCenterRef } from './root-center.js';
 import type { RunSettings } from '../lift-options.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { GMM_STRIDE } from '../kernels/gmm-init.ref.js';
+import { GMM_STRIDE } from '../model/gmm-init.js';
 import { keypointFormat, toH36m } from './formats.js';
 import { NUM_JOINTS } from './skeleton.js';
 

@@ -5,7 +5,7 @@ import { withGpuErrors } from '../gpu/errors-scope.js';
 import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type KernelPipeline, type RunBuffer } from '../kernels/index.js';
 import { FUSED_KERNELS, SUBGROUP_LANE_GROUP, type FusedDispatch, type FusedKernels, type FusedPrecision } from '../kernels/fused.js';
-import type { Aggregated } from '../kernels/aggregate.ref.js';
+import type { Aggregated } from '../model/aggregate.js';
 import type { RunSettings } from '../lift-options.js';
 import { programOf } from '../model/network-program.js';
 import type { ModelWeights } from '../model/weights.js';

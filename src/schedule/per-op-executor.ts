@@ -6,7 +6,7 @@ import {
   AGGREGATE, DDIM_STEP, GMM_INIT, ROOT_CENTER, bindAggregate, bindDdimStep, bindGmmInit, bindRootCenter, createParamsBuffer,
   createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type RunBuffer,
 } from '../kernels/index.js';
-import type { Aggregated } from '../kernels/aggregate.ref.js';
+import type { Aggregated } from '../model/aggregate.js';
 import { MAX_HYPOTHESES, type RunSettings } from '../lift-options.js';
 import { programOf } from '../model/network-program.js';
 import type { ModelWeights } from '../model/weights.js';

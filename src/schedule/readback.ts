@@ -1,4 +1,4 @@
-import type { Aggregated } from '../kernels/aggregate.ref.js';
+import type { Aggregated } from '../model/aggregate.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 
 const J = NUM_JOINTS;

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../../src/gpu/context.js';
 import { AGGREGATE } from '../../src/kernels/aggregate.js';
-import { aggregateRef } from '../../src/kernels/aggregate.ref.js';
+import { aggregateRef } from '../../src/model/aggregate.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { runKernel } from './harness.js';

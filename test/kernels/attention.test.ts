@@ -1,6 +1,6 @@
 import type { GpuContext } from '../../src/gpu/context.js';
 import { ATTENTION } from '../../src/kernels/attention.js';
-import { attentionRef } from '../../src/kernels/attention.ref.js';
+import { attentionRef } from '../../src/model/attention.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { batchRun, runKernel } from './harness.js';

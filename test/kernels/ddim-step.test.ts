@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { DDIM_STEP } from '../../src/kernels/ddim-step.js';
-import { ddimStepRef } from '../../src/kernels/ddim-step.ref.js';
-import { seedKey } from '../../src/kernels/philox.ref.js';
+import { ddimStepRef } from '../../src/model/ddim-step.js';
+import { seedKey } from '../../src/model/philox.js';
 import { PAPER_CONFIG } from '../../src/model/config.js';
 import { ddimCoefficients, type DdimCoefficients } from '../../src/model/diffusion.js';
 import { expectClose, randomFloats } from '../helpers/close.js';

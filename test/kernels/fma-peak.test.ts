@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { measurePeakGflops } from '../../bench/peak-flops.js';
 import type { GpuContext } from '../../src/gpu/context.js';
-import { FMA_PEAK, FMA_PEAK_DEFAULTS, type FmaPeakParams } from '../../src/kernels/fma-peak.js';
-import { fmaPeakRef } from '../../src/kernels/fma-peak.ref.js';
+import { FMA_PEAK, FMA_PEAK_DEFAULTS, type FmaPeakParams } from '../../bench/fma-peak.js';
+import { fmaPeakRef } from '../../bench/fma-peak.ref.js';
 import { packParams } from '../../src/kernels/kernel.js';
 import { expectClose } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { GMM_INIT, type GmmInitParams } from '../../src/kernels/gmm-init.js';
-import { gmmInitRef, GMM_STRIDE, type InitMode } from '../../src/kernels/gmm-init.ref.js';
-import { seedKey } from '../../src/kernels/philox.ref.js';
+import { gmmInitRef, GMM_STRIDE, type InitMode } from '../../src/model/gmm-init.js';
+import { seedKey } from '../../src/model/philox.js';
 import { PAPER_CONFIG } from '../../src/model/config.js';
 import { alphaBars } from '../../src/model/diffusion.js';
 import { expectClose, randomFloats } from '../helpers/close.js';

@@ -1,7 +1,7 @@
 import type { GpuContext } from '../../src/gpu/context.js';
 import { expect } from 'chai';
 import { GRAPH_MIX, GRAPH_MIX_VEC4, graphMixKernel } from '../../src/kernels/graph-mix.js';
-import { graphMixRef } from '../../src/kernels/graph-mix.ref.js';
+import { graphMixRef } from '../../src/model/graph-mix.js';
 import { chebyshevBasis, lamAdjacency } from '../../src/model/graph.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';

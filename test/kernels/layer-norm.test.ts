@@ -1,6 +1,6 @@
 import type { GpuContext } from '../../src/gpu/context.js';
 import { LAYER_NORM } from '../../src/kernels/layer-norm.js';
-import { layerNormRef } from '../../src/kernels/layer-norm.ref.js';
+import { layerNormRef } from '../../src/model/layer-norm.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { batchRun, runKernel } from './harness.js';

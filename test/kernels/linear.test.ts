@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { LINEAR_NARROW, LINEAR_VEC4, linearKernel, type LinearParams } from '../../src/kernels/linear.js';
-import { linearRef, type Activation } from '../../src/kernels/linear.ref.js';
+import { linearRef, type Activation } from '../../src/model/linear.js';
 import type { RunValues } from '../../src/kernels/run.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';

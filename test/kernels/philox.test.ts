@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
-import { PHILOX_TEST } from '../../src/kernels/philox-test.js';
-import { normals4, philox4x32, seedKey, unitOpen0 } from '../../src/kernels/philox.ref.js';
+import { PHILOX_TEST } from './philox-test-kernel.js';
+import { normals4, philox4x32, seedKey, unitOpen0 } from '../../src/model/philox.js';
 import { expectClose } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { runKernel } from './harness.js';
@@ -35,7 +35,7 @@ function counterSet(): Uint32Array {
   return Uint32Array.from([...list, ...randomU32(4 * 2000, 77)]);
 }
 
-describe('Philox4x32-10: shaders/lib/philox.wgsl vs philox.ref.ts', function () {
+describe('Philox4x32-10: shaders/lib/philox.wgsl vs src/model/philox.ts', function () {
   let gpu: GpuContext;
   before(async function () { gpu = await testGpu(this); });
 

@@ -2,9 +2,11 @@
 // layout and params packer agree with what the shader declares.
 import { expect } from 'chai';
 import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { FMA_PEAK } from '../../bench/fma-peak.js';
 import { ALL_KERNELS } from '../../src/kernels/all-kernels.js';
 import { kernelSource, paramsByteSize, type BindingKind } from '../../src/kernels/kernel.js';
 import { RUN_BYTES } from '../../src/kernels/run.js';
+import { PHILOX_TEST } from './philox-test-kernel.js';
 
 function kindOf(resourceType: ResourceType, access: string): BindingKind | string {
   if (resourceType === ResourceType.Uniform) return 'uniform';
@@ -13,7 +15,7 @@ function kindOf(resourceType: ResourceType, access: string): BindingKind | strin
 }
 
 describe('kernel descriptors vs their WGSL (reflection)', () => {
-  for (const desc of ALL_KERNELS) {
+  for (const desc of [...ALL_KERNELS, PHILOX_TEST, FMA_PEAK] as typeof ALL_KERNELS) {
     describe(desc.name, () => {
       const reflect = new WgslReflect(kernelSource(desc));
       const entry = reflect.entry.compute.find((e) => e.name === desc.entryPoint);

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../../src/gpu/context.js';
 import { ROOT_CENTER } from '../../src/kernels/root-center.js';
-import { rootCenterRef } from '../../src/kernels/root-center.ref.js';
+import { rootCenterRef } from '../../src/model/root-center.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { batchRun, runKernel } from './harness.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { STEP_EMBEDDING } from '../../src/kernels/step-embedding.js';
-import { stepEmbeddingRef } from '../../src/kernels/step-embedding.ref.js';
+import { stepEmbeddingRef } from '../../src/model/step-embedding.js';
 import { expectClose } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { batchRun, runKernel } from './harness.js';

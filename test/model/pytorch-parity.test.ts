@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { aggregateRef } from '../../src/kernels/aggregate.ref.js';
-import { ddimStepRef } from '../../src/kernels/ddim-step.ref.js';
+import { aggregateRef } from '../../src/model/aggregate.js';
+import { ddimStepRef } from '../../src/model/ddim-step.js';
 import { resolveSettings } from '../../src/lift-options.js';
 import { alphaBars, ddimCoefficients } from '../../src/model/diffusion.js';
 import { chebyshevBasis, normalizedAdjacency } from '../../src/model/graph.js';

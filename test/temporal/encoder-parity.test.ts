@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { WeightsError } from '../../src/errors.js';
 import { serializeSafetensors, parseSafetensors } from '../../src/model/safetensors.js';
-import { rootCenterRef } from '../../src/kernels/root-center.ref.js';
+import { rootCenterRef } from '../../src/model/root-center.js';
 import { runNetworkRef } from '../../src/model/reference-network.js';
 import { encodeTrackRef, normaliseFrames } from '../../src/temporal/context-encoder.ref.js';
 import { ENCODER_MODES } from '../../src/temporal/encoder-config.js';

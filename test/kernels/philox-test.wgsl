@@ -1,5 +1,5 @@
 // Test-only: Philox blocks, unit_open0 and normals4 of a list of counters under run.key, so a
-// test can compare lib/philox.wgsl with philox.ref.ts bit for bit. One invocation per counter
+// test can compare lib/philox.wgsl with src/model/philox.ts bit for bit. One invocation per counter
 // (run.batch counters).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl, lib/math.wgsl, lib/philox.wgsl.
 

@@ -1,9 +1,8 @@
 import { NUM_JOINTS } from '../pose/skeleton.js';
-import { GMM_STRIDE } from './wgsl-constants.js';
-import { normals4, philox4x32, RNG_STREAM, unitOpen0 } from './philox.ref.js';
+import { normals4, philox4x32, RNG_STREAM, unitOpen0 } from './philox.js';
 
 /** Values per mixture component in the packed GMM buffer: weight, mean u, mean v, std u, std v (uv units). */
-export { GMM_STRIDE };
+export const GMM_STRIDE = 5;
 
 export type InitMode = 'paper' | 'official';
 

@@ -1,7 +1,8 @@
-import { InputError } from '../errors.js';
-import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
-import { LIB } from './libs.js';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../src/errors.js';
+import { checkU32 } from '../src/kernels/checks.js';
+import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from '../src/kernels/kernel.js';
+import { LIB } from '../src/kernels/libs.js';
 
 /**
  * Benchmark-only: `iterations` loop trips of FMA_PEAK_STEPS steps acc = fma(acc, a, b) on 16 f32
@@ -29,6 +30,8 @@ const MIN_NORMAL_F32 = 2 ** -126;
 export const FMA_PEAK: KernelDescriptor<FmaPeakParams> = {
   name: 'fma_peak',
   shader: 'fma-peak.wgsl',
+  // Benchmark-only: not in the shipped shader bundle.
+  source: readFileSync(new URL('./fma-peak.wgsl', import.meta.url), 'utf8'),
   libs: [LIB.dispatch, LIB.run],
   entryPoint: 'fma_peak',
   bindings: [

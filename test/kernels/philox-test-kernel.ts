@@ -1,15 +1,18 @@
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
-import { LIB } from './libs.js';
+import { readFileSync } from 'node:fs';
+import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from '../../src/kernels/kernel.js';
+import { LIB } from '../../src/kernels/libs.js';
 
 export type PhiloxTestParams = Record<string, never>;
 
 /**
  * Test-only: Philox blocks, unit_open0 and normals4 of run.batch counters under run.key, to
- * compare shaders/lib/philox.wgsl with philox.ref.ts bit for bit.
+ * compare shaders/lib/philox.wgsl with src/model/philox.ts bit for bit.
  */
 export const PHILOX_TEST: KernelDescriptor<PhiloxTestParams> = {
   name: 'philox_test',
   shader: 'philox-test.wgsl',
+  // Test-only: not in the shipped shader bundle.
+  source: readFileSync(new URL('./philox-test.wgsl', import.meta.url), 'utf8'),
   libs: [LIB.dispatch, LIB.run, LIB.math, LIB.philox],
   entryPoint: 'philox_test',
   bindings: [

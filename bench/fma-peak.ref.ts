@@ -3,7 +3,7 @@ import { FMA_PEAK_LANES, FMA_PEAK_STEPS } from './fma-peak.js';
 const f = Math.fround;
 
 /**
- * What shaders/fma-peak.wgsl stores for invocations [0, count): each lane starts at
+ * What bench/fma-peak.wgsl stores for invocations [0, count): each lane starts at
  * (id % 64) / 64 + lane / 32, takes `iterations` x FMA_PEAK_STEPS steps of x = a x + b, and the
  * 16 lanes are summed in the shader's order. Every step rounds the product and the sum separately; a GPU
  * that fuses them differs by at most an ulp per step (see the parity test's tolerance).

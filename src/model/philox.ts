@@ -55,8 +55,20 @@ export function normals4(bits: readonly [number, number, number, number]): [numb
   return out as [number, number, number, number];
 }
 
-/** The engine's random streams (shared with the WGSL): see wgsl-constants.ts. */
-export { RNG_STREAM } from './wgsl-constants.js';
+/**
+ * The engine's random streams. Counter = (pose, hypothesis, joint, stream): pose is the index in
+ * the caller's whole batch (not a chunk), so results do not depend on chunking.
+ */
+export const RNG_STREAM = {
+  /** x: uniform picking the mixture component. */
+  component: 0,
+  /** 4 normals: uv sample (2), then the forward noise of u, v. */
+  initUv: 1,
+  /** 4 normals: forward noise of x, y, z (the 4th unused). */
+  initXyz: 2,
+  /** DDIM step i uses streams ddimBase + 2i (channels 0..3) and ddimBase + 2i + 1 (channel 4). */
+  ddimBase: 3,
+} as const;
 
 export function seedKey(seed: number): [number, number] {
   // Seeds are integers in [0, 2^53); split into two u32 words.

@@ -1,6 +1,6 @@
-import type { DdimCoefficients } from '../model/diffusion.js';
+import type { DdimCoefficients } from './diffusion.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
-import { normals4, philox4x32, RNG_STREAM } from './philox.ref.js';
+import { normals4, philox4x32, RNG_STREAM } from './philox.js';
 
 export interface DdimStepArgs {
   poses: number;
