@@ -11,7 +11,7 @@ import { keypointFormat } from './pose/formats.js';
 import { prepareInput, type PreparedBatch } from './pose/input.js';
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
 import { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
-import { createFusedExecutor, type BufferLift, type FusedExecutorHandle } from './schedule/fused-executor.js';
+import { createFusedExecutor, type BufferLift } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 
@@ -44,7 +44,10 @@ export class DeviceEvent extends Event {
 }
 
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
-export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset' | 'signal'> {}
+export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset' | 'signal'> {
+  /** The fused plan that runs it: 'fused' (default) or 'fused-f16'. */
+  executor?: 'fused' | 'fused-f16';
+}
 
 export interface LiftResult {
   /** [N, 17, 3] metres, camera frame, root-relative: the mean over hypotheses. */
@@ -264,7 +267,9 @@ export class DiffPose extends EventTarget {
     try {
       if (!this.context) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
       if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
-      checkOptionKeys(req, new Set([...BUFFER_LIFT_KEYS, 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal']), 'liftBuffers request');
+      checkOptionKeys(req, new Set([...BUFFER_LIFT_KEYS, 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal', 'executor']), 'liftBuffers request');
+      const executor = req.executor ?? 'fused';
+      if (executor !== 'fused' && executor !== 'fused-f16') throw new InputError(`liftBuffers runs executor "fused" or "fused-f16", got ${JSON.stringify(executor)}`);
       const settings = resolveSettings({ ...req, samples: false }, this.config);
       const { count, imageSize } = req;
       if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
@@ -284,8 +289,8 @@ export class DiffPose extends EventTarget {
       }
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
-        const fused = await this.gpuExecutor('fused') as FusedExecutorHandle;
-        await fused.runBuffers({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
+        const plan = await this.gpuExecutor(executor);
+        await plan.runBuffers!({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
       });
     } catch (e) {
       throw asDiffPoseError(e, 'liftBuffers', this.context?.lost);

@@ -56,7 +56,7 @@ export interface RunSettings {
   hypotheses: number;
   timesteps: number[];
   coefficients: DdimCoefficients[];
-  /** sqrt(abar) and sqrt(1 - abar) at the first timestep, for the initial noising. */
+  /** How the reverse process starts: 'paper' (sampled from the 2D mixture, noised to the first timestep) or 'official'. */
   init: InitMode;
   key: [number, number];
   wantSamples: boolean;

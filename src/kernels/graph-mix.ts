@@ -1,5 +1,4 @@
 import { InputError } from '../errors.js';
-import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
 import { bindKernel, type BindingSpec, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline, type ParamField } from './kernel.js';
 import { LIB } from './libs.js';
@@ -73,9 +72,4 @@ export interface GraphMixBuffers {
 
 export function bindGraphMix(kernel: KernelPipeline<GraphMixParams>, p: GraphMixParams, b: GraphMixBuffers, label?: string): BoundKernel<GraphMixParams> {
   return bindKernel(kernel, p, { ...b }, label);
-}
-
-/** Floats of the mats buffer for P matrices. */
-export function graphMixMatsLength(p: GraphMixParams): number {
-  return p.mats * NUM_JOINTS * NUM_JOINTS;
 }

@@ -23,7 +23,6 @@ import type { ChebParams, LinearParams, NetworkParams } from './network-params.j
  * (per-op) or to regions of an item's scratch slot (fused).
  */
 export type Slot = 'in' | 'out' | 'h0' | 'h1' | 'n' | 'm' | 'f';
-export const SLOTS: readonly Slot[] = ['in', 'out', 'h0', 'h1', 'n', 'm', 'f'];
 
 export type ProgramActivation = 'none' | 'relu';
 
@@ -57,7 +56,7 @@ export const CHEB_BASIS = chebyshevBasis();
 
 /** Builds a network's program from its parameters and checks it (shapes, slot widths, tensor sizes). */
 export function networkProgram(net: NetworkParams): NetworkProgram {
-  const { hidden: d, heads, coordsIn, coordsOut } = net.config;
+  const { hidden: d, heads, coordsIn } = net.config;
   const ops: ProgramOp[] = [];
   const mix = (name: string, x: Slot, channels: number, mats: Float32Array, count: 1 | 3) =>
     ops.push({ kind: 'mix', name, x, channels, mats, count, y: 'm' });

@@ -97,6 +97,25 @@ export interface BufferLift {
   encoder?: GPUCommandEncoder;
 }
 
+/** Everything a fused plan is made of, prepared at load by createFusedExecutor. */
+interface FusedPlanParts {
+  gpu: GpuContext;
+  /** Items (pose-hypotheses) per submission. */
+  maxItems: number;
+  shape: FusedShape;
+  params: GPUBuffer;
+  tables: { lifter: Uint32Array; denoiser: Uint32Array; slot4: number; featStride4: number; denoiserLayers: number };
+  io: Io;
+  bindings: FusedBindings;
+  runBuffer: RunBuffer;
+  staging: GPUBuffer;
+  /** Destroyed with the plan. */
+  owned: GPUBuffer[];
+  /** Profiling: each dispatch of run() in its own timed pass. */
+  timer: PassTimer | undefined;
+  precision: FusedPrecision;
+}
+
 /**
  * The fused executor: a whole lift in 3 dispatches whatever the batch, hypotheses and timesteps
  * — (1) the lifter on every pose, (2) per (pose, hypothesis) the start and every reverse step with
@@ -104,9 +123,21 @@ export interface BufferLift {
  * recorded in one pass, one submit and one readback. Batches beyond the plan's buffers run as
  * chunks of the same plan. `runBuffers` does the same from and into a caller's GPU buffers.
  */
-class FusedExecutor implements Executor {
+export class FusedExecutor implements Executor {
   readonly name: string;
   readonly counter = new DispatchCounter();
+  readonly maxItems: number;
+  readonly shape: FusedShape;
+  readonly precision: FusedPrecision;
+  private readonly gpu: GpuContext;
+  private readonly params: GPUBuffer;
+  private readonly tables: FusedPlanParts['tables'];
+  private readonly io: Io;
+  private readonly bindings: FusedBindings;
+  private readonly runBuffer: RunBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly owned: GPUBuffer[];
+  private readonly timer: PassTimer | undefined;
   private paramsKey = '';
   private readonly hostLift: Pair;
   private readonly denoise: Pair;
@@ -116,24 +147,14 @@ class FusedExecutor implements Executor {
   private readonly callerAggregate = new WeakMap<GPUBuffer, Map<GPUBuffer | undefined, BoundKernel<unknown>>>();
   private gpuTimes: PassTime[] | undefined;
 
-  constructor(
-    private readonly gpu: GpuContext,
-    readonly maxItems: number,
-    readonly shape: FusedShape,
-    private readonly params: GPUBuffer,
-    private readonly tables: { lifter: Uint32Array; denoiser: Uint32Array; slot4: number; featStride4: number; denoiserLayers: number },
-    private readonly io: Io,
-    private readonly bindings: FusedBindings,
-    private readonly runBuffer: RunBuffer,
-    private readonly staging: GPUBuffer,
-    private readonly owned: GPUBuffer[],
-    /** Profiling: each dispatch of lift() in its own timed pass. */
-    private readonly timer: PassTimer | undefined,
-    readonly precision: FusedPrecision,
-  ) {
-    this.name = precision === 'f32' ? 'fused' : `fused-${precision}`;
+  constructor(parts: FusedPlanParts) {
+    ({
+      gpu: this.gpu, maxItems: this.maxItems, shape: this.shape, params: this.params, tables: this.tables, io: this.io, bindings: this.bindings,
+      runBuffer: this.runBuffer, staging: this.staging, owned: this.owned, timer: this.timer, precision: this.precision,
+    } = parts);
+    this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
+    const { io, bindings: b } = this;
     this.hostLift = this.liftPair(io.uv);
-    const b = bindings;
     const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state };
     this.denoise = {
       cooperative: bindKernel(b.denoise, b.group, denoiseIo, 'fused: denoise (cooperative)'),
@@ -275,9 +296,8 @@ export interface FusedOptions {
   precision?: FusedPrecision;
 }
 
-export type FusedExecutorHandle = Executor & { counter: DispatchCounter; lastCall(): CallStats; shape: FusedShape; maxItems: number; runBuffers(req: BufferLift, s: RunSettings): Promise<void> };
-
-export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<FusedExecutorHandle> {
+/** Prepares the fused plan of a model at load: weights and tables uploaded, pipelines compiled, every kernel bound. */
+export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<FusedExecutor> {
   for (const [name, net] of [['lifter', model.lifter], ['denoiser', model.denoiser]] as const) {
     const why = fusedUnsupported(net);
     if (why) throw new InputError(`the fused executor cannot run this ${name}: ${why} (use executor "per-op")`);
@@ -347,6 +367,6 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
     };
     const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, 3, 'fused') : undefined;
-    return new FusedExecutor(gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer, precision);
+    return new FusedExecutor({ gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer, precision });
   });
 }

@@ -36,25 +36,47 @@ interface SamplingKernels {
  * submit per chunk, one readback. Batches larger than the plan are split into chunks of the
  * same plan; samples never depend on the chunking (RNG counters use the caller's pose index).
  */
-class PerOpExecutor implements Executor {
+/** Everything a per-op plan is made of, prepared at load by createPerOpExecutor. */
+interface PerOpPlanParts {
+  gpu: GpuContext;
+  /** Pose-hypotheses per submission. */
+  maxBatch: number;
+  arena: WeightArena;
+  bufs: ActivationBuffers;
+  lifter: NetworkPlan;
+  denoiser: NetworkPlan;
+  features: StepFeatures;
+  rootCenter: BoundKernel<unknown>;
+  aggregate: BoundKernel<unknown>;
+  runBuffer: RunBuffer;
+  staging: GPUBuffer;
+  /** Destroyed with the plan. */
+  owned: GPUBuffer[];
+}
+
+export class PerOpExecutor implements Executor {
   readonly name = 'per-op';
   readonly counter = new DispatchCounter();
+  readonly maxBatch: number;
   private readonly sampling = new Map<string, SamplingKernels>();
+  private readonly gpu: GpuContext;
+  private readonly arena: WeightArena;
+  private readonly bufs: ActivationBuffers;
+  private readonly lifter: NetworkPlan;
+  private readonly denoiser: NetworkPlan;
+  private readonly features: StepFeatures;
+  private readonly rootCenter: BoundKernel<unknown>;
+  private readonly aggregate: BoundKernel<unknown>;
+  private readonly runBuffer: RunBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly owned: GPUBuffer[];
 
-  constructor(
-    private readonly gpu: GpuContext,
-    readonly maxBatch: number,
-    private readonly arena: WeightArena,
-    private readonly bufs: ActivationBuffers,
-    private readonly lifter: NetworkPlan,
-    private readonly denoiser: NetworkPlan,
-    private readonly features: StepFeatures,
-    private readonly rootCenter: BoundKernel<unknown>,
-    private readonly aggregate: BoundKernel<unknown>,
-    private readonly runBuffer: RunBuffer,
-    private readonly staging: GPUBuffer,
-    private readonly owned: GPUBuffer[],
-  ) {}
+  constructor(parts: PerOpPlanParts) {
+    ({
+      gpu: this.gpu, maxBatch: this.maxBatch, arena: this.arena, bufs: this.bufs, lifter: this.lifter, denoiser: this.denoiser, features: this.features,
+      rootCenter: this.rootCenter, aggregate: this.aggregate, runBuffer: this.runBuffer, staging: this.staging, owned: this.owned,
+    } = parts);
+  }
 
   private async samplingKernels(components: number, s: RunSettings): Promise<SamplingKernels> {
     const key = JSON.stringify([components, s.init, s.coefficients]);
@@ -144,7 +166,7 @@ class PerOpExecutor implements Executor {
 }
 
 /** Builds the per-op plan once: weights uploaded, scratch sized for maxBatch, every kernel bound. */
-export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, maxBatch: number): Promise<Executor & { counter: DispatchCounter; lastCall(): CallStats; maxBatch: number }> {
+export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, maxBatch: number): Promise<PerOpExecutor> {
   return withGpuErrors(gpu, 'per-op plan', async () => {
     const { device } = gpu;
     // At least one pose with the most hypotheses; at most what the storage binding limit allows.
@@ -167,7 +189,9 @@ export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, 
       { x: bufs.state, mean: bufs.mean, spread: bufs.spread, samples: bufs.samples }, 'per-op: aggregate') as BoundKernel<unknown>;
     const run = createRunBuffer(device, 2, 'per-op run');
     const staging = stagingBuffer(device, batch, 'per-op: readback');
-    return new PerOpExecutor(gpu, batch, arena, bufs, lifter, denoiser, features, rootCenter, aggregate, run, staging,
-      [...bufs.all, rcParams, run.buffer, staging]);
+    return new PerOpExecutor({
+      gpu, maxBatch: batch, arena, bufs, lifter, denoiser, features, rootCenter, aggregate, runBuffer: run, staging,
+      owned: [...bufs.all, rcParams, run.buffer, staging],
+    });
   });
 }

@@ -65,6 +65,33 @@ describe('GPU-resident I/O in a caller-owned device', function () {
     expect(device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE }).size).to.equal(16);
   });
 
+  it('runs the f16 plan too (executor: \'fused-f16\'): the poses of lift() with fused-f16', async function () {
+    const gpu = await testGpu(this);
+    const { device } = gpu;
+    const model = await DiffPose.load({ weights: smallWeights(), device });
+    const keypoints = device.createBuffer({ label: 'app keypoints', size: N * 51 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const poses = device.createBuffer({ label: 'app poses', size: N * 51 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    try {
+      device.queue.writeBuffer(keypoints, 0, packed() as Float32Array<ArrayBuffer>);
+      const f16 = await model.lift(kp, { ...options, confidence: conf, executor: 'fused-f16' });
+      const f32 = await model.lift(kp, { ...options, confidence: conf, executor: 'fused' });
+      await model.liftBuffers({ ...options, keypoints, poses, count: N, executor: 'fused-f16' });
+      expect(model.lastCall('fused-f16')!.dispatches).to.equal(3);
+      const got = await readBack(device, device.createCommandEncoder(), poses, N * 51 * 4);
+      // The 2D normalisation runs on the GPU here (on the host in lift()): f16 rounding may differ a little.
+      expectClose(got, f16.poses, 1e-3, 0, 'poses from the caller\'s buffer, f16');
+      let differs = false;
+      for (let i = 0; i < got.length; i++) differs ||= got[i] !== f32.poses[i];
+      expect(differs, 'the f16 plan ran, not the f32 one').to.equal(true);
+      let caught: unknown;
+      try { await model.liftBuffers({ ...options, keypoints, poses, count: N, executor: 'per-op' as never }); } catch (e) { caught = e; }
+      expect(caught).to.be.instanceOf(InputError);
+    } finally {
+      model.dispose();
+      keypoints.destroy(); poses.destroy();
+    }
+  });
+
   it('rejects unusable buffers before any GPU work', async function () {
     const gpu = await testGpu(this);
     const { device } = gpu;
