@@ -77,14 +77,14 @@ describe('diffpose eval', () => {
     const json = join(dir, 'eval.json');
     const r = await runCli(['eval', '--weights', goldenPath('tiny.safetensors').pathname, '--data', dir, '--limit', '9', '--hypotheses', '3', '--executor', 'cpu', '--json', json]);
     expect(r.code, r.stderr).to.equal(0);
-    for (const row of ['mean pose, camera frame', 'mean pose, canonical', 'lifter alone', 'DiffPose official, H=1', 'DiffPose paper, H=1', 'DiffPose paper, H=3 (mean)', 'best-of-H MPJPE (oracle)']) {
+    for (const row of ['mean pose, camera frame', 'mean pose, canonical', 'lifter alone', 'DiffPose official, H=1', 'DiffPose paper, H=1', 'DiffPose paper, H=3 (mean)', 'DiffPose paper, H=3 (reprojection)', 'best-of-H MPJPE (oracle)']) {
       expect(r.stdout, row).to.match(new RegExp(`^${row.replace(/[()]/g, '\\$&')}.*\\d`, 'm'));
     }
     expect(r.stdout).to.match(/cmu-bvh \(3\)\s+cmu-asfamc \(3\)\s+hdm05-asfamc \(3\)\s+all \(9\)/);
     expect(r.stdout).to.match(/spread vs error, Pearson r: per joint -?\d\.\d{3}/);
     const doc = JSON.parse(readFileSync(json, 'utf8'));
     expect(doc.examples).to.equal(9);
-    expect(doc.rows).to.have.length(6);
+    expect(doc.rows).to.have.length(7);
     for (const row of doc.rows) for (const g of doc.groups) expect(row.mpjpe[g]).to.be.a('number').and.above(0);
     expect(doc.uncertainty.hypotheses).to.equal(3);
     // The constant baselines do not depend on the model: the camera-frame mean beats the
