@@ -15,9 +15,8 @@
 // these do not cover.
 enable subgroups;
 
-// The 17 joints rounded up to whole 3-row blocks of sg_linear and 6-row blocks of sg_mix; row 17
-// is a padding row (fused/coop-ops.wgsl).
-const SG_ROWS: u32 = 18u;
+// SG_ROWS (generated prelude): the 17 joints rounded up to whole 3-row blocks of sg_linear and
+// 6-row blocks of sg_mix (18; row 17 is a padding row, fused/coop-ops.wgsl); SG_LANES: 8.
 
 // 16 consecutive outputs (4 vec4) of one row, or one input channel's weights for them.
 struct Quad { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }

@@ -1,4 +1,5 @@
 import { LIB } from './libs.js';
+import { SUBGROUP_LANES } from './wgsl-constants.js';
 import type { BindingSpec, KernelDescriptor } from './kernel.js';
 import { FUSED_PARAMS_BYTES } from '../schedule/fused-params.js';
 
@@ -87,7 +88,7 @@ export interface FusedKernels {
 }
 
 /** The subgroup (and workgroup) size the subgroup kernels are written for. */
-export const SUBGROUP_LANE_GROUP = 8;
+export const SUBGROUP_LANE_GROUP = SUBGROUP_LANES;
 
 function fusedKernels(precision: FusedPrecision): FusedKernels {
   const suffix = precision === 'f32' ? '' : `_${precision}`;

@@ -26,6 +26,11 @@ export const FUSED_LAYOUT = {
   tableOffset: 48,
 } as const;
 
+/** Lanes per subgroup of the subgroup forms of the fused kernels (fused/ops-subgroup.wgsl), and their workgroup size. */
+export const SUBGROUP_LANES = 8;
+/** The joints rounded up to whole 3-row blocks (subgroup linear) and 6-row blocks (subgroup mix). */
+export const SUBGROUP_ROWS = Math.ceil(NUM_JOINTS / 6) * 6;
+
 /** Op codes of the fused tables (fused/network.wgsl run_op). */
 export const FUSED_OP = { linear: 1, mix: 2, norm: 3, attention: 4 } as const;
 /** Activation codes (lib/activation.wgsl, fused/coop-ops.wgsl). */
@@ -68,6 +73,8 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   RNG_STREAM_INIT_UV: RNG_STREAM.initUv,
   RNG_STREAM_INIT_XYZ: RNG_STREAM.initXyz,
   RNG_STREAM_DDIM_BASE: RNG_STREAM.ddimBase,
+  SG_LANES: SUBGROUP_LANES,
+  SG_ROWS: SUBGROUP_ROWS,
 };
 
 /** The WGSL declarations of WGSL_CONSTANTS, put in front of every kernel by kernelSource(). */
