@@ -90,6 +90,9 @@ function cases(): Case[] {
     { name: 'linear 3 x 2 (padded) -> 12', op: { kind: 'linear', name: 'l', x: 'm', blocks: 3, w: linearParams(rand, 6, 12), act: 'none', y: 'h0' } },
     { name: 'linear 3 x 48 -> 5 (padded output)', op: { kind: 'linear', name: 'l', x: 'm', blocks: 3, w: linearParams(rand, 144, 5), act: 'none', y: 'h0' } },
     { name: 'linear 48 -> 144 (Q|K|V)', op: { kind: 'linear', name: 'l', x: 'n', blocks: 1, w: linearParams(rand, 48, 144), act: 'none', y: 'm' } },
+    // Even input vec4s and output vec4s in fours: the subgroup linear (the cases above fall back to coop_linear there).
+    { name: 'linear 32 -> 16, relu, residual, step term', op: { kind: 'linear', name: 'l', x: 'n', blocks: 1, w: linearParams(rand, 32, 16), act: 'relu', y: 'h1', residual: 'h0', step: 0 } },
+    { name: 'linear 3 x 8 -> 48, relu', op: { kind: 'linear', name: 'l', x: 'm', blocks: 3, w: linearParams(rand, 24, 48), act: 'relu', y: 'f' } },
     { name: 'mix 1 matrix, 12 channels', op: { kind: 'mix', name: 'm', x: 'n', channels: 12, mats: lhat, count: 1, y: 'm' } },
     { name: 'mix 1 matrix, 96 channels', op: { kind: 'mix', name: 'm', x: 'f', channels: 96, mats: lhat, count: 1, y: 'm' } },
     { name: 'mix 3 matrices, 20 channels', op: { kind: 'mix', name: 'm', x: 'h0', channels: 20, mats: cheb3, count: 3, y: 'm' } },
@@ -100,8 +103,11 @@ function cases(): Case[] {
     { name: 'attention 40 channels, 2 heads of 20', op: { kind: 'attention', name: 'a', x: 'm', channels: 40, heads: 2, y: 'n' } },
     { name: 'attention 48 channels, 12 heads of 4', op: { kind: 'attention', name: 'a', x: 'm', channels: 48, heads: 12, y: 'n' } },
   ];
-  const projection = linearParams(rand, 16, 48);
-  c[2].step = { channels: 16, dense0: linearParams(rand, 16, 16), dense1: linearParams(rand, 16, 16), projections: [projection] };
+  // A step embedding for the cases with a step term (only its projection's width matters here).
+  for (const x of c) {
+    if (x.op.kind !== 'linear' || x.op.step === undefined) continue;
+    x.step = { channels: 16, dense0: linearParams(rand, 16, 16), dense1: linearParams(rand, 16, 16), projections: [linearParams(rand, 16, x.op.w.cout)] };
+  }
   return c;
 }
 
