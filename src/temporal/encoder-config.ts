@@ -56,7 +56,8 @@ export function parseEncoderConfig(v: unknown, mode: EncoderMode, denoiser: { la
     inputs: int(o.inputs, `${field}.inputs`, 1, 4096),
     filmLayers: int(o.filmLayers, `${field}.filmLayers`, 1, 64),
     filmWidth: int(o.filmWidth, `${field}.filmWidth`, 1, 4096),
-    normalise: o.normalise === undefined ? false : bool(o.normalise, `${field}.normalise`),
+    // Files written by train/ before its config said true/false carry 1/0.
+    normalise: o.normalise === undefined ? false : bool(o.normalise === 1 ? true : o.normalise === 0 ? false : o.normalise, `${field}.normalise`),
   };
   if (cfg.causal !== (mode === 'causal')) throw new WeightsError(`config field "${field}.causal" must be ${mode === 'causal'}`);
   const window = 1 + 2 * (1 + dilations.reduce((a, b) => a + b, 0));

@@ -86,3 +86,19 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
     }
   });
 });
+
+describe('the shipped temporal weights', () => {
+  it('weights/diffpose-temporal.safetensors reads, and both encoders give finite corrections on the walk clip', () => {
+    const w = parseTemporalWeights(new Uint8Array(readFileSync(new URL('../../weights/diffpose-temporal.safetensors', import.meta.url))));
+    expect(w.config.temporal.offline.window).to.equal(27);
+    const walk = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as { imageSize: [number, number]; frames: Array<{ keypoints: number[][] }> };
+    const [width, height] = walk.imageSize;
+    const track = Float32Array.from(walk.frames.slice(0, 30).flatMap((f) => f.keypoints.flatMap(([x, y, c]) => [x / width * 2 - 1, y / width * 2 - height / width, c])));
+    for (const mode of ENCODER_MODES) {
+      const r = encodeTrackRef(w.encoders[mode], track, 30);
+      expect(r.delta.every(Number.isFinite) && r.film.every(Number.isFinite), mode).to.equal(true);
+      // A correction, not a pose: centimetres to decimetres, not metres.
+      expect(Math.max(...r.delta.map(Math.abs)), mode).to.be.below(1);
+    }
+  });
+});

@@ -64,7 +64,7 @@ class ContextEncoder(nn.Module):
     def config(self):
         return {"channels": self.channels, "dilations": list(self.dilations), "causal": self.causal,
                 "window": self.receptive_field, "pad": list(self.padding()), "inputs": IN_CHANNELS,
-                "filmLayers": self.layers, "filmWidth": self.hidden, "normalise": self.normalise}
+                "filmLayers": self.layers, "filmWidth": self.hidden, "normalise": bool(self.normalise)}
 
     def _crop(self, x, d):
         return x[:, :, 2 * d:] if self.causal else x[:, :, d:x.shape[2] - d]
