@@ -126,7 +126,7 @@ describe('golden hashes: every executor gives the committed bits', function () {
         }
       });
 
-      it('per-op, fused, fused-f16 and liftBuffers', async function () {
+      it('per-op, fused, fused-f16 and liftBuffers (fused, fused-f16)', async function () {
         const gpu = await testGpu(this);
         const expected = gpuExpectations(this, gpu);
         const model = await DiffPose.load({ weights: m.weights(), device: gpu.device, maxBatch: 1024 });
@@ -138,7 +138,8 @@ describe('golden hashes: every executor gives the committed bits', function () {
               checkGpu(expected, `${m.name}/${c.name}/${executor}`, hash(r.poses, r.spread, r.samples));
             }
           }
-          checkGpu(expected, `${m.name}/liftBuffers`, await liftBuffersHash(gpu, model));
+          checkGpu(expected, `${m.name}/liftBuffers`, await liftBuffersHash(gpu, model, 'fused'));
+          checkGpu(expected, `${m.name}/liftBuffers/fused-f16`, await liftBuffersHash(gpu, model, 'fused-f16'));
         } finally {
           model.dispose();
         }
@@ -178,8 +179,8 @@ describe('golden hashes: every executor gives the committed bits', function () {
   }
 });
 
-/** liftBuffers into a caller's buffers (fused, 5 poses x 4 hypotheses): hash of poses and spread. */
-async function liftBuffersHash(gpu: GpuContext, model: DiffPose): Promise<string> {
+/** liftBuffers into a caller's buffers (5 poses x 4 hypotheses): hash of poses and spread. */
+async function liftBuffersHash(gpu: GpuContext, model: DiffPose, executor: 'fused' | 'fused-f16'): Promise<string> {
   const { device } = gpu;
   const n = 5;
   const { keypoints, confidence } = inputs(n);
@@ -192,7 +193,7 @@ async function liftBuffersHash(gpu: GpuContext, model: DiffPose): Promise<string
   const staging = device.createBuffer({ label: 'golden readback', size: n * 68 * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
     device.queue.writeBuffer(kp, 0, packed as Float32Array<ArrayBuffer>);
-    await model.liftBuffers({ keypoints: kp, poses, spread, count: n, imageSize: [640, 480], hypotheses: 4, init: 'paper', seed: 12, eta: 0.3 });
+    await model.liftBuffers({ keypoints: kp, poses, spread, count: n, imageSize: [640, 480], hypotheses: 4, init: 'paper', seed: 12, eta: 0.3, executor });
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(poses, 0, staging, 0, n * 51 * 4);
     encoder.copyBufferToBuffer(spread, 0, staging, n * 51 * 4, n * 17 * 4);
