@@ -78,7 +78,11 @@ describe('missing joints', () => {
       const naiveError = meanJointDistance(naive.poses, reference.poses);
       console.log(`      mean per-joint distance from the reference: filled in ${(error * 1000).toFixed(1)} mm, zeros as positions ${(naiveError * 1000).toFixed(1)} mm`);
       expect(error).to.be.below(0.1);
-      expect(naiveError, 'the test input really is hard').to.be.above(0.2);
+      // The test input really is hard: the zeros taken as positions land well outside the bound
+      // (391 mm with the weights before the robust fine-tuning, 154 mm with the shipped ones,
+      // which learned to lean less on confidence-0 joints).
+      expect(naiveError, 'the test input really is hard').to.be.above(0.12);
+      expect(naiveError, 'filling in beats the zeros').to.be.above(2 * error);
     } finally {
       model.dispose();
     }
