@@ -3,12 +3,12 @@ import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.j
 import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
 import { deviceLock, type DeviceLock } from './gpu/device-lock.js';
-import { checkImageSize, checkLiftOptionKeys, checkOptionKeys, EXECUTOR_NAMES, float32Input, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
+import { checkLiftOptionKeys, checkOptionKeys, EXECUTOR_NAMES, float32Input, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
 import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { keypointFormat } from './pose/formats.js';
-import { prepareInput, type PreparedBatch } from './pose/input.js';
+import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.js';
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
 import { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift } from './schedule/fused-executor.js';
@@ -71,7 +71,9 @@ export interface LiftResult {
 export type LiftResultFor<O extends LiftOptions> = O extends { samples: true } ? LiftResult & { samples: Float32Array } : LiftResult;
 
 const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>(['weights', 'device', 'maxBatch', 'backend', 'profile']);
-const BUFFER_LIFT_KEYS: readonly string[] = ['keypoints', 'poses', 'spread', 'count', 'encoder'];
+const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
+  'keypoints', 'poses', 'spread', 'count', 'encoder', 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal', 'executor',
+]);
 
 /**
  * DiffPose: 2D keypoints to 3D human poses with per-joint uncertainty.
@@ -267,7 +269,7 @@ export class DiffPose extends EventTarget {
     try {
       if (!this.context) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
       if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
-      checkOptionKeys(req, new Set([...BUFFER_LIFT_KEYS, 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal', 'executor']), 'liftBuffers request');
+      checkOptionKeys(req, BUFFER_LIFT_KEYS, 'liftBuffers request');
       const executor = req.executor ?? 'fused';
       if (executor !== 'fused' && executor !== 'fused-f16') throw new InputError(`liftBuffers runs executor "fused" or "fused-f16", got ${JSON.stringify(executor)}`);
       const settings = resolveSettings({ ...req, samples: false }, this.config);

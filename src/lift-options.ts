@@ -106,8 +106,8 @@ export function checkOptionKeys(options: object, allowed: ReadonlySet<string>, w
   }
 }
 
-export function checkLiftOptionKeys(options: object, extra: readonly string[] = []): void {
-  checkOptionKeys(options, extra.length ? new Set([...LIFT_OPTION_KEYS, ...extra]) : LIFT_OPTION_KEYS, 'lift options');
+export function checkLiftOptionKeys(options: object): void {
+  checkOptionKeys(options, LIFT_OPTION_KEYS, 'lift options');
 }
 
 /** A Float32Array as given, or one made from a plain array of numbers; anything else is an InputError. */
@@ -121,8 +121,3 @@ export function float32Input(value: unknown, name: string): Float32Array {
   throw new InputError(`${name} must be a Float32Array or an array of numbers`);
 }
 
-export function checkImageSize(size: unknown): void {
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(size)}`);
-  }
-}

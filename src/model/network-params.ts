@@ -130,15 +130,15 @@ export function networkParams(tensors: Map<string, Tensor>, prefix: string, cfg:
       throw new WeightsError(`unexpected tensor "${name}" for a ${prefix.replace(/\.$/, '')} with ${cfg.layers} layers, hidden ${cfg.hidden} (config and file disagree?)`);
     }
   }
-  return describeNetwork(cfg, withTemb, {
-    tensor: (local, shape) => {
-      const name = prefix + local;
-      const t = tensors.get(name);
-      if (!t) throw new WeightsError(`missing tensor "${name}" (expected shape [${shape}])`);
-      if (t.shape.length !== shape.length || t.shape.some((v, i) => v !== shape[i])) {
-        throw new WeightsError(`tensor "${name}" has shape [${t.shape}] but the config implies [${shape}]`);
-      }
-      return t.data;
-    },
-  });
+  return describeNetwork(cfg, withTemb, { tensor: (local, shape) => checkedTensor(tensors, prefix + local, shape) });
+}
+
+/** A tensor of a weights file that must be there with exactly the shape the config implies. */
+export function checkedTensor(tensors: Map<string, Tensor>, name: string, shape: readonly number[]): Float32Array {
+  const t = tensors.get(name);
+  if (!t) throw new WeightsError(`missing tensor "${name}" (expected shape [${shape}])`);
+  if (t.shape.length !== shape.length || t.shape.some((v, i) => v !== shape[i])) {
+    throw new WeightsError(`tensor "${name}" has shape [${t.shape}] but the config implies [${shape}]`);
+  }
+  return t.data;
 }

@@ -57,13 +57,17 @@ function checkArray(value: unknown, name: string, length: number): asserts value
   if (bad >= 0) throw new InputError(`${name}[${bad}] is ${value[bad]}: values must be finite`);
 }
 
+export function checkImageSize(size: unknown): void {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(size)}`);
+  }
+}
+
 /** Validates everything before any GPU work and converts pixels to the model's uv units. */
 export function prepareInput(input: KeypointInput): PreparedBatch {
   const format = keypointFormat(input.format ?? 'h36m17');
   const size = input.imageSize;
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isFinite(v) && v > 0)) {
-    throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(size)}`);
-  }
+  checkImageSize(size);
   const [w, h] = size;
   const kp = input.keypoints;
   if (!(kp instanceof Float32Array)) throw new InputError('keypoints must be a Float32Array');

@@ -1,6 +1,6 @@
 import { WeightsError } from '../errors.js';
 import { parseCommonConfig, parseNetworkConfig, type DiffusionConfig, type NetworkConfig } from '../model/config.js';
-import { networkParams, type NetworkParams } from '../model/network-params.js';
+import { checkedTensor, networkParams, type NetworkParams } from '../model/network-params.js';
 import { quote } from '../model/printable.js';
 import { parseSafetensors, type Tensor } from '../model/safetensors.js';
 import { CONFIG_KEY } from '../model/weights.js';
@@ -55,15 +55,7 @@ function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: Enc
       throw new WeightsError(`unexpected tensor ${quote(name)} for a ${mode} encoder with ${cfg.dilations.length} blocks`);
     }
   }
-  const get = (local: string): Float32Array => {
-    const t = tensors.get(prefix + local);
-    const shape = expected.get(local)!;
-    if (!t) throw new WeightsError(`missing tensor "${prefix}${local}" (expected shape [${shape}])`);
-    if (t.shape.length !== shape.length || t.shape.some((v, i) => v !== shape[i])) {
-      throw new WeightsError(`tensor "${prefix}${local}" has shape [${t.shape}] but the config implies [${shape}]`);
-    }
-    return t.data;
-  };
+  const get = (local: string): Float32Array => checkedTensor(tensors, prefix + local, expected.get(local)!);
   const conv = (name: string): ConvParams => {
     const shape = expected.get(`${name}.weight`)!;
     return { cout: shape[0], cin: shape[1], taps: shape[2] ?? 1, weight: get(`${name}.weight`), bias: get(`${name}.bias`) };

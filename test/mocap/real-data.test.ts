@@ -41,7 +41,7 @@ const CLIPS: Array<{ name: string; fps: number; unit: string }> = [
 /** The shared data is beside every checkout in CI: there its absence is a failure, not a skip. */
 function skipWithoutData(ctx: Mocha.Context): void {
   if (existsSync(REAL_MOCAP)) return;
-  if (process.env.CI === 'true') throw new Error(`${REAL_MOCAP} is missing (CI gets a copy of shared/ beside the checkout)`);
+  if (process.env.CI === 'true' || process.env.DIFFPOSE_REQUIRE_GPU === '1') throw new Error(`${REAL_MOCAP} is missing (CI gets a copy of shared/ beside the checkout)`);
   ctx.skip();
 }
 
