@@ -1,8 +1,8 @@
 // Big input through the CLI (issue 12.7): writes an N-frame keypoint CSV (the bundled walk clip,
-// two people, repeated with new frame numbers), then runs `diffpose lift <csv> --stream` on it in
+// one or two people, repeated with new frame numbers), then runs `diffpose lift <csv> --stream` on it in
 // a child process and reports the child's peak resident memory (VmHWM), its time and the output's
 // size. A script whose numbers go into the README, not a test.
-//   npx tsx bench/stream-run.ts [--frames 1000000] [--read-only] [--cpu] [--hypotheses 1] [--keep]
+//   npx tsx bench/stream-run.ts [--frames 1000000] [--people 2] [--read-only] [--cpu] [--hypotheses 1] [--keep]
 // --read-only: read, track and fill in every frame in this process without lifting (what bounds
 // memory on the way in), reporting this process's peak.
 import { spawn } from 'node:child_process';
@@ -18,11 +18,13 @@ import { PeopleTracker } from '../src/pose/track-people.js';
 
 const { values: args } = parseArgs({
   options: {
-    frames: { type: 'string', default: '1000000' }, 'read-only': { type: 'boolean', default: false },
+    frames: { type: 'string', default: '1000000' }, people: { type: 'string', default: '2' }, 'read-only': { type: 'boolean', default: false },
     cpu: { type: 'boolean', default: false }, hypotheses: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false },
   },
 });
 const FRAMES = Number(args.frames);
+const PEOPLE = Number(args.people);
+if (PEOPLE !== 1 && PEOPLE !== 2) throw new Error('--people is 1 or 2');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function peakKiB(pid: number | 'self'): number {
@@ -37,7 +39,7 @@ async function writeCsv(path: string): Promise<void> {
   for (let f = 0; f < FRAMES; f++) {
     const kp = walk.frames[f % walk.frames.length].keypoints;
     const row = (person: string, dx: number) => `${f},${person},${kp.map(([x, y, s]) => `${(x + dx).toFixed(1)},${y.toFixed(1)},${s}`).join(',')}\n`;
-    if (!out.write(row('alice', 0) + row('bob', 640))) await once(out, 'drain');
+    if (!out.write(row('alice', 0) + (PEOPLE === 2 ? row('bob', 640) : ''))) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
@@ -71,13 +73,13 @@ async function lift(path: string, out: string): Promise<void> {
   const [code] = await once(child, 'exit') as [number];
   clearInterval(poll);
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`lift exit ${code}: ${FRAMES} frames x 2 people in ${seconds.toFixed(0)} s (${(2 * FRAMES / seconds).toFixed(0)} poses/s); peak RSS of the CLI ${(peak / 1024).toFixed(0)} MiB; output ${code === 0 ? `${(statSync(out).size / 2 ** 20).toFixed(0)} MiB` : 'none'}`);
+  console.log(`lift exit ${code}: ${FRAMES} frames x ${PEOPLE} people in ${seconds.toFixed(0)} s (${(PEOPLE * FRAMES / seconds).toFixed(0)} poses/s); peak RSS of the CLI ${(peak / 1024).toFixed(0)} MiB; output ${code === 0 ? `${(statSync(out).size / 2 ** 20).toFixed(0)} MiB` : 'none'}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'diffpose-stream-'));
 try {
   const csv = join(dir, 'big.csv');
-  console.log(`writing ${FRAMES} frames x 2 people to ${csv} ...`);
+  console.log(`writing ${FRAMES} frames x ${PEOPLE} people to ${csv} ...`);
   await writeCsv(csv);
   console.log(`${(statSync(csv).size / 2 ** 20).toFixed(0)} MiB`);
   if (args['read-only']) await readOnly(csv);
