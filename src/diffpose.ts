@@ -3,9 +3,9 @@ import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.j
 import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
 import { deviceLock, type DeviceLock } from './gpu/device-lock.js';
-import { checkLiftOptionKeys, checkOptionKeys, EXECUTOR_NAMES, float32Input, resolveSettings, type ExecutorName, type LiftOptions } from './lift-options.js';
+import { checkLiftOptionKeys, checkOptionKeys, EXECUTOR_NAMES, float32Input, resolveSettings, type ExecutorName, type LiftOptions, type RunSettings } from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
-import { loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
+import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { keypointFormat } from './pose/formats.js';
 import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.js';
@@ -14,10 +14,18 @@ import { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
+import { parseTemporalWeights } from './temporal/temporal-weights.js';
+import { temporalModel, type TemporalModel } from './temporal/temporal-model.js';
 
 export interface LoadOptions {
   /** Weights file: bytes, a path (Node) or URL; default the bundled `weights/diffpose.safetensors`. */
   weights?: WeightsSource;
+  /**
+   * The temporal (video) model that liftSequence and streams run (docs/temporal-model.md): bytes,
+   * a path or URL. Default: the bundled `weights/diffpose-temporal.safetensors` when `weights` is
+   * not given either (in Node), else none; null for none.
+   */
+  temporalWeights?: WeightsSource | null;
   /** A caller's WebGPU device: adopted, never destroyed by the engine. */
   device?: GPUDevice;
   /** Largest number of pose-hypotheses per GPU submission (default 4096); bigger batches are split. */
@@ -70,7 +78,22 @@ export interface LiftResult {
 /** The result of a lift whose options ask for `samples: true`: `samples` is then always there. */
 export type LiftResultFor<O extends LiftOptions> = O extends { samples: true } ? LiftResult & { samples: Float32Array } : LiftResult;
 
-const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>(['weights', 'device', 'maxBatch', 'backend', 'profile']);
+const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>(['weights', 'temporalWeights', 'device', 'maxBatch', 'backend', 'profile']);
+
+/** liftSequence options: those of lift, plus the encoder's window. */
+export interface SequenceOptions extends LiftOptions {
+  /** Past frames only (zero latency, for live input); default false: a centred window (files). */
+  causal?: boolean;
+}
+
+/** One track of liftSequences: its frames' keypoints [T, K, 2] and optional confidence [T, K]. */
+export interface SequenceTrack {
+  keypoints: Float32Array | readonly number[];
+  confidence?: Float32Array | readonly number[];
+}
+
+/** Which of a model's networks a call runs: the frame model or the temporal one. */
+type ModelKind = 'frame' | 'temporal';
 const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
   'keypoints', 'poses', 'spread', 'count', 'encoder', 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal', 'executor',
 ]);
@@ -83,13 +106,13 @@ const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
  * gives the bits it gives alone. CPU-executor calls do not wait for the GPU.
  */
 export class DiffPose extends EventTarget {
-  /** GPU executors are made inside the device lock: racing first calls make one. */
-  private readonly executors = new Map<ExecutorName, Executor>();
+  /** Per model kind and name; GPU executors are made inside the device lock: racing first calls make one. */
+  private readonly executors = new Map<`${ModelKind}:${ExecutorName}`, Executor>();
   private disposed = false;
   private context: GpuContext | undefined;
   private readonly lock: DeviceLock | undefined;
 
-  private constructor(readonly weights: ModelWeights, gpu: GpuContext | undefined, readonly maxBatch: number, private readonly profile: boolean) {
+  private constructor(readonly weights: ModelWeights, readonly temporal: TemporalModel | undefined, gpu: GpuContext | undefined, readonly maxBatch: number, private readonly profile: boolean) {
     super();
     this.context = gpu;
     if (gpu) {
@@ -110,8 +133,11 @@ export class DiffPose extends EventTarget {
       if (options.backend === 'cpu' && options.device) throw new InputError('backend "cpu" and a device were both given');
       // Everything about the file is checked before the GPU is touched.
       const weights = parseModelWeights(await loadWeightsBytes(options.weights));
+      const temporalSource = options.temporalWeights === undefined ? (options.weights === undefined ? 'bundled' : null) : options.temporalWeights;
+      const temporal = temporalSource === null ? undefined
+        : temporalModel(parseTemporalWeights(await loadWeightsBytes(temporalSource === 'bundled' ? undefined : temporalSource, DEFAULT_TEMPORAL_WEIGHTS)));
       const gpu = options.backend === 'cpu' ? undefined : await acquireGpu({ device: options.device });
-      return new DiffPose(weights, gpu, maxBatch, options.profile ?? false);
+      return new DiffPose(weights, temporal, gpu, maxBatch, options.profile ?? false);
     } catch (e) {
       throw asDiffPoseError(e, 'DiffPose.load');
     }
@@ -148,26 +174,106 @@ export class DiffPose extends EventTarget {
         return this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name) as LiftResultFor<O>;
       }
       const batch = prepareInput({ keypoints: points, imageSize: options.imageSize, format: options.format, confidence, gmm: options.gmm });
-      const aggregate = options.aggregate ?? 'mean';
-      if (aggregate !== 'mean' && aggregate !== 'reprojection') throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
-      const cam = uvCamera(options.imageSize, checkedIntrinsics(options.camera));
-      // Reprojection aggregation picks among the hypotheses: they are read back even when not asked for.
-      const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : settings;
-      const r = name === 'cpu'
-        ? await this.cpuExecutor().run(batch, run)
-        : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(name)).run(batch, run));
-      const weights = rootWeights(batch);
-      const poses = aggregate === 'reprojection'
-        ? reprojectionAggregate(r.samples, r.mean, batch.uv, weights, batch.poses, settings.hypotheses, cam)
-        : r.mean;
-      const root = fitRoots(poses, batch.uv, weights, batch.poses, cam);
-      return {
-        poses, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined, root,
-        hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
-      } as LiftResultFor<O>;
+      return await this.runBatch('frame', batch, options, settings, name) as LiftResultFor<O>;
     } catch (e) {
       throw asDiffPoseError(e, 'lift', this.context?.lost);
     }
+  }
+
+  /** A prepared batch through one executor of the frame or temporal model, aggregated and placed (root). */
+  private async runBatch(kind: ModelKind, batch: PreparedBatch, options: LiftOptions, settings: RunSettings, name: ExecutorName): Promise<LiftResult> {
+    const aggregate = options.aggregate ?? 'mean';
+    if (aggregate !== 'mean' && aggregate !== 'reprojection') throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
+    const cam = uvCamera(options.imageSize, checkedIntrinsics(options.camera));
+    // Reprojection aggregation picks among the hypotheses: they are read back even when not asked for.
+    const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : settings;
+    const r = name === 'cpu'
+      ? await this.cpuExecutor(kind).run(batch, run)
+      : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(kind, name)).run(batch, run));
+    const weights = rootWeights(batch);
+    const poses = aggregate === 'reprojection'
+      ? reprojectionAggregate(r.samples, r.mean, batch.uv, weights, batch.poses, settings.hypotheses, cam)
+      : r.mean;
+    const root = fitRoots(poses, batch.uv, weights, batch.poses, cam);
+    return {
+      poses, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined, root,
+      hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
+    };
+  }
+
+  /**
+   * Lifts one track of T consecutive frames with the temporal model (docs/temporal-model.md):
+   * each frame's start pose and denoiser are conditioned on the track's 2D around it — a centred
+   * window of 27 frames, or with `causal` the 27 frames up to it. `keypoints` [T, K, 2] pixels of
+   * `options.format`; a LiftResult with T poses. Tracks shorter than the window, down to one
+   * frame, are edge padded.
+   */
+  async liftSequence<O extends SequenceOptions>(keypoints: Float32Array | readonly number[], options: O): Promise<LiftResultFor<O>> {
+    this.checkUsable();
+    try {
+      if (typeof options !== 'object' || options === null) throw new InputError('liftSequence(keypoints, options): options with imageSize are required');
+      const { confidence, ...rest } = options;
+      const [r] = await this.sequences([{ keypoints, confidence }], rest, options.gmm);
+      return r as LiftResultFor<O>;
+    } catch (e) {
+      throw asDiffPoseError(e, 'liftSequence', this.context?.lost);
+    }
+  }
+
+  /**
+   * liftSequence for many tracks in one call (one GPU submission per chunk, whatever the number
+   * of tracks): a LiftResult per track, in order. Options as liftSequence's, without confidence
+   * and gmm (a track carries its confidence).
+   */
+  async liftSequences<O extends Omit<SequenceOptions, 'confidence' | 'gmm'>>(tracks: readonly SequenceTrack[], options: O): Promise<Array<LiftResultFor<O>>> {
+    this.checkUsable();
+    try {
+      if (typeof options !== 'object' || options === null) throw new InputError('liftSequences(tracks, options): options with imageSize are required');
+      if ('confidence' in options || 'gmm' in options) throw new InputError('liftSequences: give each track its confidence ({ keypoints, confidence }); gmm is for liftSequence');
+      return await this.sequences(tracks, options, undefined) as Array<LiftResultFor<O>>;
+    } catch (e) {
+      throw asDiffPoseError(e, 'liftSequences', this.context?.lost);
+    }
+  }
+
+  private async sequences(tracks: readonly SequenceTrack[], options: Omit<SequenceOptions, 'confidence'>, gmm: LiftOptions['gmm']): Promise<LiftResult[]> {
+    const { causal, ...liftOptions } = options;
+    checkLiftOptionKeys(liftOptions);
+    if (causal !== undefined && typeof causal !== 'boolean') throw new InputError(`causal must be true or false, got ${JSON.stringify(causal)}`);
+    if (!this.temporal) throw new InputError('this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)');
+    if (!Array.isArray(tracks)) throw new InputError('tracks must be an array of { keypoints, confidence? }');
+    const settings = resolveSettings(liftOptions, this.temporal.config);
+    const name = this.executorName(liftOptions.executor);
+    checkImageSize(options.imageSize);
+    const format = keypointFormat(options.format ?? 'h36m17');
+    const perFrame = format.keypoints * 2;
+    const points: Float32Array[] = [], confidences: Float32Array[] = [], lengths: number[] = [];
+    tracks.forEach((t, i) => {
+      if (typeof t !== 'object' || t === null) throw new InputError(`tracks[${i}] must be { keypoints, confidence? }`);
+      checkOptionKeys(t, new Set(['keypoints', 'confidence']), `tracks[${i}]`);
+      const kp = float32Input(t.keypoints, tracks.length > 1 ? `tracks[${i}].keypoints` : 'keypoints');
+      if (kp.length % perFrame !== 0) throw new InputError(`${tracks.length > 1 ? `tracks[${i}].` : ''}keypoints has ${kp.length} values, not a multiple of ${perFrame} (${format.keypoints} keypoints x 2 for format ${format.name})`);
+      points.push(kp);
+      lengths.push(kp.length / perFrame);
+      if (t.confidence !== undefined) confidences.push(float32Input(t.confidence, tracks.length > 1 ? `tracks[${i}].confidence` : 'confidence'));
+    });
+    if (confidences.length !== 0 && confidences.length !== tracks.length) throw new InputError('give a confidence for every track or for none');
+    const live = lengths.map((n, i) => [n, i] as const).filter(([n]) => n > 0);
+    const empty = () => this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name);
+    if (live.length === 0) return tracks.map(empty);
+    const batch = prepareInput({
+      keypoints: concat(live.map(([, i]) => points[i])), imageSize: options.imageSize, format: options.format,
+      confidence: confidences.length ? concat(live.map(([, i]) => confidences[i])) : undefined, gmm,
+    });
+    batch.sequence = { mode: causal ? 'causal' : 'offline', tracks: live.map(([n]) => n) };
+    const r = await this.runBatch('temporal', batch, liftOptions, settings, name);
+    const out: LiftResult[] = tracks.map(empty);
+    let start = 0;
+    for (const [n, i] of live) {
+      out[i] = sliceResult(r, start, n);
+      start += n;
+    }
+    return out;
   }
 
   private emptyResult(hypotheses: number, timesteps: number[], samples: boolean, executor: ExecutorName): LiftResult {
@@ -187,21 +293,25 @@ export class DiffPose extends EventTarget {
     return chosen;
   }
 
-  private cpuExecutor(): Executor {
-    let e = this.executors.get('cpu');
-    if (!e) { e = cpuExecutor(this.weights); this.executors.set('cpu', e); }
+  private model(kind: ModelKind): ModelWeights {
+    return kind === 'frame' ? this.weights : this.temporal!;
+  }
+
+  private cpuExecutor(kind: ModelKind): Executor {
+    let e = this.executors.get(`${kind}:cpu`);
+    if (!e) { e = cpuExecutor(this.model(kind)); this.executors.set(`${kind}:cpu`, e); }
     return e;
   }
 
   /** Only inside the device lock. */
-  private async gpuExecutor(name: Exclude<ExecutorName, 'cpu'>): Promise<Executor> {
-    let e = this.executors.get(name);
+  private async gpuExecutor(kind: ModelKind, name: Exclude<ExecutorName, 'cpu'>): Promise<Executor> {
+    let e = this.executors.get(`${kind}:${name}`);
     if (!e) {
-      const gpu = this.context!;
+      const gpu = this.context!, model = this.model(kind);
       e = name === 'per-op'
-        ? await createPerOpExecutor(gpu, this.weights, this.maxBatch)
-        : await createFusedExecutor(gpu, this.weights, { maxItems: this.maxBatch, profile: this.profile, precision: name === 'fused-f16' ? 'f16' : 'f32' });
-      this.executors.set(name, e);
+        ? await createPerOpExecutor(gpu, model, this.maxBatch)
+        : await createFusedExecutor(gpu, model, { maxItems: this.maxBatch, profile: this.profile, precision: name === 'fused-f16' ? 'f16' : 'f32' });
+      this.executors.set(`${kind}:${name}`, e);
     }
     return e;
   }
@@ -291,7 +401,7 @@ export class DiffPose extends EventTarget {
       }
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
-        const plan = await this.gpuExecutor(executor);
+        const plan = await this.gpuExecutor('frame', executor);
         await plan.runBuffers!({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
       });
     } catch (e) {
@@ -303,8 +413,8 @@ export class DiffPose extends EventTarget {
    * Dispatches and submits of the executor's last call (lift or liftBuffers), and with
    * `profile` the GPU time of each fused dispatch; undefined before its first call or for 'cpu'.
    */
-  lastCall(executor: ExecutorName = this.defaultExecutor()): CallStats | undefined {
-    return this.executors.get(executor)?.lastCall?.();
+  lastCall(executor: ExecutorName = this.defaultExecutor(), model: ModelKind = 'frame'): CallStats | undefined {
+    return this.executors.get(`${model}:${executor}`)?.lastCall?.();
   }
 
   private disposeExecutors(): void {
@@ -329,6 +439,25 @@ export class DiffPose extends EventTarget {
       if (gpu.owned) gpu.device.destroy();
     });
   }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** Poses [start, start + n) of a result. */
+function sliceResult(r: LiftResult, start: number, n: number): LiftResult {
+  const J = 17, H = r.hypotheses;
+  return {
+    ...r,
+    poses: r.poses.slice(start * J * 3, (start + n) * J * 3),
+    spread: r.spread.slice(start * J, (start + n) * J),
+    samples: r.samples?.slice(start * H * J * 3, (start + n) * H * J * 3),
+    root: r.root.slice(start * 3, (start + n) * 3),
+  };
 }
 
 /** Per joint, 1 / (the 2D mixture's mean variance): how much each joint's reprojection counts. */

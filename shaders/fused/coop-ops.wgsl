@@ -105,6 +105,17 @@ fn coop_norm(lid: u32, x: u32, d4: u32, gain: u32, shift: u32, y: u32) {
   }
 }
 
+// FiLM of the temporal denoiser (docs/temporal-model.md §4): y = x (1 + gamma) + beta per channel,
+// gamma and beta from the row of the item's pose (film_pose) in the FiLM buffer, the same for
+// every joint. Padded channels stay zero: their gamma and beta are zero.
+fn coop_film(lid: u32, x: u32, d4: u32, gamma: u32, row4: u32, y: u32) {
+  let g0 = film_pose * row4 + gamma;
+  for (var i = lid; i < JOINTS * d4; i += lanes) {
+    let c = i % d4;
+    s4_set(y + i, fma(s4(x + i), vec4<f32>(1.0) + film_load(g0 + c), film_load(g0 + d4 + c)));
+  }
+}
+
 // Multi-head self-attention over the joints on packed Q | K | V rows [ROWS, 3 d4] -> [ROWS, d4].
 // One (head, joint) row per task; every variant runs the same row code, so they stay bit-identical.
 fn coop_attention(lid: u32, qkv: u32, d4: u32, heads: u32, out: u32) {

@@ -21,6 +21,7 @@ fn denoise_phase(lane: u32, item: u32, phase: u32) {
   let n = item / run.hypotheses;
   let h = item % run.hypotheses;
   let pose = run.pose_offset + n;
+  film_pose = n;
   // Per-invocation rounds run past the batch (fused-denoise-lane.wgsl): such an item reads and
   // writes no buffer.
   let live = item < run.batch;

@@ -8,3 +8,8 @@
 @group(0) @binding(6) var<storage, read_write> gmm_out: array<f32>;
 
 override WG_SIZE: u32 = 64u;
+
+// The lifter has no FiLM ops.
+fn film_load(i: u32) -> vec4<f32> {
+  return vec4<f32>(0.0);
+}

@@ -14,6 +14,7 @@
 //   OP_MIX:    x, c4, mats, p, y
 //   OP_NORM:   x, d4, gain, shift, y
 //   OP_ATTN:   qkv, d4, heads, out
+//   OP_FILM:   x, d4, gamma (vec4 offset in the item's FiLM row), row vec4s, y
 
 fn net_xin(nb: u32) -> u32 { return tab(nb + NET_XIN); }
 fn net_xout(nb: u32) -> u32 { return tab(nb + NET_XOUT); }
@@ -38,6 +39,8 @@ fn run_op(lid: u32, nb: u32, feat: u32, i: u32) {
     op_mix(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
   } else if (code == OP_NORM) {
     coop_norm(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
+  } else if (code == OP_FILM) {
+    coop_film(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u), tab(o + 5u));
   } else {
     coop_attention(lid, tab(o + 1u), tab(o + 2u), tab(o + 3u), tab(o + 4u));
   }

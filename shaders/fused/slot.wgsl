@@ -7,6 +7,8 @@
 var<private> slot_mul: u32;
 var<private> slot_add: u32;
 var<private> lanes: u32;
+// The item's pose in the dispatch: its row of per-pose context (FiLM).
+var<private> film_pose: u32;
 
 fn slot_index(i: u32) -> u32 {
   return i * slot_mul + slot_add;

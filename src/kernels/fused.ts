@@ -52,6 +52,7 @@ const DENOISE_BINDINGS: readonly BindingSpec[] = [
   { binding: 4, name: 'gmm', kind: 'read-only-storage' },
   { binding: 5, name: 'lifter_xyz', kind: 'read-only-storage' },
   { binding: 6, name: 'state', kind: 'storage' },
+  { binding: 8, name: 'film', kind: 'read-only-storage' },
 ];
 
 /** Cooperative: one workgroup per item in flight; per-invocation: one invocation per item. */

@@ -32,7 +32,7 @@ export const SUBGROUP_LANES = 8;
 export const SUBGROUP_ROWS = Math.ceil(NUM_JOINTS / 6) * 6;
 
 /** Op codes of the fused tables (fused/network.wgsl run_op). */
-export const FUSED_OP = { linear: 1, mix: 2, norm: 3, attention: 4 } as const;
+export const FUSED_OP = { linear: 1, mix: 2, norm: 3, attention: 4, film: 5 } as const;
 /** Activation codes (lib/activation.wgsl, fused/coop-ops.wgsl). */
 export const ACTIVATION_CODE = { none: 0, relu: 1, swish: 2 } as const;
 /** "No such input" in u32 fields: no residual, no step term. */
@@ -64,6 +64,7 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   OP_MIX: FUSED_OP.mix,
   OP_NORM: FUSED_OP.norm,
   OP_ATTN: FUSED_OP.attention,
+  OP_FILM: FUSED_OP.film,
   INPUT_UV: INPUT_KIND.uv,
   INPUT_PIXELS: INPUT_KIND.pixels,
   INIT_OFFICIAL: INIT_MODE.official,

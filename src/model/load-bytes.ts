@@ -7,29 +7,30 @@ export const MAX_WEIGHTS_BYTES = 1 << 30;
 
 /** Name of the bundled default model inside the package's `weights/` folder. */
 export const DEFAULT_WEIGHTS = 'diffpose.safetensors';
+export const DEFAULT_TEMPORAL_WEIGHTS = 'diffpose-temporal.safetensors';
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && !!process.versions?.node;
 }
 
 /** Finds the package's weights/ folder from this module, whether run from src/ (tsx) or dist/src/. */
-async function bundledWeightsPath(): Promise<string> {
+async function bundledWeightsPath(file: string): Promise<string> {
   const { existsSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   for (const rel of ['../../weights/', '../../../weights/']) {
-    const p = fileURLToPath(new URL(rel + DEFAULT_WEIGHTS, import.meta.url));
+    const p = fileURLToPath(new URL(rel + file, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new WeightsError(`the bundled weights "weights/${DEFAULT_WEIGHTS}" are missing from the package; pass { weights } explicitly`);
+  throw new WeightsError(`the bundled weights "weights/${file}" are missing from the package; pass them explicitly`);
 }
 
 /** Reads weights bytes from memory, a file path (Node) or a URL (fetch). */
-export async function loadWeightsBytes(source: WeightsSource | undefined): Promise<Uint8Array> {
+export async function loadWeightsBytes(source: WeightsSource | undefined, bundled = DEFAULT_WEIGHTS): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (source === undefined) {
     if (!isNode()) throw new WeightsError('in a browser, pass { weights } (a URL or the file\'s bytes)');
-    source = await bundledWeightsPath();
+    source = await bundledWeightsPath(bundled);
   }
   const text = source.toString();
   if (isNode() && !/^(https?|blob|data):/.test(text)) {

@@ -37,7 +37,13 @@ export interface LinearOp { kind: 'linear'; name: string; x: Slot; blocks: 1 | 3
 export interface NormOp { kind: 'norm'; name: string; x: Slot; channels: number; gain: Float32Array; shift: Float32Array; y: Slot }
 /** Multi-head self-attention over the joints: x = Q|K|V [17, 3 channels], y [17, channels]. */
 export interface AttentionOp { kind: 'attention'; name: string; x: Slot; channels: number; heads: number; y: Slot }
-export type ProgramOp = MixOp | LinearOp | NormOp | AttentionOp;
+/**
+ * FiLM of the temporal denoiser (docs/temporal-model.md §4): y = x (1 + gamma) + beta, gamma and
+ * beta of residual block `layer` from the item's context (per pose, shared by its hypotheses and
+ * steps), broadcast over the joints.
+ */
+export interface FilmOp { kind: 'film'; name: string; x: Slot; channels: number; layer: number; y: Slot }
+export type ProgramOp = MixOp | LinearOp | NormOp | AttentionOp | FilmOp;
 
 /** The denoiser's step embedding: swish(dense1(swish(dense0(emb(t))))), then one projection per layer. */
 export interface StepEmbedding { channels: number; dense0: LinearParams; dense1: LinearParams; projections: LinearParams[] }
@@ -45,6 +51,8 @@ export interface StepEmbedding { channels: number; dense0: LinearParams; dense1:
 export interface NetworkProgram {
   config: NetworkConfig;
   ops: ProgramOp[];
+  /** FiLM-conditioned (the temporal denoiser): per item [layers, 2, hidden] gamma, beta from the context. */
+  film?: { layers: number; width: number };
   /** Every constant tensor the ops and the step embedding reference, each once. */
   tensors: Float32Array[];
   step?: StepEmbedding;
@@ -54,8 +62,11 @@ const J = NUM_JOINTS;
 /** The Chebyshev basis T0, T1, T2 of the skeleton graph: one shared array (arenas deduplicate by identity). */
 export const CHEB_BASIS = chebyshevBasis();
 
-/** Builds a network's program from its parameters and checks it (shapes, slot widths, tensor sizes). */
-export function networkProgram(net: NetworkParams): NetworkProgram {
+/**
+ * Builds a network's program from its parameters and checks it (shapes, slot widths, tensor
+ * sizes). `film`: the denoiser takes FiLM conditioning in every residual graph block.
+ */
+export function networkProgram(net: NetworkParams, film = false): NetworkProgram {
   const { hidden: d, heads, coordsIn } = net.config;
   const ops: ProgramOp[] = [];
   const mix = (name: string, x: Slot, channels: number, mats: Float32Array, count: 1 | 3) =>
@@ -83,7 +94,8 @@ export function networkProgram(net: NetworkParams): NetworkProgram {
     linear(`L${l} fc2`, 'm', 1, a.fc2, 'none', cur, { residual: other });
     const g = net.gconv[l];
     cheb(`L${l} gconv1`, cur, d, g.g1, 'relu', 'n', g.tembProj ? { step: l } : {});
-    cheb(`L${l} gconv2`, 'n', d, g.g2, 'relu', other, { residual: cur });
+    if (film) ops.push({ kind: 'film', name: `L${l} film`, x: 'n', channels: d, layer: l, y: 'f' });
+    cheb(`L${l} gconv2`, film ? 'f' : 'n', d, g.g2, 'relu', other, { residual: cur });
     [cur, other] = [other, cur];
   }
   cheb('output cheb', cur, d, net.output, 'none', 'out');
@@ -96,7 +108,8 @@ export function networkProgram(net: NetworkParams): NetworkProgram {
     });
     step = { channels: d, dense0: net.temb.dense0, dense1: net.temb.dense1, projections };
   }
-  const program: NetworkProgram = { config: net.config, ops, tensors: programTensors(ops, step), step };
+  if (film && !step) throw new WeightsError('a FiLM-conditioned network must be a denoiser (with a step embedding)');
+  const program: NetworkProgram = { config: net.config, ops, tensors: programTensors(ops, step), step, film: film ? { layers: net.config.layers, width: d } : undefined };
   checkProgram(program);
   return program;
 }
@@ -120,6 +133,7 @@ export function opInputChannels(op: ProgramOp): number {
     case 'linear': return op.w.cin;
     case 'norm': return op.channels;
     case 'attention': return 3 * op.channels;
+    case 'film': return op.channels;
   }
 }
 
@@ -130,6 +144,7 @@ export function opOutputChannels(op: ProgramOp): number {
     case 'linear': return op.w.cout;
     case 'norm': return op.channels;
     case 'attention': return op.channels;
+    case 'film': return op.channels;
   }
 }
 
@@ -162,6 +177,7 @@ export function checkProgram(p: NetworkProgram): void {
     }
     if (op.kind === 'norm') { size(op, 'gain', op.gain, op.channels); size(op, 'shift', op.shift, op.channels); }
     if (op.kind === 'attention' && op.channels % op.heads !== 0) fail(op, `${op.channels} channels are not ${op.heads} heads`);
+    if (op.kind === 'film' && (!p.film || op.layer >= p.film.layers || op.channels !== p.film.width)) fail(op, 'FiLM of a layer or width the program is not conditioned on');
     width.set(op.y, opOutputChannels(op));
   });
   if (width.get('out') !== p.config.coordsOut) throw new WeightsError(`network program writes ${width.get('out')} output channels, expected ${p.config.coordsOut}`);
@@ -179,6 +195,7 @@ export function programMacs(p: NetworkProgram): number {
     if (op.kind === 'mix') macs += op.count * J * J * op.channels;
     else if (op.kind === 'linear') macs += J * op.w.cin * op.w.cout + (op.step !== undefined ? p.step!.projections[op.step].cin * op.w.cout : 0);
     else if (op.kind === 'attention') macs += 2 * J * J * op.channels;
+    else if (op.kind === 'film') macs += J * op.channels;
   }
   if (p.step) macs += p.step.dense0.cin * p.step.dense0.cout + p.step.dense1.cin * p.step.dense1.cout;
   return macs;
@@ -186,9 +203,19 @@ export function programMacs(p: NetworkProgram): number {
 
 const programs = new WeakMap<NetworkParams, NetworkProgram>();
 
-/** The program of a network's parameters, built (and checked) on first use and then shared. */
+/**
+ * The program of a network's parameters, built (and checked) on first use and then shared.
+ * A FiLM-conditioned denoiser is registered by its weights reader (registerProgram) at load.
+ */
 export function programOf(net: NetworkParams): NetworkProgram {
   let p = programs.get(net);
   if (!p) { p = networkProgram(net); programs.set(net, p); }
+  return p;
+}
+
+/** Builds and records the program of `net` with FiLM: what programOf(net) returns from then on. */
+export function registerFilmProgram(net: NetworkParams): NetworkProgram {
+  const p = networkProgram(net, true);
+  programs.set(net, p);
   return p;
 }

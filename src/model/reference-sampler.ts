@@ -18,25 +18,38 @@ export interface SamplerNetworks {
   chunk: number;
   /** uv [n, 17, 2] -> raw xyz [n, 17, 3]. */
   lifter(uv: Float32Array, n: number): Float32Array | Promise<Float32Array>;
-  /** x [n, 17, 5] at timestep t -> eps [n, 17, 5]. */
-  denoiser(x: Float32Array, n: number, t: number): Float32Array | Promise<Float32Array>;
+  /** x [n, 17, 5] at timestep t -> eps [n, 17, 5]; `film` [n, layers, 2, d] for a FiLM-conditioned denoiser. */
+  denoiser(x: Float32Array, n: number, t: number, film?: Float32Array): Float32Array | Promise<Float32Array>;
+}
+
+/**
+ * Per-pose context of a temporal lift (docs/temporal-model.md §3-5): the start pose correction
+ * added to the root-centred lifter output, and the FiLM of every denoiser block, shared by the
+ * pose's hypotheses and steps.
+ */
+export interface Conditioning {
+  /** [N, 17, 3] root-centred, metres. */
+  delta: Float32Array;
+  /** [N, layers * 2 * d]. */
+  film: Float32Array;
+  filmStride: number;
 }
 
 export function referenceNetworks(model: ModelWeights): SamplerNetworks {
   return {
     chunk: 32,
     lifter: (uv, n) => runNetworkRef(model.lifter, uv, n),
-    denoiser: (x, n, t) => runNetworkRef(model.denoiser, x, n, t),
+    denoiser: (x, n, t, film) => runNetworkRef(model.denoiser, x, n, t, film),
   };
 }
 
 /** The whole lift (model-spec §5) on the CPU, chunk by chunk; the ground truth of the GPU paths. */
-export function liftReference(model: ModelWeights, batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
-  return liftWithNetworks(referenceNetworks(model), batch, s);
+export function liftReference(model: ModelWeights, batch: PreparedBatch, s: RunSettings, cond?: Conditioning): Promise<Aggregated> {
+  return liftWithNetworks(referenceNetworks(model), batch, s, cond);
 }
 
 /** The lift with the reference's sampling around the given networks. */
-export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
+export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBatch, s: RunSettings, cond?: Conditioning): Promise<Aggregated> {
   const J = NUM_JOINTS, H = s.hypotheses, K = batch.components;
   const mean = new Float32Array(batch.poses * J * 3);
   const spread = new Float32Array(batch.poses * J);
@@ -50,7 +63,11 @@ export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBat
     const n = Math.min(nets.chunk, batch.poses - start);
     const uv = batch.uv.subarray(start * J * 2, (start + n) * J * 2);
     const gmm = batch.gmm.subarray(start * J * K * 5, (start + n) * J * K * 5);
-    const r = await liftChunk(nets, n, uv, K, gmm, s.poseOffset + start, s);
+    const chunkCond = cond && {
+      delta: cond.delta.subarray(start * J * 3, (start + n) * J * 3),
+      film: cond.film.subarray(start * cond.filmStride, (start + n) * cond.filmStride), filmStride: cond.filmStride,
+    };
+    const r = await liftChunk(nets, n, uv, K, gmm, s.poseOffset + start, s, chunkCond);
     mean.set(r.mean, start * J * 3);
     spread.set(r.spread, start * J);
     samples.set(r.samples, start * H * J * 3);
@@ -58,16 +75,26 @@ export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBat
   return { mean, spread, samples };
 }
 
-async function liftChunk(nets: SamplerNetworks, poses: number, uv: Float32Array, components: number, gmm: Float32Array, poseOffset: number, s: RunSettings): Promise<Aggregated> {
+async function liftChunk(nets: SamplerNetworks, poses: number, uv: Float32Array, components: number, gmm: Float32Array, poseOffset: number, s: RunSettings, cond?: Conditioning): Promise<Aggregated> {
   const lifted = await nets.lifter(uv, poses);
   const lifterXyz = rootCenterRef(lifted, poses, 3, 0);
+  let film: Float32Array | undefined;
+  if (cond) {
+    for (let i = 0; i < lifterXyz.length; i++) lifterXyz[i] += cond.delta[i];
+    // One FiLM row per item (pose-major, hypotheses of a pose adjacent, as gmmInitRef orders them).
+    film = new Float32Array(poses * s.hypotheses * cond.filmStride);
+    for (let p = 0; p < poses; p++) {
+      const row = cond.film.subarray(p * cond.filmStride, (p + 1) * cond.filmStride);
+      for (let h = 0; h < s.hypotheses; h++) film.set(row, (p * s.hypotheses + h) * cond.filmStride);
+    }
+  }
   const first = s.coefficients[0];
   let x = gmmInitRef({
     poses, hypotheses: s.hypotheses, components, gmm, lifterXyz, mode: s.init,
     sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA, key: s.key, poseOffset,
   });
   for (const [stepIndex, coef] of s.coefficients.entries()) {
-    const eps = await nets.denoiser(x, poses * s.hypotheses, coef.t);
+    const eps = await nets.denoiser(x, poses * s.hypotheses, coef.t, film);
     x = ddimStepRef(x, eps, { poses, hypotheses: s.hypotheses, coef, stepIndex, key: s.key, poseOffset });
   }
   return aggregateRef(x, poses, s.hypotheses);

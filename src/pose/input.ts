@@ -32,6 +32,10 @@ export interface PreparedBatch {
   components: number;
   /** [N, 17, K, 5]: weight, mean u, mean v, std u, std v. */
   gmm: Float32Array;
+  /** [N, 17] the input's confidence in Human3.6M order; absent when the input had none (all 1). */
+  confidence?: Float32Array;
+  /** A temporal lift: the poses are the frames of consecutive tracks (src/temporal/sequence-batch.ts). */
+  sequence?: import('../temporal/sequence-batch.js').SequenceInfo;
 }
 
 export const MAX_COMPONENTS = 8;
@@ -94,13 +98,13 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
     uv[2 * i] = toU(mapped.keypoints[2 * i]);
     uv[2 * i + 1] = toV(mapped.keypoints[2 * i + 1]);
   }
-  if (input.gmm) return { poses, uv, ...packGmm(input.gmm, poses, w, toU, toV) };
+  if (input.gmm) return { poses, uv, confidence: mapped.confidence, ...packGmm(input.gmm, poses, w, toU, toV) };
   const gmm = new Float32Array(poses * J * GMM_STRIDE);
   for (let i = 0; i < poses * J; i++) {
     const s = sigmaFromConfidence(mapped.confidence ? mapped.confidence[i] : 1);
     gmm.set([1, uv[2 * i], uv[2 * i + 1], s, s], i * GMM_STRIDE);
   }
-  return { poses, uv, components: 1, gmm };
+  return { poses, uv, components: 1, gmm, confidence: mapped.confidence };
 }
 
 function packGmm(g: GmmInput, poses: number, w: number, toU: (x: number) => number, toV: (y: number) => number): { components: number; gmm: Float32Array } {

@@ -106,6 +106,8 @@ export function networkTable(program: NetworkProgram, tensors: Map<Float32Array,
       case 'mix': return [OP.mix, slot[op.x], vec4s(op.channels), f1(op.mats), op.count, slot[op.y]];
       case 'norm': return [OP.norm, slot[op.x], vec4s(op.channels), v4(op.gain), v4(op.shift), slot[op.y]];
       case 'attention': return [OP.attention, slot[op.x], vec4s(op.channels), op.heads, slot[op.y]];
+      // FiLM rows [layers, 2, d]: this layer's gamma at vec4 layer * 2 d4, beta d4 after it.
+      case 'film': return [OP.film, slot[op.x], vec4s(op.channels), op.layer * 2 * vec4s(op.channels), program.film!.layers * 2 * vec4s(op.channels), slot[op.y]];
     }
   };
   t.set([program.ops.length, s.xin, s.xout, 0]);

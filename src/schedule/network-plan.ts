@@ -2,6 +2,7 @@ import {
   ATTENTION, LAYER_NORM, graphMixKernel, bindAttention, bindGraphMix, bindLayerNorm, bindLinear, createParamsBuffer,
   getKernelPipeline, linearKernel, recordKernel, type BoundKernel, type LinearParams as LinearKernelParams, type RunBuffer,
 } from '../kernels/index.js';
+import { InputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { NetworkProgram, ProgramOp, Slot } from '../model/network-program.js';
 import type { ActivationBuffers } from './activation-buffers.js';
@@ -42,6 +43,9 @@ export class NetworkPlan {
           return bindLayerNorm(await getKernelPipeline(gpu, LAYER_NORM), p,
             { params: paramsOf(LAYER_NORM, p, op.name), x, gain: arena.get(op.gain), shift: arena.get(op.shift), y }, name) as BoundKernel<unknown>;
         }
+        case 'film':
+          // Temporal lifts run on the fused plans and the CPU reference (DiffPose.liftSequence).
+          throw new InputError(`the per-op executor has no FiLM kernel (op "${op.name}"): run temporal lifts with executor "fused", "fused-f16" or "cpu"`);
         case 'attention': {
           const p = { d: op.channels, heads: op.heads };
           return bindAttention(await getKernelPipeline(gpu, ATTENTION), p, { params: paramsOf(ATTENTION, p, op.name), qkv: x, out: y }, name) as BoundKernel<unknown>;

@@ -3,6 +3,7 @@ import { parseCommonConfig, parseNetworkConfig, type DiffusionConfig, type Netwo
 import { checkedTensor, networkParams, type NetworkParams } from '../model/network-params.js';
 import { quote } from '../model/printable.js';
 import { parseSafetensors, type Tensor } from '../model/safetensors.js';
+import { programOf, registerFilmProgram } from '../model/network-program.js';
 import { CONFIG_KEY } from '../model/weights.js';
 import { ENCODER_INPUTS, ENCODER_MODES, parseEncoderConfig, type EncoderConfig, type EncoderMode } from './encoder-config.js';
 
@@ -89,10 +90,15 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
       throw new WeightsError(`unexpected tensor ${quote(name)}: names must start with "lifter.", "denoiser.", "context.offline." or "context.causal."`);
     }
   }
+  const lifterParams = networkParams(file.tensors, 'lifter.', lifter, false);
+  const denoiserParams = networkParams(file.tensors, 'denoiser.', denoiser, true);
+  // Built and checked at load, as the frame model's are; the denoiser's with its FiLM ops.
+  programOf(lifterParams);
+  registerFilmProgram(denoiserParams);
   return {
     config: { lifter, denoiser, diffusion, temporal },
-    lifter: networkParams(file.tensors, 'lifter.', lifter, false),
-    denoiser: networkParams(file.tensors, 'denoiser.', denoiser, true),
+    lifter: lifterParams,
+    denoiser: denoiserParams,
     encoders: { offline: encoderParams(file.tensors, 'offline', temporal.offline), causal: encoderParams(file.tensors, 'causal', temporal.causal) },
     metadata: file.metadata,
   };

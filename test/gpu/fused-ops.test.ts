@@ -254,7 +254,7 @@ describe('every fused op alone, in every form x precision, against its CPU op', 
             const seen = precision === 'f16' ? halfArray(mine) : mine;
             const slots = new Map<Slot, Float32Array>([[op.x, gather(seen, offsets[op.x], regionShape(op, 'x'))]]);
             if (op.kind === 'linear' && op.residual) slots.set(op.residual, gather(seen, offsets[op.residual], regionShape(op, 'y')));
-            const expected = runOpRef(op, slots, 1, step, step ? new Float32Array(1) : undefined);
+            const expected = runOpRef(op, slots, 1, { step, features: step ? new Float32Array(1) : undefined });
             const got = gather(out.subarray(item * slot4 * 4, (item + 1) * slot4 * 4), offsets[op.y], regionShape(op, 'y'));
             for (let i = 0; i < expected.length; i++) {
               const e = precision === 'f16' ? half(expected[i]) : expected[i];

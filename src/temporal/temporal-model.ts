@@ -1,0 +1,23 @@
+import type { ModelWeights } from '../model/weights.js';
+import type { EncoderMode } from './encoder-config.js';
+import type { EncoderParams, TemporalWeights } from './temporal-weights.js';
+
+/**
+ * A temporal weights file as the executors see a model: its lifter and FiLM-conditioned denoiser
+ * (ModelWeights, so every executor's plan is made the same way) plus the two context encoders.
+ */
+export interface TemporalModel extends ModelWeights {
+  encoders: Record<EncoderMode, EncoderParams>;
+}
+
+export function temporalModel(w: TemporalWeights): TemporalModel {
+  const { lifter, denoiser, diffusion } = w.config;
+  return {
+    config: { format: 1, joints: 17, skeleton: 'h36m17', lifter, denoiser, diffusion },
+    lifter: w.lifter, denoiser: w.denoiser, metadata: w.metadata, encoders: w.encoders,
+  };
+}
+
+export function isTemporal(model: ModelWeights): model is TemporalModel {
+  return 'encoders' in model;
+}
