@@ -11,4 +11,5 @@ export * from './gmm-init.js';
 export * from './ddim-step.js';
 export * from './root-center.js';
 export * from './aggregate.js';
+export * from './context-encoder.js';
 export { ALL_KERNELS } from './all-kernels.js';

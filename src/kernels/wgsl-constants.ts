@@ -1,6 +1,8 @@
 import { GMM_STRIDE } from '../model/gmm-init.js';
 import { RNG_STREAM } from '../model/philox.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
+import { ENCODER_INPUTS } from '../temporal/encoder-config.js';
+import { BLK, ENC } from '../temporal/encoder-plan.js';
 
 /**
  * Numbers the TypeScript and the WGSL share, declared once: here, or in the model module they
@@ -41,8 +43,17 @@ export const NONE_U32 = 0xffffffff;
 export const INPUT_KIND = { uv: 0, pixels: 1 } as const;
 /** Init modes of the reverse process (src/model/gmm-init.ts InitMode, lib/gmm.wgsl). */
 export const INIT_MODE = { official: 0, paper: 1 } as const;
+/** { inputW: 6 } -> { ENC_INPUT_W: 6 }: a table layout's fields by their WGSL names. */
+function prefixed(prefix: string, fields: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${prefix}_${k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`, v]));
+}
+
 /** Every shared number by its WGSL name, all u32. */
 export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
+  // The context encoder's plan table (src/temporal/encoder-plan.ts, context-encoder.wgsl).
+  ...prefixed('ENC', ENC),
+  ...prefixed('BLK', BLK),
+  ENC_INPUTS: ENCODER_INPUTS,
   JOINTS: NUM_JOINTS,
   ROWS: FUSED_ROWS,
   NONE: NONE_U32,

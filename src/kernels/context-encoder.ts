@@ -1,0 +1,62 @@
+import { checkU32 } from './checks.js';
+import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import { LIB } from './libs.js';
+
+/** Windows in flight (workgroups, each with its scratch region), phases per window (EncoderPlan.phases), the pipeline's workgroup size. */
+export interface ContextEncoderParams {
+  slots: number;
+  phases: number;
+  workgroupSize: number;
+}
+
+/**
+ * The temporal context encoder per pose of a sequence lift (shaders/context-encoder.wgsl; CPU
+ * reference encodeWindowsRef in src/temporal/encoder-plan.ts): FiLM rows out, the start
+ * correction added to the lifter's output in place. run.batch = poses.
+ */
+export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
+  name: 'context_encoder',
+  shader: 'context-encoder.wgsl',
+  libs: [LIB.run],
+  entryPoint: 'context_encoder',
+  bindings: [
+    { binding: 0, name: 'params', kind: 'uniform' },
+    { binding: 1, name: 'plan', kind: 'read-only-storage' },
+    { binding: 2, name: 'weights', kind: 'read-only-storage' },
+    { binding: 3, name: 'frames', kind: 'read-only-storage' },
+    { binding: 4, name: 'windows', kind: 'read-only-storage' },
+    { binding: 5, name: 'scratch', kind: 'storage' },
+    { binding: 6, name: 'lifter_xyz', kind: 'storage' },
+    { binding: 7, name: 'film', kind: 'storage' },
+  ],
+  params: [
+    { name: 'slots', type: 'u32' },
+    { name: 'phases', type: 'u32' },
+  ],
+  paramValues: (p) => ({ slots: checkU32('context_encoder', 'slots', p.slots, 1), phases: checkU32('context_encoder', 'phases', p.phases, 1) }),
+  workgroupSize: 64,
+  // One workgroup per window in flight.
+  invocations: (p, run) => Math.min(run.batch, p.slots) * p.workgroupSize,
+};
+
+export interface ContextEncoderBuffers {
+  params: BufferResource;
+  /** EncoderPlan.table (u32). */
+  plan: BufferResource;
+  /** EncoderPlan.weights (f32). */
+  weights: BufferResource;
+  /** [frames, 17, 3] */
+  frames: BufferResource;
+  /** [poses] vec4<u32>: track's first, track's last, own frame, - */
+  windows: BufferResource;
+  /** slots x EncoderPlan.scratchFloats f32 */
+  scratch: BufferResource;
+  /** [poses, 17, 3], read and written. */
+  lifter_xyz: BufferResource;
+  /** [poses, filmOut] */
+  film: BufferResource;
+}
+
+export function bindContextEncoder(kernel: KernelPipeline<ContextEncoderParams>, p: ContextEncoderParams, b: ContextEncoderBuffers, label?: string): BoundKernel<ContextEncoderParams> {
+  return bindKernel(kernel, p, { ...b }, label);
+}

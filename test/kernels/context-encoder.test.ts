@@ -1,0 +1,73 @@
+import type { GpuContext } from '../../src/gpu/context.js';
+import { CONTEXT_ENCODER } from '../../src/kernels/context-encoder.js';
+import { encodeTrackRef } from '../../src/temporal/context-encoder.ref.js';
+import { ENCODER_INPUTS, type EncoderConfig } from '../../src/temporal/encoder-config.js';
+import { encoderPlan, encodeWindowsRef } from '../../src/temporal/encoder-plan.js';
+import { sequenceWindows } from '../../src/temporal/sequence-batch.js';
+import type { ConvParams, EncoderParams } from '../../src/temporal/temporal-weights.js';
+import { expectClose, randomFloats } from '../helpers/close.js';
+import { testGpu } from '../helpers/gpu.js';
+import { batchRun, runKernel } from './harness.js';
+
+/** A random encoder of odd width with the given dilations (window 1 + 2 (1 + sum)). */
+function randomEncoder(channels: number, dilations: number[], causal: boolean, normalise: boolean, filmOut: number, seed: number): EncoderParams {
+  let s = seed;
+  const conv = (cout: number, cin: number, taps: number): ConvParams => ({
+    cout, cin, taps, weight: randomFloats(cout * cin * taps, s++, -0.3, 0.3), bias: randomFloats(cout, s++, -0.2, 0.2),
+  });
+  const window = 1 + 2 * (1 + dilations.reduce((a, b) => a + b, 0));
+  const config: EncoderConfig = {
+    channels, dilations, causal, window, pad: causal ? [window - 1, 0] : [(window - 1) / 2, (window - 1) / 2],
+    inputs: ENCODER_INPUTS, filmLayers: 1, filmWidth: filmOut / 2, normalise,
+  };
+  return {
+    config, input: conv(channels, ENCODER_INPUTS, 3),
+    blocks: dilations.map((dilation) => ({ dilation, conv: conv(channels, channels, 3), point: conv(channels, channels, 1) })),
+    pose: conv(ENCODER_INPUTS, channels, 1), film: conv(filmOut, channels, 1),
+  };
+}
+
+/** Frames of several tracks: (u, v) around a moving centre, confidence in [0, 1]. */
+function trackFrames(frames: number, seed: number): Float32Array {
+  const x = randomFloats(frames * ENCODER_INPUTS, seed, -0.6, 0.6);
+  for (let i = 2; i < x.length; i += 3) x[i] = Math.abs(x[i]) / 0.6;
+  return x;
+}
+
+describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-track reference)', function () {
+  let gpu: GpuContext;
+  before(async function () { gpu = await testGpu(this); });
+
+  const cases: Array<[string, number[], boolean, boolean, number, number]> = [
+    // name, dilations, causal, normalise, channels, workgroup size
+    ['offline, dilations 3 and 9, 13 channels', [3, 9], false, true, 13, 64],
+    ['causal, dilations 2, 3 and 4, 7 channels, raw 2D, 8-wide workgroups', [2, 3, 4], true, false, 7, 8],
+    ['offline, one block of dilation 5, 5 channels, 1-wide workgroups', [5], false, true, 5, 1],
+  ];
+  for (const [name, dilations, causal, normalise, channels, workgroupSize] of cases) {
+    it(name, async () => {
+      const enc = randomEncoder(channels, dilations, causal, normalise, 22, channels * 31 + dilations.length);
+      const plan = encoderPlan(enc);
+      // Tracks of 1, 2, 40 and 9 frames; a chunk of poses 2..48 (from the middle of one track to the last).
+      const tracks = [1, 2, 40, 9];
+      const all = trackFrames(52, channels);
+      const { first, end, windows } = sequenceWindows({ mode: causal ? 'causal' : 'offline', tracks }, enc.config.pad, 2, 47);
+      const frames = all.slice(first * ENCODER_INPUTS, end * ENCODER_INPUTS);
+      const ref = encodeWindowsRef(plan, frames, windows, 47);
+      // The windowed form is the whole-track encoder.
+      const whole = encodeTrackRef(enc, all.subarray(3 * ENCODER_INPUTS, 43 * ENCODER_INPUTS), 40);
+      expectClose(ref.delta.subarray(51, 41 * 51), whole.delta, 1e-5, 1e-5, `${name}: windows vs whole track, delta`);
+      expectClose(ref.film.subarray(22, 41 * 22), whole.film, 1e-5, 1e-5, `${name}: windows vs whole track, film`);
+      const lifted = randomFloats(47 * 51, 7, -0.5, 0.5);
+      const slots = 5;
+      const out = await runKernel(gpu, {
+        desc: CONTEXT_ENCODER, params: { slots, phases: plan.phases, workgroupSize },
+        inputs: { plan: plan.table, weights: plan.weights, frames, windows },
+        outputs: { scratch: slots * plan.scratchFloats, lifter_xyz: Float32Array.from(lifted), film: 47 * 22 },
+        calls: [batchRun(47)], workgroupSize,
+      });
+      expectClose(out.film, ref.film, 1e-4, 1e-4, `${name}: film`);
+      expectClose(out.lifter_xyz, lifted.map((v, i) => v + ref.delta[i]), 1e-4, 1e-4, `${name}: lifter + delta`);
+    });
+  }
+});
