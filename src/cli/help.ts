@@ -41,6 +41,10 @@ input:
   --stream                read a CSV as it streams, with bounded memory (default: for CSV files
                           over 32 MiB); its rows must be in frame order
 model:
+                          every person's frames are lifted as a sequence by the temporal model
+                          (docs/temporal-model.md), each frame seeing 13 frames before and after it
+  --causal                the temporal model's live window: only the 26 frames before each frame
+  --frame-model           lift every frame alone (the frame model)
   --hypotheses N          hypotheses per pose, 1-${MAX_HYPOTHESES}; their spread is the uncertainty (default ${DEFAULT_HYPOTHESES};
                           with 1 the output has no spread)
   --timesteps 12,0        DDIM steps, strictly decreasing (default 12,0)
@@ -49,6 +53,8 @@ model:
   --eta E                 DDIM stochasticity >= 0 (default 0)
   --samples               also write every hypothesis
   --weights FILE          weights .safetensors (default: the bundled weights/diffpose.safetensors)
+  --temporal-weights FILE temporal model (default: the bundled weights/diffpose-temporal.safetensors
+                          when --weights is not given; with --weights, none unless given)
   --executor E            ${executors}
                           (default fused on a GPU, per-op when the model does not fit it)
   --cpu                   run on the CPU (the TypeScript reference; no GPU needed)

@@ -18,7 +18,8 @@ import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './li
 import { createProgress, type Progress } from './progress.js';
 
 export const LIFT_FLAGS = ['output', 'format', 'image-size', 'normalised', 'fps', 'track', 'min-person-score', 'min-keypoint-score', 'stream',
-  'hypotheses', 'timesteps', 'init', 'seed', 'weights', 'samples', 'executor', 'cpu', 'verbose', 'eta', 'focal', 'aggregate', 'bvh', 'gltf'];
+  'hypotheses', 'timesteps', 'init', 'seed', 'weights', 'samples', 'executor', 'cpu', 'verbose', 'eta', 'focal', 'aggregate', 'bvh', 'gltf',
+  'causal', 'frame-model', 'temporal-weights'];
 
 /**
  * Frames per lift call and track. Each call's random draws are keyed by the pose's index within
@@ -26,6 +27,14 @@ export const LIFT_FLAGS = ['output', 'format', 'image-size', 'normalised', 'fps'
  * enough for the progress bar to move on a software adapter.
  */
 export const CHUNK_FRAMES = 32;
+
+/**
+ * Frames per call and track with the temporal model. Each call also carries the frames its
+ * windows reach before and after the chunk (13 and 13 offline, 26 and 0 causal), lifted again
+ * and dropped, so the output equals liftSequence on the whole track; long chunks keep that
+ * overhead small.
+ */
+export const TEMPORAL_CHUNK_FRAMES = 256;
 
 /** CSV inputs larger than this are streamed (`--stream` streams any CSV). */
 export const STREAM_BYTES = 32 * 2 ** 20;
@@ -157,35 +166,68 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const started = performance.now();
   let model: DiffPose | undefined;
   let progress: Progress | undefined;
+  if (args.flags.has('causal') && args.flags.has('frame-model')) throw new InputError('--causal picks the temporal model\'s window: not with --frame-model');
   try {
     const cpu = args.flags.has('cpu') || options.executor === 'cpu';
-    model = await DiffPose.load({ weights: flagString(args, 'weights'), backend: cpu ? 'cpu' : 'gpu' });
+    const weights = flagString(args, 'weights'), temporalWeights = flagString(args, 'temporal-weights');
+    model = await DiffPose.load({
+      weights, backend: cpu ? 'cpu' : 'gpu',
+      temporalWeights: args.flags.has('frame-model') ? null : temporalWeights,
+    });
+    const mode = args.flags.has('causal') ? 'causal' : 'offline';
+    const temporal = model.temporal ? model.temporal.encoders[mode].config : undefined;
+    if (!temporal && args.flags.has('causal')) throw new InputError('--causal needs the temporal model: with --weights, pass --temporal-weights too');
+    log(temporal
+      ? `temporal model, ${mode} window of ${temporal.window} frames (${temporal.pad[0]} before, ${temporal.pad[1]} after each frame); --frame-model lifts each frame alone`
+      : `frame model: each frame lifted alone${weights && !args.flags.has('frame-model') ? ' (--weights without --temporal-weights)' : ''}`);
+    const [before, after] = temporal?.pad ?? [0, 0];
+    const chunkFrames = temporal ? TEMPORAL_CHUNK_FRAMES : CHUNK_FRAMES;
+    // Per track, the last `before` lifted frames (filled in): the next chunk's windows reach back into them.
+    const context: Array<{ keypoints: Float32Array; confidence: Float32Array }> = [];
     const total = rest ? undefined : file.frames.reduce((s, f) => s + f.detections.filter((d) => !weak(d)).length, 0);
     progress = bytes !== undefined ? createProgress(Math.ceil(bytes / 2 ** 20), 'MiB read') : createProgress(total ?? 0, 'frames');
     const K = FORMATS[file.format].keypoints;
     const pending: Array<{ frames: Array<number | string>; numbers: number[]; times: Array<number | undefined>; inputs: number[]; detections: Detection[] }> = [];
     const lifted: number[] = [];
     let done = 0, dropped = 0, filled = 0, frameIndex = 0, firstLift = true;
-    const flush = async (t: number) => {
+    /** Lifts the track's pending frames, all of them at the end (`last`), else all but the `after` its windows need. */
+    const flush = async (t: number, last: boolean) => {
       const p = pending[t];
-      const n = p.detections.length;
-      if (!n) return;
-      const keypoints = new Float32Array(n * K * 2), confidence = new Float32Array(n * K);
+      const n = last ? p.detections.length : p.detections.length - after;
+      if (n <= 0) return;
+      const all = p.detections.length;
+      const keypoints = new Float32Array(all * K * 2), confidence = new Float32Array(all * K);
       p.detections.forEach((d, i) => { keypoints.set(d.keypoints, i * K * 2); confidence.set(d.confidence, i * K); });
-      const prepared = fillMissingJoints(file.format, n, keypoints, confidence, imageSize, minKeypoint);
-      filled += prepared.missing.reduce((s, m) => s + m, 0);
+      const prepared = fillMissingJoints(file.format, all, keypoints, confidence, imageSize, minKeypoint);
       const stop = firstLift && !cpu ? compileNotice(log) : () => {};
       firstLift = false;
       let r: LiftResult;
-      // poseOffset: the chunks draw exactly what one call on the whole track would.
-      try { r = await model!.lift(prepared.keypoints, { ...options, confidence: prepared.confidence, poseOffset: lifted[t] }); } finally { stop(); }
+      try {
+        if (temporal) {
+          // The track's frames as liftSequence on the whole track sees them: `before` lifted ones, these, `after` pending ones.
+          const ctx = context[t] ?? { keypoints: new Float32Array(0), confidence: new Float32Array(0) };
+          const c = ctx.confidence.length / 17;
+          const seq = await model!.liftSequence(concatFloats(ctx.keypoints, prepared.keypoints), {
+            ...options, confidence: concatFloats(ctx.confidence, prepared.confidence), poseOffset: lifted[t] - c, causal: mode === 'causal',
+          });
+          r = sliceLift(seq, c, n);
+          const kept = { keypoints: concatFloats(ctx.keypoints, prepared.keypoints.subarray(0, n * 34)), confidence: concatFloats(ctx.confidence, prepared.confidence.subarray(0, n * 17)) };
+          const k = Math.min(before, kept.confidence.length / 17);
+          context[t] = { keypoints: kept.keypoints.slice(kept.keypoints.length - k * 34), confidence: kept.confidence.slice(kept.confidence.length - k * 17) };
+        } else {
+          // poseOffset: the chunks draw exactly what one call on the whole track would.
+          r = await model!.lift(prepared.keypoints, { ...options, confidence: prepared.confidence, poseOffset: lifted[t] });
+        }
+      } finally { stop(); }
+      const head = { keypoints: prepared.keypoints.subarray(0, n * 34), confidence: prepared.confidence.subarray(0, n * 17), missing: prepared.missing.subarray(0, n * 17) };
+      filled += head.missing.reduce((s, m) => s + m, 0);
       const number = new Map(p.frames.map((id, i) => [id, p.numbers[i]]));
-      const times = p.times.every((s) => s !== undefined) ? (p.times as number[]) : undefined;
-      writer.append(t, trackFrames({ person: t, frames: p.frames, times, inputs: p.inputs, keypoints, confidence }, (id) => number.get(id)!, fps, prepared, r, hypotheses > 1));
+      const times = p.times.slice(0, n).every((s) => s !== undefined) ? (p.times.slice(0, n) as number[]) : undefined;
+      writer.append(t, trackFrames({ person: t, frames: p.frames.slice(0, n), times, inputs: p.inputs.slice(0, n), keypoints, confidence }, (id) => number.get(id)!, fps, head, r, hypotheses > 1));
       if (animation.wanted) animation.add(t, r.poses, r.root);
       lifted[t] += n;
       done += n;
-      pending[t] = { frames: [], numbers: [], times: [], inputs: [], detections: [] };
+      pending[t] = { frames: p.frames.slice(n), numbers: p.numbers.slice(n), times: p.times.slice(n), inputs: p.inputs.slice(n), detections: p.detections.slice(n) };
       if (bytes === undefined) progress!.update(done);
       // A CPU lift resolves in microtasks only: let the event loop run (signals, timers) between chunks.
       await new Promise((next) => setImmediate(next));
@@ -201,13 +243,13 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         lifted[track] ??= 0;
         const p = pending[track];
         p.frames.push(frame.id); p.numbers.push(number); p.times.push(frame.time); p.inputs.push(detection.input); p.detections.push(detection);
-        if (p.detections.length === CHUNK_FRAMES) await flush(track);
+        if (p.detections.length === chunkFrames + after) await flush(track, false);
       }
       if (bytesRead && frameIndex % 256 === 0) progress.update(Math.floor(bytesRead() / 2 ** 20));
     }
     for (let t = 0; t < pending.length; t++) {
       if (interrupted) throw new InterruptedError();
-      await flush(t);
+      await flush(t, true);
     }
     if (tracker.count === 0) throw new InputError(`${input}: no detection is left to lift (all ${dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints)`);
     progress.finish();
@@ -221,7 +263,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       imageSize, inputFormat: file.format, ...(fps ? { fps } : {}),
       hypotheses, timesteps: options.timesteps ?? [12, 0], init: options.init ?? 'paper', seed: options.seed ?? 0, eta: options.eta ?? 0,
       minPersonScore: minPerson, minKeypointScore: minKeypoint,
-      adapter: model.adapter, model: model.weights.metadata['diffpose.source'] ?? '',
+      adapter: model.adapter, model: (temporal ? model.temporal! : model.weights).metadata['diffpose.source'] ?? '',
+      ...(temporal ? { temporal: { window: mode, frames: temporal.window } } : {}),
     }, people);
     if (animation.wanted) {
       if (!fps) log('diffpose: warning: the frame rate is unknown: the animation files play at 30 fps (pass --fps)');
@@ -242,4 +285,21 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     process.off('SIGTERM', onSignal);
     model?.dispose();
   }
+}
+
+function concatFloats(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Poses [start, start + n) of a lift's result. */
+function sliceLift(r: LiftResult, start: number, n: number): LiftResult {
+  const H = r.hypotheses;
+  return {
+    ...r,
+    poses: r.poses.subarray(start * 51, (start + n) * 51), spread: r.spread.subarray(start * 17, (start + n) * 17),
+    root: r.root.subarray(start * 3, (start + n) * 3), samples: r.samples?.subarray(start * H * 51, (start + n) * H * 51),
+  };
 }

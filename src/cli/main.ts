@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Dawn's adapter warnings (lavapipe: two lines on every run) say nothing to a user; --verbose shows them.
   if (!verbose) hideDawnAdapterWarnings();
   try {
-    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream']));
+    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream', 'causal', 'frame-model']));
     if (args.flags.has('help')) { out(HELP[command]); return 0; }
     if (command === 'lift') await liftCommand(args, log);
     else if (command === 'info') await infoCommand(args, out);

@@ -52,7 +52,8 @@ const DENOISE_BINDINGS: readonly BindingSpec[] = [
   { binding: 4, name: 'gmm', kind: 'read-only-storage' },
   { binding: 5, name: 'lifter_xyz', kind: 'read-only-storage' },
   { binding: 6, name: 'state', kind: 'storage' },
-  { binding: 8, name: 'film', kind: 'read-only-storage' },
+  // The temporal denoiser's FiLM rows (ContextStage); a placeholder for the frame model, which has no FiLM ops.
+  { binding: 8, name: 'film', kind: 'read-only-storage', optional: true },
 ];
 
 /** Cooperative: one workgroup per item in flight; per-invocation: one invocation per item. */

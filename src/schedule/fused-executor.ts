@@ -12,11 +12,14 @@ import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { MAX_COMPONENTS } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
+import type { EncoderMode } from '../temporal/encoder-config.js';
 import { DispatchCounter } from './dispatch-counter.js';
 import { FUSED_PARAMS_BYTES, fusedTensors, fusedUnsupported, networkTable, packFusedParams, slotVec4s } from './fused-params.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
 import { addProgram, WeightArena } from './weight-arena.js';
+import { ContextStage } from './context-stage.js';
+import { isTemporal } from '../temporal/temporal-model.js';
 
 const J = NUM_JOINTS;
 const LIFTER_SLOT = 0;
@@ -114,12 +117,15 @@ interface FusedPlanParts {
   /** Profiling: each dispatch of run() in its own timed pass. */
   timer: PassTimer | undefined;
   precision: FusedPrecision;
+  /** The temporal model's context encoder stage (between the lifter and the denoiser). */
+  context?: ContextStage;
 }
 
 /**
  * The fused executor: a whole lift in 3 dispatches whatever the batch, hypotheses and timesteps
  * — (1) the lifter on every pose, (2) per (pose, hypothesis) the start and every reverse step with
  * every layer, one workgroup or invocation per item looping in its scratch slot, (3) aggregation —
+ * and a sequence lift of the temporal model in 4, the context encoder between (1) and (2) —
  * recorded in one pass, one submit and one readback. Batches beyond the plan's buffers run as
  * chunks of the same plan. `runBuffers` does the same from and into a caller's GPU buffers.
  */
@@ -138,6 +144,7 @@ export class FusedExecutor implements Executor {
   private readonly staging: GPUBuffer;
   private readonly owned: GPUBuffer[];
   private readonly timer: PassTimer | undefined;
+  private readonly context: ContextStage | undefined;
   private paramsKey = '';
   private readonly hostLift: Pair;
   private readonly denoise: Pair;
@@ -150,12 +157,12 @@ export class FusedExecutor implements Executor {
   constructor(parts: FusedPlanParts) {
     ({
       gpu: this.gpu, maxItems: this.maxItems, shape: this.shape, params: this.params, tables: this.tables, io: this.io, bindings: this.bindings,
-      runBuffer: this.runBuffer, staging: this.staging, owned: this.owned, timer: this.timer, precision: this.precision,
+      runBuffer: this.runBuffer, staging: this.staging, owned: this.owned, timer: this.timer, precision: this.precision, context: this.context,
     } = parts);
     this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
     const { io, bindings: b } = this;
     this.hostLift = this.liftPair(io.uv);
-    const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state };
+    const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state, film: this.context?.film };
     this.denoise = {
       cooperative: bindKernel(b.denoise, b.group, denoiseIo, 'fused: denoise (cooperative)'),
       perInvocation: bindKernel(b.denoiseLane, b.lane, denoiseIo, 'fused: denoise (per invocation)'),
@@ -187,11 +194,12 @@ export class FusedExecutor implements Executor {
     this.paramsKey = key;
   }
 
-  /** Records the 3 dispatches of one chunk of n poses (run slots already written). */
-  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number, timer?: PassTimer): void {
+  /** Records the 3 dispatches of one chunk of n poses, 4 with the context encoder of `mode` (run slots already written). */
+  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number, timer?: PassTimer, mode?: EncoderMode): number {
     const laneFrom = this.shape.laneFrom;
     const dispatches: Array<[string, BoundKernel<unknown>, number]> = [
       ['lifter', n >= laneFrom ? lift.perInvocation : lift.cooperative, LIFTER_SLOT],
+      ...(mode ? [['context encoder', this.context!.kernel(mode) as BoundKernel<unknown>, LIFTER_SLOT] as [string, BoundKernel<unknown>, number]] : []),
       ['denoise', n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, DENOISER_SLOT],
       ['aggregate', aggregate, DENOISER_SLOT],
     ];
@@ -202,11 +210,12 @@ export class FusedExecutor implements Executor {
         recordKernel(pass, kernel, this.runBuffer, slot);
         pass.end();
       }
-      return;
+      return dispatches.length;
     }
     const pass = encoder.beginComputePass({ label: 'fused lift pass' });
     for (const [, kernel, slot] of dispatches) recordKernel(pass, kernel, this.runBuffer, slot);
     pass.end();
+    return dispatches.length;
   }
 
   private writeRuns(n: number, H: number, start: number, key: readonly [number, number]): void {
@@ -219,6 +228,10 @@ export class FusedExecutor implements Executor {
     return withGpuErrors(this.gpu, 'fused lift', async () => {
       const H = s.hypotheses, K = batch.components;
       const { device } = this.gpu;
+      // The temporal model conditions every pose on its track; the frame model has no encoder.
+      if (!!batch.sequence !== !!this.context) {
+        throw new InputError(this.context ? 'the temporal model lifts sequences (liftSequence), not single frames' : 'a sequence lift needs the temporal model');
+      }
       const out = emptyResult(batch.poses, H, s.wantSamples);
       this.writeParams(K, s);
       const chunk = Math.floor(this.maxItems / H);
@@ -230,12 +243,13 @@ export class FusedExecutor implements Executor {
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
         device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
         this.writeRuns(n, H, s.poseOffset + start, s.key);
+        this.context?.upload(batch, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer);
+        const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence?.mode);
         const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
         this.timer?.resolve(encoder);
         device.queue.submit([encoder.finish()]);
-        this.counter.add(3, 1);
+        this.counter.add(dispatches, 1);
         await finishReadback(this.staging, bytes, out, start, n, H);
         if (this.timer) addTimes(this.gpuTimes!, await this.timer.read());
       }
@@ -246,6 +260,7 @@ export class FusedExecutor implements Executor {
   /** The GPU-resident lift: no upload and no readback by the engine. */
   async runBuffers(req: BufferLift, s: RunSettings): Promise<void> {
     const H = s.hypotheses;
+    if (this.context) throw new InputError('liftBuffers runs the frame model; sequence lifts of the temporal model take host arrays (liftSequence)');
     if (req.count * H > this.maxItems) {
       throw new InputError(`liftBuffers: ${req.count} poses x ${H} hypotheses exceed the plan's ${this.maxItems} items (load with a larger maxBatch, or split the buffers)`);
     }
@@ -274,6 +289,7 @@ export class FusedExecutor implements Executor {
 
   dispose(): void {
     for (const b of this.owned) b.destroy();
+    this.context?.dispose();
     this.timer?.destroy();
   }
 }
@@ -366,7 +382,10 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
       denoiser: networkTable(denoiserProgram, denoiserTensors, arena, d),
       slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
     };
-    const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, 3, 'fused') : undefined;
-    return new FusedExecutor({ gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer, precision });
+    const context = isTemporal(model)
+      ? await ContextStage.create(gpu, model, maxItems, io.lifterXyz, Math.min(256, shape.groupSlots), 'fused: context')
+      : undefined;
+    const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, context ? 4 : 3, 'fused') : undefined;
+    return new FusedExecutor({ gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer, precision, context });
   });
 }
