@@ -14,6 +14,8 @@ struct EncoderParams {
   // Windows in flight: workgroups of the dispatch, each with its own scratch region.
   slots: u32,
   phases: u32,
+  // Frames per track in a stream's ring buffer (frame i of a window at base + i % ring); 0: `frames` holds the frames in order.
+  ring: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: EncoderParams;
@@ -21,7 +23,7 @@ struct EncoderParams {
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 // [frames, 17, 3]: u, v (model units), confidence of the frames this chunk's windows read.
 @group(0) @binding(3) var<storage, read> frames: array<f32>;
-// Per pose: (track's first frame, track's last frame, own frame, -) as indices into `frames`.
+// Per pose: (track's first frame, track's last frame, own frame, ring base): frame indices, into `frames` directly or through the ring.
 @group(0) @binding(4) var<storage, read> windows: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
 // [poses, 17, 3] root-centred lifter output: the correction is added in place.
@@ -39,8 +41,9 @@ fn blk(b: u32, field: u32) -> u32 {
 fn load_window(lid: u32, base: u32, w: vec4<u32>) {
   let win = base + plan[ENC_WIN];
   for (var f = lid; f < plan[ENC_WINDOW]; f += WG_SIZE) {
-    let src = clamp(i32(w.z) + i32(f) - i32(plan[ENC_BEFORE]), i32(w.x), i32(w.y));
-    let at = u32(src) * ENC_INPUTS;
+    var src = u32(clamp(i32(w.z) + i32(f) - i32(plan[ENC_BEFORE]), i32(w.x), i32(w.y)));
+    if (params.ring != 0u) { src = w.w + src % params.ring; }
+    let at = src * ENC_INPUTS;
     let to = win + f * ENC_INPUTS;
     for (var i = 0u; i < ENC_INPUTS; i++) { scratch[to + i] = frames[at + i]; }
     if (plan[ENC_NORMALISE] == 0u) { continue; }

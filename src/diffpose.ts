@@ -16,6 +16,7 @@ import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 import { parseTemporalWeights } from './temporal/temporal-weights.js';
 import { temporalModel, type TemporalModel } from './temporal/temporal-model.js';
+import { trackSequence } from './temporal/sequence-batch.js';
 
 export interface LoadOptions {
   /** Weights file: bytes, a path (Node) or URL; default the bundled `weights/diffpose.safetensors`. */
@@ -265,7 +266,7 @@ export class DiffPose extends EventTarget {
       keypoints: concat(live.map(([, i]) => points[i])), imageSize: options.imageSize, format: options.format,
       confidence: confidences.length ? concat(live.map(([, i]) => confidences[i])) : undefined, gmm,
     });
-    batch.sequence = { mode: causal ? 'causal' : 'offline', tracks: live.map(([n]) => n) };
+    batch.sequence = trackSequence(batch, causal ? 'causal' : 'offline', live.map(([n]) => n));
     const r = await this.runBatch('temporal', batch, liftOptions, settings, name);
     const out: LiftResult[] = tracks.map(empty);
     let start = 0;

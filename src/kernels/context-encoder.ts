@@ -2,10 +2,14 @@ import { checkU32 } from './checks.js';
 import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** Windows in flight (workgroups, each with its scratch region), phases per window (EncoderPlan.phases), the pipeline's workgroup size. */
+/**
+ * Windows in flight (workgroups, each with its scratch region), phases per window
+ * (EncoderPlan.phases), a stream's ring size (0: none) and the pipeline's workgroup size.
+ */
 export interface ContextEncoderParams {
   slots: number;
   phases: number;
+  ring: number;
   workgroupSize: number;
 }
 
@@ -32,8 +36,11 @@ export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
   params: [
     { name: 'slots', type: 'u32' },
     { name: 'phases', type: 'u32' },
+    { name: 'ring', type: 'u32' },
   ],
-  paramValues: (p) => ({ slots: checkU32('context_encoder', 'slots', p.slots, 1), phases: checkU32('context_encoder', 'phases', p.phases, 1) }),
+  paramValues: (p) => ({
+    slots: checkU32('context_encoder', 'slots', p.slots, 1), phases: checkU32('context_encoder', 'phases', p.phases, 1), ring: checkU32('context_encoder', 'ring', p.ring),
+  }),
   workgroupSize: 64,
   // One workgroup per window in flight.
   invocations: (p, run) => Math.min(run.batch, p.slots) * p.workgroupSize,
@@ -47,7 +54,7 @@ export interface ContextEncoderBuffers {
   weights: BufferResource;
   /** [frames, 17, 3] */
   frames: BufferResource;
-  /** [poses] vec4<u32>: track's first, track's last, own frame, - */
+  /** [poses] vec4<u32>: track's first, track's last, own frame, ring base */
   windows: BufferResource;
   /** slots x EncoderPlan.scratchFloats f32 */
   scratch: BufferResource;

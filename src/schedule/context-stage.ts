@@ -1,29 +1,48 @@
 import { InputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
-import { bindContextEncoder, CONTEXT_ENCODER, createParamsBuffer, getKernelPipeline, recordKernel, type BoundKernel, type ContextEncoderParams, type RunBuffer } from '../kernels/index.js';
+import {
+  bindContextEncoder, CONTEXT_ENCODER, createParamsBuffer, getKernelPipeline, type BoundKernel, type ContextEncoderParams, type KernelPipeline,
+} from '../kernels/index.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { ENCODER_INPUTS, ENCODER_MODES, type EncoderMode } from '../temporal/encoder-config.js';
-import { encoderPlan } from '../temporal/encoder-plan.js';
-import { sequenceFrames, sequenceWindows } from '../temporal/sequence-batch.js';
+import { encoderPlan, type EncoderPlan } from '../temporal/encoder-plan.js';
+import { chunkWindows, type SequenceInfo } from '../temporal/sequence-batch.js';
 import type { TemporalModel } from '../temporal/temporal-model.js';
+
+interface StageParts {
+  gpu: GpuContext;
+  label: string;
+  pipeline: KernelPipeline<ContextEncoderParams>;
+  model: TemporalModel;
+  plans: Record<EncoderMode, EncoderPlan & { tableBuffer: GPUBuffer; weightsBuffer: GPUBuffer }>;
+  slots: number;
+  workgroupSize: number;
+  /** [maxPoses, filmOut]: bound to the denoise dispatch. */
+  film: GPUBuffer;
+  frames: GPUBuffer;
+  windows: GPUBuffer;
+  scratch: GPUBuffer;
+  lifterXyz: GPUBuffer;
+  owned: GPUBuffer[];
+}
 
 /**
  * The temporal model's stage of a fused plan: per pose of a sequence chunk, the context encoder
  * over its window (one dispatch, after the lifter's) writes the pose's FiLM row, which the
  * denoise dispatch reads, and adds the start correction to the lifter output. Prepared at load
- * for both encoders; a chunk uploads its frames (with the windows' reach) and window indices.
+ * for both encoders; a chunk uploads its frames (with the windows' reach) and window indices, a
+ * stream's chunk only its window indices (its frames are in the stream's GPU ring).
  */
 export class ContextStage {
-  private constructor(
-    private readonly gpu: GpuContext,
-    /** [maxPoses, filmOut]: bound to the denoise dispatch. */
-    readonly film: GPUBuffer,
-    private readonly frames: GPUBuffer,
-    private readonly windows: GPUBuffer,
-    private readonly kernels: Record<EncoderMode, BoundKernel<ContextEncoderParams>>,
-    private readonly pads: Record<EncoderMode, readonly [number, number]>,
-    private readonly owned: GPUBuffer[],
-  ) {}
+  readonly film: GPUBuffer;
+  private readonly kernels: Record<EncoderMode, BoundKernel<ContextEncoderParams>>;
+  /** Encoders bound to streams' rings, made on first use and dropped with the ring. */
+  private readonly ringKernels = new WeakMap<GPUBuffer, Partial<Record<EncoderMode, BoundKernel<ContextEncoderParams>>>>();
+
+  private constructor(private readonly parts: StageParts) {
+    this.film = parts.film;
+    this.kernels = { offline: this.bind('offline', parts.frames, 0), causal: this.bind('causal', parts.frames, 0) };
+  }
 
   static async create(gpu: GpuContext, model: TemporalModel, maxPoses: number, lifterXyz: GPUBuffer, slots: number, label: string): Promise<ContextStage> {
     const { device } = gpu;
@@ -33,56 +52,70 @@ export class ContextStage {
       owned.push(b);
       return b;
     };
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const upload = (name: string, data: Float32Array | Uint32Array) => {
-      const b = buffer(name, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      const b = buffer(name, data.byteLength, storage);
       device.queue.writeBuffer(b, 0, data as Float32Array<ArrayBuffer>);
       return b;
     };
-    const plans = { offline: encoderPlan(model.encoders.offline), causal: encoderPlan(model.encoders.causal) };
-    const window = Math.max(...ENCODER_MODES.map((m) => model.encoders[m].config.window));
-    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-    const filmOut = plans.offline.filmOut;
-    const film = buffer('film', maxPoses * filmOut * 4, GPUBufferUsage.STORAGE);
-    // A chunk reads its poses' frames and at most window - 1 more (the reach before and after).
-    const frames = buffer('frames', (maxPoses + window) * ENCODER_INPUTS * 4, storage);
-    const windows = buffer('windows', maxPoses * 16, storage);
-    const scratch = buffer('scratch', slots * Math.max(plans.offline.scratchFloats, plans.causal.scratchFloats) * 4, GPUBufferUsage.STORAGE);
-    const workgroupSize = Math.min(64, device.limits.maxComputeInvocationsPerWorkgroup);
-    const pipeline = await getKernelPipeline(gpu, CONTEXT_ENCODER, { workgroupSize });
-    const bind = (mode: EncoderMode) => {
-      const plan = plans[mode];
-      const p = { slots, phases: plan.phases, workgroupSize };
-      const params = createParamsBuffer(device, CONTEXT_ENCODER, p, `${label}: ${mode} params`);
-      owned.push(params);
-      return bindContextEncoder(pipeline, p, {
-        params, plan: upload(`${mode} plan`, plan.table), weights: upload(`${mode} weights`, plan.weights),
-        frames, windows, scratch, lifter_xyz: lifterXyz, film,
-      }, `${label}: ${mode} encoder`);
+    const withBuffers = (mode: EncoderMode) => {
+      const plan = encoderPlan(model.encoders[mode]);
+      return { ...plan, tableBuffer: upload(`${mode} plan`, plan.table), weightsBuffer: upload(`${mode} weights`, plan.weights) };
     };
-    const kernels = { offline: bind('offline'), causal: bind('causal') };
-    const pads = { offline: model.encoders.offline.config.pad, causal: model.encoders.causal.config.pad };
-    return new ContextStage(gpu, film, frames, windows, kernels, pads, owned);
+    const plans = { offline: withBuffers('offline'), causal: withBuffers('causal') };
+    const window = Math.max(...ENCODER_MODES.map((m) => model.encoders[m].config.window));
+    const workgroupSize = Math.min(64, device.limits.maxComputeInvocationsPerWorkgroup);
+    return new ContextStage({
+      gpu, label, model, plans, slots, workgroupSize, lifterXyz, owned,
+      pipeline: await getKernelPipeline(gpu, CONTEXT_ENCODER, { workgroupSize }),
+      film: buffer('film', maxPoses * plans.offline.filmOut * 4, GPUBufferUsage.STORAGE),
+      // A chunk reads its poses' frames and at most window - 1 more (the reach before and after).
+      frames: buffer('frames', (maxPoses + window) * ENCODER_INPUTS * 4, storage),
+      windows: buffer('windows', maxPoses * 16, storage),
+      scratch: buffer('scratch', slots * Math.max(plans.offline.scratchFloats, plans.causal.scratchFloats) * 4, GPUBufferUsage.STORAGE),
+    });
+  }
+
+  /** The encoder of `mode` reading `frames`, through a ring of `ring` frames per track (0: none). */
+  private bind(mode: EncoderMode, frames: GPUBuffer, ring: number): BoundKernel<ContextEncoderParams> {
+    const s = this.parts, plan = s.plans[mode];
+    const p = { slots: s.slots, phases: plan.phases, ring, workgroupSize: s.workgroupSize };
+    const what = `${mode} encoder${ring ? ' on a stream ring' : ''}`;
+    const params = createParamsBuffer(s.gpu.device, CONTEXT_ENCODER, p, `${s.label}: ${what} params`);
+    s.owned.push(params);
+    return bindContextEncoder(s.pipeline, p, {
+      params, plan: plan.tableBuffer, weights: plan.weightsBuffer, frames, windows: s.windows, scratch: s.scratch, lifter_xyz: s.lifterXyz, film: s.film,
+    }, `${s.label}: ${what}`);
+  }
+
+  /** Frames per track a stream's ring holds for `mode`: the window. */
+  ringFrames(mode: EncoderMode): number {
+    return this.parts.model.encoders[mode].config.window;
   }
 
   /** Uploads what the encoder reads for poses [start, start + count) of a sequence batch. */
   upload(batch: PreparedBatch, start: number, count: number): void {
     const info = batch.sequence;
     if (!info) throw new InputError('the temporal model lifts sequences (liftSequence), not single frames');
-    const { first, end, windows } = sequenceWindows(info, this.pads[info.mode], start, count);
-    const queue = this.gpu.device.queue;
-    queue.writeBuffer(this.frames, 0, sequenceFrames(batch, first, end - first) as Float32Array<ArrayBuffer>);
-    queue.writeBuffer(this.windows, 0, windows as Uint32Array<ArrayBuffer>);
+    const queue = this.parts.gpu.device.queue;
+    if (info.gpuRing) {
+      queue.writeBuffer(this.parts.windows, 0, info.windows as Uint32Array<ArrayBuffer>, 4 * start, 4 * count);
+      return;
+    }
+    const { first, end, windows } = chunkWindows(info, this.parts.model.encoders[info.mode].config.pad, start, count);
+    queue.writeBuffer(this.parts.frames, 0, info.frames as Float32Array<ArrayBuffer>, first * ENCODER_INPUTS, (end - first) * ENCODER_INPUTS);
+    queue.writeBuffer(this.parts.windows, 0, windows as Uint32Array<ArrayBuffer>);
   }
 
-  kernel(mode: EncoderMode): BoundKernel<ContextEncoderParams> {
-    return this.kernels[mode];
-  }
-
-  record(pass: GPUComputePassEncoder, mode: EncoderMode, run: RunBuffer, slot: number): void {
-    recordKernel(pass, this.kernels[mode], run, slot);
+  /** The bound encoder a sequence chunk runs. */
+  kernel(info: SequenceInfo): BoundKernel<ContextEncoderParams> {
+    if (!info.gpuRing) return this.kernels[info.mode];
+    let byMode = this.ringKernels.get(info.gpuRing);
+    if (!byMode) { byMode = {}; this.ringKernels.set(info.gpuRing, byMode); }
+    return (byMode[info.mode] ??= this.bind(info.mode, info.gpuRing, this.ringFrames(info.mode)));
   }
 
   dispose(): void {
-    for (const b of this.owned) b.destroy();
+    for (const b of this.parts.owned) b.destroy();
   }
 }

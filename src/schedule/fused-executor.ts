@@ -12,7 +12,7 @@ import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { MAX_COMPONENTS } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
-import type { EncoderMode } from '../temporal/encoder-config.js';
+import type { SequenceInfo } from '../temporal/sequence-batch.js';
 import { DispatchCounter } from './dispatch-counter.js';
 import { FUSED_PARAMS_BYTES, fusedTensors, fusedUnsupported, networkTable, packFusedParams, slotVec4s } from './fused-params.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
@@ -195,11 +195,11 @@ export class FusedExecutor implements Executor {
   }
 
   /** Records the 3 dispatches of one chunk of n poses, 4 with the context encoder of `mode` (run slots already written). */
-  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number, timer?: PassTimer, mode?: EncoderMode): number {
+  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number, timer?: PassTimer, sequence?: SequenceInfo): number {
     const laneFrom = this.shape.laneFrom;
     const dispatches: Array<[string, BoundKernel<unknown>, number]> = [
       ['lifter', n >= laneFrom ? lift.perInvocation : lift.cooperative, LIFTER_SLOT],
-      ...(mode ? [['context encoder', this.context!.kernel(mode) as BoundKernel<unknown>, LIFTER_SLOT] as [string, BoundKernel<unknown>, number]] : []),
+      ...(sequence ? [['context encoder', this.context!.kernel(sequence) as BoundKernel<unknown>, LIFTER_SLOT] as [string, BoundKernel<unknown>, number]] : []),
       ['denoise', n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, DENOISER_SLOT],
       ['aggregate', aggregate, DENOISER_SLOT],
     ];
@@ -245,7 +245,7 @@ export class FusedExecutor implements Executor {
         this.writeRuns(n, H, s.poseOffset + start, s.key);
         this.context?.upload(batch, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence?.mode);
+        const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence);
         const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
         this.timer?.resolve(encoder);
         device.queue.submit([encoder.finish()]);

@@ -37,7 +37,16 @@ export interface EncoderPlan {
   filmOut: number;
 }
 
+const plans = new WeakMap<EncoderParams, EncoderPlan>();
+
+/** The plan of an encoder, made once and shared. */
 export function encoderPlan(p: EncoderParams): EncoderPlan {
+  let plan = plans.get(p);
+  if (!plan) { plan = makeEncoderPlan(p); plans.set(p, plan); }
+  return plan;
+}
+
+function makeEncoderPlan(p: EncoderParams): EncoderPlan {
   const C = p.config.channels, W = p.config.window, B = p.blocks.length;
   const tensors: Float32Array[] = [];
   let wAt = 0;
@@ -80,19 +89,21 @@ export function encoderPlan(p: EncoderParams): EncoderPlan {
 }
 
 /**
- * The CPU reference of the kernel: for each of `count` windows (lo, hi, t per window, frames
- * clamp(t + o, lo, hi) of `frames` [.., 17, 3]), the root-centred start correction [count, 17, 3]
- * and the FiLM [count, filmOut], phase by phase as shaders/context-encoder.wgsl runs them.
+ * The CPU reference of the kernel: for each of `count` windows (lo, hi, t, base per window: the
+ * frames clamp(t + o, lo, hi) of `frames` [.., 17, 3], each at base + index % ring; ring 0: at
+ * the index itself), the root-centred start correction [count, 17, 3] and the FiLM
+ * [count, filmOut], phase by phase as shaders/context-encoder.wgsl runs them.
  */
-export function encodeWindowsRef(plan: EncoderPlan, frames: Float32Array, windows: Uint32Array, count: number): { delta: Float32Array; film: Float32Array } {
+export function encodeWindowsRef(plan: EncoderPlan, frames: Float32Array, windows: Uint32Array, count: number, ring = 0): { delta: Float32Array; film: Float32Array } {
   const T = plan.table, w = plan.weights;
   const C = T[ENC.channels], W = T[ENC.window], B = T[ENC.blocks], filmOut = T[ENC.filmOut], I = ENCODER_INPUTS;
   const delta = new Float32Array(count * I), film = new Float32Array(count * filmOut);
   const s = new Float32Array(plan.scratchFloats);
   for (let n = 0; n < count; n++) {
-    const [lo, hi, t] = windows.subarray(4 * n, 4 * n + 3);
+    const [lo, hi, t, base] = windows.subarray(4 * n, 4 * n + 4);
     for (let f = 0; f < W; f++) {
-      const src = Math.min(Math.max(t + f - T[ENC.before], lo), hi);
+      const index = Math.min(Math.max(t + f - T[ENC.before], lo), hi);
+      const src = ring ? base + index % ring : index;
       s.set(frames.subarray(src * I, (src + 1) * I), T[ENC.win] + f * I);
     }
     if (T[ENC.normalise]) normaliseFrames(s.subarray(T[ENC.win], T[ENC.win] + W * I), W);

@@ -1,20 +1,29 @@
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import type { PreparedBatch } from '../pose/input.js';
 import type { Conditioning } from '../model/reference-sampler.js';
-import { encodeTrackRef } from './context-encoder.ref.js';
 import { ENCODER_INPUTS, type EncoderMode } from './encoder-config.js';
+import { encoderPlan, encodeWindowsRef } from './encoder-plan.js';
 import type { EncoderParams } from './temporal-weights.js';
 
 const J = NUM_JOINTS;
 
-/** What makes a prepared batch a temporal lift: its poses are the frames of `tracks` tracks, back to back. */
+/**
+ * What makes a prepared batch a temporal lift: the encoder's input frames and, per pose, its
+ * window in them — (lo, hi, t, base): the frames clamp(t + o, lo, hi) for the window's offsets o,
+ * each at base + index % ring (a stream's per-track ring buffer) or, with ring 0, at the index.
+ */
 export interface SequenceInfo {
   mode: EncoderMode;
-  /** Frames per track, in batch order; they sum to the batch's poses. */
-  tracks: number[];
+  /** [F, 17, 3]: u, v (model units), confidence. */
+  frames: Float32Array;
+  /** [poses, 4] u32. */
+  windows: Uint32Array;
+  ring: number;
+  /** A stream's ring on the GPU, holding `frames` already: the fused plans upload only the windows. */
+  gpuRing?: GPUBuffer;
 }
 
-/** The encoder's input of frames [start, start + count): per joint (u, v, confidence), [count, 17, 3]. */
+/** The encoder's input of poses [start, start + count) of a batch: per joint (u, v, confidence), [count, 17, 3]. */
 export function sequenceFrames(batch: PreparedBatch, start: number, count: number): Float32Array {
   const out = new Float32Array(count * ENCODER_INPUTS);
   for (let i = 0; i < count * J; i++) {
@@ -26,45 +35,41 @@ export function sequenceFrames(batch: PreparedBatch, start: number, count: numbe
   return out;
 }
 
-/** The conditioning of every pose of a temporal batch on the CPU: the encoder over each whole track. */
-export function encodeSequenceRef(encoder: EncoderParams, batch: PreparedBatch): Conditioning {
-  const info = batch.sequence!;
-  const filmStride = encoder.film.cout;
-  const delta = new Float32Array(batch.poses * J * 3);
-  const film = new Float32Array(batch.poses * filmStride);
+/** A batch whose poses are the frames of consecutive tracks (`tracks` frames each, summing to its poses). */
+export function trackSequence(batch: PreparedBatch, mode: EncoderMode, tracks: readonly number[]): SequenceInfo {
+  const windows = new Uint32Array(batch.poses * 4);
   let start = 0;
-  for (const frames of info.tracks) {
-    const r = encodeTrackRef(encoder, sequenceFrames(batch, start, frames), frames);
-    delta.set(r.delta, start * J * 3);
-    film.set(r.film, start * filmStride);
+  for (const frames of tracks) {
+    for (let t = start; t < start + frames; t++) windows.set([start, start + frames - 1, t, 0], 4 * t);
     start += frames;
   }
-  return { delta, film, filmStride };
+  return { mode, frames: sequenceFrames(batch, 0, batch.poses), windows, ring: 0 };
+}
+
+/** The conditioning of every pose of a temporal batch on the CPU (the encoder kernel's reference). */
+export function encodeSequenceRef(encoder: EncoderParams, info: SequenceInfo, poses: number): Conditioning {
+  const plan = encoderPlan(encoder);
+  const { delta, film } = encodeWindowsRef(plan, info.frames, info.windows, poses, info.ring);
+  return { delta, film, filmStride: plan.filmOut };
 }
 
 /**
- * The frames a chunk of poses [start, start + count) reads and, per pose, where its window is in
- * them: frames [first, end) of the batch (the chunk with the windows' reach on either side,
- * within each pose's track) and per pose (track's first, track's last, own index, 0) relative to
- * `first`. The encoder kernel reads frame clamp(t + o, lo, hi) for offsets o of the window.
+ * For a chunk of poses [start, start + count) of a batch without a ring: the frames its windows
+ * read, [first, end), and its windows relative to `first`, for the GPU to hold only those.
  */
-export function sequenceWindows(info: SequenceInfo, pad: readonly [number, number], start: number, count: number): { first: number; end: number; windows: Uint32Array } {
-  const windows = new Uint32Array(count * 4);
-  let first = Infinity, end = -Infinity, trackStart = 0, k = 0;
-  for (const frames of info.tracks) {
-    const lo = trackStart, hi = trackStart + frames - 1;
-    trackStart += frames;
-    if (hi < start || lo >= start + count) continue;
-    first = Math.min(first, Math.max(lo, start - pad[0]));
-    end = Math.max(end, Math.min(hi, start + count - 1 + pad[1]) + 1);
+export function chunkWindows(info: SequenceInfo, pad: readonly [number, number], start: number, count: number): { first: number; end: number; windows: Uint32Array } {
+  let first = Infinity, end = 0;
+  for (let k = start; k < start + count; k++) {
+    const [lo, hi, t] = info.windows.subarray(4 * k, 4 * k + 3);
+    first = Math.min(first, Math.max(lo, t - pad[0]));
+    end = Math.max(end, Math.min(hi, t + pad[1]) + 1);
   }
-  trackStart = 0;
-  for (const frames of info.tracks) {
-    const lo = trackStart, hi = trackStart + frames - 1;
-    trackStart += frames;
-    for (let t = Math.max(lo, start); t <= Math.min(hi, start + count - 1); t++, k++) {
-      windows.set([Math.max(lo, first) - first, Math.min(hi, end - 1) - first, t - first, 0], 4 * k);
-    }
+  const windows = info.windows.slice(4 * start, 4 * (start + count));
+  for (let k = 0; k < count; k++) {
+    // lo and hi clamp to the region: a window never reaches past it (the region is its reach).
+    windows[4 * k] = Math.max(windows[4 * k], first) - first;
+    windows[4 * k + 1] = Math.min(windows[4 * k + 1], end - 1) - first;
+    windows[4 * k + 2] -= first;
   }
   return { first, end, windows };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiffPose } from '../../src/diffpose.js';
-import { CHUNK_FRAMES } from '../../src/cli/lift-command.js';
+import { CHUNK_FRAMES, TEMPORAL_CHUNK_FRAMES } from '../../src/cli/lift-command.js';
 import { BVHLoader } from 'three/addons/loaders/BVHLoader.js';
 import { diffposeLines, runCli } from './run-cli.js';
 
@@ -138,23 +138,32 @@ describe('diffpose lift (child process)', function () {
     expect(r.stderr).to.match(/^one hypothesis: no per-joint spread in the output \(pass --hypotheses 2 or more/m);
   });
 
-  it('equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis', async () => {
-    // 40 frames: one full chunk and a short one.
+  // Per model: the CLI flags, frames (one full chunk and a short one) and the one API call on the whole track.
+  const wholeTrack = [
+    ['the frame model', ['--frame-model'], CHUNK_FRAMES + 8, 'lift'],
+    ['the temporal model (offline)', [], TEMPORAL_CHUNK_FRAMES + 20, 'offline'],
+    ['the temporal model (causal)', ['--causal'], TEMPORAL_CHUNK_FRAMES + 20, 'causal'],
+  ] as const;
+  for (const [name, flags, count, call] of wholeTrack) it(`${name}: equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis`, async function () {
+    this.timeout(600_000);
+    // The basketball clip, repeated as needed.
     const input = readJson<{ imageSize: number[]; frames: Array<{ keypoints: number[][] }> }>(example('basketball-h36m17.json'));
-    input.frames = input.frames.slice(0, CHUNK_FRAMES + 8);
-    writeFileSync(join(dir, 'basketball-40.json'), JSON.stringify(input));
-    const out = await liftTo(join(dir, 'basketball-40.json'), ['--cpu', '--hypotheses', '3', '--samples', '--seed', '5']);
+    input.frames = Array.from({ length: count }, (_, i) => input.frames[i % input.frames.length]);
+    writeFileSync(join(dir, `basketball-${count}.json`), JSON.stringify(input));
+    const out = await liftTo(join(dir, `basketball-${count}.json`), ['--cpu', '--hypotheses', '3', '--samples', '--seed', '5', ...flags]);
     const frames = out.people[0].frames;
-    expect(frames).to.have.length(CHUNK_FRAMES + 8);
+    expect(frames).to.have.length(count);
     expect(out.hypotheses).to.equal(3);
     expect(frames[0].samples).to.have.length(3 * 51);
     const model = await DiffPose.load({ backend: 'cpu' });
     try {
       const all = input.frames;
-      const r = await model.lift(Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y]))), {
-        imageSize: [640, 480], confidence: Float32Array.from(all.flatMap((f) => f.keypoints.map((k) => k[2]))),
-        hypotheses: 3, seed: 5, samples: true,
-      });
+      const keypoints = Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y])));
+      const options = {
+        imageSize: [640, 480] as const, confidence: Float32Array.from(all.flatMap((f) => f.keypoints.map((k) => k[2]))),
+        hypotheses: 3, seed: 5, samples: true as const,
+      };
+      const r = call === 'lift' ? await model.lift(keypoints, options) : await model.liftSequence(keypoints, { ...options, causal: call === 'causal' });
       all.forEach((_, i) => {
         const f = frames[i];
         f.joints.forEach((v, k) => expect(v).to.be.closeTo(r.poses[i * 51 + k], 1e-5));

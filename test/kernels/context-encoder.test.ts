@@ -3,7 +3,7 @@ import { CONTEXT_ENCODER } from '../../src/kernels/context-encoder.js';
 import { encodeTrackRef } from '../../src/temporal/context-encoder.ref.js';
 import { ENCODER_INPUTS, type EncoderConfig } from '../../src/temporal/encoder-config.js';
 import { encoderPlan, encodeWindowsRef } from '../../src/temporal/encoder-plan.js';
-import { sequenceWindows } from '../../src/temporal/sequence-batch.js';
+import { chunkWindows, type SequenceInfo } from '../../src/temporal/sequence-batch.js';
 import type { ConvParams, EncoderParams } from '../../src/temporal/temporal-weights.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
@@ -34,6 +34,17 @@ function trackFrames(frames: number, seed: number): Float32Array {
   return x;
 }
 
+/** Windows of consecutive tracks over `frames`, every frame a pose. */
+function tracksInfo(tracks: number[], frames: Float32Array): SequenceInfo {
+  const windows: number[] = [];
+  let start = 0;
+  for (const n of tracks) {
+    for (let t = start; t < start + n; t++) windows.push(start, start + n - 1, t, 0);
+    start += n;
+  }
+  return { mode: 'offline', frames, windows: Uint32Array.from(windows), ring: 0 };
+}
+
 describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-track reference)', function () {
   let gpu: GpuContext;
   before(async function () { gpu = await testGpu(this); });
@@ -51,7 +62,8 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       // Tracks of 1, 2, 40 and 9 frames; a chunk of poses 2..48 (from the middle of one track to the last).
       const tracks = [1, 2, 40, 9];
       const all = trackFrames(52, channels);
-      const { first, end, windows } = sequenceWindows({ mode: causal ? 'causal' : 'offline', tracks }, enc.config.pad, 2, 47);
+      const info = tracksInfo(tracks, all);
+      const { first, end, windows } = chunkWindows(info, enc.config.pad, 2, 47);
       const frames = all.slice(first * ENCODER_INPUTS, end * ENCODER_INPUTS);
       const ref = encodeWindowsRef(plan, frames, windows, 47);
       // The windowed form is the whole-track encoder.
@@ -61,7 +73,7 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       const lifted = randomFloats(47 * 51, 7, -0.5, 0.5);
       const slots = 5;
       const out = await runKernel(gpu, {
-        desc: CONTEXT_ENCODER, params: { slots, phases: plan.phases, workgroupSize },
+        desc: CONTEXT_ENCODER, params: { slots, phases: plan.phases, ring: 0, workgroupSize },
         inputs: { plan: plan.table, weights: plan.weights, frames, windows },
         outputs: { scratch: slots * plan.scratchFloats, lifter_xyz: Float32Array.from(lifted), film: 47 * 22 },
         calls: [batchRun(47)], workgroupSize,
@@ -70,4 +82,33 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       expectClose(out.lifter_xyz, lifted.map((v, i) => v + ref.delta[i]), 1e-4, 1e-4, `${name}: lifter + delta`);
     });
   }
+
+  it('reads a stream\'s ring buffer: frame i of a track at base + i % window', async () => {
+    const enc = randomEncoder(9, [3, 9], true, true, 22, 5);
+    const plan = encoderPlan(enc);
+    const W = enc.config.window;
+    // Three tracks of 40, 5 and 1 frames; each one's ring holds its last W frames at base + i % W.
+    const lengths = [40, 5, 1];
+    const tracks = lengths.map((n, k) => trackFrames(n, 90 + k));
+    const ring = new Float32Array(lengths.length * W * ENCODER_INPUTS);
+    tracks.forEach((frames, k) => {
+      for (let i = Math.max(0, lengths[k] - W); i < lengths[k]; i++) ring.set(frames.subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS), (k * W + i % W) * ENCODER_INPUTS);
+    });
+    // One pose per track: its newest frame.
+    const windows = Uint32Array.from(lengths.flatMap((n, k) => [0, n - 1, n - 1, k * W]));
+    const ref = encodeWindowsRef(plan, ring, windows, 3, W);
+    tracks.forEach((frames, k) => {
+      const whole = encodeTrackRef(enc, frames, lengths[k]);
+      expectClose(ref.film.subarray(k * 22, (k + 1) * 22), whole.film.subarray((lengths[k] - 1) * 22), 1e-5, 1e-5, `ring track ${k}: film`);
+    });
+    const lifted = new Float32Array(3 * 51);
+    const out = await runKernel(gpu, {
+      desc: CONTEXT_ENCODER, params: { slots: 2, phases: plan.phases, ring: W, workgroupSize: 64 },
+      inputs: { plan: plan.table, weights: plan.weights, frames: ring, windows },
+      outputs: { scratch: 2 * plan.scratchFloats, lifter_xyz: lifted, film: 3 * 22 },
+      calls: [batchRun(3)],
+    });
+    expectClose(out.film, ref.film, 1e-4, 1e-4, 'ring: film');
+    expectClose(out.lifter_xyz, ref.delta, 1e-4, 1e-4, 'ring: delta');
+  });
 });

@@ -4,7 +4,7 @@ import { DiffPose } from '../../src/diffpose.js';
 import { networkProgram, programOf } from '../../src/model/network-program.js';
 import { runNetworkRef, runProgramRef } from '../../src/model/reference-network.js';
 import { ENCODER_MODES } from '../../src/temporal/encoder-config.js';
-import { sequenceWindows } from '../../src/temporal/sequence-batch.js';
+import { chunkWindows, type SequenceInfo } from '../../src/temporal/sequence-batch.js';
 import { parseTemporalWeights } from '../../src/temporal/temporal-weights.js';
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
@@ -96,13 +96,18 @@ describe('temporal lift on the CPU: FiLM denoiser and the whole sequence vs PyTo
 
 describe('sequence windows of a chunk', () => {
   it('the frames a chunk reads and each pose\'s (track first, track last, own) index in them', () => {
-    // Tracks of 5, 40 and 3 frames; a chunk of poses 3..46 with the offline reach (13, 13).
-    const { first, end, windows } = sequenceWindows({ mode: 'offline', tracks: [5, 40, 3] }, [13, 13], 3, 44);
-    expect([first, end]).to.deep.equal([0, 48]);
-    expect(Array.from(windows.subarray(0, 4))).to.deep.equal([0, 4, 3, 0]);
-    expect(Array.from(windows.subarray(8, 12))).to.deep.equal([5, 44, 5, 0]);
+    // Tracks of 5, 40 and 3 frames, every frame a pose.
+    const windows: number[] = [];
+    let start = 0;
+    for (const n of [5, 40, 3]) { for (let t = start; t < start + n; t++) windows.push(start, start + n - 1, t, 0); start += n; }
+    const info: SequenceInfo = { mode: 'offline', frames: new Float32Array(48 * 51), windows: Uint32Array.from(windows), ring: 0 };
+    // A chunk of poses 3..46 with the offline reach (13, 13).
+    const c = chunkWindows(info, [13, 13], 3, 44);
+    expect([c.first, c.end]).to.deep.equal([0, 48]);
+    expect(Array.from(c.windows.subarray(0, 4))).to.deep.equal([0, 4, 3, 0]);
+    expect(Array.from(c.windows.subarray(8, 12))).to.deep.equal([5, 44, 5, 0]);
     // A chunk inside the long track reads only the reach of its windows.
-    const inner = sequenceWindows({ mode: 'causal', tracks: [5, 40, 3] }, [26, 0], 40, 2);
+    const inner = chunkWindows(info, [26, 0], 40, 2);
     expect([inner.first, inner.end]).to.deep.equal([14, 42]);
     expect(Array.from(inner.windows)).to.deep.equal([0, 27, 26, 0, 0, 27, 27, 0]);
   });
