@@ -17,6 +17,7 @@ import { createPerOpExecutor } from './schedule/per-op-executor.js';
 import { parseTemporalWeights } from './temporal/temporal-weights.js';
 import { temporalModel, type TemporalModel } from './temporal/temporal-model.js';
 import { trackSequence } from './temporal/sequence-batch.js';
+import { DiffPoseStream, type StreamOptions } from './temporal/stream.js';
 
 export interface LoadOptions {
   /** Weights file: bytes, a path (Node) or URL; default the bundled `weights/diffpose.safetensors`. */
@@ -275,6 +276,40 @@ export class DiffPose extends EventTarget {
       start += n;
     }
     return out;
+  }
+
+  /**
+   * A live stream of the causal temporal model: `await stream.push(keypoints [P, K, 2], { confidence?,
+   * tracks? })` lifts one video frame of P tracks, each with the 26 frames before it of its track,
+   * which stay in a ring buffer on the GPU (src/temporal/stream.ts). Options as lift's, plus maxTracks.
+   */
+  async createStream(options: StreamOptions): Promise<DiffPoseStream> {
+    this.checkUsable();
+    try {
+      const { lift, maxTracks } = DiffPoseStream.checkOptions(options);
+      if (!this.temporal) throw new InputError('this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)');
+      const temporal = this.temporal;
+      // Checked now, as a push would, so that a bad option fails here.
+      checkImageSize(lift.imageSize);
+      keypointFormat(lift.format ?? 'h36m17');
+      resolveSettings(lift, temporal.config);
+      const name = this.executorName(lift.executor);
+      return new DiffPoseStream({
+        window: temporal.encoders.causal.config.window,
+        device: () => (name === 'cpu' ? undefined : this.context?.device),
+        run: async (batch, o, poseOffset) => {
+          this.checkUsable();
+          try {
+            const settings = resolveSettings({ ...o, poseOffset }, temporal.config);
+            return await this.runBatch('temporal', batch, o, settings, name);
+          } catch (e) {
+            throw asDiffPoseError(e, 'stream.push', this.context?.lost);
+          }
+        },
+      }, lift, maxTracks);
+    } catch (e) {
+      throw asDiffPoseError(e, 'createStream', this.context?.lost);
+    }
   }
 
   private emptyResult(hypotheses: number, timesteps: number[], samples: boolean, executor: ExecutorName): LiftResult {

@@ -1,5 +1,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
-export { DiffPose, DeviceEvent, type LoadOptions, type LiftResult, type LiftResultFor, type BufferLiftRequest } from './diffpose.js';
+export { DiffPose, DeviceEvent, type LoadOptions, type LiftResult, type LiftResultFor, type BufferLiftRequest, type SequenceOptions, type SequenceTrack } from './diffpose.js';
+export { DiffPoseStream, type StreamOptions, type StreamPushOptions, type StreamFrame, type TrackId } from './temporal/stream.js';
+export { movingAverage, OneEuroFilter, oneEuro } from './temporal/smoothing.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
 export type { CallStats } from './executor.js';
 export type { PassTime } from './gpu/pass-timer.js';

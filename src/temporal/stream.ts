@@ -1,0 +1,169 @@
+import { InputError } from '../errors.js';
+import { checkOptionKeys, float32Input, type LiftOptions } from '../lift-options.js';
+import { keypointFormat } from '../pose/formats.js';
+import { prepareInput, type PreparedBatch } from '../pose/input.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
+import { ENCODER_INPUTS } from './encoder-config.js';
+import { sequenceFrames, type SequenceInfo } from './sequence-batch.js';
+
+export type TrackId = string | number;
+
+/** createStream options: those of lift that apply to every push, and how many tracks the stream holds. */
+export interface StreamOptions extends Omit<LiftOptions, 'confidence' | 'gmm' | 'samples' | 'poseOffset' | 'signal' | 'aggregate'> {
+  /** Tracks the stream keeps a history for (default 16); a new track past it takes the slot of the one pushed least recently. */
+  maxTracks?: number;
+}
+
+export interface StreamPushOptions {
+  /** [P, K] in [0, 1]. */
+  confidence?: Float32Array | readonly number[];
+  /** The P tracks' ids, each at most once (default 0 .. P-1): a track's history follows its id across pushes. */
+  tracks?: readonly TrackId[];
+  signal?: AbortSignal;
+}
+
+/** One pushed frame, lifted with the 26 frames before it of each track. */
+export interface StreamFrame {
+  /** [P, 17, 3] metres, root-relative, in the order of the push. */
+  poses: Float32Array;
+  /** [P, 17] metres (0 with one hypothesis). */
+  spread: Float32Array;
+  /** [P, 3] metres, camera frame (see LiftResult.root). */
+  root: Float32Array;
+  tracks: TrackId[];
+  /** This push's index in the stream, from 0. */
+  frame: number;
+}
+
+/** What a stream needs from its model (DiffPose.createStream wires it). */
+export interface StreamHost {
+  /** Frames of the causal window: each track's ring holds that many. */
+  window: number;
+  /** Lifts a batch whose sequence is set. */
+  run(batch: PreparedBatch, options: LiftOptions, poseOffset: number): Promise<{ poses: Float32Array; spread: Float32Array; root: Float32Array }>;
+  /** The device the stream's executor runs on now; undefined for the CPU executor. */
+  device(): GPUDevice | undefined;
+}
+
+interface Track { slot: number; frames: number; lastPush: number }
+
+const STREAM_OPTION_KEYS = new Set(['imageSize', 'format', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'executor', 'camera', 'maxTracks']);
+
+/**
+ * A live stream of the causal temporal model (docs/temporal-model.md §2): each push is one video
+ * frame of P tracks; every track's last 27 frames of 2D stay in a ring buffer (on the GPU with a
+ * GPU executor, mirrored on the host so a replaced device can be refilled), so a push uploads P
+ * frames, never the windows. A track's frames before its first are its first (edge padding).
+ * Pushes run one at a time, in order.
+ */
+export class DiffPoseStream {
+  private readonly tracks = new Map<TrackId, Track>();
+  private readonly host: Float32Array;
+  private gpuRing: GPUBuffer | undefined;
+  private ringDevice: GPUDevice | undefined;
+  private pushes = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  readonly maxTracks: number;
+
+  constructor(private readonly model: StreamHost, private readonly options: LiftOptions, maxTracks: number) {
+    this.maxTracks = maxTracks;
+    this.host = new Float32Array(maxTracks * model.window * ENCODER_INPUTS);
+  }
+
+  static checkOptions(options: StreamOptions): { lift: LiftOptions; maxTracks: number } {
+    if (typeof options !== 'object' || options === null) throw new InputError('createStream(options): options with imageSize are required');
+    checkOptionKeys(options, STREAM_OPTION_KEYS, 'stream options');
+    const { maxTracks = 16, ...lift } = options;
+    if (!Number.isInteger(maxTracks) || maxTracks < 1 || maxTracks > 4096) throw new InputError(`maxTracks must be an integer in [1, 4096], got ${maxTracks}`);
+    return { lift: lift as LiftOptions, maxTracks };
+  }
+
+  /** Lifts one frame of P tracks: keypoints [P, K, 2] pixels of the stream's format. */
+  push(keypoints: Float32Array | readonly number[], options: StreamPushOptions = {}): Promise<StreamFrame> {
+    const next = this.queue.then(() => this.pushNow(keypoints, options));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async pushNow(keypoints: Float32Array | readonly number[], options: StreamPushOptions): Promise<StreamFrame> {
+    if (this.disposed) throw new InputError('this stream was disposed');
+    if (typeof options !== 'object' || options === null) throw new InputError('push(keypoints, options): options must be an object');
+    checkOptionKeys(options, new Set(['confidence', 'tracks', 'signal']), 'push options');
+    const format = keypointFormat(this.options.format ?? 'h36m17');
+    const points = float32Input(keypoints, 'keypoints');
+    const P = points.length / (format.keypoints * 2);
+    if (!Number.isInteger(P)) throw new InputError(`keypoints has ${points.length} values, not a multiple of ${format.keypoints * 2} (${format.keypoints} keypoints x 2 for format ${format.name})`);
+    const ids = options.tracks ? [...options.tracks] : Array.from({ length: P }, (_, i) => i);
+    if (ids.length !== P) throw new InputError(`tracks has ${ids.length} ids for ${P} poses`);
+    if (new Set(ids).size !== P) throw new InputError('tracks: an id appears twice in one push');
+    if (P > this.maxTracks) throw new InputError(`${P} tracks in one push exceed the stream's maxTracks ${this.maxTracks}`);
+    for (const id of ids) if (typeof id !== 'string' && typeof id !== 'number') throw new InputError('track ids must be strings or numbers');
+    const frame = this.pushes;
+    if (P === 0) { this.pushes++; return { poses: new Float32Array(0), spread: new Float32Array(0), root: new Float32Array(0), tracks: [], frame }; }
+    const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
+    const batch = prepareInput({ keypoints: points, imageSize: this.options.imageSize, format: this.options.format, confidence });
+    // Everything is checked: now the stream's state changes.
+    this.pushes++;
+    const W = this.model.window;
+    const newFrames = sequenceFrames(batch, 0, P);
+    const windows = new Uint32Array(P * 4);
+    const device = this.model.device();
+    if (device !== this.ringDevice) {
+      // The first GPU push, or a replaced device: a new ring, starting as the host's copy.
+      this.gpuRing = device?.createBuffer({ label: 'diffpose stream: 2D ring', size: this.host.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      if (device) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
+      this.ringDevice = device;
+    }
+    const ring = this.gpuRing;
+    ids.forEach((id, p) => {
+      const track = this.slotOf(id, ids);
+      track.frames++;
+      track.lastPush = frame;
+      const at = (track.slot * W + (track.frames - 1) % W) * ENCODER_INPUTS;
+      const row = newFrames.subarray(p * ENCODER_INPUTS, (p + 1) * ENCODER_INPUTS);
+      this.host.set(row, at);
+      if (ring) device!.queue.writeBuffer(ring, at * 4, row as Float32Array<ArrayBuffer>);
+      windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
+    });
+    const sequence: SequenceInfo = { mode: 'causal', frames: this.host, windows, ring: W, gpuRing: ring };
+    batch.sequence = sequence;
+    const r = await this.model.run(batch, { ...this.options, signal: options.signal }, frame * this.maxTracks);
+    return { poses: r.poses, spread: r.spread, root: r.root, tracks: ids, frame };
+  }
+
+  /** The track's state, given a slot on its first push (the least recently pushed track's when all are taken). */
+  private slotOf(id: TrackId, current: TrackId[]): Track {
+    let track = this.tracks.get(id);
+    if (track) return track;
+    let slot = this.tracks.size;
+    if (slot >= this.maxTracks) {
+      let oldest: [TrackId, Track] | undefined;
+      for (const entry of this.tracks) {
+        if (current.includes(entry[0])) continue;
+        if (!oldest || entry[1].lastPush < oldest[1].lastPush) oldest = entry;
+      }
+      this.tracks.delete(oldest![0]);
+      slot = oldest![1].slot;
+    }
+    track = { slot, frames: 0, lastPush: -1 };
+    this.tracks.set(id, track);
+    return track;
+  }
+
+  /** Ids of the tracks whose history the stream holds. */
+  get trackIds(): TrackId[] {
+    return [...this.tracks.keys()];
+  }
+
+  /** Frees the stream's GPU ring; later pushes reject. */
+  dispose(): void {
+    this.disposed = true;
+    // After a push in flight: its dispatches read the ring.
+    void this.queue.then(() => {
+      this.gpuRing?.destroy();
+      this.gpuRing = undefined;
+    });
+  }
+}
+

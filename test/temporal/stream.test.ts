@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { DiffPose } from '../../src/diffpose.js';
+import { expectClose } from '../helpers/close.js';
+import { goldenPath } from '../helpers/golden.js';
+import { someKeypoints } from '../helpers/models.js';
+import { testGpu } from '../helpers/gpu.js';
+
+const FRAME_WEIGHTS = new URL('../../weights/diffpose.safetensors', import.meta.url);
+const tiny = new Uint8Array(readFileSync(goldenPath('tiny-temporal.safetensors')));
+const IMAGE = [640, 480] as const;
+
+/** Two tracks of 35 frames (past the 27-frame ring), keypoints and confidence per frame. */
+function twoTracks() {
+  return [0, 1].map((k) => ({
+    keypoints: someKeypoints(35, 300 + k),
+    confidence: Float32Array.from({ length: 35 * 17 }, (_, i) => 0.4 + 0.6 * ((i * 31 + k) % 11) / 10),
+  }));
+}
+
+/**
+ * Pushes the tracks frame by frame (track "b" first from frame 3 on, "a" only on even frames
+ * after 10 — a track missing from some pushes keeps its history) and checks every frame against
+ * liftSequence (causal) on the frames each track was pushed; official init is deterministic, so
+ * the random draws' keys (poseOffset) do not matter.
+ */
+async function checkStream(model: DiffPose, executor: 'cpu' | 'fused', atol: number): Promise<void> {
+  const tracks = twoTracks();
+  const stream = await model.createStream({ imageSize: IMAGE, init: 'official', executor, maxTracks: 4 });
+  const pushed: Record<string, number[]> = { a: [], b: [] };
+  const got: Record<string, Float32Array[]> = { a: [], b: [] };
+  for (let f = 0; f < 35; f++) {
+    const ids = [...(f >= 3 ? ['b'] : []), ...(f <= 10 || f % 2 === 0 ? ['a'] : [])];
+    const at = (id: string) => tracks[id === 'a' ? 0 : 1];
+    const kp = ids.flatMap((id) => Array.from(at(id).keypoints.subarray(f * 34, (f + 1) * 34)));
+    const conf = ids.flatMap((id) => Array.from(at(id).confidence.subarray(f * 17, (f + 1) * 17)));
+    const r = await stream.push(kp, { confidence: conf, tracks: ids });
+    expect(r.frame).to.equal(f);
+    expect(r.tracks).to.deep.equal(ids);
+    ids.forEach((id, p) => { pushed[id].push(f); got[id].push(r.poses.slice(p * 51, (p + 1) * 51)); });
+  }
+  for (const id of ['a', 'b']) {
+    const t = tracks[id === 'a' ? 0 : 1];
+    const frames = pushed[id];
+    const keypoints = Float32Array.from(frames.flatMap((f) => Array.from(t.keypoints.subarray(f * 34, (f + 1) * 34))));
+    const confidence = Float32Array.from(frames.flatMap((f) => Array.from(t.confidence.subarray(f * 17, (f + 1) * 17))));
+    const want = await model.liftSequence(keypoints, { imageSize: IMAGE, confidence, init: 'official', causal: true, executor });
+    got[id].forEach((poses, i) => expectClose(poses, want.poses.subarray(i * 51, (i + 1) * 51), atol, 0, `${executor} track ${id} push ${i}`));
+  }
+  stream.dispose();
+}
+
+describe('createStream: live causal lifts, one frame per push', function () {
+  this.timeout(600_000);
+
+  it('CPU: every push equals liftSequence (causal) on the frames its track was pushed, across the ring\'s wrap', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    await checkStream(model, 'cpu', 1e-6);
+    model.dispose();
+  });
+
+  it('GPU (fused): the same, with the 2D history in a GPU ring', async function () {
+    const gpu = await testGpu(this);
+    const model = await DiffPose.load({ device: gpu.device });
+    await checkStream(model, 'fused', 5e-4);
+    model.dispose();
+  });
+
+  it('a new track past maxTracks takes the slot of the least recently pushed one, which starts over', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 2 });
+    const kp = someKeypoints(1, 9);
+    await stream.push(kp, { tracks: ['x'] });
+    await stream.push(kp, { tracks: ['y'] });
+    await stream.push(kp, { tracks: ['y'] });
+    await stream.push(kp, { tracks: ['z'] });
+    expect(stream.trackIds.sort()).to.deep.equal(['y', 'z']);
+    // 'x' again: a new track (its first frame), taking the slot of 'y' (pushed before 'z').
+    const again = await stream.push(kp, { tracks: ['x'] });
+    const first = await model.liftSequence(kp, { imageSize: IMAGE, init: 'official', causal: true });
+    expect(Array.from(again.poses)).to.deep.equal(Array.from(first.poses));
+    expect(stream.trackIds.sort()).to.deep.equal(['x', 'z']);
+    model.dispose();
+  });
+
+  it('refuses bad pushes before touching the stream\'s state, and stays usable', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    const stream = await model.createStream({ imageSize: IMAGE, maxTracks: 2 });
+    const kp = someKeypoints(2, 4);
+    const bad: Array<[() => Promise<unknown>, RegExp]> = [
+      [() => stream.push(kp, { tracks: ['a', 'a'] }), /appears twice/],
+      [() => stream.push(kp, { tracks: ['a'] }), /1 ids for 2 poses/],
+      [() => stream.push(kp.subarray(0, 33)), /not a multiple of 34/],
+      [() => stream.push(someKeypoints(3, 1)), /exceed the stream's maxTracks 2/],
+      [() => stream.push(kp, { confidence: new Float32Array(34).fill(2) }), /outside \[0, 1\]/],
+      [() => stream.push(kp, { hypotheses: 2 } as never), /unknown option "hypotheses"/],
+    ];
+    for (const [call, pattern] of bad) {
+      let caught: unknown;
+      try { await call(); } catch (e) { caught = e; }
+      expect((caught as Error)?.message, String(pattern)).to.match(pattern);
+    }
+    const ok = await stream.push(kp);
+    expect(ok.frame, 'refused pushes do not count').to.equal(0);
+    expect(ok.poses.length).to.equal(2 * 51);
+    let caught: unknown;
+    try { await model.createStream({ imageSize: IMAGE, maxTrack: 3 } as never); } catch (e) { caught = e; }
+    expect((caught as Error).message).to.match(/unknown option "maxTrack"/);
+    stream.dispose();
+    try { await stream.push(kp); caught = undefined; } catch (e) { caught = e; }
+    expect((caught as Error).message).to.match(/disposed/);
+    model.dispose();
+  });
+});
