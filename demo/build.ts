@@ -3,8 +3,8 @@
  * library + three.js, and copies of the bundled examples and weights, so that dist/ is a
  * self-contained static site.  `npm run build:demo`.
  */
-import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { build, type Plugin } from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEMO_EXAMPLES } from './src/example-list.js';
@@ -12,6 +12,21 @@ import { DEMO_EXAMPLES } from './src/example-list.js';
 const DEMO = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(DEMO, '..');
 export const DIST = join(DEMO, 'dist');
+
+/** The package.json "browser" map, from dist/src/X.js to src/X.ts, as an esbuild plugin. */
+function browserTwins(): Plugin {
+  const map = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { browser: Record<string, string> }).browser;
+  const twins = new Map(Object.entries(map).map(([from, to]) => [join(ROOT, from.replace('./dist/', '').replace(/\.js$/, '.ts')), join(ROOT, to.replace('./dist/', '').replace(/\.js$/, '.ts'))]));
+  return {
+    name: 'browser-twins',
+    setup(b) {
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        const twin = twins.get(join(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+        return twin ? { path: twin } : undefined;
+      });
+    },
+  };
+}
 
 export async function buildDemo(log: (s: string) => void = console.log): Promise<string> {
   const started = performance.now();
@@ -23,10 +38,9 @@ export async function buildDemo(log: (s: string) => void = console.log): Promise
     outfile: join(DIST, 'app.js'),
     bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     minify: true, sourcemap: true, legalComments: 'linked', logLevel: 'warning',
-    // The library's Node-only paths (node:fs for weights files, node:os) are behind
-    // `typeof process` guards and never run in a browser; Dawn's `webgpu` is imported through
-    // a non-literal specifier that a bundler leaves alone. Leave the node: ones unresolved.
-    external: ['node:*'],
+    // The demo bundles the library from src/: the package's "browser" map (Node-only modules ->
+    // their browser twins), which bundlers apply to the published dist/, applied to src/ here.
+    plugins: [browserTwins()],
   });
   copyFileSync(join(DEMO, 'index.html'), join(DIST, 'index.html'));
   copyFileSync(join(DEMO, 'style.css'), join(DIST, 'style.css'));
