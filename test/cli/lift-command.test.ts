@@ -431,7 +431,7 @@ describe('diffpose lift (child process)', function () {
     closeSync(fd);
     const text = readFileSync(log, 'utf8');
     expect(quiet.status, text).to.equal(0);
-    expect(text.split('\n').filter((l) => l && !/^(read |compiling |1 person|lifted )/.test(l)), 'nothing but the CLI\'s own lines').to.deep.equal([]);
+    expect(text.split('\n').filter((l) => l && !/^(read |compiling |temporal model|1 person|lifted )/.test(l)), 'nothing but the CLI\'s own lines').to.deep.equal([]);
     const cpu = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '--cpu'], { DIFFPOSE_COMPILE_NOTICE_MS: '0' });
     expect(cpu.stderr, 'not on the CPU').not.to.match(/compiling GPU kernels/);
   });
