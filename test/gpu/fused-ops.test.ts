@@ -30,7 +30,13 @@ const ENTRY = `
 @group(0) @binding(2) var<storage, read> features: array<vec4<f32>>;
 // [items][slot4] f32: each item's whole scratch slot, in and out.
 @group(0) @binding(4) var<storage, read_write> io: array<vec4<f32>>;
+// [items][FiLM row]: each item's FiLM (the item is its own pose).
+@group(0) @binding(8) var<storage, read> film: array<vec4<f32>>;
 override WG_SIZE: u32 = 8u;
+
+fn film_load(i: u32) -> vec4<f32> {
+  return film[i];
+}
 
 fn io_phase(lane: u32, item: u32, load: bool) {
   for (var i = lane; i < params.slot4; i += lanes) {
@@ -41,6 +47,7 @@ fn io_phase(lane: u32, item: u32, load: bool) {
 @compute @workgroup_size(WG_SIZE)
 fn op_test_group(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   use_cooperative_slot(wg.x, WG_SIZE);
+  film_pose = wg.x;
   let ops = net_ops(LIFTER_TABLE);
   for (var phase = 0u; phase < ops + 2u; phase++) {
     if (phase == 0u) { io_phase(lid, wg.x, true); }
@@ -55,6 +62,7 @@ fn op_test_lane(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
   let slots = num_wg.x * WG_SIZE;
   let slot = wg.x * WG_SIZE + lid;
   use_invocation_slot(slot, slots);
+  film_pose = slot;
   let ops = net_ops(LIFTER_TABLE);
   io_phase(0u, slot, true);
   for (var i = 0u; i < ops; i++) { run_op(0u, LIFTER_TABLE, 0u, i); }
@@ -76,7 +84,7 @@ const values = (rand: () => number, n: number, scale = 1, offset = 0) => Float32
 const linearParams = (rand: () => number, cin: number, cout: number): LinearParams =>
   ({ cin, cout, wt: values(rand, cin * cout, 1 / Math.sqrt(cin)), bias: values(rand, cout, 0.1) });
 
-interface Case { name: string; op: ProgramOp; step?: StepEmbedding }
+interface Case { name: string; op: ProgramOp; step?: StepEmbedding; film?: { layers: number; width: number } }
 
 /** Odd shapes: channel counts of 3, 5, 6 vec4s, blocks of padded coordinates, short and long attention heads. */
 function cases(): Case[] {
@@ -102,6 +110,8 @@ function cases(): Case[] {
     { name: 'attention 24 channels, 2 heads of 12', op: { kind: 'attention', name: 'a', x: 'm', channels: 24, heads: 2, y: 'n' } },
     { name: 'attention 40 channels, 2 heads of 20', op: { kind: 'attention', name: 'a', x: 'm', channels: 40, heads: 2, y: 'n' } },
     { name: 'attention 48 channels, 12 heads of 4', op: { kind: 'attention', name: 'a', x: 'm', channels: 48, heads: 12, y: 'n' } },
+    { name: 'FiLM 20 channels, block 1 of 3', op: { kind: 'film', name: 'f', x: 'n', channels: 20, layer: 1, y: 'f' }, film: { layers: 3, width: 20 } },
+    { name: 'FiLM 12 channels, block 0 of 2', op: { kind: 'film', name: 'f', x: 'h0', channels: 12, layer: 0, y: 'n' }, film: { layers: 2, width: 12 } },
   ];
   // A step embedding for the cases with a step term (only its projection's width matters here).
   for (const x of c) {
@@ -160,10 +170,10 @@ function pipelineFor(gpu: GpuContext, form: Form, precision: FusedPrecision): Pr
   return p;
 }
 
-async function runFused(gpu: GpuContext, form: Form, precision: FusedPrecision, c: Case, items: number, input: Float32Array, features: Float32Array): Promise<Float32Array> {
+async function runFused(gpu: GpuContext, form: Form, precision: FusedPrecision, c: Case, items: number, input: Float32Array, features: Float32Array, filmRows = new Float32Array(4)): Promise<Float32Array> {
   const { device } = gpu;
   const program: NetworkProgram = {
-    config: { hidden: D, layers: 0, heads: 1, coordsIn: 2, coordsOut: 3 }, ops: [c.op], step: c.step,
+    config: { hidden: D, layers: 0, heads: 1, coordsIn: 2, coordsOut: 3 }, ops: [c.op], step: c.step, film: c.film,
     tensors: c.op.kind === 'linear' ? [c.op.w.wt, c.op.w.bias] : c.op.kind === 'mix' ? [c.op.mats] : c.op.kind === 'norm' ? [c.op.gain, c.op.shift] : [],
   };
   const tensors = fusedTensors(program);
@@ -180,12 +190,14 @@ async function runFused(gpu: GpuContext, form: Form, precision: FusedPrecision, 
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const params = device.createBuffer({ size: FUSED_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const feat = device.createBuffer({ size: Math.max(16, features.byteLength), usage });
+  const film = device.createBuffer({ size: Math.max(16, filmRows.byteLength), usage });
   const io = device.createBuffer({ size: input.byteLength, usage });
   const scratch = device.createBuffer({ size: items * slotVec4s(D) * 16, usage: GPUBufferUsage.STORAGE });
   const staging = device.createBuffer({ size: input.byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
     device.queue.writeBuffer(params, 0, bytes);
     device.queue.writeBuffer(feat, 0, features as Float32Array<ArrayBuffer>);
+    device.queue.writeBuffer(film, 0, filmRows as Float32Array<ArrayBuffer>);
     device.queue.writeBuffer(io, 0, input as Float32Array<ArrayBuffer>);
     device.pushErrorScope('validation');
     const pipeline = await pipelineFor(gpu, form, precision);
@@ -194,6 +206,7 @@ async function runFused(gpu: GpuContext, form: Form, precision: FusedPrecision, 
       entries: [
         { binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: weights } }, { binding: 2, resource: { buffer: feat } },
         { binding: 3, resource: { buffer: scratch } }, { binding: 4, resource: { buffer: io } }, { binding: 7, resource: { buffer: weights } },
+        { binding: 8, resource: { buffer: film } },
       ],
     });
     const encoder = device.createCommandEncoder();
@@ -211,7 +224,7 @@ async function runFused(gpu: GpuContext, form: Form, precision: FusedPrecision, 
     staging.unmap();
     return out;
   } finally {
-    for (const b of [params, feat, io, scratch, staging]) b.destroy();
+    for (const b of [params, feat, film, io, scratch, staging]) b.destroy();
     if (weights !== arena.buffer) weights.destroy();
     arena.destroy();
   }
@@ -243,7 +256,10 @@ describe('every fused op alone, in every form x precision, against its CPU op', 
           // The step term: one features row of the projection's output (what StepFeatures holds for one t).
           const features = new Float32Array(4 * vec4s(D));
           if (c.step) features.set(values(rand, c.step.projections[0].cout, 0.5));
-          const out = await runFused(gpu, form, precision, c, items, input, features);
+          // FiLM: a row [layers, 2, width] per item, gains around 0 and shifts (the fused path needs width % 4 == 0: no padding).
+          const filmRow = c.film ? c.film.layers * 2 * c.film.width : 0;
+          const filmRows = values(rand, Math.max(4, items * filmRow), 0.5);
+          const out = await runFused(gpu, form, precision, c, items, input, features, filmRows);
           const op = precision === 'f16' ? halfOp(c.op) : c.op;
           // The CPU op sees the step term through its projection: make it give exactly `features`.
           const step: StepEmbedding | undefined = c.step && {
@@ -254,7 +270,8 @@ describe('every fused op alone, in every form x precision, against its CPU op', 
             const seen = precision === 'f16' ? halfArray(mine) : mine;
             const slots = new Map<Slot, Float32Array>([[op.x, gather(seen, offsets[op.x], regionShape(op, 'x'))]]);
             if (op.kind === 'linear' && op.residual) slots.set(op.residual, gather(seen, offsets[op.residual], regionShape(op, 'y')));
-            const expected = runOpRef(op, slots, 1, { step, features: step ? new Float32Array(1) : undefined });
+            const film = c.film ? filmRows.subarray(item * filmRow, (item + 1) * filmRow) : undefined;
+            const expected = runOpRef(op, slots, 1, { step, features: step ? new Float32Array(1) : undefined, film, filmLayers: c.film?.layers });
             const got = gather(out.subarray(item * slot4 * 4, (item + 1) * slot4 * 4), offsets[op.y], regionShape(op, 'y'));
             for (let i = 0; i < expected.length; i++) {
               const e = precision === 'f16' ? half(expected[i]) : expected[i];
