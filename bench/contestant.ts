@@ -49,7 +49,11 @@ export class WrongResult extends Error {}
  * The timing loop of in-process contestants: a first call, the check, then timed calls until the
  * plan's time is used.
  */
-export async function timeCalls(lift: () => Promise<Float32Array>, check: Check, plan: MeasurePlan): Promise<Measurement> {
+export async function timeCalls(
+  lift: () => Promise<Float32Array>,
+  check: Check,
+  plan: MeasurePlan,
+): Promise<Measurement> {
   let t0 = performance.now();
   let poses = await lift();
   const firstMs = performance.now() - t0;

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { checkU32 } from '../src/kernels/checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from '../src/kernels/kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from '../src/kernels/kernel.js';
 import { LIB } from '../src/kernels/libs.js';
 
 /**
@@ -62,6 +68,11 @@ export interface FmaPeakBuffers {
   sums: BufferResource;
 }
 
-export function bindFmaPeak(kernel: KernelPipeline<FmaPeakParams>, p: FmaPeakParams, b: FmaPeakBuffers, label?: string): BoundKernel<FmaPeakParams> {
+export function bindFmaPeak(
+  kernel: KernelPipeline<FmaPeakParams>,
+  p: FmaPeakParams,
+  b: FmaPeakBuffers,
+  label?: string,
+): BoundKernel<FmaPeakParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

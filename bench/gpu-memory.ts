@@ -17,7 +17,10 @@ export class BufferTally {
       const destroy = buffer.destroy.bind(buffer);
       let destroyed = false;
       buffer.destroy = () => {
-        if (!destroyed) { destroyed = true; this.live -= size; }
+        if (!destroyed) {
+          destroyed = true;
+          this.live -= size;
+        }
         destroy();
       };
       return buffer;

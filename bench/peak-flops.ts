@@ -4,8 +4,21 @@
  */
 import type { GpuContext } from '../src/gpu/context.js';
 import { withGpuErrors } from '../src/gpu/errors-scope.js';
-import { FMA_PEAK, FMA_PEAK_DEFAULTS, FMA_PEAK_LANES, FMA_PEAK_STEPS, bindFmaPeak, type FmaPeakParams } from './fma-peak.js';
-import { getKernelPipeline, packParams, paramsByteSize, recordKernel, type BoundKernel } from '../src/kernels/kernel.js';
+import {
+  FMA_PEAK,
+  FMA_PEAK_DEFAULTS,
+  FMA_PEAK_LANES,
+  FMA_PEAK_STEPS,
+  bindFmaPeak,
+  type FmaPeakParams,
+} from './fma-peak.js';
+import {
+  getKernelPipeline,
+  packParams,
+  paramsByteSize,
+  recordKernel,
+  type BoundKernel,
+} from '../src/kernels/kernel.js';
 import { createRunBuffer, writeRun, type RunBuffer } from '../src/kernels/run.js';
 
 export interface PeakGflops {
@@ -45,7 +58,13 @@ async function timeDispatch(s: Setup, invocations: number, iterations: number): 
   const { device } = s.gpu;
   const p: FmaPeakParams = { iterations, ...FMA_PEAK_DEFAULTS };
   device.queue.writeBuffer(s.params, 0, packParams(FMA_PEAK, p));
-  writeRun(device.queue, s.run, 0, { batch: invocations, poses: invocations, hypotheses: 1, poseOffset: 0, key: [0, 0] });
+  writeRun(device.queue, s.run, 0, {
+    batch: invocations,
+    poses: invocations,
+    hypotheses: 1,
+    poseOffset: 0,
+    key: [0, 0],
+  });
   // The queue writes above are not part of the timed submit.
   await device.queue.onSubmittedWorkDone();
   const encoder = device.createCommandEncoder({ label: 'fma_peak bench' });
@@ -66,7 +85,8 @@ async function timeDispatch(s: Setup, invocations: number, iterations: number): 
  */
 export async function measurePeakGflops(gpu: GpuContext, options: PeakOptions = {}): Promise<PeakGflops> {
   const seconds = options.seconds ?? 2;
-  if (!(seconds > 0 && Number.isFinite(seconds))) throw new RangeError(`seconds must be positive and finite, got ${seconds}`);
+  if (!(seconds > 0 && Number.isFinite(seconds)))
+    throw new RangeError(`seconds must be positive and finite, got ${seconds}`);
   // Calibration costs about one target, the warm-up one more, then the timed dispatches.
   const targetMs = (seconds * 1000) / (TIMED_DISPATCHES + 3);
   const { device } = gpu;
@@ -76,14 +96,25 @@ export async function measurePeakGflops(gpu: GpuContext, options: PeakOptions = 
     const made: GPUBuffer[] = [];
     try {
       const params = device.createBuffer({
-        label: 'fma_peak bench: params', size: paramsByteSize(FMA_PEAK), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        label: 'fma_peak bench: params',
+        size: paramsByteSize(FMA_PEAK),
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       });
       made.push(params);
-      const sums = device.createBuffer({ label: 'fma_peak bench: sums', size: maxInvocations * 4, usage: GPUBufferUsage.STORAGE });
+      const sums = device.createBuffer({
+        label: 'fma_peak bench: sums',
+        size: maxInvocations * 4,
+        usage: GPUBufferUsage.STORAGE,
+      });
       made.push(sums);
       const run = createRunBuffer(device, 1, 'fma_peak bench: run');
       made.push(run.buffer);
-      const bound = bindFmaPeak(kernel, { iterations: 0, ...FMA_PEAK_DEFAULTS }, { params, sums }, 'fma_peak bench: bind group');
+      const bound = bindFmaPeak(
+        kernel,
+        { iterations: 0, ...FMA_PEAK_DEFAULTS },
+        { params, sums },
+        'fma_peak bench: bind group',
+      );
       const s: Setup = { gpu, bound, params, run };
 
       let invocations = Math.min(START_INVOCATIONS, maxInvocations);
@@ -104,7 +135,10 @@ export async function measurePeakGflops(gpu: GpuContext, options: PeakOptions = 
       }
       // The last step may have stopped anywhere in [target / 2, 2 target): the loop count's
       // cost is linear, so one proportional correction lands close to the target.
-      iterations = Math.max(1, Math.min(MAX_ITERATIONS, Math.round(iterations * Math.min(2, targetMs / Math.max(ms, 1e-3)))));
+      iterations = Math.max(
+        1,
+        Math.min(MAX_ITERATIONS, Math.round(iterations * Math.min(2, targetMs / Math.max(ms, 1e-3)))),
+      );
 
       await timeDispatch(s, invocations, iterations);
       let best = Infinity;

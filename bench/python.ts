@@ -26,6 +26,9 @@ export function pythonCommand(plainBlas: boolean): string[] {
 /** Runs a script of train/ with Debian's torch to completion; throws with its stderr on failure. */
 export function runPython(args: string[]): string {
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', cwd: REPO, maxBuffer: 64 * 2 ** 20 });
-  if (r.status !== 0) throw new Error(`${args[0]} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${args[0]} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   return r.stdout;
 }

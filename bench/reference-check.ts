@@ -13,16 +13,25 @@ export const CHECKED_POSES = 8;
 export class ReferenceChecks {
   private readonly cache = new Map<string, Float32Array>();
 
-  constructor(private readonly model: DiffPose, private readonly input: (n: number) => BenchInput) {}
+  constructor(
+    private readonly model: DiffPose,
+    private readonly input: (n: number) => BenchInput,
+  ) {}
 
   async checkFor(c: BenchCase, tolerance: number): Promise<Check> {
     const key = `${c.hypotheses} ${c.timesteps.join(',')}`;
     let ref = this.cache.get(key);
     if (!ref) {
       const input = this.input(CHECKED_POSES);
-      ref = (await this.model.lift(input.keypoints, {
-        imageSize: input.imageSize, confidence: input.confidence, hypotheses: c.hypotheses, timesteps: c.timesteps, executor: 'cpu',
-      })).poses;
+      ref = (
+        await this.model.lift(input.keypoints, {
+          imageSize: input.imageSize,
+          confidence: input.confidence,
+          hypotheses: c.hypotheses,
+          timesteps: c.timesteps,
+          executor: 'cpu',
+        })
+      ).poses;
       this.cache.set(key, ref);
     }
     return compareTo(ref, c.poses, tolerance);
@@ -35,10 +44,14 @@ function compareTo(ref: Float32Array, poses: number, tolerance: number): Check {
     const bad = got.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) return `non-finite output at pose ${Math.floor(bad / 51)}`;
     const n = Math.min(poses, CHECKED_POSES) * 51;
-    let worst = 0, at = 0;
+    let worst = 0,
+      at = 0;
     for (let i = 0; i < n; i++) {
       const d = Math.abs(got[i] - ref[i]);
-      if (d > worst) { worst = d; at = i; }
+      if (d > worst) {
+        worst = d;
+        at = i;
+      }
     }
     if (worst <= tolerance) return undefined;
     return `max |difference| from the CPU reference ${worst.toExponential(2)} m (pose ${Math.floor(at / 51)}, joint ${Math.floor(at / 3) % 17}) > ${tolerance} m`;

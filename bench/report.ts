@@ -37,7 +37,8 @@ export function median(sorted: number[]): number {
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-const f = (v: number | undefined, digits = 1) => v === undefined ? '-' : v >= 1e7 ? v.toExponential(2) : v >= 1e4 ? v.toFixed(0) : v.toFixed(digits);
+const f = (v: number | undefined, digits = 1) =>
+  v === undefined ? '-' : v >= 1e7 ? v.toExponential(2) : v >= 1e4 ? v.toFixed(0) : v.toFixed(digits);
 
 export const TABLE_HEADER = `${'case'.padEnd(18)} ${'contestant'.padEnd(26)} ${'first ms'.padStart(9)}  ${'min / median / max ms'.padEnd(28)} ${'runs'.padStart(4)} ${'poses/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'%peak'.padStart(6)}`;
 
@@ -54,9 +55,16 @@ export function detailsRow(r: CaseResult): string | undefined {
   if (!d || r.status !== 'ok') return undefined;
   const parts = [`${d.dispatches} dispatches, ${d.submits} submit${d.submits === 1 ? '' : 's'}`];
   const gpu = d.gpuMsPerDispatch as Record<string, number> | undefined;
-  if (gpu) parts.push(`GPU ms: ${Object.entries(gpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  if (gpu)
+    parts.push(
+      `GPU ms: ${Object.entries(gpu)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
   if (typeof d.residentMs === 'number' && r.medianMs !== undefined) {
-    parts.push(`GPU-resident call ${d.residentMs.toFixed(1)} ms (upload + readback + host ${(r.medianMs - d.residentMs).toFixed(1)} ms)`);
+    parts.push(
+      `GPU-resident call ${d.residentMs.toFixed(1)} ms (upload + readback + host ${(r.medianMs - d.residentMs).toFixed(1)} ms)`,
+    );
   }
   if (typeof d.gpuBufferBytes === 'number') parts.push(`${(d.gpuBufferBytes / 2 ** 20).toFixed(1)} MiB GPU buffers`);
   return `${''.padEnd(18)}   ${parts.join('; ')}`;
@@ -69,15 +77,27 @@ export function writeReport(dir: string, report: BenchReport): string[] {
   writeFileSync(files[0], JSON.stringify(report, null, 1) + '\n');
   const released = report.results.filter((r) => r.status === 'ok' && r.case.timesteps.join() === RELEASED_STEPS.join());
   for (const H of [...new Set(released.map((r) => r.case.hypotheses))].sort((a, b) => a - b)) {
-    const series = report.contestants.filter((c) => !c.skipped).map((c) => ({
-      name: c.name,
-      points: released.filter((r) => r.contestant === c.name && r.case.hypotheses === H).map((r) => [r.case.poses, r.posesPerSecond!] as [number, number]),
-    })).filter((s) => s.points.length > 0);
+    const series = report.contestants
+      .filter((c) => !c.skipped)
+      .map((c) => ({
+        name: c.name,
+        points: released
+          .filter((r) => r.contestant === c.name && r.case.hypotheses === H)
+          .map((r) => [r.case.poses, r.posesPerSecond!] as [number, number]),
+      }))
+      .filter((s) => s.points.length > 0);
     const file = join(dir, `poses-per-second-H${H}.svg`);
-    writeFileSync(file, lineChart({
-      title: `DiffPose lift, H = ${H}, timesteps [12, 0] — ${report.adapter}`,
-      xLabel: 'poses per call', yLabel: 'poses per second (median)', logX: true, logY: true, series,
-    }));
+    writeFileSync(
+      file,
+      lineChart({
+        title: `DiffPose lift, H = ${H}, timesteps [12, 0] — ${report.adapter}`,
+        xLabel: 'poses per call',
+        yLabel: 'poses per second (median)',
+        logX: true,
+        logY: true,
+        series,
+      }),
+    );
     files.push(file);
   }
   return files;

@@ -7,13 +7,21 @@ import { parseArgs } from 'node:util';
 import { DiffPose } from '../src/diffpose.js';
 import { hideDawnAdapterWarnings } from '../src/gpu/node-gpu.js';
 
-const { values: args } = parseArgs({ options: { calls: { type: 'string', default: '60' }, cpu: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { calls: { type: 'string', default: '60' }, cpu: { type: 'boolean', default: false } },
+});
 const CALLS = Number(args.calls);
 const IMAGE = [640, 480] as const;
-const base = [320, 240, 300, 240, 300, 320, 300, 400, 340, 240, 340, 320, 340, 400, 320, 190, 320, 140,
-  320, 120, 320, 95, 350, 145, 370, 190, 380, 235, 290, 145, 270, 190, 260, 235];
+const base = [
+  320, 240, 300, 240, 300, 320, 300, 400, 340, 240, 340, 320, 340, 400, 320, 190, 320, 140, 320, 120, 320, 95, 350, 145,
+  370, 190, 380, 235, 290, 145, 270, 190, 260, 235,
+];
 /** P people at frame f: the base pose swaying, each at its own place. */
-const frame = (P: number, f: number) => Float32Array.from({ length: P * 34 }, (_, i) => base[i % 34] + 12 * Math.sin(f * 0.2 + i * 0.7) + (i % 2 === 0 ? 20 * Math.floor(i / 34) : 0));
+const frame = (P: number, f: number) =>
+  Float32Array.from(
+    { length: P * 34 },
+    (_, i) => base[i % 34] + 12 * Math.sin(f * 0.2 + i * 0.7) + (i % 2 === 0 ? 20 * Math.floor(i / 34) : 0),
+  );
 
 async function median(calls: number, body: (i: number) => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 5; i++) await body(i);
@@ -35,13 +43,19 @@ try {
   const push1 = await median(CALLS, (i) => one.push(frame(1, i)));
   const sixteen = await model.createStream({ imageSize: IMAGE, hypotheses: 1, maxTracks: 16 });
   const push16 = await median(CALLS, (i) => sixteen.push(frame(16, i)));
-  const seq = await median(Math.max(5, CALLS / 10), () => model.liftSequence(frame(300, 0), { imageSize: IMAGE, hypotheses: 1 }));
+  const seq = await median(Math.max(5, CALLS / 10), () =>
+    model.liftSequence(frame(300, 0), { imageSize: IMAGE, hypotheses: 1 }),
+  );
   one.dispose();
   sixteen.dispose();
   console.log(`adapter: ${model.adapter}; median of ${CALLS} calls after 5 warm-up calls, H = 1`);
   console.log(`frame lift, 1 pose:            ${frameLift.toFixed(2)} ms`);
-  console.log(`stream.push, 1 track:          ${push1.toFixed(2)} ms (${(push1 / frameLift).toFixed(2)}x the frame lift; target <= 1.5x)`);
-  console.log(`stream.push, 16 tracks:        ${push16.toFixed(2)} ms (${(push16 / push1).toFixed(2)}x one track; target <= 3x)`);
+  console.log(
+    `stream.push, 1 track:          ${push1.toFixed(2)} ms (${(push1 / frameLift).toFixed(2)}x the frame lift; target <= 1.5x)`,
+  );
+  console.log(
+    `stream.push, 16 tracks:        ${push16.toFixed(2)} ms (${(push16 / push1).toFixed(2)}x one track; target <= 3x)`,
+  );
   console.log(`liftSequence, 300 frames:      ${seq.toFixed(1)} ms (${(seq / 300).toFixed(2)} ms/frame)`);
 } finally {
   model.dispose();

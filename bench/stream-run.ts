@@ -18,8 +18,12 @@ import { PeopleTracker } from '../src/pose/track-people.js';
 
 const { values: args } = parseArgs({
   options: {
-    frames: { type: 'string', default: '1000000' }, people: { type: 'string', default: '2' }, 'read-only': { type: 'boolean', default: false },
-    cpu: { type: 'boolean', default: false }, hypotheses: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false },
+    frames: { type: 'string', default: '1000000' },
+    people: { type: 'string', default: '2' },
+    'read-only': { type: 'boolean', default: false },
+    cpu: { type: 'boolean', default: false },
+    hypotheses: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const FRAMES = Number(args.frames);
@@ -33,12 +37,19 @@ function peakKiB(pid: number | 'self'): number {
 }
 
 async function writeCsv(path: string): Promise<void> {
-  const walk = JSON.parse(readFileSync(join(ROOT, 'examples/walk-h36m17.json'), 'utf8')) as { frames: Array<{ keypoints: number[][] }> };
+  const walk = JSON.parse(readFileSync(join(ROOT, 'examples/walk-h36m17.json'), 'utf8')) as {
+    frames: Array<{ keypoints: number[][] }>;
+  };
   const out = createWriteStream(path);
-  out.write('# format: h36m17\n# imageSize: 1280x480\n# fps: 15\nframe,person,' + Array.from({ length: 17 }, (_, j) => `x${j},y${j},s${j}`).join(',') + '\n');
+  out.write(
+    '# format: h36m17\n# imageSize: 1280x480\n# fps: 15\nframe,person,' +
+      Array.from({ length: 17 }, (_, j) => `x${j},y${j},s${j}`).join(',') +
+      '\n',
+  );
   for (let f = 0; f < FRAMES; f++) {
     const kp = walk.frames[f % walk.frames.length].keypoints;
-    const row = (person: string, dx: number) => `${f},${person},${kp.map(([x, y, s]) => `${(x + dx).toFixed(1)},${y.toFixed(1)},${s}`).join(',')}\n`;
+    const row = (person: string, dx: number) =>
+      `${f},${person},${kp.map(([x, y, s]) => `${(x + dx).toFixed(1)},${y.toFixed(1)},${s}`).join(',')}\n`;
     if (!out.write(row('alice', 0) + (PEOPLE === 2 ? row('bob', 640) : ''))) await once(out, 'drain');
   }
   out.end();
@@ -49,11 +60,17 @@ async function readOnly(path: string): Promise<void> {
   const t0 = performance.now();
   const stream = await openCsvStream(path, createReadStream(path));
   const tracker = new PeopleTracker(stream.head.format, true);
-  let frames = 0, detections = 0;
+  let frames = 0,
+    detections = 0;
   const fill = (list: Array<{ keypoints: Float32Array; confidence: Float32Array }>) => {
     for (const d of list) fillMissingJoints(stream.head.format, 1, d.keypoints, d.confidence, [1280, 480], 0.02);
   };
-  for (const f of stream.head.frames) { tracker.push(f.detections); fill(f.detections); frames++; detections += f.detections.length; }
+  for (const f of stream.head.frames) {
+    tracker.push(f.detections);
+    fill(f.detections);
+    frames++;
+    detections += f.detections.length;
+  }
   for await (const f of stream.rest) {
     tracker.push(f.detections);
     fill(f.detections);
@@ -61,19 +78,45 @@ async function readOnly(path: string): Promise<void> {
     detections += f.detections.length;
     if (frames % 100_000 === 0) console.log(`  ${frames} frames, peak RSS ${(peakKiB('self') / 1024).toFixed(0)} MiB`);
   }
-  console.log(`read, tracked and filled in ${frames} frames (${detections} detections, ${tracker.count} people) in ${((performance.now() - t0) / 1000).toFixed(1)} s; peak RSS of this process ${(peakKiB('self') / 1024).toFixed(0)} MiB`);
+  console.log(
+    `read, tracked and filled in ${frames} frames (${detections} detections, ${tracker.count} people) in ${((performance.now() - t0) / 1000).toFixed(1)} s; peak RSS of this process ${(peakKiB('self') / 1024).toFixed(0)} MiB`,
+  );
 }
 
 async function lift(path: string, out: string): Promise<void> {
   const entry = join(ROOT, 'test/cli/cli-entry.ts');
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'lift', path, '--stream', '--hypotheses', args.hypotheses!, '-o', out, ...(args.cpu ? ['--cpu'] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      entry,
+      'lift',
+      path,
+      '--stream',
+      '--hypotheses',
+      args.hypotheses!,
+      '-o',
+      out,
+      ...(args.cpu ? ['--cpu'] : []),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   let peak = 0;
-  const poll = setInterval(() => { try { peak = Math.max(peak, peakKiB(child.pid!)); } catch { /* exited */ } }, 200);
-  const [code] = await once(child, 'exit') as [number];
+  const poll = setInterval(() => {
+    try {
+      peak = Math.max(peak, peakKiB(child.pid!));
+    } catch {
+      /* exited */
+    }
+  }, 200);
+  const [code] = (await once(child, 'exit')) as [number];
   clearInterval(poll);
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`lift exit ${code}: ${FRAMES} frames x ${PEOPLE} people in ${seconds.toFixed(0)} s (${(PEOPLE * FRAMES / seconds).toFixed(0)} poses/s); peak RSS of the CLI ${(peak / 1024).toFixed(0)} MiB; output ${code === 0 ? `${(statSync(out).size / 2 ** 20).toFixed(0)} MiB` : 'none'}`);
+  console.log(
+    `lift exit ${code}: ${FRAMES} frames x ${PEOPLE} people in ${seconds.toFixed(0)} s (${((PEOPLE * FRAMES) / seconds).toFixed(0)} poses/s); peak RSS of the CLI ${(peak / 1024).toFixed(0)} MiB; output ${code === 0 ? `${(statSync(out).size / 2 ** 20).toFixed(0)} MiB` : 'none'}`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'diffpose-stream-'));

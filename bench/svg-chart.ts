@@ -58,7 +58,12 @@ export function formatTick(v: number): string {
   const sign = v < 0 ? '-' : '';
   // Rounded first, so that 999.9 becomes 1k rather than 1000.
   const a = Number(Math.abs(v).toPrecision(3));
-  const units: Array<[number, string]> = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: Array<[number, string]> = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [scale, suffix] of units) {
     if (a >= scale) return `${sign}${trim(a / scale)}${suffix}`;
   }
@@ -145,7 +150,8 @@ function logAxis(values: number[]): Axis {
   let ticks = powers.filter((e) => e % every === 0).map((e) => Number((10 ** e).toPrecision(12)));
   const multiples = (ms: number[]) => {
     const out: number[] = [];
-    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) for (const m of ms) out.push(Number((m * 10 ** e).toPrecision(12)));
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++)
+      for (const m of ms) out.push(Number((m * 10 ** e).toPrecision(12)));
     return out.filter(inside);
   };
   // Few decades leave few powers of ten: label the 2s and 5s as well, or every digit.
@@ -171,13 +177,20 @@ function markerSvg(shape: Marker, x: number, y: number, colour: string): string 
   const r = 3.5;
   const filled = `fill="${colour}" stroke="${colour}"`;
   switch (shape) {
-    case 'circle': return `<circle cx="${num(x)}" cy="${num(y)}" r="${r}" ${filled}/>`;
-    case 'square': return `<rect x="${num(x - r)}" y="${num(y - r)}" width="${2 * r}" height="${2 * r}" ${filled}/>`;
-    case 'triangle': return `<path d="M${num(x)} ${num(y - r * 1.2)}L${num(x + r * 1.1)} ${num(y + r * 0.8)}L${num(x - r * 1.1)} ${num(y + r * 0.8)}Z" ${filled}/>`;
-    case 'triangle-down': return `<path d="M${num(x)} ${num(y + r * 1.2)}L${num(x + r * 1.1)} ${num(y - r * 0.8)}L${num(x - r * 1.1)} ${num(y - r * 0.8)}Z" ${filled}/>`;
-    case 'diamond': return `<path d="M${num(x)} ${num(y - r * 1.3)}L${num(x + r * 1.3)} ${num(y)}L${num(x)} ${num(y + r * 1.3)}L${num(x - r * 1.3)} ${num(y)}Z" ${filled}/>`;
-    case 'plus': return `<path d="M${num(x - r * 1.2)} ${num(y)}H${num(x + r * 1.2)}M${num(x)} ${num(y - r * 1.2)}V${num(y + r * 1.2)}" fill="none" stroke="${colour}" stroke-width="2"/>`;
-    case 'cross': return `<path d="M${num(x - r)} ${num(y - r)}L${num(x + r)} ${num(y + r)}M${num(x - r)} ${num(y + r)}L${num(x + r)} ${num(y - r)}" fill="none" stroke="${colour}" stroke-width="2"/>`;
+    case 'circle':
+      return `<circle cx="${num(x)}" cy="${num(y)}" r="${r}" ${filled}/>`;
+    case 'square':
+      return `<rect x="${num(x - r)}" y="${num(y - r)}" width="${2 * r}" height="${2 * r}" ${filled}/>`;
+    case 'triangle':
+      return `<path d="M${num(x)} ${num(y - r * 1.2)}L${num(x + r * 1.1)} ${num(y + r * 0.8)}L${num(x - r * 1.1)} ${num(y + r * 0.8)}Z" ${filled}/>`;
+    case 'triangle-down':
+      return `<path d="M${num(x)} ${num(y + r * 1.2)}L${num(x + r * 1.1)} ${num(y - r * 0.8)}L${num(x - r * 1.1)} ${num(y - r * 0.8)}Z" ${filled}/>`;
+    case 'diamond':
+      return `<path d="M${num(x)} ${num(y - r * 1.3)}L${num(x + r * 1.3)} ${num(y)}L${num(x)} ${num(y + r * 1.3)}L${num(x - r * 1.3)} ${num(y)}Z" ${filled}/>`;
+    case 'plus':
+      return `<path d="M${num(x - r * 1.2)} ${num(y)}H${num(x + r * 1.2)}M${num(x)} ${num(y - r * 1.2)}V${num(y + r * 1.2)}" fill="none" stroke="${colour}" stroke-width="2"/>`;
+    case 'cross':
+      return `<path d="M${num(x - r)} ${num(y - r)}L${num(x + r)} ${num(y + r)}M${num(x - r)} ${num(y + r)}L${num(x + r)} ${num(y - r)}" fill="none" stroke="${colour}" stroke-width="2"/>`;
     case 'star': {
       const pts: string[] = [];
       for (let k = 0; k < 10; k++) {
@@ -227,21 +240,31 @@ export function lineChart(spec: LineChartSpec): string {
 
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ${FONT} font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ${FONT} font-size="12">`,
+  );
   out.push(`<title>${escapeXml(spec.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`);
 
   out.push('<g class="grid" fill="none">');
-  for (const v of xAxis.minor) out.push(`<line x1="${num(px(v))}" y1="${PLOT_TOP}" x2="${num(px(v))}" y2="${PLOT_BOTTOM}" stroke="#f0f0f0"/>`);
-  for (const v of yAxis.minor) out.push(`<line x1="${PLOT_LEFT}" y1="${num(py(v))}" x2="${num(plotRight)}" y2="${num(py(v))}" stroke="#f0f0f0"/>`);
-  for (const v of xAxis.ticks) out.push(`<line x1="${num(px(v))}" y1="${PLOT_TOP}" x2="${num(px(v))}" y2="${PLOT_BOTTOM}" stroke="#d9d9d9"/>`);
-  for (const v of yAxis.ticks) out.push(`<line x1="${PLOT_LEFT}" y1="${num(py(v))}" x2="${num(plotRight)}" y2="${num(py(v))}" stroke="#d9d9d9"/>`);
+  for (const v of xAxis.minor)
+    out.push(`<line x1="${num(px(v))}" y1="${PLOT_TOP}" x2="${num(px(v))}" y2="${PLOT_BOTTOM}" stroke="#f0f0f0"/>`);
+  for (const v of yAxis.minor)
+    out.push(`<line x1="${PLOT_LEFT}" y1="${num(py(v))}" x2="${num(plotRight)}" y2="${num(py(v))}" stroke="#f0f0f0"/>`);
+  for (const v of xAxis.ticks)
+    out.push(`<line x1="${num(px(v))}" y1="${PLOT_TOP}" x2="${num(px(v))}" y2="${PLOT_BOTTOM}" stroke="#d9d9d9"/>`);
+  for (const v of yAxis.ticks)
+    out.push(`<line x1="${PLOT_LEFT}" y1="${num(py(v))}" x2="${num(plotRight)}" y2="${num(py(v))}" stroke="#d9d9d9"/>`);
   out.push('</g>');
 
-  out.push(`<rect class="frame" x="${PLOT_LEFT}" y="${PLOT_TOP}" width="${num(plotRight - PLOT_LEFT)}" height="${PLOT_BOTTOM - PLOT_TOP}" fill="none" stroke="#333333"/>`);
+  out.push(
+    `<rect class="frame" x="${PLOT_LEFT}" y="${PLOT_TOP}" width="${num(plotRight - PLOT_LEFT)}" height="${PLOT_BOTTOM - PLOT_TOP}" fill="none" stroke="#333333"/>`,
+  );
   out.push('<g class="ticks" fill="#333333">');
   for (const v of xAxis.ticks) {
-    out.push(`<line x1="${num(px(v))}" y1="${PLOT_BOTTOM}" x2="${num(px(v))}" y2="${PLOT_BOTTOM + 5}" stroke="#333333"/>`);
+    out.push(
+      `<line x1="${num(px(v))}" y1="${PLOT_BOTTOM}" x2="${num(px(v))}" y2="${PLOT_BOTTOM + 5}" stroke="#333333"/>`,
+    );
     out.push(`<text x="${num(px(v))}" y="${PLOT_BOTTOM + 19}" text-anchor="middle">${escapeXml(formatTick(v))}</text>`);
   }
   for (const v of yAxis.ticks) {
@@ -253,13 +276,19 @@ export function lineChart(spec: LineChartSpec): string {
   const midX = (PLOT_LEFT + plotRight) / 2;
   const midY = (PLOT_TOP + PLOT_BOTTOM) / 2;
   out.push(titleSvg(spec.title));
-  out.push(`<text class="x-label" x="${num(midX)}" y="${HEIGHT - 16}" text-anchor="middle" font-size="13">${escapeXml(spec.xLabel)}</text>`);
-  out.push(`<text class="y-label" x="20" y="${num(midY)}" text-anchor="middle" font-size="13" transform="rotate(-90 20 ${num(midY)})">${escapeXml(spec.yLabel)}</text>`);
+  out.push(
+    `<text class="x-label" x="${num(midX)}" y="${HEIGHT - 16}" text-anchor="middle" font-size="13">${escapeXml(spec.xLabel)}</text>`,
+  );
+  out.push(
+    `<text class="y-label" x="20" y="${num(midY)}" text-anchor="middle" font-size="13" transform="rotate(-90 20 ${num(midY)})">${escapeXml(spec.yLabel)}</text>`,
+  );
 
   for (const s of series) {
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     out.push(`<g class="series"><title>${escapeXml(s.name)}</title>`);
-    out.push(`<polyline points="${s.points.map(([x, y]) => `${num(px(x))},${num(py(y))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2" stroke-linejoin="round"${dash}/>`);
+    out.push(
+      `<polyline points="${s.points.map(([x, y]) => `${num(px(x))},${num(py(y))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2" stroke-linejoin="round"${dash}/>`,
+    );
     for (const [x, y] of s.points) out.push(markerSvg(s.marker, px(x), py(y), s.colour));
     out.push('</g>');
   }
@@ -272,7 +301,9 @@ export function lineChart(spec: LineChartSpec): string {
       const chars = [...s.name];
       const shown = chars.length > LEGEND_MAX_CHARS ? `${chars.slice(0, LEGEND_MAX_CHARS - 1).join('')}…` : s.name;
       const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-      out.push(`<line x1="${num(x0)}" y1="${y}" x2="${num(x0 + 28)}" y2="${y}" stroke="${s.colour}" stroke-width="2"${dash}/>`);
+      out.push(
+        `<line x1="${num(x0)}" y1="${y}" x2="${num(x0 + 28)}" y2="${y}" stroke="${s.colour}" stroke-width="2"${dash}/>`,
+      );
       out.push(markerSvg(s.marker, x0 + 14, y, s.colour));
       out.push(`<text x="${num(x0 + 36)}" y="${y + 4}">${escapeXml(shown)}<title>${escapeXml(s.name)}</title></text>`);
     });

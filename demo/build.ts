@@ -15,8 +15,14 @@ export const DIST = join(DEMO, 'dist');
 
 /** The package.json "browser" map, from dist/src/X.js to src/X.ts, as an esbuild plugin. */
 function browserTwins(): Plugin {
-  const map = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { browser: Record<string, string> }).browser;
-  const twins = new Map(Object.entries(map).map(([from, to]) => [join(ROOT, from.replace('./dist/', '').replace(/\.js$/, '.ts')), join(ROOT, to.replace('./dist/', '').replace(/\.js$/, '.ts'))]));
+  const map = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { browser: Record<string, string> })
+    .browser;
+  const twins = new Map(
+    Object.entries(map).map(([from, to]) => [
+      join(ROOT, from.replace('./dist/', '').replace(/\.js$/, '.ts')),
+      join(ROOT, to.replace('./dist/', '').replace(/\.js$/, '.ts')),
+    ]),
+  );
   return {
     name: 'browser-twins',
     setup(b) {
@@ -36,8 +42,14 @@ export async function buildDemo(log: (s: string) => void = console.log): Promise
   await build({
     entryPoints: [join(DEMO, 'src', 'main.ts')],
     outfile: join(DIST, 'app.js'),
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    minify: true, sourcemap: true, legalComments: 'linked', logLevel: 'warning',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
     // The demo bundles the library from src/: the package's "browser" map (Node-only modules ->
     // their browser twins), which bundlers apply to the published dist/, applied to src/ here.
     plugins: [browserTwins()],
@@ -51,5 +63,8 @@ export async function buildDemo(log: (s: string) => void = console.log): Promise
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  buildDemo().catch((e: unknown) => { console.error(`build:demo: ${(e as Error).message}`); process.exitCode = 1; });
+  buildDemo().catch((e: unknown) => {
+    console.error(`build:demo: ${(e as Error).message}`);
+    process.exitCode = 1;
+  });
 }

@@ -9,8 +9,12 @@ import { pathToFileURL } from 'node:url';
 import { buildDemo, DIST } from './build.js';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
   '.safetensors': 'application/octet-stream',
 };
 
@@ -23,7 +27,10 @@ export function serveStatic(root: string, host = '127.0.0.1', port = 0): Promise
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
@@ -41,9 +48,14 @@ async function main(): Promise<void> {
   const port = at > 0 ? Number(process.argv[at + 1]) : 8080;
   await buildDemo(); // always: examples and weights may have changed since the last build
   const { url } = await serveStatic(DIST, '127.0.0.1', port);
-  console.log(`DiffPose demo: ${url}  (WebGPU needed: a recent Chrome/Edge, or Firefox/Safari with WebGPU on; Ctrl-C stops)`);
+  console.log(
+    `DiffPose demo: ${url}  (WebGPU needed: a recent Chrome/Edge, or Firefox/Safari with WebGPU on; Ctrl-C stops)`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => { console.error(`demo: ${(e as Error).message}`); process.exitCode = 1; });
+  main().catch((e: unknown) => {
+    console.error(`demo: ${(e as Error).message}`);
+    process.exitCode = 1;
+  });
 }

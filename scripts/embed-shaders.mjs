@@ -41,7 +41,11 @@ export function renderShadersModule(shadersDir = SHADERS_DIR) {
 function main(args) {
   const text = renderShadersModule();
   let current = '';
-  try { current = readFileSync(GENERATED_FILE, 'utf8'); } catch { /* not generated yet */ }
+  try {
+    current = readFileSync(GENERATED_FILE, 'utf8');
+  } catch {
+    /* not generated yet */
+  }
   if (args.includes('--check')) {
     if (current !== text) {
       console.error(`${relative(root, GENERATED_FILE)} is stale: run node scripts/embed-shaders.mjs`);

@@ -17,7 +17,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, flagString } from '../src/cli/args.js';
 import { readPreparedSplit, type PreparedSplit } from '../src/mocap/prepared-file.js';
-import { CAMERA_MODEL, drawCamera, isInView, look, project, rootRelative, toCameraFrame, type Camera } from '../src/pose/camera.js';
+import {
+  CAMERA_MODEL,
+  drawCamera,
+  isInView,
+  look,
+  project,
+  rootRelative,
+  toCameraFrame,
+  type Camera,
+} from '../src/pose/camera.js';
 import { detectorNoise } from '../src/pose/detector-noise.js';
 import { Rng } from '../src/pose/rng.js';
 import { H36M_JOINTS } from '../src/pose/skeleton.js';
@@ -59,12 +68,17 @@ function clipFrames(split: PreparedSplit, choice: ClipChoice): Float64Array[] {
   const frames: Float64Array[] = [];
   for (let i = 0; i < choice.frames; i++) {
     const f = first + i * FRAME_STRIDE;
-    if (split.clip[f] !== index) throw new Error(`clip ${choice.clip} has fewer than ${choice.start + choice.frames * FRAME_STRIDE} frames`);
+    if (split.clip[f] !== index)
+      throw new Error(`clip ${choice.clip} has fewer than ${choice.start + choice.frames * FRAME_STRIDE} frames`);
     frames.push(Float64Array.from(split.poses.subarray(f * 51, f * 51 + 51)));
   }
   const cx = frames.reduce((s, p) => s + p[0], 0) / frames.length;
   const cz = frames.reduce((s, p) => s + p[2], 0) / frames.length;
-  for (const p of frames) for (let j = 0; j < 17; j++) { p[j * 3] -= cx; p[j * 3 + 2] -= cz; }
+  for (const p of frames)
+    for (let j = 0; j < 17; j++) {
+      p[j * 3] -= cx;
+      p[j * 3 + 2] -= cz;
+    }
   return frames;
 }
 
@@ -75,10 +89,11 @@ function clipFrames(split: PreparedSplit, choice: ClipChoice): Float64Array[] {
  */
 function clipCamera(rng: Rng, h36m: Float64Array[], coco: Float64Array[]): Camera {
   const pelvisHeight = h36m.reduce((s, p) => s + p[1], 0) / h36m.length;
-  const fits = (camera: Camera) => [...h36m, ...coco].every((p) => {
-    const c = toCameraFrame(camera, p);
-    return isInView(camera, c, project(camera, c));
-  });
+  const fits = (camera: Camera) =>
+    [...h36m, ...coco].every((p) => {
+      const c = toCameraFrame(camera, p);
+      return isInView(camera, c, project(camera, c));
+    });
   let draw = drawCamera(rng, pelvisHeight);
   for (let tries = 1; tries <= CAMERA_MODEL.maxTries; tries++, draw = drawCamera(rng, pelvisHeight)) {
     const { camera } = look(draw, h36m[0]);
@@ -109,7 +124,8 @@ function detect(rng: Rng, camera: Camera, world: Float64Array[], slots?: number[
     const slot = (k: number) => (slots ? slots[k] : k);
     for (let k = 0; k < 17; k++) inSlots.set([exact[2 * k], exact[2 * k + 1]], slot(k) * 2);
     const d = detectorNoise(rng, inSlots);
-    const kp = new Float64Array(34), conf = new Float64Array(17);
+    const kp = new Float64Array(34),
+      conf = new Float64Array(17);
     for (let k = 0; k < 17; k++) {
       kp.set([d.keypoints[slot(k) * 2], d.keypoints[slot(k) * 2 + 1]], k * 2);
       conf[k] = d.confidence[slot(k)];
@@ -161,11 +177,18 @@ function main(): void {
     coco: detect(new Rng(s.choice.seed + 2), s.camera, s.cocoWorld, COCO_NOISE_SLOT),
   }));
   sequences.forEach((s, i) => {
-    const d = detections[i], c = s.camera;
-    console.log(`${s.choice.name}: ${s.choice.clip}, ${s.h36mWorld.length} frames, ${c.width}x${c.height}, f = ${c.fx.toFixed(0)} px, camera ${c.position.map((v) => v.toFixed(2)).join(', ')}`);
-    writeJson(join(out, `${s.choice.name}-coco17.json`), d.coco.keypoints.map((kp, f) => cocoResult(f, kp, d.coco.confidence[f])));
+    const d = detections[i],
+      c = s.camera;
+    console.log(
+      `${s.choice.name}: ${s.choice.clip}, ${s.h36mWorld.length} frames, ${c.width}x${c.height}, f = ${c.fx.toFixed(0)} px, camera ${c.position.map((v) => v.toFixed(2)).join(', ')}`,
+    );
+    writeJson(
+      join(out, `${s.choice.name}-coco17.json`),
+      d.coco.keypoints.map((kp, f) => cocoResult(f, kp, d.coco.confidence[f])),
+    );
     writeJson(join(out, `${s.choice.name}-h36m17.json`), {
-      imageSize: [c.width, c.height], format: 'h36m17',
+      imageSize: [c.width, c.height],
+      format: 'h36m17',
       frames: d.h36m.keypoints.map((kp, f) => ({ keypoints: triples(kp, d.h36m.confidence[f]) })),
     });
     writeJson(join(out, `${s.choice.name}-truth.json`), truth(s));
@@ -177,8 +200,10 @@ function main(): void {
   const shuffle = new Rng(2);
   const results = [];
   for (let f = 0; f < frames; f++) {
-    const pair = [cocoResult(f, detections[0].coco.keypoints[f], detections[0].coco.confidence[f]),
-      cocoResult(f, detections[1].coco.keypoints[f], detections[1].coco.confidence[f], a.camera.width)];
+    const pair = [
+      cocoResult(f, detections[0].coco.keypoints[f], detections[0].coco.confidence[f]),
+      cocoResult(f, detections[1].coco.keypoints[f], detections[1].coco.confidence[f], a.camera.width),
+    ];
     results.push(...(shuffle.uniform() < 0.5 ? pair : pair.reverse()));
   }
   const size = [a.camera.width + b.camera.width, Math.max(a.camera.height, b.camera.height)];
@@ -187,7 +212,11 @@ function main(): void {
   writeJson(join(out, 'two-people-truth.json'), {
     description: `left: ${a.choice.name}-truth.json, right: ${b.choice.name}-truth.json, first ${frames} frames of each`,
     imageSize: size,
-    people: [a, b].map((s, i) => ({ name: s.choice.name, xOffset: i === 0 ? 0 : a.camera.width, frames: truth(s).frames.slice(0, frames) })),
+    people: [a, b].map((s, i) => ({
+      name: s.choice.name,
+      xOffset: i === 0 ? 0 : a.camera.width,
+      frames: truth(s).frames.slice(0, frames),
+    })),
   });
 }
 

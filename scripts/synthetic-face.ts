@@ -27,12 +27,15 @@ export interface FacePoints {
   rEar: number[];
 }
 
-const SKULL_BASE = 9, HEAD = 10, L_SHOULDER = 11, R_SHOULDER = 14;
+const SKULL_BASE = 9,
+  HEAD = 10,
+  L_SHOULDER = 11,
+  R_SHOULDER = 14;
 
 export const FACE_OFFSETS = {
-  ear: { up: 0.020, side: 0.075 },
+  ear: { up: 0.02, side: 0.075 },
   eye: { up: 0.045, forward: 0.085, side: 0.032 },
-  nose: { up: 0.010, forward: 0.110 },
+  nose: { up: 0.01, forward: 0.11 },
 } as const;
 
 /** The five face points of one pose (17 * 3 values, H36M order). */
@@ -43,7 +46,8 @@ export function syntheticFace(pose: ArrayLike<number>): FacePoints {
   const across = sub(p(L_SHOULDER), p(R_SHOULDER));
   const l = normalize(sub(across, scale(u, dot(across, u))));
   const f = cross(l, u);
-  const at = (up: number, forward: number, side: number) => [0, 1, 2].map((i) => S[i] + up * u[i] + forward * f[i] + side * l[i]);
+  const at = (up: number, forward: number, side: number) =>
+    [0, 1, 2].map((i) => S[i] + up * u[i] + forward * f[i] + side * l[i]);
   const o = FACE_OFFSETS;
   return {
     nose: at(o.nose.up, o.nose.forward, 0),
@@ -63,14 +67,25 @@ export function cocoPointsFromH36m(pose: ArrayLike<number>): Float64Array {
   const h36m = [11, 14, 12, 15, 13, 16, 4, 1, 5, 2, 6, 3]; // COCO 5..16 in H36M joint numbers
   const out = new Float64Array(17 * 3);
   [face.nose, face.lEye, face.rEye, face.lEar, face.rEar].forEach((v, k) => out.set(v, k * 3));
-  h36m.forEach((j, i) => { for (let a = 0; a < 3; a++) out[(5 + i) * 3 + a] = pose[j * 3 + a]; });
+  h36m.forEach((j, i) => {
+    for (let a = 0; a < 3; a++) out[(5 + i) * 3 + a] = pose[j * 3 + a];
+  });
   return out;
 }
 
-function sub(a: number[], b: number[]): number[] { return [a[0] - b[0], a[1] - b[1], a[2] - b[2]]; }
-function scale(a: number[], s: number): number[] { return [a[0] * s, a[1] * s, a[2] * s]; }
-function dot(a: number[], b: number[]): number { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+function sub(a: number[], b: number[]): number[] {
+  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+}
+function scale(a: number[], s: number): number[] {
+  return [a[0] * s, a[1] * s, a[2] * s];
+}
+function dot(a: number[], b: number[]): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
 function cross(a: number[], b: number[]): number[] {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 }
-function normalize(a: number[]): number[] { const n = Math.hypot(a[0], a[1], a[2]); return scale(a, 1 / n); }
+function normalize(a: number[]): number[] {
+  const n = Math.hypot(a[0], a[1], a[2]);
+  return scale(a, 1 / n);
+}

@@ -10,7 +10,10 @@ export function cpuExecutor(model: ModelWeights): Executor {
     name: 'cpu',
     run: async (batch, settings) => {
       if (batch.sequence && !isTemporal(model)) throw new Error('a sequence batch needs a temporal model');
-      const cond = batch.sequence && isTemporal(model) ? encodeSequenceRef(model.encoders[batch.sequence.mode], batch.sequence, batch.poses) : undefined;
+      const cond =
+        batch.sequence && isTemporal(model)
+          ? encodeSequenceRef(model.encoders[batch.sequence.mode], batch.sequence, batch.poses)
+          : undefined;
       return liftReference(model, batch, settings, cond);
     },
     dispose: () => {},

@@ -3,7 +3,16 @@ import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.j
 import type { CallStats, Executor } from './executor.js';
 import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
 import { deviceLock, type DeviceLock } from './gpu/device-lock.js';
-import { checkLiftOptionKeys, checkOptionKeys, EXECUTOR_NAMES, float32Input, resolveSettings, type ExecutorName, type LiftOptions, type RunSettings } from './lift-options.js';
+import {
+  checkLiftOptionKeys,
+  checkOptionKeys,
+  EXECUTOR_NAMES,
+  float32Input,
+  resolveSettings,
+  type ExecutorName,
+  type LiftOptions,
+  type RunSettings,
+} from './lift-options.js';
 import type { ModelConfig } from './model/config.js';
 import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
@@ -46,15 +55,22 @@ export interface LoadOptions {
  * been replaced by a new one ('devicerestored').
  */
 export class DeviceEvent extends Event {
-  constructor(type: 'devicelost' | 'devicerestored', readonly reason: string, readonly message: string,
+  constructor(
+    type: 'devicelost' | 'devicerestored',
+    readonly reason: string,
+    readonly message: string,
     /** The engine created the device: the next call acquires a new one. */
-    readonly recoverable: boolean) {
+    readonly recoverable: boolean,
+  ) {
     super(type);
   }
 }
 
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
-export interface BufferLiftRequest extends BufferLift, Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset' | 'signal'> {
+export interface BufferLiftRequest
+  extends
+    BufferLift,
+    Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset' | 'signal'> {
   /** The fused plan that runs it: 'fused' (default) or 'fused-f16'. */
   executor?: 'fused' | 'fused-f16';
 }
@@ -78,9 +94,18 @@ export interface LiftResult {
 }
 
 /** The result of a lift whose options ask for `samples: true`: `samples` is then always there. */
-export type LiftResultFor<O extends LiftOptions> = O extends { samples: true } ? LiftResult & { samples: Float32Array } : LiftResult;
+export type LiftResultFor<O extends LiftOptions> = O extends { samples: true }
+  ? LiftResult & { samples: Float32Array }
+  : LiftResult;
 
-const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>(['weights', 'temporalWeights', 'device', 'maxBatch', 'backend', 'profile']);
+const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>([
+  'weights',
+  'temporalWeights',
+  'device',
+  'maxBatch',
+  'backend',
+  'profile',
+]);
 
 /** liftSequence options: those of lift, plus the encoder's window. */
 export interface SequenceOptions extends LiftOptions {
@@ -97,7 +122,20 @@ export interface SequenceTrack {
 /** Which of a model's networks a call runs: the frame model or the temporal one. */
 type ModelKind = 'frame' | 'temporal';
 const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
-  'keypoints', 'poses', 'spread', 'count', 'encoder', 'imageSize', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'poseOffset', 'signal', 'executor',
+  'keypoints',
+  'poses',
+  'spread',
+  'count',
+  'encoder',
+  'imageSize',
+  'hypotheses',
+  'timesteps',
+  'eta',
+  'init',
+  'seed',
+  'poseOffset',
+  'signal',
+  'executor',
 ]);
 
 /**
@@ -114,7 +152,13 @@ export class DiffPose extends EventTarget {
   private context: GpuContext | undefined;
   private readonly lock: DeviceLock | undefined;
 
-  private constructor(readonly weights: ModelWeights, readonly temporal: TemporalModel | undefined, gpu: GpuContext | undefined, readonly maxBatch: number, private readonly profile: boolean) {
+  private constructor(
+    readonly weights: ModelWeights,
+    readonly temporal: TemporalModel | undefined,
+    gpu: GpuContext | undefined,
+    readonly maxBatch: number,
+    private readonly profile: boolean,
+  ) {
     super();
     this.context = gpu;
     if (gpu) {
@@ -125,19 +169,36 @@ export class DiffPose extends EventTarget {
 
   static async load(options: LoadOptions = {}): Promise<DiffPose> {
     try {
-      if (typeof options !== 'object' || options === null) throw new InputError('DiffPose.load(options): options must be an object');
+      if (typeof options !== 'object' || options === null)
+        throw new InputError('DiffPose.load(options): options must be an object');
       checkOptionKeys(options, LOAD_OPTION_KEYS, 'load options');
       const maxBatch = options.maxBatch ?? 4096;
-      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`maxBatch must be a positive integer, got ${maxBatch}`);
+      if (!Number.isInteger(maxBatch) || maxBatch < 1)
+        throw new InputError(`maxBatch must be a positive integer, got ${maxBatch}`);
       if (options.backend !== undefined && options.backend !== 'gpu' && options.backend !== 'cpu') {
         throw new InputError(`backend must be "gpu" or "cpu", got ${JSON.stringify(options.backend)}`);
       }
-      if (options.backend === 'cpu' && options.device) throw new InputError('backend "cpu" and a device were both given');
+      if (options.backend === 'cpu' && options.device)
+        throw new InputError('backend "cpu" and a device were both given');
       // Everything about the file is checked before the GPU is touched.
       const weights = parseModelWeights(await loadWeightsBytes(options.weights));
-      const temporalSource = options.temporalWeights === undefined ? (options.weights === undefined ? 'bundled' : null) : options.temporalWeights;
-      const temporal = temporalSource === null ? undefined
-        : temporalModel(parseTemporalWeights(await loadWeightsBytes(temporalSource === 'bundled' ? undefined : temporalSource, DEFAULT_TEMPORAL_WEIGHTS)));
+      const temporalSource =
+        options.temporalWeights === undefined
+          ? options.weights === undefined
+            ? 'bundled'
+            : null
+          : options.temporalWeights;
+      const temporal =
+        temporalSource === null
+          ? undefined
+          : temporalModel(
+              parseTemporalWeights(
+                await loadWeightsBytes(
+                  temporalSource === 'bundled' ? undefined : temporalSource,
+                  DEFAULT_TEMPORAL_WEIGHTS,
+                ),
+              ),
+            );
       const gpu = options.backend === 'cpu' ? undefined : await acquireGpu({ device: options.device });
       return new DiffPose(weights, temporal, gpu, maxBatch, options.profile ?? false);
     } catch (e) {
@@ -145,25 +206,37 @@ export class DiffPose extends EventTarget {
     }
   }
 
-  get config(): ModelConfig { return this.weights.config; }
+  get config(): ModelConfig {
+    return this.weights.config;
+  }
 
   /** The device the model runs on now (a lost engine-owned device is replaced on the next call). */
-  get gpu(): GpuContext | undefined { return this.context; }
+  get gpu(): GpuContext | undefined {
+    return this.context;
+  }
 
   /** True while the model's device is lost: for a caller's device for good, for an engine-owned one until the next call replaces it. */
-  get lost(): boolean { return this.context?.lost !== undefined; }
+  get lost(): boolean {
+    return this.context?.lost !== undefined;
+  }
 
   /** The adapter in words, or 'cpu'. */
-  get adapter(): string { return this.context ? adapterName(this.context.adapter) : 'cpu'; }
+  get adapter(): string {
+    return this.context ? adapterName(this.context.adapter) : 'cpu';
+  }
 
   /**
    * Lifts N poses: `keypoints` [N, K, 2] pixels of `options.format` (a Float32Array or plain
    * numbers). An empty input gives an empty result. See LiftOptions and the README.
    */
-  async lift<O extends LiftOptions>(keypoints: Float32Array | readonly number[], options: O): Promise<LiftResultFor<O>> {
+  async lift<O extends LiftOptions>(
+    keypoints: Float32Array | readonly number[],
+    options: O,
+  ): Promise<LiftResultFor<O>> {
     this.checkUsable();
     try {
-      if (typeof options !== 'object' || options === null) throw new InputError('lift(keypoints, options): options with imageSize are required');
+      if (typeof options !== 'object' || options === null)
+        throw new InputError('lift(keypoints, options): options with imageSize are required');
       checkLiftOptionKeys(options);
       const settings = resolveSettings(options, this.config);
       const name = this.executorName(options.executor);
@@ -173,33 +246,58 @@ export class DiffPose extends EventTarget {
         // Validated as a non-empty call would be.
         checkImageSize(options.imageSize);
         keypointFormat(options.format ?? 'h36m17');
-        return this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name) as LiftResultFor<O>;
+        return this.emptyResult(
+          settings.hypotheses,
+          settings.timesteps,
+          settings.wantSamples,
+          name,
+        ) as LiftResultFor<O>;
       }
-      const batch = prepareInput({ keypoints: points, imageSize: options.imageSize, format: options.format, confidence, gmm: options.gmm });
-      return await this.runBatch('frame', batch, options, settings, name) as LiftResultFor<O>;
+      const batch = prepareInput({
+        keypoints: points,
+        imageSize: options.imageSize,
+        format: options.format,
+        confidence,
+        gmm: options.gmm,
+      });
+      return (await this.runBatch('frame', batch, options, settings, name)) as LiftResultFor<O>;
     } catch (e) {
       throw asDiffPoseError(e, 'lift', this.context?.lost);
     }
   }
 
   /** A prepared batch through one executor of the frame or temporal model, aggregated and placed (root). */
-  private async runBatch(kind: ModelKind, batch: PreparedBatch, options: LiftOptions, settings: RunSettings, name: ExecutorName): Promise<LiftResult> {
+  private async runBatch(
+    kind: ModelKind,
+    batch: PreparedBatch,
+    options: LiftOptions,
+    settings: RunSettings,
+    name: ExecutorName,
+  ): Promise<LiftResult> {
     const aggregate = options.aggregate ?? 'mean';
-    if (aggregate !== 'mean' && aggregate !== 'reprojection') throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
+    if (aggregate !== 'mean' && aggregate !== 'reprojection')
+      throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
     const cam = uvCamera(options.imageSize, checkedIntrinsics(options.camera));
     // Reprojection aggregation picks among the hypotheses: they are read back even when not asked for.
     const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : settings;
-    const r = name === 'cpu'
-      ? await this.cpuExecutor(kind).run(batch, run)
-      : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(kind, name)).run(batch, run));
+    const r =
+      name === 'cpu'
+        ? await this.cpuExecutor(kind).run(batch, run)
+        : await this.onGpu(settings.signal, true, async () => (await this.gpuExecutor(kind, name)).run(batch, run));
     const weights = rootWeights(batch);
-    const poses = aggregate === 'reprojection'
-      ? reprojectionAggregate(r.samples, r.mean, batch.uv, weights, batch.poses, settings.hypotheses, cam)
-      : r.mean;
+    const poses =
+      aggregate === 'reprojection'
+        ? reprojectionAggregate(r.samples, r.mean, batch.uv, weights, batch.poses, settings.hypotheses, cam)
+        : r.mean;
     const root = fitRoots(poses, batch.uv, weights, batch.poses, cam);
     return {
-      poses, spread: r.spread, samples: settings.wantSamples ? r.samples : undefined, root,
-      hypotheses: settings.hypotheses, timesteps: settings.timesteps, executor: name,
+      poses,
+      spread: r.spread,
+      samples: settings.wantSamples ? r.samples : undefined,
+      root,
+      hypotheses: settings.hypotheses,
+      timesteps: settings.timesteps,
+      executor: name,
     };
   }
 
@@ -210,10 +308,14 @@ export class DiffPose extends EventTarget {
    * `options.format`; a LiftResult with T poses. Tracks shorter than the window, down to one
    * frame, are edge padded.
    */
-  async liftSequence<O extends SequenceOptions>(keypoints: Float32Array | readonly number[], options: O): Promise<LiftResultFor<O>> {
+  async liftSequence<O extends SequenceOptions>(
+    keypoints: Float32Array | readonly number[],
+    options: O,
+  ): Promise<LiftResultFor<O>> {
     this.checkUsable();
     try {
-      if (typeof options !== 'object' || options === null) throw new InputError('liftSequence(keypoints, options): options with imageSize are required');
+      if (typeof options !== 'object' || options === null)
+        throw new InputError('liftSequence(keypoints, options): options with imageSize are required');
       const { confidence, ...rest } = options;
       const [r] = await this.sequences([{ keypoints, confidence }], rest, options.gmm);
       return r as LiftResultFor<O>;
@@ -227,47 +329,76 @@ export class DiffPose extends EventTarget {
    * of tracks): a LiftResult per track, in order. Options as liftSequence's, without confidence
    * and gmm (a track carries its confidence).
    */
-  async liftSequences<O extends Omit<SequenceOptions, 'confidence' | 'gmm'>>(tracks: readonly SequenceTrack[], options: O): Promise<Array<LiftResultFor<O>>> {
+  async liftSequences<O extends Omit<SequenceOptions, 'confidence' | 'gmm'>>(
+    tracks: readonly SequenceTrack[],
+    options: O,
+  ): Promise<Array<LiftResultFor<O>>> {
     this.checkUsable();
     try {
-      if (typeof options !== 'object' || options === null) throw new InputError('liftSequences(tracks, options): options with imageSize are required');
-      if ('confidence' in options || 'gmm' in options) throw new InputError('liftSequences: give each track its confidence ({ keypoints, confidence }); gmm is for liftSequence');
-      return await this.sequences(tracks, options, undefined) as Array<LiftResultFor<O>>;
+      if (typeof options !== 'object' || options === null)
+        throw new InputError('liftSequences(tracks, options): options with imageSize are required');
+      if ('confidence' in options || 'gmm' in options)
+        throw new InputError(
+          'liftSequences: give each track its confidence ({ keypoints, confidence }); gmm is for liftSequence',
+        );
+      return (await this.sequences(tracks, options, undefined)) as Array<LiftResultFor<O>>;
     } catch (e) {
       throw asDiffPoseError(e, 'liftSequences', this.context?.lost);
     }
   }
 
-  private async sequences(tracks: readonly SequenceTrack[], options: Omit<SequenceOptions, 'confidence'>, gmm: LiftOptions['gmm']): Promise<LiftResult[]> {
+  private async sequences(
+    tracks: readonly SequenceTrack[],
+    options: Omit<SequenceOptions, 'confidence'>,
+    gmm: LiftOptions['gmm'],
+  ): Promise<LiftResult[]> {
     const { causal, ...liftOptions } = options;
     checkLiftOptionKeys(liftOptions);
-    if (causal !== undefined && typeof causal !== 'boolean') throw new InputError(`causal must be true or false, got ${JSON.stringify(causal)}`);
-    if (!this.temporal) throw new InputError('this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)');
+    if (causal !== undefined && typeof causal !== 'boolean')
+      throw new InputError(`causal must be true or false, got ${JSON.stringify(causal)}`);
+    if (!this.temporal)
+      throw new InputError(
+        'this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)',
+      );
     if (!Array.isArray(tracks)) throw new InputError('tracks must be an array of { keypoints, confidence? }');
     const settings = resolveSettings(liftOptions, this.temporal.config);
     const name = this.executorName(liftOptions.executor);
     checkImageSize(options.imageSize);
     const format = keypointFormat(options.format ?? 'h36m17');
     const perFrame = format.keypoints * 2;
-    const points: Float32Array[] = [], confidences: Float32Array[] = [], lengths: number[] = [];
+    const points: Float32Array[] = [],
+      confidences: Float32Array[] = [],
+      lengths: number[] = [];
     tracks.forEach((t, i) => {
       if (typeof t !== 'object' || t === null) throw new InputError(`tracks[${i}] must be { keypoints, confidence? }`);
       checkOptionKeys(t, new Set(['keypoints', 'confidence']), `tracks[${i}]`);
       const kp = float32Input(t.keypoints, tracks.length > 1 ? `tracks[${i}].keypoints` : 'keypoints');
-      if (kp.length % perFrame !== 0) throw new InputError(`${tracks.length > 1 ? `tracks[${i}].` : ''}keypoints has ${kp.length} values, not a multiple of ${perFrame} (${format.keypoints} keypoints x 2 for format ${format.name})`);
+      if (kp.length % perFrame !== 0)
+        throw new InputError(
+          `${tracks.length > 1 ? `tracks[${i}].` : ''}keypoints has ${kp.length} values, not a multiple of ${perFrame} (${format.keypoints} keypoints x 2 for format ${format.name})`,
+        );
       points.push(kp);
       lengths.push(kp.length / perFrame);
-      if (t.confidence !== undefined) confidences.push(float32Input(t.confidence, tracks.length > 1 ? `tracks[${i}].confidence` : 'confidence'));
+      if (t.confidence !== undefined)
+        confidences.push(float32Input(t.confidence, tracks.length > 1 ? `tracks[${i}].confidence` : 'confidence'));
     });
-    if (confidences.length !== 0 && confidences.length !== tracks.length) throw new InputError('give a confidence for every track or for none');
+    if (confidences.length !== 0 && confidences.length !== tracks.length)
+      throw new InputError('give a confidence for every track or for none');
     const live = lengths.map((n, i) => [n, i] as const).filter(([n]) => n > 0);
     const empty = () => this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name);
     if (live.length === 0) return tracks.map(empty);
     const batch = prepareInput({
-      keypoints: concat(live.map(([, i]) => points[i])), imageSize: options.imageSize, format: options.format,
-      confidence: confidences.length ? concat(live.map(([, i]) => confidences[i])) : undefined, gmm,
+      keypoints: concat(live.map(([, i]) => points[i])),
+      imageSize: options.imageSize,
+      format: options.format,
+      confidence: confidences.length ? concat(live.map(([, i]) => confidences[i])) : undefined,
+      gmm,
     });
-    batch.sequence = trackSequence(batch, causal ? 'causal' : 'offline', live.map(([n]) => n));
+    batch.sequence = trackSequence(
+      batch,
+      causal ? 'causal' : 'offline',
+      live.map(([n]) => n),
+    );
     const r = await this.runBatch('temporal', batch, liftOptions, settings, name);
     const out: LiftResult[] = tracks.map(empty);
     let start = 0;
@@ -287,33 +418,48 @@ export class DiffPose extends EventTarget {
     this.checkUsable();
     try {
       const { lift, maxTracks } = DiffPoseStream.checkOptions(options);
-      if (!this.temporal) throw new InputError('this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)');
+      if (!this.temporal)
+        throw new InputError(
+          'this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)',
+        );
       const temporal = this.temporal;
       // Checked now, as a push would, so that a bad option fails here.
       checkImageSize(lift.imageSize);
       keypointFormat(lift.format ?? 'h36m17');
       resolveSettings(lift, temporal.config);
       const name = this.executorName(lift.executor);
-      return new DiffPoseStream({
-        window: temporal.encoders.causal.config.window,
-        device: () => (name === 'cpu' ? undefined : this.context?.device),
-        run: async (batch, o, poseOffset) => {
-          this.checkUsable();
-          try {
-            const settings = resolveSettings({ ...o, poseOffset }, temporal.config);
-            return await this.runBatch('temporal', batch, o, settings, name);
-          } catch (e) {
-            throw asDiffPoseError(e, 'stream.push', this.context?.lost);
-          }
+      return new DiffPoseStream(
+        {
+          window: temporal.encoders.causal.config.window,
+          device: () => (name === 'cpu' ? undefined : this.context?.device),
+          run: async (batch, o, poseOffset) => {
+            this.checkUsable();
+            try {
+              const settings = resolveSettings({ ...o, poseOffset }, temporal.config);
+              return await this.runBatch('temporal', batch, o, settings, name);
+            } catch (e) {
+              throw asDiffPoseError(e, 'stream.push', this.context?.lost);
+            }
+          },
         },
-      }, lift, maxTracks);
+        lift,
+        maxTracks,
+      );
     } catch (e) {
       throw asDiffPoseError(e, 'createStream', this.context?.lost);
     }
   }
 
   private emptyResult(hypotheses: number, timesteps: number[], samples: boolean, executor: ExecutorName): LiftResult {
-    return { poses: new Float32Array(0), spread: new Float32Array(0), samples: samples ? new Float32Array(0) : undefined, root: new Float32Array(0), hypotheses, timesteps, executor };
+    return {
+      poses: new Float32Array(0),
+      spread: new Float32Array(0),
+      samples: samples ? new Float32Array(0) : undefined,
+      root: new Float32Array(0),
+      hypotheses,
+      timesteps,
+      executor,
+    };
   }
 
   /** fused where the model's shapes allow it, else per-op; the CPU reference without a GPU. */
@@ -324,8 +470,10 @@ export class DiffPose extends EventTarget {
 
   private executorName(name: ExecutorName | undefined): ExecutorName {
     const chosen = name ?? this.defaultExecutor();
-    if (!EXECUTOR_NAMES.includes(chosen)) throw new InputError(`unknown executor ${JSON.stringify(chosen)} (${EXECUTOR_NAMES.join(', ')})`);
-    if (chosen !== 'cpu' && !this.context) throw new InputError(`executor "${chosen}" needs a GPU, but this model was loaded with backend "cpu"`);
+    if (!EXECUTOR_NAMES.includes(chosen))
+      throw new InputError(`unknown executor ${JSON.stringify(chosen)} (${EXECUTOR_NAMES.join(', ')})`);
+    if (chosen !== 'cpu' && !this.context)
+      throw new InputError(`executor "${chosen}" needs a GPU, but this model was loaded with backend "cpu"`);
     return chosen;
   }
 
@@ -335,7 +483,10 @@ export class DiffPose extends EventTarget {
 
   private cpuExecutor(kind: ModelKind): Executor {
     let e = this.executors.get(`${kind}:cpu`);
-    if (!e) { e = cpuExecutor(this.model(kind)); this.executors.set(`${kind}:cpu`, e); }
+    if (!e) {
+      e = cpuExecutor(this.model(kind));
+      this.executors.set(`${kind}:cpu`, e);
+    }
     return e;
   }
 
@@ -343,10 +494,16 @@ export class DiffPose extends EventTarget {
   private async gpuExecutor(kind: ModelKind, name: Exclude<ExecutorName, 'cpu'>): Promise<Executor> {
     let e = this.executors.get(`${kind}:${name}`);
     if (!e) {
-      const gpu = this.context!, model = this.model(kind);
-      e = name === 'per-op'
-        ? await createPerOpExecutor(gpu, model, this.maxBatch)
-        : await createFusedExecutor(gpu, model, { maxItems: this.maxBatch, profile: this.profile, precision: name === 'fused-f16' ? 'f16' : 'f32' });
+      const gpu = this.context!,
+        model = this.model(kind);
+      e =
+        name === 'per-op'
+          ? await createPerOpExecutor(gpu, model, this.maxBatch)
+          : await createFusedExecutor(gpu, model, {
+              maxItems: this.maxBatch,
+              profile: this.profile,
+              precision: name === 'fused-f16' ? 'f16' : 'f32',
+            });
       this.executors.set(`${kind}:${name}`, e);
     }
     return e;
@@ -380,12 +537,23 @@ export class DiffPose extends EventTarget {
     try {
       gpu = await acquireGpu();
     } catch (e) {
-      throw new GpuError('GPU_LOST', `${old.lost.message}; a new device could not be acquired: ${(e as Error).message}`, { cause: e });
+      throw new GpuError(
+        'GPU_LOST',
+        `${old.lost.message}; a new device could not be acquired: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     deviceLock(gpu.device, this.lock);
     this.context = gpu;
     this.watch(gpu);
-    this.dispatchEvent(new DeviceEvent('devicerestored', 'replaced', `a new device on ${adapterName(gpu.adapter)} replaces the lost one`, true));
+    this.dispatchEvent(
+      new DeviceEvent(
+        'devicerestored',
+        'replaced',
+        `a new device on ${adapterName(gpu.adapter)} replaces the lost one`,
+        true,
+      ),
+    );
   }
 
   private watch(gpu: GpuContext): void {
@@ -414,19 +582,23 @@ export class DiffPose extends EventTarget {
     this.checkUsable();
     try {
       if (!this.context) throw new InputError('liftBuffers needs a GPU, but this model was loaded with backend "cpu"');
-      if (typeof req !== 'object' || req === null) throw new InputError('liftBuffers(request): a request object is required');
+      if (typeof req !== 'object' || req === null)
+        throw new InputError('liftBuffers(request): a request object is required');
       checkOptionKeys(req, BUFFER_LIFT_KEYS, 'liftBuffers request');
       const executor = req.executor ?? 'fused';
-      if (executor !== 'fused' && executor !== 'fused-f16') throw new InputError(`liftBuffers runs executor "fused" or "fused-f16", got ${JSON.stringify(executor)}`);
+      if (executor !== 'fused' && executor !== 'fused-f16')
+        throw new InputError(`liftBuffers runs executor "fused" or "fused-f16", got ${JSON.stringify(executor)}`);
       const settings = resolveSettings({ ...req, samples: false }, this.config);
       const { count, imageSize } = req;
       if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
       checkImageSize(imageSize);
       const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
         if (!buffer) return;
-        if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number') throw new InputError(`${name} must be a GPUBuffer`);
+        if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number')
+          throw new InputError(`${name} must be a GPUBuffer`);
         if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new InputError(`${name} needs GPUBufferUsage.STORAGE`);
-        if (buffer.size < floats * 4) throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
+        if (buffer.size < floats * 4)
+          throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
       };
       if (!req.keypoints || !req.poses) throw new InputError('keypoints and poses buffers are required');
       check(req.keypoints, 'keypoints', count * 17 * 3);
@@ -455,7 +627,11 @@ export class DiffPose extends EventTarget {
 
   private disposeExecutors(): void {
     for (const e of this.executors.values()) {
-      try { e.dispose(); } catch { /* a lost device's buffers: nothing left to free */ }
+      try {
+        e.dispose();
+      } catch {
+        /* a lost device's buffers: nothing left to free */
+      }
     }
     this.executors.clear();
   }
@@ -480,13 +656,17 @@ export class DiffPose extends EventTarget {
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
 /** Poses [start, start + n) of a result. */
 function sliceResult(r: LiftResult, start: number, n: number): LiftResult {
-  const J = 17, H = r.hypotheses;
+  const J = 17,
+    H = r.hypotheses;
   return {
     ...r,
     poses: r.poses.slice(start * J * 3, (start + n) * J * 3),
@@ -504,7 +684,7 @@ function rootWeights(batch: PreparedBatch): Float32Array {
     let variance = 0;
     for (let k = 0; k < K; k++) {
       const c = batch.gmm.subarray((i * K + k) * 5, (i * K + k + 1) * 5);
-      variance += c[0] * (c[3] * c[3] + c[4] * c[4]) / 2;
+      variance += (c[0] * (c[3] * c[3] + c[4] * c[4])) / 2;
     }
     out[i] = 1 / variance;
   }
@@ -513,13 +693,20 @@ function rootWeights(batch: PreparedBatch): Float32Array {
 
 function checkedIntrinsics(camera: Intrinsics | undefined): Intrinsics | undefined {
   if (camera === undefined) return undefined;
-  if (typeof camera !== 'object' || camera === null) throw new InputError('camera must be { focal?, center? } in pixels');
+  if (typeof camera !== 'object' || camera === null)
+    throw new InputError('camera must be { focal?, center? } in pixels');
   checkOptionKeys(camera, new Set(['focal', 'center']), 'camera');
-  if (camera.focal !== undefined && !(typeof camera.focal === 'number' && Number.isFinite(camera.focal) && camera.focal > 0)) {
+  if (
+    camera.focal !== undefined &&
+    !(typeof camera.focal === 'number' && Number.isFinite(camera.focal) && camera.focal > 0)
+  ) {
     throw new InputError(`camera.focal must be a positive number of pixels, got ${JSON.stringify(camera.focal)}`);
   }
   const c = camera.center;
-  if (c !== undefined && !(Array.isArray(c) && c.length === 2 && c.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+  if (
+    c !== undefined &&
+    !(Array.isArray(c) && c.length === 2 && c.every((v) => typeof v === 'number' && Number.isFinite(v)))
+  ) {
     throw new InputError(`camera.center must be [x, y] in pixels, got ${JSON.stringify(c)}`);
   }
   return camera;

@@ -2,7 +2,11 @@ import { printable } from './model/printable.js';
 
 /** Every error the library throws on purpose is a DiffPoseError with a stable `code`. */
 export class DiffPoseError extends Error {
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -13,17 +17,23 @@ export class DiffPoseError extends Error {
  * message is one printable line whatever a hostile file put into it (the CLI prints it as is).
  */
 export class InputError extends DiffPoseError {
-  constructor(message: string) { super('INPUT', printable(message)); }
+  constructor(message: string) {
+    super('INPUT', printable(message));
+  }
 }
 
 /** A weights file that is truncated, corrupt or does not match its declared config. */
 export class WeightsError extends DiffPoseError {
-  constructor(message: string) { super('WEIGHTS', message); }
+  constructor(message: string) {
+    super('WEIGHTS', message);
+  }
 }
 
 /** No WebGPU adapter could be obtained. */
 export class NoAdapterError extends DiffPoseError {
-  constructor(message: string, options?: { cause?: unknown }) { super('NO_ADAPTER', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NO_ADAPTER', message, options);
+  }
 }
 
 export type GpuErrorCode = 'GPU_VALIDATION' | 'GPU_COMPILE' | 'GPU_OOM' | 'GPU_LOST' | 'GPU_INTERNAL';

@@ -1,6 +1,21 @@
 /// <reference types="@webgpu/types" preserve="true" />
-export { DiffPose, DeviceEvent, type LoadOptions, type LiftResult, type LiftResultFor, type BufferLiftRequest, type SequenceOptions, type SequenceTrack } from './diffpose.js';
-export { DiffPoseStream, type StreamOptions, type StreamPushOptions, type StreamFrame, type TrackId } from './temporal/stream.js';
+export {
+  DiffPose,
+  DeviceEvent,
+  type LoadOptions,
+  type LiftResult,
+  type LiftResultFor,
+  type BufferLiftRequest,
+  type SequenceOptions,
+  type SequenceTrack,
+} from './diffpose.js';
+export {
+  DiffPoseStream,
+  type StreamOptions,
+  type StreamPushOptions,
+  type StreamFrame,
+  type TrackId,
+} from './temporal/stream.js';
 export { movingAverage, OneEuroFilter, oneEuro } from './temporal/smoothing.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
 export type { CallStats } from './executor.js';

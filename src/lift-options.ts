@@ -76,17 +76,32 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
   const eta = o.eta ?? 0;
   if (!Number.isFinite(eta) || eta < 0) throw new InputError(`eta must be a finite number >= 0, got ${eta}`);
   const init = o.init ?? 'paper';
-  if (init !== 'paper' && init !== 'official') throw new InputError(`init must be "paper" or "official", got ${JSON.stringify(init)}`);
+  if (init !== 'paper' && init !== 'official')
+    throw new InputError(`init must be "paper" or "official", got ${JSON.stringify(init)}`);
   const seed = o.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new InputError(`seed must be an integer in [0, 2^53), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER)
+    throw new InputError(`seed must be an integer in [0, 2^53), got ${seed}`);
   const poseOffset = o.poseOffset ?? 0;
-  if (!Number.isInteger(poseOffset) || poseOffset < 0 || poseOffset > 0xffffffff) throw new InputError(`poseOffset must be an integer in [0, 2^32), got ${poseOffset}`);
+  if (!Number.isInteger(poseOffset) || poseOffset < 0 || poseOffset > 0xffffffff)
+    throw new InputError(`poseOffset must be an integer in [0, 2^32), got ${poseOffset}`);
   const signal = o.signal;
-  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+  if (
+    signal !== undefined &&
+    !(
+      typeof signal === 'object' &&
+      signal !== null &&
+      typeof signal.aborted === 'boolean' &&
+      typeof signal.addEventListener === 'function'
+    )
+  ) {
     throw new InputError('signal must be an AbortSignal');
   }
   return {
-    hypotheses, timesteps, init, poseOffset, signal,
+    hypotheses,
+    timesteps,
+    init,
+    poseOffset,
+    signal,
     coefficients: ddimCoefficients(timesteps, eta, config.diffusion),
     key: seedKey(seed),
     wantSamples: o.samples ?? false,
@@ -95,14 +110,30 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
 
 /** Every key LiftOptions has: anything else is a caller's typo, refused rather than ignored. */
 const LIFT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LiftOptions>([
-  'imageSize', 'format', 'confidence', 'gmm', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'samples', 'poseOffset', 'executor', 'signal', 'camera', 'aggregate',
+  'imageSize',
+  'format',
+  'confidence',
+  'gmm',
+  'hypotheses',
+  'timesteps',
+  'eta',
+  'init',
+  'seed',
+  'samples',
+  'poseOffset',
+  'executor',
+  'signal',
+  'camera',
+  'aggregate',
 ]);
 
 /** Refuses keys of `options` outside `allowed` (typos such as `hypothesis` would otherwise be ignored). */
 export function checkOptionKeys(options: object, allowed: ReadonlySet<string>, what: string): void {
   const unknown = Object.keys(options).filter((k) => !allowed.has(k));
   if (unknown.length) {
-    throw new InputError(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${[...allowed].join(', ')})`);
+    throw new InputError(
+      `${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${[...allowed].join(', ')})`,
+    );
   }
 }
 
@@ -120,4 +151,3 @@ export function float32Input(value: unknown, name: string): Float32Array {
   }
   throw new InputError(`${name} must be a Float32Array or an array of numbers`);
 }
-

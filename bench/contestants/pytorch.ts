@@ -8,7 +8,14 @@ import type { ModelConfig } from '../../src/model/config.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/model/safetensors.js';
 import { prepareInput } from '../../src/pose/input.js';
 import type { BenchCase, BenchInput } from '../cases.js';
-import { WrongResult, type Check, type Contestant, type MeasurePlan, type Measurement, type Skipped } from '../contestant.js';
+import {
+  WrongResult,
+  type Check,
+  type Contestant,
+  type MeasurePlan,
+  type Measurement,
+  type Skipped,
+} from '../contestant.js';
 import { pythonCommand, REPO, torchVersion } from '../python.js';
 
 const TORCH_TOLERANCE = 1e-4;
@@ -24,31 +31,68 @@ class TorchContestant implements Contestant {
   readonly device: string;
   private readonly dir = mkdtempSync(join(tmpdir(), 'diffpose-bench-torch-'));
 
-  constructor(readonly version: string, private readonly weightsPath: string, private readonly config: ModelConfig, private readonly threads: number, private readonly plainBlas: boolean) {
+  constructor(
+    readonly version: string,
+    private readonly weightsPath: string,
+    private readonly config: ModelConfig,
+    private readonly threads: number,
+    private readonly plainBlas: boolean,
+  ) {
     this.device = `CPU, ${threads} thread${threads > 1 ? 's' : ''}, ${plainBlas ? 'reference BLAS' : 'OpenBLAS'}`;
   }
 
   async measure(c: BenchCase, input: BenchInput, check: Check, plan: MeasurePlan): Promise<Measurement> {
-    const batch = prepareInput({ keypoints: input.keypoints, imageSize: input.imageSize, confidence: input.confidence });
-    const s = resolveSettings({ imageSize: input.imageSize, hypotheses: c.hypotheses, timesteps: c.timesteps }, this.config);
+    const batch = prepareInput({
+      keypoints: input.keypoints,
+      imageSize: input.imageSize,
+      confidence: input.confidence,
+    });
+    const s = resolveSettings(
+      { imageSize: input.imageSize, hypotheses: c.hypotheses, timesteps: c.timesteps },
+      this.config,
+    );
     const first = s.coefficients[0];
     // The engine's paper init with the lifter's xyz left out: bench_torch adds sqrt(a) * xyz.
     const offset = gmmInitRef({
-      poses: batch.poses, hypotheses: c.hypotheses, components: batch.components, gmm: batch.gmm,
-      lifterXyz: new Float32Array(batch.poses * 51), mode: s.init, sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA, key: s.key, poseOffset: 0,
+      poses: batch.poses,
+      hypotheses: c.hypotheses,
+      components: batch.components,
+      gmm: batch.gmm,
+      lifterXyz: new Float32Array(batch.poses * 51),
+      mode: s.init,
+      sqrtA: first.sqrtA,
+      sqrtOneMinusA: first.sqrtOneMinusA,
+      key: s.key,
+      poseOffset: 0,
     });
-    const request = join(this.dir, 'request.safetensors'), response = join(this.dir, 'response.safetensors');
-    writeFileSync(request, serializeSafetensors({
-      uv: { shape: [batch.poses, 17, 2], data: batch.uv },
-      offset: { shape: [batch.poses * c.hypotheses, 17, 5], data: offset },
-    }, {
-      hypotheses: String(c.hypotheses), timesteps: JSON.stringify(c.timesteps), eta: '0', init: s.init,
-      // The process cannot stop by elapsed time: size the repeats from the plan and a guess.
-      repeats: String(plan.maxRuns), warmup: '1',
-    }));
+    const request = join(this.dir, 'request.safetensors'),
+      response = join(this.dir, 'response.safetensors');
+    writeFileSync(
+      request,
+      serializeSafetensors(
+        {
+          uv: { shape: [batch.poses, 17, 2], data: batch.uv },
+          offset: { shape: [batch.poses * c.hypotheses, 17, 5], data: offset },
+        },
+        {
+          hypotheses: String(c.hypotheses),
+          timesteps: JSON.stringify(c.timesteps),
+          eta: '0',
+          init: s.init,
+          // The process cannot stop by elapsed time: size the repeats from the plan and a guess.
+          repeats: String(plan.maxRuns),
+          warmup: '1',
+        },
+      ),
+    );
     const [cmd, ...pre] = pythonCommand(this.plainBlas);
-    const r = spawnSync(cmd, [...pre, 'train/bench_torch.py', this.weightsPath, request, response, '--threads', String(this.threads)], { encoding: 'utf8', cwd: REPO });
-    if (r.status !== 0) throw new Error(`bench_torch.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    const r = spawnSync(
+      cmd,
+      [...pre, 'train/bench_torch.py', this.weightsPath, request, response, '--threads', String(this.threads)],
+      { encoding: 'utf8', cwd: REPO },
+    );
+    if (r.status !== 0)
+      throw new Error(`bench_torch.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
     const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { first_ms: number; times_ms: number[] };
     const poses = parseSafetensors(readFileSync(response)).tensors.get('mean')!.data as Float32Array;
     const wrong = check(poses);
@@ -61,7 +105,12 @@ class TorchContestant implements Contestant {
   }
 }
 
-export function torchContestant(weightsPath: string, config: ModelConfig, threads: number, plainBlas: boolean): Contestant | Skipped {
+export function torchContestant(
+  weightsPath: string,
+  config: ModelConfig,
+  threads: number,
+  plainBlas: boolean,
+): Contestant | Skipped {
   const torch = torchVersion();
   if ('missing' in torch) return { name: 'PyTorch CPU', skipped: torch.missing };
   return new TorchContestant(torch.version, weightsPath, config, threads, plainBlas);

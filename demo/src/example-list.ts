@@ -9,5 +9,10 @@ export interface DemoExample {
 
 export const DEMO_EXAMPLES: DemoExample[] = [
   { id: 'walk', label: 'Walk (CMU 03_03, 140 frames)', file: 'walk-coco17.json', imageSize: [640, 480] },
-  { id: 'basketball', label: 'Basketball throw (HDM05, 91 frames)', file: 'basketball-coco17.json', imageSize: [640, 480] },
+  {
+    id: 'basketball',
+    label: 'Basketball throw (HDM05, 91 frames)',
+    file: 'basketball-coco17.json',
+    imageSize: [640, 480],
+  },
 ];

@@ -19,8 +19,8 @@ export class KeypointsView2d {
     const cssWidth = this.canvas.clientWidth || 400;
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(cssWidth * ratio);
-    this.canvas.height = Math.round(cssWidth * ratio * h / w);
-    this.canvas.style.height = `${cssWidth * h / w}px`;
+    this.canvas.height = Math.round((cssWidth * ratio * h) / w);
+    this.canvas.style.height = `${(cssWidth * h) / w}px`;
     const s = this.canvas.width / w;
     const c = this.ctx;
     c.fillStyle = '#1a1f2a';

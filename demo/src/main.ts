@@ -36,15 +36,23 @@ export interface PageResult {
 }
 
 declare global {
-  interface Window { __diffposeResult?: PageResult }
+  interface Window {
+    __diffposeResult?: PageResult;
+  }
 }
 
 const FPS = 15;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
-  message: $<HTMLDivElement>('message'), status: $<HTMLSpanElement>('status'), adapter: $<HTMLSpanElement>('adapter'),
-  timing: $<HTMLSpanElement>('timing'), example: $<HTMLSelectElement>('example'), hypotheses: $<HTMLSelectElement>('hypotheses'),
-  timesteps: $<HTMLSelectElement>('timesteps'), lift: $<HTMLButtonElement>('lift'), play: $<HTMLButtonElement>('play'),
+  message: $<HTMLDivElement>('message'),
+  status: $<HTMLSpanElement>('status'),
+  adapter: $<HTMLSpanElement>('adapter'),
+  timing: $<HTMLSpanElement>('timing'),
+  example: $<HTMLSelectElement>('example'),
+  hypotheses: $<HTMLSelectElement>('hypotheses'),
+  timesteps: $<HTMLSelectElement>('timesteps'),
+  lift: $<HTMLButtonElement>('lift'),
+  play: $<HTMLButtonElement>('play'),
   frame: $<HTMLInputElement>('frame'),
 };
 
@@ -60,7 +68,8 @@ function presetControls(): void {
   ui.example.value = q.get('example') ?? DEMO_EXAMPLES[0].id;
   ui.hypotheses.value = q.get('hypotheses') ?? '8';
   const steps = q.get('timesteps');
-  if (steps && !Array.from(ui.timesteps.options).some((o) => o.value === steps)) ui.timesteps.add(new Option(steps, steps));
+  if (steps && !Array.from(ui.timesteps.options).some((o) => o.value === steps))
+    ui.timesteps.add(new Option(steps, steps));
   ui.timesteps.value = steps ?? '12,0';
 }
 
@@ -81,9 +90,15 @@ class Player {
   private playing = new URLSearchParams(location.search).get('play') !== '0';
   private lastStep = 0;
 
-  constructor(private readonly view2d: KeypointsView2d, private readonly view3d: PoseView3d) {
+  constructor(
+    private readonly view2d: KeypointsView2d,
+    private readonly view3d: PoseView3d,
+  ) {
     ui.play.textContent = this.playing ? 'Pause' : 'Play';
-    ui.play.onclick = () => { this.playing = !this.playing; ui.play.textContent = this.playing ? 'Pause' : 'Play'; };
+    ui.play.onclick = () => {
+      this.playing = !this.playing;
+      ui.play.textContent = this.playing ? 'Pause' : 'Play';
+    };
     ui.frame.oninput = () => this.goTo(Number(ui.frame.value));
     const tick = (t: number) => {
       if (this.lifted && this.playing && t - this.lastStep >= 1000 / FPS) {
@@ -108,8 +123,11 @@ class Player {
     ui.frame.value = String(frame);
     const H = r.hypotheses;
     this.view2d.show(seq, frame);
-    this.view3d.show(r.poses.subarray(frame * 51, frame * 51 + 51), r.spread.subarray(frame * 17, frame * 17 + 17),
-      r.samples!.subarray(frame * H * 51, (frame + 1) * H * 51));
+    this.view3d.show(
+      r.poses.subarray(frame * 51, frame * 51 + 51),
+      r.spread.subarray(frame * 17, frame * 17 + 17),
+      r.samples!.subarray(frame * H * 51, (frame + 1) * H * 51),
+    );
   }
 }
 
@@ -128,9 +146,21 @@ async function liftAndShow(model: DiffPose, player: Player): Promise<void> {
     ui.status.textContent = `${example.label}: ${seq.frames} frames, ${s.hypotheses} hypotheses, timesteps ${s.timesteps.join(', ')}`;
     ui.timing.textContent = `lift ${liftMs.toFixed(0)} ms = ${(liftMs / seq.frames).toFixed(1)} ms per frame (${r.executor} executor)`;
     window.__diffposeResult = {
-      status: 'done', example: example.id, file: example.file, imageSize: seq.imageSize, format: seq.format,
-      frames: seq.frames, hypotheses: s.hypotheses, timesteps: s.timesteps, seed: s.seed, adapter: model.adapter, executor: r.executor,
-      liftMs, msPerFrame: liftMs / seq.frames, poses: Array.from(r.poses), spread: Array.from(r.spread),
+      status: 'done',
+      example: example.id,
+      file: example.file,
+      imageSize: seq.imageSize,
+      format: seq.format,
+      frames: seq.frames,
+      hypotheses: s.hypotheses,
+      timesteps: s.timesteps,
+      seed: s.seed,
+      adapter: model.adapter,
+      executor: r.executor,
+      liftMs,
+      msPerFrame: liftMs / seq.frames,
+      poses: Array.from(r.poses),
+      spread: Array.from(r.spread),
     };
   } finally {
     ui.lift.disabled = false;
@@ -139,7 +169,8 @@ async function liftAndShow(model: DiffPose, player: Player): Promise<void> {
 
 async function start(): Promise<void> {
   presetControls();
-  const advice = 'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox with WebGPU enabled, on a page served from https or localhost.';
+  const advice =
+    'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox with WebGPU enabled, on a page served from https or localhost.';
   if (!('gpu' in navigator) || !navigator.gpu) {
     noWebGpu(`This browser has no WebGPU (navigator.gpu is missing), so the model cannot run here. ${advice}`);
     return;
@@ -151,7 +182,9 @@ async function start(): Promise<void> {
   } catch (e) {
     // The library's own message is about Node's drivers; in a browser the cause is the browser's.
     if (!(e instanceof NoAdapterError)) throw e;
-    noWebGpu(`This browser has WebGPU but gave no adapter (no usable GPU, or WebGPU is disabled or blocklisted here), so the model cannot run. ${advice}`);
+    noWebGpu(
+      `This browser has WebGPU but gave no adapter (no usable GPU, or WebGPU is disabled or blocklisted here), so the model cannot run. ${advice}`,
+    );
     return;
   }
   ui.adapter.textContent = `adapter: ${model.adapter}`;

@@ -49,9 +49,17 @@ export class PoseView3d {
     }
     const cloudGeometry = new THREE.BufferGeometry();
     cloudGeometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(3), 3));
-    this.cloud = new THREE.Points(cloudGeometry, new THREE.PointsMaterial({
-      color: 0x8fc0ff, size: 0.05, transparent: true, opacity: 0.5, depthWrite: false, map: roundDot(),
-    }));
+    this.cloud = new THREE.Points(
+      cloudGeometry,
+      new THREE.PointsMaterial({
+        color: 0x8fc0ff,
+        size: 0.05,
+        transparent: true,
+        opacity: 0.5,
+        depthWrite: false,
+        map: roundDot(),
+      }),
+    );
     this.scene.add(this.cloud);
     this.camera.position.set(1.1, 0.35, 2.6);
     this.controls = new OrbitControls(this.camera, canvas);
@@ -61,7 +69,10 @@ export class PoseView3d {
     // renderer shares the CPU with the lift running on the same machine.
     this.controls.addEventListener('change', () => this.render());
     this.resize();
-    new ResizeObserver(() => { this.resize(); this.render(); }).observe(canvas);
+    new ResizeObserver(() => {
+      this.resize();
+      this.render();
+    }).observe(canvas);
   }
 
   /** Shows one frame: `pose` 17 * 3, `spread` 17, `samples` H * 17 * 3 (model camera frame). */
@@ -73,7 +84,8 @@ export class PoseView3d {
     }
     const up = new THREE.Vector3(0, 1, 0);
     H36M_BONES.forEach(([a, b], i) => {
-      const from = at(pose, a), dir = at(pose, b).sub(from);
+      const from = at(pose, a),
+        dir = at(pose, b).sub(from);
       const bone = this.bones[i];
       bone.position.copy(from);
       bone.scale.set(1, Math.max(dir.length(), 1e-6), 1);
@@ -95,7 +107,8 @@ export class PoseView3d {
   }
 
   private resize(): void {
-    const w = this.canvas.clientWidth || 640, h = this.canvas.clientHeight || 480;
+    const w = this.canvas.clientWidth || 640,
+      h = this.canvas.clientHeight || 480;
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();

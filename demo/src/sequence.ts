@@ -26,15 +26,24 @@ export function sequenceFromText(example: DemoExample, text: string): Sequence {
   const file = readKeypointText(example.file, text);
   const [track] = trackPeople(file);
   return {
-    example, format: file.format, imageSize: file.imageSize ?? example.imageSize,
-    frames: track.frames.length, keypoints: track.keypoints, confidence: track.confidence,
+    example,
+    format: file.format,
+    imageSize: file.imageSize ?? example.imageSize,
+    frames: track.frames.length,
+    keypoints: track.keypoints,
+    confidence: track.confidence,
   };
 }
 
 /** The options of the demo's one lift call per sequence; the browser test gives Node the same. */
 export function liftOptionsFor(seq: Sequence, s: LiftSettings): LiftOptions {
   return {
-    imageSize: seq.imageSize, format: seq.format, confidence: seq.confidence,
-    hypotheses: s.hypotheses, timesteps: s.timesteps, seed: s.seed, samples: true,
+    imageSize: seq.imageSize,
+    format: seq.format,
+    confidence: seq.confidence,
+    hypotheses: s.hypotheses,
+    timesteps: s.timesteps,
+    seed: s.seed,
+    samples: true,
   };
 }

@@ -20,9 +20,14 @@ class TrackMotion {
 export class AnimationFiles {
   private readonly tracks: TrackMotion[] = [];
 
-  constructor(readonly bvh: string | undefined, readonly gltf: string | undefined) {}
+  constructor(
+    readonly bvh: string | undefined,
+    readonly gltf: string | undefined,
+  ) {}
 
-  get wanted(): boolean { return this.bvh !== undefined || this.gltf !== undefined; }
+  get wanted(): boolean {
+    return this.bvh !== undefined || this.gltf !== undefined;
+  }
 
   /** poses [n, 17, 3], root [n, 3]; frames whose root is unknown (NaN) take the previous one. */
   add(track: number, poses: Float32Array, root: Float32Array): void {
@@ -43,9 +48,14 @@ export class AnimationFiles {
       const frames = tr.poses.length / (NUM_JOINTS * 3);
       const rig = buildRig(tr.poses, frames);
       const motion = solveMotion(rig, tr.poses, frames, fps, tr.roots);
-      const path = (p: string) => (several ? p.replace(/(\.[^./]+)?$/, (ext) => `-${String(names[t]).replace(/[^\w.-]/g, '_')}${ext}`) : p);
+      const path = (p: string) =>
+        several ? p.replace(/(\.[^./]+)?$/, (ext) => `-${String(names[t]).replace(/[^\w.-]/g, '_')}${ext}`) : p;
       const save = async (file: string, data: string | Uint8Array) => {
-        try { await writeFile(file, data); } catch (e) { throw new InputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+        try {
+          await writeFile(file, data);
+        } catch (e) {
+          throw new InputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
         log(`-> ${file}`);
       };
       if (this.bvh) await save(path(this.bvh), writeBvh(rig, motion));

@@ -52,12 +52,14 @@ export function flagNumber(args: ParsedArgs, name: string, min: number, max = In
   const v = flagString(args, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InputError(`--${name} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new InputError(`--${name} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`);
   return n;
 }
 
 export function checkKnownFlags(args: ParsedArgs, known: readonly string[], command?: string): void {
   for (const name of args.flags.keys()) {
-    if (name !== 'help' && !known.includes(name)) throw new InputError(`unknown option --${name}${command ? ` (diffpose ${command} --help lists them)` : ''}`);
+    if (name !== 'help' && !known.includes(name))
+      throw new InputError(`unknown option --${name}${command ? ` (diffpose ${command} --help lists them)` : ''}`);
   }
 }

@@ -4,12 +4,26 @@ import { DiffPose, type LiftResult } from '../diffpose.js';
 import { DiffPoseError, InputError } from '../errors.js';
 import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName, type LiftOptions } from '../lift-options.js';
 import { FORMATS } from '../pose/formats.js';
-import { parseImageSizeText, toPixels, type Detection, type FrameDetections, type KeypointFile } from '../pose/keypoint-file.js';
+import {
+  parseImageSizeText,
+  toPixels,
+  type Detection,
+  type FrameDetections,
+  type KeypointFile,
+} from '../pose/keypoint-file.js';
 import { openCsvStream } from '../pose/keypoint-stream.js';
 import { fillMissingJoints } from '../pose/missing-joints.js';
 import { sanityWarnings } from '../pose/sanity.js';
 import { H36M_BONES, H36M_JOINTS, NUM_JOINTS } from '../pose/skeleton.js';
-import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE, PeopleTracker, TRACK_MODES, isWeakDetection, tracksByIds, type TrackMode } from '../pose/track-people.js';
+import {
+  MIN_KEYPOINT_SCORE,
+  MIN_PERSON_SCORE,
+  PeopleTracker,
+  TRACK_MODES,
+  isWeakDetection,
+  tracksByIds,
+  type TrackMode,
+} from '../pose/track-people.js';
 import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } from './args.js';
 import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
@@ -17,9 +31,34 @@ import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
 
-export const LIFT_FLAGS = ['output', 'format', 'image-size', 'normalised', 'fps', 'track', 'min-person-score', 'min-keypoint-score', 'stream',
-  'hypotheses', 'timesteps', 'init', 'seed', 'weights', 'samples', 'executor', 'cpu', 'verbose', 'eta', 'focal', 'aggregate', 'bvh', 'gltf',
-  'causal', 'frame-model', 'temporal-weights'];
+export const LIFT_FLAGS = [
+  'output',
+  'format',
+  'image-size',
+  'normalised',
+  'fps',
+  'track',
+  'min-person-score',
+  'min-keypoint-score',
+  'stream',
+  'hypotheses',
+  'timesteps',
+  'init',
+  'seed',
+  'weights',
+  'samples',
+  'executor',
+  'cpu',
+  'verbose',
+  'eta',
+  'focal',
+  'aggregate',
+  'bvh',
+  'gltf',
+  'causal',
+  'frame-model',
+  'temporal-weights',
+];
 
 /**
  * Frames per lift call and track. Each call's random draws are keyed by the pose's index within
@@ -45,7 +84,9 @@ export const COMPILE_NOTICE_MS = 3000;
 function imageSizeOf(text: string | undefined, file: KeypointFile, input: string): [number, number] {
   if (text !== undefined) return parseImageSizeText(text, '--image-size');
   if (file.imageSize) return file.imageSize;
-  throw new InputError(`${input} does not say its image size (${file.layout.replace(/ \(.*/, '')} files never do): pass --image-size WIDTHxHEIGHT`);
+  throw new InputError(
+    `${input} does not say its image size (${file.layout.replace(/ \(.*/, '')} files never do): pass --image-size WIDTHxHEIGHT`,
+  );
 }
 
 function timestepsOf(text: string | undefined): number[] | undefined {
@@ -58,12 +99,18 @@ function timestepsOf(text: string | undefined): number[] | undefined {
 /** Lift options from the flags, checked before anything is read or loaded. */
 function liftOptions(args: ParsedArgs): LiftOptions {
   const executor = flagString(args, 'executor');
-  if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor)) throw new InputError(`--executor must be one of ${EXECUTOR_NAMES.join(', ')}, got "${executor}"`);
+  if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor))
+    throw new InputError(`--executor must be one of ${EXECUTOR_NAMES.join(', ')}, got "${executor}"`);
   const hypotheses = flagInt(args, 'hypotheses') ?? DEFAULT_HYPOTHESES;
-  if (hypotheses < 1 || hypotheses > MAX_HYPOTHESES) throw new InputError(`--hypotheses must be an integer in [1, ${MAX_HYPOTHESES}], got ${hypotheses}`);
+  if (hypotheses < 1 || hypotheses > MAX_HYPOTHESES)
+    throw new InputError(`--hypotheses must be an integer in [1, ${MAX_HYPOTHESES}], got ${hypotheses}`);
   return {
-    imageSize: [1, 1], format: 'h36m17', timesteps: timestepsOf(flagString(args, 'timesteps')),
-    hypotheses, seed: flagInt(args, 'seed'), eta: flagNumber(args, 'eta', 0),
+    imageSize: [1, 1],
+    format: 'h36m17',
+    timesteps: timestepsOf(flagString(args, 'timesteps')),
+    hypotheses,
+    seed: flagInt(args, 'seed'),
+    eta: flagNumber(args, 'eta', 0),
     init: flagString(args, 'init') as LiftOptions['init'],
     samples: args.flags.has('samples'),
     executor: executor as ExecutorName | undefined,
@@ -74,8 +121,12 @@ function liftOptions(args: ParsedArgs): LiftOptions {
 /** Says "compiling GPU kernels ..." when the first GPU call takes long (a cold shader compile); returns the stop function. */
 function compileNotice(log: (s: string) => void): () => void {
   const env = Number(process.env.DIFFPOSE_COMPILE_NOTICE_MS);
-  const ms = process.env.DIFFPOSE_COMPILE_NOTICE_MS !== undefined && Number.isFinite(env) && env >= 0 ? env : COMPILE_NOTICE_MS;
-  const timer = setTimeout(() => log('compiling GPU kernels for this adapter (first run only; up to a minute or two on a software adapter)…'), ms);
+  const ms =
+    process.env.DIFFPOSE_COMPILE_NOTICE_MS !== undefined && Number.isFinite(env) && env >= 0 ? env : COMPILE_NOTICE_MS;
+  const timer = setTimeout(
+    () => log('compiling GPU kernels for this adapter (first run only; up to a minute or two on a software adapter)…'),
+    ms,
+  );
   return () => clearTimeout(timer);
 }
 
@@ -91,10 +142,16 @@ function fpsOf(args: ParsedArgs, file: KeypointFile): number | undefined {
 }
 
 /** The input: the whole file, or (a CSV to stream) its head and the frames after it. */
-async function openInput(args: ParsedArgs, input: string): Promise<{ file: KeypointFile; rest?: AsyncIterable<FrameDetections>; bytes?: number; bytesRead?: () => number }> {
+async function openInput(
+  args: ParsedArgs,
+  input: string,
+): Promise<{ file: KeypointFile; rest?: AsyncIterable<FrameDetections>; bytes?: number; bytesRead?: () => number }> {
   const format = flagString(args, 'format');
   if (/\.csv$/i.test(input)) {
-    const size = await stat(input).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+    const size = await stat(input).then(
+      (s) => (s.isFile() ? s.size : undefined),
+      () => undefined,
+    );
     if (size !== undefined && (args.flags.has('stream') || size > STREAM_BYTES)) {
       const source = createReadStream(input);
       const stream = await openCsvStream(input, source, { format });
@@ -107,16 +164,20 @@ async function openInput(args: ParsedArgs, input: string): Promise<{ file: Keypo
 
 /** Interrupted by Ctrl-C / SIGTERM: nothing is written. */
 export class InterruptedError extends DiffPoseError {
-  constructor() { super('INTERRUPTED', 'interrupted: nothing written'); }
+  constructor() {
+    super('INTERRUPTED', 'interrupted: nothing written');
+  }
 }
 
 /** `diffpose lift <input> [-o out.json] ...`: lifts every person of a keypoint file; logs what was read and a summary. */
 export async function liftCommand(args: ParsedArgs, log: (s: string) => void): Promise<void> {
   checkKnownFlags(args, LIFT_FLAGS, 'lift');
   const [input] = args.positional;
-  if (!input || args.positional.length > 1) throw new InputError('usage: diffpose lift <input> [-o out.json] [options] (diffpose lift --help lists them)');
+  if (!input || args.positional.length > 1)
+    throw new InputError('usage: diffpose lift <input> [-o out.json] [options] (diffpose lift --help lists them)');
   const trackMode = (flagString(args, 'track') ?? 'auto') as TrackMode;
-  if (!TRACK_MODES.includes(trackMode)) throw new InputError(`--track must be one of ${TRACK_MODES.join(', ')}, got "${trackMode}"`);
+  if (!TRACK_MODES.includes(trackMode))
+    throw new InputError(`--track must be one of ${TRACK_MODES.join(', ')}, got "${trackMode}"`);
   const minPerson = flagNumber(args, 'min-person-score', 0, 1) ?? MIN_PERSON_SCORE;
   const minKeypoint = flagNumber(args, 'min-keypoint-score', 0, 1) ?? MIN_KEYPOINT_SCORE;
   const imageSizeFlag = flagString(args, 'image-size');
@@ -129,7 +190,10 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const focal = flagNumber(args, 'focal', Number.MIN_VALUE);
 
   const { file: raw, rest, bytes, bytesRead } = await openInput(args, input);
-  if (rest && animation.wanted) throw new InputError('--bvh and --gltf need the whole track in memory: not with a streamed CSV (--stream, or a CSV over 32 MiB)');
+  if (rest && animation.wanted)
+    throw new InputError(
+      '--bvh and --gltf need the whole track in memory: not with a streamed CSV (--stream, or a CSV over 32 MiB)',
+    );
   const imageSize = imageSizeOf(imageSizeFlag, raw, input);
   options.imageSize = imageSize;
   if (focal !== undefined) options.camera = { focal };
@@ -138,15 +202,26 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   if (normalised) assumed.push(`coordinates normalised to [0, 1]: scaled by the image size ${imageSize.join('x')}`);
   const file = normalised ? toPixels(raw, imageSize) : raw;
   const fps = fpsOf(args, file);
-  log(`read ${input}: ${file.layout}, format ${file.format}, ${rest ? `streaming (first ${file.frames.length} frames read ahead)` : `${file.frames.length} frames`}, image ${imageSize.join('x')}${fps ? `, ${fps} fps` : ''}`);
+  log(
+    `read ${input}: ${file.layout}, format ${file.format}, ${rest ? `streaming (first ${file.frames.length} frames read ahead)` : `${file.frames.length} frames`}, image ${imageSize.join('x')}${fps ? `, ${fps} fps` : ''}`,
+  );
   for (const a of assumed) log(`assumed ${a}`);
-  for (const w of sanityWarnings(file, imageSize)) log(`diffpose: warning: ${w}${rest ? ' (seen in the first frames)' : ''}`);
+  for (const w of sanityWarnings(file, imageSize))
+    log(`diffpose: warning: ${w}${rest ? ' (seen in the first frames)' : ''}`);
   const hypotheses = options.hypotheses!;
-  if (hypotheses === 1) log('one hypothesis: no per-joint spread in the output (pass --hypotheses 2 or more for the uncertainty)');
+  if (hypotheses === 1)
+    log('one hypothesis: no per-joint spread in the output (pass --hypotheses 2 or more for the uncertainty)');
 
   const weak = (d: Detection) => isWeakDetection(d, file.format, minPerson, minKeypoint);
-  const tracker = new PeopleTracker(file.format, tracksByIds(trackMode, file.frames.flatMap((f) => f.detections)));
-  const scale = (d: Detection): Detection => (normalised ? { ...d, keypoints: d.keypoints.map((v, i) => v * imageSize[i % 2]) } : d);
+  const tracker = new PeopleTracker(
+    file.format,
+    tracksByIds(
+      trackMode,
+      file.frames.flatMap((f) => f.detections),
+    ),
+  );
+  const scale = (d: Detection): Detection =>
+    normalised ? { ...d, keypoints: d.keypoints.map((v, i) => v * imageSize[i % 2]) } : d;
   const frames: AsyncIterable<FrameDetections> = {
     async *[Symbol.asyncIterator]() {
       yield* file.frames;
@@ -158,7 +233,11 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   let interrupted = false;
   // The first Ctrl-C stops after the chunk in flight; a second one at once.
   const onSignal = () => {
-    if (interrupted) { writer.discard(); log('diffpose: interrupted: nothing written'); process.exit(130); }
+    if (interrupted) {
+      writer.discard();
+      log('diffpose: interrupted: nothing written');
+      process.exit(130);
+    }
     interrupted = true;
   };
   process.on('SIGINT', onSignal);
@@ -166,38 +245,61 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const started = performance.now();
   let model: DiffPose | undefined;
   let progress: Progress | undefined;
-  if (args.flags.has('causal') && args.flags.has('frame-model')) throw new InputError('--causal picks the temporal model\'s window: not with --frame-model');
+  if (args.flags.has('causal') && args.flags.has('frame-model'))
+    throw new InputError("--causal picks the temporal model's window: not with --frame-model");
   try {
     const cpu = args.flags.has('cpu') || options.executor === 'cpu';
-    const weights = flagString(args, 'weights'), temporalWeights = flagString(args, 'temporal-weights');
+    const weights = flagString(args, 'weights'),
+      temporalWeights = flagString(args, 'temporal-weights');
     model = await DiffPose.load({
-      weights, backend: cpu ? 'cpu' : 'gpu',
+      weights,
+      backend: cpu ? 'cpu' : 'gpu',
       temporalWeights: args.flags.has('frame-model') ? null : temporalWeights,
     });
     const mode = args.flags.has('causal') ? 'causal' : 'offline';
     const temporal = model.temporal ? model.temporal.encoders[mode].config : undefined;
-    if (!temporal && args.flags.has('causal')) throw new InputError('--causal needs the temporal model: with --weights, pass --temporal-weights too');
-    log(temporal
-      ? `temporal model, ${mode} window of ${temporal.window} frames (${temporal.pad[0]} before, ${temporal.pad[1]} after each frame); --frame-model lifts each frame alone`
-      : `frame model: each frame lifted alone${weights && !args.flags.has('frame-model') ? ' (--weights without --temporal-weights)' : ''}`);
+    if (!temporal && args.flags.has('causal'))
+      throw new InputError('--causal needs the temporal model: with --weights, pass --temporal-weights too');
+    log(
+      temporal
+        ? `temporal model, ${mode} window of ${temporal.window} frames (${temporal.pad[0]} before, ${temporal.pad[1]} after each frame); --frame-model lifts each frame alone`
+        : `frame model: each frame lifted alone${weights && !args.flags.has('frame-model') ? ' (--weights without --temporal-weights)' : ''}`,
+    );
     const [before, after] = temporal?.pad ?? [0, 0];
     const chunkFrames = temporal ? TEMPORAL_CHUNK_FRAMES : CHUNK_FRAMES;
     // Per track, the last `before` lifted frames (filled in): the next chunk's windows reach back into them.
     const context: Array<{ keypoints: Float32Array; confidence: Float32Array }> = [];
     const total = rest ? undefined : file.frames.reduce((s, f) => s + f.detections.filter((d) => !weak(d)).length, 0);
-    progress = bytes !== undefined ? createProgress(Math.ceil(bytes / 2 ** 20), 'MiB read') : createProgress(total ?? 0, 'frames');
+    progress =
+      bytes !== undefined
+        ? createProgress(Math.ceil(bytes / 2 ** 20), 'MiB read')
+        : createProgress(total ?? 0, 'frames');
     const K = FORMATS[file.format].keypoints;
-    const pending: Array<{ frames: Array<number | string>; numbers: number[]; times: Array<number | undefined>; inputs: number[]; detections: Detection[] }> = [];
+    const pending: Array<{
+      frames: Array<number | string>;
+      numbers: number[];
+      times: Array<number | undefined>;
+      inputs: number[];
+      detections: Detection[];
+    }> = [];
     const lifted: number[] = [];
-    let done = 0, dropped = 0, filled = 0, frameIndex = 0, firstLift = true;
+    let done = 0,
+      dropped = 0,
+      filled = 0,
+      frameIndex = 0,
+      firstLift = true;
     /** Lifts the track's pending frames, all of them at the end (`last`), else all but the `after` its windows need. */
     const flush = async (t: number, last: boolean) => {
       const p = pending[t];
       const n = last ? p.detections.length : p.detections.length - after;
       if (n <= 0) return;
       const all = p.detections.length;
-      const keypoints = new Float32Array(all * K * 2), confidence = new Float32Array(all * K);
-      p.detections.forEach((d, i) => { keypoints.set(d.keypoints, i * K * 2); confidence.set(d.confidence, i * K); });
+      const keypoints = new Float32Array(all * K * 2),
+        confidence = new Float32Array(all * K);
+      p.detections.forEach((d, i) => {
+        keypoints.set(d.keypoints, i * K * 2);
+        confidence.set(d.confidence, i * K);
+      });
       const prepared = fillMissingJoints(file.format, all, keypoints, confidence, imageSize, minKeypoint);
       const stop = firstLift && !cpu ? compileNotice(log) : () => {};
       firstLift = false;
@@ -208,26 +310,61 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
           const ctx = context[t] ?? { keypoints: new Float32Array(0), confidence: new Float32Array(0) };
           const c = ctx.confidence.length / 17;
           const seq = await model!.liftSequence(concatFloats(ctx.keypoints, prepared.keypoints), {
-            ...options, confidence: concatFloats(ctx.confidence, prepared.confidence), poseOffset: lifted[t] - c, causal: mode === 'causal',
+            ...options,
+            confidence: concatFloats(ctx.confidence, prepared.confidence),
+            poseOffset: lifted[t] - c,
+            causal: mode === 'causal',
           });
           r = sliceLift(seq, c, n);
-          const kept = { keypoints: concatFloats(ctx.keypoints, prepared.keypoints.subarray(0, n * 34)), confidence: concatFloats(ctx.confidence, prepared.confidence.subarray(0, n * 17)) };
+          const kept = {
+            keypoints: concatFloats(ctx.keypoints, prepared.keypoints.subarray(0, n * 34)),
+            confidence: concatFloats(ctx.confidence, prepared.confidence.subarray(0, n * 17)),
+          };
           const k = Math.min(before, kept.confidence.length / 17);
-          context[t] = { keypoints: kept.keypoints.slice(kept.keypoints.length - k * 34), confidence: kept.confidence.slice(kept.confidence.length - k * 17) };
+          context[t] = {
+            keypoints: kept.keypoints.slice(kept.keypoints.length - k * 34),
+            confidence: kept.confidence.slice(kept.confidence.length - k * 17),
+          };
         } else {
           // poseOffset: the chunks draw exactly what one call on the whole track would.
-          r = await model!.lift(prepared.keypoints, { ...options, confidence: prepared.confidence, poseOffset: lifted[t] });
+          r = await model!.lift(prepared.keypoints, {
+            ...options,
+            confidence: prepared.confidence,
+            poseOffset: lifted[t],
+          });
         }
-      } finally { stop(); }
-      const head = { keypoints: prepared.keypoints.subarray(0, n * 34), confidence: prepared.confidence.subarray(0, n * 17), missing: prepared.missing.subarray(0, n * 17) };
+      } finally {
+        stop();
+      }
+      const head = {
+        keypoints: prepared.keypoints.subarray(0, n * 34),
+        confidence: prepared.confidence.subarray(0, n * 17),
+        missing: prepared.missing.subarray(0, n * 17),
+      };
       filled += head.missing.reduce((s, m) => s + m, 0);
       const number = new Map(p.frames.map((id, i) => [id, p.numbers[i]]));
       const times = p.times.slice(0, n).every((s) => s !== undefined) ? (p.times.slice(0, n) as number[]) : undefined;
-      writer.append(t, trackFrames({ person: t, frames: p.frames.slice(0, n), times, inputs: p.inputs.slice(0, n), keypoints, confidence }, (id) => number.get(id)!, fps, head, r, hypotheses > 1));
+      writer.append(
+        t,
+        trackFrames(
+          { person: t, frames: p.frames.slice(0, n), times, inputs: p.inputs.slice(0, n), keypoints, confidence },
+          (id) => number.get(id)!,
+          fps,
+          head,
+          r,
+          hypotheses > 1,
+        ),
+      );
       if (animation.wanted) animation.add(t, r.poses, r.root);
       lifted[t] += n;
       done += n;
-      pending[t] = { frames: p.frames.slice(n), numbers: p.numbers.slice(n), times: p.times.slice(n), inputs: p.inputs.slice(n), detections: p.detections.slice(n) };
+      pending[t] = {
+        frames: p.frames.slice(n),
+        numbers: p.numbers.slice(n),
+        times: p.times.slice(n),
+        inputs: p.inputs.slice(n),
+        detections: p.detections.slice(n),
+      };
       if (bytes === undefined) progress!.update(done);
       // A CPU lift resolves in microtasks only: let the event loop run (signals, timers) between chunks.
       await new Promise((next) => setImmediate(next));
@@ -242,7 +379,11 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         pending[track] ??= { frames: [], numbers: [], times: [], inputs: [], detections: [] };
         lifted[track] ??= 0;
         const p = pending[track];
-        p.frames.push(frame.id); p.numbers.push(number); p.times.push(frame.time); p.inputs.push(detection.input); p.detections.push(detection);
+        p.frames.push(frame.id);
+        p.numbers.push(number);
+        p.times.push(frame.time);
+        p.inputs.push(detection.input);
+        p.detections.push(detection);
         if (p.detections.length === chunkFrames + after) await flush(track, false);
       }
       if (bytesRead && frameIndex % 256 === 0) progress.update(Math.floor(bytesRead() / 2 ** 20));
@@ -251,31 +392,54 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       if (interrupted) throw new InterruptedError();
       await flush(t, true);
     }
-    if (tracker.count === 0) throw new InputError(`${input}: no detection is left to lift (all ${dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints)`);
+    if (tracker.count === 0)
+      throw new InputError(
+        `${input}: no detection is left to lift (all ${dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints)`,
+      );
     progress.finish();
     const people = tracker.ids.map((id, person) => ({ person, ...(tracker.byIds ? { id: id! } : {}) }));
     const seconds = (performance.now() - started) / 1000;
-    await writer.finish({
-      schemaVersion: SCHEMA_VERSION,
-      units: 'metres, camera frame (x right, y down, z forward), root-relative',
-      jointNames: H36M_JOINTS, skeleton: H36M_BONES,
-      input: { file: input, layout: file.layout, format: file.format, assumed },
-      imageSize, inputFormat: file.format, ...(fps ? { fps } : {}),
-      hypotheses, timesteps: options.timesteps ?? [12, 0], init: options.init ?? 'paper', seed: options.seed ?? 0, eta: options.eta ?? 0,
-      minPersonScore: minPerson, minKeypointScore: minKeypoint,
-      adapter: model.adapter, model: (temporal ? model.temporal! : model.weights).metadata['diffpose.source'] ?? '',
-      ...(temporal ? { temporal: { window: mode, frames: temporal.window } } : {}),
-    }, people);
+    await writer.finish(
+      {
+        schemaVersion: SCHEMA_VERSION,
+        units: 'metres, camera frame (x right, y down, z forward), root-relative',
+        jointNames: H36M_JOINTS,
+        skeleton: H36M_BONES,
+        input: { file: input, layout: file.layout, format: file.format, assumed },
+        imageSize,
+        inputFormat: file.format,
+        ...(fps ? { fps } : {}),
+        hypotheses,
+        timesteps: options.timesteps ?? [12, 0],
+        init: options.init ?? 'paper',
+        seed: options.seed ?? 0,
+        eta: options.eta ?? 0,
+        minPersonScore: minPerson,
+        minKeypointScore: minKeypoint,
+        adapter: model.adapter,
+        model: (temporal ? model.temporal! : model.weights).metadata['diffpose.source'] ?? '',
+        ...(temporal ? { temporal: { window: mode, frames: temporal.window } } : {}),
+      },
+      people,
+    );
     if (animation.wanted) {
       if (!fps) log('diffpose: warning: the frame rate is unknown: the animation files play at 30 fps (pass --fps)');
-      await animation.write(fps ?? 30, tracker.ids.map((id, person) => (tracker.byIds ? id! : person)), log);
+      await animation.write(
+        fps ?? 30,
+        tracker.ids.map((id, person) => (tracker.byIds ? id! : person)),
+        log,
+      );
     }
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-    log(`${count(tracker.count, 'person', 'people')}${tracker.byIds ? ' (tracked by the file\'s ids)' : ''} in ${count(frameIndex, 'frame', 'frames')}` +
-      `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
-      `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}`);
-    log(`lifted ${done} frames of ${count(tracker.count, 'person', 'people')} x ${count(hypotheses, 'hypothesis', 'hypotheses')} ` +
-      `in ${seconds.toFixed(2)} s (${(seconds * 1000 / done).toFixed(1)} ms/frame, model load included) on ${model.adapter}${output ? ` -> ${output}` : ''}`);
+    log(
+      `${count(tracker.count, 'person', 'people')}${tracker.byIds ? " (tracked by the file's ids)" : ''} in ${count(frameIndex, 'frame', 'frames')}` +
+        `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
+        `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}`,
+    );
+    log(
+      `lifted ${done} frames of ${count(tracker.count, 'person', 'people')} x ${count(hypotheses, 'hypothesis', 'hypotheses')} ` +
+        `in ${seconds.toFixed(2)} s (${((seconds * 1000) / done).toFixed(1)} ms/frame, model load included) on ${model.adapter}${output ? ` -> ${output}` : ''}`,
+    );
   } catch (e) {
     writer.discard();
     throw e;
@@ -299,7 +463,9 @@ function sliceLift(r: LiftResult, start: number, n: number): LiftResult {
   const H = r.hypotheses;
   return {
     ...r,
-    poses: r.poses.subarray(start * 51, (start + n) * 51), spread: r.spread.subarray(start * 17, (start + n) * 17),
-    root: r.root.subarray(start * 3, (start + n) * 3), samples: r.samples?.subarray(start * H * 51, (start + n) * H * 51),
+    poses: r.poses.subarray(start * 51, (start + n) * 51),
+    spread: r.spread.subarray(start * 17, (start + n) * 17),
+    root: r.root.subarray(start * 3, (start + n) * 3),
+    samples: r.samples?.subarray(start * H * 51, (start + n) * H * 51),
   };
 }

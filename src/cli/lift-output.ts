@@ -41,7 +41,14 @@ export function round(a: ArrayLike<number>, digits = 5): number[] {
 }
 
 /** One track's output frames from its prepared 2D input and its lift results (in order, concatenated). */
-export function trackFrames(track: KeypointTrack, frameNumber: (id: number | string) => number, fps: number | undefined, input: PreparedKeypoints, r: LiftResult, withSpread: boolean): OutputFrame[] {
+export function trackFrames(
+  track: KeypointTrack,
+  frameNumber: (id: number | string) => number,
+  fps: number | undefined,
+  input: PreparedKeypoints,
+  r: LiftResult,
+  withSpread: boolean,
+): OutputFrame[] {
   const n = track.frames.length;
   return Array.from({ length: n }, (_, i) => {
     const id = track.frames[i];
@@ -51,7 +58,11 @@ export function trackFrames(track: KeypointTrack, frameNumber: (id: number | str
     const filled: number[] = [];
     for (let j = 0; j < NUM_JOINTS; j++) {
       const at = i * NUM_JOINTS + j;
-      kp2d.push(Math.round(input.keypoints[2 * at] * 100) / 100, Math.round(input.keypoints[2 * at + 1] * 100) / 100, Math.round(input.confidence[at] * 1000) / 1000);
+      kp2d.push(
+        Math.round(input.keypoints[2 * at] * 100) / 100,
+        Math.round(input.keypoints[2 * at + 1] * 100) / 100,
+        Math.round(input.confidence[at] * 1000) / 1000,
+      );
       if (input.missing[at]) filled.push(j);
     }
     return {
@@ -62,7 +73,9 @@ export function trackFrames(track: KeypointTrack, frameNumber: (id: number | str
       keypoints2d: kp2d,
       ...(filled.length ? { filled } : {}),
       joints: round(r.poses.subarray(i * 51, (i + 1) * 51)),
-      ...(r.root.subarray(i * 3, i * 3 + 3).every(Number.isFinite) ? { root: round(r.root.subarray(i * 3, i * 3 + 3), 4) } : {}),
+      ...(r.root.subarray(i * 3, i * 3 + 3).every(Number.isFinite)
+        ? { root: round(r.root.subarray(i * 3, i * 3 + 3), 4) }
+        : {}),
       ...(withSpread ? { spread: round(r.spread.subarray(i * 17, (i + 1) * 17)) } : {}),
       ...(r.samples ? { samples: round(r.samples.subarray(i * r.hypotheses * 51, (i + 1) * r.hypotheses * 51)) } : {}),
     };
@@ -74,12 +87,22 @@ export function trackFrames(track: KeypointTrack, frameNumber: (id: number | str
  * the output and a folder that cannot be written to.
  */
 export async function checkOutputPath(path: string): Promise<void> {
-  const fail = (why: string) => { throw new InputError(`cannot write ${path}: ${why}`); };
+  const fail = (why: string) => {
+    throw new InputError(`cannot write ${path}: ${why}`);
+  };
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) fail('it is a folder');
   const dir = dirname(resolve(path));
-  try { await mkdir(dir, { recursive: true }); } catch (e) { fail(`cannot create its folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
-  try { await access(dir, constants.W_OK); } catch { fail(`its folder ${dir} is not writable`); }
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    fail(`cannot create its folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    fail(`its folder ${dir} is not writable`);
+  }
 }
 
 /**
@@ -98,7 +121,9 @@ export class OutputWriter {
     this.partial = path ? `${path}.partial-${process.pid}` : undefined;
   }
 
-  private part(person: number): string { return join(this.parts, `${person}.json`); }
+  private part(person: number): string {
+    return join(this.parts, `${person}.json`);
+  }
 
   /** Appends frames of person `person` (0, 1, ...). */
   append(person: number, frames: readonly OutputFrame[]): void {
@@ -109,10 +134,15 @@ export class OutputWriter {
   }
 
   /** Writes `{...header, people: [{person, id?, frames}]}` + newline; `header` must not hold people. */
-  async finish(header: Record<string, unknown>, people: ReadonlyArray<{ person: number; id?: string | number }>): Promise<void> {
+  async finish(
+    header: Record<string, unknown>,
+    people: ReadonlyArray<{ person: number; id?: string | number }>,
+  ): Promise<void> {
     const out: NodeJS.WritableStream = this.partial ? createWriteStream(this.partial) : process.stdout;
     let failed: Error | undefined;
-    const onError = (e: Error) => { failed = e; };
+    const onError = (e: Error) => {
+      failed = e;
+    };
     out.on('error', onError);
     const write = async (s: string) => {
       if (failed) throw failed;
@@ -123,7 +153,9 @@ export class OutputWriter {
       const head = JSON.stringify(header);
       await write(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"people":[`);
       for (const [i, p] of people.entries()) {
-        await write(`${i ? ',' : ''}{"person":${p.person}${p.id !== undefined ? `,"id":${JSON.stringify(p.id)}` : ''},"frames":[`);
+        await write(
+          `${i ? ',' : ''}{"person":${p.person}${p.id !== undefined ? `,"id":${JSON.stringify(p.id)}` : ''},"frames":[`,
+        );
         if (this.started.has(p.person)) await pipeline(createReadStream(this.part(p.person)), out, { end: false });
         await write(']}');
       }
@@ -135,7 +167,9 @@ export class OutputWriter {
       }
     } catch (e) {
       this.discard();
-      throw new InputError(`cannot write ${this.path ?? 'to stdout'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new InputError(
+        `cannot write ${this.path ?? 'to stdout'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     } finally {
       out.off('error', onError);
       rmSync(this.parts, { recursive: true, force: true });

@@ -17,19 +17,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   const verbose = rest.includes('--verbose');
   const log = (s: string) => process.stderr.write(s + '\n');
   const out = (s: string) => process.stdout.write(s + '\n');
-  if (command === '--version' || command === '-V' || command === 'version') { out(`diffpose ${packageVersion()}`); return 0; }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    out(`diffpose ${packageVersion()}`);
+    return 0;
+  }
   if (command === '--help' || command === '-h' || command === 'help') {
     const topic = rest[0];
     out(topic && HELP[topic] ? HELP[topic] : USAGE);
     return 0;
   }
-  if (command === undefined) { log(USAGE); return 2; }
-  if (!COMMANDS.includes(command)) { log(`diffpose: unknown command "${command}"\n${USAGE}`); return 2; }
+  if (command === undefined) {
+    log(USAGE);
+    return 2;
+  }
+  if (!COMMANDS.includes(command)) {
+    log(`diffpose: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
   // Dawn's adapter warnings (lavapipe: two lines on every run) say nothing to a user; --verbose shows them.
   if (!verbose) hideDawnAdapterWarnings();
   try {
-    const args = parseArgs(rest, new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream', 'causal', 'frame-model']));
-    if (args.flags.has('help')) { out(HELP[command]); return 0; }
+    const args = parseArgs(
+      rest,
+      new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream', 'causal', 'frame-model']),
+    );
+    if (args.flags.has('help')) {
+      out(HELP[command]);
+      return 0;
+    }
     if (command === 'lift') await liftCommand(args, log);
     else if (command === 'info') await infoCommand(args, out);
     else if (command === 'convert') await convertCommand(args, log);
@@ -39,7 +54,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const known = e instanceof DiffPoseError;
     let message = (e as Error).message;
-    if (e instanceof NoAdapterError && command !== 'convert') message += ' Or pass --cpu to run on the CPU (the TypeScript reference: slower, no GPU needed).';
+    if (e instanceof NoAdapterError && command !== 'convert')
+      message += ' Or pass --cpu to run on the CPU (the TypeScript reference: slower, no GPU needed).';
     // One printable line whatever text a file put into the message (--verbose adds the stack).
     log(`diffpose: ${known ? '' : 'internal error: '}${printable(message)}`);
     if (verbose) log((e as Error).stack ?? '');

@@ -17,7 +17,7 @@ export function createProgress(total: number, what: string, stream: NodeJS.Write
       const f = Math.min(1, done / total);
       const filled = Math.round(f * WIDTH);
       const seconds = (performance.now() - started) / 1000;
-      const eta = done > 0 && done < total ? `, ~${Math.ceil(seconds / done * (total - done))} s left` : '';
+      const eta = done > 0 && done < total ? `, ~${Math.ceil((seconds / done) * (total - done))} s left` : '';
       stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${done}/${total} ${what}${eta}\x1b[K`);
       shown = true;
     },

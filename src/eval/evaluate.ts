@@ -3,7 +3,16 @@ import type { ExecutorName } from '../lift-options.js';
 import { liftWithLifterOnly } from './lifter-only.js';
 import { liftTestSet, mapTestSet } from './lift-test-set.js';
 import type { MeanPoses } from './mean-pose-baselines.js';
-import { JOINTS, jointErrors, mean, meanPerPose, mpjpePerPose, pearson, pMpjpePerPose, type Poses } from './pose-metrics.js';
+import {
+  JOINTS,
+  jointErrors,
+  mean,
+  meanPerPose,
+  mpjpePerPose,
+  pearson,
+  pMpjpePerPose,
+  type Poses,
+} from './pose-metrics.js';
 import type { TestSet } from './test-set.js';
 
 /** Source folders in the order the tables show them; any others follow, then "all". */
@@ -49,7 +58,11 @@ export interface EvalReport {
 
 function groupsOf(source: string[]): string[] {
   const present = new Set(source);
-  return [...SOURCE_ORDER.filter((s) => present.has(s)), ...[...present].filter((s) => !SOURCE_ORDER.includes(s)).sort(), ALL];
+  return [
+    ...SOURCE_ORDER.filter((s) => present.has(s)),
+    ...[...present].filter((s) => !SOURCE_ORDER.includes(s)).sort(),
+    ALL,
+  ];
 }
 
 /** Mean of per-example values within each group, times `scale`. */
@@ -72,7 +85,12 @@ function tile(pose: Float64Array, count: number): Float64Array {
  * Every method of the evaluation on one test set: the two constant mean poses, the lifter
  * alone, and DiffPose through its public API (init official H=1, paper H=1, paper H=n).
  */
-export async function evaluate(model: DiffPose, test: TestSet, baseline: MeanPoses, s: EvalSettings): Promise<EvalReport> {
+export async function evaluate(
+  model: DiffPose,
+  test: TestSet,
+  baseline: MeanPoses,
+  s: EvalSettings,
+): Promise<EvalReport> {
   const ex = test.examples;
   const groups = groupsOf(test.source);
   const counts: Record<string, number> = {};
@@ -80,7 +98,8 @@ export async function evaluate(model: DiffPose, test: TestSet, baseline: MeanPos
   const rows: MethodRow[] = [];
   const row = (method: string, poses: Poses, seconds: number): void => {
     rows.push({
-      method, seconds,
+      method,
+      seconds,
       mpjpe: byGroup(mpjpePerPose(poses, ex.poses3d), test.source, groups),
       pmpjpe: byGroup(pMpjpePerPose(poses, ex.poses3d), test.source, groups),
     });
@@ -104,14 +123,23 @@ export async function evaluate(model: DiffPose, test: TestSet, baseline: MeanPos
   if (s.hypotheses <= 1) return { groups, counts, rows };
 
   const H = s.hypotheses;
-  const [multi, th] = await timed(() => liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, samples: true }));
+  const [multi, th] = await timed(() =>
+    liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, samples: true }),
+  );
   row(`DiffPose paper, H=${H} (mean)`, multi.poses, th);
-  const [jpma, tj] = await timed(() => liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, aggregate: 'reprojection' }));
+  const [jpma, tj] = await timed(() =>
+    liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, aggregate: 'reprojection' }),
+  );
   row(`DiffPose paper, H=${H} (reprojection)`, jpma.poses, tj);
   return { groups, counts, rows, uncertainty: uncertainty(multi, test, groups, H) };
 }
 
-function uncertainty(r: { poses: Float32Array; spread: Float32Array; samples?: Float32Array }, test: TestSet, groups: string[], H: number): UncertaintyReport {
+function uncertainty(
+  r: { poses: Float32Array; spread: Float32Array; samples?: Float32Array },
+  test: TestSet,
+  groups: string[],
+  H: number,
+): UncertaintyReport {
   const ex = test.examples;
   const errors = jointErrors(r.poses, ex.poses3d);
   const nonRoot = (a: ArrayLike<number>) => Float64Array.from(a).filter((_, k) => k % JOINTS !== 0);

@@ -8,7 +8,7 @@ export function byImageSize(ex: Examples): Map<string, number[]> {
   for (let i = 0; i < ex.count; i++) {
     const key = `${ex.imageSize[2 * i]}x${ex.imageSize[2 * i + 1]}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, g = []);
+    if (!g) groups.set(key, (g = []));
     g.push(i);
   }
   return groups;
@@ -30,7 +30,11 @@ export interface TestSetLift {
 }
 
 /** Lifts every example through `model.lift` (with its detector confidences), one call per image size. */
-export async function liftTestSet(model: DiffPose, ex: Examples, options: Omit<LiftOptions, 'imageSize' | 'confidence'>): Promise<TestSetLift> {
+export async function liftTestSet(
+  model: DiffPose,
+  ex: Examples,
+  options: Omit<LiftOptions, 'imageSize' | 'confidence'>,
+): Promise<TestSetLift> {
   const H = options.hypotheses ?? 1;
   const poses = new Float32Array(ex.count * 51);
   const spread = new Float32Array(ex.count * 17);
@@ -38,7 +42,9 @@ export async function liftTestSet(model: DiffPose, ex: Examples, options: Omit<L
   for (const idx of byImageSize(ex).values()) {
     const k = idx[0];
     const r: LiftResult = await model.lift(gather(ex.keypoints, idx, 34), {
-      ...options, imageSize: [ex.imageSize[2 * k], ex.imageSize[2 * k + 1]], confidence: gather(ex.confidence, idx, 17),
+      ...options,
+      imageSize: [ex.imageSize[2 * k], ex.imageSize[2 * k + 1]],
+      confidence: gather(ex.confidence, idx, 17),
     });
     idx.forEach((e, i) => {
       poses.set(r.poses.subarray(i * 51, (i + 1) * 51), e * 51);
@@ -50,7 +56,10 @@ export async function liftTestSet(model: DiffPose, ex: Examples, options: Omit<L
 }
 
 /** The same grouping for a function of (keypoints, imageSize) -> poses, e.g. the lifter alone. */
-export function mapTestSet(ex: Examples, fn: (keypoints: Float32Array, imageSize: readonly [number, number]) => Float32Array): Float32Array {
+export function mapTestSet(
+  ex: Examples,
+  fn: (keypoints: Float32Array, imageSize: readonly [number, number]) => Float32Array,
+): Float32Array {
   const poses = new Float32Array(ex.count * 51);
   for (const idx of byImageSize(ex).values()) {
     const k = idx[0];

@@ -12,7 +12,11 @@ const CHUNK = 256;
  * mode, so this runs the CPU reference network (the ground truth the GPU executors are tested
  * against). Keypoints are h36m17 pixels [N, 17, 2]; returns [N, 17, 3] metres.
  */
-export function liftWithLifterOnly(weights: ModelWeights, keypoints: Float32Array, imageSize: readonly [number, number]): Float32Array {
+export function liftWithLifterOnly(
+  weights: ModelWeights,
+  keypoints: Float32Array,
+  imageSize: readonly [number, number],
+): Float32Array {
   const { uv, poses } = prepareInput({ keypoints, imageSize });
   const out = new Float32Array(poses * 17 * 3);
   for (let start = 0; start < poses; start += CHUNK) {

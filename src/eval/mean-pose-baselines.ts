@@ -29,7 +29,9 @@ export const BASELINE_SEED = 7;
 /** Every 10th training frame: the mean is stable long before all 70k are used. */
 export const BASELINE_STRIDE = 10;
 
-const PELVIS = 0, RIGHT_HIP = 1, LEFT_HIP = 4;
+const PELVIS = 0,
+  RIGHT_HIP = 1,
+  LEFT_HIP = 4;
 
 export function meanPoseBaselines(train: Pick<PreparedSplit, 'poses' | 'clip'>): MeanPoses {
   const frames = strideFrames(train.clip, BASELINE_STRIDE);
@@ -53,7 +55,8 @@ export function canonicalPose(world: ArrayLike<number>): Float64Array {
   const hx = world[LEFT_HIP * 3] - world[RIGHT_HIP * 3];
   const hz = world[LEFT_HIP * 3 + 2] - world[RIGHT_HIP * 3 + 2];
   const yaw = Math.atan2(hz, hx); // angle of the hip axis from +X, about +Y
-  const c = Math.cos(yaw), s = Math.sin(yaw);
+  const c = Math.cos(yaw),
+    s = Math.sin(yaw);
   const out = new Float64Array(51);
   for (let j = 0; j < 17; j++) {
     const x = world[j * 3] - world[PELVIS * 3];

@@ -17,7 +17,11 @@ export function jointErrors(pred: ArrayLike<number>, target: ArrayLike<number>):
   const n = target.length / 3;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = Math.hypot(pred[i * 3] - target[i * 3], pred[i * 3 + 1] - target[i * 3 + 1], pred[i * 3 + 2] - target[i * 3 + 2]);
+    out[i] = Math.hypot(
+      pred[i * 3] - target[i * 3],
+      pred[i * 3 + 1] - target[i * 3 + 1],
+      pred[i * 3 + 2] - target[i * 3 + 2],
+    );
   }
   return out;
 }
@@ -54,11 +58,17 @@ export function mean(a: ArrayLike<number>): number {
 
 /** Pearson correlation of two equally long series (NaN when either is constant). */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ma = mean(a), mb = mean(b);
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = mean(a),
+    mb = mean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] - ma, y = b[i] - mb;
-    sab += x * y; saa += x * x; sbb += y * y;
+    const x = a[i] - ma,
+      y = b[i] - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
   }
   return sab / Math.sqrt(saa * sbb);
 }

@@ -15,8 +15,13 @@ export interface Similarity {
 
 export function similarityAlign(pred: ArrayLike<number>, target: ArrayLike<number>): Similarity {
   const n = pred.length / 3;
-  const mp = [0, 0, 0], mt = [0, 0, 0];
-  for (let j = 0; j < n; j++) for (let c = 0; c < 3; c++) { mp[c] += pred[j * 3 + c] / n; mt[c] += target[j * 3 + c] / n; }
+  const mp = [0, 0, 0],
+    mt = [0, 0, 0];
+  for (let j = 0; j < n; j++)
+    for (let c = 0; c < 3; c++) {
+      mp[c] += pred[j * 3 + c] / n;
+      mt[c] += target[j * 3 + c] / n;
+    }
   // Cross-covariance H = sum_j (q_j - mt)(p_j - mp)^T and the spread of the prediction.
   const h = new Float64Array(9);
   let varP = 0;
@@ -33,12 +38,14 @@ export function similarityAlign(pred: ArrayLike<number>, target: ArrayLike<numbe
   // orthogonal fit would be a reflection.
   const d = Math.sign(det3(u) * det3(v)) || 1;
   const rotation = new Float64Array(9);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) {
-    rotation[r * 3 + c] = u[r * 3] * v[c * 3] + u[r * 3 + 1] * v[c * 3 + 1] + d * u[r * 3 + 2] * v[c * 3 + 2];
-  }
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 3; c++) {
+      rotation[r * 3 + c] = u[r * 3] * v[c * 3] + u[r * 3 + 1] * v[c * 3 + 1] + d * u[r * 3 + 2] * v[c * 3 + 2];
+    }
   const scale = varP > 0 ? (s[0] + s[1] + d * s[2]) / varP : 1;
-  const translation: [number, number, number] = [0, 1, 2].map((r) =>
-    mt[r] - scale * (rotation[r * 3] * mp[0] + rotation[r * 3 + 1] * mp[1] + rotation[r * 3 + 2] * mp[2])) as [number, number, number];
+  const translation: [number, number, number] = [0, 1, 2].map(
+    (r) => mt[r] - scale * (rotation[r * 3] * mp[0] + rotation[r * 3 + 1] * mp[1] + rotation[r * 3 + 2] * mp[2]),
+  ) as [number, number, number];
   return { scale, rotation, translation };
 }
 
@@ -48,7 +55,8 @@ export function applySimilarity(t: Similarity, points: ArrayLike<number>): Float
   const R = t.rotation;
   for (let j = 0; j < points.length / 3; j++) {
     const [x, y, z] = [points[j * 3], points[j * 3 + 1], points[j * 3 + 2]];
-    for (let r = 0; r < 3; r++) out[j * 3 + r] = t.scale * (R[r * 3] * x + R[r * 3 + 1] * y + R[r * 3 + 2] * z) + t.translation[r];
+    for (let r = 0; r < 3; r++)
+      out[j * 3 + r] = t.scale * (R[r * 3] * x + R[r * 3 + 1] * y + R[r * 3 + 2] * z) + t.translation[r];
   }
   return out;
 }

@@ -6,19 +6,32 @@ const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) :
 export function formatReport(r: EvalReport): string[] {
   const methodWidth = Math.max(28, ...r.rows.map((x) => x.method.length)) + 2;
   const colWidth = Math.max(15, ...r.groups.map((g) => `${g} (${r.counts[g]})`.length)) + 2;
-  const header = 'MPJPE / P-MPJPE, mm'.padEnd(methodWidth) + r.groups.map((g) => `${g} (${r.counts[g]})`.padStart(colWidth)).join('') + 'time'.padStart(10);
+  const header =
+    'MPJPE / P-MPJPE, mm'.padEnd(methodWidth) +
+    r.groups.map((g) => `${g} (${r.counts[g]})`.padStart(colWidth)).join('') +
+    'time'.padStart(10);
   const lines = [header, '-'.repeat(header.length)];
   for (const row of r.rows) {
-    lines.push(row.method.padEnd(methodWidth) +
-      r.groups.map((g) => `${fmt(row.mpjpe[g])} / ${fmt(row.pmpjpe[g])}`.padStart(colWidth)).join('') +
-      `${row.seconds.toFixed(1)} s`.padStart(10));
+    lines.push(
+      row.method.padEnd(methodWidth) +
+        r.groups.map((g) => `${fmt(row.mpjpe[g])} / ${fmt(row.pmpjpe[g])}`.padStart(colWidth)).join('') +
+        `${row.seconds.toFixed(1)} s`.padStart(10),
+    );
   }
   const u = r.uncertainty;
   if (u) {
     lines.push('', `uncertainty, paper init, H=${u.hypotheses}:`);
-    lines.push('best-of-H MPJPE (oracle)'.padEnd(methodWidth) + r.groups.map((g) => fmt(u.oracleMpjpe[g]).padStart(colWidth)).join(''));
-    lines.push('mean per-joint spread'.padEnd(methodWidth) + r.groups.map((g) => fmt(u.meanSpread[g]).padStart(colWidth)).join(''));
-    lines.push(`spread vs error, Pearson r: per joint ${fmt(u.jointSpreadErrorR, 3)} (root excluded), per pose ${fmt(u.poseSpreadErrorR, 3)}`);
+    lines.push(
+      'best-of-H MPJPE (oracle)'.padEnd(methodWidth) +
+        r.groups.map((g) => fmt(u.oracleMpjpe[g]).padStart(colWidth)).join(''),
+    );
+    lines.push(
+      'mean per-joint spread'.padEnd(methodWidth) +
+        r.groups.map((g) => fmt(u.meanSpread[g]).padStart(colWidth)).join(''),
+    );
+    lines.push(
+      `spread vs error, Pearson r: per joint ${fmt(u.jointSpreadErrorR, 3)} (root excluded), per pose ${fmt(u.poseSpreadErrorR, 3)}`,
+    );
   }
   return lines;
 }

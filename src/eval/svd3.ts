@@ -22,20 +22,31 @@ export function svd3(a: ArrayLike<number>): Svd3 {
   const col = (m: Float64Array, j: number, k: number) => m[k * 3 + j];
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
     let rotated = false;
-    for (const [p, q] of [[0, 1], [0, 2], [1, 2]]) {
-      let alpha = 0, beta = 0, gamma = 0;
+    for (const [p, q] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]) {
+      let alpha = 0,
+        beta = 0,
+        gamma = 0;
       for (let k = 0; k < 3; k++) {
-        const x = col(w, p, k), y = col(w, q, k);
-        alpha += x * x; beta += y * y; gamma += x * y;
+        const x = col(w, p, k),
+          y = col(w, q, k);
+        alpha += x * x;
+        beta += y * y;
+        gamma += x * y;
       }
       if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta) || gamma === 0) continue;
       rotated = true;
       const zeta = (beta - alpha) / (2 * gamma);
       const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-      const c = 1 / Math.sqrt(1 + t * t), s = c * t;
+      const c = 1 / Math.sqrt(1 + t * t),
+        s = c * t;
       for (const m of [w, v]) {
         for (let k = 0; k < 3; k++) {
-          const x = m[k * 3 + p], y = m[k * 3 + q];
+          const x = m[k * 3 + p],
+            y = m[k * 3 + q];
           m[k * 3 + p] = c * x - s * y;
           m[k * 3 + q] = s * x + c * y;
         }
@@ -55,7 +66,9 @@ export function svd3(a: ArrayLike<number>): Svd3 {
     uCols.push(s[i] > tiny ? [0, 1, 2].map((k) => col(w, j, k) / s[i]) : []);
   });
   completeBasis(uCols);
-  uCols.forEach((c, i) => { for (let k = 0; k < 3; k++) u[k * 3 + i] = c[k]; });
+  uCols.forEach((c, i) => {
+    for (let k = 0; k < 3; k++) u[k * 3 + i] = c[k];
+  });
   return { u, s, v: vs };
 }
 
@@ -70,14 +83,21 @@ function completeBasis(cols: number[][]): void {
       continue;
     }
     // Gram-Schmidt on the axis least aligned with what is there.
-    for (const e of [[1, 0, 0], [0, 1, 0], [0, 0, 1]]) {
+    for (const e of [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]) {
       const x = [...e];
       for (const c of known) {
         const d = c[0] * x[0] + c[1] * x[1] + c[2] * x[2];
         for (let k = 0; k < 3; k++) x[k] -= d * c[k];
       }
       const n = Math.hypot(x[0], x[1], x[2]);
-      if (n > 0.5) { cols[i] = x.map((t) => t / n); break; }
+      if (n > 0.5) {
+        cols[i] = x.map((t) => t / n);
+        break;
+      }
     }
   }
 }

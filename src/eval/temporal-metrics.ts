@@ -6,8 +6,14 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
  * difference (order 2: acceleration error, units per frame²). Tracks are [T, 17, 3]; the result
  * has one value per joint and difference, (T - order) x 17 of them.
  */
-export function motionErrors(pred: ArrayLike<number>, target: ArrayLike<number>, frames: number, order: 1 | 2): Float64Array {
-  const J = NUM_JOINTS, n = Math.max(0, frames - order);
+export function motionErrors(
+  pred: ArrayLike<number>,
+  target: ArrayLike<number>,
+  frames: number,
+  order: 1 | 2,
+): Float64Array {
+  const J = NUM_JOINTS,
+    n = Math.max(0, frames - order);
   const out = new Float64Array(n * J);
   const diff = (a: ArrayLike<number>, t: number, j: number, c: number) => {
     const at = (f: number) => a[(f * J + j) * 3 + c];
@@ -15,7 +21,11 @@ export function motionErrors(pred: ArrayLike<number>, target: ArrayLike<number>,
   };
   for (let t = 0; t < n; t++) {
     for (let j = 0; j < J; j++) {
-      out[t * J + j] = Math.hypot(diff(pred, t, j, 0) - diff(target, t, j, 0), diff(pred, t, j, 1) - diff(target, t, j, 1), diff(pred, t, j, 2) - diff(target, t, j, 2));
+      out[t * J + j] = Math.hypot(
+        diff(pred, t, j, 0) - diff(target, t, j, 0),
+        diff(pred, t, j, 1) - diff(target, t, j, 1),
+        diff(pred, t, j, 2) - diff(target, t, j, 2),
+      );
     }
   }
   return out;

@@ -16,8 +16,13 @@ export interface TestSet {
 /** Reads `<dir>/<split>.safetensors` (written by `diffpose prepare-data`), with an error that says how to make it. */
 export function readSplit(dir: string, split: 'train' | 'test'): PreparedSplit {
   const path = join(dir, `${split}.safetensors`);
-  if (!existsSync(path)) throw new InputError(`no prepared ${split} split at ${path}: run "diffpose prepare-data" first, or pass --data DIR`);
-  try { return readPreparedSplit(path); } catch (e) {
+  if (!existsSync(path))
+    throw new InputError(
+      `no prepared ${split} split at ${path}: run "diffpose prepare-data" first, or pass --data DIR`,
+    );
+  try {
+    return readPreparedSplit(path);
+  } catch (e) {
     throw new InputError(`cannot read ${path}: ${(e as Error).message}`);
   }
 }
@@ -26,7 +31,7 @@ export function readSplit(dir: string, split: 'train' | 'test'): PreparedSplit {
 export function evenlySpaced(n: number, count: number): number[] {
   if (count >= n) return Array.from({ length: n }, (_, i) => i);
   if (count === 1) return [0];
-  return Array.from({ length: count }, (_, i) => Math.round(i * (n - 1) / (count - 1)));
+  return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
 }
 
 function subset(ex: Examples, keep: number[]): Examples {
@@ -37,8 +42,12 @@ function subset(ex: Examples, keep: number[]): Examples {
   };
   return {
     count: keep.length,
-    keypoints: pick(ex.keypoints, 34), confidence: pick(ex.confidence, 17), imageSize: pick(ex.imageSize, 2),
-    poses3d: pick(ex.poses3d, 51), clip: pick(ex.clip, 1), frame: pick(ex.frame, 1),
+    keypoints: pick(ex.keypoints, 34),
+    confidence: pick(ex.confidence, 17),
+    imageSize: pick(ex.imageSize, 2),
+    poses3d: pick(ex.poses3d, 51),
+    clip: pick(ex.clip, 1),
+    frame: pick(ex.frame, 1),
   };
 }
 

@@ -19,7 +19,9 @@ export function writeBvh(rig: Rig, motion: Motion): string {
     const o = rig.offsets[j];
     lines.push(`${pad}${depth === 0 ? 'ROOT' : 'JOINT'} ${rig.names[j]}`, `${pad}{`);
     lines.push(`${pad}  OFFSET ${[o[0], o[1], o[2]].map((v) => fmt(v * CM)).join(' ')}`);
-    lines.push(`${pad}  CHANNELS ${depth === 0 ? '6 Xposition Yposition Zposition ' : '3 '}Zrotation Xrotation Yrotation`);
+    lines.push(
+      `${pad}  CHANNELS ${depth === 0 ? '6 Xposition Yposition Zposition ' : '3 '}Zrotation Xrotation Yrotation`,
+    );
     order.push(j);
     if (rig.children[j].length === 0) {
       const end = o.map((v) => v * 0.1 * CM);

@@ -15,7 +15,10 @@ class BinaryChunk {
   bytes(): Uint8Array {
     const out = new Uint8Array(Math.ceil(this.length / 4) * 4);
     let at = 0;
-    for (const p of this.parts) { out.set(p, at); at += p.length; }
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
     return out;
   }
 }
@@ -26,11 +29,17 @@ class BinaryChunk {
  * the root's translation and every joint's rotation per frame, linear interpolation.
  */
 export function writeGlb(rig: Rig, motion: Motion, name = 'diffpose'): Uint8Array {
-  const J = rig.names.length, T = motion.frames;
+  const J = rig.names.length,
+    T = motion.frames;
   const bin = new BinaryChunk();
   const bufferViews: object[] = [];
   const accessors: object[] = [];
-  const addAccessor = (values: Float32Array, type: 'SCALAR' | 'VEC3' | 'VEC4' | 'MAT4', count: number, extra: object = {}) => {
+  const addAccessor = (
+    values: Float32Array,
+    type: 'SCALAR' | 'VEC3' | 'VEC4' | 'MAT4',
+    count: number,
+    extra: object = {},
+  ) => {
     const view = bin.add(values);
     bufferViews.push({ buffer: 0, ...view });
     accessors.push({ bufferView: bufferViews.length - 1, componentType: 5126, count, type, ...extra });
@@ -46,7 +55,8 @@ export function writeGlb(rig: Rig, motion: Motion, name = 'diffpose'): Uint8Arra
     rest[j] = p >= 0 ? [rest[p][0] + o[0], rest[p][1] + o[1], rest[p][2] + o[2]] : [0, 0, 0];
   }
   const inverseBind = new Float32Array(J * 16);
-  for (let j = 0; j < J; j++) inverseBind.set([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, -rest[j][0], -rest[j][1], -rest[j][2], 1], j * 16);
+  for (let j = 0; j < J; j++)
+    inverseBind.set([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, -rest[j][0], -rest[j][1], -rest[j][2], 1], j * 16);
   const ibm = addAccessor(inverseBind, 'MAT4', J);
   const channels: object[] = [];
   const samplers: object[] = [];
@@ -56,7 +66,8 @@ export function writeGlb(rig: Rig, motion: Motion, name = 'diffpose'): Uint8Arra
     channels.push({ sampler: samplers.length - 1, target: { node, path } });
   };
   track(root, 'translation', Float32Array.from(motion.root.flat()), 'VEC3');
-  for (let j = 0; j < J; j++) track(j, 'rotation', Float32Array.from(motion.local.map((frame) => frame[j]).flat()), 'VEC4');
+  for (let j = 0; j < J; j++)
+    track(j, 'rotation', Float32Array.from(motion.local.map((frame) => frame[j]).flat()), 'VEC4');
   const nodes = rig.names.map((n, j) => {
     const node: Record<string, unknown> = { name: n, translation: rig.offsets[j] };
     if (rig.children[j].length) node.children = rig.children[j];

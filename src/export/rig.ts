@@ -1,5 +1,19 @@
 import { H36M_BONES, H36M_JOINTS, NUM_JOINTS } from '../pose/skeleton.js';
-import { IDENTITY, frameFrom, norm, qconj, qmul, qrotate, quatFromMatrix, scale, sub, swing, unit, type Quat, type Vec3 } from './rotation.js';
+import {
+  IDENTITY,
+  frameFrom,
+  norm,
+  qconj,
+  qmul,
+  qrotate,
+  quatFromMatrix,
+  scale,
+  sub,
+  swing,
+  unit,
+  type Quat,
+  type Vec3,
+} from './rotation.js';
 
 /**
  * A skeleton with constant bone lengths and the rotations that pose it, solved from lifted joint
@@ -28,7 +42,14 @@ export interface Motion {
 }
 
 const J = NUM_JOINTS;
-const PELVIS = 0, R_HIP = 1, L_HIP = 4, SPINE = 7, THORAX = 8, NECK = 9, L_SHOULDER = 11, R_SHOULDER = 14;
+const PELVIS = 0,
+  R_HIP = 1,
+  L_HIP = 4,
+  SPINE = 7,
+  THORAX = 8,
+  NECK = 9,
+  L_SHOULDER = 11,
+  R_SHOULDER = 14;
 
 /**
  * Zero-length joints at the pelvis and the thorax, one per bone that does not move rigidly with
@@ -48,9 +69,16 @@ const RIG_JOINTS = J + HELPER_JOINTS.length;
  * out sideways (the person's left is +X).
  */
 const REST_DIRECTION: Record<number, Vec3> = {
-  [R_HIP]: [0, -1, 0], 2: [0, -1, 0], [L_HIP]: [0, -1, 0], 5: [0, -1, 0],
-  [SPINE]: [0, 1, 0], [NECK]: [0, 1, 0],
-  [L_SHOULDER]: [1, 0, 0], 12: [1, 0, 0], [R_SHOULDER]: [-1, 0, 0], 15: [-1, 0, 0],
+  [R_HIP]: [0, -1, 0],
+  2: [0, -1, 0],
+  [L_HIP]: [0, -1, 0],
+  5: [0, -1, 0],
+  [SPINE]: [0, 1, 0],
+  [NECK]: [0, 1, 0],
+  [L_SHOULDER]: [1, 0, 0],
+  12: [1, 0, 0],
+  [R_SHOULDER]: [-1, 0, 0],
+  15: [-1, 0, 0],
 };
 
 /**
@@ -94,7 +122,11 @@ function branchOf(rig: { parents: number[] }, j: number): number | undefined {
 
 /** Row-major 3x3 matrix transposed times a vector: the vector in the frame's coordinates. */
 function inFrame(m: number[], v: Vec3): Vec3 {
-  return [m[0] * v[0] + m[3] * v[1] + m[6] * v[2], m[1] * v[0] + m[4] * v[1] + m[7] * v[2], m[2] * v[0] + m[5] * v[1] + m[8] * v[2]];
+  return [
+    m[0] * v[0] + m[3] * v[1] + m[6] * v[2],
+    m[1] * v[0] + m[4] * v[1] + m[7] * v[2],
+    m[2] * v[0] + m[5] * v[1] + m[8] * v[2],
+  ];
 }
 
 /**
@@ -107,13 +139,27 @@ export function buildRig(poses: ArrayLike<number>, frames: number): Rig {
   if (frames < 1) throw new RangeError('a rig needs at least one frame');
   const parents = new Array<number>(RIG_JOINTS).fill(-1);
   for (const [p, c] of H36M_BONES) parents[c] = p;
-  HELPER_JOINTS.forEach((h, i) => { parents[J + i] = h.parent; parents[h.child] = J + i; });
+  HELPER_JOINTS.forEach((h, i) => {
+    parents[J + i] = h.parent;
+    parents[h.child] = J + i;
+  });
   const children: number[][] = Array.from({ length: RIG_JOINTS }, () => []);
-  parents.forEach((p, c) => { if (p >= 0) children[p].push(c); });
+  parents.forEach((p, c) => {
+    if (p >= 0) children[p].push(c);
+  });
   const order: number[] = [];
-  const visit = (j: number) => { order.push(j); children[j].forEach(visit); };
+  const visit = (j: number) => {
+    order.push(j);
+    children[j].forEach(visit);
+  };
   visit(PELVIS);
-  const rig: Rig = { names: [...H36M_JOINTS, ...HELPER_JOINTS.map((h) => h.name)], order, parents, children, offsets: [] };
+  const rig: Rig = {
+    names: [...H36M_JOINTS, ...HELPER_JOINTS.map((h) => h.name)],
+    order,
+    parents,
+    children,
+    offsets: [],
+  };
   // A helper joint sits on its parent; its child's bone starts at the real joint above.
   const from = (c: number) => (parents[c] >= J ? parents[parents[c]] : parents[c]);
   rig.offsets = Array.from({ length: RIG_JOINTS }, (_, c): Vec3 => {
@@ -128,7 +174,9 @@ export function buildRig(poses: ArrayLike<number>, frames: number): Rig {
     for (let f = 0; f < frames; f++) {
       const at = (k: number) => joint(poses, f, k);
       const local = inFrame(branchFrame(branch, at), unit(sub(at(c), at(p))));
-      sum[0] += local[0]; sum[1] += local[1]; sum[2] += local[2];
+      sum[0] += local[0];
+      sum[1] += local[1];
+      sum[2] += local[2];
     }
     // At rest the branch joint's frame is square to the world: right-to-left along +X, the spine or
     // the neck up (+Y), so the rest pose is a T-pose facing +Z.
@@ -146,7 +194,13 @@ export function buildRig(poses: ArrayLike<number>, frames: number): Rig {
  * and the head keep their parent's rotation. `root`: per frame the pelvis position in the camera
  * frame (metres), e.g. a fitted trajectory; default the origin.
  */
-export function solveMotion(rig: Rig, poses: ArrayLike<number>, frames: number, fps: number, root?: ArrayLike<number>): Motion {
+export function solveMotion(
+  rig: Rig,
+  poses: ArrayLike<number>,
+  frames: number,
+  fps: number,
+  root?: ArrayLike<number>,
+): Motion {
   const motion: Motion = { frames, fps, root: [], local: [] };
   const restFrames: Record<number, number[]> = {};
   for (const j of Object.keys(BRANCH_FRAME).map(Number)) restFrames[j] = branchFrame(j, (k) => restPosition(rig, k));
@@ -159,10 +213,12 @@ export function solveMotion(rig: Rig, poses: ArrayLike<number>, frames: number, 
       const parent = rig.parents[j] >= 0 ? global[rig.parents[j]] : IDENTITY;
       let g: Quat;
       if (restFrames[j]) {
-        const obs = branchFrame(j, at), rest = restFrames[j];
+        const obs = branchFrame(j, at),
+          rest = restFrames[j];
         // G = F_obs F_rest^T.
         const m = new Array<number>(9).fill(0);
-        for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) m[r * 3 + c] += obs[r * 3 + k] * rest[c * 3 + k];
+        for (let r = 0; r < 3; r++)
+          for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) m[r * 3 + c] += obs[r * 3 + k] * rest[c * 3 + k];
         g = quatFromMatrix(m);
       } else if (rig.children[j].length === 1) {
         const c = rig.children[j][0];
@@ -184,7 +240,8 @@ export function solveMotion(rig: Rig, poses: ArrayLike<number>, frames: number, 
 /** A joint's world position in the rest pose, root at the origin. */
 function restPosition(rig: Rig, j: number): Vec3 {
   let p: Vec3 = [0, 0, 0];
-  for (let k = j; k >= 0; k = rig.parents[k]) p = [p[0] + rig.offsets[k][0], p[1] + rig.offsets[k][1], p[2] + rig.offsets[k][2]];
+  for (let k = j; k >= 0; k = rig.parents[k])
+    p = [p[0] + rig.offsets[k][0], p[1] + rig.offsets[k][1], p[2] + rig.offsets[k][2]];
   return p;
 }
 

@@ -6,10 +6,17 @@ export const IDENTITY: Quat = [0, 0, 0, 1];
 
 export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-export const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+export const cross = (a: Vec3, b: Vec3): Vec3 => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 export const norm = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
 export const scale = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
-export const unit = (a: Vec3): Vec3 => { const n = norm(a); return n > 0 ? scale(a, 1 / n) : [0, 0, 0]; };
+export const unit = (a: Vec3): Vec3 => {
+  const n = norm(a);
+  return n > 0 ? scale(a, 1 / n) : [0, 0, 0];
+};
 
 export function qmul(a: Quat, b: Quat): Quat {
   return [
@@ -34,7 +41,8 @@ function qnormalize(q: Quat): Quat {
 
 /** The smallest rotation taking direction `from` onto direction `to` (both non-zero). */
 export function swing(from: Vec3, to: Vec3): Quat {
-  const a = unit(from), b = unit(to);
+  const a = unit(from),
+    b = unit(to);
   const c = dot(a, b);
   if (c < -1 + 1e-9) {
     // Opposite: half a turn about any axis perpendicular to a.
@@ -84,8 +92,13 @@ export function eulerZXY(q: Quat): Vec3 {
   const [x, y, z, w] = q;
   // The row-major matrix of q; R = Rz(a) Rx(b) Ry(c) has m21 = sin b, m01 = -sin a cos b,
   // m11 = cos a cos b, m20 = -cos b sin c, m22 = cos b cos c.
-  const m00 = 1 - 2 * (y * y + z * z), m01 = 2 * (x * y - z * w), m10 = 2 * (x * y + z * w), m11 = 1 - 2 * (x * x + z * z);
-  const m20 = 2 * (x * z - y * w), m21 = 2 * (y * z + x * w), m22 = 1 - 2 * (x * x + y * y);
+  const m00 = 1 - 2 * (y * y + z * z),
+    m01 = 2 * (x * y - z * w),
+    m10 = 2 * (x * y + z * w),
+    m11 = 1 - 2 * (x * x + z * z);
+  const m20 = 2 * (x * z - y * w),
+    m21 = 2 * (y * z + x * w),
+    m22 = 1 - 2 * (x * x + y * y);
   const sb = Math.max(-1, Math.min(1, m21));
   const deg = 180 / Math.PI;
   if (Math.abs(sb) < 0.9999999) return [Math.atan2(-m01, m11) * deg, Math.asin(sb) * deg, Math.atan2(-m20, m22) * deg];

@@ -47,7 +47,8 @@ export interface AcquireOptions {
 type SubgroupInfo = { subgroupMinSize?: number; subgroupMaxSize?: number };
 
 function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>, info: SubgroupInfo | undefined): DeviceCaps {
-  const min = info?.subgroupMinSize, max = info?.subgroupMaxSize;
+  const min = info?.subgroupMinSize,
+    max = info?.subgroupMaxSize;
   return {
     maxInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     maxWorkgroupStorageBytes: limits.maxComputeWorkgroupStorageSize,
@@ -61,8 +62,10 @@ function capsOf(limits: GPUSupportedLimits, features: ReadonlySet<string>, info:
 }
 
 function describe(info: GPUAdapterInfo | undefined, adapter: GPUAdapter | undefined): AdapterDescription {
-  const fallback = (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter
-    ?? (adapter as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? false;
+  const fallback =
+    (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
+    (adapter as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
+    false;
   return {
     vendor: info?.vendor ?? '',
     architecture: info?.architecture ?? '',
@@ -96,7 +99,9 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     const adapterInfo = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     await installNodeGlobals();
     const ctx: GpuContext = {
-      device, owned: false, keepAlive: undefined,
+      device,
+      owned: false,
+      keepAlive: undefined,
       caps: capsOf(device.limits, device.features as ReadonlySet<string>, adapterInfo),
       adapter: describe(adapterInfo, undefined),
     };
@@ -104,18 +109,22 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     return ctx;
   }
   const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  const gpu = browserGpu ?? await nodeGpu();
+  const gpu = browserGpu ?? (await nodeGpu());
   if (!gpu) {
-    throw new NoAdapterError('WebGPU is not available here (no navigator.gpu, and the `webgpu` package could not be loaded)');
+    throw new NoAdapterError(
+      'WebGPU is not available here (no navigator.gpu, and the `webgpu` package could not be loaded)',
+    );
   }
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
   if (!adapter) {
     throw new NoAdapterError(
       'No WebGPU adapter found. On Linux without a GPU install a software Vulkan driver Dawn accepts ' +
-      '(Mesa >= 24 lavapipe: see the README section "A software adapter on a machine without a GPU").');
+        '(Mesa >= 24 lavapipe: see the README section "A software adapter on a machine without a GPU").',
+    );
   }
   const features: GPUFeatureName[] = [];
-  for (const f of ['timestamp-query', 'subgroups'] as const) if (adapter.features.has(f as GPUFeatureName)) features.push(f as GPUFeatureName);
+  for (const f of ['timestamp-query', 'subgroups'] as const)
+    if (adapter.features.has(f as GPUFeatureName)) features.push(f as GPUFeatureName);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
@@ -127,7 +136,9 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     throw new NoAdapterError(`The WebGPU adapter refused to create a device: ${(e as Error).message}`, { cause: e });
   }
   const ctx: GpuContext = {
-    device, owned: true, keepAlive: gpu,
+    device,
+    owned: true,
+    keepAlive: gpu,
     caps: capsOf(device.limits, device.features as ReadonlySet<string>, adapter.info as SubgroupInfo),
     adapter: describe(adapter.info, adapter),
   };

@@ -16,7 +16,9 @@ class DeviceLock {
     throwIfAborted(signal);
     let release!: () => void;
     const turn = this.tail;
-    this.tail = new Promise<void>((resolve) => { release = resolve; });
+    this.tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     return new Promise<T>((resolve, reject) => {
       let started = false;
       const onAbort = () => {

@@ -37,7 +37,9 @@ export async function compileShader(ctx: GpuContext, label: string, code: string
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
     const lines = code.split('\n');
-    const text = errors.map((m) => `${label}:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`).join('\n');
+    const text = errors
+      .map((m) => `${label}:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`)
+      .join('\n');
     throw new GpuError('GPU_COMPILE', `WGSL compilation failed:\n${text}`);
   }
   return module;

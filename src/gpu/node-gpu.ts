@@ -5,14 +5,17 @@
 // model grew the process by 6-8 MB per cycle, and each new instance printed Dawn's adapter
 // warnings again).
 
-interface DawnModule { create(options: string[]): GPU; globals: Record<string, unknown> }
+interface DawnModule {
+  create(options: string[]): GPU;
+  globals: Record<string, unknown>;
+}
 
 async function loadDawn(): Promise<DawnModule | undefined> {
   if (typeof process === 'undefined' || !process.versions?.node) return undefined;
   // A non-literal specifier keeps browser bundlers from trying to resolve the native module.
   const specifier = 'webgpu';
   try {
-    return await import(/* @vite-ignore */ specifier) as DawnModule;
+    return (await import(/* @vite-ignore */ specifier)) as DawnModule;
   } catch {
     return undefined;
   }

@@ -15,11 +15,23 @@ export class PassTimer {
   private readonly staging: GPUBuffer;
   private labels: string[] = [];
 
-  constructor(device: GPUDevice, readonly maxPasses: number, label: string) {
+  constructor(
+    device: GPUDevice,
+    readonly maxPasses: number,
+    label: string,
+  ) {
     this.querySet = device.createQuerySet({ label: `${label}: timestamps`, type: 'timestamp', count: 2 * maxPasses });
     const size = 2 * maxPasses * 8;
-    this.resolved = device.createBuffer({ label: `${label}: resolved timestamps`, size, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    this.staging = device.createBuffer({ label: `${label}: timestamp readback`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.resolved = device.createBuffer({
+      label: `${label}: resolved timestamps`,
+      size,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    this.staging = device.createBuffer({
+      label: `${label}: timestamp readback`,
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
   }
 
   /** A descriptor for the next timed pass of this submit. */
@@ -27,7 +39,10 @@ export class PassTimer {
     const i = this.labels.length;
     if (i >= this.maxPasses) throw new Error(`PassTimer: more than ${this.maxPasses} timed passes in one submit`);
     this.labels.push(label);
-    return { label, timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } };
+    return {
+      label,
+      timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+    };
   }
 
   resolve(encoder: GPUCommandEncoder): void {

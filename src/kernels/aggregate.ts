@@ -1,5 +1,11 @@
 import { NUM_JOINTS } from '../pose/skeleton.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** No plan-time parameters: poses and hypotheses come from the run slot. */
@@ -34,6 +40,10 @@ export interface AggregateBuffers {
   samples: BufferResource;
 }
 
-export function bindAggregate(kernel: KernelPipeline<AggregateParams>, b: AggregateBuffers, label?: string): BoundKernel<AggregateParams> {
+export function bindAggregate(
+  kernel: KernelPipeline<AggregateParams>,
+  b: AggregateBuffers,
+  label?: string,
+): BoundKernel<AggregateParams> {
   return bindKernel(kernel, {}, { ...b }, label);
 }

@@ -13,6 +13,17 @@ import { STEP_EMBEDDING } from './step-embedding.js';
 
 /** Every kernel descriptor of the library (the reflection test checks each, and the test- and benchmark-only ones, against its WGSL). */
 export const ALL_KERNELS = [
-  LINEAR_VEC4, LINEAR_NARROW, GRAPH_MIX_VEC4, GRAPH_MIX, LAYER_NORM, ATTENTION, STEP_EMBEDDING, GMM_INIT, DDIM_STEP, ROOT_CENTER, AGGREGATE, CONTEXT_ENCODER,
+  LINEAR_VEC4,
+  LINEAR_NARROW,
+  GRAPH_MIX_VEC4,
+  GRAPH_MIX,
+  LAYER_NORM,
+  ATTENTION,
+  STEP_EMBEDDING,
+  GMM_INIT,
+  DDIM_STEP,
+  ROOT_CENTER,
+  AGGREGATE,
+  CONTEXT_ENCODER,
   ...Object.values(FUSED_KERNELS).flatMap((k) => Object.values(k)),
 ] as readonly KernelDescriptor<never>[];

@@ -1,7 +1,13 @@
 import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** Multi-head self-attention over the joints, without projections (src/model/attention.ts). */
@@ -44,6 +50,11 @@ export interface AttentionBuffers {
   out: BufferResource;
 }
 
-export function bindAttention(kernel: KernelPipeline<AttentionParams>, p: AttentionParams, b: AttentionBuffers, label?: string): BoundKernel<AttentionParams> {
+export function bindAttention(
+  kernel: KernelPipeline<AttentionParams>,
+  p: AttentionParams,
+  b: AttentionBuffers,
+  label?: string,
+): BoundKernel<AttentionParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

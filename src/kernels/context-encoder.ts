@@ -1,5 +1,11 @@
 import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /**
@@ -39,7 +45,9 @@ export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
     { name: 'ring', type: 'u32' },
   ],
   paramValues: (p) => ({
-    slots: checkU32('context_encoder', 'slots', p.slots, 1), phases: checkU32('context_encoder', 'phases', p.phases, 1), ring: checkU32('context_encoder', 'ring', p.ring),
+    slots: checkU32('context_encoder', 'slots', p.slots, 1),
+    phases: checkU32('context_encoder', 'phases', p.phases, 1),
+    ring: checkU32('context_encoder', 'ring', p.ring),
   }),
   workgroupSize: 64,
   // One workgroup per window in flight.
@@ -64,6 +72,11 @@ export interface ContextEncoderBuffers {
   film: BufferResource;
 }
 
-export function bindContextEncoder(kernel: KernelPipeline<ContextEncoderParams>, p: ContextEncoderParams, b: ContextEncoderBuffers, label?: string): BoundKernel<ContextEncoderParams> {
+export function bindContextEncoder(
+  kernel: KernelPipeline<ContextEncoderParams>,
+  p: ContextEncoderParams,
+  b: ContextEncoderBuffers,
+  label?: string,
+): BoundKernel<ContextEncoderParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

@@ -1,7 +1,13 @@
 import type { DdimCoefficients } from '../model/diffusion.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** One DDIM update of the state, IN PLACE (src/model/ddim-step.ts returns a new array). */
@@ -49,6 +55,11 @@ export interface DdimStepBuffers {
   x: BufferResource;
 }
 
-export function bindDdimStep(kernel: KernelPipeline<DdimStepParams>, p: DdimStepParams, b: DdimStepBuffers, label?: string): BoundKernel<DdimStepParams> {
+export function bindDdimStep(
+  kernel: KernelPipeline<DdimStepParams>,
+  p: DdimStepParams,
+  b: DdimStepBuffers,
+  label?: string,
+): BoundKernel<DdimStepParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

@@ -24,14 +24,34 @@ export type FusedPrecision = 'f32' | 'f16';
 /** Which form of the linear and mixing ops a kernel is built with (fused/ops-*.wgsl). */
 export type OpsForm = 'plain' | 'subgroup-lane' | 'subgroup-group';
 
-const opsLibs = (ops: OpsForm) => ops === 'plain' ? ['fused/ops-plain.wgsl'] : ['fused/ops-subgroup.wgsl', `fused/ops-${ops}.wgsl`];
+const opsLibs = (ops: OpsForm) =>
+  ops === 'plain' ? ['fused/ops-plain.wgsl'] : ['fused/ops-subgroup.wgsl', `fused/ops-${ops}.wgsl`];
 /** The network interpreter and its ops (fused/network.wgsl run_op) for one precision and form. */
-export const fusedLibs = (precision: FusedPrecision, ops: OpsForm) =>
-  ['fused/params.wgsl', 'fused/slot.wgsl', `fused/storage-${precision}.wgsl`, 'fused/coop-ops.wgsl', ...opsLibs(ops), 'fused/network.wgsl'];
-const denoiseLibs = (precision: FusedPrecision, ops: OpsForm) =>
-  [LIB.run, LIB.math, LIB.philox, LIB.joint5, LIB.gmm, LIB.ddim, ...fusedLibs(precision, ops), 'fused/denoise-bindings.wgsl', 'fused/denoise-phases.wgsl'];
-const liftLibs = (precision: FusedPrecision, ops: OpsForm) =>
-  [LIB.run, ...fusedLibs(precision, ops), 'fused/lift-bindings.wgsl', 'fused/lift-phases.wgsl'];
+export const fusedLibs = (precision: FusedPrecision, ops: OpsForm) => [
+  'fused/params.wgsl',
+  'fused/slot.wgsl',
+  `fused/storage-${precision}.wgsl`,
+  'fused/coop-ops.wgsl',
+  ...opsLibs(ops),
+  'fused/network.wgsl',
+];
+const denoiseLibs = (precision: FusedPrecision, ops: OpsForm) => [
+  LIB.run,
+  LIB.math,
+  LIB.philox,
+  LIB.joint5,
+  LIB.gmm,
+  LIB.ddim,
+  ...fusedLibs(precision, ops),
+  'fused/denoise-bindings.wgsl',
+  'fused/denoise-phases.wgsl',
+];
+const liftLibs = (precision: FusedPrecision, ops: OpsForm) => [
+  LIB.run,
+  ...fusedLibs(precision, ops),
+  'fused/lift-bindings.wgsl',
+  'fused/lift-phases.wgsl',
+];
 
 const COMMON: readonly BindingSpec[] = [
   { binding: 0, name: 'params', kind: 'uniform' },
@@ -62,11 +82,23 @@ function invocations(p: FusedDispatch, run: { batch: number }): number {
   return p.cooperative ? items * p.workgroupSize : items;
 }
 
-function descriptor(name: string, shader: string, libs: readonly string[], bindings: readonly BindingSpec[]): KernelDescriptor<FusedDispatch> {
+function descriptor(
+  name: string,
+  shader: string,
+  libs: readonly string[],
+  bindings: readonly BindingSpec[],
+): KernelDescriptor<FusedDispatch> {
   return {
-    name, shader, libs, entryPoint: name, bindings,
-    params: [], paramsBytes: FUSED_PARAMS_BYTES, paramValues: () => ({}),
-    workgroupSize: 64, invocations,
+    name,
+    shader,
+    libs,
+    entryPoint: name,
+    bindings,
+    params: [],
+    paramsBytes: FUSED_PARAMS_BYTES,
+    paramValues: () => ({}),
+    workgroupSize: 64,
+    invocations,
   };
 }
 
@@ -94,18 +126,50 @@ export const SUBGROUP_LANE_GROUP = SUBGROUP_LANES;
 
 function fusedKernels(precision: FusedPrecision): FusedKernels {
   const suffix = precision === 'f32' ? '' : `_${precision}`;
-  const d = (entry: string, shader: string, libs: readonly string[], bindings: readonly BindingSpec[], name = entry) =>
-    ({ ...descriptor(entry, shader, libs, bindings), name: name + suffix });
+  const d = (
+    entry: string,
+    shader: string,
+    libs: readonly string[],
+    bindings: readonly BindingSpec[],
+    name = entry,
+  ) => ({ ...descriptor(entry, shader, libs, bindings), name: name + suffix });
   return {
     lift: d('fused_lift', 'fused-lift.wgsl', liftLibs(precision, 'plain'), LIFT_BINDINGS),
     liftLane: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'plain'), LIFT_BINDINGS),
     denoise: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision, 'plain'), DENOISE_BINDINGS),
     denoiseLane: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'plain'), DENOISE_BINDINGS),
-    liftSubgroup: d('fused_lift', 'fused-lift.wgsl', liftLibs(precision, 'subgroup-group'), LIFT_BINDINGS, 'fused_lift_subgroup'),
-    liftLaneSubgroup: d('fused_lift_lane', 'fused-lift-lane.wgsl', liftLibs(precision, 'subgroup-lane'), LIFT_BINDINGS, 'fused_lift_lane_subgroup'),
-    denoiseSubgroup: d('fused_denoise', 'fused-denoise.wgsl', denoiseLibs(precision, 'subgroup-group'), DENOISE_BINDINGS, 'fused_denoise_subgroup'),
-    denoiseLaneSubgroup: d('fused_denoise_lane', 'fused-denoise-lane.wgsl', denoiseLibs(precision, 'subgroup-lane'), DENOISE_BINDINGS, 'fused_denoise_lane_subgroup'),
+    liftSubgroup: d(
+      'fused_lift',
+      'fused-lift.wgsl',
+      liftLibs(precision, 'subgroup-group'),
+      LIFT_BINDINGS,
+      'fused_lift_subgroup',
+    ),
+    liftLaneSubgroup: d(
+      'fused_lift_lane',
+      'fused-lift-lane.wgsl',
+      liftLibs(precision, 'subgroup-lane'),
+      LIFT_BINDINGS,
+      'fused_lift_lane_subgroup',
+    ),
+    denoiseSubgroup: d(
+      'fused_denoise',
+      'fused-denoise.wgsl',
+      denoiseLibs(precision, 'subgroup-group'),
+      DENOISE_BINDINGS,
+      'fused_denoise_subgroup',
+    ),
+    denoiseLaneSubgroup: d(
+      'fused_denoise_lane',
+      'fused-denoise-lane.wgsl',
+      denoiseLibs(precision, 'subgroup-lane'),
+      DENOISE_BINDINGS,
+      'fused_denoise_lane_subgroup',
+    ),
   };
 }
 
-export const FUSED_KERNELS: Readonly<Record<FusedPrecision, FusedKernels>> = { f32: fusedKernels('f32'), f16: fusedKernels('f16') };
+export const FUSED_KERNELS: Readonly<Record<FusedPrecision, FusedKernels>> = {
+  f32: fusedKernels('f32'),
+  f16: fusedKernels('f16'),
+};

@@ -3,7 +3,13 @@ import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
 import type { InitMode } from '../model/gmm-init.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /**
@@ -60,6 +66,11 @@ export interface GmmInitBuffers {
   x: BufferResource;
 }
 
-export function bindGmmInit(kernel: KernelPipeline<GmmInitParams>, p: GmmInitParams, b: GmmInitBuffers, label?: string): BoundKernel<GmmInitParams> {
+export function bindGmmInit(
+  kernel: KernelPipeline<GmmInitParams>,
+  p: GmmInitParams,
+  b: GmmInitBuffers,
+  label?: string,
+): BoundKernel<GmmInitParams> {
   return bindKernel(kernel, p, { params: b.params, gmm: b.gmm, lifter_xyz: b.lifterXyz, x: b.x }, label);
 }

@@ -1,6 +1,14 @@
 import { InputError } from '../errors.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BindingSpec, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline, type ParamField } from './kernel.js';
+import {
+  bindKernel,
+  type BindingSpec,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+  type ParamField,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** x [B, 17, C] -> y [B, 17, P*C] with P fixed 17x17 matrices (src/model/graph-mix.ts). */
@@ -48,7 +56,10 @@ export const GRAPH_MIX_VEC4: KernelDescriptor<GraphMixParams> = {
   bindings: BINDINGS,
   params: PARAMS,
   paramValues(p) {
-    if (p.channels % 4 !== 0) throw new InputError(`graph_mix_vec4: channels must be a multiple of 4, got ${p.channels} (use graphMixKernel(channels))`);
+    if (p.channels % 4 !== 0)
+      throw new InputError(
+        `graph_mix_vec4: channels must be a multiple of 4, got ${p.channels} (use graphMixKernel(channels))`,
+      );
     return values('graph_mix_vec4', p);
   },
   workgroupSize: 64,
@@ -70,6 +81,11 @@ export interface GraphMixBuffers {
   y: BufferResource;
 }
 
-export function bindGraphMix(kernel: KernelPipeline<GraphMixParams>, p: GraphMixParams, b: GraphMixBuffers, label?: string): BoundKernel<GraphMixParams> {
+export function bindGraphMix(
+  kernel: KernelPipeline<GraphMixParams>,
+  p: GraphMixParams,
+  b: GraphMixBuffers,
+  label?: string,
+): BoundKernel<GraphMixParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

@@ -102,12 +102,18 @@ export interface PipelineOptions {
 export function kernelSource(desc: Pick<KernelDescriptor<unknown>, 'shader' | 'libs' | 'source'>): string {
   const files = [...new Set([...desc.libs, desc.shader])];
   const directives = new Set<string>();
-  const body = files.map((path) => {
-    const text = path === desc.shader && desc.source !== undefined ? desc.source : WGSL[path];
-    if (text === undefined) throw new Error(`shader file "${path}" is not embedded: run node scripts/embed-shaders.mjs`);
-    const code = text.replace(/^[ \t]*enable[ \t]+[\w, \t]+;[ \t]*$/gm, (line) => { directives.add(line.trim()); return ''; });
-    return `// ---- ${path} ----\n${code}`;
-  }).join('\n');
+  const body = files
+    .map((path) => {
+      const text = path === desc.shader && desc.source !== undefined ? desc.source : WGSL[path];
+      if (text === undefined)
+        throw new Error(`shader file "${path}" is not embedded: run node scripts/embed-shaders.mjs`);
+      const code = text.replace(/^[ \t]*enable[ \t]+[\w, \t]+;[ \t]*$/gm, (line) => {
+        directives.add(line.trim());
+        return '';
+      });
+      return `// ---- ${path} ----\n${code}`;
+    })
+    .join('\n');
   const source = `${wgslPrelude()}${body}`;
   return directives.size ? `${[...directives].join('\n')}\n${source}` : source;
 }
@@ -126,9 +132,11 @@ export function packParams<P>(desc: KernelDescriptor<P>, p: P): ArrayBuffer {
   const view = new DataView(bytes);
   desc.params.forEach((field, i) => {
     const v = values[field.name];
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${desc.name}: no value for parameter "${field.name}"`);
+    if (typeof v !== 'number' || Number.isNaN(v))
+      throw new Error(`${desc.name}: no value for parameter "${field.name}"`);
     if (field.type === 'u32') {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InputError(`${desc.name}: parameter "${field.name}" must be a u32, got ${v}`);
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+        throw new InputError(`${desc.name}: parameter "${field.name}" must be a u32, got ${v}`);
       view.setUint32(i * 4, v, true);
     } else {
       view.setFloat32(i * 4, v, true);
@@ -138,10 +146,18 @@ export function packParams<P>(desc: KernelDescriptor<P>, p: P): ArrayBuffer {
 }
 
 /** A uniform buffer holding `p`, written once (mapped at creation). */
-export function createParamsBuffer<P>(device: GPUDevice, desc: KernelDescriptor<P>, p: P, label = `${desc.name}: params`): GPUBuffer {
+export function createParamsBuffer<P>(
+  device: GPUDevice,
+  desc: KernelDescriptor<P>,
+  p: P,
+  label = `${desc.name}: params`,
+): GPUBuffer {
   const bytes = packParams(desc, p);
   const buffer = device.createBuffer({
-    label, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true,
+    label,
+    size: bytes.byteLength,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    mappedAtCreation: true,
   });
   new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
   buffer.unmap();
@@ -204,12 +220,18 @@ function shaderModule(gpu: GpuContext, desc: KernelDescriptor<unknown>): Promise
  * The kernel's pipeline on this device: compiled once (createComputePipelineAsync, after
  * compileShader for line/column errors), then shared by every caller with the same options.
  */
-export function getKernelPipeline<P>(gpu: GpuContext, desc: KernelDescriptor<P>, options: PipelineOptions = {}): Promise<KernelPipeline<P>> {
+export function getKernelPipeline<P>(
+  gpu: GpuContext,
+  desc: KernelDescriptor<P>,
+  options: PipelineOptions = {},
+): Promise<KernelPipeline<P>> {
   const { device } = gpu;
   const workgroupSize = options.workgroupSize ?? desc.workgroupSize;
   const limit = Math.min(device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
   if (!Number.isInteger(workgroupSize) || workgroupSize < 1 || workgroupSize > limit) {
-    return Promise.reject(new InputError(`${desc.name}: workgroup size ${workgroupSize} is outside [1, ${limit}] on this device`));
+    return Promise.reject(
+      new InputError(`${desc.name}: workgroup size ${workgroupSize} is outside [1, ${limit}] on this device`),
+    );
   }
   const constants: Record<string, number> = { ...desc.overrides, WG_SIZE: workgroupSize };
   const key = `${desc.name}|${JSON.stringify(constants)}`;
@@ -234,8 +256,13 @@ export function getKernelPipeline<P>(gpu: GpuContext, desc: KernelDescriptor<P>,
         throw new GpuError('GPU_COMPILE', `${desc.name}: pipeline creation failed: ${(e as Error).message}`);
       }
       return {
-        descriptor: desc as KernelDescriptor<unknown>, device, bindGroupLayout, pipelineLayout, pipeline,
-        workgroupSize, maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+        descriptor: desc as KernelDescriptor<unknown>,
+        device,
+        bindGroupLayout,
+        pipelineLayout,
+        pipeline,
+        workgroupSize,
+        maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
       };
     })();
     entry.catch(() => cache.pipelines.delete(key));
@@ -248,7 +275,9 @@ export function getKernelPipeline<P>(gpu: GpuContext, desc: KernelDescriptor<P>,
 function placeholderBuffer(device: GPUDevice): GPUBuffer {
   const cache = cacheOf(device);
   cache.placeholder ??= device.createBuffer({
-    label: 'diffpose: placeholder for unused optional inputs', size: 16, usage: GPUBufferUsage.STORAGE,
+    label: 'diffpose: placeholder for unused optional inputs',
+    size: 16,
+    usage: GPUBufferUsage.STORAGE,
   });
   return cache.placeholder;
 }
@@ -260,12 +289,18 @@ function placeholderBuffer(device: GPUDevice): GPUBuffer {
  * (whole, or a range as GPUBufferBinding); it must name every binding except optional ones.
  * Note: an output must not also be bound as an input of the same dispatch (WebGPU usage rules).
  */
-export function bindKernel<P>(kernel: KernelPipeline<P>, params: P, resources: Readonly<Record<string, BufferResource | undefined>>,
-  label = `${kernel.descriptor.name}: bind group`): BoundKernel<P> {
+export function bindKernel<P>(
+  kernel: KernelPipeline<P>,
+  params: P,
+  resources: Readonly<Record<string, BufferResource | undefined>>,
+  label = `${kernel.descriptor.name}: bind group`,
+): BoundKernel<P> {
   const desc = kernel.descriptor;
   for (const name of Object.keys(resources)) {
     if (resources[name] !== undefined && !desc.bindings.some((b) => b.name === name)) {
-      throw new Error(`${desc.name}: unknown binding "${name}" (bindings: ${desc.bindings.map((b) => b.name).join(', ')})`);
+      throw new Error(
+        `${desc.name}: unknown binding "${name}" (bindings: ${desc.bindings.map((b) => b.name).join(', ')})`,
+      );
     }
   }
   desc.paramValues(params); // validates the parameters before anything is recorded
@@ -302,7 +337,13 @@ export interface RecordOptions {
  * Records one dispatch of `bound` into an open compute pass, for the values last written to run
  * slot `slot` (its dispatch size comes from those values and the kernel's parameters).
  */
-export function recordKernel<P>(pass: GPUComputePassEncoder, bound: BoundKernel<P>, run: RunBuffer, slot: number, options: RecordOptions = {}): void {
+export function recordKernel<P>(
+  pass: GPUComputePassEncoder,
+  bound: BoundKernel<P>,
+  run: RunBuffer,
+  slot: number,
+  options: RecordOptions = {},
+): void {
   const values = run.slots[slot];
   if (!values) throw new InputError(`run slot ${slot} was never written (writeRun before recording)`);
   const { kernel } = bound;

@@ -1,6 +1,12 @@
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** DiffPose's LayerNorm over the channels of every row of [batch * 17, C] (src/model/layer-norm.ts). */
@@ -39,6 +45,11 @@ export interface LayerNormBuffers {
   y: BufferResource;
 }
 
-export function bindLayerNorm(kernel: KernelPipeline<LayerNormParams>, p: LayerNormParams, b: LayerNormBuffers, label?: string): BoundKernel<LayerNormParams> {
+export function bindLayerNorm(
+  kernel: KernelPipeline<LayerNormParams>,
+  p: LayerNormParams,
+  b: LayerNormBuffers,
+  label?: string,
+): BoundKernel<LayerNormParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

@@ -2,7 +2,15 @@ import { ACTIVATION_CODE } from './wgsl-constants.js';
 import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BindingSpec, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline, type ParamField } from './kernel.js';
+import {
+  bindKernel,
+  type BindingSpec,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+  type ParamField,
+} from './kernel.js';
 import { LIB } from './libs.js';
 import type { Activation } from '../model/linear.js';
 
@@ -21,7 +29,6 @@ export interface LinearParams {
   /** Whether a [rows, cout] residual is added last. */
   residual: boolean;
 }
-
 
 const BINDINGS: readonly BindingSpec[] = [
   { binding: 0, name: 'params', kind: 'uniform' },
@@ -69,7 +76,8 @@ export const LINEAR_VEC4: KernelDescriptor<LinearParams> = {
   bindings: BINDINGS,
   params: PARAMS,
   paramValues(p) {
-    if (p.cout % 4 !== 0) throw new InputError(`linear_vec4: cout must be a multiple of 4, got ${p.cout} (use linearKernel(cout))`);
+    if (p.cout % 4 !== 0)
+      throw new InputError(`linear_vec4: cout must be a multiple of 4, got ${p.cout} (use linearKernel(cout))`);
     return values('linear_vec4', p);
   },
   workgroupSize: 64,
@@ -110,10 +118,32 @@ export interface LinearBuffers {
   y: BufferResource;
 }
 
-export function bindLinear(kernel: KernelPipeline<LinearParams>, p: LinearParams, b: LinearBuffers, label?: string): BoundKernel<LinearParams> {
-  if (p.addVec !== (b.addVec !== undefined)) throw new InputError(`linear: params.addVec is ${p.addVec} but the addVec buffer is ${b.addVec ? 'given' : 'missing'}`);
-  if (p.residual !== (b.residual !== undefined)) throw new InputError(`linear: params.residual is ${p.residual} but the residual buffer is ${b.residual ? 'given' : 'missing'}`);
-  return bindKernel(kernel, p, {
-    params: b.params, x: b.x, weight: b.weight, bias: b.bias, add_vec: b.addVec, residual: b.residual, y: b.y,
-  }, label);
+export function bindLinear(
+  kernel: KernelPipeline<LinearParams>,
+  p: LinearParams,
+  b: LinearBuffers,
+  label?: string,
+): BoundKernel<LinearParams> {
+  if (p.addVec !== (b.addVec !== undefined))
+    throw new InputError(
+      `linear: params.addVec is ${p.addVec} but the addVec buffer is ${b.addVec ? 'given' : 'missing'}`,
+    );
+  if (p.residual !== (b.residual !== undefined))
+    throw new InputError(
+      `linear: params.residual is ${p.residual} but the residual buffer is ${b.residual ? 'given' : 'missing'}`,
+    );
+  return bindKernel(
+    kernel,
+    p,
+    {
+      params: b.params,
+      x: b.x,
+      weight: b.weight,
+      bias: b.bias,
+      add_vec: b.addVec,
+      residual: b.residual,
+      y: b.y,
+    },
+    label,
+  );
 }

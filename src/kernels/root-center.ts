@@ -1,7 +1,13 @@
 import { InputError } from '../errors.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** Channels [offset, offset + 3) of x [batch, 17, C] minus joint 0 -> [batch, 17, 3] (src/model/root-center.ts). */
@@ -42,6 +48,11 @@ export interface RootCenterBuffers {
   xyz: BufferResource;
 }
 
-export function bindRootCenter(kernel: KernelPipeline<RootCenterParams>, p: RootCenterParams, b: RootCenterBuffers, label?: string): BoundKernel<RootCenterParams> {
+export function bindRootCenter(
+  kernel: KernelPipeline<RootCenterParams>,
+  p: RootCenterParams,
+  b: RootCenterBuffers,
+  label?: string,
+): BoundKernel<RootCenterParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

@@ -44,11 +44,13 @@ export function runBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   if (!layout) {
     layout = device.createBindGroupLayout({
       label: 'diffpose run: bind group layout',
-      entries: [{
-        binding: 0,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: RUN_BYTES },
-      }],
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: RUN_BYTES },
+        },
+      ],
     });
     layouts.set(device, layout);
   }
@@ -56,9 +58,12 @@ export function runBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
 }
 
 export function createRunBuffer(device: GPUDevice, slots: number, label = 'diffpose run'): RunBuffer {
-  if (!Number.isInteger(slots) || slots < 1) throw new InputError(`run buffer slots must be a positive integer, got ${slots}`);
+  if (!Number.isInteger(slots) || slots < 1)
+    throw new InputError(`run buffer slots must be a positive integer, got ${slots}`);
   const buffer = device.createBuffer({
-    label, size: slots * RUN_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    label,
+    size: slots * RUN_SLOT_BYTES,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
   const bindGroup = device.createBindGroup({
     label: `${label}: bind group`,
@@ -76,8 +81,12 @@ function u32(v: number, what: string): number {
 export function packRun(v: RunValues): ArrayBuffer {
   const words = new Uint32Array(RUN_BYTES / 4);
   words.set([
-    u32(v.batch, 'batch'), u32(v.poses, 'poses'), u32(v.hypotheses, 'hypotheses'), u32(v.poseOffset, 'poseOffset'),
-    u32(v.key[0], 'key[0]'), u32(v.key[1], 'key[1]'),
+    u32(v.batch, 'batch'),
+    u32(v.poses, 'poses'),
+    u32(v.hypotheses, 'hypotheses'),
+    u32(v.poseOffset, 'poseOffset'),
+    u32(v.key[0], 'key[0]'),
+    u32(v.key[1], 'key[1]'),
   ]);
   return words.buffer;
 }

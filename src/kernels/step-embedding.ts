@@ -1,6 +1,12 @@
 import { InputError } from '../errors.js';
 import { checkU32 } from './checks.js';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from './kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from './kernel.js';
 import { LIB } from './libs.js';
 
 /** The sinusoidal embedding e(t) [d] of one diffusion step (src/model/step-embedding.ts); no batch. */
@@ -43,6 +49,11 @@ export interface StepEmbeddingBuffers {
   embedding: BufferResource;
 }
 
-export function bindStepEmbedding(kernel: KernelPipeline<StepEmbeddingParams>, p: StepEmbeddingParams, b: StepEmbeddingBuffers, label?: string): BoundKernel<StepEmbeddingParams> {
+export function bindStepEmbedding(
+  kernel: KernelPipeline<StepEmbeddingParams>,
+  p: StepEmbeddingParams,
+  b: StepEmbeddingBuffers,
+  label?: string,
+): BoundKernel<StepEmbeddingParams> {
   return bindKernel(kernel, p, { ...b }, label);
 }

@@ -45,7 +45,9 @@ export const INPUT_KIND = { uv: 0, pixels: 1 } as const;
 export const INIT_MODE = { official: 0, paper: 1 } as const;
 /** { inputW: 6 } -> { ENC_INPUT_W: 6 }: a table layout's fields by their WGSL names. */
 function prefixed(prefix: string, fields: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${prefix}_${k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`, v]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [`${prefix}_${k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`, v]),
+  );
 }
 
 /** Every shared number by its WGSL name, all u32. */

@@ -66,7 +66,8 @@ export function parseAmc(text: string, skeleton: AsfSkeleton): AmcMotion {
     if (tokens.length === 1 && /^\d+$/.test(tokens[0])) {
       finishFrame();
       const number = Number(tokens[0]);
-      if (number !== frames.length + 1) throw new AmcParseError(`line ${i + 1}: frame ${number} follows frame ${frames.length}`);
+      if (number !== frames.length + 1)
+        throw new AmcParseError(`line ${i + 1}: frame ${number} follows frame ${frames.length}`);
       current = new Float64Array(channelsPerFrame);
       seen = new Set();
       continue;
@@ -75,13 +76,17 @@ export function parseAmc(text: string, skeleton: AsfSkeleton): AmcMotion {
     const [bone, ...rest] = tokens;
     const start = channelStart.get(bone);
     const count = counts.get(bone);
-    if (start === undefined || count === undefined) throw new AmcParseError(`line ${i + 1}: bone "${bone}" has no dof in the skeleton`);
-    if (rest.length !== count) throw new AmcParseError(`line ${i + 1}: bone "${bone}" has ${rest.length} values, its dof needs ${count}`);
-    if (seen.has(bone)) throw new AmcParseError(`line ${i + 1}: bone "${bone}" given twice in frame ${frames.length + 1}`);
+    if (start === undefined || count === undefined)
+      throw new AmcParseError(`line ${i + 1}: bone "${bone}" has no dof in the skeleton`);
+    if (rest.length !== count)
+      throw new AmcParseError(`line ${i + 1}: bone "${bone}" has ${rest.length} values, its dof needs ${count}`);
+    if (seen.has(bone))
+      throw new AmcParseError(`line ${i + 1}: bone "${bone}" given twice in frame ${frames.length + 1}`);
     seen.add(bone);
     for (let k = 0; k < count; k++) {
       const v = Number(rest[k]);
-      if (!Number.isFinite(v)) throw new AmcParseError(`line ${i + 1}: value "${rest[k]}" of "${bone}" is not a number`);
+      if (!Number.isFinite(v))
+        throw new AmcParseError(`line ${i + 1}: value "${rest[k]}" of "${bone}" is not a number`);
       current[start + k] = v;
     }
   }

@@ -34,25 +34,38 @@ export function asfWorldPositions(skeleton: AsfSkeleton, motion: AmcMotion): Asf
   skeleton.root.order.forEach((ch, i) => {
     const axis = ch[1] as Axis;
     if (ch[0] === 't') rootPosIdx['xyz'.indexOf(axis)] = i;
-    else { rootRotAxes.push(axis); rootRotIdx.push(i); }
+    else {
+      rootRotAxes.push(axis);
+      rootRotIdx.push(i);
+    }
   });
 
   const bones = skeleton.bones;
   const boneIndex = new Map(bones.map((b, i) => [b.name, i]));
   const parentPoint = bones.map((b) => (b.parent === 'root' ? 0 : boneIndex.get(b.parent)! + 1));
   const axisScale = angleScale(skeleton.angleInDegrees);
-  const C: Mat3[] = bones.map((b) => sequence(b.axisOrder, b.axisAngles.map((a) => a * axisScale)));
+  const C: Mat3[] = bones.map((b) =>
+    sequence(
+      b.axisOrder,
+      b.axisAngles.map((a) => a * axisScale),
+    ),
+  );
   const Cinv = C.map(transpose);
   const boneVector = bones.map((b) => b.direction.map((d) => d * b.length));
-  const dofAxes = bones.map((b) => b.dof.map((d) => {
-    if (d[0] !== 'r') throw new Error(`bone "${b.name}": dof "${d}" is not supported (only rotations)`);
-    return d[1] as Axis;
-  }));
+  const dofAxes = bones.map((b) =>
+    b.dof.map((d) => {
+      if (d[0] !== 'r') throw new Error(`bone "${b.name}": dof "${d}" is not supported (only rotations)`);
+      return d[1] as Axis;
+    }),
+  );
 
   const P = bones.length + 1;
   const out = new Float64Array(motion.frameCount * P * 3);
   const world = new Float64Array(P * 9);
-  const m = new Float64Array(9), cm = new Float64Array(9), cmc = new Float64Array(9), w = new Float64Array(9);
+  const m = new Float64Array(9),
+    cm = new Float64Array(9),
+    cmc = new Float64Array(9),
+    w = new Float64Array(9);
   const motionScale = angleScale(motion.angleInDegrees);
   for (let f = 0; f < motion.frameCount; f++) {
     const base = f * motion.channelsPerFrame;

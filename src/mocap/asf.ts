@@ -54,9 +54,13 @@ export function parseAsf(text: string): AsfSkeleton {
 
   const rootLines = sections.get('root');
   if (!rootLines) throw new AsfParseError('no :root section');
-  const rootOrder = rootLines.find((l) => l[0] === 'order')?.slice(1).map((t) => t.toLowerCase());
+  const rootOrder = rootLines
+    .find((l) => l[0] === 'order')
+    ?.slice(1)
+    .map((t) => t.toLowerCase());
   const rootAxis = rootLines.find((l) => l[0] === 'axis')?.[1];
-  if (!rootOrder || rootOrder.some((t) => !/^[tr][xyz]$/.test(t))) throw new AsfParseError('bad or missing root "order"');
+  if (!rootOrder || rootOrder.some((t) => !/^[tr][xyz]$/.test(t)))
+    throw new AsfParseError('bad or missing root "order"');
   if (!rootAxis) throw new AsfParseError('missing root "axis"');
   // `position` and `orientation` of :root are not read: CMU and HDM05 write zeros there and
   // give the root's full placement on every AMC frame.
@@ -70,7 +74,8 @@ export function parseAsf(text: string): AsfSkeleton {
   }
   for (const [child, parent] of parents) {
     if (!bones.has(child)) throw new AsfParseError(`:hierarchy names "${child}", which has no bonedata`);
-    if (parent !== 'root' && !bones.has(parent)) throw new AsfParseError(`:hierarchy names parent "${parent}", which has no bonedata`);
+    if (parent !== 'root' && !bones.has(parent))
+      throw new AsfParseError(`:hierarchy names parent "${parent}", which has no bonedata`);
   }
 
   return {
@@ -121,24 +126,35 @@ function parseBoneData(lines: string[][]): Map<string, AsfBone> {
   let bone: Partial<AsfBone> | undefined;
   const num = (t: string | undefined, what: string): number => {
     const v = Number(t);
-    if (t === undefined || !Number.isFinite(v)) throw new AsfParseError(`bad ${what} "${t}" in bone "${bone?.name ?? '?'}"`);
+    if (t === undefined || !Number.isFinite(v))
+      throw new AsfParseError(`bad ${what} "${t}" in bone "${bone?.name ?? '?'}"`);
     return v;
   };
   for (const tokens of lines) {
     const [key, ...args] = tokens;
-    if (key === 'begin') { bone = { dof: [] }; continue; }
+    if (key === 'begin') {
+      bone = { dof: [] };
+      continue;
+    }
     if (!bone) continue;
     switch (key) {
-      case 'name': bone.name = args[0]; break;
-      case 'direction': bone.direction = [num(args[0], 'direction'), num(args[1], 'direction'), num(args[2], 'direction')]; break;
-      case 'length': bone.length = num(args[0], 'length'); break;
+      case 'name':
+        bone.name = args[0];
+        break;
+      case 'direction':
+        bone.direction = [num(args[0], 'direction'), num(args[1], 'direction'), num(args[2], 'direction')];
+        break;
+      case 'length':
+        bone.length = num(args[0], 'length');
+        break;
       case 'axis':
         bone.axisAngles = [num(args[0], 'axis'), num(args[1], 'axis'), num(args[2], 'axis')];
         bone.axisOrder = parseAxisOrder(args[3] ?? 'XYZ');
         break;
       case 'dof':
         for (const d of args) {
-          if (!['rx', 'ry', 'rz', 'tx', 'ty', 'tz', 'l'].includes(d)) throw new AsfParseError(`unknown dof "${d}" in bone "${bone.name}"`);
+          if (!['rx', 'ry', 'rz', 'tx', 'ty', 'tz', 'l'].includes(d))
+            throw new AsfParseError(`unknown dof "${d}" in bone "${bone.name}"`);
           bone.dof!.push(d as AsfDof);
         }
         break;
@@ -149,12 +165,14 @@ function parseBoneData(lines: string[][]): Map<string, AsfBone> {
         }
         if (bones.has(name)) throw new AsfParseError(`bone "${name}" defined twice`);
         const norm = Math.hypot(...direction);
-        if (Math.abs(norm - 1) > 1e-3) throw new AsfParseError(`bone "${name}" direction is not a unit vector (norm ${norm})`);
+        if (Math.abs(norm - 1) > 1e-3)
+          throw new AsfParseError(`bone "${name}" direction is not a unit vector (norm ${norm})`);
         bones.set(name, { name, direction, length, axisAngles, axisOrder, dof: bone.dof!, parent: '' });
         bone = undefined;
         break;
       }
-      default: break; // id, limits, bodymass, cofmass: not needed for kinematics
+      default:
+        break; // id, limits, bodymass, cofmass: not needed for kinematics
     }
   }
   return bones;
@@ -179,9 +197,13 @@ function topologicalOrder(bones: AsfBone[]): AsfBone[] {
   while (ordered.length < bones.length) {
     const before = ordered.length;
     for (const b of bones) {
-      if (!placed.has(b.name) && placed.has(b.parent)) { ordered.push(b); placed.add(b.name); }
+      if (!placed.has(b.name) && placed.has(b.parent)) {
+        ordered.push(b);
+        placed.add(b.name);
+      }
     }
-    if (ordered.length === before) throw new AsfParseError('the :hierarchy has a cycle or a bone not connected to root');
+    if (ordered.length === before)
+      throw new AsfParseError('the :hierarchy has a cycle or a bone not connected to root');
   }
   return ordered;
 }

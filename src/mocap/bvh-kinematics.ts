@@ -23,22 +23,38 @@ export function bvhWorldPositions(bvh: Bvh, skeleton: BvhSkeleton = bvh.skeleton
     const base = f * bvh.skeleton.channelsPerFrame;
     for (let j = 0; j < J; j++) {
       const joint = skeleton.joints[j];
-      let tx = joint.offset[0], ty = joint.offset[1], tz = joint.offset[2];
+      let tx = joint.offset[0],
+        ty = joint.offset[1],
+        tz = joint.offset[2];
       setIdentity(local);
       for (let c = 0; c < joint.channels.length; c++) {
         const v = bvh.values[base + joint.channelStart + c];
         switch (joint.channels[c]) {
-          case 'Xposition': tx += v; break;
-          case 'Yposition': ty += v; break;
-          case 'Zposition': tz += v; break;
-          case 'Xrotation': rightMultiplyAxis(local, 'x', v * DEG); break;
-          case 'Yrotation': rightMultiplyAxis(local, 'y', v * DEG); break;
-          case 'Zrotation': rightMultiplyAxis(local, 'z', v * DEG); break;
+          case 'Xposition':
+            tx += v;
+            break;
+          case 'Yposition':
+            ty += v;
+            break;
+          case 'Zposition':
+            tz += v;
+            break;
+          case 'Xrotation':
+            rightMultiplyAxis(local, 'x', v * DEG);
+            break;
+          case 'Yrotation':
+            rightMultiplyAxis(local, 'y', v * DEG);
+            break;
+          case 'Zrotation':
+            rightMultiplyAxis(local, 'z', v * DEG);
+            break;
         }
       }
       const o = (f * J + j) * 3;
       if (joint.parent < 0) {
-        out[o] = tx; out[o + 1] = ty; out[o + 2] = tz;
+        out[o] = tx;
+        out[o + 1] = ty;
+        out[o + 2] = tz;
         rot.set(local, j * 9);
         continue;
       }
@@ -48,7 +64,9 @@ export function bvhWorldPositions(bvh: Bvh, skeleton: BvhSkeleton = bvh.skeleton
       out[o + 1] = out[po + 1] + rot[p + 3] * tx + rot[p + 4] * ty + rot[p + 5] * tz;
       out[o + 2] = out[po + 2] + rot[p + 6] * tx + rot[p + 7] * ty + rot[p + 8] * tz;
       for (let r = 0; r < 3; r++) {
-        const a0 = rot[p + r * 3], a1 = rot[p + r * 3 + 1], a2 = rot[p + r * 3 + 2];
+        const a0 = rot[p + r * 3],
+          a1 = rot[p + r * 3 + 1],
+          a2 = rot[p + r * 3 + 2];
         for (let c = 0; c < 3; c++) rot[j * 9 + r * 3 + c] = a0 * local[c] + a1 * local[3 + c] + a2 * local[6 + c];
       }
     }

@@ -1,12 +1,15 @@
 import { readMaybeGzippedText } from './read-text.js';
 
 /** A BVH channel as written in the file. */
-export type BvhChannel =
-  | 'Xposition' | 'Yposition' | 'Zposition'
-  | 'Xrotation' | 'Yrotation' | 'Zrotation';
+export type BvhChannel = 'Xposition' | 'Yposition' | 'Zposition' | 'Xrotation' | 'Yrotation' | 'Zrotation';
 
 const CHANNELS: ReadonlySet<string> = new Set([
-  'Xposition', 'Yposition', 'Zposition', 'Xrotation', 'Yrotation', 'Zrotation',
+  'Xposition',
+  'Yposition',
+  'Zposition',
+  'Xrotation',
+  'Yrotation',
+  'Zrotation',
 ]);
 
 export interface BvhJoint {
@@ -114,7 +117,8 @@ function parseHierarchy(text: string): BvhSkeleton {
   expect('HIERARCHY');
   expect('ROOT');
   parseJointBody(next('root name'), -1, false);
-  if (at !== tokens.length) throw new BvhParseError(`unexpected "${tokens[at]}" after the root joint (only one ROOT is supported)`);
+  if (at !== tokens.length)
+    throw new BvhParseError(`unexpected "${tokens[at]}" after the root joint (only one ROOT is supported)`);
   return { joints, channelsPerFrame };
 }
 
@@ -131,7 +135,7 @@ function parseMotion(text: string, channelsPerFrame: number): Omit<Bvh, 'skeleto
   if (tokens.length !== expected) {
     throw new BvhParseError(
       `header declares ${frameCount} frames x ${channelsPerFrame} channels = ${expected} values, ` +
-      `the file has ${tokens.length} (${(tokens.length / channelsPerFrame).toFixed(2)} frames)`,
+        `the file has ${tokens.length} (${(tokens.length / channelsPerFrame).toFixed(2)} frames)`,
     );
   }
   const values = new Float64Array(expected);
@@ -153,9 +157,21 @@ export function findJoint(skeleton: BvhSkeleton, name: string): number {
  * A copy of the skeleton with one more end site under `parentName` (no channels, so the frame
  * values still line up). Used to name a point the file does not have, e.g. a head-top point.
  */
-export function withEndSite(skeleton: BvhSkeleton, parentName: string, name: string, offset: [number, number, number]): BvhSkeleton {
+export function withEndSite(
+  skeleton: BvhSkeleton,
+  parentName: string,
+  name: string,
+  offset: [number, number, number],
+): BvhSkeleton {
   const parent = findJoint(skeleton, parentName);
   if (parent < 0) throw new BvhParseError(`no joint "${parentName}" to attach "${name}" to`);
-  const site: BvhJoint = { name, parent, offset, channels: [], channelStart: skeleton.channelsPerFrame, isEndSite: true };
+  const site: BvhJoint = {
+    name,
+    parent,
+    offset,
+    channels: [],
+    channelStart: skeleton.channelsPerFrame,
+    isEndSite: true,
+  };
   return { joints: [...skeleton.joints, site], channelsPerFrame: skeleton.channelsPerFrame };
 }

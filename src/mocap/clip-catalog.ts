@@ -43,7 +43,9 @@ export function listClips(mocapDir: string, testSubjects: readonly string[] = TE
   for (const source of sortedDirs(mocapDir)) {
     for (const subject of sortedDirs(join(mocapDir, source))) {
       const dir = join(mocapDir, source, subject);
-      const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()).sort();
+      const files = readdirSync(dir)
+        .filter((f) => statSync(join(dir, f)).isFile())
+        .sort();
       const skeletons = files.filter((f) => SKELETON_FILE.test(f));
       if (skeletons.length > 1) throw new Error(`${dir}: more than one ASF skeleton (${skeletons.join(', ')})`);
       const key = `${source}/${subject}`;
@@ -52,7 +54,8 @@ export function listClips(mocapDir: string, testSubjects: readonly string[] = TE
         const m = MOTION_FILE.exec(file);
         if (!m) continue;
         const isBvh = m[2].toLowerCase() === 'bvh';
-        if (!isBvh && skeletons.length === 0) throw new Error(`${join(dir, file)}: AMC motion without an ASF skeleton in its folder`);
+        if (!isBvh && skeletons.length === 0)
+          throw new Error(`${join(dir, file)}: AMC motion without an ASF skeleton in its folder`);
         clips.push({
           name: `${key}/${m[1]}`,
           source,
@@ -68,10 +71,13 @@ export function listClips(mocapDir: string, testSubjects: readonly string[] = TE
   }
   const subjectsFound = new Set(clips.map((c) => `${c.source}/${c.subject}`));
   const missing = testSubjects.filter((s) => !subjectsFound.has(s));
-  if (missing.length > 0) throw new Error(`${mocapDir}: test subjects ${missing.join(', ')} not found; is this the mocap folder?`);
+  if (missing.length > 0)
+    throw new Error(`${mocapDir}: test subjects ${missing.join(', ')} not found; is this the mocap folder?`);
   return clips;
 }
 
 function sortedDirs(dir: string): string[] {
-  return readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory()).sort();
+  return readdirSync(dir)
+    .filter((f) => statSync(join(dir, f)).isDirectory())
+    .sort();
 }

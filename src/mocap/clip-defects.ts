@@ -21,7 +21,9 @@ export class ClipDefect extends Error {
 export function bvhReferenceFrames(bvh: Bvh): number {
   const root = bvh.skeleton.joints[0];
   const rotations: number[] = [];
-  root.channels.forEach((c, i) => { if (c.endsWith('rotation')) rotations.push(root.channelStart + i); });
+  root.channels.forEach((c, i) => {
+    if (c.endsWith('rotation')) rotations.push(root.channelStart + i);
+  });
   if (rotations.length === 0) return 0;
   let n = 0;
   while (n < bvh.frameCount && rotations.every((k) => bvh.values[n * bvh.skeleton.channelsPerFrame + k] === 0)) n++;
@@ -59,7 +61,8 @@ export function amcMissingDataFrames(skeleton: AsfSkeleton, motion: AmcMotion): 
  * would need the clip cut in two, which no file needs so far: that is an error.
  */
 export function trimBadEnds(bad: readonly boolean[]): { first: number; end: number } {
-  let first = 0, end = bad.length;
+  let first = 0,
+    end = bad.length;
   while (first < end && bad[first]) first++;
   while (end > first && bad[end - 1]) end--;
   const interior = bad.slice(first, end).filter((b) => b).length;
@@ -76,7 +79,12 @@ const MIN_ANKLE_HEIGHT_M = -0.2;
  * frames was exported with a wrong root height (cgspeed subject-07/07_12 and subject-09/09_10
  * are ~0.8 m under the floor); its camera heights would be wrong, so it cannot be used.
  */
-export function floorDefect(poses: Float32Array, frames: number, leftAnkle: number, rightAnkle: number): string | undefined {
+export function floorDefect(
+  poses: Float32Array,
+  frames: number,
+  leftAnkle: number,
+  rightAnkle: number,
+): string | undefined {
   const lowest: number[] = [];
   for (let f = 0; f < frames; f++) {
     lowest.push(Math.min(poses[(f * 17 + leftAnkle) * 3 + 1], poses[(f * 17 + rightAnkle) * 3 + 1]));

@@ -32,7 +32,8 @@ export class ClipError extends Error {
   override name = 'ClipError';
 }
 
-const LEFT_ANKLE = 6, RIGHT_ANKLE = 3;
+const LEFT_ANKLE = 6,
+  RIGHT_ANKLE = 3;
 
 /**
  * Reads, maps, cleans and resamples one clip. `skeletons` caches parsed ASF files across the
@@ -55,24 +56,32 @@ export function loadClip(entry: ClipEntry, skeletons: Map<string, AsfSkeleton> =
       fps = entry.fpsOverride ?? roundedRate(bvh.frameTime);
       const reference = bvhReferenceFrames(bvh);
       keep = { first: reference, end: bvh.frameCount };
-      if (reference > 0) cuts.push(`dropped ${reference} leading T-pose reference frame(s) (root rotation written as 0 0 0)`);
+      if (reference > 0)
+        cuts.push(`dropped ${reference} leading T-pose reference frame(s) (root rotation written as 0 0 0)`);
     } else {
       const path = entry.skeletonPath!;
       let skeleton = skeletons.get(path);
-      if (!skeleton) { skeleton = readAsfFile(path); skeletons.set(path, skeleton); }
+      if (!skeleton) {
+        skeleton = readAsfFile(path);
+        skeletons.set(path, skeleton);
+      }
       const motion = readAmcFile(entry.motionPath, skeleton);
       mapped = asfAmcToH36m(skeleton, motion);
       fps = entry.fpsOverride!;
       const missing = amcMissingDataFrames(skeleton, motion);
       keep = trimBadEnds(missing);
       const cut = motion.frameCount - (keep.end - keep.first);
-      if (cut > 0) cuts.push(`cut ${keep.first} leading and ${motion.frameCount - keep.end} trailing frames with no data (bones written as exact zeros)`);
+      if (cut > 0)
+        cuts.push(
+          `cut ${keep.first} leading and ${motion.frameCount - keep.end} trailing frames with no data (bones written as exact zeros)`,
+        );
     }
     const stride = JOINTS * 3;
     const frames = keep.end - keep.first;
     const poses = mapped.poses.subarray(keep.first * stride, keep.end * stride);
     const firstBad = poses.findIndex((v) => !Number.isFinite(v));
-    if (firstBad >= 0) throw new ClipError(`non-finite position in frame ${keep.first + Math.floor(firstBad / stride)}`);
+    if (firstBad >= 0)
+      throw new ClipError(`non-finite position in frame ${keep.first + Math.floor(firstBad / stride)}`);
     const floor = floorDefect(poses, frames, LEFT_ANKLE, RIGHT_ANKLE);
     if (floor) throw new ClipDefect(floor);
     const resampled = resamplePoses(poses, frames, fps, PREPARED_FPS);
@@ -157,15 +166,21 @@ export function prepareData(options: PrepareOptions): PrepareSummary {
   const files = { train: join(options.outDir, 'train.safetensors'), test: join(options.outDir, 'test.safetensors') };
   const splits = {} as Record<Split, SplitSummary>;
   for (const split of ['train', 'test'] as const) {
-    const prepared = assembleSplit(loaded[split].map((c) => ({
-      info: { name: c.entry.name, source: c.entry.source, subject: c.entry.subject },
-      poses: c.poses,
-    })));
+    const prepared = assembleSplit(
+      loaded[split].map((c) => ({
+        info: { name: c.entry.name, source: c.entry.source, subject: c.entry.subject },
+        poses: c.poses,
+      })),
+    );
     writePreparedSplit(files[split], prepared);
     splits[split] = summarise(prepared);
   }
   return {
-    mocapDir: options.mocapDir, outDir: options.outDir, files, splits, warnings,
+    mocapDir: options.mocapDir,
+    outDir: options.outDir,
+    files,
+    splits,
+    warnings,
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -179,7 +194,13 @@ function summarise(split: PreparedSplit): SplitSummary {
     s.frames += c.frames;
     s.minutes = minutes(s.frames);
   }
-  return { clips: split.clips.length, frames: split.clip.length, minutes: minutes(split.clip.length), subjects: split.subjects, bySource };
+  return {
+    clips: split.clips.length,
+    frames: split.clip.length,
+    minutes: minutes(split.clip.length),
+    subjects: split.subjects,
+    bySource,
+  };
 }
 
 function listSome(names: string[], max = 6): string {

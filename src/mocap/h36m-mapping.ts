@@ -35,9 +35,23 @@ import { asfMetresPerUnit, checkThigh, detectLengthUnit } from './units.js';
 /** Point names are BVH joint names (a joint's origin), or `<joint>/End Site`. */
 const DAZ_HEAD_TOP = 'head/top (virtual)';
 const DAZ_BVH: string[][] = [
-  ['lThigh', 'rThigh'], ['rThigh'], ['rShin'], ['rFoot'], ['lThigh'], ['lShin'], ['lFoot'],
-  ['abdomen', 'chest'], ['lShldr', 'rShldr'], ['head'], [DAZ_HEAD_TOP],
-  ['lShldr'], ['lForeArm'], ['lHand'], ['rShldr'], ['rForeArm'], ['rHand'],
+  ['lThigh', 'rThigh'],
+  ['rThigh'],
+  ['rShin'],
+  ['rFoot'],
+  ['lThigh'],
+  ['lShin'],
+  ['lFoot'],
+  ['abdomen', 'chest'],
+  ['lShldr', 'rShldr'],
+  ['head'],
+  [DAZ_HEAD_TOP],
+  ['lShldr'],
+  ['lForeArm'],
+  ['lHand'],
+  ['rShldr'],
+  ['rForeArm'],
+  ['rHand'],
 ];
 
 /**
@@ -45,22 +59,49 @@ const DAZ_BVH: string[][] = [
  * origin is that bone's start, so this is the ASF table written with origins.
  */
 const CMU_BVH: string[][] = [
-  ['lfemur', 'rfemur'], ['rfemur'], ['rtibia'], ['rfoot'], ['lfemur'], ['ltibia'], ['lfoot'],
-  ['upperback', 'thorax'], ['lhumerus', 'rhumerus'], ['head'], ['head/End Site'],
-  ['lhumerus'], ['lradius'], ['lwrist'], ['rhumerus'], ['rradius'], ['rwrist'],
+  ['lfemur', 'rfemur'],
+  ['rfemur'],
+  ['rtibia'],
+  ['rfoot'],
+  ['lfemur'],
+  ['ltibia'],
+  ['lfoot'],
+  ['upperback', 'thorax'],
+  ['lhumerus', 'rhumerus'],
+  ['head'],
+  ['head/End Site'],
+  ['lhumerus'],
+  ['lradius'],
+  ['lwrist'],
+  ['rhumerus'],
+  ['rradius'],
+  ['rwrist'],
 ];
 
 /** ASF points: `<bone>.start` (= parent's end, or the root) and `<bone>.end`. */
 const ASF: string[][] = [
-  ['lfemur.start', 'rfemur.start'], ['rfemur.start'], ['rtibia.start'], ['rfoot.start'],
-  ['lfemur.start'], ['ltibia.start'], ['lfoot.start'],
-  ['upperback.start', 'upperback.end'], ['lhumerus.start', 'rhumerus.start'], ['head.start'], ['head.end'],
-  ['lhumerus.start'], ['lradius.start'], ['lwrist.start'],
-  ['rhumerus.start'], ['rradius.start'], ['rwrist.start'],
+  ['lfemur.start', 'rfemur.start'],
+  ['rfemur.start'],
+  ['rtibia.start'],
+  ['rfoot.start'],
+  ['lfemur.start'],
+  ['ltibia.start'],
+  ['lfoot.start'],
+  ['upperback.start', 'upperback.end'],
+  ['lhumerus.start', 'rhumerus.start'],
+  ['head.start'],
+  ['head.end'],
+  ['lhumerus.start'],
+  ['lradius.start'],
+  ['lwrist.start'],
+  ['rhumerus.start'],
+  ['rradius.start'],
+  ['rwrist.start'],
 ];
 
 /** Indices of the H36M joints used to measure a thigh (left hip to left knee). */
-const LEFT_HIP = 4, LEFT_KNEE = 5;
+const LEFT_HIP = 4,
+  LEFT_KNEE = 5;
 
 export type BvhNaming = 'daz' | 'cmu-asf';
 
@@ -122,15 +163,23 @@ function dazEyeHeight(skeleton: BvhSkeleton): number {
 }
 
 function resolve(table: string[][], lookup: (name: string) => number): number[][] {
-  return table.map((names) => names.map((name) => {
-    const i = lookup(name);
-    if (i < 0) throw new MappingError(`the skeleton has no point "${name}" needed for the H3.6M joints`);
-    return i;
-  }));
+  return table.map((names) =>
+    names.map((name) => {
+      const i = lookup(name);
+      if (i < 0) throw new MappingError(`the skeleton has no point "${name}" needed for the H3.6M joints`);
+      return i;
+    }),
+  );
 }
 
 /** Means of the source points of each H3.6M joint, scaled to metres, as float32. */
-function gather(positions: Float64Array, frames: number, pointsPerFrame: number, sources: number[][], scale: number): Float32Array {
+function gather(
+  positions: Float64Array,
+  frames: number,
+  pointsPerFrame: number,
+  sources: number[][],
+  scale: number,
+): Float32Array {
   const out = new Float32Array(frames * sources.length * 3);
   for (let f = 0; f < frames; f++) {
     for (let j = 0; j < sources.length; j++) {

@@ -31,7 +31,9 @@ export interface PreparedSplit {
 }
 
 /** Concatenates clips (each `frames * 17 * 3` at 30 fps) in the given order into one split. */
-export function assembleSplit(clips: ReadonlyArray<{ info: Omit<PreparedClip, 'frames'>; poses: Float32Array }>): PreparedSplit {
+export function assembleSplit(
+  clips: ReadonlyArray<{ info: Omit<PreparedClip, 'frames'>; poses: Float32Array }>,
+): PreparedSplit {
   const subjects = [...new Set(clips.map((c) => c.info.subject))];
   const total = clips.reduce((n, c) => n + c.poses.length / (JOINTS * 3), 0);
   const split: PreparedSplit = {
@@ -44,7 +46,8 @@ export function assembleSplit(clips: ReadonlyArray<{ info: Omit<PreparedClip, 'f
   let at = 0;
   clips.forEach((c, i) => {
     const frames = c.poses.length / (JOINTS * 3);
-    if (!Number.isInteger(frames)) throw new Error(`clip ${c.info.name}: ${c.poses.length} values are not whole 17-joint poses`);
+    if (!Number.isInteger(frames))
+      throw new Error(`clip ${c.info.name}: ${c.poses.length} values are not whole 17-joint poses`);
     split.poses.set(c.poses, at * JOINTS * 3);
     split.clip.fill(i, at, at + frames);
     split.subject.fill(subjects.indexOf(c.info.subject), at, at + frames);
@@ -65,7 +68,8 @@ function tensorsAndMetadata(split: PreparedSplit): Parameters<typeof serializeSa
     {
       'diffpose.clips': JSON.stringify(split.clips),
       'diffpose.subjects': JSON.stringify(split.subjects),
-      'diffpose.source': 'prepare-data (src/mocap): CMU and HDM05 mocap as 17 Human3.6M joints, ' +
+      'diffpose.source':
+        'prepare-data (src/mocap): CMU and HDM05 mocap as 17 Human3.6M joints, ' +
         'world frame +Y up, metres, 30 fps; joint definitions in src/mocap/h36m-mapping.ts',
     },
   ];
@@ -83,7 +87,9 @@ export function readPreparedSplit(path: string): PreparedSplit {
   const subject = file.ints.get('subject')?.data;
   if (!poses || !clip || !subject) throw new Error(`${path}: needs tensors poses (F32), clip and subject (I32)`);
   return {
-    poses, clip, subject,
+    poses,
+    clip,
+    subject,
     clips: JSON.parse(file.metadata['diffpose.clips'] ?? '[]') as PreparedClip[],
     subjects: JSON.parse(file.metadata['diffpose.subjects'] ?? '[]') as string[],
   };

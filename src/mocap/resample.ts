@@ -6,11 +6,15 @@
  * frames a joint moves a few millimetres along a nearly straight path.
  */
 export function resamplePoses(
-  poses: Float32Array, frameCount: number, fpsIn: number, fpsOut: number,
+  poses: Float32Array,
+  frameCount: number,
+  fpsIn: number,
+  fpsOut: number,
 ): { poses: Float32Array; frameCount: number } {
   if (!(fpsIn > 0 && fpsOut > 0)) throw new RangeError(`frame rates must be positive (got ${fpsIn} -> ${fpsOut})`);
   if (frameCount === 0) return { poses: new Float32Array(0), frameCount: 0 };
-  if (poses.length % frameCount !== 0) throw new RangeError(`${poses.length} values do not split into ${frameCount} frames`);
+  if (poses.length % frameCount !== 0)
+    throw new RangeError(`${poses.length} values do not split into ${frameCount} frames`);
   const stride = poses.length / frameCount;
   const step = fpsIn / fpsOut;
   // The small tolerance keeps an exact ratio (120 -> 30 over 4n+1 frames) from losing its last frame to rounding.
@@ -22,7 +26,8 @@ export function resamplePoses(
     const i1 = Math.min(i0 + 1, frameCount - 1);
     const w = Math.max(0, t - i0);
     for (let c = 0; c < stride; c++) {
-      const a = poses[i0 * stride + c], b = poses[i1 * stride + c];
+      const a = poses[i0 * stride + c],
+        b = poses[i1 * stride + c];
       out[k * stride + c] = w === 0 ? a : a + (b - a) * w;
     }
   }

@@ -29,7 +29,12 @@ export interface Examples {
 }
 
 /** Builds the examples for frames `frames` of a split's poses, one camera each, in order, from `rng`. */
-export function makeExamples(poses: Float32Array, frames: readonly number[], clipOf: (frame: number) => number, rng: Rng): Examples {
+export function makeExamples(
+  poses: Float32Array,
+  frames: readonly number[],
+  clipOf: (frame: number) => number,
+  rng: Rng,
+): Examples {
   const n = frames.length;
   const ex: Examples = {
     count: n,

@@ -20,7 +20,7 @@ export function aggregateRef(x: Float32Array, poses: number, hypotheses: number)
       const r = n * hypotheses + h;
       for (let j = 0; j < J; j++) {
         for (let c = 0; c < 3; c++) {
-          const v = x[(r * J + j) * 5 + 2 + c] - x[(r * J) * 5 + 2 + c];
+          const v = x[(r * J + j) * 5 + 2 + c] - x[r * J * 5 + 2 + c];
           samples[(r * J + j) * 3 + c] = v;
         }
       }

@@ -24,7 +24,10 @@ export function attentionRef(qkv: Float32Array, batch: number, d: number, heads:
           if (scores[j] > max) max = scores[j];
         }
         let sum = 0;
-        for (let j = 0; j < J; j++) { scores[j] = Math.exp(scores[j] - max); sum += scores[j]; }
+        for (let j = 0; j < J; j++) {
+          scores[j] = Math.exp(scores[j] - max);
+          sum += scores[j];
+        }
         for (let c = 0; c < dk; c++) {
           let acc = 0;
           for (let j = 0; j < J; j++) acc += scores[j] * qkv[(b * J + j) * 3 * d + 2 * d + h * dk + c];

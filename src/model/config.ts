@@ -26,7 +26,9 @@ export interface ModelConfig {
 
 /** The released configuration (model-spec §3, §5). */
 export const PAPER_CONFIG: ModelConfig = {
-  format: 1, joints: 17, skeleton: 'h36m17',
+  format: 1,
+  joints: 17,
+  skeleton: 'h36m17',
   lifter: { hidden: 96, layers: 5, heads: 4, coordsIn: 2, coordsOut: 3 },
   denoiser: { hidden: 96, layers: 5, heads: 4, coordsIn: 5, coordsOut: 5 },
   diffusion: { betaStart: 1e-4, betaEnd: 1e-3, numSteps: 51 },
@@ -40,7 +42,8 @@ function positiveInt(v: unknown, field: string, max: number): number {
 }
 
 export function parseNetworkConfig(v: unknown, field: string, coordsIn: number, coordsOut: number): NetworkConfig {
-  if (typeof v !== 'object' || v === null) throw new WeightsError(`config field "${field}" is missing or not an object`);
+  if (typeof v !== 'object' || v === null)
+    throw new WeightsError(`config field "${field}" is missing or not an object`);
   const o = v as Record<string, unknown>;
   const cfg: NetworkConfig = {
     hidden: positiveInt(o.hidden, `${field}.hidden`, 4096),
@@ -50,10 +53,14 @@ export function parseNetworkConfig(v: unknown, field: string, coordsIn: number, 
     coordsOut: positiveInt(o.coordsOut, `${field}.coordsOut`, 16),
   };
   if (cfg.coordsIn !== coordsIn || cfg.coordsOut !== coordsOut) {
-    throw new WeightsError(`config field "${field}" must map ${coordsIn} -> ${coordsOut} coordinates, got ${cfg.coordsIn} -> ${cfg.coordsOut}`);
+    throw new WeightsError(
+      `config field "${field}" must map ${coordsIn} -> ${coordsOut} coordinates, got ${cfg.coordsIn} -> ${cfg.coordsOut}`,
+    );
   }
-  if (cfg.hidden % cfg.heads !== 0) throw new WeightsError(`config field "${field}.hidden" (${cfg.hidden}) must be divisible by heads (${cfg.heads})`);
-  if (cfg.hidden % 2 !== 0) throw new WeightsError(`config field "${field}.hidden" must be even (sin/cos step embedding)`);
+  if (cfg.hidden % cfg.heads !== 0)
+    throw new WeightsError(`config field "${field}.hidden" (${cfg.hidden}) must be divisible by heads (${cfg.heads})`);
+  if (cfg.hidden % 2 !== 0)
+    throw new WeightsError(`config field "${field}.hidden" must be even (sin/cos step embedding)`);
   return cfg;
 }
 
@@ -63,20 +70,28 @@ export function parseNetworkConfig(v: unknown, field: string, coordsIn: number, 
  */
 export function parseCommonConfig(json: string): { o: Record<string, unknown>; diffusion: DiffusionConfig } {
   let v: unknown;
-  try { v = JSON.parse(json); } catch (e) { throw new WeightsError(`metadata "diffpose.config" is not valid JSON: ${(e as Error).message}`); }
+  try {
+    v = JSON.parse(json);
+  } catch (e) {
+    throw new WeightsError(`metadata "diffpose.config" is not valid JSON: ${(e as Error).message}`);
+  }
   if (typeof v !== 'object' || v === null) throw new WeightsError('metadata "diffpose.config" must be a JSON object');
   const o = v as Record<string, unknown>;
   if (o.format !== 1) throw new WeightsError(`config field "format" must be 1, got ${JSON.stringify(o.format)}`);
   if (o.joints !== 17) throw new WeightsError(`config field "joints" must be 17, got ${JSON.stringify(o.joints)}`);
-  if (o.skeleton !== 'h36m17') throw new WeightsError(`config field "skeleton" must be "h36m17", got ${JSON.stringify(o.skeleton)}`);
+  if (o.skeleton !== 'h36m17')
+    throw new WeightsError(`config field "skeleton" must be "h36m17", got ${JSON.stringify(o.skeleton)}`);
   const d = o.diffusion as Record<string, unknown> | undefined;
   if (typeof d !== 'object' || d === null) throw new WeightsError('config field "diffusion" is missing');
   const diffusion: DiffusionConfig = {
-    betaStart: Number(d.betaStart), betaEnd: Number(d.betaEnd),
+    betaStart: Number(d.betaStart),
+    betaEnd: Number(d.betaEnd),
     numSteps: positiveInt(d.numSteps, 'diffusion.numSteps', 10000),
   };
   if (!(diffusion.betaStart > 0 && diffusion.betaEnd >= diffusion.betaStart && diffusion.betaEnd < 1)) {
-    throw new WeightsError(`config field "diffusion" needs 0 < betaStart <= betaEnd < 1, got ${diffusion.betaStart}, ${diffusion.betaEnd}`);
+    throw new WeightsError(
+      `config field "diffusion" needs 0 < betaStart <= betaEnd < 1, got ${diffusion.betaStart}, ${diffusion.betaEnd}`,
+    );
   }
   return { o, diffusion };
 }
@@ -85,7 +100,9 @@ export function parseCommonConfig(json: string): { o: Record<string, unknown>; d
 export function parseModelConfig(json: string): ModelConfig {
   const { o, diffusion } = parseCommonConfig(json);
   return {
-    format: 1, joints: 17, skeleton: 'h36m17',
+    format: 1,
+    joints: 17,
+    skeleton: 'h36m17',
     lifter: parseNetworkConfig(o.lifter, 'lifter', 2, 3),
     denoiser: parseNetworkConfig(o.denoiser, 'denoiser', 5, 5),
     diffusion,

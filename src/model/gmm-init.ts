@@ -28,7 +28,8 @@ export interface GmmInitArgs {
  * paper: component picked by weight, uv sampled from it, then x_K = sqrt(a) x + sqrt(1-a) eps * scale.
  */
 export function gmmInitRef(a: GmmInitArgs): Float32Array {
-  const J = NUM_JOINTS, K = a.components;
+  const J = NUM_JOINTS,
+    K = a.components;
   const out = new Float32Array(a.poses * a.hypotheses * J * 5);
   for (let n = 0; n < a.poses; n++) {
     const pose = a.poseOffset + n;
@@ -46,7 +47,10 @@ export function gmmInitRef(a: GmmInitArgs): Float32Array {
           k = K - 1;
           for (let c = 0; c < K; c++) {
             cum += a.gmm[g + c * GMM_STRIDE];
-            if (u * total <= cum) { k = c; break; }
+            if (u * total <= cum) {
+              k = c;
+              break;
+            }
           }
         }
         const comp = g + k * GMM_STRIDE;
@@ -56,7 +60,8 @@ export function gmmInitRef(a: GmmInitArgs): Float32Array {
         if (a.mode === 'paper') {
           const nUv = normals4(philox4x32([pose, h, j, RNG_STREAM.initUv], a.key));
           const nXyz = normals4(philox4x32([pose, h, j, RNG_STREAM.initXyz], a.key));
-          const su = a.gmm[comp + 3], sv = a.gmm[comp + 4];
+          const su = a.gmm[comp + 3],
+            sv = a.gmm[comp + 4];
           x[0] += su * nUv[0];
           x[1] += sv * nUv[1];
           const eps = [nUv[2] * su, nUv[3] * sv, nXyz[0], nXyz[1], nXyz[2]];

@@ -6,7 +6,13 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
  * matrices followed by a linear layer whose [3, in, out] weight is read as [3*in, out];
  * the LAM graph conv is this with P = 1 and Lhat.
  */
-export function graphMixRef(x: Float32Array, batch: number, channels: number, mats: Float32Array, p: number): Float32Array {
+export function graphMixRef(
+  x: Float32Array,
+  batch: number,
+  channels: number,
+  mats: Float32Array,
+  p: number,
+): Float32Array {
   const J = NUM_JOINTS;
   const y = new Float32Array(batch * J * p * channels);
   for (let b = 0; b < batch; b++) {

@@ -6,7 +6,10 @@ const J = NUM_JOINTS;
 export function normalizedAdjacency(): Float64Array {
   const a = new Float64Array(J * J);
   for (let i = 0; i < J; i++) a[i * J + i] = 1;
-  for (const [p, c] of H36M_BONES) { a[p * J + c] = 1; a[c * J + p] = 1; }
+  for (const [p, c] of H36M_BONES) {
+    a[p * J + c] = 1;
+    a[c * J + p] = 1;
+  }
   for (let i = 0; i < J; i++) {
     let sum = 0;
     for (let j = 0; j < J; j++) sum += a[i * J + j];
@@ -17,10 +20,11 @@ export function normalizedAdjacency(): Float64Array {
 
 function matmul(x: Float64Array, y: Float64Array): Float64Array {
   const out = new Float64Array(J * J);
-  for (let i = 0; i < J; i++) for (let k = 0; k < J; k++) {
-    const v = x[i * J + k];
-    if (v !== 0) for (let j = 0; j < J; j++) out[i * J + j] += v * y[k * J + j];
-  }
+  for (let i = 0; i < J; i++)
+    for (let k = 0; k < J; k++) {
+      const v = x[i * J + k];
+      if (v !== 0) for (let j = 0; j < J; j++) out[i * J + j] += v * y[k * J + j];
+    }
   return out;
 }
 

@@ -30,11 +30,15 @@ export function floatToHalf(v: number): number {
   if (2 ** exp > a) exp -= 1; // log2 rounding near powers of two
   if (2 ** (exp + 1) <= a) exp += 1;
   let frac = roundHalfEven((a / 2 ** exp - 1) * 1024);
-  if (frac === 1024) { frac = 0; exp += 1; }
+  if (frac === 1024) {
+    frac = 0;
+    exp += 1;
+  }
   return sign | ((exp + 15) << 10) | frac;
 }
 
 function roundHalfEven(x: number): number {
-  const f = Math.floor(x), r = x - f;
+  const f = Math.floor(x),
+    r = x - f;
   return r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f;
 }

@@ -4,10 +4,18 @@ import { lamAdjacency } from './graph.js';
 import type { Tensor } from './safetensors.js';
 
 /** A linear layer with its weight transposed to [cin, cout] (torch stores [out, in]). */
-export interface LinearParams { cin: number; cout: number; wt: Float32Array; bias: Float32Array }
+export interface LinearParams {
+  cin: number;
+  cout: number;
+  wt: Float32Array;
+  bias: Float32Array;
+}
 /** A ChebConv as a linear layer over the three graph-mixed copies: weight [3*cin, cout]. */
 export type ChebParams = LinearParams;
-export interface NormParams { gain: Float32Array; shift: Float32Array }
+export interface NormParams {
+  gain: Float32Array;
+  shift: Float32Array;
+}
 
 export interface AttentionLayerParams {
   norm0: NormParams;
@@ -21,7 +29,11 @@ export interface AttentionLayerParams {
   fc2: LinearParams;
 }
 
-export interface ResidualGcParams { g1: ChebParams; g2: ChebParams; tembProj?: LinearParams }
+export interface ResidualGcParams {
+  g1: ChebParams;
+  g2: ChebParams;
+  tembProj?: LinearParams;
+}
 
 export interface NetworkParams {
   config: NetworkConfig;
@@ -62,9 +74,16 @@ function describeNetwork(cfg: NetworkConfig, withTemb: boolean, r: TensorReader)
     return { cin, cout, wt: wt.length ? transpose(wt, cout, cin) : wt, bias: r.tensor(`${name}.bias`, [cout]) };
   };
   // [3, 1, in, out] is already [3*in, out] row-major: the layout graph-mix + linear expects.
-  const cheb = (name: string, cin: number, cout: number): ChebParams =>
-    ({ cin: 3 * cin, cout, wt: r.tensor(`${name}.weight`, [3, 1, cin, cout]), bias: r.tensor(`${name}.bias`, [1, 1, cout]) });
-  const norm = (name: string): NormParams => ({ gain: r.tensor(`${name}.a_2`, [d]), shift: r.tensor(`${name}.b_2`, [d]) });
+  const cheb = (name: string, cin: number, cout: number): ChebParams => ({
+    cin: 3 * cin,
+    cout,
+    wt: r.tensor(`${name}.weight`, [3, 1, cin, cout]),
+    bias: r.tensor(`${name}.bias`, [1, 1, cout]),
+  });
+  const norm = (name: string): NormParams => ({
+    gain: r.tensor(`${name}.a_2`, [d]),
+    shift: r.tensor(`${name}.b_2`, [d]),
+  });
   const input = cheb('gconv_input', cfg.coordsIn, d);
   const output = cheb('gconv_output', d, cfg.coordsOut);
   const atten: AttentionLayerParams[] = [];
@@ -77,7 +96,15 @@ function describeNetwork(cfg: NetworkConfig, withTemb: boolean, r: TensorReader)
     const fc2 = linear(`${a}.feed_forward.gconv2.fc`, 2 * d, d);
     const norm0 = norm(`${a}.sublayer.0.norm`);
     const norm1 = norm(`${a}.sublayer.1.norm`);
-    atten.push({ norm0, qkv: fuseQkv(q, k, v, d), out, norm1, lhat: aHat.length ? lamAdjacency(aHat) : aHat, fc1, fc2 });
+    atten.push({
+      norm0,
+      qkv: fuseQkv(q, k, v, d),
+      out,
+      norm1,
+      lhat: aHat.length ? lamAdjacency(aHat) : aHat,
+      fc1,
+      fc2,
+    });
     const g = `gconv_layers.${l}`;
     gconv.push({
       g1: cheb(`${g}.gconv1.gconv`, d, d),
@@ -85,7 +112,9 @@ function describeNetwork(cfg: NetworkConfig, withTemb: boolean, r: TensorReader)
       tembProj: withTemb ? linear(`${g}.temb_proj`, 4 * d, d) : undefined,
     });
   }
-  const temb = withTemb ? { dense0: linear('temb.dense.0', d, 4 * d), dense1: linear('temb.dense.1', 4 * d, 4 * d) } : undefined;
+  const temb = withTemb
+    ? { dense0: linear('temb.dense.0', d, 4 * d), dense1: linear('temb.dense.1', 4 * d, 4 * d) }
+    : undefined;
   return { config: cfg, input, atten, gconv, output, temb };
 }
 
@@ -99,7 +128,9 @@ function fuseQkv(q: LinearParams, k: LinearParams, v: LinearParams, d: number): 
     wt.set(v.wt.subarray(c * d, (c + 1) * d), c * 3 * d + 2 * d);
   }
   const bias = new Float32Array(3 * d);
-  bias.set(q.bias, 0); bias.set(k.bias, d); bias.set(v.bias, 2 * d);
+  bias.set(q.bias, 0);
+  bias.set(k.bias, d);
+  bias.set(v.bias, 2 * d);
   return { cin: d, cout: 3 * d, wt, bias };
 }
 
@@ -108,7 +139,12 @@ const NO_VALUES = new Float32Array(0);
 /** Every tensor a network needs, with the exact shape its config implies (checkpoint names, checkpoint order). */
 export function expectedTensors(cfg: NetworkConfig, withTemb: boolean): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  describeNetwork(cfg, withTemb, { tensor: (name, shape) => { m.set(name, shape); return NO_VALUES; } });
+  describeNetwork(cfg, withTemb, {
+    tensor: (name, shape) => {
+      m.set(name, shape);
+      return NO_VALUES;
+    },
+  });
   return m;
 }
 
@@ -121,13 +157,20 @@ function ignorable(name: string, withTemb: boolean): boolean {
  * Builds the parameters of one network from the tensors under `prefix`, checking that every
  * expected tensor is present with its exact shape and that nothing unexpected is there.
  */
-export function networkParams(tensors: Map<string, Tensor>, prefix: string, cfg: NetworkConfig, withTemb: boolean): NetworkParams {
+export function networkParams(
+  tensors: Map<string, Tensor>,
+  prefix: string,
+  cfg: NetworkConfig,
+  withTemb: boolean,
+): NetworkParams {
   const expected = expectedTensors(cfg, withTemb);
   for (const name of tensors.keys()) {
     if (!name.startsWith(prefix)) continue;
     const local = name.slice(prefix.length);
     if (!expected.has(local) && !ignorable(local, withTemb)) {
-      throw new WeightsError(`unexpected tensor "${name}" for a ${prefix.replace(/\.$/, '')} with ${cfg.layers} layers, hidden ${cfg.hidden} (config and file disagree?)`);
+      throw new WeightsError(
+        `unexpected tensor "${name}" for a ${prefix.replace(/\.$/, '')} with ${cfg.layers} layers, hidden ${cfg.hidden} (config and file disagree?)`,
+      );
     }
   }
   return describeNetwork(cfg, withTemb, { tensor: (local, shape) => checkedTensor(tensors, prefix + local, shape) });

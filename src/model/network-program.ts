@@ -27,26 +27,71 @@ export type Slot = 'in' | 'out' | 'h0' | 'h1' | 'n' | 'm' | 'f';
 export type ProgramActivation = 'none' | 'relu';
 
 /** y[j] = sum_k sum_i mats[k][j][i] x[i]: `count` 17x17 matrices, the copies side by side ([17, count * channels]). */
-export interface MixOp { kind: 'mix'; name: string; x: Slot; channels: number; mats: Float32Array; count: 1 | 3; y: Slot }
+export interface MixOp {
+  kind: 'mix';
+  name: string;
+  x: Slot;
+  channels: number;
+  mats: Float32Array;
+  count: 1 | 3;
+  y: Slot;
+}
 /**
  * y = act(x @ W + b) + stepTerm + residual, x [17, w.cin] as `blocks` stacked copies of
  * w.cin / blocks channels (3 after a Chebyshev mix). `step`: index of the denoiser's per-layer
  * step-embedding projection added after the activation.
  */
-export interface LinearOp { kind: 'linear'; name: string; x: Slot; blocks: 1 | 3; w: LinearParams; act: ProgramActivation; y: Slot; residual?: Slot; step?: number }
-export interface NormOp { kind: 'norm'; name: string; x: Slot; channels: number; gain: Float32Array; shift: Float32Array; y: Slot }
+export interface LinearOp {
+  kind: 'linear';
+  name: string;
+  x: Slot;
+  blocks: 1 | 3;
+  w: LinearParams;
+  act: ProgramActivation;
+  y: Slot;
+  residual?: Slot;
+  step?: number;
+}
+export interface NormOp {
+  kind: 'norm';
+  name: string;
+  x: Slot;
+  channels: number;
+  gain: Float32Array;
+  shift: Float32Array;
+  y: Slot;
+}
 /** Multi-head self-attention over the joints: x = Q|K|V [17, 3 channels], y [17, channels]. */
-export interface AttentionOp { kind: 'attention'; name: string; x: Slot; channels: number; heads: number; y: Slot }
+export interface AttentionOp {
+  kind: 'attention';
+  name: string;
+  x: Slot;
+  channels: number;
+  heads: number;
+  y: Slot;
+}
 /**
  * FiLM of the temporal denoiser (docs/temporal-model.md §4): y = x (1 + gamma) + beta, gamma and
  * beta of residual block `layer` from the item's context (per pose, shared by its hypotheses and
  * steps), broadcast over the joints.
  */
-export interface FilmOp { kind: 'film'; name: string; x: Slot; channels: number; layer: number; y: Slot }
+export interface FilmOp {
+  kind: 'film';
+  name: string;
+  x: Slot;
+  channels: number;
+  layer: number;
+  y: Slot;
+}
 export type ProgramOp = MixOp | LinearOp | NormOp | AttentionOp | FilmOp;
 
 /** The denoiser's step embedding: swish(dense1(swish(dense0(emb(t))))), then one projection per layer. */
-export interface StepEmbedding { channels: number; dense0: LinearParams; dense1: LinearParams; projections: LinearParams[] }
+export interface StepEmbedding {
+  channels: number;
+  dense0: LinearParams;
+  dense1: LinearParams;
+  projections: LinearParams[];
+}
 
 export interface NetworkProgram {
   config: NetworkConfig;
@@ -71,23 +116,55 @@ export function networkProgram(net: NetworkParams, film = false): NetworkProgram
   const ops: ProgramOp[] = [];
   const mix = (name: string, x: Slot, channels: number, mats: Float32Array, count: 1 | 3) =>
     ops.push({ kind: 'mix', name, x, channels, mats, count, y: 'm' });
-  const linear = (name: string, x: Slot, blocks: 1 | 3, w: LinearParams, act: ProgramActivation, y: Slot, extra: { residual?: Slot; step?: number } = {}) =>
-    ops.push({ kind: 'linear', name, x, blocks, w, act, y, ...extra });
-  const cheb = (name: string, x: Slot, channels: number, w: ChebParams, act: ProgramActivation, y: Slot, extra: { residual?: Slot; step?: number } = {}) => {
+  const linear = (
+    name: string,
+    x: Slot,
+    blocks: 1 | 3,
+    w: LinearParams,
+    act: ProgramActivation,
+    y: Slot,
+    extra: { residual?: Slot; step?: number } = {},
+  ) => ops.push({ kind: 'linear', name, x, blocks, w, act, y, ...extra });
+  const cheb = (
+    name: string,
+    x: Slot,
+    channels: number,
+    w: ChebParams,
+    act: ProgramActivation,
+    y: Slot,
+    extra: { residual?: Slot; step?: number } = {},
+  ) => {
     mix(`${name} mix`, x, channels, CHEB_BASIS, 3);
     linear(name, 'm', 3, w, act, y, extra);
   };
 
   cheb('input cheb', 'in', coordsIn, net.input, 'none', 'h0');
   // The residual stream alternates between h0 and h1: each layer ends in the other one.
-  let cur: Slot = 'h0', other: Slot = 'h1';
+  let cur: Slot = 'h0',
+    other: Slot = 'h1';
   for (let l = 0; l < net.config.layers; l++) {
     const a = net.atten[l];
-    ops.push({ kind: 'norm', name: `L${l} norm0`, x: cur, channels: d, gain: a.norm0.gain, shift: a.norm0.shift, y: 'n' });
+    ops.push({
+      kind: 'norm',
+      name: `L${l} norm0`,
+      x: cur,
+      channels: d,
+      gain: a.norm0.gain,
+      shift: a.norm0.shift,
+      y: 'n',
+    });
     linear(`L${l} qkv`, 'n', 1, a.qkv, 'none', 'm');
     ops.push({ kind: 'attention', name: `L${l} attention`, x: 'm', channels: d, heads, y: 'n' });
     linear(`L${l} attention out`, 'n', 1, a.out, 'none', other, { residual: cur });
-    ops.push({ kind: 'norm', name: `L${l} norm1`, x: other, channels: d, gain: a.norm1.gain, shift: a.norm1.shift, y: 'n' });
+    ops.push({
+      kind: 'norm',
+      name: `L${l} norm1`,
+      x: other,
+      channels: d,
+      gain: a.norm1.gain,
+      shift: a.norm1.shift,
+      y: 'n',
+    });
     mix(`L${l} ffn mix1`, 'n', d, a.lhat, 1);
     linear(`L${l} fc1`, 'm', 1, a.fc1, 'relu', 'f');
     mix(`L${l} ffn mix2`, 'f', 2 * d, a.lhat, 1);
@@ -109,14 +186,22 @@ export function networkProgram(net: NetworkParams, film = false): NetworkProgram
     step = { channels: d, dense0: net.temb.dense0, dense1: net.temb.dense1, projections };
   }
   if (film && !step) throw new WeightsError('a FiLM-conditioned network must be a denoiser (with a step embedding)');
-  const program: NetworkProgram = { config: net.config, ops, tensors: programTensors(ops, step), step, film: film ? { layers: net.config.layers, width: d } : undefined };
+  const program: NetworkProgram = {
+    config: net.config,
+    ops,
+    tensors: programTensors(ops, step),
+    step,
+    film: film ? { layers: net.config.layers, width: d } : undefined,
+  };
   checkProgram(program);
   return program;
 }
 
 function programTensors(ops: ProgramOp[], step: StepEmbedding | undefined): Float32Array[] {
   const seen = new Set<Float32Array>();
-  const add = (...arrays: Float32Array[]) => { for (const a of arrays) seen.add(a); };
+  const add = (...arrays: Float32Array[]) => {
+    for (const a of arrays) seen.add(a);
+  };
   for (const op of ops) {
     if (op.kind === 'mix') add(op.mats);
     else if (op.kind === 'linear') add(op.w.wt, op.w.bias);
@@ -129,22 +214,32 @@ function programTensors(ops: ProgramOp[], step: StepEmbedding | undefined): Floa
 /** Channels an op reads from its input slot. */
 export function opInputChannels(op: ProgramOp): number {
   switch (op.kind) {
-    case 'mix': return op.channels;
-    case 'linear': return op.w.cin;
-    case 'norm': return op.channels;
-    case 'attention': return 3 * op.channels;
-    case 'film': return op.channels;
+    case 'mix':
+      return op.channels;
+    case 'linear':
+      return op.w.cin;
+    case 'norm':
+      return op.channels;
+    case 'attention':
+      return 3 * op.channels;
+    case 'film':
+      return op.channels;
   }
 }
 
 /** Channels an op writes to its output slot. */
 export function opOutputChannels(op: ProgramOp): number {
   switch (op.kind) {
-    case 'mix': return op.count * op.channels;
-    case 'linear': return op.w.cout;
-    case 'norm': return op.channels;
-    case 'attention': return op.channels;
-    case 'film': return op.channels;
+    case 'mix':
+      return op.count * op.channels;
+    case 'linear':
+      return op.w.cout;
+    case 'norm':
+      return op.channels;
+    case 'attention':
+      return op.channels;
+    case 'film':
+      return op.channels;
   }
 }
 
@@ -155,8 +250,12 @@ export function opOutputChannels(op: ProgramOp): number {
  */
 export function checkProgram(p: NetworkProgram): void {
   const width = new Map<Slot, number>([['in', p.config.coordsIn]]);
-  const fail = (op: ProgramOp, why: string): never => { throw new WeightsError(`network op "${op.name}": ${why}`); };
-  const size = (op: ProgramOp, what: string, a: Float32Array, n: number) => { if (a.length !== n) fail(op, `${what} has ${a.length} values, expected ${n}`); };
+  const fail = (op: ProgramOp, why: string): never => {
+    throw new WeightsError(`network op "${op.name}": ${why}`);
+  };
+  const size = (op: ProgramOp, what: string, a: Float32Array, n: number) => {
+    if (a.length !== n) fail(op, `${what} has ${a.length} values, expected ${n}`);
+  };
   const read = (op: ProgramOp, s: Slot, channels: number) => {
     const w = width.get(s);
     if (w === undefined) fail(op, `reads slot ${s} before anything writes it`);
@@ -165,22 +264,33 @@ export function checkProgram(p: NetworkProgram): void {
   p.ops.forEach((op, i) => {
     read(op, op.x, opInputChannels(op));
     if (op.y === 'in') fail(op, 'writes the network input');
-    if ((op.y === 'out') !== (i === p.ops.length - 1)) fail(op, op.y === 'out' ? 'writes the output before the last op' : 'the last op must write the output');
+    if ((op.y === 'out') !== (i === p.ops.length - 1))
+      fail(op, op.y === 'out' ? 'writes the output before the last op' : 'the last op must write the output');
     if (op.kind === 'mix') size(op, 'mixing matrices', op.mats, op.count * J * J);
     if (op.kind === 'linear') {
       size(op, 'weight', op.w.wt, op.w.cin * op.w.cout);
       size(op, 'bias', op.w.bias, op.w.cout);
       if (op.w.cin % op.blocks !== 0) fail(op, `${op.w.cin} input channels are not ${op.blocks} blocks`);
       if (op.residual) read(op, op.residual, op.w.cout);
-      if (op.step !== undefined && (!p.step || !p.step.projections[op.step])) fail(op, `step-embedding projection ${op.step} does not exist`);
-      if (op.step !== undefined && p.step!.projections[op.step].cout !== op.w.cout) fail(op, 'step-embedding projection width differs from the output');
+      if (op.step !== undefined && (!p.step || !p.step.projections[op.step]))
+        fail(op, `step-embedding projection ${op.step} does not exist`);
+      if (op.step !== undefined && p.step!.projections[op.step].cout !== op.w.cout)
+        fail(op, 'step-embedding projection width differs from the output');
     }
-    if (op.kind === 'norm') { size(op, 'gain', op.gain, op.channels); size(op, 'shift', op.shift, op.channels); }
-    if (op.kind === 'attention' && op.channels % op.heads !== 0) fail(op, `${op.channels} channels are not ${op.heads} heads`);
-    if (op.kind === 'film' && (!p.film || op.layer >= p.film.layers || op.channels !== p.film.width)) fail(op, 'FiLM of a layer or width the program is not conditioned on');
+    if (op.kind === 'norm') {
+      size(op, 'gain', op.gain, op.channels);
+      size(op, 'shift', op.shift, op.channels);
+    }
+    if (op.kind === 'attention' && op.channels % op.heads !== 0)
+      fail(op, `${op.channels} channels are not ${op.heads} heads`);
+    if (op.kind === 'film' && (!p.film || op.layer >= p.film.layers || op.channels !== p.film.width))
+      fail(op, 'FiLM of a layer or width the program is not conditioned on');
     width.set(op.y, opOutputChannels(op));
   });
-  if (width.get('out') !== p.config.coordsOut) throw new WeightsError(`network program writes ${width.get('out')} output channels, expected ${p.config.coordsOut}`);
+  if (width.get('out') !== p.config.coordsOut)
+    throw new WeightsError(
+      `network program writes ${width.get('out')} output channels, expected ${p.config.coordsOut}`,
+    );
 }
 
 /**
@@ -193,7 +303,8 @@ export function programMacs(p: NetworkProgram): number {
   let macs = 0;
   for (const op of p.ops) {
     if (op.kind === 'mix') macs += op.count * J * J * op.channels;
-    else if (op.kind === 'linear') macs += J * op.w.cin * op.w.cout + (op.step !== undefined ? p.step!.projections[op.step].cin * op.w.cout : 0);
+    else if (op.kind === 'linear')
+      macs += J * op.w.cin * op.w.cout + (op.step !== undefined ? p.step!.projections[op.step].cin * op.w.cout : 0);
     else if (op.kind === 'attention') macs += 2 * J * J * op.channels;
     else if (op.kind === 'film') macs += J * op.channels;
   }
@@ -209,7 +320,10 @@ const programs = new WeakMap<NetworkParams, NetworkProgram>();
  */
 export function programOf(net: NetworkParams): NetworkProgram {
   let p = programs.get(net);
-  if (!p) { p = networkProgram(net); programs.set(net, p); }
+  if (!p) {
+    p = networkProgram(net);
+    programs.set(net, p);
+  }
   return p;
 }
 

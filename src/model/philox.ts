@@ -12,14 +12,23 @@ const W1 = 0xbb67ae85;
 /** High and low 32 bits of a 32x32 -> 64-bit unsigned product. */
 function mulHiLo(a: number, b: number): [number, number] {
   const lo = Math.imul(a, b) >>> 0;
-  const aH = a >>> 16, aL = a & 0xffff, bH = b >>> 16, bL = b & 0xffff;
-  const ll = aL * bL, lh = aL * bH, hl = aH * bL, hh = aH * bH;
+  const aH = a >>> 16,
+    aL = a & 0xffff,
+    bH = b >>> 16,
+    bL = b & 0xffff;
+  const ll = aL * bL,
+    lh = aL * bH,
+    hl = aH * bL,
+    hh = aH * bH;
   const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
   const hi = (hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
   return [hi, lo];
 }
 
-export function philox4x32(counter: readonly [number, number, number, number], key: readonly [number, number]): [number, number, number, number] {
+export function philox4x32(
+  counter: readonly [number, number, number, number],
+  key: readonly [number, number],
+): [number, number, number, number] {
   let [c0, c1, c2, c3] = counter.map((v) => v >>> 0);
   let [k0, k1] = key.map((v) => v >>> 0);
   for (let round = 0; round < 10; round++) {
@@ -27,7 +36,10 @@ export function philox4x32(counter: readonly [number, number, number, number], k
     const [hi1, lo1] = mulHiLo(M1, c2);
     const n0 = (hi1 ^ c1 ^ k0) >>> 0;
     const n2 = (hi0 ^ c3 ^ k1) >>> 0;
-    c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
     k0 = (k0 + W0) >>> 0;
     k1 = (k1 + W1) >>> 0;
   }

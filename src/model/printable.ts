@@ -19,7 +19,8 @@ export function quote(s: string, max = 200): string {
 /** A few words about any value for a message; never recurses, so never throws on deep or cyclic values. */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return quote(v, 40);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined)
+    return String(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
   return `a ${typeof v}`;
 }

@@ -23,7 +23,10 @@ export function generator(seed: number): () => number {
 export function randomWeightsFile(config: ModelConfig, seed = 1): Uint8Array {
   const rand = generator(seed);
   const tensors = new Map<string, Tensor>();
-  const nets = [['lifter.', config.lifter, false], ['denoiser.', config.denoiser, true]] as const;
+  const nets = [
+    ['lifter.', config.lifter, false],
+    ['denoiser.', config.denoiser, true],
+  ] as const;
   for (const [prefix, cfg, withTemb] of nets) {
     for (const [name, shape] of expectedTensors(cfg, withTemb)) {
       const numel = shape.reduce((a, b) => a * b, 1);
@@ -40,5 +43,8 @@ export function randomWeightsFile(config: ModelConfig, seed = 1): Uint8Array {
       tensors.set(prefix + name, { shape, data });
     }
   }
-  return serializeSafetensors(tensors, { [CONFIG_KEY]: JSON.stringify(config), 'diffpose.source': `random weights, seed ${seed}` });
+  return serializeSafetensors(tensors, {
+    [CONFIG_KEY]: JSON.stringify(config),
+    'diffpose.source': `random weights, seed ${seed}`,
+  });
 }

@@ -15,7 +15,13 @@ import { programOf, type NetworkProgram, type ProgramOp, type Slot, type StepEmb
  */
 const J = NUM_JOINTS;
 
-function linear(x: Float32Array, rows: number, p: LinearParams, act: Activation = 'none', extra: { addVec?: Float32Array; residual?: Float32Array } = {}): Float32Array {
+function linear(
+  x: Float32Array,
+  rows: number,
+  p: LinearParams,
+  act: Activation = 'none',
+  extra: { addVec?: Float32Array; residual?: Float32Array } = {},
+): Float32Array {
   return linearRef(x, { rows, cin: p.cin, cout: p.cout, wt: p.wt, bias: p.bias, act, ...extra });
 }
 
@@ -49,11 +55,15 @@ export function runOpRef(op: ProgramOp, slots: Map<Slot, Float32Array>, batch: n
       if (!ctx.film || ctx.filmLayers === undefined) throw new Error(`op "${op.name}" needs the items' FiLM context`);
       return filmRef(x, batch, op.channels, ctx.film, op.layer, ctx.filmLayers);
     }
-    case 'mix': return graphMixRef(x, batch, op.channels, op.mats, op.count);
-    case 'norm': return layerNormRef(x, batch * J, op.channels, op.gain, op.shift);
-    case 'attention': return attentionRef(x, batch, op.channels, op.heads);
+    case 'mix':
+      return graphMixRef(x, batch, op.channels, op.mats, op.count);
+    case 'norm':
+      return layerNormRef(x, batch * J, op.channels, op.gain, op.shift);
+    case 'attention':
+      return attentionRef(x, batch, op.channels, op.heads);
     case 'linear': {
-      const addVec = op.step !== undefined && step && features ? linear(features, 1, step.projections[op.step]) : undefined;
+      const addVec =
+        op.step !== undefined && step && features ? linear(features, 1, step.projections[op.step]) : undefined;
       const residual = op.residual ? slots.get(op.residual) : undefined;
       return linear(x, batch * J, op.w, op.act, { addVec, residual });
     }
@@ -64,13 +74,23 @@ export function runOpRef(op: ProgramOp, slots: Map<Slot, Float32Array>, batch: n
  * Interprets a program on x [batch, 17, coordsIn]; `t` only for a network with a step embedding,
  * `film` [batch, layers, 2, width] only for a FiLM-conditioned one.
  */
-export function runProgramRef(program: NetworkProgram, x: Float32Array, batch: number, t?: number, film?: Float32Array): Float32Array {
+export function runProgramRef(
+  program: NetworkProgram,
+  x: Float32Array,
+  batch: number,
+  t?: number,
+  film?: Float32Array,
+): Float32Array {
   if (program.film && film?.length !== batch * program.film.layers * 2 * program.film.width) {
-    throw new Error(`a FiLM-conditioned network needs ${batch} x ${program.film.layers} x 2 x ${program.film.width} FiLM values, got ${film?.length}`);
+    throw new Error(
+      `a FiLM-conditioned network needs ${batch} x ${program.film.layers} x 2 x ${program.film.width} FiLM values, got ${film?.length}`,
+    );
   }
   const ctx: OpContext = {
-    step: program.step, features: program.step ? stepEmbeddingFeatures(program.step, t ?? 0) : undefined,
-    film, filmLayers: program.film?.layers,
+    step: program.step,
+    features: program.step ? stepEmbeddingFeatures(program.step, t ?? 0) : undefined,
+    film,
+    filmLayers: program.film?.layers,
   };
   const slots = new Map<Slot, Float32Array>([['in', x]]);
   for (const op of program.ops) slots.set(op.y, runOpRef(op, slots, batch, ctx));
@@ -78,6 +98,12 @@ export function runProgramRef(program: NetworkProgram, x: Float32Array, batch: n
 }
 
 /** Runs a network on x [batch, 17, coordsIn]; `t` only for the denoiser. Returns [batch, 17, coordsOut]. */
-export function runNetworkRef(net: NetworkParams, x: Float32Array, batch: number, t?: number, film?: Float32Array): Float32Array {
+export function runNetworkRef(
+  net: NetworkParams,
+  x: Float32Array,
+  batch: number,
+  t?: number,
+  film?: Float32Array,
+): Float32Array {
   return runProgramRef(programOf(net), x, batch, t, film);
 }

@@ -44,13 +44,25 @@ export function referenceNetworks(model: ModelWeights): SamplerNetworks {
 }
 
 /** The whole lift (model-spec §5) on the CPU, chunk by chunk; the ground truth of the GPU paths. */
-export function liftReference(model: ModelWeights, batch: PreparedBatch, s: RunSettings, cond?: Conditioning): Promise<Aggregated> {
+export function liftReference(
+  model: ModelWeights,
+  batch: PreparedBatch,
+  s: RunSettings,
+  cond?: Conditioning,
+): Promise<Aggregated> {
   return liftWithNetworks(referenceNetworks(model), batch, s, cond);
 }
 
 /** The lift with the reference's sampling around the given networks. */
-export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBatch, s: RunSettings, cond?: Conditioning): Promise<Aggregated> {
-  const J = NUM_JOINTS, H = s.hypotheses, K = batch.components;
+export async function liftWithNetworks(
+  nets: SamplerNetworks,
+  batch: PreparedBatch,
+  s: RunSettings,
+  cond?: Conditioning,
+): Promise<Aggregated> {
+  const J = NUM_JOINTS,
+    H = s.hypotheses,
+    K = batch.components;
   const mean = new Float32Array(batch.poses * J * 3);
   const spread = new Float32Array(batch.poses * J);
   const samples = new Float32Array(batch.poses * H * J * 3);
@@ -65,7 +77,8 @@ export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBat
     const gmm = batch.gmm.subarray(start * J * K * 5, (start + n) * J * K * 5);
     const chunkCond = cond && {
       delta: cond.delta.subarray(start * J * 3, (start + n) * J * 3),
-      film: cond.film.subarray(start * cond.filmStride, (start + n) * cond.filmStride), filmStride: cond.filmStride,
+      film: cond.film.subarray(start * cond.filmStride, (start + n) * cond.filmStride),
+      filmStride: cond.filmStride,
     };
     const r = await liftChunk(nets, n, uv, K, gmm, s.poseOffset + start, s, chunkCond);
     mean.set(r.mean, start * J * 3);
@@ -75,7 +88,16 @@ export async function liftWithNetworks(nets: SamplerNetworks, batch: PreparedBat
   return { mean, spread, samples };
 }
 
-async function liftChunk(nets: SamplerNetworks, poses: number, uv: Float32Array, components: number, gmm: Float32Array, poseOffset: number, s: RunSettings, cond?: Conditioning): Promise<Aggregated> {
+async function liftChunk(
+  nets: SamplerNetworks,
+  poses: number,
+  uv: Float32Array,
+  components: number,
+  gmm: Float32Array,
+  poseOffset: number,
+  s: RunSettings,
+  cond?: Conditioning,
+): Promise<Aggregated> {
   const lifted = await nets.lifter(uv, poses);
   const lifterXyz = rootCenterRef(lifted, poses, 3, 0);
   let film: Float32Array | undefined;
@@ -90,8 +112,16 @@ async function liftChunk(nets: SamplerNetworks, poses: number, uv: Float32Array,
   }
   const first = s.coefficients[0];
   let x = gmmInitRef({
-    poses, hypotheses: s.hypotheses, components, gmm, lifterXyz, mode: s.init,
-    sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA, key: s.key, poseOffset,
+    poses,
+    hypotheses: s.hypotheses,
+    components,
+    gmm,
+    lifterXyz,
+    mode: s.init,
+    sqrtA: first.sqrtA,
+    sqrtOneMinusA: first.sqrtOneMinusA,
+    key: s.key,
+    poseOffset,
   });
   for (const [stepIndex, coef] of s.coefficients.entries()) {
     const eps = await nets.denoiser(x, poses * s.hypotheses, coef.t, film);

@@ -7,7 +7,7 @@ export function rootCenterRef(x: Float32Array, rows: number, channels: number, o
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < J; j++) {
       for (let c = 0; c < 3; c++) {
-        out[(r * J + j) * 3 + c] = x[(r * J + j) * channels + offset + c] - x[(r * J) * channels + offset + c];
+        out[(r * J + j) * 3 + c] = x[(r * J + j) * channels + offset + c] - x[r * J * channels + offset + c];
       }
     }
   }

@@ -33,11 +33,16 @@ function defineOwn(o: Record<string, string>, k: string, v: string): void {
  * names with control characters escaped (one line); nothing recurses over the parsed JSON.
  */
 export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } = {}): SafetensorsFile {
-  if (bytes.byteLength < 8) throw new WeightsError(`weights file is truncated: ${bytes.byteLength} bytes, a safetensors header needs at least 8`);
+  if (bytes.byteLength < 8)
+    throw new WeightsError(
+      `weights file is truncated: ${bytes.byteLength} bytes, a safetensors header needs at least 8`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.byteLength) {
-    throw new WeightsError(`weights file header length ${view.getBigUint64(0, true)} does not fit in the file (${bytes.byteLength} bytes): truncated or not a safetensors file`);
+    throw new WeightsError(
+      `weights file header length ${view.getBigUint64(0, true)} does not fit in the file (${bytes.byteLength} bytes): truncated or not a safetensors file`,
+    );
   }
   let header: unknown;
   try {
@@ -45,7 +50,8 @@ export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } 
   } catch (e) {
     throw new WeightsError(`weights file header is not valid JSON: ${printable((e as Error).message)}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new WeightsError('weights file header must be a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new WeightsError('weights file header must be a JSON object');
   const dataStart = 8 + headerLen;
   const dataLen = bytes.byteLength - dataStart;
   const metadata: Record<string, string> = {};
@@ -55,30 +61,47 @@ export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } 
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     const q = quote(name);
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new WeightsError('"__metadata__" must be an object of strings');
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        throw new WeightsError('"__metadata__" must be an object of strings');
       for (const [k, v] of Object.entries(entry)) {
-        if (typeof v !== 'string') throw new WeightsError(`"__metadata__" entry ${quote(k)} must be a string, got ${describeValue(v)}`);
+        if (typeof v !== 'string')
+          throw new WeightsError(`"__metadata__" entry ${quote(k)} must be a string, got ${describeValue(v)}`);
         defineOwn(metadata, k, v);
       }
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new WeightsError(`tensor ${q}: entry must be an object`);
+    if (typeof e !== 'object' || e === null || Array.isArray(e))
+      throw new WeightsError(`tensor ${q}: entry must be an object`);
     if (typeof e.dtype !== 'string' || !Object.hasOwn(BYTES, e.dtype) || (e.dtype === 'I32' && !options.ints)) {
-      throw new WeightsError(`tensor ${q}: dtype ${describeValue(e.dtype)} is not supported (F32 or F16${options.ints ? ' or I32' : ''})`);
+      throw new WeightsError(
+        `tensor ${q}: dtype ${describeValue(e.dtype)} is not supported (F32 or F16${options.ints ? ' or I32' : ''})`,
+      );
     }
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new WeightsError(`tensor ${q}: shape must be an array of non-negative integers`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new WeightsError(`tensor ${q}: shape must be an array of non-negative integers`);
     const off = e.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[1] < off[0]) {
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+      off[1] < off[0]
+    ) {
       throw new WeightsError(`tensor ${q}: data_offsets must be [begin, end] with 0 <= begin <= end`);
     }
     const shape = e.shape as number[];
     const size = BYTES[e.dtype];
-    if (off[1] > dataLen) throw new WeightsError(`tensor ${q}: data ends at byte ${off[1]} but the data section has ${dataLen} bytes (file truncated?)`);
+    if (off[1] > dataLen)
+      throw new WeightsError(
+        `tensor ${q}: data ends at byte ${off[1]} but the data section has ${dataLen} bytes (file truncated?)`,
+      );
     // Only now, with the span known to lie inside the file, is the element count trusted: a
     // product that overflows (or is not exact beyond 2^53) cannot equal a span this small.
     const numel = shape.reduce((a, b) => a * b, 1);
-    if (off[1] - off[0] !== numel * size) throw new WeightsError(`tensor ${q}: data_offsets span ${off[1] - off[0]} bytes but shape [${shape}] of ${e.dtype} needs ${numel * size}`);
+    if (off[1] - off[0] !== numel * size)
+      throw new WeightsError(
+        `tensor ${q}: data_offsets span ${off[1] - off[0]} bytes but shape [${shape}] of ${e.dtype} needs ${numel * size}`,
+      );
     spans.push({ name, begin: off[0], end: off[1] });
     const at = dataStart + off[0];
     if (e.dtype === 'I32') {
@@ -99,14 +122,18 @@ export function parseSafetensors(bytes: Uint8Array, options: { ints?: boolean } 
   let furthest: { name: string; end: number } | undefined;
   for (const s of spans) {
     if (s.end === s.begin) continue;
-    if (furthest && s.begin < furthest.end) throw new WeightsError(`tensors ${quote(furthest.name)} and ${quote(s.name)} overlap in the data section`);
+    if (furthest && s.begin < furthest.end)
+      throw new WeightsError(`tensors ${quote(furthest.name)} and ${quote(s.name)} overlap in the data section`);
     if (!furthest || s.end > furthest.end) furthest = s;
   }
   return { metadata, tensors, ints };
 }
 
 /** A tensor to write; its dtype follows the array (F32 or I32). */
-export interface WritableTensor { shape: number[]; data: Float32Array | Int32Array }
+export interface WritableTensor {
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
 
 /**
  * Serialises tensors as a safetensors file: 8-byte little-endian header length, a JSON header
@@ -114,8 +141,10 @@ export interface WritableTensor { shape: number[]; data: Float32Array | Int32Arr
  * padded with spaces to a multiple of 8 bytes (by UTF-8 length: metadata may hold non-ASCII
  * names) so the data section starts aligned, then each tensor's little-endian data back to back.
  */
-export function serializeSafetensors(tensors: Map<string, WritableTensor> | Record<string, WritableTensor>,
-  metadata: Record<string, string> = {}): Uint8Array {
+export function serializeSafetensors(
+  tensors: Map<string, WritableTensor> | Record<string, WritableTensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -123,8 +152,13 @@ export function serializeSafetensors(tensors: Map<string, WritableTensor> | Reco
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new Error('"__metadata__" is not a tensor name');
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`tensor "${name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
-    header[name] = { dtype: t.data instanceof Int32Array ? 'I32' : 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    if (count !== t.data.length)
+      throw new Error(`tensor "${name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
+    header[name] = {
+      dtype: t.data instanceof Int32Array ? 'I32' : 'F32',
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.byteLength],
+    };
     offset += t.data.byteLength;
   }
   const encoder = new TextEncoder();

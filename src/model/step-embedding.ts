@@ -7,7 +7,7 @@ export function stepEmbeddingRef(t: number, d: number): Float32Array {
   const e = new Float32Array(d);
   for (let k = 0; k < half; k++) {
     // f32 frequencies, as the GPU and PyTorch compute them, so t * f matches for t up to ~1000.
-    const f = Math.fround(Math.exp(-k * Math.log(10000) / (half - 1)));
+    const f = Math.fround(Math.exp((-k * Math.log(10000)) / (half - 1)));
     const arg = Math.fround(t * f);
     e[k] = Math.sin(arg);
     e[half + k] = Math.cos(arg);

@@ -9,5 +9,7 @@ export async function bundledWeightsPath(file: string): Promise<string> {
 }
 
 export async function readWeightsFile(_path: string | URL, text: string): Promise<Uint8Array> {
-  throw new WeightsError(`in a browser, weights "${text}" are fetched by URL: pass an http(s), blob or data URL, or the bytes`);
+  throw new WeightsError(
+    `in a browser, weights "${text}" are fetched by URL: pass an http(s), blob or data URL, or the bytes`,
+  );
 }

@@ -20,9 +20,14 @@ export async function bundledWeightsPath(file: string): Promise<string> {
 /** A weights file's bytes; `text` names it in errors. Refuses what is not a regular file of at most `maxBytes`. */
 export async function readWeightsFile(path: string | URL, text: string, maxBytes: number): Promise<Uint8Array> {
   // Checked first: /dev/zero, a FIFO or a huge file would otherwise be read until memory runs out.
-  const info = await stat(path).catch((e: Error) => { throw new WeightsError(`cannot read weights file "${text}": ${e.message}`); });
+  const info = await stat(path).catch((e: Error) => {
+    throw new WeightsError(`cannot read weights file "${text}": ${e.message}`);
+  });
   if (!info.isFile()) throw new WeightsError(`weights "${text}" is not a regular file`);
-  if (info.size > maxBytes) throw new WeightsError(`weights file "${text}" has ${info.size} bytes, more than the ${maxBytes} a model file can have`);
+  if (info.size > maxBytes)
+    throw new WeightsError(
+      `weights file "${text}" has ${info.size} bytes, more than the ${maxBytes} a model file can have`,
+    );
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {

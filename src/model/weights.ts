@@ -26,7 +26,8 @@ export function parseModelWeights(bytes: Uint8Array): ModelWeights {
       throw new WeightsError(`unexpected tensor ${quote(name)}: names must start with "lifter." or "denoiser."`);
     }
     // Later messages quote names as they are: a name that would break the CLI's one-line error stops here.
-    if (printable(name) !== name) throw new WeightsError(`tensor ${quote(name)}: names must not hold control characters`);
+    if (printable(name) !== name)
+      throw new WeightsError(`tensor ${quote(name)}: names must not hold control characters`);
   }
   const lifter = networkParams(file.tensors, 'lifter.', config.lifter, false);
   const denoiser = networkParams(file.tensors, 'denoiser.', config.denoiser, true);
@@ -47,7 +48,8 @@ function jsonDepth(text: string, limit: number): number {
   for (let i = 0; i < text.length && max <= limit; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
@@ -62,7 +64,8 @@ function jsonDepth(text: string, limit: number): number {
  * field values and JSON parser snippets) are cut and made one printable line.
  */
 function checkedConfig(json: string): ModelConfig {
-  if (jsonDepth(json, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH) throw new WeightsError(`metadata "${CONFIG_KEY}" nests deeper than ${MAX_CONFIG_DEPTH} levels: not a model config`);
+  if (jsonDepth(json, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH)
+    throw new WeightsError(`metadata "${CONFIG_KEY}" nests deeper than ${MAX_CONFIG_DEPTH} levels: not a model config`);
   try {
     return parseModelConfig(json);
   } catch (e) {

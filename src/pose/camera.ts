@@ -13,7 +13,11 @@ const PELVIS = 0;
 
 /** Image sizes [width, height], equally likely: VGA, 720p, 1080p, Human3.6M-like, portrait phone. */
 export const IMAGE_SIZES: ReadonlyArray<readonly [number, number]> = [
-  [640, 480], [1280, 720], [1920, 1080], [1000, 1000], [720, 1280],
+  [640, 480],
+  [1280, 720],
+  [1920, 1080],
+  [1000, 1000],
+  [720, 1280],
 ];
 
 export const CAMERA_MODEL = {
@@ -100,9 +104,9 @@ export function drawCamera(rng: Rng, pelvisHeight: number): CameraDraw {
   const distance = rng.uniformIn(m.distance[0], m.distance[1]);
   const height = rng.uniformIn(m.height[0], m.height[1]);
   const lookAtHeight = pelvisHeight + rng.normal(0, m.lookAtHeightStd);
-  const roll = rng.normal(0, m.rollStdDeg * Math.PI / 180);
+  const roll = rng.normal(0, (m.rollStdDeg * Math.PI) / 180);
   const [width, imageHeight] = IMAGE_SIZES[rng.int(IMAGE_SIZES.length)];
-  const fovRad = rng.uniformIn(m.fovDeg[0], m.fovDeg[1]) * Math.PI / 180;
+  const fovRad = (rng.uniformIn(m.fovDeg[0], m.fovDeg[1]) * Math.PI) / 180;
   const cx = width / 2 + rng.normal(0, m.principalPointStd * width);
   const cy = imageHeight / 2 + rng.normal(0, m.principalPointStd * width);
   return { yaw, distance, height, lookAtHeight, roll, width, imageHeight, fovRad, cx, cy };
@@ -111,11 +115,22 @@ export function drawCamera(rng: Rng, pelvisHeight: number): CameraDraw {
 /** Places the drawn camera and views the centred pose through it. */
 export function look(draw: CameraDraw, centredPose: ArrayLike<number>): Omit<CameraView, 'centring' | 'tries'> {
   const position: [number, number, number] = [
-    draw.distance * Math.sin(draw.yaw), draw.height, draw.distance * Math.cos(draw.yaw),
+    draw.distance * Math.sin(draw.yaw),
+    draw.height,
+    draw.distance * Math.cos(draw.yaw),
   ];
   const rotation = lookAtRotation(position, [0, draw.lookAtHeight, 0], draw.roll);
   const f = draw.width / 2 / Math.tan(draw.fovRad / 2);
-  const camera: Camera = { rotation, position, fx: f, fy: f, cx: draw.cx, cy: draw.cy, width: draw.width, height: draw.imageHeight };
+  const camera: Camera = {
+    rotation,
+    position,
+    fx: f,
+    fy: f,
+    cx: draw.cx,
+    cy: draw.cy,
+    width: draw.width,
+    height: draw.imageHeight,
+  };
   const pointsCamera = toCameraFrame(camera, centredPose);
   return { camera, pointsCamera, projected: project(camera, pointsCamera) };
 }
@@ -128,7 +143,8 @@ export function lookAtRotation(eye: readonly number[], target: readonly number[]
   const z = normalize([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);
   const x = normalize(cross(z, [0, 1, 0]));
   const y = cross(z, x);
-  const c = Math.cos(roll), s = Math.sin(roll);
+  const c = Math.cos(roll),
+    s = Math.sin(roll);
   const xr = [0, 1, 2].map((i) => c * x[i] + s * y[i]);
   const yr = [0, 1, 2].map((i) => -s * x[i] + c * y[i]);
   return new Float64Array([...xr, ...yr, ...z]);
@@ -154,8 +170,8 @@ export function project(camera: Camera, pointsCamera: ArrayLike<number>): Float6
   const out = new Float64Array(n * 2);
   for (let i = 0; i < n; i++) {
     const [x, y, z] = [pointsCamera[i * 3], pointsCamera[i * 3 + 1], pointsCamera[i * 3 + 2]];
-    out[i * 2] = camera.fx * x / z + camera.cx;
-    out[i * 2 + 1] = camera.fy * y / z + camera.cy;
+    out[i * 2] = (camera.fx * x) / z + camera.cx;
+    out[i * 2 + 1] = (camera.fy * y) / z + camera.cy;
   }
   return out;
 }
@@ -166,7 +182,8 @@ export function isInView(camera: Camera, pointsCamera: ArrayLike<number>, projec
   const n = pointsCamera.length / 3;
   for (let i = 0; i < n; i++) {
     if (pointsCamera[i * 3 + 2] < CAMERA_MODEL.minDepth) return false;
-    const u = projected[i * 2], v = projected[i * 2 + 1];
+    const u = projected[i * 2],
+      v = projected[i * 2 + 1];
     if (u < margin || u > camera.width - margin || v < margin || v > camera.height - margin) return false;
   }
   return true;

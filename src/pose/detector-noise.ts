@@ -18,11 +18,22 @@ export const JOINTS = NUM_JOINTS;
  */
 export const BASE_STD_FRACTION: readonly number[] = [
   0.008, // 0 pelvis
-  0.008, 0.012, 0.018, // 1-3 right hip, knee, ankle
-  0.008, 0.012, 0.018, // 4-6 left hip, knee, ankle
-  0.008, 0.008, 0.008, 0.008, // 7-10 spine, thorax, neck/nose, head
-  0.008, 0.012, 0.018, // 11-13 left shoulder, elbow, wrist
-  0.008, 0.012, 0.018, // 14-16 right shoulder, elbow, wrist
+  0.008,
+  0.012,
+  0.018, // 1-3 right hip, knee, ankle
+  0.008,
+  0.012,
+  0.018, // 4-6 left hip, knee, ankle
+  0.008,
+  0.008,
+  0.008,
+  0.008, // 7-10 spine, thorax, neck/nose, head
+  0.008,
+  0.012,
+  0.018, // 11-13 left shoulder, elbow, wrist
+  0.008,
+  0.012,
+  0.018, // 14-16 right shoulder, elbow, wrist
 ];
 
 export const NOISE_MODEL = {
@@ -57,7 +68,8 @@ export interface DetectorOutput {
  */
 export function detectorNoise(rng: Rng, projected: ArrayLike<number>): DetectorOutput {
   const m = NOISE_MODEL;
-  let vMin = Infinity, vMax = -Infinity;
+  let vMin = Infinity,
+    vMax = -Infinity;
   for (let j = 0; j < JOINTS; j++) {
     vMin = Math.min(vMin, projected[j * 2 + 1]);
     vMax = Math.max(vMax, projected[j * 2 + 1]);

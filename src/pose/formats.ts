@@ -41,30 +41,82 @@ export const HEAD_RULE = {
 } as const;
 
 const one = (k: number): Array<[number, number]> => [[k, 1]];
-const mid = (a: number, b: number): Array<[number, number]> => [[a, 0.5], [b, 0.5]];
+const mid = (a: number, b: number): Array<[number, number]> => [
+  [a, 0.5],
+  [b, 0.5],
+];
 
 /** The 17 H36M joints from a body layout's named keypoints and the head rule. */
 function h36mFrom(k: {
-  lHip: number; rHip: number; lKnee: number; rKnee: number; lAnk: number; rAnk: number;
-  lSho: number; rSho: number; lElb: number; rElb: number; lWri: number; rWri: number; lEar: number; rEar: number;
+  lHip: number;
+  rHip: number;
+  lKnee: number;
+  rKnee: number;
+  lAnk: number;
+  rAnk: number;
+  lSho: number;
+  rSho: number;
+  lElb: number;
+  rElb: number;
+  lWri: number;
+  rWri: number;
+  lEar: number;
+  rEar: number;
 }): Array<Array<[number, number]>> {
-  const ears = (w: number): Array<[number, number]> => [[k.lEar, w / 2], [k.rEar, w / 2]];
-  const shoulders = (w: number): Array<[number, number]> => [[k.lSho, w / 2], [k.rSho, w / 2]];
+  const ears = (w: number): Array<[number, number]> => [
+    [k.lEar, w / 2],
+    [k.rEar, w / 2],
+  ];
+  const shoulders = (w: number): Array<[number, number]> => [
+    [k.lSho, w / 2],
+    [k.rSho, w / 2],
+  ];
   return [
     mid(k.lHip, k.rHip), // 0 pelvis: midpoint of the hips
-    one(k.rHip), one(k.rKnee), one(k.rAnk),
-    one(k.lHip), one(k.lKnee), one(k.lAnk),
-    [[k.lHip, 0.25], [k.rHip, 0.25], [k.lSho, 0.25], [k.rSho, 0.25]], // 7 spine: midpoint of pelvis and thorax
+    one(k.rHip),
+    one(k.rKnee),
+    one(k.rAnk),
+    one(k.lHip),
+    one(k.lKnee),
+    one(k.lAnk),
+    [
+      [k.lHip, 0.25],
+      [k.rHip, 0.25],
+      [k.lSho, 0.25],
+      [k.rSho, 0.25],
+    ], // 7 spine: midpoint of pelvis and thorax
     mid(k.lSho, k.rSho), // 8 thorax: midpoint of the shoulders
     [...ears(HEAD_RULE.skullBase.ears), ...shoulders(HEAD_RULE.skullBase.shoulders)], // 9 skull base
     [...ears(HEAD_RULE.headTop.ears), ...shoulders(HEAD_RULE.headTop.shoulders)], // 10 head
-    one(k.lSho), one(k.lElb), one(k.lWri),
-    one(k.rSho), one(k.rElb), one(k.rWri),
+    one(k.lSho),
+    one(k.lElb),
+    one(k.lWri),
+    one(k.rSho),
+    one(k.rElb),
+    one(k.rWri),
   ];
 }
 
 /** COCO: 0 nose, 1-2 eyes (l, r), 3-4 ears, 5-6 shoulders, 7-8 elbows, 9-10 wrists, 11-12 hips, 13-14 knees, 15-16 ankles. */
-export const COCO17 = { nose: 0, lEye: 1, rEye: 2, lEar: 3, rEar: 4, lSho: 5, rSho: 6, lElb: 7, rElb: 8, lWri: 9, rWri: 10, lHip: 11, rHip: 12, lKnee: 13, rKnee: 14, lAnk: 15, rAnk: 16 } as const;
+export const COCO17 = {
+  nose: 0,
+  lEye: 1,
+  rEye: 2,
+  lEar: 3,
+  rEar: 4,
+  lSho: 5,
+  rSho: 6,
+  lElb: 7,
+  rElb: 8,
+  lWri: 9,
+  rWri: 10,
+  lHip: 11,
+  rHip: 12,
+  lKnee: 13,
+  rKnee: 14,
+  lAnk: 15,
+  rAnk: 16,
+} as const;
 
 /**
  * MediaPipe BlazePose, 33 landmarks: 0 nose, 1-3 left eye (inner, centre, outer), 4-6 right eye,
@@ -73,7 +125,23 @@ export const COCO17 = { nose: 0, lEye: 1, rEye: 2, lEar: 3, rEar: 4, lSho: 5, rS
  * given in pixels (MediaPipe's normalised x, y times the image width, height), score = visibility.
  * Hands and feet beyond the wrists and ankles are not used: the training skeleton ends there.
  */
-export const MEDIAPIPE33 = { nose: 0, lEar: 7, rEar: 8, lSho: 11, rSho: 12, lElb: 13, rElb: 14, lWri: 15, rWri: 16, lHip: 23, rHip: 24, lKnee: 25, rKnee: 26, lAnk: 27, rAnk: 28 } as const;
+export const MEDIAPIPE33 = {
+  nose: 0,
+  lEar: 7,
+  rEar: 8,
+  lSho: 11,
+  rSho: 12,
+  lElb: 13,
+  rElb: 14,
+  lWri: 15,
+  rWri: 16,
+  lHip: 23,
+  rHip: 24,
+  lKnee: 25,
+  rKnee: 26,
+  lAnk: 27,
+  rAnk: 28,
+} as const;
 
 /**
  * OpenPose BODY_25: 0 nose, 1 neck, 2-4 right shoulder/elbow/wrist, 5-7 left, 8 mid-hip,
@@ -83,13 +151,52 @@ export const MEDIAPIPE33 = { nose: 0, lEar: 7, rEar: 8, lSho: 11, rSho: 12, lElb
  * the lower of its two sides', as for the other formats. Missing keypoints (OpenPose writes
  * 0, 0, 0) are filled in by missing-joints.ts with confidence 0 (the widest 2D uncertainty).
  */
-export const OPENPOSE25 = { nose: 0, neck: 1, rSho: 2, rElb: 3, rWri: 4, lSho: 5, lElb: 6, lWri: 7, midHip: 8, rHip: 9, rKnee: 10, rAnk: 11, lHip: 12, lKnee: 13, lAnk: 14, rEye: 15, lEye: 16, rEar: 17, lEar: 18 } as const;
+export const OPENPOSE25 = {
+  nose: 0,
+  neck: 1,
+  rSho: 2,
+  rElb: 3,
+  rWri: 4,
+  lSho: 5,
+  lElb: 6,
+  lWri: 7,
+  midHip: 8,
+  rHip: 9,
+  rKnee: 10,
+  rAnk: 11,
+  lHip: 12,
+  lKnee: 13,
+  lAnk: 14,
+  rEye: 15,
+  lEye: 16,
+  rEar: 17,
+  lEar: 18,
+} as const;
 
 /**
  * OpenPose COCO-18 (the older `--model_pose COCO`): 0 nose, 1 neck, 2-4 right shoulder/elbow/wrist,
  * 5-7 left, 8-10 right hip/knee/ankle, 11-13 left, 14-15 eyes (r, l), 16-17 ears (r, l).
  */
-export const OPENPOSE18 = { nose: 0, neck: 1, rSho: 2, rElb: 3, rWri: 4, lSho: 5, lElb: 6, lWri: 7, rHip: 8, rKnee: 9, rAnk: 10, lHip: 11, lKnee: 12, lAnk: 13, rEye: 14, lEye: 15, rEar: 16, lEar: 17 } as const;
+export const OPENPOSE18 = {
+  nose: 0,
+  neck: 1,
+  rSho: 2,
+  rElb: 3,
+  rWri: 4,
+  lSho: 5,
+  lElb: 6,
+  lWri: 7,
+  rHip: 8,
+  rKnee: 9,
+  rAnk: 10,
+  lHip: 11,
+  lKnee: 12,
+  lAnk: 13,
+  rEye: 14,
+  lEye: 15,
+  rEar: 16,
+  lEar: 17,
+} as const;
 
 export const FORMATS: Record<string, KeypointFormat> = {
   h36m17: { name: 'h36m17', keypoints: 17, sources: Array.from({ length: NUM_JOINTS }, (_, j) => one(j)) },
@@ -98,7 +205,6 @@ export const FORMATS: Record<string, KeypointFormat> = {
   openpose25: { name: 'openpose25', keypoints: 25, sources: h36mFrom(OPENPOSE25) },
   openpose18: { name: 'openpose18', keypoints: 18, sources: h36mFrom(OPENPOSE18) },
 };
-
 
 /** The formats with k keypoints (17: coco17 and h36m17, told apart by sanity.ts's skeleton fit). */
 export function formatsWithKeypoints(k: number): KeypointFormat[] {
@@ -112,13 +218,20 @@ export function keypointFormat(name: string): KeypointFormat {
 }
 
 /** Maps keypoints [N, K, 2] (+ confidence [N, K]) of a format to [N, 17, 2] (+ [N, 17]). */
-export function toH36m(format: KeypointFormat, poses: number, keypoints: Float32Array, confidence?: Float32Array): { keypoints: Float32Array; confidence?: Float32Array } {
+export function toH36m(
+  format: KeypointFormat,
+  poses: number,
+  keypoints: Float32Array,
+  confidence?: Float32Array,
+): { keypoints: Float32Array; confidence?: Float32Array } {
   const out = new Float32Array(poses * NUM_JOINTS * 2);
   const conf = confidence ? new Float32Array(poses * NUM_JOINTS) : undefined;
   const K = format.keypoints;
   for (let n = 0; n < poses; n++) {
     for (let j = 0; j < NUM_JOINTS; j++) {
-      let x = 0, y = 0, c = Infinity;
+      let x = 0,
+        y = 0,
+        c = Infinity;
       for (const [s, w] of format.sources[j]) {
         x += w * keypoints[(n * K + s) * 2];
         y += w * keypoints[(n * K + s) * 2 + 1];

@@ -62,7 +62,11 @@ function checkArray(value: unknown, name: string, length: number): asserts value
 }
 
 export function checkImageSize(size: unknown): void {
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+  if (
+    !Array.isArray(size) ||
+    size.length !== 2 ||
+    !size.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)
+  ) {
     throw new InputError(`imageSize must be [width, height] with both > 0, got ${JSON.stringify(size)}`);
   }
 }
@@ -77,7 +81,9 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
   if (!(kp instanceof Float32Array)) throw new InputError('keypoints must be a Float32Array');
   const perPose = format.keypoints * 2;
   if (kp.length === 0 || kp.length % perPose !== 0) {
-    throw new InputError(`keypoints has ${kp.length} values, not a positive multiple of ${perPose} (${format.keypoints} keypoints x 2 for format ${format.name})`);
+    throw new InputError(
+      `keypoints has ${kp.length} values, not a positive multiple of ${perPose} (${format.keypoints} keypoints x 2 for format ${format.name})`,
+    );
   }
   const poses = kp.length / perPose;
   checkArray(kp, 'keypoints', kp.length);
@@ -87,12 +93,14 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
     if (bad >= 0) throw new InputError(`confidence[${bad}] = ${input.confidence[bad]} is outside [0, 1]`);
   }
   if (input.gmm !== undefined && format.name !== 'h36m17') {
-    throw new InputError(`a gmm can only be given with format "h36m17" (got "${format.name}"): map the mixture to Human3.6M joints first`);
+    throw new InputError(
+      `a gmm can only be given with format "h36m17" (got "${format.name}"): map the mixture to Human3.6M joints first`,
+    );
   }
   const mapped = toH36m(format, poses, kp, input.confidence);
   const J = NUM_JOINTS;
-  const toU = (x: number) => x / w * 2 - 1;
-  const toV = (y: number) => y / w * 2 - h / w;
+  const toU = (x: number) => (x / w) * 2 - 1;
+  const toV = (y: number) => (y / w) * 2 - h / w;
   const uv = new Float32Array(poses * J * 2);
   for (let i = 0; i < poses * J; i++) {
     uv[2 * i] = toU(mapped.keypoints[2 * i]);
@@ -107,9 +115,16 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
   return { poses, uv, components: 1, gmm, confidence: mapped.confidence };
 }
 
-function packGmm(g: GmmInput, poses: number, w: number, toU: (x: number) => number, toV: (y: number) => number): { components: number; gmm: Float32Array } {
+function packGmm(
+  g: GmmInput,
+  poses: number,
+  w: number,
+  toU: (x: number) => number,
+  toV: (y: number) => number,
+): { components: number; gmm: Float32Array } {
   const K = g.components;
-  if (!Number.isInteger(K) || K < 1 || K > MAX_COMPONENTS) throw new InputError(`gmm.components must be an integer in [1, ${MAX_COMPONENTS}], got ${K}`);
+  if (!Number.isInteger(K) || K < 1 || K > MAX_COMPONENTS)
+    throw new InputError(`gmm.components must be an integer in [1, ${MAX_COMPONENTS}], got ${K}`);
   const J = NUM_JOINTS;
   checkArray(g.weights, 'gmm.weights', poses * J * K);
   checkArray(g.means, 'gmm.means', poses * J * K * 2);
@@ -125,9 +140,13 @@ function packGmm(g: GmmInput, poses: number, w: number, toU: (x: number) => numb
     if (!(total > 0)) throw new InputError(`gmm.weights of pose ${Math.floor(i / J)} joint ${i % J} sum to 0`);
     for (let k = 0; k < K; k++) {
       const c = i * K + k;
-      const su = g.sigmas[2 * c], sv = g.sigmas[2 * c + 1];
+      const su = g.sigmas[2 * c],
+        sv = g.sigmas[2 * c + 1];
       if (!(su > 0 && sv > 0)) throw new InputError(`gmm.sigmas[${2 * c}..${2 * c + 1}] must be > 0, got ${su}, ${sv}`);
-      out.set([g.weights[c] / total, toU(g.means[2 * c]), toV(g.means[2 * c + 1]), su * 2 / w, sv * 2 / w], c * GMM_STRIDE);
+      out.set(
+        [g.weights[c] / total, toU(g.means[2 * c]), toV(g.means[2 * c + 1]), (su * 2) / w, (sv * 2) / w],
+        c * GMM_STRIDE,
+      );
     }
   }
   return { components: K, gmm: out };

@@ -1,5 +1,12 @@
 import { formatsWithKeypoints, keypointFormat, type KeypointFormat } from './formats.js';
-import { fail, fpsValue, frameId, parseImageSizeText, type FoundDetection, type RawKeypointFile } from './keypoint-file.js';
+import {
+  fail,
+  fpsValue,
+  frameId,
+  parseImageSizeText,
+  type FoundDetection,
+  type RawKeypointFile,
+} from './keypoint-file.js';
 import { readKeypointValues } from './keypoint-values.js';
 
 /**
@@ -28,11 +35,21 @@ export function parseKeypointCsv(file: string, text: string, declared?: Keypoint
   lines.forEach((line, i) => {
     const row = reader.line(line, i + 1);
     if (!row) return;
-    if (!seen.has(row.frame)) { seen.add(row.frame); frameOrder.push(row.frame); }
+    if (!seen.has(row.frame)) {
+      seen.add(row.frame);
+      frameOrder.push(row.frame);
+    }
     found.push(row);
   });
   const header = reader.end();
-  return { layout: 'CSV', format: header.format?.name, imageSize: header.imageSize, fps: header.fps, found, frameOrder };
+  return {
+    layout: 'CSV',
+    format: header.format?.name,
+    imageSize: header.imageSize,
+    fps: header.fps,
+    found,
+    frameOrder,
+  };
 }
 
 /** What the comment lines and the header row say. */
@@ -55,9 +72,14 @@ export class CsvReader {
   private parsed: CsvHeader | undefined;
   private rows = 0;
 
-  constructor(private readonly file: string, private readonly declared?: KeypointFormat) {}
+  constructor(
+    private readonly file: string,
+    private readonly declared?: KeypointFormat,
+  ) {}
 
-  get header(): CsvHeader | undefined { return this.parsed; }
+  get header(): CsvHeader | undefined {
+    return this.parsed;
+  }
 
   /** Feeds line number `n` (1-based); returns the detection of a data row. */
   line(text: string, n: number): FoundDetection | undefined {
@@ -76,7 +98,8 @@ export class CsvReader {
     const h = this.parsed;
     const cells = text.replace(/\r$/, '').split(',');
     const where = `line ${n}`;
-    if (cells.length !== h.columns) fail(file, `${where}: ${cells.length} columns, expected ${h.columns} like the header`);
+    if (cells.length !== h.columns)
+      fail(file, `${where}: ${cells.length} columns, expected ${h.columns} like the header`);
     const frame = frameId(cells[0]);
     if (frame === undefined) fail(file, `${where}: empty frame`);
     const d = readKeypointValues({ file, where, value: cells.slice(h.first), expect: h.counting, input: n });
@@ -84,7 +107,8 @@ export class CsvReader {
     if (person !== undefined) d.id = person;
     if (h.scoreColumn) {
       const s = Number(cells[2]);
-      if (cells[2].trim() === '' || !Number.isFinite(s)) fail(file, `${where}: the person score "${cells[2].trim()}" is not a number`);
+      if (cells[2].trim() === '' || !Number.isFinite(s))
+        fail(file, `${where}: the person score "${cells[2].trim()}" is not a number`);
       d.score = s;
     }
     this.rows++;
@@ -101,21 +125,31 @@ export class CsvReader {
   private parseHeader(line: string, n: number): CsvHeader {
     const file = this.file;
     const header = line.split(',').map((s) => s.trim());
-    if (header[0] !== 'frame' || header[1] !== 'person') fail(file, `line ${n}: the header must start with "frame,person", got "${line.slice(0, 40)}"`);
+    if (header[0] !== 'frame' || header[1] !== 'person')
+      fail(file, `line ${n}: the header must start with "frame,person", got "${line.slice(0, 40)}"`);
     const scoreColumn = header[2] === 'score';
     const first = scoreColumn ? 3 : 2;
     const metaFormat = this.meta.get('format');
     const format = this.declared ?? (metaFormat !== undefined ? keypointFormat(metaFormat) : undefined);
     const values = header.length - first;
-    if (values % 3 !== 0 || values === 0) fail(file, `line ${n}: the header has ${header.length} columns (not frame, person${scoreColumn ? ', score' : ''} and x, y, score triples)`);
+    if (values % 3 !== 0 || values === 0)
+      fail(
+        file,
+        `line ${n}: the header has ${header.length} columns (not frame, person${scoreColumn ? ', score' : ''} and x, y, score triples)`,
+      );
     if (format && values !== 3 * format.keypoints) {
-      fail(file, `line ${n}: the header has ${values / 3} keypoints, but format ${format.name} has ${format.keypoints} (${first + 3 * format.keypoints} columns); pass --format to say which layout this is`);
+      fail(
+        file,
+        `line ${n}: the header has ${values / 3} keypoints, but format ${format.name} has ${format.keypoints} (${first + 3 * format.keypoints} columns); pass --format to say which layout this is`,
+      );
     }
     // The header fixes the count: without a declared format any format with that many keypoints reads the rows.
     const counting = format ?? formatsWithKeypoints(values / 3)[0];
-    if (!counting) fail(file, `line ${n}: the header has ${values / 3} keypoints, and no known format has that many; pass --format`);
+    if (!counting)
+      fail(file, `line ${n}: the header has ${values / 3} keypoints, and no known format has that many; pass --format`);
     const imageSizeText = this.meta.get('imageSize');
-    const imageSize = imageSizeText === undefined ? undefined : parseImageSizeText(imageSizeText, `${file}: "# imageSize:"`);
+    const imageSize =
+      imageSizeText === undefined ? undefined : parseImageSizeText(imageSizeText, `${file}: "# imageSize:"`);
     const fpsText = this.meta.get('fps');
     const fps = fpsText === undefined ? undefined : fpsValue(`${file}: "# fps:"`, Number(fpsText));
     return { format, counting, imageSize, fps, columns: header.length, first, scoreColumn };

@@ -48,7 +48,12 @@ export interface KeypointFile {
 }
 
 /** A detection as a reader found it, with its frame and where it is (for messages). */
-export interface FoundDetection { frame: number | string; time?: number; d: Detection; where: string }
+export interface FoundDetection {
+  frame: number | string;
+  time?: number;
+  d: Detection;
+  where: string;
+}
 
 /** What a layout reader returns before the format is settled (read-keypoints.ts finishes it). */
 export interface RawKeypointFile {
@@ -74,7 +79,8 @@ export function fail(file: string, msg: string): never {
   throw new InputError(`${file}: ${msg}`);
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A number from a file: numbers and numeric strings; null, "", "nan" and "NaN" (how JSON and
@@ -97,9 +103,19 @@ export function numberOf(v: unknown): number | undefined {
  * applied: NaN in x or y, a score of 0 (or NaN) and (0, 0) all mean "not detected" and are
  * stored as position NaN, confidence 0. Scores must be in [0, 1]; x and y finite or NaN.
  */
-export function setKeypoint(file: string, where: string, d: Pick<Detection, 'keypoints' | 'confidence'>, i: number, x: number | undefined, y: number | undefined, c: number | undefined): void {
-  if (x === undefined || y === undefined || c === undefined) fail(file, `${where}: keypoint ${i} is not three finite numbers (x, y, score)`);
-  if (!Number.isNaN(x) && !Number.isFinite(x) || !Number.isNaN(y) && !Number.isFinite(y)) fail(file, `${where}: keypoint ${i} has an infinite coordinate`);
+export function setKeypoint(
+  file: string,
+  where: string,
+  d: Pick<Detection, 'keypoints' | 'confidence'>,
+  i: number,
+  x: number | undefined,
+  y: number | undefined,
+  c: number | undefined,
+): void {
+  if (x === undefined || y === undefined || c === undefined)
+    fail(file, `${where}: keypoint ${i} is not three finite numbers (x, y, score)`);
+  if ((!Number.isNaN(x) && !Number.isFinite(x)) || (!Number.isNaN(y) && !Number.isFinite(y)))
+    fail(file, `${where}: keypoint ${i} has an infinite coordinate`);
   if (c < 0 || c > 1 || c === Infinity) fail(file, `${where}: keypoint ${i} score ${c} is outside [0, 1]`);
   const missing = Number.isNaN(x) || Number.isNaN(y) || Number.isNaN(c) || c === 0 || (x === 0 && y === 0);
   d.keypoints[2 * i] = missing ? NaN : x;
@@ -112,22 +128,29 @@ export function setKeypoint(file: string, where: string, d: Pick<Detection, 'key
  * usually its frame numbers, but results files are not always sorted), else in the order each
  * id first appears.
  */
-export function framesInOrder(perFrame: Map<number | string, Detection[]>, times?: Map<number | string, number>): FrameDetections[] {
-  const frames: FrameDetections[] = [...perFrame].map(([id, detections]) => (times?.has(id) ? { id, time: times.get(id), detections } : { id, detections }));
+export function framesInOrder(
+  perFrame: Map<number | string, Detection[]>,
+  times?: Map<number | string, number>,
+): FrameDetections[] {
+  const frames: FrameDetections[] = [...perFrame].map(([id, detections]) =>
+    times?.has(id) ? { id, time: times.get(id), detections } : { id, detections },
+  );
   if (frames.every((f) => typeof f.id === 'number')) frames.sort((a, b) => (a.id as number) - (b.id as number));
   return frames;
 }
 
 export function parseImageSizeText(text: string, what: string): [number, number] {
   const m = /^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (!m || !(Number(m[1]) > 0 && Number(m[2]) > 0)) throw new InputError(`${what} must be WIDTHxHEIGHT (pixels, both > 0), got "${text}"`);
+  if (!m || !(Number(m[1]) > 0 && Number(m[2]) > 0))
+    throw new InputError(`${what} must be WIDTHxHEIGHT (pixels, both > 0), got "${text}"`);
   return [Number(m[1]), Number(m[2])];
 }
 
 /** A JSON `imageSize` value: [width, height], both positive numbers. */
 export function imageSizeValue(file: string, v: unknown, key = 'imageSize'): [number, number] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.length !== 2 || !v.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0)) fail(file, `"${key}" must be [width, height] in pixels`);
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0))
+    fail(file, `"${key}" must be [width, height] in pixels`);
   return [v[0], v[1]];
 }
 

@@ -1,6 +1,12 @@
 import { keypointFormat } from './formats.js';
 import { CsvReader } from './keypoint-csv.js';
-import { fail, type FoundDetection, type FrameDetections, type KeypointFile, type ReadOptions } from './keypoint-file.js';
+import {
+  fail,
+  type FoundDetection,
+  type FrameDetections,
+  type KeypointFile,
+  type ReadOptions,
+} from './keypoint-file.js';
 import { finish } from './read-keypoints.js';
 
 /**
@@ -34,7 +40,12 @@ async function* lines(chunks: AsyncIterable<string | Uint8Array>): AsyncGenerato
   if (rest !== '') yield rest;
 }
 
-export async function openCsvStream(name: string, chunks: AsyncIterable<string | Uint8Array>, options: ReadOptions = {}, headFrames = HEAD_FRAMES): Promise<KeypointStream> {
+export async function openCsvStream(
+  name: string,
+  chunks: AsyncIterable<string | Uint8Array>,
+  options: ReadOptions = {},
+  headFrames = HEAD_FRAMES,
+): Promise<KeypointStream> {
   const declared = options.format !== undefined ? keypointFormat(options.format) : undefined;
   const reader = new CsvReader(name, declared);
   const it = lines(chunks)[Symbol.asyncIterator]();
@@ -56,7 +67,10 @@ export async function openCsvStream(name: string, chunks: AsyncIterable<string |
       if (!row) continue;
       if (current.length && row.frame !== current[0].frame) {
         if (typeof row.frame === 'number' && typeof last === 'number' && row.frame < last) {
-          fail(name, `${row.where}: frame ${row.frame} after frame ${last}: a streamed CSV must list its frames in order (sort it by frame)`);
+          fail(
+            name,
+            `${row.where}: frame ${row.frame} after frame ${last}: a streamed CSV must list its frames in order (sort it by frame)`,
+          );
         }
         const done = current;
         current = [row];
@@ -64,7 +78,8 @@ export async function openCsvStream(name: string, chunks: AsyncIterable<string |
         return done;
       }
       if (!current.length) last = row.frame;
-      if (current.some((f) => f.d.id !== undefined && f.d.id === row.d.id)) fail(name, `${row.where}: person "${row.d.id}" appears twice in frame ${row.frame}`);
+      if (current.some((f) => f.d.id !== undefined && f.d.id === row.d.id))
+        fail(name, `${row.where}: person "${row.d.id}" appears twice in frame ${row.frame}`);
       current.push(row);
     }
   }
@@ -78,10 +93,22 @@ export async function openCsvStream(name: string, chunks: AsyncIterable<string |
     found.push(...rows);
   }
   const header = reader.end();
-  const head = finish(name, { layout: 'CSV (streamed)', format: header.format?.name, imageSize: header.imageSize, fps: header.fps, found, frameOrder }, declared);
+  const head = finish(
+    name,
+    {
+      layout: 'CSV (streamed)',
+      format: header.format?.name,
+      imageSize: header.imageSize,
+      fps: header.fps,
+      found,
+      frameOrder,
+    },
+    declared,
+  );
   const rest = {
     async *[Symbol.asyncIterator]() {
-      for (let rows = await nextFrame(); rows; rows = await nextFrame()) yield { id: rows[0].frame, detections: rows.map((r) => r.d) };
+      for (let rows = await nextFrame(); rows; rows = await nextFrame())
+        yield { id: rows[0].frame, detections: rows.map((r) => r.d) };
     },
   };
   return { head, rest };

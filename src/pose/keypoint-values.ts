@@ -29,7 +29,8 @@ const KNOWN = (k: number) => formatsWithKeypoints(k).length > 0;
 
 export function readKeypointValues(v: KeypointValues): Detection {
   const { file, where, value } = v;
-  if (!Array.isArray(value) || value.length === 0) fail(file, `${where}: the keypoints are missing or not a non-empty list`);
+  if (!Array.isArray(value) || value.length === 0)
+    fail(file, `${where}: the keypoints are missing or not a non-empty list`);
   let scores: unknown[] | undefined;
   if (v.scores !== undefined) {
     if (!Array.isArray(v.scores)) fail(file, `${where}: the keypoint scores are not a list`);
@@ -44,7 +45,10 @@ function detection(k: number, input: number): Detection {
 }
 
 function countError(v: KeypointValues, got: number): never {
-  const declared = v.expect !== undefined ? `, but format ${v.expect.name} has ${v.expect.keypoints} (${3 * v.expect.keypoints} numbers)` : ' (known formats have 17, 18, 25 or 33)';
+  const declared =
+    v.expect !== undefined
+      ? `, but format ${v.expect.name} has ${v.expect.keypoints} (${3 * v.expect.keypoints} numbers)`
+      : ' (known formats have 17, 18, 25 or 33)';
   fail(v.file, `${v.where}: ${got} keypoints${declared}; pass --format to say which layout this is`);
 }
 
@@ -62,7 +66,10 @@ function flat(v: KeypointValues, list: unknown[], scores: unknown[] | undefined)
   else stride = [3, 4].find((s) => n % s === 0 && KNOWN(n / s));
   if (stride === undefined) {
     if (v.expect !== undefined && n % 3 === 0) countError(v, n / 3);
-    fail(v.file, `${v.where}: ${n} numbers are not x, y, score triples (nor x, y, z, visibility) of ${v.expect !== undefined ? `format ${v.expect.name} (${v.expect.keypoints} keypoints)` : 'a known format'}; pass --format to say which layout this is`);
+    fail(
+      v.file,
+      `${v.where}: ${n} numbers are not x, y, score triples (nor x, y, z, visibility) of ${v.expect !== undefined ? `format ${v.expect.name} (${v.expect.keypoints} keypoints)` : 'a known format'}; pass --format to say which layout this is`,
+    );
   }
   const k = n / stride;
   if (v.expect !== undefined && k !== v.expect.keypoints) countError(v, k);
@@ -83,13 +90,25 @@ function perKeypoint(v: KeypointValues, list: unknown[], scores: unknown[] | und
     let x: unknown, y: unknown, own: number | undefined;
     if (Array.isArray(p) && p.length >= 2 && p.length <= 5) {
       [x, y] = p;
-      own = p.length === 2 ? 1 : p.length === 3 ? numberOf(p[2]) : minScore(numberOf(p[3]), p.length === 5 ? numberOf(p[4]) : 1);
+      own =
+        p.length === 2
+          ? 1
+          : p.length === 3
+            ? numberOf(p[2])
+            : minScore(numberOf(p[3]), p.length === 5 ? numberOf(p[4]) : 1);
     } else if (isRecord(p) && 'x' in p && 'y' in p) {
       ({ x, y } = p);
-      own = 'score' in p ? numberOf(p.score) : 'confidence' in p ? numberOf(p.confidence)
-        : minScore('visibility' in p ? numberOf(p.visibility) : 1, 'presence' in p ? numberOf(p.presence) : 1);
+      own =
+        'score' in p
+          ? numberOf(p.score)
+          : 'confidence' in p
+            ? numberOf(p.confidence)
+            : minScore('visibility' in p ? numberOf(p.visibility) : 1, 'presence' in p ? numberOf(p.presence) : 1);
     } else {
-      fail(v.file, `${v.where}: keypoint ${i} is not [x, y], [x, y, score], [x, y, z, visibility] or an {x, y, ...} landmark`);
+      fail(
+        v.file,
+        `${v.where}: keypoint ${i} is not [x, y], [x, y, score], [x, y, z, visibility] or an {x, y, ...} landmark`,
+      );
     }
     setKeypoint(v.file, v.where, d, i, numberOf(x), numberOf(y), scores ? scoreAt(v, scores, k, i) : own);
   });

@@ -31,11 +31,20 @@ export interface PreparedKeypoints {
  * from a missing keypoint is missing. `imageSize` places a pose with fewer than two detected joints
  * (the mean skeleton at the image centre, half the image high, or hanging from its one joint).
  */
-export function fillMissingJoints(formatName: string, poses: number, keypoints: Float32Array, confidence: Float32Array | undefined, imageSize: readonly [number, number], minScore = 0): PreparedKeypoints {
+export function fillMissingJoints(
+  formatName: string,
+  poses: number,
+  keypoints: Float32Array,
+  confidence: Float32Array | undefined,
+  imageSize: readonly [number, number],
+  minScore = 0,
+): PreparedKeypoints {
   const format = keypointFormat(formatName);
   const K = format.keypoints;
-  if (keypoints.length !== poses * K * 2) throw new InputError(`keypoints has ${keypoints.length} values, expected ${poses * K * 2}`);
-  if (confidence && confidence.length !== poses * K) throw new InputError(`confidence has ${confidence.length} values, expected ${poses * K}`);
+  if (keypoints.length !== poses * K * 2)
+    throw new InputError(`keypoints has ${keypoints.length} values, expected ${poses * K * 2}`);
+  if (confidence && confidence.length !== poses * K)
+    throw new InputError(`confidence has ${confidence.length} values, expected ${poses * K}`);
   const conf = new Float32Array(poses * K);
   const kp = Float32Array.from(keypoints);
   for (let i = 0; i < poses * K; i++) {
@@ -45,14 +54,18 @@ export function fillMissingJoints(formatName: string, poses: number, keypoints: 
     if (missing) kp[2 * i] = kp[2 * i + 1] = NaN;
   }
   const mapped = toH36m(format, poses, kp, conf);
-  const out = mapped.keypoints, outConf = mapped.confidence!;
+  const out = mapped.keypoints,
+    outConf = mapped.confidence!;
   const missing = new Uint8Array(poses * NUM_JOINTS);
   for (let n = 0; n < poses; n++) {
     const p = out.subarray(n * NUM_JOINTS * 2, (n + 1) * NUM_JOINTS * 2);
     const c = outConf.subarray(n * NUM_JOINTS, (n + 1) * NUM_JOINTS);
     const m = missing.subarray(n * NUM_JOINTS, (n + 1) * NUM_JOINTS);
     for (let j = 0; j < NUM_JOINTS; j++) {
-      if (Number.isNaN(p[2 * j]) || Number.isNaN(p[2 * j + 1]) || !(c[j] > 0)) { m[j] = 1; c[j] = 0; }
+      if (Number.isNaN(p[2 * j]) || Number.isNaN(p[2 * j + 1]) || !(c[j] > 0)) {
+        m[j] = 1;
+        c[j] = 0;
+      }
     }
     if (m.includes(1)) fillPose(p, m, imageSize);
   }
@@ -64,7 +77,8 @@ function fillPose(p: Float32Array, missing: Uint8Array, imageSize: readonly [num
   const weights = Array.from(missing, (m) => (m ? 0 : 1));
   const fit = fitSkeleton(p, weights) ?? fallbackFit(imageSize);
   // Residual of each detected joint from the fitted skeleton.
-  const rx = new Float64Array(NUM_JOINTS), ry = new Float64Array(NUM_JOINTS);
+  const rx = new Float64Array(NUM_JOINTS),
+    ry = new Float64Array(NUM_JOINTS);
   for (let j = 0; j < NUM_JOINTS; j++) {
     if (missing[j]) continue;
     const [tx, ty] = templatePoint(fit, j);
@@ -75,8 +89,12 @@ function fillPose(p: Float32Array, missing: Uint8Array, imageSize: readonly [num
     if (!missing[j]) continue;
     const near = nearestDetected(j, missing);
     const [tx, ty] = templatePoint(fit, j);
-    let dx = 0, dy = 0;
-    for (const k of near) { dx += rx[k] / near.length; dy += ry[k] / near.length; }
+    let dx = 0,
+      dy = 0;
+    for (const k of near) {
+      dx += rx[k] / near.length;
+      dy += ry[k] / near.length;
+    }
     p[2 * j] = tx + dx;
     p[2 * j + 1] = ty + dy;
   }
@@ -88,7 +106,12 @@ function nearestDetected(j: number, missing: Uint8Array): number[] {
   let ring = [j];
   while (ring.length) {
     const next: number[] = [];
-    for (const a of ring) for (const b of JOINT_NEIGHBOURS[a]) if (!seen.has(b)) { seen.add(b); next.push(b); }
+    for (const a of ring)
+      for (const b of JOINT_NEIGHBOURS[a])
+        if (!seen.has(b)) {
+          seen.add(b);
+          next.push(b);
+        }
     const found = next.filter((b) => !missing[b]);
     if (found.length) return found;
     ring = next;

@@ -1,8 +1,20 @@
 import { FORMATS, formatsWithKeypoints, keypointFormat, type KeypointFormat } from './formats.js';
 import { parseKeypointCsv } from './keypoint-csv.js';
 import {
-  fail, fpsValue, frameId, framesInOrder, imageSizeValue, isRecord, numberOf, personId,
-  type Detection, type FoundDetection as Found, type FrameDetections, type KeypointFile, type RawKeypointFile as Partial, type ReadOptions,
+  fail,
+  fpsValue,
+  frameId,
+  framesInOrder,
+  imageSizeValue,
+  isRecord,
+  numberOf,
+  personId,
+  type Detection,
+  type FoundDetection as Found,
+  type FrameDetections,
+  type KeypointFile,
+  type RawKeypointFile as Partial,
+  type ReadOptions,
 } from './keypoint-file.js';
 import { readKeypointValues } from './keypoint-values.js';
 import { bestFittingFormat } from './sanity.js';
@@ -34,12 +46,20 @@ export function readKeypointText(name: string, text: string, options: ReadOption
   const declared = options.format !== undefined ? keypointFormat(options.format) : undefined;
   if (/\.csv$/i.test(name)) return finish(name, parseKeypointCsv(name, text, declared), declared);
   let doc: unknown;
-  try { doc = JSON.parse(text); } catch (e) { fail(name, `not valid JSON (${(e as Error).message})`); }
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    fail(name, `not valid JSON (${(e as Error).message})`);
+  }
   return finish(name, readJson(name, doc, declared), declared);
 }
 
 /** An OpenPose output folder's *_keypoints.json files (name, text), any order: frames in the order of the number in each name. */
-export function readOpenPoseFolder(folder: string, files: ReadonlyArray<{ name: string; text: string }>, options: ReadOptions = {}): KeypointFile {
+export function readOpenPoseFolder(
+  folder: string,
+  files: ReadonlyArray<{ name: string; text: string }>,
+  options: ReadOptions = {},
+): KeypointFile {
   if (files.length === 0) fail(folder, 'no *_keypoints.json files in this folder');
   const declared = options.format !== undefined ? keypointFormat(options.format) : undefined;
   const numbered = files.map((f) => ({ ...f, n: lastNumber(f.name) }));
@@ -49,13 +69,22 @@ export function readOpenPoseFolder(folder: string, files: ReadonlyArray<{ name: 
   const frameOrder: Array<number | string> = [];
   numbered.forEach((f, i) => {
     let doc: unknown;
-    try { doc = JSON.parse(f.text); } catch (e) { fail(`${folder}/${f.name}`, `not valid JSON (${(e as Error).message})`); }
-    if (!isRecord(doc) || !Array.isArray(doc.people)) fail(`${folder}/${f.name}`, 'not an OpenPose frame ({"people": [...]})');
+    try {
+      doc = JSON.parse(f.text);
+    } catch (e) {
+      fail(`${folder}/${f.name}`, `not valid JSON (${(e as Error).message})`);
+    }
+    if (!isRecord(doc) || !Array.isArray(doc.people))
+      fail(`${folder}/${f.name}`, 'not an OpenPose frame ({"people": [...]})');
     const id = allNumbered ? f.n! : i;
     frameOrder.push(id);
     found.push(...openPosePeople(`${folder}/${f.name}`, doc.people, id, i, declared));
   });
-  return finish(folder, { layout: `OpenPose folder (${files.length} *_keypoints.json files)`, found, frameOrder }, declared);
+  return finish(
+    folder,
+    { layout: `OpenPose folder (${files.length} *_keypoints.json files)`, found, frameOrder },
+    declared,
+  );
 }
 
 function lastNumber(name: string): number | undefined {
@@ -67,12 +96,17 @@ function readJson(file: string, doc: unknown, declared: KeypointFormat | undefin
   if (Array.isArray(doc)) {
     if (doc.length === 0) fail(file, 'the results list is empty');
     const first = doc[0];
-    if (isRecord(first) && ('landmarks' in first || 'pose_landmarks' in first || 'poseLandmarks' in first)) return mediaPipeList(file, doc, declared);
+    if (isRecord(first) && ('landmarks' in first || 'pose_landmarks' in first || 'poseLandmarks' in first))
+      return mediaPipeList(file, doc, declared);
     if (isRecord(first) && 'people' in first) return openPoseList(file, doc, declared);
     if (isRecord(first) && 'instances' in first) return mmposeFrames(file, doc, declared);
     return cocoResults(file, doc, declared);
   }
-  if (!isRecord(doc)) fail(file, 'expected a JSON list of results or an object (OpenPose {"people"}, MMPose {"instance_info"}, MediaPipe {"landmarks"} or {"frames"})');
+  if (!isRecord(doc))
+    fail(
+      file,
+      'expected a JSON list of results or an object (OpenPose {"people"}, MMPose {"instance_info"}, MediaPipe {"landmarks"} or {"frames"})',
+    );
   if (Array.isArray(doc.people)) {
     const found = openPosePeople(file, doc.people, 0, 0, declared);
     return { layout: 'OpenPose frame ({"people": [...]})', found, frameOrder: [0] };
@@ -81,9 +115,13 @@ function readJson(file: string, doc: unknown, declared: KeypointFormat | undefin
     if (!Array.isArray(doc.instance_info)) fail(file, '"instance_info" must be a list of frames');
     return mmposeFrames(file, doc.instance_info, declared);
   }
-  if ('landmarks' in doc || 'pose_landmarks' in doc || 'poseLandmarks' in doc) return { ...mediaPipeList(file, [doc], declared), imageSize: imageSizeOf(file, doc) };
+  if ('landmarks' in doc || 'pose_landmarks' in doc || 'poseLandmarks' in doc)
+    return { ...mediaPipeList(file, [doc], declared), imageSize: imageSizeOf(file, doc) };
   if ('frames' in doc) return plainJson(file, doc, declared);
-  fail(file, 'not a keypoint layout this reads: expected "frames", "people" (OpenPose), "instance_info" (MMPose), "landmarks" (MediaPipe), or a list of COCO results');
+  fail(
+    file,
+    'not a keypoint layout this reads: expected "frames", "people" (OpenPose), "instance_info" (MMPose), "landmarks" (MediaPipe), or a list of COCO results',
+  );
 }
 
 function imageSizeOf(file: string, o: Record<string, unknown>): [number, number] | undefined {
@@ -105,12 +143,20 @@ function cocoResults(file: string, list: unknown[], declared: KeypointFormat | u
     const where = `result ${i} (image_id ${id})`;
     const d = readKeypointValues({ file, where, value: r.keypoints, expect: format, input: i });
     const track = personId(r.track_id);
-    if (track !== undefined) { d.id = track; tracked = true; }
+    if (track !== undefined) {
+      d.id = track;
+      tracked = true;
+    }
     const score = personScore(file, where, r.score);
     if (score !== undefined) d.score = score;
     found.push({ frame: id, d, where });
   });
-  return { layout: `COCO keypoint results${tracked ? ' with track_id' : ''}`, format: format.name, found, frameOrder: found.map((f) => f.frame) };
+  return {
+    layout: `COCO keypoint results${tracked ? ' with track_id' : ''}`,
+    format: format.name,
+    found,
+    frameOrder: found.map((f) => f.frame),
+  };
 }
 
 function personScore(file: string, where: string, v: unknown): number | undefined {
@@ -120,7 +166,13 @@ function personScore(file: string, where: string, v: unknown): number | undefine
   return s;
 }
 
-function openPosePeople(file: string, people: unknown[], frame: number | string, input: number, declared: KeypointFormat | undefined): Found[] {
+function openPosePeople(
+  file: string,
+  people: unknown[],
+  frame: number | string,
+  input: number,
+  declared: KeypointFormat | undefined,
+): Found[] {
   return people.map((p, k) => {
     if (!isRecord(p)) fail(file, `person ${k}: not an object`);
     const where = `person ${k}`;
@@ -153,7 +205,12 @@ function mmposeFrames(file: string, frames: unknown[], declared: KeypointFormat 
     f.instances.forEach((p, k) => {
       const where = `frame ${id} instance ${k}`;
       if (!isRecord(p)) fail(file, `${where}: not an object`);
-      const scores = Array.isArray(p.keypoint_scores) ? p.keypoint_scores.map((s) => { const n = numberOf(s); return n === undefined || Number.isNaN(n) ? s : Math.min(1, Math.max(0, n)); }) : p.keypoint_scores;
+      const scores = Array.isArray(p.keypoint_scores)
+        ? p.keypoint_scores.map((s) => {
+            const n = numberOf(s);
+            return n === undefined || Number.isNaN(n) ? s : Math.min(1, Math.max(0, n));
+          })
+        : p.keypoint_scores;
       const d = readKeypointValues({ file, where, value: p.keypoints, scores, expect: format, input: i });
       const track = personId(p.track_id);
       if (track !== undefined) d.id = track;
@@ -162,7 +219,7 @@ function mmposeFrames(file: string, frames: unknown[], declared: KeypointFormat 
       found.push({ frame: id, d, where });
     });
   });
-  return { layout: 'MMPose predictions (instance_info)', format: format.name, found, frameOrder, };
+  return { layout: 'MMPose predictions (instance_info)', format: format.name, found, frameOrder };
 }
 
 /** MediaPipe Pose Landmarker results, one per frame: {landmarks: [[33 landmarks] per person], timestampMs?}. */
@@ -179,7 +236,14 @@ function mediaPipeList(file: string, list: unknown[], declared: KeypointFormat |
   return { layout: 'MediaPipe Pose Landmarker results', format: format.name, normalised: true, found, frameOrder };
 }
 
-function mediaPipePeople(file: string, r: Record<string, unknown>, frame: number | string, input: number, format: KeypointFormat, at: string): Found[] {
+function mediaPipePeople(
+  file: string,
+  r: Record<string, unknown>,
+  frame: number | string,
+  input: number,
+  format: KeypointFormat,
+  at: string,
+): Found[] {
   let people = r.landmarks ?? r.pose_landmarks ?? r.poseLandmarks;
   if (isRecord(people) && Array.isArray(people.landmark)) people = [people.landmark]; // legacy Solutions: {landmark: [...]}
   if (!Array.isArray(people)) fail(file, `${at}: "landmarks" is not a list`);
@@ -223,7 +287,8 @@ function plainJson(file: string, o: Record<string, unknown>, declaredFlag: Keypo
     if (asDetections) {
       // Detections, several per frame: {frame, person?, keypoints}.
       const id = frameId(f.frame);
-      if (id === undefined) fail(file, `frames[${i}]: "frame" must be a number or a name (every entry has one when any has)`);
+      if (id === undefined)
+        fail(file, `frames[${i}]: "frame" must be a number or a name (every entry has one when any has)`);
       const d = plainDetection(file, `frames[${i}]`, f, declared, i);
       if (!frameOrder.includes(id)) frameOrder.push(id);
       found.push({ frame: id, time, d, where: `frames[${i}]` });
@@ -234,7 +299,12 @@ function plainJson(file: string, o: Record<string, unknown>, declaredFlag: Keypo
     if (Array.isArray(f.people)) {
       f.people.forEach((p, k) => {
         if (!isRecord(p)) fail(file, `frame ${i} person ${k}: not an object`);
-        found.push({ frame: id, time, d: plainDetection(file, `frame ${i} person ${k}`, p, declared, i), where: `frame ${i} person ${k}` });
+        found.push({
+          frame: id,
+          time,
+          d: plainDetection(file, `frame ${i} person ${k}`, p, declared, i),
+          where: `frame ${i} person ${k}`,
+        });
       });
     } else if ('landmarks' in f || 'pose_landmarks' in f || 'poseLandmarks' in f) {
       mediaPipe = true;
@@ -243,15 +313,37 @@ function plainJson(file: string, o: Record<string, unknown>, declaredFlag: Keypo
       found.push({ frame: id, time, d: plainDetection(file, `frame ${i}`, f, declared, i), where: `frame ${i}` });
     }
   });
-  const layout = mediaPipe ? 'MediaPipe landmarks in {"frames"}' : asDetections ? 'plain JSON, one entry per detection' : 'plain JSON';
+  const layout = mediaPipe
+    ? 'MediaPipe landmarks in {"frames"}'
+    : asDetections
+      ? 'plain JSON, one entry per detection'
+      : 'plain JSON';
   return {
-    layout, format: declared?.name ?? (mediaPipe ? 'mediapipe33' : undefined),
-    imageSize, fps, normalised: mediaPipe || undefined, found, frameOrder,
+    layout,
+    format: declared?.name ?? (mediaPipe ? 'mediapipe33' : undefined),
+    imageSize,
+    fps,
+    normalised: mediaPipe || undefined,
+    found,
+    frameOrder,
   };
 }
 
-function plainDetection(file: string, where: string, o: Record<string, unknown>, declared: KeypointFormat | undefined, input: number): Detection {
-  const d = readKeypointValues({ file, where, value: o.keypoints, scores: o.scores ?? o.keypoint_scores, expect: declared, input });
+function plainDetection(
+  file: string,
+  where: string,
+  o: Record<string, unknown>,
+  declared: KeypointFormat | undefined,
+  input: number,
+): Detection {
+  const d = readKeypointValues({
+    file,
+    where,
+    value: o.keypoints,
+    scores: o.scores ?? o.keypoint_scores,
+    expect: declared,
+    input,
+  });
   const id = personId(o.id ?? o.person ?? o.track_id);
   if (id !== undefined) d.id = id;
   const score = personScore(file, where, o.score);
@@ -266,13 +358,24 @@ export function finish(file: string, p: Partial, declared: KeypointFormat | unde
   const k = p.found[0].d.confidence.length;
   const odd = p.found.find((f) => f.d.confidence.length !== k);
   let format = declared?.name ?? p.format;
-  if (odd) fail(file, `${odd.where}: ${odd.d.confidence.length} keypoints, but ${p.found[0].where} has ${k}: every detection must have the same layout`);
+  if (odd)
+    fail(
+      file,
+      `${odd.where}: ${odd.d.confidence.length} keypoints, but ${p.found[0].where} has ${k}: every detection must have the same layout`,
+    );
   if (format === undefined) {
     const candidates = formatsWithKeypoints(k);
-    if (candidates.length === 0) fail(file, `${k} keypoints: no known format has that many (${Object.values(FORMATS).map((f) => `${f.name} ${f.keypoints}`).join(', ')}); pass --format`);
+    if (candidates.length === 0)
+      fail(
+        file,
+        `${k} keypoints: no known format has that many (${Object.values(FORMATS)
+          .map((f) => `${f.name} ${f.keypoints}`)
+          .join(', ')}); pass --format`,
+      );
     if (candidates.length === 1) {
       format = candidates[0].name;
-      if (!/OpenPose/.test(p.layout) || format !== 'openpose25') assumed.push(`format ${format} (${k} keypoints per person)`);
+      if (!/OpenPose/.test(p.layout) || format !== 'openpose25')
+        assumed.push(`format ${format} (${k} keypoints per person)`);
     }
   }
   const frames = group(file, p);
@@ -284,12 +387,21 @@ export function finish(file: string, p: Partial, declared: KeypointFormat | unde
   if (format === undefined) {
     const best = bestFittingFormat(result, k);
     result.format = best.format;
-    const others = Object.entries(best.residuals).filter(([n]) => n !== best.format).map(([n, r]) => `${n} ${r.toFixed(2)} m`).join(', ');
-    assumed.push(`format ${best.format}: ${k} keypoints and no "format" given, and the skeleton fits the ${best.format} joint order best (mean-skeleton fit ${best.residuals[best.format].toFixed(2)} m; ${others}); pass --format to choose`);
+    const others = Object.entries(best.residuals)
+      .filter(([n]) => n !== best.format)
+      .map(([n, r]) => `${n} ${r.toFixed(2)} m`)
+      .join(', ');
+    assumed.push(
+      `format ${best.format}: ${k} keypoints and no "format" given, and the skeleton fits the ${best.format} joint order best (mean-skeleton fit ${best.residuals[best.format].toFixed(2)} m; ${others}); pass --format to choose`,
+    );
   } else {
     const f = keypointFormat(format);
     const bad = p.found.find((x) => x.d.confidence.length !== f.keypoints);
-    if (bad) fail(file, `${bad.where}: ${bad.d.confidence.length} keypoints, but format ${f.name} has ${f.keypoints} (${3 * f.keypoints} numbers); pass --format to say which layout this is`);
+    if (bad)
+      fail(
+        file,
+        `${bad.where}: ${bad.d.confidence.length} keypoints, but format ${f.name} has ${f.keypoints} (${3 * f.keypoints} numbers); pass --format to say which layout this is`,
+      );
   }
   return result;
 }
@@ -301,7 +413,8 @@ function group(file: string, p: Partial): FrameDetections[] {
   for (const f of p.found) {
     if (!perFrame.has(f.frame)) perFrame.set(f.frame, []);
     const same = perFrame.get(f.frame)!;
-    if (f.d.id !== undefined && same.some((d) => d.id === f.d.id)) fail(file, `${f.where}: person "${f.d.id}" appears twice in frame ${f.frame}`);
+    if (f.d.id !== undefined && same.some((d) => d.id === f.d.id))
+      fail(file, `${f.where}: person "${f.d.id}" appears twice in frame ${f.frame}`);
     same.push(f.d);
     if (f.time !== undefined) times.set(f.frame, f.time);
   }

@@ -30,7 +30,10 @@ export class Rng {
   static fromState(s0: number, s1: number, s2: number, s3: number): Rng {
     if ((s0 | s1 | s2 | s3) === 0) throw new RangeError('xoshiro128** state must not be all zero');
     const rng = new Rng(0);
-    rng.s0 = s0 >>> 0; rng.s1 = s1 >>> 0; rng.s2 = s2 >>> 0; rng.s3 = s3 >>> 0;
+    rng.s0 = s0 >>> 0;
+    rng.s1 = s1 >>> 0;
+    rng.s2 = s2 >>> 0;
+    rng.s3 = s3 >>> 0;
     return rng;
   }
 

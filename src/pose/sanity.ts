@@ -30,7 +30,9 @@ export function skeletonResidual(detections: readonly Detection[], format: strin
   for (const d of detections) {
     if (d.confidence.length !== f.keypoints) continue;
     const m = toH36m(f, 1, d.keypoints, d.confidence);
-    const w = Array.from(m.confidence!, (c, j) => (c > 0 && Number.isFinite(m.keypoints[2 * j]) && Number.isFinite(m.keypoints[2 * j + 1]) ? c : 0));
+    const w = Array.from(m.confidence!, (c, j) =>
+      c > 0 && Number.isFinite(m.keypoints[2 * j]) && Number.isFinite(m.keypoints[2 * j + 1]) ? c : 0,
+    );
     const fit = fitSkeleton(m.keypoints, w);
     if (fit) residuals.push(fit.residual);
   }
@@ -40,7 +42,10 @@ export function skeletonResidual(detections: readonly Detection[], format: strin
 }
 
 /** Of the formats with `k` keypoints, the one whose joint order fits the detections best, and every candidate's residual. */
-export function bestFittingFormat(file: KeypointFile, k: number): { format: FormatName; residuals: Record<string, number> } {
+export function bestFittingFormat(
+  file: KeypointFile,
+  k: number,
+): { format: FormatName; residuals: Record<string, number> } {
   const detections = sample(file);
   const residuals: Record<string, number> = {};
   for (const f of formatsWithKeypoints(k)) residuals[f.name] = skeletonResidual(detections, f.name) ?? Infinity;
@@ -56,33 +61,49 @@ export function bestFittingFormat(file: KeypointFile, k: number): { format: Form
 export function sanityWarnings(file: KeypointFile, imageSize: readonly [number, number]): string[] {
   const warnings: string[] = [];
   const [w, h] = imageSize;
-  let count = 0, outside = 0, maxX = -Infinity, maxY = -Infinity, inUnit = true;
+  let count = 0,
+    outside = 0,
+    maxX = -Infinity,
+    maxY = -Infinity,
+    inUnit = true;
   for (const f of file.frames) {
     for (const d of f.detections) {
       for (let i = 0; i < d.confidence.length; i++) {
-        const x = d.keypoints[2 * i], y = d.keypoints[2 * i + 1];
+        const x = d.keypoints[2 * i],
+          y = d.keypoints[2 * i + 1];
         if (!(d.confidence[i] > 0) || Number.isNaN(x) || Number.isNaN(y)) continue;
         count++;
         if (x < -0.1 * w || x > 1.1 * w || y < -0.1 * h || y > 1.1 * h) outside++;
         if (x < 0 || x > 1 || y < 0 || y > 1) inUnit = false;
-        maxX = Math.max(maxX, x); maxY = Math.max(maxY, y);
+        maxX = Math.max(maxX, x);
+        maxY = Math.max(maxY, y);
       }
     }
   }
   if (count > 0 && inUnit && Math.max(w, h) > 4) {
-    warnings.push(`every coordinate is in [0, 1]: normalised coordinates? pass pixels, or --normalised to scale them by the image size (${w}x${h})`);
+    warnings.push(
+      `every coordinate is in [0, 1]: normalised coordinates? pass pixels, or --normalised to scale them by the image size (${w}x${h})`,
+    );
   } else if (count > 0 && outside / count > OUTSIDE_SHARE) {
-    warnings.push(`${Math.round((100 * outside) / count)}% of the detected keypoints lie outside the ${w}x${h} image (largest x ${round(maxX)}, y ${round(maxY)}): is the image size right, and are they pixels?`);
+    warnings.push(
+      `${Math.round((100 * outside) / count)}% of the detected keypoints lie outside the ${w}x${h} image (largest x ${round(maxX)}, y ${round(maxY)}): is the image size right, and are they pixels?`,
+    );
   }
   const detections = sample(file);
   const residual = skeletonResidual(detections, file.format);
   if (residual !== undefined && residual > IMPLAUSIBLE_RESIDUAL) {
     const k = FORMATS[file.format].keypoints;
-    const better = formatsWithKeypoints(k).filter((f) => f.name !== file.format)
+    const better = formatsWithKeypoints(k)
+      .filter((f) => f.name !== file.format)
       .map((f) => ({ name: f.name, r: skeletonResidual(detections, f.name) ?? Infinity }))
-      .filter((c) => c.r < IMPLAUSIBLE_RESIDUAL).sort((a, b) => a.r - b.r)[0];
-    warnings.push(`the keypoints do not look like a ${file.format} skeleton (a mean skeleton fits them ${residual.toFixed(2)} m off, a right joint order about 0.1 m): ` +
-      (better ? `they fit ${better.name} (${better.r.toFixed(2)} m): pass --format ${better.name}?` : 'wrong --format or joint order?'));
+      .filter((c) => c.r < IMPLAUSIBLE_RESIDUAL)
+      .sort((a, b) => a.r - b.r)[0];
+    warnings.push(
+      `the keypoints do not look like a ${file.format} skeleton (a mean skeleton fits them ${residual.toFixed(2)} m off, a right joint order about 0.1 m): ` +
+        (better
+          ? `they fit ${better.name} (${better.r.toFixed(2)} m): pass --format ${better.name}?`
+          : 'wrong --format or joint order?'),
+    );
   }
   return warnings;
 }

@@ -11,11 +11,22 @@ import { H36M_BONES, NUM_JOINTS } from './skeleton.js';
 /** An upright adult, H36M order, metres, +Y up, facing +z, the person's left = +x; arms hanging, knees slightly bent. */
 export const MEAN_SKELETON: ReadonlyArray<readonly [number, number, number]> = [
   [0, 0.95, 0], // pelvis
-  [-0.12, 0.95, 0], [-0.12, 0.52, 0.02], [-0.12, 0.09, 0], // right hip, knee, ankle
-  [0.12, 0.95, 0], [0.12, 0.52, 0.02], [0.12, 0.09, 0], // left hip, knee, ankle
-  [0, 1.18, -0.02], [0, 1.42, 0], [0, 1.55, 0.03], [0, 1.68, 0], // spine, thorax, skull base, head
-  [0.18, 1.42, 0], [0.2, 1.14, 0], [0.21, 0.88, 0.02], // left shoulder, elbow, wrist
-  [-0.18, 1.42, 0], [-0.2, 1.14, 0], [-0.21, 0.88, 0.02], // right shoulder, elbow, wrist
+  [-0.12, 0.95, 0],
+  [-0.12, 0.52, 0.02],
+  [-0.12, 0.09, 0], // right hip, knee, ankle
+  [0.12, 0.95, 0],
+  [0.12, 0.52, 0.02],
+  [0.12, 0.09, 0], // left hip, knee, ankle
+  [0, 1.18, -0.02],
+  [0, 1.42, 0],
+  [0, 1.55, 0.03],
+  [0, 1.68, 0], // spine, thorax, skull base, head
+  [0.18, 1.42, 0],
+  [0.2, 1.14, 0],
+  [0.21, 0.88, 0.02], // left shoulder, elbow, wrist
+  [-0.18, 1.42, 0],
+  [-0.2, 1.14, 0],
+  [-0.21, 0.88, 0.02], // right shoulder, elbow, wrist
 ];
 
 const VIEWS = 12;
@@ -35,7 +46,10 @@ export const TEMPLATE_VIEWS: Float64Array[] = Array.from({ length: VIEWS }, (_, 
 /** p ≈ [[a, -b], [b, a]] t + [tx, ty]: scale sqrt(a² + b²) image units per metre. */
 export interface SimilarityFit {
   view: number;
-  a: number; b: number; tx: number; ty: number;
+  a: number;
+  b: number;
+  tx: number;
+  ty: number;
   /** Weighted RMS distance of the observed joints from the fitted template, in metres (pixels / scale). */
   residual: number;
 }
@@ -55,28 +69,46 @@ export function fitSkeleton(points: ArrayLike<number>, weights: ArrayLike<number
 }
 
 function fitView(t: Float64Array, p: ArrayLike<number>, w: ArrayLike<number>): Omit<SimilarityFit, 'view'> | undefined {
-  let sw = 0, tmx = 0, tmy = 0, pmx = 0, pmy = 0, used = 0;
+  let sw = 0,
+    tmx = 0,
+    tmy = 0,
+    pmx = 0,
+    pmy = 0,
+    used = 0;
   for (let j = 0; j < NUM_JOINTS; j++) {
     if (!(w[j] > 0)) continue;
-    sw += w[j]; used++;
-    tmx += w[j] * t[2 * j]; tmy += w[j] * t[2 * j + 1];
-    pmx += w[j] * p[2 * j]; pmy += w[j] * p[2 * j + 1];
+    sw += w[j];
+    used++;
+    tmx += w[j] * t[2 * j];
+    tmy += w[j] * t[2 * j + 1];
+    pmx += w[j] * p[2 * j];
+    pmy += w[j] * p[2 * j + 1];
   }
   if (used < 2) return undefined;
-  tmx /= sw; tmy /= sw; pmx /= sw; pmy /= sw;
-  let num_a = 0, num_b = 0, den = 0;
+  tmx /= sw;
+  tmy /= sw;
+  pmx /= sw;
+  pmy /= sw;
+  let num_a = 0,
+    num_b = 0,
+    den = 0;
   for (let j = 0; j < NUM_JOINTS; j++) {
     if (!(w[j] > 0)) continue;
-    const tx = t[2 * j] - tmx, ty = t[2 * j + 1] - tmy, px = p[2 * j] - pmx, py = p[2 * j + 1] - pmy;
+    const tx = t[2 * j] - tmx,
+      ty = t[2 * j + 1] - tmy,
+      px = p[2 * j] - pmx,
+      py = p[2 * j + 1] - pmy;
     num_a += w[j] * (tx * px + ty * py);
     num_b += w[j] * (tx * py - ty * px);
     den += w[j] * (tx * tx + ty * ty);
   }
   if (!(den > 0)) return undefined;
-  const a = num_a / den, b = num_b / den;
+  const a = num_a / den,
+    b = num_b / den;
   const scale = Math.hypot(a, b);
   if (!(scale > 0)) return undefined;
-  const tx = pmx - (a * tmx - b * tmy), ty = pmy - (b * tmx + a * tmy);
+  const tx = pmx - (a * tmx - b * tmy),
+    ty = pmy - (b * tmx + a * tmy);
   let err = 0;
   for (let j = 0; j < NUM_JOINTS; j++) {
     if (!(w[j] > 0)) continue;
@@ -98,6 +130,9 @@ export function templatePoint(fit: SimilarityFit, j: number): [number, number] {
 /** Neighbours of each joint along the skeleton's bones. */
 export const JOINT_NEIGHBOURS: number[][] = (() => {
   const n: number[][] = Array.from({ length: NUM_JOINTS }, () => []);
-  for (const [a, b] of H36M_BONES) { n[a].push(b); n[b].push(a); }
+  for (const [a, b] of H36M_BONES) {
+    n[a].push(b);
+    n[b].push(a);
+  }
   return n;
 })();

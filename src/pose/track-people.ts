@@ -40,7 +40,11 @@ export const TRACK_GATE = 0.75;
 export const MIN_PERSON_SCORE = 0.2;
 export const MIN_KEYPOINT_SCORE = 0.02;
 
-interface Box { x: number; y: number; size: number }
+interface Box {
+  x: number;
+  y: number;
+  size: number;
+}
 
 /** The keypoints of the format that make the 17 H36M joints (the rest: hands, feet, face details, are not used). */
 function usedKeypoints(format: string): number[] {
@@ -62,13 +66,24 @@ export function personScore(d: Detection, format: string, minKeypointScore: numb
  * Whether a detection is not a person to lift: person score under `minPersonScore`, or fewer
  * than two used keypoints at `minKeypointScore` or more.
  */
-export function isWeakDetection(d: Detection, format: string, minPersonScore: number, minKeypointScore: number): boolean {
-  const detected = usedKeypoints(format).filter((k) => d.confidence[k] > 0 && d.confidence[k] >= minKeypointScore).length;
+export function isWeakDetection(
+  d: Detection,
+  format: string,
+  minPersonScore: number,
+  minKeypointScore: number,
+): boolean {
+  const detected = usedKeypoints(format).filter(
+    (k) => d.confidence[k] > 0 && d.confidence[k] >= minKeypointScore,
+  ).length;
   return detected < 2 || personScore(d, format, minKeypointScore) < minPersonScore;
 }
 
 /** The file without its weak detections (isWeakDetection), and how many went. Frames left empty stay. */
-export function dropWeakDetections(file: KeypointFile, minPersonScore: number, minKeypointScore: number): { file: KeypointFile; dropped: number } {
+export function dropWeakDetections(
+  file: KeypointFile,
+  minPersonScore: number,
+  minKeypointScore: number,
+): { file: KeypointFile; dropped: number } {
   let dropped = 0;
   const frames = file.frames.map((f) => {
     const keep = f.detections.filter((d) => !isWeakDetection(d, file.format, minPersonScore, minKeypointScore));
@@ -81,16 +96,21 @@ export function dropWeakDetections(file: KeypointFile, minPersonScore: number, m
 /** Centre and size (the larger side) of the box around a detection's detected H36M joints (all when none is). */
 function boxOf(d: Detection, format: string): Box {
   const m = toH36m(FORMATS[format], 1, d.keypoints, d.confidence);
-  const ok = (j: number) => m.confidence![j] > 0 && Number.isFinite(m.keypoints[2 * j]) && Number.isFinite(m.keypoints[2 * j + 1]);
+  const ok = (j: number) =>
+    m.confidence![j] > 0 && Number.isFinite(m.keypoints[2 * j]) && Number.isFinite(m.keypoints[2 * j + 1]);
   const use = Array.from({ length: NUM_JOINTS }, (_, j) => j).filter(ok);
   if (use.length === 0) return { x: NaN, y: NaN, size: 1 };
-  const xs = use.map((j) => m.keypoints[2 * j]), ys = use.map((j) => m.keypoints[2 * j + 1]);
+  const xs = use.map((j) => m.keypoints[2 * j]),
+    ys = use.map((j) => m.keypoints[2 * j + 1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   return { x: (x0 + x1) / 2, y: (y0 + y1) / 2, size: Math.max(x1 - x0, y1 - y0, 1) };
 }
 
 /** Where a frame's detections went: the index of each one's track (new tracks get the next indices). */
-export interface Assignment { track: number; detection: Detection }
+export interface Assignment {
+  track: number;
+  detection: Detection;
+}
 
 /**
  * Frame-by-frame tracking (so a long file can be tracked as it streams): by the file's person
@@ -105,25 +125,35 @@ export class PeopleTracker {
   /** Each track's id (by ids) in track order. */
   readonly ids: Array<string | number | undefined> = [];
 
-  constructor(private readonly format: string, readonly byIds: boolean) {}
+  constructor(
+    private readonly format: string,
+    readonly byIds: boolean,
+  ) {}
 
-  get count(): number { return this.boxes.length; }
+  get count(): number {
+    return this.boxes.length;
+  }
 
   push(detections: readonly Detection[]): Assignment[] {
     const boxes = detections.map((d) => boxOf(d, this.format));
     const track = new Array<number>(detections.length).fill(-1);
     if (this.byIds) {
       detections.forEach((d, k) => {
-        if (d.id === undefined) throw new InputError(`tracking by person ids, but a detection has none (input ${d.input}): pass --track boxes`);
+        if (d.id === undefined)
+          throw new InputError(
+            `tracking by person ids, but a detection has none (input ${d.input}): pass --track boxes`,
+          );
         const t = this.byId.get(d.id);
         if (t !== undefined) track[k] = t;
       });
     } else {
       const pairs: Array<{ t: number; d: number; distance: number }> = [];
-      this.boxes.forEach((tb, t) => boxes.forEach((b, d) => {
-        const distance = Math.hypot(b.x - tb.x, b.y - tb.y) / Math.max(b.size, tb.size);
-        if (distance < TRACK_GATE) pairs.push({ t, d, distance });
-      }));
+      this.boxes.forEach((tb, t) =>
+        boxes.forEach((b, d) => {
+          const distance = Math.hypot(b.x - tb.x, b.y - tb.y) / Math.max(b.size, tb.size);
+          if (distance < TRACK_GATE) pairs.push({ t, d, distance });
+        }),
+      );
       pairs.sort((a, b) => a.distance - b.distance || a.t - b.t || a.d - b.d);
       const takenTrack = new Set<number>();
       for (const p of pairs) {
@@ -133,14 +163,19 @@ export class PeopleTracker {
       }
     }
     // New people, left to right.
-    const fresh = boxes.map((b, d) => ({ b, d })).filter(({ d }) => track[d] < 0).sort((a, b) => a.b.x - b.b.x);
+    const fresh = boxes
+      .map((b, d) => ({ b, d }))
+      .filter(({ d }) => track[d] < 0)
+      .sort((a, b) => a.b.x - b.b.x);
     for (const { d } of fresh) {
       track[d] = this.boxes.length;
       this.boxes.push(boxes[d]);
       this.ids.push(detections[d].id);
       if (this.byIds) this.byId.set(detections[d].id!, track[d]);
     }
-    track.forEach((t, d) => { this.boxes[t] = boxes[d]; });
+    track.forEach((t, d) => {
+      this.boxes[t] = boxes[d];
+    });
     return detections.map((detection, d) => ({ track: track[d], detection }));
   }
 }
@@ -148,15 +183,22 @@ export class PeopleTracker {
 /** Whether to track by ids: 'ids', or 'auto' when every detection has one. */
 export function tracksByIds(mode: TrackMode, detections: readonly Detection[]): boolean {
   const withIds = detections.filter((d) => d.id !== undefined).length;
-  if (mode === 'ids' && withIds < detections.length) throw new InputError(`--track ids: ${detections.length - withIds} of ${detections.length} detections have no person id`);
+  if (mode === 'ids' && withIds < detections.length)
+    throw new InputError(
+      `--track ids: ${detections.length - withIds} of ${detections.length} detections have no person id`,
+    );
   return mode === 'ids' || (mode === 'auto' && detections.length > 0 && withIds === detections.length);
 }
 
 /** Splits the detections of a file into one track per person (see PeopleTracker and TrackMode). */
 export function trackPeople(file: KeypointFile, mode: TrackMode = 'auto'): KeypointTrack[] {
-  const byIds = tracksByIds(mode, file.frames.flatMap((f) => f.detections));
+  const byIds = tracksByIds(
+    mode,
+    file.frames.flatMap((f) => f.detections),
+  );
   const tracker = new PeopleTracker(file.format, byIds);
-  const tracks: Array<{ frames: Array<number | string>; times: Array<number | undefined>; detections: Detection[] }> = [];
+  const tracks: Array<{ frames: Array<number | string>; times: Array<number | undefined>; detections: Detection[] }> =
+    [];
   for (const frame of file.frames) {
     for (const { track, detection } of tracker.push(frame.detections)) {
       tracks[track] ??= { frames: [], times: [], detections: [] };
@@ -167,9 +209,19 @@ export function trackPeople(file: KeypointFile, mode: TrackMode = 'auto'): Keypo
   }
   const k = FORMATS[file.format].keypoints;
   return tracks.map((t, person) => {
-    const keypoints = new Float32Array(t.detections.length * k * 2), confidence = new Float32Array(t.detections.length * k);
-    t.detections.forEach((d, i) => { keypoints.set(d.keypoints, i * k * 2); confidence.set(d.confidence, i * k); });
-    const track: KeypointTrack = { person, frames: t.frames, inputs: t.detections.map((d) => d.input), keypoints, confidence };
+    const keypoints = new Float32Array(t.detections.length * k * 2),
+      confidence = new Float32Array(t.detections.length * k);
+    t.detections.forEach((d, i) => {
+      keypoints.set(d.keypoints, i * k * 2);
+      confidence.set(d.confidence, i * k);
+    });
+    const track: KeypointTrack = {
+      person,
+      frames: t.frames,
+      inputs: t.detections.map((d) => d.input),
+      keypoints,
+      confidence,
+    };
     if (byIds) track.id = tracker.ids[person];
     if (t.times.every((s) => s !== undefined)) track.times = t.times as number[];
     return track;

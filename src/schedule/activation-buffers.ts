@@ -34,14 +34,21 @@ export interface ActivationBuffers {
   all: GPUBuffer[];
 }
 
-export function createActivationBuffers(device: GPUDevice, config: ModelConfig, maxBatch: number, label: string): ActivationBuffers {
+export function createActivationBuffers(
+  device: GPUDevice,
+  config: ModelConfig,
+  maxBatch: number,
+  label: string,
+): ActivationBuffers {
   const d = Math.max(config.lifter.hidden, config.denoiser.hidden);
   const rows = maxBatch * NUM_JOINTS;
   const all: GPUBuffer[] = [];
   const make = (name: string, floats: number, extra = 0): GPUBuffer => {
-    const size = Math.max(16, Math.ceil(floats * 4 / 16) * 16);
+    const size = Math.max(16, Math.ceil((floats * 4) / 16) * 16);
     if (size > device.limits.maxStorageBufferBindingSize) {
-      throw new RangeError(`${name} needs ${size} bytes, over this device's storage binding limit ${device.limits.maxStorageBufferBindingSize}`);
+      throw new RangeError(
+        `${name} needs ${size} bytes, over this device's storage binding limit ${device.limits.maxStorageBufferBindingSize}`,
+      );
     }
     const b = device.createBuffer({ label: `${label}: ${name}`, size, usage: GPUBufferUsage.STORAGE | extra });
     all.push(b);
@@ -49,12 +56,20 @@ export function createActivationBuffers(device: GPUDevice, config: ModelConfig, 
   };
   const io = GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   return {
-    hA: make('residual A', rows * d), hB: make('residual B', rows * d), n: make('normed', rows * d),
-    mix: make('graph mix / qkv', rows * 3 * d), f1: make('ffn hidden', rows * 2 * d),
-    uv: make('uv', rows * 2, io), gmm: make('gmm', rows * MAX_COMPONENTS * 5, io),
-    lifted: make('lifter output', rows * 3), lifterXyz: make('lifter xyz', rows * 3, io),
-    state: make('state', rows * 5, io), eps: make('eps', rows * 5, io),
-    mean: make('mean', rows * 3, io), spread: make('spread', rows, io), samples: make('samples', rows * 3, io),
+    hA: make('residual A', rows * d),
+    hB: make('residual B', rows * d),
+    n: make('normed', rows * d),
+    mix: make('graph mix / qkv', rows * 3 * d),
+    f1: make('ffn hidden', rows * 2 * d),
+    uv: make('uv', rows * 2, io),
+    gmm: make('gmm', rows * MAX_COMPONENTS * 5, io),
+    lifted: make('lifter output', rows * 3),
+    lifterXyz: make('lifter xyz', rows * 3, io),
+    state: make('state', rows * 5, io),
+    eps: make('eps', rows * 5, io),
+    mean: make('mean', rows * 3, io),
+    spread: make('spread', rows, io),
+    samples: make('samples', rows * 3, io),
     all,
   };
 }

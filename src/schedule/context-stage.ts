@@ -1,7 +1,13 @@
 import { InputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import {
-  bindContextEncoder, CONTEXT_ENCODER, createParamsBuffer, getKernelPipeline, type BoundKernel, type ContextEncoderParams, type KernelPipeline,
+  bindContextEncoder,
+  CONTEXT_ENCODER,
+  createParamsBuffer,
+  getKernelPipeline,
+  type BoundKernel,
+  type ContextEncoderParams,
+  type KernelPipeline,
 } from '../kernels/index.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { ENCODER_INPUTS, ENCODER_MODES, type EncoderMode } from '../temporal/encoder-config.js';
@@ -37,18 +43,32 @@ export class ContextStage {
   readonly film: GPUBuffer;
   private readonly kernels: Record<EncoderMode, BoundKernel<ContextEncoderParams>>;
   /** Encoders bound to streams' rings, made on first use and dropped with the ring. */
-  private readonly ringKernels = new WeakMap<GPUBuffer, Partial<Record<EncoderMode, BoundKernel<ContextEncoderParams>>>>();
+  private readonly ringKernels = new WeakMap<
+    GPUBuffer,
+    Partial<Record<EncoderMode, BoundKernel<ContextEncoderParams>>>
+  >();
 
   private constructor(private readonly parts: StageParts) {
     this.film = parts.film;
     this.kernels = { offline: this.bind('offline', parts.frames, 0), causal: this.bind('causal', parts.frames, 0) };
   }
 
-  static async create(gpu: GpuContext, model: TemporalModel, maxPoses: number, lifterXyz: GPUBuffer, slots: number, label: string): Promise<ContextStage> {
+  static async create(
+    gpu: GpuContext,
+    model: TemporalModel,
+    maxPoses: number,
+    lifterXyz: GPUBuffer,
+    slots: number,
+    label: string,
+  ): Promise<ContextStage> {
     const { device } = gpu;
     const owned: GPUBuffer[] = [];
     const buffer = (name: string, bytes: number, usage: number) => {
-      const b = device.createBuffer({ label: `${label}: ${name}`, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+      const b = device.createBuffer({
+        label: `${label}: ${name}`,
+        size: Math.max(16, Math.ceil(bytes / 16) * 16),
+        usage,
+      });
       owned.push(b);
       return b;
     };
@@ -60,32 +80,60 @@ export class ContextStage {
     };
     const withBuffers = (mode: EncoderMode) => {
       const plan = encoderPlan(model.encoders[mode]);
-      return { ...plan, tableBuffer: upload(`${mode} plan`, plan.table), weightsBuffer: upload(`${mode} weights`, plan.weights) };
+      return {
+        ...plan,
+        tableBuffer: upload(`${mode} plan`, plan.table),
+        weightsBuffer: upload(`${mode} weights`, plan.weights),
+      };
     };
     const plans = { offline: withBuffers('offline'), causal: withBuffers('causal') };
     const window = Math.max(...ENCODER_MODES.map((m) => model.encoders[m].config.window));
     const workgroupSize = Math.min(64, device.limits.maxComputeInvocationsPerWorkgroup);
     return new ContextStage({
-      gpu, label, model, plans, slots, workgroupSize, lifterXyz, owned,
+      gpu,
+      label,
+      model,
+      plans,
+      slots,
+      workgroupSize,
+      lifterXyz,
+      owned,
       pipeline: await getKernelPipeline(gpu, CONTEXT_ENCODER, { workgroupSize }),
       film: buffer('film', maxPoses * plans.offline.filmOut * 4, GPUBufferUsage.STORAGE),
       // A chunk reads its poses' frames and at most window - 1 more (the reach before and after).
       frames: buffer('frames', (maxPoses + window) * ENCODER_INPUTS * 4, storage),
       windows: buffer('windows', maxPoses * 16, storage),
-      scratch: buffer('scratch', slots * Math.max(plans.offline.scratchFloats, plans.causal.scratchFloats) * 4, GPUBufferUsage.STORAGE),
+      scratch: buffer(
+        'scratch',
+        slots * Math.max(plans.offline.scratchFloats, plans.causal.scratchFloats) * 4,
+        GPUBufferUsage.STORAGE,
+      ),
     });
   }
 
   /** The encoder of `mode` reading `frames`, through a ring of `ring` frames per track (0: none). */
   private bind(mode: EncoderMode, frames: GPUBuffer, ring: number): BoundKernel<ContextEncoderParams> {
-    const s = this.parts, plan = s.plans[mode];
+    const s = this.parts,
+      plan = s.plans[mode];
     const p = { slots: s.slots, phases: plan.phases, ring, workgroupSize: s.workgroupSize };
     const what = `${mode} encoder${ring ? ' on a stream ring' : ''}`;
     const params = createParamsBuffer(s.gpu.device, CONTEXT_ENCODER, p, `${s.label}: ${what} params`);
     s.owned.push(params);
-    return bindContextEncoder(s.pipeline, p, {
-      params, plan: plan.tableBuffer, weights: plan.weightsBuffer, frames, windows: s.windows, scratch: s.scratch, lifter_xyz: s.lifterXyz, film: s.film,
-    }, `${s.label}: ${what}`);
+    return bindContextEncoder(
+      s.pipeline,
+      p,
+      {
+        params,
+        plan: plan.tableBuffer,
+        weights: plan.weightsBuffer,
+        frames,
+        windows: s.windows,
+        scratch: s.scratch,
+        lifter_xyz: s.lifterXyz,
+        film: s.film,
+      },
+      `${s.label}: ${what}`,
+    );
   }
 
   /** Frames per track a stream's ring holds for `mode`: the window. */
@@ -103,7 +151,13 @@ export class ContextStage {
       return;
     }
     const { first, end, windows } = chunkWindows(info, this.parts.model.encoders[info.mode].config.pad, start, count);
-    queue.writeBuffer(this.parts.frames, 0, info.frames as Float32Array<ArrayBuffer>, first * ENCODER_INPUTS, (end - first) * ENCODER_INPUTS);
+    queue.writeBuffer(
+      this.parts.frames,
+      0,
+      info.frames as Float32Array<ArrayBuffer>,
+      first * ENCODER_INPUTS,
+      (end - first) * ENCODER_INPUTS,
+    );
     queue.writeBuffer(this.parts.windows, 0, windows as Uint32Array<ArrayBuffer>);
   }
 
@@ -111,7 +165,10 @@ export class ContextStage {
   kernel(info: SequenceInfo): BoundKernel<ContextEncoderParams> {
     if (!info.gpuRing) return this.kernels[info.mode];
     let byMode = this.ringKernels.get(info.gpuRing);
-    if (!byMode) { byMode = {}; this.ringKernels.set(info.gpuRing, byMode); }
+    if (!byMode) {
+      byMode = {};
+      this.ringKernels.set(info.gpuRing, byMode);
+    }
     return (byMode[info.mode] ??= this.bind(info.mode, info.gpuRing, this.ringFrames(info.mode)));
   }
 

@@ -3,8 +3,25 @@ import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
-import { AGGREGATE, bindAggregate, bindKernel, createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type KernelPipeline, type RunBuffer } from '../kernels/index.js';
-import { FUSED_KERNELS, SUBGROUP_LANE_GROUP, type FusedDispatch, type FusedKernels, type FusedPrecision } from '../kernels/fused.js';
+import {
+  AGGREGATE,
+  bindAggregate,
+  bindKernel,
+  createRunBuffer,
+  getKernelPipeline,
+  recordKernel,
+  writeRun,
+  type BoundKernel,
+  type KernelPipeline,
+  type RunBuffer,
+} from '../kernels/index.js';
+import {
+  FUSED_KERNELS,
+  SUBGROUP_LANE_GROUP,
+  type FusedDispatch,
+  type FusedKernels,
+  type FusedPrecision,
+} from '../kernels/fused.js';
 import type { Aggregated } from '../model/aggregate.js';
 import type { RunSettings } from '../lift-options.js';
 import { programOf } from '../model/network-program.js';
@@ -14,7 +31,14 @@ import { MAX_COMPONENTS } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import type { SequenceInfo } from '../temporal/sequence-batch.js';
 import { DispatchCounter } from './dispatch-counter.js';
-import { FUSED_PARAMS_BYTES, fusedTensors, fusedUnsupported, networkTable, packFusedParams, slotVec4s } from './fused-params.js';
+import {
+  FUSED_PARAMS_BYTES,
+  fusedTensors,
+  fusedUnsupported,
+  networkTable,
+  packFusedParams,
+  slotVec4s,
+} from './fused-params.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
 import { addProgram, WeightArena } from './weight-arena.js';
@@ -51,9 +75,19 @@ export interface FusedShape {
 export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape {
   const cpu = gpu.adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(JSON.stringify(gpu.adapter));
   const maxGroup = gpu.caps.maxInvocationsPerWorkgroup;
-  const memorySlots = Math.max(1, Math.floor(Math.min(gpu.caps.maxStorageBufferBindingSize, 256 * 2 ** 20) / slotBytes));
+  const memorySlots = Math.max(
+    1,
+    Math.floor(Math.min(gpu.caps.maxStorageBufferBindingSize, 256 * 2 ** 20) / slotBytes),
+  );
   if (!cpu) {
-    return { groupSize: Math.min(128, maxGroup), groupSlots: Math.min(4096, memorySlots), laneGroupSize: Math.min(64, maxGroup), laneSlots: Math.min(4096, memorySlots), laneFrom: Infinity, subgroups: false };
+    return {
+      groupSize: Math.min(128, maxGroup),
+      groupSlots: Math.min(4096, memorySlots),
+      laneGroupSize: Math.min(64, maxGroup),
+      laneSlots: Math.min(4096, memorySlots),
+      laneFrom: Infinity,
+      subgroups: false,
+    };
   }
   const laneGroupSize = Math.min(SUBGROUP_LANE_GROUP, maxGroup);
   // Whole workgroups of slots, so that every subgroup is full.
@@ -61,7 +95,10 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
   const subgroups = laneGroupSize === SUBGROUP_LANE_GROUP && gpu.caps.subgroupSize === SUBGROUP_LANE_GROUP;
   return {
     // The cooperative size does not matter to llvmpipe's speed (one thread per workgroup either way).
-    groupSize: subgroups ? SUBGROUP_LANE_GROUP : Math.min(32, maxGroup), groupSlots: Math.min(64, memorySlots), laneGroupSize, laneSlots,
+    groupSize: subgroups ? SUBGROUP_LANE_GROUP : Math.min(32, maxGroup),
+    groupSlots: Math.min(64, memorySlots),
+    laneGroupSize,
+    laneSlots,
     // Measured on lavapipe with subgroups (both forms share weights over them): per invocation
     // 22 ms from 1 to 8 items (one thread), cooperatively 10 ms at 1-2 poses (a thread each),
     // 13-18 at 3, 22-29 at 4, 44 at 8: the per-invocation form from 4 items. Without subgroups,
@@ -83,7 +120,15 @@ interface FusedBindings {
   common: Record<string, GPUBuffer>;
 }
 
-type Io = { uv: GPUBuffer; gmm: GPUBuffer; lifterXyz: GPUBuffer; state: GPUBuffer; mean: GPUBuffer; spread: GPUBuffer; samples: GPUBuffer };
+type Io = {
+  uv: GPUBuffer;
+  gmm: GPUBuffer;
+  lifterXyz: GPUBuffer;
+  state: GPUBuffer;
+  mean: GPUBuffer;
+  spread: GPUBuffer;
+  samples: GPUBuffer;
+};
 type Pair = { cooperative: BoundKernel<FusedDispatch>; perInvocation: BoundKernel<FusedDispatch> };
 
 /** A caller's GPU-resident lift: its buffers in and out, optionally its command encoder. */
@@ -156,8 +201,19 @@ export class FusedExecutor implements Executor {
 
   constructor(parts: FusedPlanParts) {
     ({
-      gpu: this.gpu, maxItems: this.maxItems, shape: this.shape, params: this.params, tables: this.tables, io: this.io, bindings: this.bindings,
-      runBuffer: this.runBuffer, staging: this.staging, owned: this.owned, timer: this.timer, precision: this.precision, context: this.context,
+      gpu: this.gpu,
+      maxItems: this.maxItems,
+      shape: this.shape,
+      params: this.params,
+      tables: this.tables,
+      io: this.io,
+      bindings: this.bindings,
+      runBuffer: this.runBuffer,
+      staging: this.staging,
+      owned: this.owned,
+      timer: this.timer,
+      precision: this.precision,
+      context: this.context,
     } = parts);
     this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
     const { io, bindings: b } = this;
@@ -180,26 +236,56 @@ export class FusedExecutor implements Executor {
   }
 
   private aggregateInto(mean: GPUBuffer, spread: GPUBuffer): BoundKernel<unknown> {
-    return bindAggregate(this.bindings.aggregate, { x: this.io.state, mean, spread, samples: this.io.samples }, 'fused: aggregate') as BoundKernel<unknown>;
+    return bindAggregate(
+      this.bindings.aggregate,
+      { x: this.io.state, mean, spread, samples: this.io.samples },
+      'fused: aggregate',
+    ) as BoundKernel<unknown>;
   }
 
   /** The uniform is rewritten only when the init, schedule, mixture size or input kind changes. */
   private writeParams(components: number, s: RunSettings, pixelsInput?: { width: number; height: number }): void {
     const key = JSON.stringify([components, s.init, s.coefficients, pixelsInput]);
     if (key === this.paramsKey) return;
-    this.gpu.device.queue.writeBuffer(this.params, 0, packFusedParams({
-      slot4: this.tables.slot4, featStride4: this.tables.featStride4, denoiserLayers: this.tables.denoiserLayers,
-      components, settings: s, lifterTable: this.tables.lifter, denoiserTable: this.tables.denoiser, pixelsInput,
-    }));
+    this.gpu.device.queue.writeBuffer(
+      this.params,
+      0,
+      packFusedParams({
+        slot4: this.tables.slot4,
+        featStride4: this.tables.featStride4,
+        denoiserLayers: this.tables.denoiserLayers,
+        components,
+        settings: s,
+        lifterTable: this.tables.lifter,
+        denoiserTable: this.tables.denoiser,
+        pixelsInput,
+      }),
+    );
     this.paramsKey = key;
   }
 
   /** Records the 3 dispatches of one chunk of n poses, 4 with the context encoder of `mode` (run slots already written). */
-  private record(encoder: GPUCommandEncoder, lift: Pair, aggregate: BoundKernel<unknown>, n: number, H: number, timer?: PassTimer, sequence?: SequenceInfo): number {
+  private record(
+    encoder: GPUCommandEncoder,
+    lift: Pair,
+    aggregate: BoundKernel<unknown>,
+    n: number,
+    H: number,
+    timer?: PassTimer,
+    sequence?: SequenceInfo,
+  ): number {
     const laneFrom = this.shape.laneFrom;
     const dispatches: Array<[string, BoundKernel<unknown>, number]> = [
       ['lifter', n >= laneFrom ? lift.perInvocation : lift.cooperative, LIFTER_SLOT],
-      ...(sequence ? [['context encoder', this.context!.kernel(sequence) as BoundKernel<unknown>, LIFTER_SLOT] as [string, BoundKernel<unknown>, number]] : []),
+      ...(sequence
+        ? [
+            ['context encoder', this.context!.kernel(sequence) as BoundKernel<unknown>, LIFTER_SLOT] as [
+              string,
+              BoundKernel<unknown>,
+              number,
+            ],
+          ]
+        : []),
       ['denoise', n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, DENOISER_SLOT],
       ['aggregate', aggregate, DENOISER_SLOT],
     ];
@@ -226,11 +312,16 @@ export class FusedExecutor implements Executor {
 
   async run(batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
     return withGpuErrors(this.gpu, 'fused lift', async () => {
-      const H = s.hypotheses, K = batch.components;
+      const H = s.hypotheses,
+        K = batch.components;
       const { device } = this.gpu;
       // The temporal model conditions every pose on its track; the frame model has no encoder.
       if (!!batch.sequence !== !!this.context) {
-        throw new InputError(this.context ? 'the temporal model lifts sequences (liftSequence), not single frames' : 'a sequence lift needs the temporal model');
+        throw new InputError(
+          this.context
+            ? 'the temporal model lifts sequences (liftSequence), not single frames'
+            : 'a sequence lift needs the temporal model',
+        );
       }
       const out = emptyResult(batch.poses, H, s.wantSamples);
       this.writeParams(K, s);
@@ -241,7 +332,13 @@ export class FusedExecutor implements Executor {
         throwIfAborted(s.signal);
         const n = Math.min(chunk, batch.poses - start);
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
-        device.queue.writeBuffer(this.io.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
+        device.queue.writeBuffer(
+          this.io.gmm,
+          0,
+          batch.gmm as Float32Array<ArrayBuffer>,
+          start * J * K * 5,
+          n * J * K * 5,
+        );
         this.writeRuns(n, H, s.poseOffset + start, s.key);
         this.context?.upload(batch, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
@@ -260,19 +357,33 @@ export class FusedExecutor implements Executor {
   /** The GPU-resident lift: no upload and no readback by the engine. */
   async runBuffers(req: BufferLift, s: RunSettings): Promise<void> {
     const H = s.hypotheses;
-    if (this.context) throw new InputError('liftBuffers runs the frame model; sequence lifts of the temporal model take host arrays (liftSequence)');
+    if (this.context)
+      throw new InputError(
+        'liftBuffers runs the frame model; sequence lifts of the temporal model take host arrays (liftSequence)',
+      );
     if (req.count * H > this.maxItems) {
-      throw new InputError(`liftBuffers: ${req.count} poses x ${H} hypotheses exceed the plan's ${this.maxItems} items (load with a larger maxBatch, or split the buffers)`);
+      throw new InputError(
+        `liftBuffers: ${req.count} poses x ${H} hypotheses exceed the plan's ${this.maxItems} items (load with a larger maxBatch, or split the buffers)`,
+      );
     }
     return withGpuErrors(this.gpu, 'fused buffer lift', async () => {
       const { device } = this.gpu;
       this.writeParams(1, s, { width: req.imageSize[0], height: req.imageSize[1] });
       let lift = this.callerLift.get(req.keypoints);
-      if (!lift) { lift = this.liftPair(req.keypoints); this.callerLift.set(req.keypoints, lift); }
+      if (!lift) {
+        lift = this.liftPair(req.keypoints);
+        this.callerLift.set(req.keypoints, lift);
+      }
       let byPoses = this.callerAggregate.get(req.poses);
-      if (!byPoses) { byPoses = new Map(); this.callerAggregate.set(req.poses, byPoses); }
+      if (!byPoses) {
+        byPoses = new Map();
+        this.callerAggregate.set(req.poses, byPoses);
+      }
       let aggregate = byPoses.get(req.spread);
-      if (!aggregate) { aggregate = this.aggregateInto(req.poses, req.spread ?? this.io.spread); byPoses.set(req.spread, aggregate); }
+      if (!aggregate) {
+        aggregate = this.aggregateInto(req.poses, req.spread ?? this.io.spread);
+        byPoses.set(req.spread, aggregate);
+      }
       this.counter.beginCall();
       this.gpuTimes = undefined;
       this.writeRuns(req.count, H, s.poseOffset, s.key);
@@ -313,8 +424,15 @@ export interface FusedOptions {
 }
 
 /** Prepares the fused plan of a model at load: weights and tables uploaded, pipelines compiled, every kernel bound. */
-export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, options: FusedOptions = {}): Promise<FusedExecutor> {
-  for (const [name, net] of [['lifter', model.lifter], ['denoiser', model.denoiser]] as const) {
+export async function createFusedExecutor(
+  gpu: GpuContext,
+  model: ModelWeights,
+  options: FusedOptions = {},
+): Promise<FusedExecutor> {
+  for (const [name, net] of [
+    ['lifter', model.lifter],
+    ['denoiser', model.denoiser],
+  ] as const) {
     const why = fusedUnsupported(net);
     if (why) throw new InputError(`the fused executor cannot run this ${name}: ${why} (use executor "per-op")`);
   }
@@ -326,21 +444,37 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const slot4 = slotVec4s(d);
     // The largest per-item buffer is the packed mixture: 17 joints x 8 components x 5 floats.
     const perItemBytes = J * MAX_COMPONENTS * 5 * 4;
-    const maxItems = Math.max(64, Math.min(options.maxItems ?? 65536, Math.floor(gpu.caps.maxStorageBufferBindingSize / perItemBytes)));
+    const maxItems = Math.max(
+      64,
+      Math.min(options.maxItems ?? 65536, Math.floor(gpu.caps.maxStorageBufferBindingSize / perItemBytes)),
+    );
     const shape: FusedShape = { ...chooseFusedShape(gpu, slot4 * 16), ...options.shape };
     if (shape.subgroups && (shape.groupSize !== SUBGROUP_LANE_GROUP || shape.laneGroupSize !== SUBGROUP_LANE_GROUP)) {
-      throw new Error(`fused shape: the subgroup kernels need workgroups of ${SUBGROUP_LANE_GROUP} (got ${shape.groupSize} and ${shape.laneGroupSize})`);
+      throw new Error(
+        `fused shape: the subgroup kernels need workgroups of ${SUBGROUP_LANE_GROUP} (got ${shape.groupSize} and ${shape.laneGroupSize})`,
+      );
     }
     const arena = new WeightArena(device, 'fused: weights');
-    const lifterProgram = programOf(model.lifter), denoiserProgram = programOf(model.denoiser);
+    const lifterProgram = programOf(model.lifter),
+      denoiserProgram = programOf(model.denoiser);
     // The step features are computed from the program's tensors; the tables read the padded ones.
-    const lifterTensors = fusedTensors(lifterProgram), denoiserTensors = fusedTensors(denoiserProgram);
-    for (const [program, tensors] of [[lifterProgram, lifterTensors], [denoiserProgram, denoiserTensors]] as const) {
+    const lifterTensors = fusedTensors(lifterProgram),
+      denoiserTensors = fusedTensors(denoiserProgram);
+    for (const [program, tensors] of [
+      [lifterProgram, lifterTensors],
+      [denoiserProgram, denoiserTensors],
+    ] as const) {
       addProgram(arena, program);
       for (const a of tensors.values()) arena.add(a);
     }
     arena.upload();
-    const features = await StepFeatures.create(gpu, denoiserProgram.step!, model.config.diffusion.numSteps, arena, 'fused');
+    const features = await StepFeatures.create(
+      gpu,
+      denoiserProgram.step!,
+      model.config.diffusion.numSteps,
+      arena,
+      'fused',
+    );
     // The f16 path binds a half copy; the f32 arena was only needed for the step features.
     let weights = arena.buffer!;
     if (precision === 'f16') {
@@ -349,29 +483,42 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     }
     const owned: GPUBuffer[] = [weights, features.buffer];
     const make = (label: string, bytes: number, usage: number) => {
-      const b = device.createBuffer({ label: `fused: ${label}`, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+      const b = device.createBuffer({
+        label: `fused: ${label}`,
+        size: Math.max(16, Math.ceil(bytes / 16) * 16),
+        usage,
+      });
       owned.push(b);
       return b;
     };
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const params = make('params', FUSED_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    const scratch = make('scratch', Math.max(shape.groupSlots, shape.laneSlots) * slot4 * (precision === 'f16' ? 8 : 16), GPUBufferUsage.STORAGE);
+    const scratch = make(
+      'scratch',
+      Math.max(shape.groupSlots, shape.laneSlots) * slot4 * (precision === 'f16' ? 8 : 16),
+      GPUBufferUsage.STORAGE,
+    );
     const io = {
-      uv: make('uv', maxItems * J * 2 * 4, storage), gmm: make('gmm', maxItems * perItemBytes, storage),
-      lifterXyz: make('lifter xyz', maxItems * J * 3 * 4, storage), state: make('state', maxItems * J * 5 * 4, storage),
-      mean: make('mean', maxItems * J * 3 * 4, storage), spread: make('spread', maxItems * J * 4, storage),
+      uv: make('uv', maxItems * J * 2 * 4, storage),
+      gmm: make('gmm', maxItems * perItemBytes, storage),
+      lifterXyz: make('lifter xyz', maxItems * J * 3 * 4, storage),
+      state: make('state', maxItems * J * 5 * 4, storage),
+      mean: make('mean', maxItems * J * 3 * 4, storage),
+      spread: make('spread', maxItems * J * 4, storage),
       samples: make('samples', maxItems * J * 3 * 4, storage),
     };
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
     const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };
-    const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) => getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
+    const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) =>
+      getKernelPipeline(gpu, desc, { workgroupSize: d.workgroupSize });
     const bindings: FusedBindings = {
-      group, lane,
+      group,
+      lane,
       lift: await pipeline(shape.subgroups ? kernels.liftSubgroup : kernels.lift, group),
       liftLane: await pipeline(shape.subgroups ? kernels.liftLaneSubgroup : kernels.liftLane, lane),
       denoise: await pipeline(shape.subgroups ? kernels.denoiseSubgroup : kernels.denoise, group),
       denoiseLane: await pipeline(shape.subgroups ? kernels.denoiseLaneSubgroup : kernels.denoiseLane, lane),
-      aggregate: await getKernelPipeline(gpu, AGGREGATE) as KernelPipeline<unknown>,
+      aggregate: (await getKernelPipeline(gpu, AGGREGATE)) as KernelPipeline<unknown>,
       common: { params, weights, weight_words: weights, features: features.buffer, scratch },
     };
     const runBuffer = createRunBuffer(device, 2, 'fused run');
@@ -380,12 +527,29 @@ export async function createFusedExecutor(gpu: GpuContext, model: ModelWeights, 
     const tables = {
       lifter: networkTable(lifterProgram, lifterTensors, arena, d),
       denoiser: networkTable(denoiserProgram, denoiserTensors, arena, d),
-      slot4, featStride4: features.stride / 16, denoiserLayers: model.config.denoiser.layers,
+      slot4,
+      featStride4: features.stride / 16,
+      denoiserLayers: model.config.denoiser.layers,
     };
     const context = isTemporal(model)
       ? await ContextStage.create(gpu, model, maxItems, io.lifterXyz, Math.min(256, shape.groupSlots), 'fused: context')
       : undefined;
-    const timer = options.profile && gpu.caps.timestampQuery ? new PassTimer(device, context ? 4 : 3, 'fused') : undefined;
-    return new FusedExecutor({ gpu, maxItems, shape, params, tables, io, bindings, runBuffer, staging, owned, timer, precision, context });
+    const timer =
+      options.profile && gpu.caps.timestampQuery ? new PassTimer(device, context ? 4 : 3, 'fused') : undefined;
+    return new FusedExecutor({
+      gpu,
+      maxItems,
+      shape,
+      params,
+      tables,
+      io,
+      bindings,
+      runBuffer,
+      staging,
+      owned,
+      timer,
+      precision,
+      context,
+    });
   });
 }

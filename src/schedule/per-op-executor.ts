@@ -3,8 +3,21 @@ import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import {
-  AGGREGATE, DDIM_STEP, GMM_INIT, ROOT_CENTER, bindAggregate, bindDdimStep, bindGmmInit, bindRootCenter, createParamsBuffer,
-  createRunBuffer, getKernelPipeline, recordKernel, writeRun, type BoundKernel, type RunBuffer,
+  AGGREGATE,
+  DDIM_STEP,
+  GMM_INIT,
+  ROOT_CENTER,
+  bindAggregate,
+  bindDdimStep,
+  bindGmmInit,
+  bindRootCenter,
+  createParamsBuffer,
+  createRunBuffer,
+  getKernelPipeline,
+  recordKernel,
+  writeRun,
+  type BoundKernel,
+  type RunBuffer,
 } from '../kernels/index.js';
 import type { Aggregated } from '../model/aggregate.js';
 import { MAX_HYPOTHESES, type RunSettings } from '../lift-options.js';
@@ -73,8 +86,18 @@ export class PerOpExecutor implements Executor {
 
   constructor(parts: PerOpPlanParts) {
     ({
-      gpu: this.gpu, maxBatch: this.maxBatch, arena: this.arena, bufs: this.bufs, lifter: this.lifter, denoiser: this.denoiser, features: this.features,
-      rootCenter: this.rootCenter, aggregate: this.aggregate, runBuffer: this.runBuffer, staging: this.staging, owned: this.owned,
+      gpu: this.gpu,
+      maxBatch: this.maxBatch,
+      arena: this.arena,
+      bufs: this.bufs,
+      lifter: this.lifter,
+      denoiser: this.denoiser,
+      features: this.features,
+      rootCenter: this.rootCenter,
+      aggregate: this.aggregate,
+      runBuffer: this.runBuffer,
+      staging: this.staging,
+      owned: this.owned,
     } = parts);
   }
 
@@ -88,14 +111,26 @@ export class PerOpExecutor implements Executor {
     const initP = { components, mode: s.init, sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA };
     const initParams = createParamsBuffer(device, GMM_INIT, initP, 'per-op: gmm init params');
     params.push(initParams);
-    const init = bindGmmInit(await getKernelPipeline(this.gpu, GMM_INIT), initP,
-      { params: initParams, gmm: this.bufs.gmm, lifterXyz: this.bufs.lifterXyz, x: this.bufs.state }, 'per-op: gmm init') as BoundKernel<unknown>;
+    const init = bindGmmInit(
+      await getKernelPipeline(this.gpu, GMM_INIT),
+      initP,
+      { params: initParams, gmm: this.bufs.gmm, lifterXyz: this.bufs.lifterXyz, x: this.bufs.state },
+      'per-op: gmm init',
+    ) as BoundKernel<unknown>;
     const ddim = await getKernelPipeline(this.gpu, DDIM_STEP);
     const steps = s.coefficients.map((coef, stepIndex) => {
       const p = { coef, stepIndex };
       const pb = createParamsBuffer(device, DDIM_STEP, p, `per-op: ddim step ${stepIndex} (t=${coef.t}) params`);
       params.push(pb);
-      return { t: coef.t, update: bindDdimStep(ddim, p, { params: pb, eps: this.bufs.eps, x: this.bufs.state }, `per-op: ddim step ${stepIndex}`) as BoundKernel<unknown> };
+      return {
+        t: coef.t,
+        update: bindDdimStep(
+          ddim,
+          p,
+          { params: pb, eps: this.bufs.eps, x: this.bufs.state },
+          `per-op: ddim step ${stepIndex}`,
+        ) as BoundKernel<unknown>,
+      };
     });
     // A small cache: settings rarely change between calls; evicted params are no longer in flight
     // because every run waits for its readback.
@@ -124,11 +159,25 @@ export class PerOpExecutor implements Executor {
     });
   }
 
-  private async runChunk(batch: PreparedBatch, s: RunSettings, k: SamplingKernels, start: number, n: number, out: Aggregated): Promise<void> {
+  private async runChunk(
+    batch: PreparedBatch,
+    s: RunSettings,
+    k: SamplingKernels,
+    start: number,
+    n: number,
+    out: Aggregated,
+  ): Promise<void> {
     const { device } = this.gpu;
-    const H = s.hypotheses, K = batch.components;
+    const H = s.hypotheses,
+      K = batch.components;
     device.queue.writeBuffer(this.bufs.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
-    device.queue.writeBuffer(this.bufs.gmm, 0, batch.gmm as Float32Array<ArrayBuffer>, start * J * K * 5, n * J * K * 5);
+    device.queue.writeBuffer(
+      this.bufs.gmm,
+      0,
+      batch.gmm as Float32Array<ArrayBuffer>,
+      start * J * K * 5,
+      n * J * K * 5,
+    );
     const common = { poses: n, hypotheses: H, poseOffset: s.poseOffset + start, key: s.key };
     writeRun(device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
     writeRun(device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
@@ -166,31 +215,67 @@ export class PerOpExecutor implements Executor {
 }
 
 /** Builds the per-op plan once: weights uploaded, scratch sized for maxBatch, every kernel bound. */
-export async function createPerOpExecutor(gpu: GpuContext, model: ModelWeights, maxBatch: number): Promise<PerOpExecutor> {
+export async function createPerOpExecutor(
+  gpu: GpuContext,
+  model: ModelWeights,
+  maxBatch: number,
+): Promise<PerOpExecutor> {
   return withGpuErrors(gpu, 'per-op plan', async () => {
     const { device } = gpu;
     // At least one pose with the most hypotheses; at most what the storage binding limit allows.
     const batch = Math.max(MAX_HYPOTHESES, Math.min(maxBatch, maxBatchForDevice(device, model.config)));
     const arena = new WeightArena(device, 'per-op: weights');
-    const lifterProgram = programOf(model.lifter), denoiserProgram = programOf(model.denoiser);
+    const lifterProgram = programOf(model.lifter),
+      denoiserProgram = programOf(model.denoiser);
     addProgram(arena, lifterProgram);
     addProgram(arena, denoiserProgram);
     arena.upload();
     const bufs = createActivationBuffers(device, model.config, batch, 'per-op');
-    const features = await StepFeatures.create(gpu, denoiserProgram.step!, model.config.diffusion.numSteps, arena, 'per-op');
+    const features = await StepFeatures.create(
+      gpu,
+      denoiserProgram.step!,
+      model.config.diffusion.numSteps,
+      arena,
+      'per-op',
+    );
     const lifter = await NetworkPlan.create(gpu, lifterProgram, arena, bufs, bufs.uv, bufs.lifted, 'lifter');
-    const denoiser = await NetworkPlan.create(gpu, denoiserProgram, arena, bufs, bufs.state, bufs.eps, 'denoiser',
-      (t, l) => features.row(t, l));
+    const denoiser = await NetworkPlan.create(
+      gpu,
+      denoiserProgram,
+      arena,
+      bufs,
+      bufs.state,
+      bufs.eps,
+      'denoiser',
+      (t, l) => features.row(t, l),
+    );
     const rcP = { channels: 3, offset: 0 };
     const rcParams = createParamsBuffer(device, ROOT_CENTER, rcP, 'per-op: root centre params');
-    const rootCenter = bindRootCenter(await getKernelPipeline(gpu, ROOT_CENTER), rcP,
-      { params: rcParams, x: bufs.lifted, xyz: bufs.lifterXyz }, 'per-op: root centre') as BoundKernel<unknown>;
-    const aggregate = bindAggregate(await getKernelPipeline(gpu, AGGREGATE),
-      { x: bufs.state, mean: bufs.mean, spread: bufs.spread, samples: bufs.samples }, 'per-op: aggregate') as BoundKernel<unknown>;
+    const rootCenter = bindRootCenter(
+      await getKernelPipeline(gpu, ROOT_CENTER),
+      rcP,
+      { params: rcParams, x: bufs.lifted, xyz: bufs.lifterXyz },
+      'per-op: root centre',
+    ) as BoundKernel<unknown>;
+    const aggregate = bindAggregate(
+      await getKernelPipeline(gpu, AGGREGATE),
+      { x: bufs.state, mean: bufs.mean, spread: bufs.spread, samples: bufs.samples },
+      'per-op: aggregate',
+    ) as BoundKernel<unknown>;
     const run = createRunBuffer(device, 2, 'per-op run');
     const staging = stagingBuffer(device, batch, 'per-op: readback');
     return new PerOpExecutor({
-      gpu, maxBatch: batch, arena, bufs, lifter, denoiser, features, rootCenter, aggregate, runBuffer: run, staging,
+      gpu,
+      maxBatch: batch,
+      arena,
+      bufs,
+      lifter,
+      denoiser,
+      features,
+      rootCenter,
+      aggregate,
+      runBuffer: run,
+      staging,
       owned: [...bufs.all, rcParams, run.buffer, staging],
     });
   });

@@ -12,7 +12,10 @@ export class WeightArena {
   private size = 0;
   private uploaded?: GPUBuffer;
 
-  constructor(private readonly device: GPUDevice, private readonly label: string) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label: string,
+  ) {}
 
   add(data: Float32Array): void {
     if (this.uploaded) throw new Error('WeightArena: add() after upload()');
@@ -25,8 +28,10 @@ export class WeightArena {
 
   upload(): void {
     const buffer = this.device.createBuffer({
-      label: this.label, size: Math.max(16, Math.ceil(this.size / 4) * 4),
-      usage: GPUBufferUsage.STORAGE, mappedAtCreation: true,
+      label: this.label,
+      size: Math.max(16, Math.ceil(this.size / 4) * 4),
+      usage: GPUBufferUsage.STORAGE,
+      mappedAtCreation: true,
     });
     const view = new Float32Array(buffer.getMappedRange());
     for (const [data, offset] of this.offsets) view.set(data, offset / 4);
@@ -43,11 +48,17 @@ export class WeightArena {
     for (const [data, offset] of this.offsets) {
       const at = offset / 4;
       for (let i = 0; i < data.length; i++) {
-        if (!(Math.abs(data[i]) <= HALF_MAX)) throw new InputError(`a weight (${data[i]}) is outside the f16 range (|w| <= ${HALF_MAX}): use the f32 path`);
+        if (!(Math.abs(data[i]) <= HALF_MAX))
+          throw new InputError(`a weight (${data[i]}) is outside the f16 range (|w| <= ${HALF_MAX}): use the f32 path`);
         halves[at + i] = floatToHalf(data[i]);
       }
     }
-    const buffer = this.device.createBuffer({ label, size: Math.max(16, halves.byteLength), usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+    const buffer = this.device.createBuffer({
+      label,
+      size: Math.max(16, halves.byteLength),
+      usage: GPUBufferUsage.STORAGE,
+      mappedAtCreation: true,
+    });
     new Uint16Array(buffer.getMappedRange()).set(halves);
     buffer.unmap();
     return buffer;
@@ -56,16 +67,23 @@ export class WeightArena {
   /** The range holding `data` (which must have been added before upload()). */
   get(data: Float32Array): GPUBufferBinding {
     const offset = this.offsets.get(data);
-    if (!this.uploaded || offset === undefined) throw new Error('WeightArena: get() of an array that was not added and uploaded');
+    if (!this.uploaded || offset === undefined)
+      throw new Error('WeightArena: get() of an array that was not added and uploaded');
     return { buffer: this.uploaded, offset, size: Math.max(4, data.byteLength) };
   }
 
-  get bytes(): number { return this.size; }
+  get bytes(): number {
+    return this.size;
+  }
 
   /** The uploaded buffer (undefined before upload()). */
-  get buffer(): GPUBuffer | undefined { return this.uploaded; }
+  get buffer(): GPUBuffer | undefined {
+    return this.uploaded;
+  }
 
-  destroy(): void { this.uploaded?.destroy(); }
+  destroy(): void {
+    this.uploaded?.destroy();
+  }
 }
 
 /** Adds every tensor of a network program (its ops' weights and matrices, its step embedding). */

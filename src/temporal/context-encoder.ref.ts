@@ -11,15 +11,21 @@ const J = NUM_JOINTS;
 export function normaliseFrames(frames: Float32Array, count: number): void {
   for (let t = 0; t < count; t++) {
     const f = frames.subarray(t * J * 3, (t + 1) * J * 3);
-    let sw = 0, mu = 0, mv = 0;
+    let sw = 0,
+      mu = 0,
+      mv = 0;
     for (let j = 0; j < J; j++) {
       const w = f[3 * j + 2] + 1e-3;
-      sw += w; mu += w * f[3 * j]; mv += w * f[3 * j + 1];
+      sw += w;
+      mu += w * f[3 * j];
+      mv += w * f[3 * j + 1];
     }
-    mu /= sw; mv /= sw;
+    mu /= sw;
+    mv /= sw;
     let ss = 0;
     for (let j = 0; j < J; j++) {
-      const du = f[3 * j] - mu, dv = f[3 * j + 1] - mv;
+      const du = f[3 * j] - mu,
+        dv = f[3 * j + 1] - mv;
       ss += (f[3 * j + 2] + 1e-3) * (du * du + dv * dv);
     }
     const s = Math.sqrt(ss / sw) + 1e-4;
@@ -31,14 +37,21 @@ export function normaliseFrames(frames: Float32Array, count: number): void {
 }
 
 /** Valid convolution over positions: x [n, cin] -> [n - (taps - 1) dilation, cout], ReLU optional. */
-function conv(x: Float32Array, n: number, p: ConvParams, dilation: number, relu: boolean): { y: Float32Array; n: number } {
+function conv(
+  x: Float32Array,
+  n: number,
+  p: ConvParams,
+  dilation: number,
+  relu: boolean,
+): { y: Float32Array; n: number } {
   const m = n - (p.taps - 1) * dilation;
   const y = new Float32Array(m * p.cout);
   for (let j = 0; j < m; j++) {
     for (let o = 0; o < p.cout; o++) {
       let s = p.bias[o];
       for (let i = 0; i < p.cin; i++) {
-        for (let k = 0; k < p.taps; k++) s += p.weight[(o * p.cin + i) * p.taps + k] * x[(j + k * dilation) * p.cin + i];
+        for (let k = 0; k < p.taps; k++)
+          s += p.weight[(o * p.cin + i) * p.taps + k] * x[(j + k * dilation) * p.cin + i];
       }
       y[j * p.cout + o] = relu && s < 0 ? 0 : s;
     }
@@ -84,7 +97,11 @@ export function encodeTrackRef(p: EncoderParams, track: Float32Array, frames: nu
   for (let t = 0; t < frames; t++) {
     const pose = delta.subarray(t * J * 3, (t + 1) * J * 3);
     const [rx, ry, rz] = [pose[0], pose[1], pose[2]];
-    for (let j = 0; j < J; j++) { pose[3 * j] -= rx; pose[3 * j + 1] -= ry; pose[3 * j + 2] -= rz; }
+    for (let j = 0; j < J; j++) {
+      pose[3 * j] -= rx;
+      pose[3 * j + 1] -= ry;
+      pose[3 * j + 2] -= rz;
+    }
   }
   return { delta, film: conv(h.y, h.n, p.film, 1, false).y };
 }

@@ -31,7 +31,8 @@ function int(v: unknown, field: string, min: number, max: number): number {
 }
 
 function bool(v: unknown, field: string): boolean {
-  if (typeof v !== 'boolean') throw new WeightsError(`config field "${field}" must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean')
+    throw new WeightsError(`config field "${field}" must be true or false, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -39,9 +40,14 @@ function bool(v: unknown, field: string): boolean {
  * Checks one encoder's config against the rules that tie its fields together, and against the
  * denoiser it conditions (FiLM layers and width = the denoiser's layers and hidden width).
  */
-export function parseEncoderConfig(v: unknown, mode: EncoderMode, denoiser: { layers: number; hidden: number }): EncoderConfig {
+export function parseEncoderConfig(
+  v: unknown,
+  mode: EncoderMode,
+  denoiser: { layers: number; hidden: number },
+): EncoderConfig {
   const field = `temporal.${mode}`;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WeightsError(`config field "${field}" is missing or not an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new WeightsError(`config field "${field}" is missing or not an object`);
   const o = v as Record<string, unknown>;
   if (!Array.isArray(o.dilations) || o.dilations.length < 1 || o.dilations.length > 8) {
     throw new WeightsError(`config field "${field}.dilations" must be a list of 1 to 8 integers`);
@@ -57,19 +63,31 @@ export function parseEncoderConfig(v: unknown, mode: EncoderMode, denoiser: { la
     filmLayers: int(o.filmLayers, `${field}.filmLayers`, 1, 64),
     filmWidth: int(o.filmWidth, `${field}.filmWidth`, 1, 4096),
     // Files written by train/ before its config said true/false carry 1/0.
-    normalise: o.normalise === undefined ? false : bool(o.normalise === 1 ? true : o.normalise === 0 ? false : o.normalise, `${field}.normalise`),
+    normalise:
+      o.normalise === undefined
+        ? false
+        : bool(o.normalise === 1 ? true : o.normalise === 0 ? false : o.normalise, `${field}.normalise`),
   };
-  if (cfg.causal !== (mode === 'causal')) throw new WeightsError(`config field "${field}.causal" must be ${mode === 'causal'}`);
+  if (cfg.causal !== (mode === 'causal'))
+    throw new WeightsError(`config field "${field}.causal" must be ${mode === 'causal'}`);
   const window = 1 + 2 * (1 + dilations.reduce((a, b) => a + b, 0));
-  if (cfg.window !== window) throw new WeightsError(`config field "${field}.window" is ${cfg.window}, but its dilations give ${window}`);
+  if (cfg.window !== window)
+    throw new WeightsError(`config field "${field}.window" is ${cfg.window}, but its dilations give ${window}`);
   const pad: [number, number] = cfg.causal ? [window - 1, 0] : [(window - 1) / 2, (window - 1) / 2];
   if (!Array.isArray(o.pad) || o.pad.length !== 2 || o.pad[0] !== pad[0] || o.pad[1] !== pad[1]) {
-    throw new WeightsError(`config field "${field}.pad" must be [${pad}] for a ${mode} window of ${window}, got ${JSON.stringify(o.pad)}`);
+    throw new WeightsError(
+      `config field "${field}.pad" must be [${pad}] for a ${mode} window of ${window}, got ${JSON.stringify(o.pad)}`,
+    );
   }
   cfg.pad = pad;
-  if (cfg.inputs !== ENCODER_INPUTS) throw new WeightsError(`config field "${field}.inputs" must be ${ENCODER_INPUTS} (17 joints x u, v, confidence), got ${cfg.inputs}`);
+  if (cfg.inputs !== ENCODER_INPUTS)
+    throw new WeightsError(
+      `config field "${field}.inputs" must be ${ENCODER_INPUTS} (17 joints x u, v, confidence), got ${cfg.inputs}`,
+    );
   if (cfg.filmLayers !== denoiser.layers || cfg.filmWidth !== denoiser.hidden) {
-    throw new WeightsError(`config field "${field}": FiLM for ${cfg.filmLayers} layers of width ${cfg.filmWidth}, but the denoiser has ${denoiser.layers} layers of width ${denoiser.hidden}`);
+    throw new WeightsError(
+      `config field "${field}": FiLM for ${cfg.filmLayers} layers of width ${cfg.filmWidth}, but the denoiser has ${denoiser.layers} layers of width ${denoiser.hidden}`,
+    );
   }
   return cfg;
 }

@@ -57,8 +57,14 @@ export function encodeSequenceRef(encoder: EncoderParams, info: SequenceInfo, po
  * For a chunk of poses [start, start + count) of a batch without a ring: the frames its windows
  * read, [first, end), and its windows relative to `first`, for the GPU to hold only those.
  */
-export function chunkWindows(info: SequenceInfo, pad: readonly [number, number], start: number, count: number): { first: number; end: number; windows: Uint32Array } {
-  let first = Infinity, end = 0;
+export function chunkWindows(
+  info: SequenceInfo,
+  pad: readonly [number, number],
+  start: number,
+  count: number,
+): { first: number; end: number; windows: Uint32Array } {
+  let first = Infinity,
+    end = 0;
   for (let k = start; k < start + count; k++) {
     const [lo, hi, t] = info.windows.subarray(4 * k, 4 * k + 3);
     first = Math.min(first, Math.max(lo, t - pad[0]));

@@ -7,11 +7,14 @@
 
 /** Centred moving average over `window` frames (odd); the window shrinks at the ends of the track. */
 export function movingAverage(x: ArrayLike<number>, frames: number, window: number): Float64Array {
-  if (!Number.isInteger(window) || window < 1 || window % 2 === 0) throw new RangeError(`window must be an odd positive integer, got ${window}`);
-  const d = x.length / frames, r = (window - 1) / 2;
+  if (!Number.isInteger(window) || window < 1 || window % 2 === 0)
+    throw new RangeError(`window must be an odd positive integer, got ${window}`);
+  const d = x.length / frames,
+    r = (window - 1) / 2;
   const out = new Float64Array(x.length);
   for (let t = 0; t < frames; t++) {
-    const lo = Math.max(0, t - r), hi = Math.min(frames, t + r + 1);
+    const lo = Math.max(0, t - r),
+      hi = Math.min(frames, t + r + 1);
     for (let k = 0; k < d; k++) {
       let s = 0;
       for (let i = lo; i < hi; i++) s += x[i * d + k];
@@ -26,7 +29,13 @@ export class OneEuroFilter {
   private y: Float64Array | undefined;
   private readonly dx: Float64Array;
 
-  constructor(readonly size: number, readonly fps: number, readonly minCutoff: number, readonly beta: number, readonly derivativeCutoff = 1) {
+  constructor(
+    readonly size: number,
+    readonly fps: number,
+    readonly minCutoff: number,
+    readonly beta: number,
+    readonly derivativeCutoff = 1,
+  ) {
     this.dx = new Float64Array(size);
   }
 
@@ -41,7 +50,8 @@ export class OneEuroFilter {
       this.y = Float64Array.from({ length: this.size }, (_, k) => frame[k]);
       return Float64Array.from(this.y);
     }
-    const te = 1 / this.fps, ad = this.alpha(this.derivativeCutoff);
+    const te = 1 / this.fps,
+      ad = this.alpha(this.derivativeCutoff);
     for (let k = 0; k < this.size; k++) {
       this.dx[k] += ad * ((frame[k] - this.y[k]) / te - this.dx[k]);
       const a = this.alpha(this.minCutoff + this.beta * Math.abs(this.dx[k]));
@@ -52,10 +62,17 @@ export class OneEuroFilter {
 }
 
 /** One-Euro over a whole track [T, D]. */
-export function oneEuro(x: ArrayLike<number>, frames: number, fps: number, minCutoff: number, beta: number): Float64Array {
+export function oneEuro(
+  x: ArrayLike<number>,
+  frames: number,
+  fps: number,
+  minCutoff: number,
+  beta: number,
+): Float64Array {
   const d = x.length / frames;
   const f = new OneEuroFilter(d, fps, minCutoff, beta);
   const out = new Float64Array(x.length);
-  for (let t = 0; t < frames; t++) out.set(f.push(Array.prototype.slice.call(x, t * d, (t + 1) * d) as number[]), t * d);
+  for (let t = 0; t < frames; t++)
+    out.set(f.push(Array.prototype.slice.call(x, t * d, (t + 1) * d) as number[]), t * d);
   return out;
 }

@@ -9,7 +9,10 @@ import { sequenceFrames, type SequenceInfo } from './sequence-batch.js';
 export type TrackId = string | number;
 
 /** createStream options: those of lift that apply to every push, and how many tracks the stream holds. */
-export interface StreamOptions extends Omit<LiftOptions, 'confidence' | 'gmm' | 'samples' | 'poseOffset' | 'signal' | 'aggregate'> {
+export interface StreamOptions extends Omit<
+  LiftOptions,
+  'confidence' | 'gmm' | 'samples' | 'poseOffset' | 'signal' | 'aggregate'
+> {
   /** Tracks the stream keeps a history for (default 16); a new track past it takes the slot of the one pushed least recently. */
   maxTracks?: number;
 }
@@ -40,14 +43,33 @@ export interface StreamHost {
   /** Frames of the causal window: each track's ring holds that many. */
   window: number;
   /** Lifts a batch whose sequence is set. */
-  run(batch: PreparedBatch, options: LiftOptions, poseOffset: number): Promise<{ poses: Float32Array; spread: Float32Array; root: Float32Array }>;
+  run(
+    batch: PreparedBatch,
+    options: LiftOptions,
+    poseOffset: number,
+  ): Promise<{ poses: Float32Array; spread: Float32Array; root: Float32Array }>;
   /** The device the stream's executor runs on now; undefined for the CPU executor. */
   device(): GPUDevice | undefined;
 }
 
-interface Track { slot: number; frames: number; lastPush: number }
+interface Track {
+  slot: number;
+  frames: number;
+  lastPush: number;
+}
 
-const STREAM_OPTION_KEYS = new Set(['imageSize', 'format', 'hypotheses', 'timesteps', 'eta', 'init', 'seed', 'executor', 'camera', 'maxTracks']);
+const STREAM_OPTION_KEYS = new Set([
+  'imageSize',
+  'format',
+  'hypotheses',
+  'timesteps',
+  'eta',
+  'init',
+  'seed',
+  'executor',
+  'camera',
+  'maxTracks',
+]);
 
 /**
  * A live stream of the causal temporal model (docs/temporal-model.md §2): each push is one video
@@ -66,16 +88,22 @@ export class DiffPoseStream {
   private disposed = false;
   readonly maxTracks: number;
 
-  constructor(private readonly model: StreamHost, private readonly options: LiftOptions, maxTracks: number) {
+  constructor(
+    private readonly model: StreamHost,
+    private readonly options: LiftOptions,
+    maxTracks: number,
+  ) {
     this.maxTracks = maxTracks;
     this.host = new Float32Array(maxTracks * model.window * ENCODER_INPUTS);
   }
 
   static checkOptions(options: StreamOptions): { lift: LiftOptions; maxTracks: number } {
-    if (typeof options !== 'object' || options === null) throw new InputError('createStream(options): options with imageSize are required');
+    if (typeof options !== 'object' || options === null)
+      throw new InputError('createStream(options): options with imageSize are required');
     checkOptionKeys(options, STREAM_OPTION_KEYS, 'stream options');
     const { maxTracks = 16, ...lift } = options;
-    if (!Number.isInteger(maxTracks) || maxTracks < 1 || maxTracks > 4096) throw new InputError(`maxTracks must be an integer in [1, 4096], got ${maxTracks}`);
+    if (!Number.isInteger(maxTracks) || maxTracks < 1 || maxTracks > 4096)
+      throw new InputError(`maxTracks must be an integer in [1, 4096], got ${maxTracks}`);
     return { lift: lift as LiftOptions, maxTracks };
   }
 
@@ -88,21 +116,36 @@ export class DiffPoseStream {
 
   private async pushNow(keypoints: Float32Array | readonly number[], options: StreamPushOptions): Promise<StreamFrame> {
     if (this.disposed) throw new InputError('this stream was disposed');
-    if (typeof options !== 'object' || options === null) throw new InputError('push(keypoints, options): options must be an object');
+    if (typeof options !== 'object' || options === null)
+      throw new InputError('push(keypoints, options): options must be an object');
     checkOptionKeys(options, new Set(['confidence', 'tracks', 'signal']), 'push options');
     const format = keypointFormat(this.options.format ?? 'h36m17');
     const points = float32Input(keypoints, 'keypoints');
     const P = points.length / (format.keypoints * 2);
-    if (!Number.isInteger(P)) throw new InputError(`keypoints has ${points.length} values, not a multiple of ${format.keypoints * 2} (${format.keypoints} keypoints x 2 for format ${format.name})`);
+    if (!Number.isInteger(P))
+      throw new InputError(
+        `keypoints has ${points.length} values, not a multiple of ${format.keypoints * 2} (${format.keypoints} keypoints x 2 for format ${format.name})`,
+      );
     const ids = options.tracks ? [...options.tracks] : Array.from({ length: P }, (_, i) => i);
     if (ids.length !== P) throw new InputError(`tracks has ${ids.length} ids for ${P} poses`);
     if (new Set(ids).size !== P) throw new InputError('tracks: an id appears twice in one push');
-    if (P > this.maxTracks) throw new InputError(`${P} tracks in one push exceed the stream's maxTracks ${this.maxTracks}`);
-    for (const id of ids) if (typeof id !== 'string' && typeof id !== 'number') throw new InputError('track ids must be strings or numbers');
+    if (P > this.maxTracks)
+      throw new InputError(`${P} tracks in one push exceed the stream's maxTracks ${this.maxTracks}`);
+    for (const id of ids)
+      if (typeof id !== 'string' && typeof id !== 'number')
+        throw new InputError('track ids must be strings or numbers');
     const frame = this.pushes;
-    if (P === 0) { this.pushes++; return { poses: new Float32Array(0), spread: new Float32Array(0), root: new Float32Array(0), tracks: [], frame }; }
+    if (P === 0) {
+      this.pushes++;
+      return { poses: new Float32Array(0), spread: new Float32Array(0), root: new Float32Array(0), tracks: [], frame };
+    }
     const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
-    const batch = prepareInput({ keypoints: points, imageSize: this.options.imageSize, format: this.options.format, confidence });
+    const batch = prepareInput({
+      keypoints: points,
+      imageSize: this.options.imageSize,
+      format: this.options.format,
+      confidence,
+    });
     // Everything is checked: now the stream's state changes.
     this.pushes++;
     const W = this.model.window;
@@ -111,7 +154,11 @@ export class DiffPoseStream {
     const device = this.model.device();
     if (device !== this.ringDevice) {
       // The first GPU push, or a replaced device: a new ring, starting as the host's copy.
-      this.gpuRing = device?.createBuffer({ label: 'diffpose stream: 2D ring', size: this.host.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      this.gpuRing = device?.createBuffer({
+        label: 'diffpose stream: 2D ring',
+        size: this.host.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
       if (device) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
       this.ringDevice = device;
     }
@@ -120,7 +167,7 @@ export class DiffPoseStream {
       const track = this.slotOf(id, ids);
       track.frames++;
       track.lastPush = frame;
-      const at = (track.slot * W + (track.frames - 1) % W) * ENCODER_INPUTS;
+      const at = (track.slot * W + ((track.frames - 1) % W)) * ENCODER_INPUTS;
       const row = newFrames.subarray(p * ENCODER_INPUTS, (p + 1) * ENCODER_INPUTS);
       this.host.set(row, at);
       if (ring) device!.queue.writeBuffer(ring, at * 4, row as Float32Array<ArrayBuffer>);
@@ -166,4 +213,3 @@ export class DiffPoseStream {
     });
   }
 }
-

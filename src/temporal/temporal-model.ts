@@ -14,7 +14,10 @@ export function temporalModel(w: TemporalWeights): TemporalModel {
   const { lifter, denoiser, diffusion } = w.config;
   return {
     config: { format: 1, joints: 17, skeleton: 'h36m17', lifter, denoiser, diffusion },
-    lifter: w.lifter, denoiser: w.denoiser, metadata: w.metadata, encoders: w.encoders,
+    lifter: w.lifter,
+    denoiser: w.denoiser,
+    metadata: w.metadata,
+    encoders: w.encoders,
   };
 }
 

@@ -5,10 +5,22 @@ import { quote } from '../model/printable.js';
 import { parseSafetensors, type Tensor } from '../model/safetensors.js';
 import { programOf, registerFilmProgram } from '../model/network-program.js';
 import { CONFIG_KEY } from '../model/weights.js';
-import { ENCODER_INPUTS, ENCODER_MODES, parseEncoderConfig, type EncoderConfig, type EncoderMode } from './encoder-config.js';
+import {
+  ENCODER_INPUTS,
+  ENCODER_MODES,
+  parseEncoderConfig,
+  type EncoderConfig,
+  type EncoderMode,
+} from './encoder-config.js';
 
 /** A valid 1-D convolution (PyTorch Conv1d layout [out, in, taps]) or, with one tap, a linear. */
-export interface ConvParams { cout: number; cin: number; taps: number; weight: Float32Array; bias: Float32Array }
+export interface ConvParams {
+  cout: number;
+  cin: number;
+  taps: number;
+  weight: Float32Array;
+  bias: Float32Array;
+}
 
 /** One context encoder's tensors (docs/temporal-model.md §3). */
 export interface EncoderParams {
@@ -43,9 +55,12 @@ function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: Enc
   const prefix = `context.${mode}.`;
   const C = cfg.channels;
   const expected = new Map<string, number[]>([
-    ['input.weight', [C, ENCODER_INPUTS, 3]], ['input.bias', [C]],
-    ['pose.weight', [ENCODER_INPUTS, C]], ['pose.bias', [ENCODER_INPUTS]],
-    ['film.weight', [cfg.filmLayers * 2 * cfg.filmWidth, C]], ['film.bias', [cfg.filmLayers * 2 * cfg.filmWidth]],
+    ['input.weight', [C, ENCODER_INPUTS, 3]],
+    ['input.bias', [C]],
+    ['pose.weight', [ENCODER_INPUTS, C]],
+    ['pose.bias', [ENCODER_INPUTS]],
+    ['film.weight', [cfg.filmLayers * 2 * cfg.filmWidth, C]],
+    ['film.bias', [cfg.filmLayers * 2 * cfg.filmWidth]],
   ]);
   cfg.dilations.forEach((_, i) => {
     expected.set(`blocks.${i}.conv.weight`, [C, C, 3]).set(`blocks.${i}.conv.bias`, [C]);
@@ -53,18 +68,30 @@ function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: Enc
   });
   for (const name of tensors.keys()) {
     if (name.startsWith(prefix) && !expected.has(name.slice(prefix.length))) {
-      throw new WeightsError(`unexpected tensor ${quote(name)} for a ${mode} encoder with ${cfg.dilations.length} blocks`);
+      throw new WeightsError(
+        `unexpected tensor ${quote(name)} for a ${mode} encoder with ${cfg.dilations.length} blocks`,
+      );
     }
   }
   const get = (local: string): Float32Array => checkedTensor(tensors, prefix + local, expected.get(local)!);
   const conv = (name: string): ConvParams => {
     const shape = expected.get(`${name}.weight`)!;
-    return { cout: shape[0], cin: shape[1], taps: shape[2] ?? 1, weight: get(`${name}.weight`), bias: get(`${name}.bias`) };
+    return {
+      cout: shape[0],
+      cin: shape[1],
+      taps: shape[2] ?? 1,
+      weight: get(`${name}.weight`),
+      bias: get(`${name}.bias`),
+    };
   };
   return {
     config: cfg,
     input: conv('input'),
-    blocks: cfg.dilations.map((dilation, i) => ({ dilation, conv: conv(`blocks.${i}.conv`), point: conv(`blocks.${i}.point`) })),
+    blocks: cfg.dilations.map((dilation, i) => ({
+      dilation,
+      conv: conv(`blocks.${i}.conv`),
+      point: conv(`blocks.${i}.point`),
+    })),
     pose: conv('pose'),
     film: conv('film'),
   };
@@ -76,18 +103,28 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
   const json = file.metadata[CONFIG_KEY];
   if (json === undefined) throw new WeightsError(`weights file has no "__metadata__.${CONFIG_KEY}" (model config)`);
   const { o, diffusion } = parseCommonConfig(json);
-  if (o.lifter === undefined) throw new WeightsError('config field "lifter" is missing: a temporal file carries the lifter its encoders correct (docs/temporal-model.md §6)');
+  if (o.lifter === undefined)
+    throw new WeightsError(
+      'config field "lifter" is missing: a temporal file carries the lifter its encoders correct (docs/temporal-model.md §6)',
+    );
   const lifter = parseNetworkConfig(o.lifter, 'lifter', 2, 3);
   const denoiser = parseNetworkConfig(o.denoiser, 'denoiser', 5, 5);
   const t = o.temporal;
-  if (typeof t !== 'object' || t === null) throw new WeightsError('config field "temporal" is missing: not a temporal model file');
+  if (typeof t !== 'object' || t === null)
+    throw new WeightsError('config field "temporal" is missing: not a temporal model file');
   const temporal = {
     offline: parseEncoderConfig((t as Record<string, unknown>).offline, 'offline', denoiser),
     causal: parseEncoderConfig((t as Record<string, unknown>).causal, 'causal', denoiser),
   };
   for (const name of file.tensors.keys()) {
-    if (!name.startsWith('lifter.') && !name.startsWith('denoiser.') && !ENCODER_MODES.some((m) => name.startsWith(`context.${m}.`))) {
-      throw new WeightsError(`unexpected tensor ${quote(name)}: names must start with "lifter.", "denoiser.", "context.offline." or "context.causal."`);
+    if (
+      !name.startsWith('lifter.') &&
+      !name.startsWith('denoiser.') &&
+      !ENCODER_MODES.some((m) => name.startsWith(`context.${m}.`))
+    ) {
+      throw new WeightsError(
+        `unexpected tensor ${quote(name)}: names must start with "lifter.", "denoiser.", "context.offline." or "context.causal."`,
+      );
     }
   }
   const lifterParams = networkParams(file.tensors, 'lifter.', lifter, false);
@@ -99,7 +136,10 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
     config: { lifter, denoiser, diffusion, temporal },
     lifter: lifterParams,
     denoiser: denoiserParams,
-    encoders: { offline: encoderParams(file.tensors, 'offline', temporal.offline), causal: encoderParams(file.tensors, 'causal', temporal.causal) },
+    encoders: {
+      offline: encoderParams(file.tensors, 'offline', temporal.offline),
+      causal: encoderParams(file.tensors, 'causal', temporal.causal),
+    },
     metadata: file.metadata,
   };
 }

@@ -24,7 +24,11 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
 
     async function rejects(keypoints: unknown, options: unknown, pattern: RegExp): Promise<void> {
       let caught: unknown;
-      try { await model.lift(keypoints as Float32Array, options as LiftOptions); } catch (e) { caught = e; }
+      try {
+        await model.lift(keypoints as Float32Array, options as LiftOptions);
+      } catch (e) {
+        caught = e;
+      }
       expect(caught, 'expected an InputError').to.be.instanceOf(InputError);
       expect((caught as Error).message).to.match(pattern);
       // Still usable afterwards.
@@ -34,36 +38,65 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
     }
 
     it('wrong keypoint length', () => rejects(kp.subarray(0, 33), ok, /33 values, not a positive multiple of 34/));
-    it('keypoints neither a Float32Array nor numbers', () => rejects({ length: 34 }, ok, /must be a Float32Array or an array of numbers/));
-    it('keypoints with a string among the numbers', () => rejects([...kp.subarray(0, 5), '7'], ok, /keypoints\[5\] is "7": numbers expected/));
+    it('keypoints neither a Float32Array nor numbers', () =>
+      rejects({ length: 34 }, ok, /must be a Float32Array or an array of numbers/));
+    it('keypoints with a string among the numbers', () =>
+      rejects([...kp.subarray(0, 5), '7'], ok, /keypoints\[5\] is "7": numbers expected/));
     it('a plain array of the wrong length', () => rejects([1, 2, 3], ok, /3 values, not a positive multiple of 34/));
     it('an unknown option key (a typo)', () => rejects(kp, { ...ok, hypothesis: 8 }, /unknown option "hypothesis"/));
     it('an empty input with a bad image size', () => rejects([], { ...ok, imageSize: [0, 0] }, /imageSize/));
-    it('NaN keypoint', () => rejects(kp.map((v, i) => (i === 7 ? NaN : v)), ok, /keypoints\[7\] is NaN/));
-    it('infinite keypoint', () => rejects(kp.map((v, i) => (i === 40 ? Infinity : v)), ok, /keypoints\[40\] is Infinity/));
-    it('zero image width', () => rejects(kp, { ...ok, imageSize: [0, 480] }, /imageSize must be \[width, height\] with both > 0/));
+    it('NaN keypoint', () =>
+      rejects(
+        kp.map((v, i) => (i === 7 ? NaN : v)),
+        ok,
+        /keypoints\[7\] is NaN/,
+      ));
+    it('infinite keypoint', () =>
+      rejects(
+        kp.map((v, i) => (i === 40 ? Infinity : v)),
+        ok,
+        /keypoints\[40\] is Infinity/,
+      ));
+    it('zero image width', () =>
+      rejects(kp, { ...ok, imageSize: [0, 480] }, /imageSize must be \[width, height\] with both > 0/));
     it('negative image height', () => rejects(kp, { ...ok, imageSize: [640, -1] }, /imageSize/));
     it('missing options', () => rejects(kp, undefined, /options with imageSize are required/));
     it('unknown format', () => rejects(kp, { ...ok, format: 'body25x' }, /unknown keypoint format "body25x"/));
-    it('zero hypotheses', () => rejects(kp, { ...ok, hypotheses: 0 }, /hypotheses must be an integer in \[1, 64\], got 0/));
+    it('zero hypotheses', () =>
+      rejects(kp, { ...ok, hypotheses: 0 }, /hypotheses must be an integer in \[1, 64\], got 0/));
     it('too many hypotheses', () => rejects(kp, { ...ok, hypotheses: 65 }, /hypotheses .* got 65/));
     it('fractional hypotheses', () => rejects(kp, { ...ok, hypotheses: 1.5 }, /hypotheses/));
     it('timesteps not decreasing', () => rejects(kp, { ...ok, timesteps: [0, 12] }, /strictly decreasing/));
     it('repeated timestep', () => rejects(kp, { ...ok, timesteps: [12, 12, 0] }, /strictly decreasing/));
-    it('timestep outside the schedule', () => rejects(kp, { ...ok, timesteps: [51, 0] }, /timesteps\[0\] = 51 is outside the schedule/));
+    it('timestep outside the schedule', () =>
+      rejects(kp, { ...ok, timesteps: [51, 0] }, /timesteps\[0\] = 51 is outside the schedule/));
     it('negative timestep', () => rejects(kp, { ...ok, timesteps: [5, -1] }, /timesteps\[1\] = -1/));
     it('empty timesteps', () => rejects(kp, { ...ok, timesteps: [] }, /non-empty/));
     it('negative eta', () => rejects(kp, { ...ok, eta: -0.1 }, /eta must be/));
     it('unknown init', () => rejects(kp, { ...ok, init: 'random' }, /init must be "paper" or "official"/));
     it('bad seed', () => rejects(kp, { ...ok, seed: -3 }, /seed must be an integer/));
-    it('confidence of the wrong length', () => rejects(kp, { ...ok, confidence: new Float32Array(5) }, /confidence has 5 values, expected 34/));
-    it('confidence outside [0, 1]', () => rejects(kp, { ...ok, confidence: new Float32Array(34).fill(1.5) }, /confidence\[0\] = 1.5 is outside \[0, 1\]/));
-    it('gmm with zero weights', () => rejects(kp, {
-      ...ok, gmm: { components: 1, weights: new Float32Array(34), means: kp, sigmas: new Float32Array(68).fill(3) },
-    }, /gmm.weights of pose 0 joint 0 sum to 0/));
-    it('gmm with a non-positive sigma', () => rejects(kp, {
-      ...ok, gmm: { components: 1, weights: new Float32Array(34).fill(1), means: kp, sigmas: new Float32Array(68) },
-    }, /gmm.sigmas\[0..1\] must be > 0/));
+    it('confidence of the wrong length', () =>
+      rejects(kp, { ...ok, confidence: new Float32Array(5) }, /confidence has 5 values, expected 34/));
+    it('confidence outside [0, 1]', () =>
+      rejects(kp, { ...ok, confidence: new Float32Array(34).fill(1.5) }, /confidence\[0\] = 1.5 is outside \[0, 1\]/));
+    it('gmm with zero weights', () =>
+      rejects(
+        kp,
+        {
+          ...ok,
+          gmm: { components: 1, weights: new Float32Array(34), means: kp, sigmas: new Float32Array(68).fill(3) },
+        },
+        /gmm.weights of pose 0 joint 0 sum to 0/,
+      ));
+    it('gmm with a non-positive sigma', () =>
+      rejects(
+        kp,
+        {
+          ...ok,
+          gmm: { components: 1, weights: new Float32Array(34).fill(1), means: kp, sigmas: new Float32Array(68) },
+        },
+        /gmm.sigmas\[0..1\] must be > 0/,
+      ));
     it('unknown executor', () => rejects(kp, { ...ok, executor: 'quantum' }, /unknown executor "quantum"/));
 
     it('an empty input gives an empty result', async () => {
@@ -101,7 +134,11 @@ describe('load options', () => {
       [null, /options must be an object/],
     ] as const) {
       let caught: unknown;
-      try { await DiffPose.load(options as never); } catch (e) { caught = e; }
+      try {
+        await DiffPose.load(options as never);
+      } catch (e) {
+        caught = e;
+      }
       expect(caught, JSON.stringify(options)).to.be.instanceOf(InputError);
       expect((caught as Error).message).to.match(pattern);
     }

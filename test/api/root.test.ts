@@ -4,28 +4,45 @@ import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
 
 // The bundled walk clip (test split, simulated detector noise) and the camera that made it.
-const example = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as { imageSize: [number, number]; frames: Array<{ keypoints: number[][] }> };
-const camera = (JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as { camera: { fx: number; cx: number; cy: number } }).camera;
+const example = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as {
+  imageSize: [number, number];
+  frames: Array<{ keypoints: number[][] }>;
+};
+const camera = (
+  JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as {
+    camera: { fx: number; cx: number; cy: number };
+  }
+).camera;
 
 describe('LiftResult.root: the camera-frame root trajectory', () => {
   let model: DiffPose;
-  before(async () => { model = await DiffPose.load({ backend: 'cpu' }); });
+  before(async () => {
+    model = await DiffPose.load({ backend: 'cpu' });
+  });
 
   it('places the lifted poses so that they reproject onto the input 2D, with the given intrinsics', async () => {
     const frames = example.frames.slice(0, 12);
     const keypoints = frames.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y]));
     const confidence = frames.flatMap((f) => f.keypoints.map((k) => k[2]));
-    const r = await model.lift(keypoints, { imageSize: example.imageSize, confidence, camera: { focal: camera.fx, center: [camera.cx, camera.cy] } });
+    const r = await model.lift(keypoints, {
+      imageSize: example.imageSize,
+      confidence,
+      camera: { focal: camera.fx, center: [camera.cx, camera.cy] },
+    });
     expect(r.root.length).to.equal(12 * 3);
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (let i = 0; i < 12; i++) {
       const [tx, ty, tz] = r.root.subarray(i * 3, i * 3 + 3);
       // A person walking a few metres in front of the camera.
       expect(tz).to.be.within(1.5, 15);
       for (let j = 0; j < 17; j++) {
         if (confidence[i * 17 + j] < 0.5) continue;
-        const X = r.poses[(i * 17 + j) * 3] + tx, Y = r.poses[(i * 17 + j) * 3 + 1] + ty, Z = r.poses[(i * 17 + j) * 3 + 2] + tz;
-        const u = camera.fx * X / Z + camera.cx, v = camera.fx * Y / Z + camera.cy;
+        const X = r.poses[(i * 17 + j) * 3] + tx,
+          Y = r.poses[(i * 17 + j) * 3 + 1] + ty,
+          Z = r.poses[(i * 17 + j) * 3 + 2] + tz;
+        const u = (camera.fx * X) / Z + camera.cx,
+          v = (camera.fx * Y) / Z + camera.cy;
         sum += Math.hypot(u - keypoints[(i * 17 + j) * 2], v - keypoints[(i * 17 + j) * 2 + 1]);
         n++;
       }
@@ -35,9 +52,17 @@ describe('LiftResult.root: the camera-frame root trajectory', () => {
   });
 
   it('refuses bad intrinsics before any work', async () => {
-    for (const [cam, pattern] of [[{ focal: -3 }, /camera.focal/], [{ center: [1] }, /camera.center/], [{ fov: 60 }, /unknown option "fov"/]] as const) {
+    for (const [cam, pattern] of [
+      [{ focal: -3 }, /camera.focal/],
+      [{ center: [1] }, /camera.center/],
+      [{ fov: 60 }, /unknown option "fov"/],
+    ] as const) {
       let caught: unknown;
-      try { await model.lift(new Float32Array(34).fill(100), { imageSize: [640, 480], camera: cam as never }); } catch (e) { caught = e; }
+      try {
+        await model.lift(new Float32Array(34).fill(100), { imageSize: [640, 480], camera: cam as never });
+      } catch (e) {
+        caught = e;
+      }
       expect(caught).to.be.instanceOf(InputError);
       expect((caught as Error).message).to.match(pattern);
     }

@@ -8,7 +8,14 @@ import { requireGpu } from '../helpers/gpu.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 /** What .ci/run installs; elsewhere a missing peer is reported as skipped by the script itself. */
-const EVERY_CONTESTANT = ['engine fused f32', 'engine per-op f32', 'engine CPU reference', 'onnxruntime-web WebGPU', 'onnxruntime-node CPU', 'PyTorch CPU'];
+const EVERY_CONTESTANT = [
+  'engine fused f32',
+  'engine per-op f32',
+  'engine CPU reference',
+  'onnxruntime-web WebGPU',
+  'onnxruntime-node CPU',
+  'PyTorch CPU',
+];
 
 /**
  * Keeps `npm run bench` working: the script on tiny sizes, with every installed contestant's
@@ -25,18 +32,25 @@ describe('benchmark script (--tiny)', function () {
   before(function () {
     dir = mkdtempSync(join(tmpdir(), 'diffpose-bench-'));
     // Plain BLAS: the test must not fetch OpenBLAS (train/openblas.sh) from the network.
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--plain-blas', '--threads', '1', '--out', dir], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 2 ** 26 });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--tiny', '--plain-blas', '--threads', '1', '--out', dir],
+      { cwd: repoRoot, encoding: 'utf8', maxBuffer: 2 ** 26 },
+    );
     stdout = r.stdout;
     if (r.status !== 0) throw new Error(`bench/run.ts --tiny exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
     report = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchReport;
   });
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('runs every case of every contestant that is installed, each checked correct', () => {
     const ran = report.contestants.filter((c) => !c.skipped).map((c) => c.name);
     if (requireGpu()) expect(ran, 'CI installs every contestant').to.include.members(EVERY_CONTESTANT);
     else expect(ran).to.include('engine CPU reference');
-    for (const c of report.contestants.filter((x) => x.skipped)) expect(c.skipped, `${c.name} says why it was skipped`).to.be.a('string').and.not.equal('');
+    for (const c of report.contestants.filter((x) => x.skipped))
+      expect(c.skipped, `${c.name} says why it was skipped`).to.be.a('string').and.not.equal('');
     const cases = new Set(report.results.map((r) => JSON.stringify(r.case)));
     expect(cases.size).to.equal(5);
     for (const name of ran) {
@@ -50,7 +64,7 @@ describe('benchmark script (--tiny)', function () {
     }
   });
 
-  it('reports the fused path\'s dispatches, submits and buffer memory, the adapter\'s peak, and writes the charts', function () {
+  it("reports the fused path's dispatches, submits and buffer memory, the adapter's peak, and writes the charts", function () {
     const fused = report.results.filter((r) => r.contestant === 'engine fused f32');
     if (!fused.length) {
       if (requireGpu()) throw new Error('no fused results in CI');

@@ -18,9 +18,13 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
  */
 function parseXml(src: string): XmlElement {
   let i = 0;
-  const fail = (what: string): never => { throw new Error(`${what} at offset ${i}: ${JSON.stringify(src.slice(i, i + 40))}`); };
+  const fail = (what: string): never => {
+    throw new Error(`${what} at offset ${i}: ${JSON.stringify(src.slice(i, i + 40))}`);
+  };
   const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\t' || c === '\r';
-  const skipSpace = () => { while (isSpace(src[i])) i++; };
+  const skipSpace = () => {
+    while (isSpace(src[i])) i++;
+  };
   const isNameChar = (c: string | undefined) => c !== undefined && !isSpace(c) && !'<>/="\'&'.includes(c);
   const readName = (): string => {
     const start = i;
@@ -33,7 +37,10 @@ function parseXml(src: string): XmlElement {
     for (let k = 0; k < raw.length; k++) {
       const c = raw[k];
       if (c === '<') fail('raw < in text');
-      if (c !== '&') { out += c; continue; }
+      if (c !== '&') {
+        out += c;
+        continue;
+      }
       const end = raw.indexOf(';', k);
       const entity = end < 0 ? undefined : ENTITIES[raw.slice(k + 1, end)];
       if (entity === undefined) fail(`bad entity in ${JSON.stringify(raw)}`);
@@ -49,8 +56,14 @@ function parseXml(src: string): XmlElement {
     for (;;) {
       const hadSpace = isSpace(src[i]);
       skipSpace();
-      if (src.startsWith('/>', i)) { i += 2; return el; }
-      if (src[i] === '>') { i++; break; }
+      if (src.startsWith('/>', i)) {
+        i += 2;
+        return el;
+      }
+      if (src[i] === '>') {
+        i++;
+        break;
+      }
       if (!hadSpace) fail('attributes must be separated by space');
       const name = readName();
       if (name in el.attrs) fail(`repeated attribute ${name}`);
@@ -97,7 +110,13 @@ function all(el: XmlElement, name: string): XmlElement[] {
 }
 
 function textOf(el: XmlElement): string {
-  return el.text + el.children.filter((c) => c.name !== 'title').map(textOf).join('');
+  return (
+    el.text +
+    el.children
+      .filter((c) => c.name !== 'title')
+      .map(textOf)
+      .join('')
+  );
 }
 
 function polylinePoints(el: XmlElement): Array<[number, number]> {
@@ -177,33 +196,96 @@ describe('lineChart (SVG)', () => {
   });
 
   it('skips non-finite points and, on log axes, non-positive ones', () => {
-    const bad: Array<[number, number]> = [[1, 10], [0, 5], [2, -1], [3, 0], [NaN, 1], [4, Infinity], [8, 80], [-Infinity, 2], [16, 160]];
+    const bad: Array<[number, number]> = [
+      [1, 10],
+      [0, 5],
+      [2, -1],
+      [3, 0],
+      [NaN, 1],
+      [4, Infinity],
+      [8, 80],
+      [-Infinity, 2],
+      [16, 160],
+    ];
     const spec = (logX: boolean, logY: boolean): LineChartSpec => ({
-      title: 't', xLabel: 'x', yLabel: 'y', logX, logY, series: [{ name: 'a', points: bad }, { name: 'empty', points: [[NaN, NaN]] }],
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      logX,
+      logY,
+      series: [
+        { name: 'a', points: bad },
+        { name: 'empty', points: [[NaN, NaN]] },
+      ],
     });
-    const expected: Array<[boolean, boolean, number]> = [[true, true, 3], [true, false, 5], [false, true, 4], [false, false, 6]];
+    const expected: Array<[boolean, boolean, number]> = [
+      [true, true, 3],
+      [true, false, 5],
+      [false, true, 4],
+      [false, false, 6],
+    ];
     for (const [logX, logY, n] of expected) {
       const svg = lineChart(spec(logX, logY));
       expect(svg, `logX ${logX} logY ${logY}`).to.not.match(/NaN|Infinity/);
       const polylines = all(parseXml(svg), 'polyline');
-      expect(polylines.map((p) => polylinePoints(p).length), `logX ${logX} logY ${logY}`).to.deep.equal([n, 0]);
+      expect(
+        polylines.map((p) => polylinePoints(p).length),
+        `logX ${logX} logY ${logY}`,
+      ).to.deep.equal([n, 0]);
     }
   });
 
   it('draws linear axes, a single point, no series and hostile text without breaking the document', () => {
     const cases: LineChartSpec[] = [
-      { title: 'linear', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[-3, 2], [0, -1.5], [7, 0.25]] }] },
-      { title: 'one point', xLabel: 'x', yLabel: 'y', logX: true, logY: true, series: [{ name: 's', points: [[64, 64]] }] },
+      {
+        title: 'linear',
+        xLabel: 'x',
+        yLabel: 'y',
+        series: [
+          {
+            name: 's',
+            points: [
+              [-3, 2],
+              [0, -1.5],
+              [7, 0.25],
+            ],
+          },
+        ],
+      },
+      {
+        title: 'one point',
+        xLabel: 'x',
+        yLabel: 'y',
+        logX: true,
+        logY: true,
+        series: [{ name: 's', points: [[64, 64]] }],
+      },
       { title: 'nothing', xLabel: 'x', yLabel: 'y', logY: true, series: [] },
-      { title: ']]> <!-- \u0001 &amp;', xLabel: '<x>', yLabel: "'y'", series: [{ name: '</svg>', points: [[1, 1], [2, 2]] }] },
+      {
+        title: ']]> <!-- \u0001 &amp;',
+        xLabel: '<x>',
+        yLabel: "'y'",
+        series: [
+          {
+            name: '</svg>',
+            points: [
+              [1, 1],
+              [2, 2],
+            ],
+          },
+        ],
+      },
     ];
     for (const spec of cases) {
       const svg = lineChart(spec);
       expect(svg).to.not.match(/NaN|Infinity/);
       const root = parseXml(svg);
       expect(all(root, 'polyline')).to.have.length(spec.series.length);
-      expect(all(root, 'text').filter((t) => t.attrs.class !== undefined).map(textOf))
-        .to.include(spec.title.replace('\u0001', ''));
+      expect(
+        all(root, 'text')
+          .filter((t) => t.attrs.class !== undefined)
+          .map(textOf),
+      ).to.include(spec.title.replace('\u0001', ''));
     }
   });
 });

@@ -20,15 +20,24 @@ import { requireGpu } from '../helpers/gpu.js';
  * except in CI (CI=true or DIFFPOSE_REQUIRE_GPU=1), where that is a failure.
  */
 const CHROMIUM = process.env.DIFFPOSE_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // Small enough to lift quickly on SwiftShader, big enough for a visible cloud.
 const QUERY = { example: 'basketball', hypotheses: 4, timesteps: [12, 0], seed: 0 };
 const BACKGROUND = [0x11, 0x14, 0x1b];
 
 declare global {
-  interface Window { __diffposeResult?: PageResult }
+  interface Window {
+    __diffposeResult?: PageResult;
+  }
 }
 
 describe('browser demo (Chromium, WebGPU)', function () {
@@ -47,7 +56,12 @@ describe('browser demo (Chromium, WebGPU)', function () {
     ({ server, url } = await serveStatic(DIST));
     userDir = mkdtempSync(join(tmpdir(), 'diffpose-chromium-'));
     // playwright takes the profile folder as an argument rather than --user-data-dir.
-    context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+    context = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
   });
 
   after(async () => {
@@ -60,9 +74,14 @@ describe('browser demo (Chromium, WebGPU)', function () {
     const page = await context!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(`${url}?${query}`);
-    await page.waitForFunction(() => window.__diffposeResult !== undefined, undefined, { timeout: 540_000, polling: 250 });
+    await page.waitForFunction(() => window.__diffposeResult !== undefined, undefined, {
+      timeout: 540_000,
+      polling: 250,
+    });
     const result = (await page.evaluate(() => window.__diffposeResult))!;
     return { page, result, errors };
   }
@@ -75,7 +94,11 @@ describe('browser demo (Chromium, WebGPU)', function () {
     expect(result.status, result.message).to.equal('done');
     expect(errors, 'page errors').to.deep.equal([]);
     expect(result.adapter).to.match(/swiftshader|google/i);
-    expect([result.hypotheses, result.timesteps, result.seed]).to.deep.equal([QUERY.hypotheses, QUERY.timesteps, QUERY.seed]);
+    expect([result.hypotheses, result.timesteps, result.seed]).to.deep.equal([
+      QUERY.hypotheses,
+      QUERY.timesteps,
+      QUERY.seed,
+    ]);
 
     // The same input and options through the Node engine, with the very weights file the page
     // was served. Its CPU backend: the reference every GPU executor is tested against, with the
@@ -89,32 +112,40 @@ describe('browser demo (Chromium, WebGPU)', function () {
       const r = await model.lift(seq.keypoints, liftOptionsFor(seq, QUERY));
       expect(result.frames).to.equal(seq.frames);
       expect(result.poses).to.have.length(r.poses.length);
-      r.poses.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - result.poses![i])); });
-      console.log(`      page: ${result.frames} frames x ${result.hypotheses} hypotheses on ${result.adapter} (${result.executor} executor) in ${result.liftMs!.toFixed(0)} ms ` +
-        `(${result.msPerFrame!.toFixed(1)} ms/frame); page ready after ${pageSeconds.toFixed(1)} s; Node on ${model.adapter}: max |difference| ${worst.toExponential(2)} m`);
+      r.poses.forEach((v, i) => {
+        worst = Math.max(worst, Math.abs(v - result.poses![i]));
+      });
+      console.log(
+        `      page: ${result.frames} frames x ${result.hypotheses} hypotheses on ${result.adapter} (${result.executor} executor) in ${result.liftMs!.toFixed(0)} ms ` +
+          `(${result.msPerFrame!.toFixed(1)} ms/frame); page ready after ${pageSeconds.toFixed(1)} s; Node on ${model.adapter}: max |difference| ${worst.toExponential(2)} m`,
+      );
     } finally {
       model.dispose();
     }
-    expect(worst, 'largest difference between the page\'s and Node\'s poses, m').to.be.below(1e-3);
+    expect(worst, "largest difference between the page's and Node's poses, m").to.be.below(1e-3);
 
     // The timing and adapter are on the page; both canvases hold a drawing, not just background.
     expect(await page.textContent('#timing')).to.match(/lift \d+ ms = [\d.]+ ms per frame/);
     expect(await page.textContent('#adapter')).to.match(/adapter: .*swiftshader/i);
     await page.waitForTimeout(300); // a few animation frames after the lift
-    const drawn = await page.evaluate((bg) => ['view3d', 'view2d'].map((id) => {
-      const source = document.getElementById(id) as HTMLCanvasElement;
-      const copy = document.createElement('canvas');
-      copy.width = source.width;
-      copy.height = source.height;
-      const ctx = copy.getContext('2d')!;
-      ctx.drawImage(source, 0, 0);
-      const px = ctx.getImageData(0, 0, copy.width, copy.height).data;
-      let differing = 0;
-      for (let i = 0; i < px.length; i += 4) {
-        if (Math.abs(px[i] - bg[0]) + Math.abs(px[i + 1] - bg[1]) + Math.abs(px[i + 2] - bg[2]) > 48) differing++;
-      }
-      return differing / (px.length / 4);
-    }), BACKGROUND);
+    const drawn = await page.evaluate(
+      (bg) =>
+        ['view3d', 'view2d'].map((id) => {
+          const source = document.getElementById(id) as HTMLCanvasElement;
+          const copy = document.createElement('canvas');
+          copy.width = source.width;
+          copy.height = source.height;
+          const ctx = copy.getContext('2d')!;
+          ctx.drawImage(source, 0, 0);
+          const px = ctx.getImageData(0, 0, copy.width, copy.height).data;
+          let differing = 0;
+          for (let i = 0; i < px.length; i += 4) {
+            if (Math.abs(px[i] - bg[0]) + Math.abs(px[i + 1] - bg[1]) + Math.abs(px[i + 2] - bg[2]) > 48) differing++;
+          }
+          return differing / (px.length / 4);
+        }),
+      BACKGROUND,
+    );
     expect(drawn[0], 'share of the 3D canvas unlike the background').to.be.above(0.005);
     expect(drawn[1], 'share of the 2D canvas unlike the background').to.be.above(0.005);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -126,11 +157,18 @@ describe('browser demo (Chromium, WebGPU)', function () {
     // The same Chromium without --enable-unsafe-webgpu: navigator.gpu is there, but on this
     // machine (no GPU) it offers no adapter, as on a browser with WebGPU blocklisted.
     const dir = mkdtempSync(join(tmpdir(), 'diffpose-chromium-'));
-    const plain = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
+    const plain = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+    });
     try {
       const page = await plain.newPage();
       await page.goto(`${url}?play=0`);
-      await page.waitForFunction(() => window.__diffposeResult !== undefined, undefined, { timeout: 120_000, polling: 250 });
+      await page.waitForFunction(() => window.__diffposeResult !== undefined, undefined, {
+        timeout: 120_000,
+        polling: 250,
+      });
       const result = (await page.evaluate(() => window.__diffposeResult))!;
       expect(result.status, result.message).to.equal('no-webgpu');
       expect(await page.isVisible('#message')).to.equal(true);

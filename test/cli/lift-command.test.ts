@@ -1,6 +1,17 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +20,27 @@ import { CHUNK_FRAMES, TEMPORAL_CHUNK_FRAMES } from '../../src/cli/lift-command.
 import { BVHLoader } from 'three/addons/loaders/BVHLoader.js';
 import { diffposeLines, runCli } from './run-cli.js';
 
-interface LiftedFrame { frame: number; frameId?: string; time?: number; input: number; keypoints2d: number[]; filled?: number[]; joints: number[]; root?: number[]; spread?: number[]; samples?: number[] }
+interface LiftedFrame {
+  frame: number;
+  frameId?: string;
+  time?: number;
+  input: number;
+  keypoints2d: number[];
+  filled?: number[];
+  joints: number[];
+  root?: number[];
+  spread?: number[];
+  samples?: number[];
+}
 interface LiftOutput {
-  schemaVersion: number; people: Array<{ person: number; id?: string | number; frames: LiftedFrame[] }>; hypotheses: number; imageSize: number[];
-  inputFormat: string; adapter: string; fps?: number; input: { layout: string; format: string; assumed: string[] };
+  schemaVersion: number;
+  people: Array<{ person: number; id?: string | number; frames: LiftedFrame[] }>;
+  hypotheses: number;
+  imageSize: number[];
+  inputFormat: string;
+  adapter: string;
+  fps?: number;
+  input: { layout: string; format: string; assumed: string[] };
 }
 type CocoResult = { image_id: number; keypoints: number[]; score?: number; track_id?: number | string };
 
@@ -33,14 +61,36 @@ function expectOneErrorLine(r: { code: number | null; stderr: string }, pattern:
 
 /** A COCO-17 person standing at horizontal position x (pixels), 17 [x, y, score] triples flattened. */
 function person(x: number, score = 0.9): number[] {
-  const shape = [[0, 20], [-5, 15], [5, 15], [-10, 18], [10, 18], [-25, 50], [25, 50], [-30, 90], [30, 90], [-32, 130], [32, 130],
-    [-15, 130], [15, 130], [-15, 190], [15, 190], [-15, 250], [15, 250]];
+  const shape = [
+    [0, 20],
+    [-5, 15],
+    [5, 15],
+    [-10, 18],
+    [10, 18],
+    [-25, 50],
+    [25, 50],
+    [-30, 90],
+    [30, 90],
+    [-32, 130],
+    [32, 130],
+    [-15, 130],
+    [15, 130],
+    [-15, 190],
+    [15, 190],
+    [-15, 250],
+    [15, 250],
+  ];
   return shape.flatMap(([dx, y]) => [x - dx, y + 100, score]);
 }
 
 /** Mean distance (m) of lifted frames from the example's true 3D, and of the true 3D from the origin. */
-function errorAgainstTruth(frames: LiftedFrame[], truth: { frames: Array<{ joints: number[] }> }): { error: number; zero: number } {
-  let error = 0, zero = 0, n = 0;
+function errorAgainstTruth(
+  frames: LiftedFrame[],
+  truth: { frames: Array<{ joints: number[] }> },
+): { error: number; zero: number } {
+  let error = 0,
+    zero = 0,
+    n = 0;
   frames.forEach((f, i) => {
     for (let j = 0; j < 17; j++, n++) {
       const t = truth.frames[i].joints.slice(3 * j, 3 * j + 3);
@@ -53,10 +103,12 @@ function errorAgainstTruth(frames: LiftedFrame[], truth: { frames: Array<{ joint
 
 describe('diffpose lift (child process)', function () {
   let dir: string;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'diffpose-cli-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'diffpose-cli-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  describe('the README\'s first command on native files', () => {
+  describe("the README's first command on native files", () => {
     let openPose: LiftOutput;
     const FRAMES = 20;
 
@@ -70,7 +122,8 @@ describe('diffpose lift (child process)', function () {
       // The same folder cut to its first frames (the whole clip x 8 hypotheses is slow on the CPU).
       const folder = join(dir, 'walk-openpose');
       mkdirSync(folder);
-      for (const f of readdirSync(example('walk-openpose')).sort().slice(0, FRAMES)) copyFileSync(join(example('walk-openpose'), f), join(folder, f));
+      for (const f of readdirSync(example('walk-openpose')).sort().slice(0, FRAMES))
+        copyFileSync(join(example('walk-openpose'), f), join(folder, f));
       const out = join(dir, 'made', 'by', 'lift', 'poses.json'); // -o's folder is created
       const args = words.map((w) => (w === 'examples/walk-openpose' ? folder : w === 'poses.json' ? out : w));
       const r = await runCli([...args, '--cpu']);
@@ -85,19 +138,31 @@ describe('diffpose lift (child process)', function () {
       for (const f of frames) {
         expect(f.joints.slice(0, 3)).to.deep.equal([0, 0, 0]); // root-relative
         expect(f.spread).to.have.length(17);
-        expect(f.spread!.slice(1).every((s) => s > 0), 'a real spread on every joint but the root').to.equal(true);
+        expect(
+          f.spread!.slice(1).every((s) => s > 0),
+          'a real spread on every joint but the root',
+        ).to.equal(true);
         expect(f.keypoints2d).to.have.length(51);
         expect(f.filled, 'the feet OpenPose marks missing are not joints of the model').to.equal(undefined);
       }
       // The echoed 2D: pelvis = the mid-hips of the file, as the model saw it.
-      const first = readJson<{ people: Array<{ pose_keypoints_2d: number[] }> }>(join(folder, readdirSync(folder).sort()[0])).people[0].pose_keypoints_2d;
+      const first = readJson<{ people: Array<{ pose_keypoints_2d: number[] }> }>(
+        join(folder, readdirSync(folder).sort()[0]),
+      ).people[0].pose_keypoints_2d;
       expect(frames[0].keypoints2d[0]).to.be.closeTo((first[9 * 3] + first[12 * 3]) / 2, 0.01);
       const { error, zero } = errorAgainstTruth(frames, readJson(example('walk-truth.json')));
       expect(error, 'mean joint error, m').to.be.below(0.5 * zero);
-      expect(r.stderr).to.match(/^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, image 640x480\n/m);
+      expect(r.stderr).to.match(
+        /^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, image 640x480\n/m,
+      );
       expect(r.stderr).to.match(/^1 person in 20 frames\n/m);
-      expect(r.stderr).to.match(/^lifted 20 frames of 1 person x 8 hypotheses in [\d.]+ s \([\d.]+ ms\/frame, model load included\) on cpu -> .*poses\.json\n$/m);
-      expect(diffposeLines(r.stderr).filter((l) => !l.startsWith('lifted ')), 'no warnings').to.deep.equal([]);
+      expect(r.stderr).to.match(
+        /^lifted 20 frames of 1 person x 8 hypotheses in [\d.]+ s \([\d.]+ ms\/frame, model load included\) on cpu -> .*poses\.json\n$/m,
+      );
+      expect(
+        diffposeLines(r.stderr).filter((l) => !l.startsWith('lifted ')),
+        'no warnings',
+      ).to.deep.equal([]);
       expect(r.stderr, 'no progress bar when stderr is not a terminal').not.to.include('\r');
     });
 
@@ -111,7 +176,9 @@ describe('diffpose lift (child process)', function () {
       expect(out.fps).to.equal(15);
       const frames = out.people[0].frames;
       expect(frames[3].time).to.be.closeTo(0.2, 1e-3);
-      frames.forEach((f, i) => f.joints.forEach((v, k) => expect(v).to.be.closeTo(openPose.people[0].frames[i].joints[k], 2e-3)));
+      frames.forEach((f, i) =>
+        f.joints.forEach((v, k) => expect(v).to.be.closeTo(openPose.people[0].frames[i].joints[k], 2e-3)),
+      );
     });
   });
 
@@ -119,14 +186,23 @@ describe('diffpose lift (child process)', function () {
     const r = await liftRun('two-people-coco17.json', ['--cpu', '--image-size', '1280x480', '--hypotheses', '1']);
     const out = r.out;
     const input = readJson<CocoResult[]>(example('two-people-coco17.json'));
-    const centreX = (i: number) => { const k = input[i].keypoints; return (k[5 * 3] + k[6 * 3]) / 2; }; // mid-shoulders
+    const centreX = (i: number) => {
+      const k = input[i].keypoints;
+      return (k[5 * 3] + k[6 * 3]) / 2;
+    }; // mid-shoulders
     expect(out.people.map((p) => p.person)).to.deep.equal([0, 1]);
     expect(out.people.map((p) => p.id)).to.deep.equal([undefined, undefined]);
     expect(out.inputFormat).to.equal('coco17');
     // The input order is shuffled per frame, so following detection order would mix people; tracks must not.
     const firstInFrame = input.filter((_, i) => i % 2 === 0).map((d, f) => centreX(2 * f) < 640);
-    expect(firstInFrame.some((left) => left) && firstInFrame.some((left) => !left), 'the file really is shuffled').to.equal(true);
-    for (const [p, side] of [[0, 'left'], [1, 'right']] as const) {
+    expect(
+      firstInFrame.some((left) => left) && firstInFrame.some((left) => !left),
+      'the file really is shuffled',
+    ).to.equal(true);
+    for (const [p, side] of [
+      [0, 'left'],
+      [1, 'right'],
+    ] as const) {
       const frames = out.people[p].frames;
       expect(frames.map((f) => f.frame)).to.deep.equal(Array.from({ length: 91 }, (_, i) => i));
       for (const f of frames) {
@@ -144,58 +220,91 @@ describe('diffpose lift (child process)', function () {
     ['the temporal model (offline)', [], TEMPORAL_CHUNK_FRAMES + 20, 'offline'],
     ['the temporal model (causal)', ['--causal'], TEMPORAL_CHUNK_FRAMES + 20, 'causal'],
   ] as const;
-  for (const [name, flags, count, call] of wholeTrack) it(`${name}: equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis`, async function () {
-    this.timeout(600_000);
-    // The basketball clip, repeated as needed.
-    const input = readJson<{ imageSize: number[]; frames: Array<{ keypoints: number[][] }> }>(example('basketball-h36m17.json'));
-    input.frames = Array.from({ length: count }, (_, i) => input.frames[i % input.frames.length]);
-    writeFileSync(join(dir, `basketball-${count}.json`), JSON.stringify(input));
-    const out = await liftTo(join(dir, `basketball-${count}.json`), ['--cpu', '--hypotheses', '3', '--samples', '--seed', '5', ...flags]);
-    const frames = out.people[0].frames;
-    expect(frames).to.have.length(count);
-    expect(out.hypotheses).to.equal(3);
-    expect(frames[0].samples).to.have.length(3 * 51);
-    const model = await DiffPose.load({ backend: 'cpu' });
-    try {
-      const all = input.frames;
-      const keypoints = Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y])));
-      const options = {
-        imageSize: [640, 480] as const, confidence: Float32Array.from(all.flatMap((f) => f.keypoints.map((k) => k[2]))),
-        hypotheses: 3, seed: 5, samples: true as const,
-      };
-      const r = call === 'lift' ? await model.lift(keypoints, options) : await model.liftSequence(keypoints, { ...options, causal: call === 'causal' });
-      all.forEach((_, i) => {
-        const f = frames[i];
-        f.joints.forEach((v, k) => expect(v).to.be.closeTo(r.poses[i * 51 + k], 1e-5));
-        f.spread!.forEach((v, k) => expect(v).to.be.closeTo(r.spread[i * 17 + k], 1e-5));
-        f.samples!.forEach((v, k) => expect(v).to.be.closeTo(r.samples![i * 153 + k], 1e-5));
-      });
-    } finally {
-      model.dispose();
-    }
-  });
+  for (const [name, flags, count, call] of wholeTrack)
+    it(`${name}: equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis`, async function () {
+      this.timeout(600_000);
+      // The basketball clip, repeated as needed.
+      const input = readJson<{ imageSize: number[]; frames: Array<{ keypoints: number[][] }> }>(
+        example('basketball-h36m17.json'),
+      );
+      input.frames = Array.from({ length: count }, (_, i) => input.frames[i % input.frames.length]);
+      writeFileSync(join(dir, `basketball-${count}.json`), JSON.stringify(input));
+      const out = await liftTo(join(dir, `basketball-${count}.json`), [
+        '--cpu',
+        '--hypotheses',
+        '3',
+        '--samples',
+        '--seed',
+        '5',
+        ...flags,
+      ]);
+      const frames = out.people[0].frames;
+      expect(frames).to.have.length(count);
+      expect(out.hypotheses).to.equal(3);
+      expect(frames[0].samples).to.have.length(3 * 51);
+      const model = await DiffPose.load({ backend: 'cpu' });
+      try {
+        const all = input.frames;
+        const keypoints = Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y])));
+        const options = {
+          imageSize: [640, 480] as const,
+          confidence: Float32Array.from(all.flatMap((f) => f.keypoints.map((k) => k[2]))),
+          hypotheses: 3,
+          seed: 5,
+          samples: true as const,
+        };
+        const r =
+          call === 'lift'
+            ? await model.lift(keypoints, options)
+            : await model.liftSequence(keypoints, { ...options, causal: call === 'causal' });
+        all.forEach((_, i) => {
+          const f = frames[i];
+          f.joints.forEach((v, k) => expect(v).to.be.closeTo(r.poses[i * 51 + k], 1e-5));
+          f.spread!.forEach((v, k) => expect(v).to.be.closeTo(r.spread[i * 17 + k], 1e-5));
+          f.samples!.forEach((v, k) => expect(v).to.be.closeTo(r.samples![i * 153 + k], 1e-5));
+        });
+      } finally {
+        model.dispose();
+      }
+    });
 
-  it('reads the documented CSV layout like the same detections in COCO results, keeping the CSV\'s person names', async () => {
+  it("reads the documented CSV layout like the same detections in COCO results, keeping the CSV's person names", async () => {
     // The first 10 frames of the two-people file as CSV, named by side.
     const input = readJson<CocoResult[]>(example('two-people-coco17.json')).slice(0, 20);
     const side = (d: CocoResult) => ((d.keypoints[15] + d.keypoints[18]) / 2 < 640 ? 'alice' : 'bob');
-    const csv = ['# format: coco17', '# imageSize: 1280x480', '# fps: 15', `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`,
-      ...input.map((d) => `${d.image_id},${side(d)},${d.keypoints.join(',')}`)].join('\n') + '\n';
+    const csv =
+      [
+        '# format: coco17',
+        '# imageSize: 1280x480',
+        '# fps: 15',
+        `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`,
+        ...input.map((d) => `${d.image_id},${side(d)},${d.keypoints.join(',')}`),
+      ].join('\n') + '\n';
     writeFileSync(join(dir, 'two.csv'), csv);
     writeFileSync(join(dir, 'two-first10.json'), JSON.stringify(input));
     const fromCsv = await liftTo(join(dir, 'two.csv'), ['--cpu', '--hypotheses', '2']);
-    const fromCoco = await liftTo(join(dir, 'two-first10.json'), ['--cpu', '--image-size', '1280x480', '--hypotheses', '2']);
+    const fromCoco = await liftTo(join(dir, 'two-first10.json'), [
+      '--cpu',
+      '--image-size',
+      '1280x480',
+      '--hypotheses',
+      '2',
+    ]);
     expect(fromCsv.imageSize).to.deep.equal([1280, 480]);
     expect(fromCsv.people.map((p) => p.id)).to.deep.equal(['alice', 'bob']);
     expect(fromCsv.fps).to.equal(15);
     expect(fromCsv.people[1].frames[2].time).to.be.closeTo(2 / 15, 1e-6);
     for (const p of [0, 1]) {
-      expect(fromCsv.people[p].frames.map((f) => f.joints)).to.deep.equal(fromCoco.people[p].frames.map((f) => f.joints));
-      expect(fromCsv.people[p].frames.map((f) => f.input)).to.deep.equal(fromCoco.people[p].frames.map((f) => f.input + 5)); // CSV: line numbers
+      expect(fromCsv.people[p].frames.map((f) => f.joints)).to.deep.equal(
+        fromCoco.people[p].frames.map((f) => f.joints),
+      );
+      expect(fromCsv.people[p].frames.map((f) => f.input)).to.deep.equal(
+        fromCoco.people[p].frames.map((f) => f.input + 5),
+      ); // CSV: line numbers
     }
   });
 
-  it('keeps the caller\'s track ids, drops a junk detection under --min-person-score, and fills in joints detected as (0, 0, 0)', async () => {
+  it("keeps the caller's track ids, drops a junk detection under --min-person-score, and fills in joints detected as (0, 0, 0)", async () => {
     const legs = [13, 14, 15, 16];
     const bob = (x: number) => person(x).map((v, i) => (legs.includes(Math.floor(i / 3)) ? 0 : v));
     const results: CocoResult[] = [];
@@ -206,45 +315,89 @@ describe('diffpose lift (child process)', function () {
     results.splice(2, 0, { image_id: 1, track_id: 'junk', keypoints: person(50, 0.1), score: 0.03 }); // a detection at the far left
     writeFileSync(join(dir, 'tracked.json'), JSON.stringify(results));
     const r = await liftRun(join(dir, 'tracked.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '2']);
-    expect(r.out.people.map((p) => [p.person, p.id])).to.deep.equal([[0, 'alice'], [1, 'bob']]);
-    expect(r.stderr).to.match(/^read .*: COCO keypoint results with track_id, format coco17, 3 frames, image 640x480\n/m);
-    expect(r.stderr).to.match(/^2 people \(tracked by the file's ids\) in 3 frames; dropped 1 detection \(person score < 0\.2 or < 2 keypoints\); filled in 12 missing joints from the rest of each skeleton \(confidence 0\)\n/m);
+    expect(r.out.people.map((p) => [p.person, p.id])).to.deep.equal([
+      [0, 'alice'],
+      [1, 'bob'],
+    ]);
+    expect(r.stderr).to.match(
+      /^read .*: COCO keypoint results with track_id, format coco17, 3 frames, image 640x480\n/m,
+    );
+    expect(r.stderr).to.match(
+      /^2 people \(tracked by the file's ids\) in 3 frames; dropped 1 detection \(person score < 0\.2 or < 2 keypoints\); filled in 12 missing joints from the rest of each skeleton \(confidence 0\)\n/m,
+    );
     const frames = r.out.people[1].frames;
-    expect(frames.map((f) => f.filled)).to.deep.equal([[2, 3, 5, 6], [2, 3, 5, 6], [2, 3, 5, 6]]); // H36M knees and ankles
+    expect(frames.map((f) => f.filled)).to.deep.equal([
+      [2, 3, 5, 6],
+      [2, 3, 5, 6],
+      [2, 3, 5, 6],
+    ]); // H36M knees and ankles
     for (const j of [2, 3, 5, 6]) {
       expect(frames[0].keypoints2d[3 * j + 2]).to.equal(0); // confidence 0
       expect(frames[0].keypoints2d[3 * j + 1], 'below the hips, not at (0, 0)').to.be.above(frames[0].keypoints2d[1]);
     }
     // --track boxes ignores the ids; --min-person-score 0 keeps the junk as a third person.
-    const boxes = await liftRun(join(dir, 'tracked.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '1', '--track', 'boxes', '--min-person-score', '0']);
-    expect(boxes.out.people.map((p) => [p.id, p.frames.length])).to.deep.equal([[undefined, 3], [undefined, 3], [undefined, 1]]);
+    const boxes = await liftRun(join(dir, 'tracked.json'), [
+      '--cpu',
+      '--image-size',
+      '640x480',
+      '--hypotheses',
+      '1',
+      '--track',
+      'boxes',
+      '--min-person-score',
+      '0',
+    ]);
+    expect(boxes.out.people.map((p) => [p.id, p.frames.length])).to.deep.equal([
+      [undefined, 3],
+      [undefined, 3],
+      [undefined, 1],
+    ]);
   });
 
   describe('sanity warnings: the lift still runs (exit 0)', () => {
-    const frames = (x: number, scale = 1) => ({ frames: [0, 1].map((f) => ({ keypoints: person(x + f).map((v, i) => (i % 3 === 2 ? v : v * scale)) })) });
+    const frames = (x: number, scale = 1) => ({
+      frames: [0, 1].map((f) => ({ keypoints: person(x + f).map((v, i) => (i % 3 === 2 ? v : v * scale)) })),
+    });
 
     it('normalised coordinates', async () => {
-      writeFileSync(join(dir, 'unit.json'), JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 1 / 640) }));
+      writeFileSync(
+        join(dir, 'unit.json'),
+        JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 1 / 640) }),
+      );
       const r = await liftRun(join(dir, 'unit.json'), ['--cpu', '--hypotheses', '1']);
-      expect(diffposeLines(r.stderr)).to.include('diffpose: warning: every coordinate is in [0, 1]: normalised coordinates? pass pixels, or --normalised to scale them by the image size (640x480)');
+      expect(diffposeLines(r.stderr)).to.include(
+        'diffpose: warning: every coordinate is in [0, 1]: normalised coordinates? pass pixels, or --normalised to scale them by the image size (640x480)',
+      );
       const scaled = await liftRun(join(dir, 'unit.json'), ['--cpu', '--hypotheses', '1', '--normalised']);
       expect(diffposeLines(scaled.stderr).filter((l) => l.includes('warning'))).to.deep.equal([]);
     });
 
     it('keypoints far outside the image', async () => {
-      writeFileSync(join(dir, 'big.json'), JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 10) }));
+      writeFileSync(
+        join(dir, 'big.json'),
+        JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 10) }),
+      );
       const r = await liftRun(join(dir, 'big.json'), ['--cpu', '--hypotheses', '1']);
-      expect(diffposeLines(r.stderr).join('\n')).to.match(/^diffpose: warning: 100% of the detected keypoints lie outside the 640x480 image \(largest x 3330, y 3500\): is the image size right, and are they pixels\?$/m);
+      expect(diffposeLines(r.stderr).join('\n')).to.match(
+        /^diffpose: warning: 100% of the detected keypoints lie outside the 640x480 image \(largest x 3330, y 3500\): is the image size right, and are they pixels\?$/m,
+      );
     });
 
     it('COCO order declared as Human3.6M; without a format the order that fits is taken and said', async () => {
-      writeFileSync(join(dir, 'order.json'), JSON.stringify({ imageSize: [640, 480], format: 'h36m17', ...frames(300) }));
+      writeFileSync(
+        join(dir, 'order.json'),
+        JSON.stringify({ imageSize: [640, 480], format: 'h36m17', ...frames(300) }),
+      );
       const r = await liftRun(join(dir, 'order.json'), ['--cpu', '--hypotheses', '1']);
-      expect(diffposeLines(r.stderr).join('\n')).to.match(/^diffpose: warning: the keypoints do not look like a h36m17 skeleton \(a mean skeleton fits them 0\.\d+ m off, a right joint order about 0\.1 m\): they fit coco17 \(0\.\d+ m\): pass --format coco17\?$/m);
+      expect(diffposeLines(r.stderr).join('\n')).to.match(
+        /^diffpose: warning: the keypoints do not look like a h36m17 skeleton \(a mean skeleton fits them 0\.\d+ m off, a right joint order about 0\.1 m\): they fit coco17 \(0\.\d+ m\): pass --format coco17\?$/m,
+      );
       writeFileSync(join(dir, 'no-format.json'), JSON.stringify({ imageSize: [640, 480], ...frames(300) }));
       const guessed = await liftRun(join(dir, 'no-format.json'), ['--cpu', '--hypotheses', '1']);
       expect(guessed.out.inputFormat).to.equal('coco17');
-      expect(guessed.stderr).to.match(/^assumed format coco17: 17 keypoints and no "format" given, and the skeleton fits the coco17 joint order best/m);
+      expect(guessed.stderr).to.match(
+        /^assumed format coco17: 17 keypoints and no "format" given, and the skeleton fits the coco17 joint order best/m,
+      );
       expect(diffposeLines(guessed.stderr).filter((l) => l.includes('warning'))).to.deep.equal([]);
     });
   });
@@ -260,8 +413,27 @@ describe('diffpose lift (child process)', function () {
       }
       const lift = (await runCli(['lift', 'x.json', '--help'])).stdout;
       for (const executor of ['fused', 'fused-f16', 'per-op', 'cpu']) expect(lift).to.include(executor);
-      for (const option of ['--format', '--image-size', '--normalised', '--fps', '--track', '--min-person-score', '--min-keypoint-score', '--hypotheses', '--timesteps',
-        '--init', '--seed', '--eta', '--samples', '--weights', '--executor', '--cpu', '--output', '--verbose']) expect(lift).to.include(option);
+      for (const option of [
+        '--format',
+        '--image-size',
+        '--normalised',
+        '--fps',
+        '--track',
+        '--min-person-score',
+        '--min-keypoint-score',
+        '--hypotheses',
+        '--timesteps',
+        '--init',
+        '--seed',
+        '--eta',
+        '--samples',
+        '--weights',
+        '--executor',
+        '--cpu',
+        '--output',
+        '--verbose',
+      ])
+        expect(lift).to.include(option);
       expect(lift).to.match(/default 8/);
       expect(lift).to.match(/default 0\.2/);
       const top = await runCli(['--help']);
@@ -285,26 +457,39 @@ describe('diffpose lift (child process)', function () {
     const fail = (args: string[], env?: Record<string, string>) => runCli(['lift', ...args, '-o', output()], env);
 
     it('missing file', async () => {
-      expectOneErrorLine(await fail([join(dir, 'nope.json'), '--cpu']), /^diffpose: cannot read .*nope\.json: no such file$/);
+      expectOneErrorLine(
+        await fail([join(dir, 'nope.json'), '--cpu']),
+        /^diffpose: cannot read .*nope\.json: no such file$/,
+      );
     });
 
     it('malformed JSON', async () => {
       writeFileSync(join(dir, 'bad.json'), '{"frames": [');
-      expectOneErrorLine(await fail([join(dir, 'bad.json'), '--cpu']), /^diffpose: .*bad\.json: not valid JSON \(.+\)$/);
+      expectOneErrorLine(
+        await fail([join(dir, 'bad.json'), '--cpu']),
+        /^diffpose: .*bad\.json: not valid JSON \(.+\)$/,
+      );
     });
 
     it('unknown format', async () => {
-      expectOneErrorLine(await fail([example('walk-coco17.json'), '--format', 'body25', '--image-size', '640x480', '--cpu']),
-        /^diffpose: unknown keypoint format "body25" \(known: h36m17, coco17, mediapipe33, openpose25, openpose18\)$/);
+      expectOneErrorLine(
+        await fail([example('walk-coco17.json'), '--format', 'body25', '--image-size', '640x480', '--cpu']),
+        /^diffpose: unknown keypoint format "body25" \(known: h36m17, coco17, mediapipe33, openpose25, openpose18\)$/,
+      );
     });
 
     it('keypoint count not matching the format', async () => {
-      expectOneErrorLine(await fail([example('walk-coco17.json'), '--format', 'openpose25', '--image-size', '640x480', '--cpu']),
-        /^diffpose: .*walk-coco17\.json: result 0 \(image_id 0\): 17 keypoints, but format openpose25 has 25 \(75 numbers\); pass --format/);
+      expectOneErrorLine(
+        await fail([example('walk-coco17.json'), '--format', 'openpose25', '--image-size', '640x480', '--cpu']),
+        /^diffpose: .*walk-coco17\.json: result 0 \(image_id 0\): 17 keypoints, but format openpose25 has 25 \(75 numbers\); pass --format/,
+      );
     });
 
     it('COCO results without --image-size', async () => {
-      expectOneErrorLine(await fail([example('walk-coco17.json'), '--cpu']), /^diffpose: .*walk-coco17\.json does not say its image size .*: pass --image-size WIDTHxHEIGHT$/);
+      expectOneErrorLine(
+        await fail([example('walk-coco17.json'), '--cpu']),
+        /^diffpose: .*walk-coco17\.json does not say its image size .*: pass --image-size WIDTHxHEIGHT$/,
+      );
     });
 
     it('an output path that cannot be written fails before the lift', async () => {
@@ -335,47 +520,89 @@ describe('diffpose lift (child process)', function () {
     function walkCsv(path: string, frames: number): void {
       const walk = readJson<CocoResult[]>(example('walk-coco17.json'));
       const rows = Array.from({ length: frames }, (_, f) => `${f},walker,${walk[f % walk.length].keypoints.join(',')}`);
-      writeFileSync(path, ['# format: coco17', '# imageSize: 640x480', '# fps: 15', `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`, ...rows].join('\n') + '\n');
+      writeFileSync(
+        path,
+        [
+          '# format: coco17',
+          '# imageSize: 640x480',
+          '# fps: 15',
+          `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`,
+          ...rows,
+        ].join('\n') + '\n',
+      );
     }
 
     it('gives exactly the whole-file output past the read-ahead (100 frames)', async () => {
       walkCsv(join(dir, 'long.csv'), 120);
-      const whole = join(dir, 'long-whole.json'), streamed = join(dir, 'long-streamed.json');
+      const whole = join(dir, 'long-whole.json'),
+        streamed = join(dir, 'long-streamed.json');
       const a = await runCli(['lift', join(dir, 'long.csv'), '--cpu', '--hypotheses', '1', '-o', whole]);
       const b = await runCli(['lift', join(dir, 'long.csv'), '--cpu', '--hypotheses', '1', '--stream', '-o', streamed]);
       expect(a.code, a.stderr).to.equal(0);
       expect(b.code, b.stderr).to.equal(0);
-      expect(b.stderr).to.match(/^read .*long\.csv: CSV \(streamed\), format coco17, streaming \(first 100 frames read ahead\), image 640x480, 15 fps$/m);
+      expect(b.stderr).to.match(
+        /^read .*long\.csv: CSV \(streamed\), format coco17, streaming \(first 100 frames read ahead\), image 640x480, 15 fps$/m,
+      );
       const [x, y] = [readJson<LiftOutput>(whole), readJson<LiftOutput>(streamed)];
       expect(y.people[0].frames).to.have.length(120);
       expect(y.people).to.deep.equal(x.people);
-      expect(readdirSync(dir).filter((f) => /\.(parts|partial)-/.test(f)), 'no leftovers').to.deep.equal([]);
+      expect(
+        readdirSync(dir).filter((f) => /\.(parts|partial)-/.test(f)),
+        'no leftovers',
+      ).to.deep.equal([]);
     });
 
     it('Ctrl-C leaves no output and no partial files, exit code 130', async function () {
       this.timeout(300_000);
       walkCsv(join(dir, 'interrupt.csv'), 2000);
       const out = join(dir, 'interrupted.json');
-      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./cli-entry.ts', import.meta.url)), 'lift', join(dir, 'interrupt.csv'), '--cpu', '--stream', '--hypotheses', '1', '-o', out],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          fileURLToPath(new URL('./cli-entry.ts', import.meta.url)),
+          'lift',
+          join(dir, 'interrupt.csv'),
+          '--cpu',
+          '--stream',
+          '--hypotheses',
+          '1',
+          '-o',
+          out,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+      child.stderr.setEncoding('utf8').on('data', (s: string) => {
+        stderr += s;
+      });
       const exit = new Promise<number | null>((done) => child.on('close', done));
       // Interrupt once lifting has begun: the parts folder exists.
       const t0 = Date.now();
-      while (!readdirSync(dir).some((f) => f.startsWith('interrupted.json.parts-')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+      while (!readdirSync(dir).some((f) => f.startsWith('interrupted.json.parts-')) && Date.now() - t0 < 60_000)
+        await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 1500));
       child.kill('SIGINT');
       const code = await exit;
       expect(code, stderr).to.equal(130);
       expect(diffposeLines(stderr)).to.deep.equal(['diffpose: interrupted: nothing written']);
-      expect(readdirSync(dir).filter((f) => f.startsWith('interrupted.json')), 'no output, parts or partial file').to.deep.equal([]);
+      expect(
+        readdirSync(dir).filter((f) => f.startsWith('interrupted.json')),
+        'no output, parts or partial file',
+      ).to.deep.equal([]);
     });
 
     it('a streamed CSV must list its frames in order', async () => {
       const header = `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`;
-      writeFileSync(join(dir, 'unsorted.csv'), `# imageSize: 640x480\n${header}\n1,a,${person(300).join(',')}\n0,a,${person(300).join(',')}\n`);
-      expectOneErrorLine(await runCli(['lift', join(dir, 'unsorted.csv'), '--cpu', '--stream']), /^diffpose: .*unsorted\.csv: line 4: frame 0 after frame 1: a streamed CSV must list its frames in order \(sort it by frame\)$/);
+      writeFileSync(
+        join(dir, 'unsorted.csv'),
+        `# imageSize: 640x480\n${header}\n1,a,${person(300).join(',')}\n0,a,${person(300).join(',')}\n`,
+      );
+      expectOneErrorLine(
+        await runCli(['lift', join(dir, 'unsorted.csv'), '--cpu', '--stream']),
+        /^diffpose: .*unsorted\.csv: line 4: frame 0 after frame 1: a streamed CSV must list its frames in order \(sort it by frame\)$/,
+      );
     });
   });
 
@@ -383,8 +610,19 @@ describe('diffpose lift (child process)', function () {
     const plain = readJson<{ imageSize: number[]; frames: unknown[] }>(example('walk-h36m17.json'));
     const input = join(dir, 'walk-12.json');
     writeFileSync(input, JSON.stringify({ ...plain, fps: 15, frames: plain.frames.slice(0, 12) }));
-    const bvh = join(dir, 'anim', 'walk.bvh'), glb = join(dir, 'anim', 'walk.glb');
-    const { out, stderr } = await liftRun(input, ['--cpu', '--hypotheses', '2', '--bvh', bvh, '--gltf', glb, '--focal', '482']);
+    const bvh = join(dir, 'anim', 'walk.bvh'),
+      glb = join(dir, 'anim', 'walk.glb');
+    const { out, stderr } = await liftRun(input, [
+      '--cpu',
+      '--hypotheses',
+      '2',
+      '--bvh',
+      bvh,
+      '--gltf',
+      glb,
+      '--focal',
+      '482',
+    ]);
     expect(stderr).to.include(`-> ${bvh}\n`).and.to.include(`-> ${glb}\n`);
     const frames = out.people[0].frames;
     for (const f of frames) {
@@ -407,32 +645,62 @@ describe('diffpose lift (child process)', function () {
 
   it('prepare-data without the mocap folder says where it is expected', async () => {
     const r = await runCli(['prepare-data', '--mocap', join(dir, 'no-mocap-here')]);
-    expectOneErrorLine(r, /^diffpose: no mocap folder at .*no-mocap-here: prepare-data reads the CMU and HDM05 motion-capture clips from the folder given by --mocap; put them there or pass --mocap DIR$/);
+    expectOneErrorLine(
+      r,
+      /^diffpose: no mocap folder at .*no-mocap-here: prepare-data reads the CMU and HDM05 motion-capture clips from the folder given by --mocap; put them there or pass --mocap DIR$/,
+    );
   });
 
   it('says it is compiling GPU kernels when the first GPU lift takes long, and prints no Dawn warnings but with --verbose (GPU)', async function () {
     this.timeout(600_000);
-    const one = { imageSize: [640, 480], format: 'h36m17', frames: readJson<{ frames: unknown[] }>(example('walk-h36m17.json')).frames.slice(0, 1) };
+    const one = {
+      imageSize: [640, 480],
+      format: 'h36m17',
+      frames: readJson<{ frames: unknown[] }>(example('walk-h36m17.json')).frames.slice(0, 1),
+    };
     writeFileSync(join(dir, 'one.json'), JSON.stringify(one));
     // A threshold of 0 ms: the line comes whenever the first GPU call is not instant.
-    const r = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '-o', join(dir, 'one-out.json')], { DIFFPOSE_COMPILE_NOTICE_MS: '0' });
+    const r = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '-o', join(dir, 'one-out.json')], {
+      DIFFPOSE_COMPILE_NOTICE_MS: '0',
+    });
     if (r.code !== 0 && /No WebGPU adapter/.test(r.stderr)) {
       if (process.env.CI === 'true' || process.env.DIFFPOSE_REQUIRE_GPU === '1') throw new Error(r.stderr);
       this.skip();
     }
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.match(/^compiling GPU kernels for this adapter \(first run only; up to a minute or two on a software adapter\)…$/m);
+    expect(r.stderr).to.match(
+      /^compiling GPU kernels for this adapter \(first run only; up to a minute or two on a software adapter\)…$/m,
+    );
     // Dawn writes its adapter warnings (lavapipe: "maxDynamic... artificially reduced") to the
     // process's stderr directly; the CLI keeps them for --verbose. Muting needs stderr to be a
     // terminal, a file or a pipe, as in a shell: here a file.
     const log = join(dir, 'stderr.txt');
     const fd = openSync(log, 'w');
-    const quiet = spawnSync(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'lift', join(dir, 'one.json'), '--hypotheses', '2', '-o', join(dir, 'two-out.json')], { stdio: ['ignore', 'pipe', fd] });
+    const quiet = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI_ENTRY,
+        'lift',
+        join(dir, 'one.json'),
+        '--hypotheses',
+        '2',
+        '-o',
+        join(dir, 'two-out.json'),
+      ],
+      { stdio: ['ignore', 'pipe', fd] },
+    );
     closeSync(fd);
     const text = readFileSync(log, 'utf8');
     expect(quiet.status, text).to.equal(0);
-    expect(text.split('\n').filter((l) => l && !/^(read |compiling |temporal model|1 person|lifted )/.test(l)), 'nothing but the CLI\'s own lines').to.deep.equal([]);
-    const cpu = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '--cpu'], { DIFFPOSE_COMPILE_NOTICE_MS: '0' });
+    expect(
+      text.split('\n').filter((l) => l && !/^(read |compiling |temporal model|1 person|lifted )/.test(l)),
+      "nothing but the CLI's own lines",
+    ).to.deep.equal([]);
+    const cpu = await runCli(['lift', join(dir, 'one.json'), '--hypotheses', '1', '--cpu'], {
+      DIFFPOSE_COMPILE_NOTICE_MS: '0',
+    });
     expect(cpu.stderr, 'not on the CPU').not.to.match(/compiling GPU kernels/);
   });
 

@@ -12,10 +12,12 @@ import { STANDING_POSE } from '../pose/standing-pose.js';
 
 /** The standing person turned by `yaw` about the vertical through its pelvis, arms swinging with `phase`. */
 function posed(yaw: number, phase: number): Float32Array {
-  const px = STANDING_POSE[0], pz = STANDING_POSE[2];
+  const px = STANDING_POSE[0],
+    pz = STANDING_POSE[2];
   const out = new Float32Array(51);
   for (let j = 0; j < 17; j++) {
-    let x = STANDING_POSE[j * 3] - px, z = STANDING_POSE[j * 3 + 2] - pz;
+    let x = STANDING_POSE[j * 3] - px,
+      z = STANDING_POSE[j * 3 + 2] - pz;
     if (j === 13 || j === 16) z += 0.2 * Math.sin(phase + j); // wrists swing
     out[j * 3] = Math.cos(yaw) * x + Math.sin(yaw) * z + px;
     out[j * 3 + 1] = STANDING_POSE[j * 3 + 1];
@@ -69,15 +71,40 @@ describe('diffpose eval', () => {
     const some = loadTestSet(split, 7);
     expect(some.examples.count).to.equal(7);
     expect(some.total).to.equal(30);
-    expect([...some.examples.poses3d.subarray(51, 102)]).to.deep.equal([...all.examples.poses3d.subarray(5 * 51, 6 * 51)]);
+    expect([...some.examples.poses3d.subarray(51, 102)]).to.deep.equal([
+      ...all.examples.poses3d.subarray(5 * 51, 6 * 51),
+    ]);
     expect(new Set(some.source)).to.have.lengthOf(3);
   });
 
   it('runs on the CPU with the golden tiny weights and prints every table row', async () => {
     const json = join(dir, 'eval.json');
-    const r = await runCli(['eval', '--weights', goldenPath('tiny.safetensors').pathname, '--data', dir, '--limit', '9', '--hypotheses', '3', '--executor', 'cpu', '--json', json]);
+    const r = await runCli([
+      'eval',
+      '--weights',
+      goldenPath('tiny.safetensors').pathname,
+      '--data',
+      dir,
+      '--limit',
+      '9',
+      '--hypotheses',
+      '3',
+      '--executor',
+      'cpu',
+      '--json',
+      json,
+    ]);
     expect(r.code, r.stderr).to.equal(0);
-    for (const row of ['mean pose, camera frame', 'mean pose, canonical', 'lifter alone', 'DiffPose official, H=1', 'DiffPose paper, H=1', 'DiffPose paper, H=3 (mean)', 'DiffPose paper, H=3 (reprojection)', 'best-of-H MPJPE (oracle)']) {
+    for (const row of [
+      'mean pose, camera frame',
+      'mean pose, canonical',
+      'lifter alone',
+      'DiffPose official, H=1',
+      'DiffPose paper, H=1',
+      'DiffPose paper, H=3 (mean)',
+      'DiffPose paper, H=3 (reprojection)',
+      'best-of-H MPJPE (oracle)',
+    ]) {
       expect(r.stdout, row).to.match(new RegExp(`^${row.replace(/[()]/g, '\\$&')}.*\\d`, 'm'));
     }
     expect(r.stdout).to.match(/cmu-bvh \(3\)\s+cmu-asfamc \(3\)\s+hdm05-asfamc \(3\)\s+all \(9\)/);
@@ -94,7 +121,17 @@ describe('diffpose eval', () => {
 
   it('runs the per-op GPU executor (skipped without an adapter)', async function () {
     await testGpu(this);
-    const r = await runCli(['eval', '--weights', goldenPath('tiny.safetensors').pathname, '--data', dir, '--limit', '6', '--hypotheses', '2']);
+    const r = await runCli([
+      'eval',
+      '--weights',
+      goldenPath('tiny.safetensors').pathname,
+      '--data',
+      dir,
+      '--limit',
+      '6',
+      '--hypotheses',
+      '2',
+    ]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/executor per-op on /);
     expect(r.stdout).to.match(/^DiffPose paper, H=2 \(mean\)\s+\d/m);
@@ -103,8 +140,12 @@ describe('diffpose eval', () => {
   it('says how to make the data when it is missing, in one line', async () => {
     const r = await runCli(['eval', '--data', join(dir, 'nowhere'), '--executor', 'cpu']);
     expect(r.code).to.equal(1);
-    expect(r.stderr.trim()).to.match(/^diffpose: no prepared test split at .*nowhere\/test\.safetensors: run "diffpose prepare-data" first, or pass --data DIR$/);
+    expect(r.stderr.trim()).to.match(
+      /^diffpose: no prepared test split at .*nowhere\/test\.safetensors: run "diffpose prepare-data" first, or pass --data DIR$/,
+    );
     const bad = await runCli(['eval', '--executor', 'quantum']);
-    expect(bad.stderr.trim()).to.equal('diffpose: --executor must be one of fused, fused-f16, per-op, cpu, got "quantum"');
+    expect(bad.stderr.trim()).to.equal(
+      'diffpose: --executor must be one of fused, fused-f16, per-op, cpu, got "quantum"',
+    );
   });
 });

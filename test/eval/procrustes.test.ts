@@ -8,24 +8,36 @@ import { STANDING_POSE } from '../pose/standing-pose.js';
 function rotation(axis: [number, number, number], angle: number): Float64Array {
   const n = Math.hypot(...axis);
   const [x, y, z] = axis.map((v) => v / n);
-  const c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
+  const c = Math.cos(angle),
+    s = Math.sin(angle),
+    C = 1 - c;
   return new Float64Array([
-    c + x * x * C, x * y * C - z * s, x * z * C + y * s,
-    y * x * C + z * s, c + y * y * C, y * z * C - x * s,
-    z * x * C - y * s, z * y * C + x * s, c + z * z * C,
+    c + x * x * C,
+    x * y * C - z * s,
+    x * z * C + y * s,
+    y * x * C + z * s,
+    c + y * y * C,
+    y * z * C - x * s,
+    z * x * C - y * s,
+    z * y * C + x * s,
+    c + z * z * C,
   ]);
 }
 
 function matmul(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(9);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[r * 3 + c] += a[r * 3 + k] * b[k * 3 + c];
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[r * 3 + c] += a[r * 3 + k] * b[k * 3 + c];
   return out;
 }
 const transpose = (m: Float64Array) => new Float64Array([m[0], m[3], m[6], m[1], m[4], m[7], m[2], m[5], m[8]]);
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 /** A root-relative pose with some depth, so that every rotation axis is identifiable. */
-const POSE = Float64Array.from(STANDING_POSE.map((v, i) => v - STANDING_POSE[i % 3] + (i % 3 === 2 ? 0.05 * Math.sin(i) : 0)));
+const POSE = Float64Array.from(
+  STANDING_POSE.map((v, i) => v - STANDING_POSE[i % 3] + (i % 3 === 2 ? 0.05 * Math.sin(i) : 0)),
+);
 
 describe('3x3 SVD', () => {
   it('decomposes full-rank, rank-2 and zero matrices into orthogonal U, V and descending s', () => {
@@ -64,7 +76,8 @@ describe('Procrustes (similarity) alignment and pose errors', () => {
     const mirrored = POSE.map((v, i) => (i % 3 === 0 ? -v : v));
     const t = similarityAlign(mirrored, POSE);
     const R = t.rotation;
-    const det = R[0] * (R[4] * R[8] - R[5] * R[7]) - R[1] * (R[3] * R[8] - R[5] * R[6]) + R[2] * (R[3] * R[7] - R[4] * R[6]);
+    const det =
+      R[0] * (R[4] * R[8] - R[5] * R[7]) - R[1] * (R[3] * R[8] - R[5] * R[6]) + R[2] * (R[3] * R[7] - R[4] * R[6]);
     expect(det).to.be.closeTo(1, 1e-12);
     expect(pMpjpePerPose(mirrored, POSE)[0]).to.be.above(0.01);
   });
@@ -85,7 +98,9 @@ describe('Procrustes (similarity) alignment and pose errors', () => {
     expect(mpjpePerPose(oneOff, POSE)[0]).to.be.closeTo(0.01, 1e-12);
     const aligned = procrustesAligned(oneOff, POSE);
     const squared = aligned.reduce((a, v, i) => a + (v - POSE[i]) ** 2, 0);
-    expect(squared).to.be.above(0).and.below(0.17 ** 2);
+    expect(squared)
+      .to.be.above(0)
+      .and.below(0.17 ** 2);
     expect(pMpjpePerPose(oneOff, POSE)[0]).to.be.above(0);
     // Two poses at once give one value each.
     const both = Float64Array.from([...shifted, ...oneOff]);

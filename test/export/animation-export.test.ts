@@ -19,7 +19,9 @@ function sample(root: Object3D, clip: AnimationClip, frames: number, fps: number
   action.clampWhenFinished = true;
   action.play();
   const byName = new Map<string, Object3D>();
-  root.traverse((o) => { if (!byName.has(o.name)) byName.set(o.name, o); });
+  root.traverse((o) => {
+    if (!byName.has(o.name)) byName.set(o.name, o);
+  });
   const out = new Float64Array(frames * J * 3);
   const v = new Vector3();
   for (let f = 0; f < frames; f++) {
@@ -52,7 +54,8 @@ function loadGlb(bytes: Uint8Array): Promise<{ root: Object3D; clip: AnimationCl
 /** The largest joint distance between two [T, 17, 3] world position arrays. */
 function maxDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
-  for (let i = 0; i < a.length; i += 3) worst = Math.max(worst, Math.hypot(a[i] - b[i], a[i + 1] - b[i + 1], a[i + 2] - b[i + 2]));
+  for (let i = 0; i < a.length; i += 3)
+    worst = Math.max(worst, Math.hypot(a[i] - b[i], a[i + 1] - b[i + 1], a[i + 2] - b[i + 2]));
   return worst;
 }
 
@@ -62,7 +65,10 @@ function worldOf(poses: ArrayLike<number>, frames: number): Float64Array {
   return out;
 }
 
-const truth = JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as { fps: number; frames: Array<{ joints: number[][] } | number[][]> };
+const truth = JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as {
+  fps: number;
+  frames: Array<{ joints: number[][] } | number[][]>;
+};
 const truthPoses = Float32Array.from(truth.frames.flatMap((f) => (Array.isArray(f) ? f : f.joints).flat()));
 const truthFrames = truthPoses.length / (J * 3);
 
@@ -73,13 +79,16 @@ function rigidTrack(frames: number): { poses: Float32Array; root: Float32Array }
   for (let f = 0; f < frames; f++) {
     const t = f / 30;
     motion.root.push([0.5 * t, 0.02 * Math.sin(6 * t), -0.3 * t]);
-    motion.local.push(Array.from({ length: rig.names.length }, (_, j): Quat => {
-      const bend = swing([0, 1, 0], [0.4 * Math.sin(2 * t + j), 1, 0.3 * Math.cos(3 * t - j)]);
-      return j === 0 ? qmul(swing([0, 0, 1], [Math.sin(t), 0, Math.cos(t)]), bend) : bend;
-    }));
+    motion.local.push(
+      Array.from({ length: rig.names.length }, (_, j): Quat => {
+        const bend = swing([0, 1, 0], [0.4 * Math.sin(2 * t + j), 1, 0.3 * Math.cos(3 * t - j)]);
+        return j === 0 ? qmul(swing([0, 0, 1], [Math.sin(t), 0, Math.cos(t)]), bend) : bend;
+      }),
+    );
   }
   const world = posedJoints(rig, motion);
-  const poses = new Float32Array(world.length), root = new Float32Array(frames * 3);
+  const poses = new Float32Array(world.length),
+    root = new Float32Array(frames * 3);
   for (let i = 0; i < world.length; i += 3) poses.set(cameraToWorld(world, i), i);
   // The exporter takes root-relative poses plus a root trajectory, as the engine gives them.
   for (let f = 0; f < frames; f++) {
@@ -91,7 +100,8 @@ function rigidTrack(frames: number): { poses: Float32Array; root: Float32Array }
 
 function absolute(poses: Float32Array, root: Float32Array, frames: number): Float32Array {
   const out = Float32Array.from(poses);
-  for (let f = 0; f < frames; f++) for (let j = 0; j < J; j++) for (let c = 0; c < 3; c++) out[(f * J + j) * 3 + c] += root[f * 3 + c];
+  for (let f = 0; f < frames; f++)
+    for (let j = 0; j < J; j++) for (let c = 0; c < 3; c++) out[(f * J + j) * 3 + c] += root[f * 3 + c];
   return out;
 }
 

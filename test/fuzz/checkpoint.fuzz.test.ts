@@ -12,10 +12,29 @@ import { STORAGE_DTYPES, TorchTensor } from '../../src/model/checkpoint/torch-te
 import { readZip } from '../../src/model/checkpoint/zip-reader.js';
 import { expectedTensors } from '../../src/model/network-params.js';
 import {
-  f32Bytes, global, orderedDict, persid, pickle, raw, reduce, tensor, torchFile, tuple, zip, type PyDesc,
+  f32Bytes,
+  global,
+  orderedDict,
+  persid,
+  pickle,
+  raw,
+  reduce,
+  tensor,
+  torchFile,
+  tuple,
+  zip,
+  type PyDesc,
 } from '../convert/torch-file-builder.js';
 import {
-  INTERESTING_U32, INTERESTING_U64, arrayBufferGrowth, concat, expectOnlyDiffPoseErrors, fixture, mutate, mutationArb, params,
+  INTERESTING_U32,
+  INTERESTING_U64,
+  arrayBufferGrowth,
+  concat,
+  expectOnlyDiffPoseErrors,
+  fixture,
+  mutate,
+  mutationArb,
+  params,
 } from './fuzz-support.js';
 
 /**
@@ -42,17 +61,41 @@ function touchTensors(v: PyValue): void {
     if (x === null || typeof x !== 'object' || seen.has(x)) continue;
     seen.add(x);
     if (x instanceof TorchTensor) {
-      try { x.toFloat32(); } catch (e) { if (!(e instanceof CheckpointError)) throw e; }
-    } else if (x instanceof Map) { for (const [k, y] of x) todo.push(k, y); }
-    else if (x instanceof Set || Array.isArray(x)) { for (const y of x as Iterable<unknown>) todo.push(y); }
+      try {
+        x.toFloat32();
+      } catch (e) {
+        if (!(e instanceof CheckpointError)) throw e;
+      }
+    } else if (x instanceof Map) {
+      for (const [k, y] of x) todo.push(k, y);
+    } else if (x instanceof Set || Array.isArray(x)) {
+      for (const y of x as Iterable<unknown>) todo.push(y);
+    }
   }
 }
 
 /** Every entry point on one file: the reader (and every tensor it yields), and the converter in both roles. */
 function checkCheckpoint(bytes: Uint8Array): void {
   expectOnlyDiffPoseErrors(() => touchTensors(readTorchCheckpoint(bytes)), CODES);
-  expectOnlyDiffPoseErrors(() => convertCheckpoints({ denoiser: { bytes, label: 'fuzz.pth' }, lifter: { bytes: lifterFile, label: 'lifter.pth' }, heads: 2 }), CODES);
-  expectOnlyDiffPoseErrors(() => convertCheckpoints({ denoiser: { bytes: denoiserFile, label: 'denoiser.pth' }, lifter: { bytes, label: 'fuzz.pth' }, heads: 2, ema: true }), CODES);
+  expectOnlyDiffPoseErrors(
+    () =>
+      convertCheckpoints({
+        denoiser: { bytes, label: 'fuzz.pth' },
+        lifter: { bytes: lifterFile, label: 'lifter.pth' },
+        heads: 2,
+      }),
+    CODES,
+  );
+  expectOnlyDiffPoseErrors(
+    () =>
+      convertCheckpoints({
+        denoiser: { bytes: denoiserFile, label: 'denoiser.pth' },
+        lifter: { bytes, label: 'fuzz.pth' },
+        heads: 2,
+        ema: true,
+      }),
+    CODES,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -97,18 +140,45 @@ type ZipForge =
 const U16_FIELDS = new Set([8, 10, 20, 28, 30, 32, 6, 26]);
 const u32Arb = fc.oneof(fc.constantFrom(...INTERESTING_U32), fc.nat({ max: 0xffffffff }));
 const zipForgeArb: fc.Arbitrary<ZipForge> = fc.oneof(
-  fc.record({ where: fc.constant('eocd' as const), field: fc.constantFrom(8 as const, 10 as const, 12 as const, 16 as const, 20 as const), value: u32Arb }),
-  fc.record({ where: fc.constant('central' as const), entry: fc.nat({ max: 100 }), field: fc.constantFrom(8 as const, 10 as const, 16 as const, 20 as const, 24 as const, 28 as const, 30 as const, 32 as const, 42 as const), value: u32Arb }),
-  fc.record({ where: fc.constant('local' as const), entry: fc.nat({ max: 100 }), field: fc.constantFrom(6 as const, 8 as const, 18 as const, 22 as const, 26 as const, 28 as const), value: u32Arb }),
+  fc.record({
+    where: fc.constant('eocd' as const),
+    field: fc.constantFrom(8 as const, 10 as const, 12 as const, 16 as const, 20 as const),
+    value: u32Arb,
+  }),
+  fc.record({
+    where: fc.constant('central' as const),
+    entry: fc.nat({ max: 100 }),
+    field: fc.constantFrom(
+      8 as const,
+      10 as const,
+      16 as const,
+      20 as const,
+      24 as const,
+      28 as const,
+      30 as const,
+      32 as const,
+      42 as const,
+    ),
+    value: u32Arb,
+  }),
+  fc.record({
+    where: fc.constant('local' as const),
+    entry: fc.nat({ max: 100 }),
+    field: fc.constantFrom(6 as const, 8 as const, 18 as const, 22 as const, 26 as const, 28 as const),
+    value: u32Arb,
+  }),
 );
 
 function forgeZip(base: Uint8Array, l: Layout, forges: readonly ZipForge[]): Uint8Array {
   const b = base.slice();
   const v = new DataView(b.buffer);
   for (const f of forges) {
-    const at = f.where === 'eocd' ? l.eocd + f.field
-      : f.where === 'central' ? l.central[f.entry % l.central.length].at + f.field
-        : l.central[f.entry % l.central.length].local + f.field;
+    const at =
+      f.where === 'eocd'
+        ? l.eocd + f.field
+        : f.where === 'central'
+          ? l.central[f.entry % l.central.length].at + f.field
+          : l.central[f.entry % l.central.length].local + f.field;
     if (U16_FIELDS.has(f.field) && !(f.where === 'eocd' && f.field === 12)) v.setUint16(at, f.value & 0xffff, true);
     else v.setUint32(at, f.value >>> 0, true);
   }
@@ -130,20 +200,76 @@ interface RawEntry {
   extra?: Uint8Array;
 }
 
-function u16(n: number): number[] { return [n & 0xff, (n >>> 8) & 0xff]; }
-function u32(n: number): number[] { return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]; }
-function u64(n: bigint): number[] { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, n, true); return [...b]; }
+function u16(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff];
+}
+function u32(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}
+function u64(n: bigint): number[] {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, n, true);
+  return [...b];
+}
 
-function rawZip(entries: RawEntry[], options: { zip64?: { count?: bigint; size?: bigint; offset?: bigint; record?: bigint } } = {}): Uint8Array {
+function rawZip(
+  entries: RawEntry[],
+  options: { zip64?: { count?: bigint; size?: bigint; offset?: bigint; record?: bigint } } = {},
+): Uint8Array {
   const parts: Uint8Array[] = [];
   const central: number[] = [];
   let offset = 0;
   for (const e of entries) {
     const name = new TextEncoder().encode(e.name);
     const sizes = [...u32(e.crc ?? 0), ...u32(e.compressedSize ?? e.body.length), ...u32(e.size)];
-    const local = Uint8Array.from([...u32(0x04034b50), 20, 0, 0, 0, ...u16(e.method ?? 0), 0, 0, 0, 0, ...sizes, ...u16(name.length), 0, 0, ...name]);
+    const local = Uint8Array.from([
+      ...u32(0x04034b50),
+      20,
+      0,
+      0,
+      0,
+      ...u16(e.method ?? 0),
+      0,
+      0,
+      0,
+      0,
+      ...sizes,
+      ...u16(name.length),
+      0,
+      0,
+      ...name,
+    ]);
     const extra = e.extra ?? new Uint8Array(0);
-    central.push(...u32(0x02014b50), 45, 0, 45, 0, 0, 0, ...u16(e.method ?? 0), 0, 0, 0, 0, ...sizes, ...u16(name.length), ...u16(extra.length), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...u32(offset), ...name, ...extra);
+    central.push(
+      ...u32(0x02014b50),
+      45,
+      0,
+      45,
+      0,
+      0,
+      0,
+      ...u16(e.method ?? 0),
+      0,
+      0,
+      0,
+      0,
+      ...sizes,
+      ...u16(name.length),
+      ...u16(extra.length),
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...u32(offset),
+      ...name,
+      ...extra,
+    );
     parts.push(local, e.body);
     offset += local.length + e.body.length;
   }
@@ -152,12 +278,62 @@ function rawZip(entries: RawEntry[], options: { zip64?: { count?: bigint; size?:
   const z = options.zip64;
   if (z) {
     const record = offset + central.length;
-    parts.push(Uint8Array.from([...u32(0x06064b50), ...u64(44n), 45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      ...u64(z.count ?? BigInt(entries.length)), ...u64(z.count ?? BigInt(entries.length)), ...u64(z.size ?? BigInt(central.length)), ...u64(z.offset ?? BigInt(cdOffset))]));
+    parts.push(
+      Uint8Array.from([
+        ...u32(0x06064b50),
+        ...u64(44n),
+        45,
+        0,
+        45,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        ...u64(z.count ?? BigInt(entries.length)),
+        ...u64(z.count ?? BigInt(entries.length)),
+        ...u64(z.size ?? BigInt(central.length)),
+        ...u64(z.offset ?? BigInt(cdOffset)),
+      ]),
+    );
     parts.push(Uint8Array.from([...u32(0x07064b50), 0, 0, 0, 0, ...u64(z.record ?? BigInt(record)), 1, 0, 0, 0]));
-    parts.push(Uint8Array.from([...u32(0x06054b50), 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, ...u32(0xffffffff), ...u32(0xffffffff), 0, 0]));
+    parts.push(
+      Uint8Array.from([
+        ...u32(0x06054b50),
+        0,
+        0,
+        0,
+        0,
+        0xff,
+        0xff,
+        0xff,
+        0xff,
+        ...u32(0xffffffff),
+        ...u32(0xffffffff),
+        0,
+        0,
+      ]),
+    );
   } else {
-    parts.push(Uint8Array.from([...u32(0x06054b50), 0, 0, 0, 0, ...u16(entries.length), ...u16(entries.length), ...u32(central.length), ...u32(cdOffset), 0, 0]));
+    parts.push(
+      Uint8Array.from([
+        ...u32(0x06054b50),
+        0,
+        0,
+        0,
+        0,
+        ...u16(entries.length),
+        ...u16(entries.length),
+        ...u32(central.length),
+        ...u32(cdOffset),
+        0,
+        0,
+      ]),
+    );
   }
   return concat(...parts);
 }
@@ -183,22 +359,65 @@ function zeroBomb(chunks: number): Uint8Array {
 
 /** The documented allow-list (src/model/checkpoint/torch-globals.ts). */
 const ALLOWED = new Set([
-  'collections.OrderedDict', 'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter',
-  'torch._utils._rebuild_parameter_with_state', 'torch._tensor._rebuild_from_type_v2', 'torch.device', '_codecs.encode',
-  'builtins.set', '__builtin__.set', 'torch.Tensor', 'torch.nn.parameter.Parameter',
+  'collections.OrderedDict',
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  'torch._tensor._rebuild_from_type_v2',
+  'torch.device',
+  '_codecs.encode',
+  'builtins.set',
+  '__builtin__.set',
+  'torch.Tensor',
+  'torch.nn.parameter.Parameter',
   ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`),
 ]);
-const DANGEROUS = ['os.system', 'posix.system', 'nt.system', 'builtins.eval', 'builtins.exec', '__builtin__.eval', '__builtin__.getattr',
-  'builtins.getattr', 'builtins.__import__', 'builtins.compile', 'builtins.open', 'subprocess.Popen', 'subprocess.check_output',
-  'torch.load', 'numpy.core.multiarray._reconstruct', 'pickle.loads', 'runpy._run_code', 'webbrowser.open',
-  'torch.__proto__', 'torch.constructor', 'torch.toString', 'torch.hasOwnProperty', 'torch.__defineGetter__', 'collections.__proto__',
-  'torch._utils.__proto__', 'collections.OrderedDict.__init__', 'torch.FloatStorage.__class__', 'torch.Tensor.__reduce_ex__'];
-const globalName = fc.oneof(fc.constantFrom(...ALLOWED), fc.constantFrom(...DANGEROUS),
-  fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([m, n]) => `${m}.${n}`));
+const DANGEROUS = [
+  'os.system',
+  'posix.system',
+  'nt.system',
+  'builtins.eval',
+  'builtins.exec',
+  '__builtin__.eval',
+  '__builtin__.getattr',
+  'builtins.getattr',
+  'builtins.__import__',
+  'builtins.compile',
+  'builtins.open',
+  'subprocess.Popen',
+  'subprocess.check_output',
+  'torch.load',
+  'numpy.core.multiarray._reconstruct',
+  'pickle.loads',
+  'runpy._run_code',
+  'webbrowser.open',
+  'torch.__proto__',
+  'torch.constructor',
+  'torch.toString',
+  'torch.hasOwnProperty',
+  'torch.__defineGetter__',
+  'collections.__proto__',
+  'torch._utils.__proto__',
+  'collections.OrderedDict.__init__',
+  'torch.FloatStorage.__class__',
+  'torch.Tensor.__reduce_ex__',
+];
+const globalName = fc.oneof(
+  fc.constantFrom(...ALLOWED),
+  fc.constantFrom(...DANGEROUS),
+  fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([m, n]) => `${m}.${n}`),
+);
 
-const SIMPLE_OPS = [0x28, 0x30, 0x32, 0x4e, 0x88, 0x89, 0x5d, 0x6c, 0x61, 0x65, 0x29, 0x74, 0x85, 0x86, 0x87, 0x7d, 0x64, 0x73, 0x75,
-  0x8f, 0x90, 0x91, 0x94, 0x93, 0x52, 0x81, 0x62, 0x51, 0x2e, 0x69, 0x6f, 0x82, 0x92, 0x97, 0x56, 0x50, 0x67, 0x70, 0x31, 0x4c, 0x46, 0x53];
-const small = fc.oneof(fc.constantFrom(0, 1, 2, 3, 4, 16, 255, -1, -2, 65535, 0x7fffffff, -0x80000000), fc.integer({ min: -5, max: 40 }));
+const SIMPLE_OPS = [
+  0x28, 0x30, 0x32, 0x4e, 0x88, 0x89, 0x5d, 0x6c, 0x61, 0x65, 0x29, 0x74, 0x85, 0x86, 0x87, 0x7d, 0x64, 0x73, 0x75,
+  0x8f, 0x90, 0x91, 0x94, 0x93, 0x52, 0x81, 0x62, 0x51, 0x2e, 0x69, 0x6f, 0x82, 0x92, 0x97, 0x56, 0x50, 0x67, 0x70,
+  0x31, 0x4c, 0x46, 0x53,
+];
+const small = fc.oneof(
+  fc.constantFrom(0, 1, 2, 3, 4, 16, 255, -1, -2, 65535, 0x7fffffff, -0x80000000),
+  fc.integer({ min: -5, max: 40 }),
+);
 const lenArb = fc.oneof(fc.constantFrom(...INTERESTING_U32), fc.nat({ max: 64 }));
 const enc = new TextEncoder();
 
@@ -209,27 +428,61 @@ const opArb: fc.Arbitrary<number[]> = fc.oneof(
   fc.nat({ max: 0xffff }).map((n) => [0x4d, ...u16(n)]),
   fc.uint8Array({ maxLength: 12 }).map((b) => [0x8a, b.length, ...b]),
   fc.tuple(lenArb, fc.uint8Array({ maxLength: 12 })).map(([n, b]) => [0x8b, ...u32(n), ...b]),
-  fc.double().map((x) => { const b = new DataView(new ArrayBuffer(8)); b.setFloat64(0, x, false); return [0x47, ...new Uint8Array(b.buffer)]; }),
-  fc.tuple(fc.boolean(), lenArb, fc.string({ maxLength: 8 })).map(([forged, n, s]) => { const b = [...enc.encode(s)]; return [0x58, ...u32(forged ? n : b.length), ...b]; }),
-  fc.string({ maxLength: 8 }).map((s) => { const b = [...enc.encode(s)]; return [0x8c, b.length, ...b]; }),
-  fc.tuple(fc.constantFrom(0x8d, 0x8e, 0x96), fc.constantFrom(...INTERESTING_U64), fc.uint8Array({ maxLength: 4 })).map(([op, n, b]) => [op, ...u64(n), ...b]),
-  fc.tuple(fc.constantFrom(0x42, 0x54), lenArb, fc.uint8Array({ maxLength: 8 })).map(([op, n, b]) => [op, ...u32(n), ...b]),
+  fc.double().map((x) => {
+    const b = new DataView(new ArrayBuffer(8));
+    b.setFloat64(0, x, false);
+    return [0x47, ...new Uint8Array(b.buffer)];
+  }),
+  fc.tuple(fc.boolean(), lenArb, fc.string({ maxLength: 8 })).map(([forged, n, s]) => {
+    const b = [...enc.encode(s)];
+    return [0x58, ...u32(forged ? n : b.length), ...b];
+  }),
+  fc.string({ maxLength: 8 }).map((s) => {
+    const b = [...enc.encode(s)];
+    return [0x8c, b.length, ...b];
+  }),
+  fc
+    .tuple(fc.constantFrom(0x8d, 0x8e, 0x96), fc.constantFrom(...INTERESTING_U64), fc.uint8Array({ maxLength: 4 }))
+    .map(([op, n, b]) => [op, ...u64(n), ...b]),
+  fc
+    .tuple(fc.constantFrom(0x42, 0x54), lenArb, fc.uint8Array({ maxLength: 8 }))
+    .map(([op, n, b]) => [op, ...u32(n), ...b]),
   fc.uint8Array({ maxLength: 8 }).map((b) => [0x43, b.length, ...b]),
   fc.uint8Array({ maxLength: 8 }).map((b) => [0x55, b.length, ...b]),
   fc.nat({ max: 8 }).map((i) => [0x68, i]),
   fc.nat({ max: 8 }).map((i) => [0x71, i]),
   lenArb.map((i) => [0x6a, ...u32(i)]),
   lenArb.map((i) => [0x72, ...u32(i)]),
-  fc.oneof(fc.constantFrom('00', '01', '-1', '99999999999999999999', 'x', ''), fc.string({ maxLength: 6 })).map((s) => [0x49, ...enc.encode(s), 0x0a]),
+  fc
+    .oneof(fc.constantFrom('00', '01', '-1', '99999999999999999999', 'x', ''), fc.string({ maxLength: 6 }))
+    .map((s) => [0x49, ...enc.encode(s), 0x0a]),
   fc.nat({ max: 7 }).map((p) => [0x80, p]),
   fc.constantFrom(...INTERESTING_U64).map((n) => [0x95, ...u64(n)]),
-  globalName.map((g) => { const dot = g.lastIndexOf('.'); return [0x63, ...enc.encode(`${g.slice(0, dot)}\n${g.slice(dot + 1)}\n`)]; }),
-  globalName.map((g) => { const dot = g.lastIndexOf('.'); return [0x8c, ...[enc.encode(g.slice(0, dot))].flatMap((b) => [b.length & 0xff, ...b]), 0x8c, ...[enc.encode(g.slice(dot + 1))].flatMap((b) => [b.length & 0xff, ...b]), 0x93]; }),
+  globalName.map((g) => {
+    const dot = g.lastIndexOf('.');
+    return [0x63, ...enc.encode(`${g.slice(0, dot)}\n${g.slice(dot + 1)}\n`)];
+  }),
+  globalName.map((g) => {
+    const dot = g.lastIndexOf('.');
+    return [
+      0x8c,
+      ...[enc.encode(g.slice(0, dot))].flatMap((b) => [b.length & 0xff, ...b]),
+      0x8c,
+      ...[enc.encode(g.slice(dot + 1))].flatMap((b) => [b.length & 0xff, ...b]),
+      0x93,
+    ];
+  }),
   // A whole tensor view with forged numbers: reaches TorchTensor and toFloat32.
-  fc.record({
-    key: fc.constantFrom('0', '1', 'h', 'missing'), type: fc.constantFrom('FloatStorage', 'HalfStorage', 'DoubleStorage', 'LongStorage', 'BFloat16Storage'),
-    numel: small, offset: small, size: fc.array(small, { maxLength: 3 }), stride: fc.array(small, { maxLength: 3 }),
-  }).map((t) => [...pickleBodyOf(tensor(t.key, t.type, t.numel, t.offset, t.size, t.stride))]),
+  fc
+    .record({
+      key: fc.constantFrom('0', '1', 'h', 'missing'),
+      type: fc.constantFrom('FloatStorage', 'HalfStorage', 'DoubleStorage', 'LongStorage', 'BFloat16Storage'),
+      numel: small,
+      offset: small,
+      size: fc.array(small, { maxLength: 3 }),
+      stride: fc.array(small, { maxLength: 3 }),
+    })
+    .map((t) => [...pickleBodyOf(tensor(t.key, t.type, t.numel, t.offset, t.size, t.stride))]),
   { arbitrary: fc.nat({ max: 255 }).map((b) => [b]), weight: 2 },
 );
 
@@ -237,17 +490,27 @@ const opArb: fc.Arbitrary<number[]> = fc.oneof(
 function long(n: number | bigint): PyDesc {
   let v = BigInt(n);
   const bytes: number[] = [];
-  do { bytes.push(Number(v & 0xffn)); v >>= 8n; } while (v !== 0n && v !== -1n);
+  do {
+    bytes.push(Number(v & 0xffn));
+    v >>= 8n;
+  } while (v !== 0n && v !== -1n);
   if ((bytes[bytes.length - 1] & 0x80) !== (n < 0 ? 0x80 : 0)) bytes.push(n < 0 ? 0xff : 0);
   return raw(0x8a, bytes.length, ...bytes);
 }
 
 /** tensor() with any-size ints. */
 function bigTensor(key: string, numel: number, offset: number, size: number[], stride: number[]): PyDesc {
-  return reduce(global('torch._utils._rebuild_tensor_v2'), tuple(
-    persid(tuple('storage', global('torch.FloatStorage'), key, 'cpu', long(numel))),
-    long(offset), tuple(...size.map(long)), tuple(...stride.map(long)), false, reduce(global('collections.OrderedDict'), tuple()),
-  ));
+  return reduce(
+    global('torch._utils._rebuild_tensor_v2'),
+    tuple(
+      persid(tuple('storage', global('torch.FloatStorage'), key, 'cpu', long(numel))),
+      long(offset),
+      tuple(...size.map(long)),
+      tuple(...stride.map(long)),
+      false,
+      reduce(global('collections.OrderedDict'), tuple()),
+    ),
+  );
 }
 
 /** The pickle body of a value (torch-file-builder's pickle() without PROTO and STOP). */
@@ -256,7 +519,11 @@ function pickleBodyOf(v: PyDesc): Uint8Array {
   return p.subarray(2, p.length - 1);
 }
 
-const STORAGES = { 0: f32Bytes([1, 2, 3, 4, 5, 6, 7, 8]), 1: f32Bytes([0.5]), h: new Uint8Array(new Uint16Array([0x3c00, 0x4000]).buffer) };
+const STORAGES = {
+  0: f32Bytes([1, 2, 3, 4, 5, 6, 7, 8]),
+  1: f32Bytes([0.5]),
+  h: new Uint8Array(new Uint16Array([0x3c00, 0x4000]).buffer),
+};
 
 describe('fuzz: PyTorch checkpoint reader and converter (hostile files give DiffPoseErrors only)', function () {
   this.timeout(process.env.FUZZ_RUNS ? 0 : 120_000); // long local runs take what they take
@@ -265,58 +532,111 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
   const denoiserEntries = entriesOf(denoiserFile);
   const pklName = denoiserEntries.find(([n]) => n.endsWith('/data.pkl'))![0];
   const pkl = denoiserEntries.find(([n]) => n === pklName)![1];
-  const withPickle = (p: Uint8Array) => zip(denoiserEntries.map(([n, b]): [string, Uint8Array] => [n, n === pklName ? p : b]));
+  const withPickle = (p: Uint8Array) =>
+    zip(denoiserEntries.map(([n, b]): [string, Uint8Array] => [n, n === pklName ? p : b]));
 
   it('the unmutated fixtures convert (the fuzzers start from valid input)', () => {
-    expect(convertCheckpoints({ denoiser: { bytes: denoiserFile, label: 'd' }, lifter: { bytes: lifterFile, label: 'l' }, heads: 2 }).config.denoiser.hidden).to.equal(16);
-    expect(convertCheckpoints({ denoiser: { bytes: withPickle(pkl), label: 'd' }, lifter: { bytes: lifterFile, label: 'l' }, heads: 2 }).config.denoiser.hidden).to.equal(16);
+    expect(
+      convertCheckpoints({
+        denoiser: { bytes: denoiserFile, label: 'd' },
+        lifter: { bytes: lifterFile, label: 'l' },
+        heads: 2,
+      }).config.denoiser.hidden,
+    ).to.equal(16);
+    expect(
+      convertCheckpoints({
+        denoiser: { bytes: withPickle(pkl), label: 'd' },
+        lifter: { bytes: lifterFile, label: 'l' },
+        heads: 2,
+      }).config.denoiser.hidden,
+    ).to.equal(16);
   });
 
   it('random bytes, and random bytes behind a ZIP end-of-directory record', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), (b) => {
-      checkCheckpoint(b);
-      checkCheckpoint(concat(b, Uint8Array.from([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0]), b.subarray(0, 8), new Uint8Array(2)));
-    }), params(150));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (b) => {
+        checkCheckpoint(b);
+        checkCheckpoint(
+          concat(
+            b,
+            Uint8Array.from([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0]),
+            b.subarray(0, 8),
+            new Uint8Array(2),
+          ),
+        );
+      }),
+      params(150),
+    );
   });
 
   it('byte mutations of the released-layout fixtures (directory- and pickle-weighted)', () => {
-    for (const [file, l] of [[denoiserFile, denoiserLayout], [lifterFile, lifterLayout]] as const) {
+    for (const [file, l] of [
+      [denoiserFile, denoiserLayout],
+      [lifterFile, lifterLayout],
+    ] as const) {
       const hot: Array<[number, number]> = [[l.central[0].at, file.length], l.pickle, [0, 200]];
-      fc.assert(fc.property(fc.array(mutationArb(hot), { minLength: 1, maxLength: 4 }), (ms) => { checkCheckpoint(mutate(file, ms)); }), params(60));
+      fc.assert(
+        fc.property(fc.array(mutationArb(hot), { minLength: 1, maxLength: 4 }), (ms) => {
+          checkCheckpoint(mutate(file, ms));
+        }),
+        params(60),
+      );
     }
   });
 
   it('forged ZIP fields: directory offset, size and count, entry sizes, methods, name and extra lengths, header offsets', () => {
-    fc.assert(fc.property(fc.array(zipForgeArb, { minLength: 1, maxLength: 3 }), (forges) => {
-      checkCheckpoint(forgeZip(denoiserFile, denoiserLayout, forges));
-    }), params(150));
+    fc.assert(
+      fc.property(fc.array(zipForgeArb, { minLength: 1, maxLength: 3 }), (forges) => {
+        checkCheckpoint(forgeZip(denoiserFile, denoiserLayout, forges));
+      }),
+      params(150),
+    );
   });
 
   it('byte mutations of the released data.pkl (re-zipped, so they reach the pickle VM)', () => {
-    fc.assert(fc.property(fc.array(mutationArb(), { minLength: 1, maxLength: 4 }), (ms) => { checkCheckpoint(withPickle(mutate(pkl, ms))); }), params(150));
+    fc.assert(
+      fc.property(fc.array(mutationArb(), { minLength: 1, maxLength: 4 }), (ms) => {
+        checkCheckpoint(withPickle(mutate(pkl, ms)));
+      }),
+      params(150),
+    );
   });
 
   it('random pickle programs (every opcode, forged lengths and memo indices, allowed and forbidden globals, tensor views)', () => {
     const sentinel = globalThis as { __pwned?: unknown };
-    fc.assert(fc.property(fc.array(opArb, { maxLength: 40 }), fc.boolean(), (ops, proto) => {
-      const body = Uint8Array.from([...(proto ? [0x80, 2] : []), ...ops.flat(), 0x2e]);
-      const file = torchFile(null, STORAGES, { pickleBytes: body });
-      expectOnlyDiffPoseErrors(() => touchTensors(readTorchCheckpoint(file)), CODES);
-      expectOnlyDiffPoseErrors(() => convertCheckpoints({ denoiser: { bytes: file, label: 'fuzz.pth' }, heads: 2 }), CODES);
-      expect(sentinel.__pwned).to.equal(undefined);
-    }), params(400));
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 40 }), fc.boolean(), (ops, proto) => {
+        const body = Uint8Array.from([...(proto ? [0x80, 2] : []), ...ops.flat(), 0x2e]);
+        const file = torchFile(null, STORAGES, { pickleBytes: body });
+        expectOnlyDiffPoseErrors(() => touchTensors(readTorchCheckpoint(file)), CODES);
+        expectOnlyDiffPoseErrors(
+          () => convertCheckpoints({ denoiser: { bytes: file, label: 'fuzz.pth' }, heads: 2 }),
+          CODES,
+        );
+        expect(sentinel.__pwned).to.equal(undefined);
+      }),
+      params(400),
+    );
   });
 
   it('resolveGlobal allows exactly the allow-list: anything else is a CheckpointError', () => {
-    fc.assert(fc.property(fc.oneof(globalName, fc.constantFrom(...ALLOWED)), (g) => {
-      const dot = g.lastIndexOf('.');
-      const r = expectOnlyDiffPoseErrors(() => resolveTorchGlobal(g.slice(0, dot), g.slice(dot + 1)), ['CHECKPOINT']);
-      expect(r.ok, g).to.equal(ALLOWED.has(g));
-    }), params(300));
+    fc.assert(
+      fc.property(fc.oneof(globalName, fc.constantFrom(...ALLOWED)), (g) => {
+        const dot = g.lastIndexOf('.');
+        const r = expectOnlyDiffPoseErrors(() => resolveTorchGlobal(g.slice(0, dot), g.slice(dot + 1)), ['CHECKPOINT']);
+        expect(r.ok, g).to.equal(ALLOWED.has(g));
+      }),
+      params(300),
+    );
   });
 
   describe('regression and targeted cases', () => {
-    const hooks = { resolveGlobal: resolveTorchGlobal, persistentLoad: (): PyValue => { throw new CheckpointError('no storages here'); } };
+    const hooks = {
+      resolveGlobal: resolveTorchGlobal,
+      persistentLoad: (): PyValue => {
+        throw new CheckpointError('no storages here');
+      },
+    };
     const run = (body: number[] | Uint8Array) => {
       const bytes = concat(Uint8Array.from([0x80, 2]), Uint8Array.from(body), Uint8Array.from([0x2e]));
       return expectOnlyDiffPoseErrors(() => unpickle(bytes, hooks), ['CHECKPOINT']);
@@ -345,7 +665,11 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
       const r = run(body);
       expect(performance.now() - started).to.be.lessThan(500);
       expect(r.ok && typeof r.value).to.equal('bigint');
-      expect(run([0x8a, 2, 0xff, 0xff]).ok && run([0x8a, 2, 0xff, 0xff]).ok && (run([0x8a, 2, 0xff, 0xff]) as { value: unknown }).value).to.equal(-1);
+      expect(
+        run([0x8a, 2, 0xff, 0xff]).ok &&
+          run([0x8a, 2, 0xff, 0xff]).ok &&
+          (run([0x8a, 2, 0xff, 0xff]) as { value: unknown }).value,
+      ).to.equal(-1);
       expect((run([0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0x80, 0]) as { value: unknown }).value).to.equal(1n << 63n);
       expect((run([0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x80]) as { value: unknown }).value).to.equal(-(1n << 63n));
     });
@@ -359,14 +683,31 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
       expect(run(cyclic).ok).to.equal(true);
       for (const body of [deep, cyclic]) {
         const file = torchFile(null, {}, { pickleBytes: Uint8Array.from([0x80, 2, ...body, 0x2e]) });
-        expectCheckpointError(() => convertCheckpoints({ denoiser: { bytes: file, label: 'deep.pth' }, heads: 2 }), /the first element of the checkpoint's list is list, not a state dict/);
+        expectCheckpointError(
+          () => convertCheckpoints({ denoiser: { bytes: file, label: 'deep.pth' }, heads: 2 }),
+          /the first element of the checkpoint's list is list, not a state dict/,
+        );
       }
     });
 
     it('_rebuild_from_type_v2 nested 200,000 deep (recursed once per level: stack overflow)', () => {
-      const g = (name: string) => { const d = name.lastIndexOf('.'); return [0x63, ...enc.encode(`${name.slice(0, d)}\n${name.slice(d + 1)}\n`)]; };
+      const g = (name: string) => {
+        const d = name.lastIndexOf('.');
+        return [0x63, ...enc.encode(`${name.slice(0, d)}\n${name.slice(d + 1)}\n`)];
+      };
       const depth = 200_000;
-      const head = [...g('torch._tensor._rebuild_from_type_v2'), 0x71, 0, 0x30, ...g('torch.Tensor'), 0x71, 1, 0x30, 0x68, 0];
+      const head = [
+        ...g('torch._tensor._rebuild_from_type_v2'),
+        0x71,
+        0,
+        0x30,
+        ...g('torch.Tensor'),
+        0x71,
+        1,
+        0x30,
+        0x68,
+        0,
+      ];
       // REDUCE(f, (f, T, (f, T, ( ... (), None) ..., None), None)): every level is f again.
       const open = new Uint8Array(depth * 5);
       for (let i = 0; i < depth; i++) open.set([0x28, 0x68, 0, 0x68, 1], i * 5);
@@ -381,13 +722,25 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
       // {2^64: None}: describing its keys used JSON.stringify, which throws on a bigint.
       const bigKey = [0x7d, 0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x4e, 0x73];
       const file = (body: number[]) => torchFile(null, {}, { pickleBytes: Uint8Array.from([0x80, 2, ...body, 0x2e]) });
-      expectCheckpointError(() => convertCheckpoints({ denoiser: { bytes: file(bigKey), label: 'k.pth' }, heads: 2 }), /cannot find the lifter's state dict in a dict with keys 18446744073709551616/);
+      expectCheckpointError(
+        () => convertCheckpoints({ denoiser: { bytes: file(bigKey), label: 'k.pth' }, heads: 2 }),
+        /cannot find the lifter's state dict in a dict with keys 18446744073709551616/,
+      );
       // {d: None} where d is the dict itself (memo 0).
       const selfKey = [0x7d, 0x71, 0, 0x68, 0, 0x4e, 0x73];
-      expectCheckpointError(() => convertCheckpoints({ denoiser: { bytes: file(selfKey), label: 'k.pth' }, heads: 2 }), /cannot find the lifter's state dict/);
+      expectCheckpointError(
+        () => convertCheckpoints({ denoiser: { bytes: file(selfKey), label: 'k.pth' }, heads: 2 }),
+        /cannot find the lifter's state dict/,
+      );
       // persistent id (2^64,) and ([[...]],)
-      expectCheckpointError(() => readTorchCheckpoint(file([0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x85, 0x51])), /unsupported persistent id tuple starting with 18446744073709551616/);
-      expectCheckpointError(() => readTorchCheckpoint(file([0x5d, 0x71, 0, 0x68, 0, 0x61, 0x85, 0x51])), /unsupported persistent id tuple starting with list/);
+      expectCheckpointError(
+        () => readTorchCheckpoint(file([0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x85, 0x51])),
+        /unsupported persistent id tuple starting with 18446744073709551616/,
+      );
+      expectCheckpointError(
+        () => readTorchCheckpoint(file([0x5d, 0x71, 0, 0x68, 0, 0x61, 0x85, 0x51])),
+        /unsupported persistent id tuple starting with list/,
+      );
     });
 
     it('a storage type named by an Object.prototype member (torch.__proto__, torch.constructor) is not a global', () => {
@@ -407,7 +760,10 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
 
     it('tensor views: negative sizes, negative offsets, and sizes beyond their storage', () => {
       const one = { 0: f32Bytes([1, 2, 3, 4]) };
-      const read = (size: number[], stride: number[], offset = 0, numel = 4) => () => touchAndThrow(readTorchCheckpoint(torchFile(bigTensor('0', numel, offset, size, stride), one)));
+      const read =
+        (size: number[], stride: number[], offset = 0, numel = 4) =>
+        () =>
+          touchAndThrow(readTorchCheckpoint(torchFile(bigTensor('0', numel, offset, size, stride), one)));
       const touchAndThrow = (v: PyValue) => (v as TorchTensor).toFloat32();
       expectCheckpointError(read([-2, -2], [0, 0]), /size \[-2,-2\].*must be non-negative integers/);
       expectCheckpointError(read([2], [1], -1), /offset -1 must be non-negative/);
@@ -425,30 +781,71 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
       const hidden = 4096;
       const entries: Array<[string, PyDesc]> = [];
       for (const [name, shape] of expectedTensors({ hidden, layers: 1, heads: 4, coordsIn: 5, coordsOut: 5 }, true)) {
-        entries.push([name, tensor('0', 'FloatStorage', 1, 0, shape, shape.map(() => 0))]);
+        entries.push([
+          name,
+          tensor(
+            '0',
+            'FloatStorage',
+            1,
+            0,
+            shape,
+            shape.map(() => 0),
+          ),
+        ]);
       }
       const file = torchFile(orderedDict(entries), { 0: f32Bytes([1]) });
       expect(file.length).to.be.lessThan(8192);
       let grown = 0;
       const started = performance.now();
-      grown = arrayBufferGrowth(() => expectCheckpointError(() => convertCheckpoints({ denoiser: { bytes: file, label: 'expand.pth' }, lifter: { bytes: lifterFile, label: 'l' }, heads: 4 }), /more elements than its storage|storage/));
+      grown = arrayBufferGrowth(() =>
+        expectCheckpointError(
+          () =>
+            convertCheckpoints({
+              denoiser: { bytes: file, label: 'expand.pth' },
+              lifter: { bytes: lifterFile, label: 'l' },
+              heads: 4,
+            }),
+          /more elements than its storage|storage/,
+        ),
+      );
       expect(performance.now() - started).to.be.lessThan(1000);
       expect(grown).to.be.lessThan(64 << 20);
     });
 
     it('a network wider or deeper than any model config is refused from its shapes', () => {
-      const entries: Array<[string, PyDesc]> = [['gconv_input.weight', tensor('0', 'FloatStorage', 1, 0, [3, 1, 5, 8192], [0, 0, 0, 0])],
-        ['gconv_output.weight', tensor('0', 'FloatStorage', 1, 0, [3, 1, 8192, 5], [0, 0, 0, 0])], ['atten_layers.0.x', tensor('0', 'FloatStorage', 1, 0, [1], [1])]];
+      const entries: Array<[string, PyDesc]> = [
+        ['gconv_input.weight', tensor('0', 'FloatStorage', 1, 0, [3, 1, 5, 8192], [0, 0, 0, 0])],
+        ['gconv_output.weight', tensor('0', 'FloatStorage', 1, 0, [3, 1, 8192, 5], [0, 0, 0, 0])],
+        ['atten_layers.0.x', tensor('0', 'FloatStorage', 1, 0, [1], [1])],
+      ];
       const file = torchFile(orderedDict(entries), { 0: f32Bytes([1]) });
-      expectCheckpointError(() => convertCheckpoints({ denoiser: { bytes: file, label: 'wide.pth' }, lifter: { bytes: lifterFile, label: 'l' }, heads: 4 }), /hidden size 8192/);
+      expectCheckpointError(
+        () =>
+          convertCheckpoints({
+            denoiser: { bytes: file, label: 'wide.pth' },
+            lifter: { bytes: lifterFile, label: 'l' },
+            heads: 4,
+          }),
+        /hidden size 8192/,
+      );
     });
 
     it('a deflate bomb: inflating stops at the declared size, and a declared size no deflate stream reaches is refused unread', () => {
       const bomb = zeroBomb(128); // ~1 MiB of deflate, 1 GiB of zeros
       expect(bomb.length).to.be.lessThan(2 << 20);
-      const storage = (size: number, compressedSize?: number): RawEntry => ({ name: 'archive/data/0', body: bomb, method: 8, crc: 0, size, compressedSize });
+      const storage = (size: number, compressedSize?: number): RawEntry => ({
+        name: 'archive/data/0',
+        body: bomb,
+        method: 8,
+        crc: 0,
+        size,
+        compressedSize,
+      });
       const value = tensor('0', 'FloatStorage', 4, 0, [4], [1]);
-      for (const [size, pattern] of [[16, /has more than its directory's 16 bytes|corrupt/], [0xfffffff0, /declares \d+ bytes|too large/]] as const) {
+      for (const [size, pattern] of [
+        [16, /has more than its directory's 16 bytes|corrupt/],
+        [0xfffffff0, /declares \d+ bytes|too large/],
+      ] as const) {
         const file = rawZip(rawTorchEntries(value, [storage(size)]));
         const started = performance.now();
         const grown = arrayBufferGrowth(() => expectCheckpointError(() => touchAndRead(file), pattern));
@@ -458,9 +855,13 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
       // The pickle itself as a bomb (declared honestly: 256 MiB of zeros).
       const pklBomb = zeroBomb(32);
       const file = rawZip([{ name: 'archive/data.pkl', body: pklBomb, method: 8, crc: 0, size: 256 << 20 }]);
-      const grown = arrayBufferGrowth(() => expectCheckpointError(() => readTorchCheckpoint(file), /data\.pkl.*(larger than|too large)/));
+      const grown = arrayBufferGrowth(() =>
+        expectCheckpointError(() => readTorchCheckpoint(file), /data\.pkl.*(larger than|too large)/),
+      );
       expect(grown).to.be.lessThan(64 << 20);
-      function touchAndRead(f: Uint8Array) { return (readTorchCheckpoint(f) as TorchTensor).toFloat32(); }
+      function touchAndRead(f: Uint8Array) {
+        return (readTorchCheckpoint(f) as TorchTensor).toFloat32();
+      }
     });
 
     it('zip64 records and extra fields with forged values', () => {
@@ -468,28 +869,68 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
       const data = f32Bytes([1, 2]);
       const ok: RawEntry = { name: 'archive/data/0', body: data, crc: crc32(data) >>> 0, size: data.length };
       const cases: Array<[Uint8Array, RegExp]> = [
-        [rawZip(rawTorchEntries(value, [ok]), { zip64: { count: 1n << 60n } }), /ZIP (entry count|central directory entry)/],
+        [
+          rawZip(rawTorchEntries(value, [ok]), { zip64: { count: 1n << 60n } }),
+          /ZIP (entry count|central directory entry)/,
+        ],
         [rawZip(rawTorchEntries(value, [ok]), { zip64: { offset: (1n << 53n) + 10n } }), /too large/],
-        [rawZip(rawTorchEntries(value, [ok]), { zip64: { record: 1n << 40n } }), /zip64 end-of-central-directory record is missing/i],
+        [
+          rawZip(rawTorchEntries(value, [ok]), { zip64: { record: 1n << 40n } }),
+          /zip64 end-of-central-directory record is missing/i,
+        ],
         [rawZip(rawTorchEntries(value, [ok]), { zip64: { size: 1n << 50n } }), /beyond the end of the file/],
         // An entry whose sizes are saturated and whose zip64 extra field claims 0xffff bytes at the end of the directory.
-        [rawZip(rawTorchEntries(value, [{ ...ok, size: 0xffffffff, compressedSize: 0xffffffff, extra: Uint8Array.from([1, 0, 0xff, 0xff, ...u64(8n)]) }])), /zip64 extra field/],
-        [rawZip(rawTorchEntries(value, [{ ...ok, size: 0xffffffff, extra: Uint8Array.from([1, 0, 8, 0, ...u64(1n << 62n)]) }])), /too large/],
-        [rawZip(rawTorchEntries(value, [{ ...ok, size: 0xffffffff, extra: Uint8Array.from([1, 0, 8, 0, ...u64(1n << 40n)]) }])), /has 8 bytes, its directory says|declares/],
+        [
+          rawZip(
+            rawTorchEntries(value, [
+              {
+                ...ok,
+                size: 0xffffffff,
+                compressedSize: 0xffffffff,
+                extra: Uint8Array.from([1, 0, 0xff, 0xff, ...u64(8n)]),
+              },
+            ]),
+          ),
+          /zip64 extra field/,
+        ],
+        [
+          rawZip(
+            rawTorchEntries(value, [
+              { ...ok, size: 0xffffffff, extra: Uint8Array.from([1, 0, 8, 0, ...u64(1n << 62n)]) },
+            ]),
+          ),
+          /too large/,
+        ],
+        [
+          rawZip(
+            rawTorchEntries(value, [
+              { ...ok, size: 0xffffffff, extra: Uint8Array.from([1, 0, 8, 0, ...u64(1n << 40n)]) },
+            ]),
+          ),
+          /has 8 bytes, its directory says|declares/,
+        ],
       ];
       for (const [i, [file, pattern]] of cases.entries()) {
         const r = expectOnlyDiffPoseErrors(() => touchAndThrow(readTorchCheckpoint(file)), CODES);
         expect(r.ok, `case ${i}`).to.equal(false);
         if (!r.ok) expect(r.error.message, `case ${i}`).to.match(pattern);
       }
-      function touchAndThrow(v: PyValue) { return (v as TorchTensor).toFloat32(); }
+      function touchAndThrow(v: PyValue) {
+        return (v as TorchTensor).toFloat32();
+      }
     });
 
     it('memo reads out of range, stack underflow, MARK misuse, truncated arguments', () => {
       for (const [body, pattern] of [
-        [[0x68, 7], /memo entry 7 is read before it is written/], [[0x6a, 0xff, 0xff, 0xff, 0xff], /memo entry 4294967295/],
-        [[0x30], /stack underflow/], [[0x52], /stack underflow/], [[0x28, 0x30], /stack underflow/], [[0x65], /no MARK/],
-        [[0x58, 0xff, 0xff, 0xff, 0x7f], /truncated/], [[0x8d, ...u64(1n << 62n)], /too large/], [[0x8b, 0xff, 0xff, 0xff, 0xff], /negative length/],
+        [[0x68, 7], /memo entry 7 is read before it is written/],
+        [[0x6a, 0xff, 0xff, 0xff, 0xff], /memo entry 4294967295/],
+        [[0x30], /stack underflow/],
+        [[0x52], /stack underflow/],
+        [[0x28, 0x30], /stack underflow/],
+        [[0x65], /no MARK/],
+        [[0x58, 0xff, 0xff, 0xff, 0x7f], /truncated/],
+        [[0x8d, ...u64(1n << 62n)], /too large/],
+        [[0x8b, 0xff, 0xff, 0xff, 0xff], /negative length/],
       ] as Array<[number[], RegExp]>) {
         const r = run(body);
         expect(r.ok, JSON.stringify(body)).to.equal(false);
@@ -499,10 +940,22 @@ describe('fuzz: PyTorch checkpoint reader and converter (hostile files give Diff
 
     it('entry names, storage keys and globals with control characters give one-line messages', () => {
       const evil = 'x\n\u001b[2J\r';
-      expectCheckpointError(() => readTorchCheckpoint(torchFile(reduce(global(`os.${evil}`), tuple()))), /which is not allowed/);
-      expectCheckpointError(() => readTorchCheckpoint(torchFile(tensor(evil, 'FloatStorage', 1, 0, [1], [1]))), /has no entry/);
-      expectCheckpointError(() => readTorchCheckpoint(torchFile(tensor('7', 'FloatStorage', 1, 0, [1], [1]), {}, { root: evil })), /has no entry/);
-      expectCheckpointError(() => findStateDict(new Map<PyValue, PyValue>([[evil, 1]]), 'lifter', 'x', { ema: false }), /cannot find/);
+      expectCheckpointError(
+        () => readTorchCheckpoint(torchFile(reduce(global(`os.${evil}`), tuple()))),
+        /which is not allowed/,
+      );
+      expectCheckpointError(
+        () => readTorchCheckpoint(torchFile(tensor(evil, 'FloatStorage', 1, 0, [1], [1]))),
+        /has no entry/,
+      );
+      expectCheckpointError(
+        () => readTorchCheckpoint(torchFile(tensor('7', 'FloatStorage', 1, 0, [1], [1]), {}, { root: evil })),
+        /has no entry/,
+      );
+      expectCheckpointError(
+        () => findStateDict(new Map<PyValue, PyValue>([[evil, 1]]), 'lifter', 'x', { ema: false }),
+        /cannot find/,
+      );
     });
   });
 });

@@ -47,10 +47,14 @@ export function expectOnlyDiffPoseErrors(fn: () => unknown, codes: readonly stri
   } catch (e) {
     if (!(e instanceof DiffPoseError)) {
       const err = e as Error;
-      throw new Error(`threw ${err?.constructor?.name ?? typeof e}, not a DiffPoseError: ${err?.message}\n${err?.stack ?? ''}`);
+      throw new Error(
+        `threw ${err?.constructor?.name ?? typeof e}, not a DiffPoseError: ${err?.message}\n${err?.stack ?? ''}`,
+      );
     }
-    if (!codes.includes(e.code)) throw new Error(`DiffPoseError with code ${e.code}, expected one of ${codes.join(', ')}: ${e.message}`);
-    if (NOT_ONE_LINE.test(e.message)) throw new Error(`error message is not one printable line: ${JSON.stringify(e.message)}`);
+    if (!codes.includes(e.code))
+      throw new Error(`DiffPoseError with code ${e.code}, expected one of ${codes.join(', ')}: ${e.message}`);
+    if (NOT_ONE_LINE.test(e.message))
+      throw new Error(`error message is not one printable line: ${JSON.stringify(e.message)}`);
     outcome = { ok: false, error: e };
   }
   const ms = performance.now() - started;
@@ -66,11 +70,29 @@ export function fixture(path: string): Uint8Array {
 // Byte-level mutations
 
 /** Values that break length and offset arithmetic. */
-export const INTERESTING_U32 = [0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
-export const INTERESTING_U64 = [0n, 1n, 8n, 0xffffffffn, 1n << 32n, 1n << 40n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, 1n << 63n, (1n << 64n) - 1n, (1n << 64n) - 8n];
+export const INTERESTING_U32 = [
+  0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
+export const INTERESTING_U64 = [
+  0n,
+  1n,
+  8n,
+  0xffffffffn,
+  1n << 32n,
+  1n << 40n,
+  (1n << 53n) - 1n,
+  1n << 53n,
+  (1n << 53n) + 1n,
+  1n << 63n,
+  (1n << 64n) - 1n,
+  (1n << 64n) - 8n,
+];
 
 /** A position: a fraction of a byte range (`range`, clipped to the file, or the whole file). */
-export interface Pos { frac: number; range?: [number, number] }
+export interface Pos {
+  frac: number;
+  range?: [number, number];
+}
 
 export type Mutation =
   | { kind: 'flip'; at: Pos; bit: number }
@@ -90,14 +112,23 @@ export type Mutation =
 export function mutationArb(hot: Array<[number, number]> = []): fc.Arbitrary<Mutation> {
   const anywhere: fc.Arbitrary<Pos> = fc.nat({ max: 0x7fffffff }).map((n) => ({ frac: n / 0x80000000 }));
   const at: fc.Arbitrary<Pos> = hot.length
-    ? fc.oneof(anywhere, fc.tuple(fc.constantFrom(...hot), fc.nat({ max: 0x7fffffff })).map(([range, n]) => ({ frac: n / 0x80000000, range })))
+    ? fc.oneof(
+        anywhere,
+        fc
+          .tuple(fc.constantFrom(...hot), fc.nat({ max: 0x7fffffff }))
+          .map(([range, n]) => ({ frac: n / 0x80000000, range })),
+      )
     : anywhere;
   const u32 = fc.oneof(fc.constantFrom(...INTERESTING_U32), fc.nat({ max: 0xffffffff }));
   const u16 = fc.oneof(fc.constantFrom(0, 1, 0x7fff, 0x8000, 0xffff), fc.nat({ max: 0xffff }));
   const u64 = fc.oneof(fc.constantFrom(...INTERESTING_U64), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
   return fc.oneof(
     fc.record({ kind: fc.constant('flip' as const), at, bit: fc.nat({ max: 7 }) }),
-    fc.record({ kind: fc.constant('byte' as const), at, value: fc.oneof(fc.constantFrom(0, 0x0a, 0x2e, 0x7f, 0x80, 0xff), fc.nat({ max: 255 })) }),
+    fc.record({
+      kind: fc.constant('byte' as const),
+      at,
+      value: fc.oneof(fc.constantFrom(0, 0x0a, 0x2e, 0x7f, 0x80, 0xff), fc.nat({ max: 255 })),
+    }),
     fc.record({ kind: fc.constant('u16' as const), at, value: u16 }),
     fc.record({ kind: fc.constant('u32' as const), at, value: u32 }),
     fc.record({ kind: fc.constant('u64' as const), at, value: u64 }),
@@ -122,14 +153,44 @@ export function mutate(base: Uint8Array, mutations: readonly Mutation[]): Uint8A
     const n = b.length;
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     switch (m.kind) {
-      case 'flip': { const i = resolve(m.at, n); if (i < n) b[i] ^= 1 << m.bit; break; }
-      case 'byte': { const i = resolve(m.at, n); if (i < n) b[i] = m.value; break; }
-      case 'u16': { const i = resolve(m.at, n); if (i + 2 <= n) view.setUint16(i, m.value, true); break; }
-      case 'u32': { const i = resolve(m.at, n); if (i + 4 <= n) view.setUint32(i, m.value, true); break; }
-      case 'u64': { const i = resolve(m.at, n); if (i + 8 <= n) view.setBigUint64(i, m.value, true); break; }
-      case 'truncate': b = b.slice(0, resolve(m.at, n)); break;
-      case 'delete': { const i = resolve(m.at, n); b = concat(b.subarray(0, i), b.subarray(Math.min(n, i + m.length))); break; }
-      case 'insert': { const i = resolve(m.at, n); b = concat(b.subarray(0, i), m.bytes, b.subarray(i)); break; }
+      case 'flip': {
+        const i = resolve(m.at, n);
+        if (i < n) b[i] ^= 1 << m.bit;
+        break;
+      }
+      case 'byte': {
+        const i = resolve(m.at, n);
+        if (i < n) b[i] = m.value;
+        break;
+      }
+      case 'u16': {
+        const i = resolve(m.at, n);
+        if (i + 2 <= n) view.setUint16(i, m.value, true);
+        break;
+      }
+      case 'u32': {
+        const i = resolve(m.at, n);
+        if (i + 4 <= n) view.setUint32(i, m.value, true);
+        break;
+      }
+      case 'u64': {
+        const i = resolve(m.at, n);
+        if (i + 8 <= n) view.setBigUint64(i, m.value, true);
+        break;
+      }
+      case 'truncate':
+        b = b.slice(0, resolve(m.at, n));
+        break;
+      case 'delete': {
+        const i = resolve(m.at, n);
+        b = concat(b.subarray(0, i), b.subarray(Math.min(n, i + m.length)));
+        break;
+      }
+      case 'insert': {
+        const i = resolve(m.at, n);
+        b = concat(b.subarray(0, i), m.bytes, b.subarray(i));
+        break;
+      }
       case 'copy': {
         const from = resolve(m.from, n);
         const to = resolve(m.to, n);
@@ -145,7 +206,10 @@ export function mutate(base: Uint8Array, mutations: readonly Mutation[]): Uint8A
 export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -155,7 +219,11 @@ export function arrayBufferGrowth(fn: () => void): number {
   gc?.();
   const before = process.memoryUsage().arrayBuffers;
   let peak = before;
-  try { fn(); } catch { /* the outcome is checked elsewhere */ }
+  try {
+    fn();
+  } catch {
+    /* the outcome is checked elsewhere */
+  }
   peak = Math.max(peak, process.memoryUsage().arrayBuffers);
   return peak - before;
 }

@@ -10,11 +10,17 @@ import { runCli } from '../cli/run-cli.js';
  */
 const HOSTILE: Record<string, [string, RegExp]> = {
   'nul.json': ['\u0000{"frames": [}', /not valid JSON \(Unexpected token '\\u0000'/],
-  'escape-format.json': [JSON.stringify({ imageSize: [640, 480], format: '\u001b[2Jcoco', frames: [{ keypoints: [[1, 2, 1]] }] }), /unknown keypoint format "\\u001b\[2Jcoco"/],
+  'escape-format.json': [
+    JSON.stringify({ imageSize: [640, 480], format: '\u001b[2Jcoco', frames: [{ keypoints: [[1, 2, 1]] }] }),
+    /unknown keypoint format "\\u001b\[2Jcoco"/,
+  ],
   'deep.json': ['['.repeat(200_000) + ']'.repeat(200_000), /result 0: not an object/],
   'no-people.json': [JSON.stringify({ people: 'x' }), /not a keypoint layout this reads/],
   'garbage.csv': ['frame,person,x0\n1,a,\u0007\n', /line 1: the header has 3 columns/],
-  'huge-size.json': [JSON.stringify({ imageSize: [1e308, -5], frames: [{ keypoints: [[1, 2, 1]] }] }), /"imageSize" must be \[width, height\] in pixels/],
+  'huge-size.json': [
+    JSON.stringify({ imageSize: [1e308, -5], frames: [{ keypoints: [[1, 2, 1]] }] }),
+    /"imageSize" must be \[width, height\] in pixels/,
+  ],
 };
 
 describe('CLI on hostile keypoint files: one line, exit 1, nothing written', function () {
@@ -44,7 +50,13 @@ describe('CLI on hostile keypoint files: one line, exit 1, nothing written', fun
 
 describe('weights that are not a file of a model size', () => {
   it('--weights /dev/zero is refused before reading: one line, exit 1', async () => {
-    const r = await runCli(['lift', new URL('../../examples/walk-h36m17.json', import.meta.url).pathname, '--cpu', '--weights', '/dev/zero']);
+    const r = await runCli([
+      'lift',
+      new URL('../../examples/walk-h36m17.json', import.meta.url).pathname,
+      '--cpu',
+      '--weights',
+      '/dev/zero',
+    ]);
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(/^diffpose: weights "\/dev\/zero" is not a regular file$/m);
   });

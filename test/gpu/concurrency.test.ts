@@ -7,25 +7,42 @@ import { smallWeights, someKeypoints } from '../helpers/models.js';
 /** Bit equality of two results (NaN-free outputs: plain element comparison is exact). */
 function expectSameBits(a: LiftResult, b: LiftResult, what: string): void {
   for (const key of ['poses', 'spread', 'samples'] as const) {
-    const x = a[key], y = b[key];
+    const x = a[key],
+      y = b[key];
     expect(x?.length, `${what}: ${key} length`).to.equal(y?.length);
     if (!x || !y) continue;
-    const ux = new Uint32Array(x.buffer, x.byteOffset, x.length), uy = new Uint32Array(y.buffer, y.byteOffset, y.length);
+    const ux = new Uint32Array(x.buffer, x.byteOffset, x.length),
+      uy = new Uint32Array(y.buffer, y.byteOffset, y.length);
     const first = ux.findIndex((v, i) => v !== uy[i]);
     expect(first, `${what}: ${key} differs first at ${first}`).to.equal(-1);
   }
 }
 
-interface Call { keypoints: Float32Array; options: LiftOptions }
+interface Call {
+  keypoints: Float32Array;
+  options: LiftOptions;
+}
 
 /** Mixed calls: sizes (one pose: cooperative; many: per invocation), hypotheses, samples, seeds, executors. */
 function mixedCalls(executors: LiftOptions['executor'][]): Call[] {
   const calls: Call[] = [];
   executors.forEach((executor, e) => {
-    calls.push({ keypoints: someKeypoints(1, 3 + e), options: { imageSize: [640, 480], hypotheses: 1, executor, seed: 1 } });
-    calls.push({ keypoints: someKeypoints(5, 4 + e), options: { imageSize: [640, 480], hypotheses: 8, samples: true, executor, seed: 2 } });
-    calls.push({ keypoints: someKeypoints(3, 5 + e), options: { imageSize: [640, 480], hypotheses: 3, samples: true, init: 'official', executor, seed: 3 } });
-    calls.push({ keypoints: someKeypoints(9, 6 + e), options: { imageSize: [640, 480], hypotheses: 2, executor, seed: 4, timesteps: [20, 10, 0] } });
+    calls.push({
+      keypoints: someKeypoints(1, 3 + e),
+      options: { imageSize: [640, 480], hypotheses: 1, executor, seed: 1 },
+    });
+    calls.push({
+      keypoints: someKeypoints(5, 4 + e),
+      options: { imageSize: [640, 480], hypotheses: 8, samples: true, executor, seed: 2 },
+    });
+    calls.push({
+      keypoints: someKeypoints(3, 5 + e),
+      options: { imageSize: [640, 480], hypotheses: 3, samples: true, init: 'official', executor, seed: 3 },
+    });
+    calls.push({
+      keypoints: someKeypoints(9, 6 + e),
+      options: { imageSize: [640, 480], hypotheses: 2, executor, seed: 4, timesteps: [20, 10, 0] },
+    });
   });
   return calls;
 }
@@ -56,8 +73,12 @@ describe('concurrent calls on one model give the bits of the same calls made one
       gpu.device.createBuffer = create;
     }
     results.forEach((r, i) => expectSameBits(r, expected[i % calls.length], `call ${i} (${all[i].options.executor})`));
-    expect(weightBuffers.sort(), 'weight buffers created by the racing first calls').to.deep.equal(
-      ['fused: weights', 'fused: weights', 'fused: weights (f16)', 'per-op: weights']);
+    expect(weightBuffers.sort(), 'weight buffers created by the racing first calls').to.deep.equal([
+      'fused: weights',
+      'fused: weights',
+      'fused: weights (f16)',
+      'per-op: weights',
+    ]);
     // The model is still usable afterwards.
     expectSameBits(await model.lift(calls[1].keypoints, calls[1].options), expected[1], 'after the race');
     model.dispose();
@@ -71,13 +92,25 @@ describe('concurrent calls on one model give the bits of the same calls made one
     const withConfidence = new Float32Array(4 * 17 * 3);
     for (let i = 0; i < 4 * 17; i++) withConfidence.set([kp[2 * i], kp[2 * i + 1], 1], 3 * i);
     const buffers = [0, 1, 2].map((i) => {
-      const keypoints = device.createBuffer({ label: `test keypoints ${i}`, size: withConfidence.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const keypoints = device.createBuffer({
+        label: `test keypoints ${i}`,
+        size: withConfidence.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(keypoints, 0, withConfidence);
-      const poses = device.createBuffer({ label: `test poses ${i}`, size: 4 * 17 * 3 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const poses = device.createBuffer({
+        label: `test poses ${i}`,
+        size: 4 * 17 * 3 * 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
       return { keypoints, poses };
     });
     const read = async (b: GPUBuffer): Promise<Float32Array> => {
-      const staging = device.createBuffer({ label: 'test readback', size: b.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const staging = device.createBuffer({
+        label: 'test readback',
+        size: b.size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       const enc = device.createCommandEncoder();
       enc.copyBufferToBuffer(b, 0, staging, 0, b.size);
       device.queue.submit([enc.finish()]);
@@ -86,7 +119,13 @@ describe('concurrent calls on one model give the bits of the same calls made one
       staging.destroy();
       return out;
     };
-    const request = (i: number) => ({ ...buffers[i], count: 4, imageSize: [640, 480] as const, hypotheses: 1 + 3 * i, seed: i });
+    const request = (i: number) => ({
+      ...buffers[i],
+      count: 4,
+      imageSize: [640, 480] as const,
+      hypotheses: 1 + 3 * i,
+      seed: i,
+    });
     await model.liftBuffers(request(0));
     await model.liftBuffers(request(1));
     await model.liftBuffers(request(2));
@@ -95,14 +134,19 @@ describe('concurrent calls on one model give the bits of the same calls made one
     for (const b of buffers) device.queue.writeBuffer(b.poses, 0, new Float32Array(4 * 17 * 3));
 
     const [, , , raced] = await Promise.all([
-      model.liftBuffers(request(0)), model.liftBuffers(request(1)), model.liftBuffers(request(2)),
+      model.liftBuffers(request(0)),
+      model.liftBuffers(request(1)),
+      model.liftBuffers(request(2)),
       model.lift(kp, { imageSize: [640, 480], hypotheses: 8, samples: true, seed: 5 }),
     ]);
     expectSameBits(raced, lifted, 'lift raced with liftBuffers');
     const got = await Promise.all(buffers.map((b) => read(b.poses)));
     got.forEach((g, i) => expect(Array.from(g), `liftBuffers ${i}`).to.deep.equal(Array.from(expected[i])));
     model.dispose();
-    for (const b of buffers) { b.keypoints.destroy(); b.poses.destroy(); }
+    for (const b of buffers) {
+      b.keypoints.destroy();
+      b.poses.destroy();
+    }
   });
 
   it('two models on one adopted device, called at once, give their serial bits', async function () {
@@ -110,9 +154,15 @@ describe('concurrent calls on one model give the bits of the same calls made one
     const a = await DiffPose.load({ weights: smallWeights(), device: gpu.device });
     const b = await DiffPose.load({ weights: smallWeights(12), device: gpu.device });
     const calls = mixedCalls(['fused', 'per-op']);
-    const expectedA: LiftResult[] = [], expectedB: LiftResult[] = [];
-    for (const c of calls) { expectedA.push(await a.lift(c.keypoints, c.options)); expectedB.push(await b.lift(c.keypoints, c.options)); }
-    const results = await Promise.all(calls.flatMap((c) => [a.lift(c.keypoints, c.options), b.lift(c.keypoints, c.options)]));
+    const expectedA: LiftResult[] = [],
+      expectedB: LiftResult[] = [];
+    for (const c of calls) {
+      expectedA.push(await a.lift(c.keypoints, c.options));
+      expectedB.push(await b.lift(c.keypoints, c.options));
+    }
+    const results = await Promise.all(
+      calls.flatMap((c) => [a.lift(c.keypoints, c.options), b.lift(c.keypoints, c.options)]),
+    );
     results.forEach((r, i) => expectSameBits(r, (i % 2 ? expectedB : expectedA)[i >> 1], `call ${i}`));
     a.dispose();
     b.dispose();

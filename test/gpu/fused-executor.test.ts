@@ -58,7 +58,11 @@ describe('fused GPU executor', function () {
     const weights = parseModelWeights(smallWeights());
     const executor = await createFusedExecutor(gpu, weights, { maxItems: 4096 });
     try {
-      for (const [n, H, timesteps] of [[1, 1, [12, 0]], [64, 8, TEN_STEPS], [500, 8, [12, 0]]] as const) {
+      for (const [n, H, timesteps] of [
+        [1, 1, [12, 0]],
+        [64, 8, TEN_STEPS],
+        [500, 8, [12, 0]],
+      ] as const) {
         const batch = prepareInput({ keypoints: someKeypoints(n), imageSize: [640, 480] });
         await executor.run(batch, resolveSettings({ imageSize: [640, 480], hypotheses: H, timesteps }, weights.config));
         expect(executor.counter.lastDispatches, `dispatches at n=${n} H=${H}`).to.be.at.most(3);
@@ -102,17 +106,27 @@ describe('fused GPU executor', function () {
     const shapes: Array<Partial<FusedShape>> = [
       { laneFrom: Infinity, subgroups: false, groupSize: 32 },
       { laneFrom: 1, subgroups: false },
-      ...(subgroups ? [{ laneFrom: Infinity, subgroups: true }, { laneFrom: 1, subgroups: true }] : []),
+      ...(subgroups
+        ? [
+            { laneFrom: Infinity, subgroups: true },
+            { laneFrom: 1, subgroups: true },
+          ]
+        : []),
     ];
     const executors = await Promise.all(shapes.map((shape) => createFusedExecutor(gpu, weights, { shape })));
     try {
       // 9 poses x 4 hypotheses: the last per-invocation round has idle lanes (36 items in workgroups of 8).
       const batch = prepareInput({ keypoints: someKeypoints(9), imageSize: [640, 480] });
-      const s = resolveSettings({ imageSize: [640, 480], hypotheses: 4, eta: 0.2, seed: 4, samples: true }, weights.config);
+      const s = resolveSettings(
+        { imageSize: [640, 480], hypotheses: 4, eta: 0.2, seed: 4, samples: true },
+        weights.config,
+      );
       const [first, ...others] = await Promise.all(executors.map((e) => e.run(batch, s)));
       expect(first.samples.every(Number.isFinite), 'finite samples').to.equal(true);
       for (const [i, r] of others.entries()) {
-        expect(Array.from(r.samples), `variant ${JSON.stringify(shapes[i + 1])}`).to.deep.equal(Array.from(first.samples));
+        expect(Array.from(r.samples), `variant ${JSON.stringify(shapes[i + 1])}`).to.deep.equal(
+          Array.from(first.samples),
+        );
         expect(Array.from(r.mean), `variant ${JSON.stringify(shapes[i + 1])}`).to.deep.equal(Array.from(first.mean));
       }
     } finally {
@@ -122,7 +136,15 @@ describe('fused GPU executor', function () {
 
   it('is bit-identical for the same seed whatever the batch size', async () => {
     const kp = someKeypoints(40, 3);
-    const opts: LiftOptions = { imageSize: [640, 480], hypotheses: 8, init: 'paper', seed: 123, eta: 1, samples: true, executor: 'fused' };
+    const opts: LiftOptions = {
+      imageSize: [640, 480],
+      hypotheses: 8,
+      init: 'paper',
+      seed: 123,
+      eta: 1,
+      samples: true,
+      executor: 'fused',
+    };
     const all = await model.lift(kp, opts);
     const head = await model.lift(kp.subarray(0, 3 * 34), opts);
     expect(Array.from(head.samples!)).to.deep.equal(Array.from(all.samples!.subarray(0, 3 * 8 * 51)));

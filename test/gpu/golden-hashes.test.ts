@@ -27,10 +27,17 @@ import { smallWeights, someKeypoints } from '../helpers/models.js';
 const FILE = new URL('../fixtures/golden-hashes.json', import.meta.url);
 const UPDATE = process.env.GOLDEN_UPDATE === '1';
 
-interface GoldenFile { cpu: Record<string, string>; adapters: Record<string, Record<string, string>> }
+interface GoldenFile {
+  cpu: Record<string, string>;
+  adapters: Record<string, Record<string, string>>;
+}
 
 function readGolden(): GoldenFile {
-  try { return JSON.parse(readFileSync(FILE, 'utf8')) as GoldenFile; } catch { return { cpu: {}, adapters: {} }; }
+  try {
+    return JSON.parse(readFileSync(FILE, 'utf8')) as GoldenFile;
+  } catch {
+    return { cpu: {}, adapters: {} };
+  }
 }
 
 function sortedObject(o: Record<string, string>): Record<string, string> {
@@ -55,15 +62,34 @@ const TEN_STEPS = [45, 40, 35, 30, 25, 20, 15, 10, 5, 0];
  */
 const CASES: Array<{ name: string; n: number; options: LiftOptions }> = [
   { name: '1x1 official [12,0]', n: 1, options: { imageSize: [640, 480], hypotheses: 1, init: 'official' } },
-  { name: '1x8 paper [12,0] eta 0.5', n: 1, options: { imageSize: [640, 480], hypotheses: 8, init: 'paper', seed: 3, eta: 0.5 } },
-  { name: '3x1 paper 10 steps', n: 3, options: { imageSize: [1280, 720], hypotheses: 1, init: 'paper', seed: 4, timesteps: TEN_STEPS } },
-  { name: '2x2 official 10 steps', n: 2, options: { imageSize: [640, 480], hypotheses: 2, init: 'official', timesteps: TEN_STEPS } },
+  {
+    name: '1x8 paper [12,0] eta 0.5',
+    n: 1,
+    options: { imageSize: [640, 480], hypotheses: 8, init: 'paper', seed: 3, eta: 0.5 },
+  },
+  {
+    name: '3x1 paper 10 steps',
+    n: 3,
+    options: { imageSize: [1280, 720], hypotheses: 1, init: 'paper', seed: 4, timesteps: TEN_STEPS },
+  },
+  {
+    name: '2x2 official 10 steps',
+    n: 2,
+    options: { imageSize: [640, 480], hypotheses: 2, init: 'official', timesteps: TEN_STEPS },
+  },
   { name: '7x8 paper [12,0]', n: 7, options: { imageSize: [640, 480], hypotheses: 8, init: 'paper', seed: 5 } },
-  { name: '13x1 paper [12,0] offset 40', n: 13, options: { imageSize: [1920, 1080], hypotheses: 1, init: 'paper', seed: 6, poseOffset: 40 } },
+  {
+    name: '13x1 paper [12,0] offset 40',
+    n: 13,
+    options: { imageSize: [1920, 1080], hypotheses: 1, init: 'paper', seed: 6, poseOffset: 40 },
+  },
 ];
 
 function inputs(n: number): { keypoints: Float32Array; confidence: Float32Array } {
-  return { keypoints: someKeypoints(n, 100 + n), confidence: new Float32Array(n * 17).map((_, i) => ((i * 7) % 11) / 10) };
+  return {
+    keypoints: someKeypoints(n, 100 + n),
+    confidence: new Float32Array(n * 17).map((_, i) => ((i * 7) % 11) / 10),
+  };
 }
 
 const MODELS: Array<{ name: string; weights: () => Uint8Array | undefined }> = [
@@ -83,7 +109,9 @@ describe('golden hashes: every executor gives the committed bits', function () {
     file.cpu = sortedObject({ ...file.cpu, ...seen.cpu });
     if (gpuKey) file.adapters[gpuKey] = sortedObject({ ...file.adapters[gpuKey], ...seen.adapters[gpuKey] });
     writeFileSync(FILE, `${JSON.stringify(file, null, 2)}\n`);
-    console.log(`      wrote ${Object.keys(seen.cpu).length} CPU and ${Object.keys(seen.adapters[gpuKey ?? ''] ?? {}).length} GPU hashes (${gpuKey ?? 'no adapter'})`);
+    console.log(
+      `      wrote ${Object.keys(seen.cpu).length} CPU and ${Object.keys(seen.adapters[gpuKey ?? ''] ?? {}).length} GPU hashes (${gpuKey ?? 'no adapter'})`,
+    );
   });
 
   function checkCpu(key: string, value: string): void {
@@ -95,11 +123,13 @@ describe('golden hashes: every executor gives the committed bits', function () {
 
   function gpuExpectations(ctx: Mocha.Context, gpu: GpuContext): Record<string, string> | undefined {
     gpuKey = adapterKey(gpu);
-    (seen.adapters[gpuKey] ??= {});
+    seen.adapters[gpuKey] ??= {};
     if (UPDATE) return undefined;
     const expected = golden.adapters[gpuKey];
     if (!expected) {
-      console.log(`      no golden hashes for adapter ${JSON.stringify(gpuKey)}: GPU hashes not checked (GOLDEN_UPDATE=1 records them)`);
+      console.log(
+        `      no golden hashes for adapter ${JSON.stringify(gpuKey)}: GPU hashes not checked (GOLDEN_UPDATE=1 records them)`,
+      );
       ctx.skip();
     }
     return expected;
@@ -118,7 +148,12 @@ describe('golden hashes: every executor gives the committed bits', function () {
         const model = await DiffPose.load({ weights: m.weights(), backend: 'cpu' });
         try {
           for (const c of CASES) {
-            const r = await model.lift(inputs(c.n).keypoints, { ...c.options, confidence: inputs(c.n).confidence, samples: true, executor: 'cpu' });
+            const r = await model.lift(inputs(c.n).keypoints, {
+              ...c.options,
+              confidence: inputs(c.n).confidence,
+              samples: true,
+              executor: 'cpu',
+            });
             checkCpu(`${m.name}/${c.name}/cpu`, hash(r.poses, r.spread, r.samples));
           }
         } finally {
@@ -148,12 +183,19 @@ describe('golden hashes: every executor gives the committed bits', function () {
       it('every fused form (cooperative and per invocation, plain and subgroup) x f32 / f16 gives the fused bits', async function () {
         const gpu = await testGpu(this);
         const expected = gpuExpectations(this, gpu);
-        const weights: ModelWeights = parseModelWeights(m.weights() ?? readFileSync(new URL('../../weights/diffpose.safetensors', import.meta.url)));
+        const weights: ModelWeights = parseModelWeights(
+          m.weights() ?? readFileSync(new URL('../../weights/diffpose.safetensors', import.meta.url)),
+        );
         const subgroups = chooseFusedShape(gpu, 16).subgroups;
         const forms: Array<[string, Partial<FusedShape>]> = [
           ['cooperative plain', { laneFrom: Infinity, subgroups: false, groupSize: 32 }],
           ['per-invocation plain', { laneFrom: 1, subgroups: false }],
-          ...(subgroups ? [['cooperative subgroup', { laneFrom: Infinity, subgroups: true }], ['per-invocation subgroup', { laneFrom: 1, subgroups: true }]] as Array<[string, Partial<FusedShape>]> : []),
+          ...(subgroups
+            ? ([
+                ['cooperative subgroup', { laneFrom: Infinity, subgroups: true }],
+                ['per-invocation subgroup', { laneFrom: 1, subgroups: true }],
+              ] as Array<[string, Partial<FusedShape>]>)
+            : []),
         ];
         for (const precision of ['f32', 'f16'] as const) {
           for (const [form, shape] of forms) {
@@ -167,7 +209,8 @@ describe('golden hashes: every executor gives the committed bits', function () {
                 const key = `${m.name}/${c.name}/${name}`;
                 const value = hash(r.mean, r.spread, r.samples);
                 if (expected) expect(value, `${key}: ${form}`).to.equal(expected[key]);
-                else if (UPDATE) expect(value, `${key}: ${form} vs the default form`).to.equal(seen.adapters[gpuKey!][key]);
+                else if (UPDATE)
+                  expect(value, `${key}: ${form} vs the default form`).to.equal(seen.adapters[gpuKey!][key]);
               }
             } finally {
               executor.dispose();
@@ -190,10 +233,25 @@ async function liftBuffersHash(gpu: GpuContext, model: DiffPose, executor: 'fuse
   const kp = device.createBuffer({ label: 'golden keypoints', size: packed.byteLength, usage });
   const poses = device.createBuffer({ label: 'golden poses', size: n * 51 * 4, usage });
   const spread = device.createBuffer({ label: 'golden spread', size: n * 17 * 4, usage });
-  const staging = device.createBuffer({ label: 'golden readback', size: n * 68 * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = device.createBuffer({
+    label: 'golden readback',
+    size: n * 68 * 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   try {
     device.queue.writeBuffer(kp, 0, packed as Float32Array<ArrayBuffer>);
-    await model.liftBuffers({ keypoints: kp, poses, spread, count: n, imageSize: [640, 480], hypotheses: 4, init: 'paper', seed: 12, eta: 0.3, executor });
+    await model.liftBuffers({
+      keypoints: kp,
+      poses,
+      spread,
+      count: n,
+      imageSize: [640, 480],
+      hypotheses: 4,
+      init: 'paper',
+      seed: 12,
+      eta: 0.3,
+      executor,
+    });
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(poses, 0, staging, 0, n * 51 * 4);
     encoder.copyBufferToBuffer(spread, 0, staging, n * 51 * 4, n * 17 * 4);

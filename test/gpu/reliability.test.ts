@@ -7,7 +7,9 @@ import { testGpu } from '../helpers/gpu.js';
 import { smallWeights, someKeypoints } from '../helpers/models.js';
 
 async function caught(p: Promise<unknown>): Promise<DiffPoseError> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     // Whatever went wrong, the caller sees a DiffPoseError with a code.
     expect(e, `${(e as Error)?.stack}`).to.be.instanceOf(DiffPoseError);
     return e as DiffPoseError;
@@ -24,10 +26,19 @@ function expectSame(a: LiftResult, b: LiftResult): void {
 }
 
 /** Replaces `object[key]` for the duration of `body`. */
-async function patched<T extends object, K extends keyof T, R>(object: T, key: K, value: T[K], body: () => Promise<R>): Promise<R> {
+async function patched<T extends object, K extends keyof T, R>(
+  object: T,
+  key: K,
+  value: T[K],
+  body: () => Promise<R>,
+): Promise<R> {
   const original = object[key];
   object[key] = value;
-  try { return await body(); } finally { object[key] = original; }
+  try {
+    return await body();
+  } finally {
+    object[key] = original;
+  }
 }
 
 describe('failures are isolated: after any failed call the next valid call succeeds with the same bits', () => {
@@ -49,7 +60,11 @@ describe('failures are isolated: after any failed call the next valid call succe
 
   it('a GPU validation error: a caller buffer destroyed while the call waits for the GPU', async function () {
     const { device } = await testGpu(this);
-    const keypoints = device.createBuffer({ label: 'test keypoints', size: 6 * 17 * 3 * 4, usage: GPUBufferUsage.STORAGE });
+    const keypoints = device.createBuffer({
+      label: 'test keypoints',
+      size: 6 * 17 * 3 * 4,
+      usage: GPUBufferUsage.STORAGE,
+    });
     const poses = device.createBuffer({ label: 'test poses', size: 6 * 17 * 3 * 4, usage: GPUBufferUsage.STORAGE });
     const call = model.liftBuffers({ keypoints, poses, count: 6, imageSize: [640, 480] });
     keypoints.destroy();
@@ -62,11 +77,16 @@ describe('failures are isolated: after any failed call the next valid call succe
     const { device } = await testGpu(this);
     const pop = device.popErrorScope;
     let pops = 0;
-    const e = await patched(device, 'popErrorScope', function (this: GPUDevice) {
-      // withGpuErrors pops validation, then out-of-memory, then internal: report an OOM in the second.
-      pops++;
-      return pop.call(this).then((err) => (pops === 2 ? { message: 'injected: no memory left' } as GPUError : err));
-    }, () => caught(model.lift(KP, OPTIONS)));
+    const e = await patched(
+      device,
+      'popErrorScope',
+      function (this: GPUDevice) {
+        // withGpuErrors pops validation, then out-of-memory, then internal: report an OOM in the second.
+        pops++;
+        return pop.call(this).then((err) => (pops === 2 ? ({ message: 'injected: no memory left' } as GPUError) : err));
+      },
+      () => caught(model.lift(KP, OPTIONS)),
+    );
     expect(e.code).to.equal('GPU_OOM');
     expect(e.message).to.match(/injected: no memory left/);
     expectSame(await model.lift(KP, OPTIONS), reference);
@@ -74,11 +94,18 @@ describe('failures are isolated: after any failed call the next valid call succe
 
   it('a DOMException from mapAsync becomes a DiffPoseError keeping the cause', async function () {
     const { device } = await testGpu(this);
-    const proto = Object.getPrototypeOf(device.createBuffer({ label: 'probe', size: 16, usage: GPUBufferUsage.COPY_DST })) as GPUBuffer;
+    const proto = Object.getPrototypeOf(
+      device.createBuffer({ label: 'probe', size: 16, usage: GPUBufferUsage.COPY_DST }),
+    ) as GPUBuffer;
     const mapAsync = proto.mapAsync;
-    const e = await patched(proto, 'mapAsync', function (this: GPUBuffer) {
-      return Promise.reject(new DOMException('injected map failure', 'OperationError'));
-    }, () => caught(model.lift(KP, OPTIONS)));
+    const e = await patched(
+      proto,
+      'mapAsync',
+      function (this: GPUBuffer) {
+        return Promise.reject(new DOMException('injected map failure', 'OperationError'));
+      },
+      () => caught(model.lift(KP, OPTIONS)),
+    );
     expect(proto.mapAsync).to.equal(mapAsync);
     expect(e.code).to.equal('INTERNAL');
     expect((e.cause as DOMException).name).to.equal('OperationError');
@@ -100,7 +127,10 @@ describe('device loss', () => {
     expectSame(after, before);
     expect(model.gpu!.device).to.not.equal(first);
     expect(model.lost).to.equal(false);
-    expect(events.map((e) => [e.type, e.recoverable])).to.deep.equal([['devicelost', true], ['devicerestored', true]]);
+    expect(events.map((e) => [e.type, e.recoverable])).to.deep.equal([
+      ['devicelost', true],
+      ['devicerestored', true],
+    ]);
     expect(events[0].reason).to.equal('destroyed');
     model.dispose();
   });
@@ -140,11 +170,16 @@ describe('cancellation with an AbortSignal', () => {
       const controller = new AbortController();
       let submits = 0;
       const submit = device.queue.submit;
-      const e = await patched(device.queue, 'submit', function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-        submits++;
-        if (submits === 2) controller.abort(new Error('user pressed stop'));
-        return submit.call(this, buffers);
-      }, () => caught(model.lift(many, { imageSize: [640, 480], executor, signal: controller.signal })));
+      const e = await patched(
+        device.queue,
+        'submit',
+        function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+          submits++;
+          if (submits === 2) controller.abort(new Error('user pressed stop'));
+          return submit.call(this, buffers);
+        },
+        () => caught(model.lift(many, { imageSize: [640, 480], executor, signal: controller.signal })),
+      );
       expect(e.code).to.equal('ABORTED');
       expect(e.message).to.match(/user pressed stop/);
       // 640 poses in chunks of 64 are 10 submits; it stopped after the second.
@@ -157,7 +192,9 @@ describe('cancellation with an AbortSignal', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const t0 = Date.now();
-    const e = await caught(model.lift(someKeypoints(20000, 2), { imageSize: [640, 480], executor: 'cpu', signal: controller.signal }));
+    const e = await caught(
+      model.lift(someKeypoints(20000, 2), { imageSize: [640, 480], executor: 'cpu', signal: controller.signal }),
+    );
     expect(e.code).to.equal('ABORTED');
     // 20,000 poses take minutes on the reference; stopping between chunks takes well under that.
     expect(Date.now() - t0).to.be.below(20000);
@@ -166,19 +203,24 @@ describe('cancellation with an AbortSignal', () => {
   it('an already aborted signal rejects before any GPU work; a call aborted while queued leaves the queue at once', async () => {
     let submits = 0;
     const submit = device.queue.submit;
-    await patched(device.queue, 'submit', function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-      submits++;
-      return submit.call(this, buffers);
-    }, async () => {
-      expect((await caught(model.lift(KP, { ...OPTIONS, signal: AbortSignal.abort() }))).code).to.equal('ABORTED');
-      expect(submits).to.equal(0);
-      const long = model.lift(someKeypoints(640, 5), { imageSize: [640, 480] });
-      const controller = new AbortController();
-      const queued = model.lift(KP, { ...OPTIONS, signal: controller.signal });
-      controller.abort();
-      expect((await caught(queued)).code).to.equal('ABORTED');
-      await long;
-      expect(submits).to.equal(10);
-    });
+    await patched(
+      device.queue,
+      'submit',
+      function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+        submits++;
+        return submit.call(this, buffers);
+      },
+      async () => {
+        expect((await caught(model.lift(KP, { ...OPTIONS, signal: AbortSignal.abort() }))).code).to.equal('ABORTED');
+        expect(submits).to.equal(0);
+        const long = model.lift(someKeypoints(640, 5), { imageSize: [640, 480] });
+        const controller = new AbortController();
+        const queued = model.lift(KP, { ...OPTIONS, signal: controller.signal });
+        controller.abort();
+        expect((await caught(queued)).code).to.equal('ABORTED');
+        await long;
+        expect(submits).to.equal(10);
+      },
+    );
   });
 });

@@ -13,7 +13,7 @@ const tiny = new Uint8Array(readFileSync(goldenPath('tiny-temporal.safetensors')
 function tracks(): SequenceTrack[] {
   return [1, 30, 9].map((n, i) => {
     const keypoints = someKeypoints(n, 70 + i);
-    const confidence = Float32Array.from({ length: n * 17 }, (_, k) => 0.3 + 0.7 * ((k * 7919 + i) % 13) / 12);
+    const confidence = Float32Array.from({ length: n * 17 }, (_, k) => 0.3 + (0.7 * ((k * 7919 + i) % 13)) / 12);
     return { keypoints, confidence };
   });
 }
@@ -40,11 +40,15 @@ describe('temporal sequence lifts on the fused plans vs the CPU reference', func
         for (const causal of [false, true]) {
           const o = { imageSize: [640, 480] as const, hypotheses: 3, seed: 11, causal, samples: true as const };
           const ref = await cpu.liftSequences(tracks(), { ...o, executor: 'cpu' });
-          for (const [executor, [atol, rtol]] of Object.entries(tolerances) as Array<['fused' | 'fused-f16', readonly [number, number]]>) {
+          for (const [executor, [atol, rtol]] of Object.entries(tolerances) as Array<
+            ['fused' | 'fused-f16', readonly [number, number]]
+          >) {
             const got = await model.liftSequences(tracks(), { ...o, executor });
             // 40 poses in chunks of 21: 2 submissions of 4 dispatches.
             expect(model.lastCall(executor, 'temporal')).to.deep.include({ dispatches: 8, submits: 2 });
-            got.forEach((r, i) => expectClose(r.samples, ref[i].samples!, atol, rtol, `${executor} causal=${causal} track ${i}`));
+            got.forEach((r, i) =>
+              expectClose(r.samples, ref[i].samples!, atol, rtol, `${executor} causal=${causal} track ${i}`),
+            );
           }
         }
         // The frame model on the same device is untouched: 3 dispatches, no FiLM.
@@ -65,7 +69,9 @@ describe('temporal sequence lifts on the fused plans vs the CPU reference', func
       const seq = await model.liftSequence(t.keypoints, { imageSize: [640, 480], confidence: t.confidence });
       const frames = await model.lift(t.keypoints, { imageSize: [640, 480], confidence: t.confidence });
       let diff = 0;
-      seq.poses.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - frames.poses[i])); });
+      seq.poses.forEach((v, i) => {
+        diff = Math.max(diff, Math.abs(v - frames.poses[i]));
+      });
       expect(diff).to.be.above(1e-3);
     } finally {
       model.dispose();

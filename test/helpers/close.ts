@@ -1,6 +1,13 @@
 /** Asserts |actual - expected| <= atol + rtol |expected| everywhere; the message names the first mismatches. */
-export function expectClose(actual: Float32Array | Float64Array, expected: Float32Array | Float64Array, atol = 1e-4, rtol = 1e-3, what = 'values'): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != expected ${expected.length}`);
+export function expectClose(
+  actual: Float32Array | Float64Array,
+  expected: Float32Array | Float64Array,
+  atol = 1e-4,
+  rtol = 1e-3,
+  what = 'values',
+): void {
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: length ${actual.length} != expected ${expected.length}`);
   const bad: string[] = [];
   let count = 0;
   let worst = 0;
@@ -13,7 +20,10 @@ export function expectClose(actual: Float32Array | Float64Array, expected: Float
     }
     if (err > worst) worst = err;
   }
-  if (count > 0) throw new Error(`${what}: ${count}/${actual.length} outside tolerance (max abs err ${worst}); first: ${bad.join(', ')}`);
+  if (count > 0)
+    throw new Error(
+      `${what}: ${count}/${actual.length} outside tolerance (max abs err ${worst}); first: ${bad.join(', ')}`,
+    );
 }
 
 /** Deterministic pseudo-random floats in [lo, hi) for test inputs (mulberry32). */

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseModelWeights, type ModelWeights } from '../../src/model/weights.js';
 
 /** The PyTorch fixtures written by train/fixtures.py (see test/fixtures/golden/README.md). */
-export interface GoldenTensor { shape: number[]; data: number[] }
+export interface GoldenTensor {
+  shape: number[];
+  data: number[];
+}
 
 const dir = new URL('../fixtures/golden/', import.meta.url);
 

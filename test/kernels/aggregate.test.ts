@@ -10,9 +10,12 @@ const J = 17;
 async function check(gpu: GpuContext, poses: number, hypotheses: number, maxWorkgroupsPerDimension?: number) {
   const x = randomFloats(poses * hypotheses * J * 5, poses * 100 + hypotheses, -2, 2);
   const out = await runKernel(gpu, {
-    desc: AGGREGATE, params: {}, inputs: { x },
+    desc: AGGREGATE,
+    params: {},
+    inputs: { x },
     outputs: { mean: poses * J * 3, spread: poses * J, samples: poses * hypotheses * J * 3 },
-    calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }], maxWorkgroupsPerDimension,
+    calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
+    maxWorkgroupsPerDimension,
   });
   const want = aggregateRef(x, poses, hypotheses);
   const what = `aggregate poses ${poses} hypotheses ${hypotheses}`;
@@ -23,7 +26,9 @@ async function check(gpu: GpuContext, poses: number, hypotheses: number, maxWork
 
 describe('aggregate kernel vs aggregateRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   for (const poses of [1, 7, 300]) {
     it(`aggregates hypotheses at ${poses} poses`, async () => {

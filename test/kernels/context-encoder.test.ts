@@ -10,20 +10,44 @@ import { testGpu } from '../helpers/gpu.js';
 import { batchRun, runKernel } from './harness.js';
 
 /** A random encoder of odd width with the given dilations (window 1 + 2 (1 + sum)). */
-function randomEncoder(channels: number, dilations: number[], causal: boolean, normalise: boolean, filmOut: number, seed: number): EncoderParams {
+function randomEncoder(
+  channels: number,
+  dilations: number[],
+  causal: boolean,
+  normalise: boolean,
+  filmOut: number,
+  seed: number,
+): EncoderParams {
   let s = seed;
   const conv = (cout: number, cin: number, taps: number): ConvParams => ({
-    cout, cin, taps, weight: randomFloats(cout * cin * taps, s++, -0.3, 0.3), bias: randomFloats(cout, s++, -0.2, 0.2),
+    cout,
+    cin,
+    taps,
+    weight: randomFloats(cout * cin * taps, s++, -0.3, 0.3),
+    bias: randomFloats(cout, s++, -0.2, 0.2),
   });
   const window = 1 + 2 * (1 + dilations.reduce((a, b) => a + b, 0));
   const config: EncoderConfig = {
-    channels, dilations, causal, window, pad: causal ? [window - 1, 0] : [(window - 1) / 2, (window - 1) / 2],
-    inputs: ENCODER_INPUTS, filmLayers: 1, filmWidth: filmOut / 2, normalise,
+    channels,
+    dilations,
+    causal,
+    window,
+    pad: causal ? [window - 1, 0] : [(window - 1) / 2, (window - 1) / 2],
+    inputs: ENCODER_INPUTS,
+    filmLayers: 1,
+    filmWidth: filmOut / 2,
+    normalise,
   };
   return {
-    config, input: conv(channels, ENCODER_INPUTS, 3),
-    blocks: dilations.map((dilation) => ({ dilation, conv: conv(channels, channels, 3), point: conv(channels, channels, 1) })),
-    pose: conv(ENCODER_INPUTS, channels, 1), film: conv(filmOut, channels, 1),
+    config,
+    input: conv(channels, ENCODER_INPUTS, 3),
+    blocks: dilations.map((dilation) => ({
+      dilation,
+      conv: conv(channels, channels, 3),
+      point: conv(channels, channels, 1),
+    })),
+    pose: conv(ENCODER_INPUTS, channels, 1),
+    film: conv(filmOut, channels, 1),
   };
 }
 
@@ -47,7 +71,9 @@ function tracksInfo(tracks: number[], frames: Float32Array): SequenceInfo {
 
 describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-track reference)', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   const cases: Array<[string, number[], boolean, boolean, number, number]> = [
     // name, dilations, causal, normalise, channels, workgroup size
@@ -73,17 +99,25 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       const lifted = randomFloats(47 * 51, 7, -0.5, 0.5);
       const slots = 5;
       const out = await runKernel(gpu, {
-        desc: CONTEXT_ENCODER, params: { slots, phases: plan.phases, ring: 0, workgroupSize },
+        desc: CONTEXT_ENCODER,
+        params: { slots, phases: plan.phases, ring: 0, workgroupSize },
         inputs: { plan: plan.table, weights: plan.weights, frames, windows },
         outputs: { scratch: slots * plan.scratchFloats, lifter_xyz: Float32Array.from(lifted), film: 47 * 22 },
-        calls: [batchRun(47)], workgroupSize,
+        calls: [batchRun(47)],
+        workgroupSize,
       });
       expectClose(out.film, ref.film, 1e-4, 1e-4, `${name}: film`);
-      expectClose(out.lifter_xyz, lifted.map((v, i) => v + ref.delta[i]), 1e-4, 1e-4, `${name}: lifter + delta`);
+      expectClose(
+        out.lifter_xyz,
+        lifted.map((v, i) => v + ref.delta[i]),
+        1e-4,
+        1e-4,
+        `${name}: lifter + delta`,
+      );
     });
   }
 
-  it('reads a stream\'s ring buffer: frame i of a track at base + i % window', async () => {
+  it("reads a stream's ring buffer: frame i of a track at base + i % window", async () => {
     const enc = randomEncoder(9, [3, 9], true, true, 22, 5);
     const plan = encoderPlan(enc);
     const W = enc.config.window;
@@ -92,18 +126,26 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
     const tracks = lengths.map((n, k) => trackFrames(n, 90 + k));
     const ring = new Float32Array(lengths.length * W * ENCODER_INPUTS);
     tracks.forEach((frames, k) => {
-      for (let i = Math.max(0, lengths[k] - W); i < lengths[k]; i++) ring.set(frames.subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS), (k * W + i % W) * ENCODER_INPUTS);
+      for (let i = Math.max(0, lengths[k] - W); i < lengths[k]; i++)
+        ring.set(frames.subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS), (k * W + (i % W)) * ENCODER_INPUTS);
     });
     // One pose per track: its newest frame.
     const windows = Uint32Array.from(lengths.flatMap((n, k) => [0, n - 1, n - 1, k * W]));
     const ref = encodeWindowsRef(plan, ring, windows, 3, W);
     tracks.forEach((frames, k) => {
       const whole = encodeTrackRef(enc, frames, lengths[k]);
-      expectClose(ref.film.subarray(k * 22, (k + 1) * 22), whole.film.subarray((lengths[k] - 1) * 22), 1e-5, 1e-5, `ring track ${k}: film`);
+      expectClose(
+        ref.film.subarray(k * 22, (k + 1) * 22),
+        whole.film.subarray((lengths[k] - 1) * 22),
+        1e-5,
+        1e-5,
+        `ring track ${k}: film`,
+      );
     });
     const lifted = new Float32Array(3 * 51);
     const out = await runKernel(gpu, {
-      desc: CONTEXT_ENCODER, params: { slots: 2, phases: plan.phases, ring: W, workgroupSize: 64 },
+      desc: CONTEXT_ENCODER,
+      params: { slots: 2, phases: plan.phases, ring: W, workgroupSize: 64 },
       inputs: { plan: plan.table, weights: plan.weights, frames: ring, windows },
       outputs: { scratch: 2 * plan.scratchFloats, lifter_xyz: lifted, film: 3 * 22 },
       calls: [batchRun(3)],

@@ -24,8 +24,19 @@ const KEY = seedKey(99);
 
 async function gpuStep(gpu: GpuContext, c: Case, x: Float32Array, eps: Float32Array): Promise<Float32Array> {
   const out = await runKernel(gpu, {
-    desc: DDIM_STEP, params: { coef: c.coef, stepIndex: c.stepIndex }, inputs: { eps }, outputs: { x: x.slice() },
-    calls: [{ batch: c.poses * c.hypotheses, poses: c.poses, hypotheses: c.hypotheses, poseOffset: c.poseOffset ?? 0, key: KEY }],
+    desc: DDIM_STEP,
+    params: { coef: c.coef, stepIndex: c.stepIndex },
+    inputs: { eps },
+    outputs: { x: x.slice() },
+    calls: [
+      {
+        batch: c.poses * c.hypotheses,
+        poses: c.poses,
+        hypotheses: c.hypotheses,
+        poseOffset: c.poseOffset ?? 0,
+        key: KEY,
+      },
+    ],
   });
   return out.x;
 }
@@ -35,13 +46,28 @@ async function check(gpu: GpuContext, c: Case) {
   const x = randomFloats(n, c.poses + c.stepIndex, -2, 2);
   const eps = randomFloats(n, c.poses + 17);
   const got = await gpuStep(gpu, c, x, eps);
-  const want = ddimStepRef(x, eps, { poses: c.poses, hypotheses: c.hypotheses, coef: c.coef, stepIndex: c.stepIndex, key: KEY, poseOffset: c.poseOffset ?? 0 });
-  expectClose(got, want, 1e-4, 1e-3, `ddim step ${JSON.stringify({ ...c, coef: undefined, t: c.coef.t, c1: c.coef.c1 })}`);
+  const want = ddimStepRef(x, eps, {
+    poses: c.poses,
+    hypotheses: c.hypotheses,
+    coef: c.coef,
+    stepIndex: c.stepIndex,
+    key: KEY,
+    poseOffset: c.poseOffset ?? 0,
+  });
+  expectClose(
+    got,
+    want,
+    1e-4,
+    1e-3,
+    `ddim step ${JSON.stringify({ ...c, coef: undefined, t: c.coef.t, c1: c.coef.c1 })}`,
+  );
 }
 
 describe('ddim_step kernel vs ddimStepRef (in place)', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   const deterministic = ddimCoefficients([12, 0], 0, PAPER_CONFIG.diffusion);
   const stochastic = ddimCoefficients([25, 12, 0], 1, PAPER_CONFIG.diffusion);
@@ -69,7 +95,14 @@ describe('ddim_step kernel vs ddimStepRef (in place)', function () {
     const x = randomFloats(7 * perPose, 1, -2, 2);
     const eps = randomFloats(7 * perPose, 2);
     const whole = bitsOf(await gpuStep(gpu, c, x, eps));
-    const alone = bitsOf(await gpuStep(gpu, { ...c, poses: 1, poseOffset: 3 }, x.slice(3 * perPose, 4 * perPose), eps.slice(3 * perPose, 4 * perPose)));
+    const alone = bitsOf(
+      await gpuStep(
+        gpu,
+        { ...c, poses: 1, poseOffset: 3 },
+        x.slice(3 * perPose, 4 * perPose),
+        eps.slice(3 * perPose, 4 * perPose),
+      ),
+    );
     expect(firstDifference(alone, whole.slice(3 * perPose, 4 * perPose))).to.equal(-1);
   });
 });

@@ -19,14 +19,27 @@ const SLOW = { a: 127 / 128, b: 1 / 32 };
 
 async function check(gpu: GpuContext, count: number, p: FmaPeakParams, maxWorkgroupsPerDimension?: number) {
   const out = await runKernel(gpu, {
-    desc: FMA_PEAK, params: p, inputs: {}, outputs: { sums: count }, calls: [batchRun(count)], maxWorkgroupsPerDimension,
+    desc: FMA_PEAK,
+    params: p,
+    inputs: {},
+    outputs: { sums: count },
+    calls: [batchRun(count)],
+    maxWorkgroupsPerDimension,
   });
-  expectClose(out.sums, fmaPeakRef(count, p.iterations, p.a, p.b), 0, RTOL, `fma_peak ${count} invocations, ${JSON.stringify(p)}`);
+  expectClose(
+    out.sums,
+    fmaPeakRef(count, p.iterations, p.a, p.b),
+    0,
+    RTOL,
+    `fma_peak ${count} invocations, ${JSON.stringify(p)}`,
+  );
 }
 
 describe('fma_peak kernel vs fmaPeakRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   for (const count of [7, 300]) {
     it(`matches at ${count} invocations for odd loop counts`, async () => {

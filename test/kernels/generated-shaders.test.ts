@@ -17,6 +17,12 @@ describe('embedded shaders (src/generated/shaders.ts)', () => {
   });
 
   it('holds the kernels and the shared libraries', () => {
-    expect(Object.keys(WGSL)).to.include.members(['linear.wgsl', 'lib/philox.wgsl', 'lib/ddim.wgsl', 'lib/gmm.wgsl', 'lib/activation.wgsl']);
+    expect(Object.keys(WGSL)).to.include.members([
+      'linear.wgsl',
+      'lib/philox.wgsl',
+      'lib/ddim.wgsl',
+      'lib/gmm.wgsl',
+      'lib/activation.wgsl',
+    ]);
   });
 });

@@ -39,9 +39,19 @@ function paramsOf(c: Case): GmmInitParams {
 
 async function gpuInit(gpu: GpuContext, c: Case, gmm: Float32Array, lifterXyz: Float32Array): Promise<Float32Array> {
   const out = await runKernel(gpu, {
-    desc: GMM_INIT, params: paramsOf(c), inputs: { gmm, lifter_xyz: lifterXyz },
+    desc: GMM_INIT,
+    params: paramsOf(c),
+    inputs: { gmm, lifter_xyz: lifterXyz },
     outputs: { x: c.poses * c.hypotheses * J * 5 },
-    calls: [{ batch: c.poses * c.hypotheses, poses: c.poses, hypotheses: c.hypotheses, poseOffset: c.poseOffset ?? 0, key: c.key ?? seedKey(2024) }],
+    calls: [
+      {
+        batch: c.poses * c.hypotheses,
+        poses: c.poses,
+        hypotheses: c.hypotheses,
+        poseOffset: c.poseOffset ?? 0,
+        key: c.key ?? seedKey(2024),
+      },
+    ],
   });
   return out.x;
 }
@@ -51,21 +61,32 @@ async function check(gpu: GpuContext, c: Case) {
   const lifterXyz = randomFloats(c.poses * J * 3, c.poses * 3 + 1);
   const got = await gpuInit(gpu, c, gmm, lifterXyz);
   const want = gmmInitRef({
-    poses: c.poses, hypotheses: c.hypotheses, components: c.components, gmm, lifterXyz, mode: c.mode,
-    sqrtA: Math.sqrt(A), sqrtOneMinusA: Math.sqrt(1 - A), key: c.key ?? seedKey(2024), poseOffset: c.poseOffset ?? 0,
+    poses: c.poses,
+    hypotheses: c.hypotheses,
+    components: c.components,
+    gmm,
+    lifterXyz,
+    mode: c.mode,
+    sqrtA: Math.sqrt(A),
+    sqrtOneMinusA: Math.sqrt(1 - A),
+    key: c.key ?? seedKey(2024),
+    poseOffset: c.poseOffset ?? 0,
   });
   expectClose(got, want, 1e-4, 1e-3, `gmm init ${JSON.stringify(c)}`);
 }
 
 describe('gmm_init kernel vs gmmInitRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   for (const mode of ['official', 'paper'] as const) {
     for (const poses of [1, 7, 300]) {
       it(`${mode} init at ${poses} poses`, async () => {
         for (const hypotheses of poses === 300 ? [2] : [1, 4]) {
-          for (const components of [1, 3]) await check(gpu, { poses, hypotheses, components, mode, poseOffset: poses === 7 ? 11 : 0 });
+          for (const components of [1, 3])
+            await check(gpu, { poses, hypotheses, components, mode, poseOffset: poses === 7 ? 11 : 0 });
         }
       });
     }

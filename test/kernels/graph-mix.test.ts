@@ -9,19 +9,37 @@ import { batchRun, runKernel } from './harness.js';
 
 const J = 17;
 
-async function check(gpu: GpuContext, batch: number, channels: number, mats: Float32Array, maxWorkgroupsPerDimension?: number) {
+async function check(
+  gpu: GpuContext,
+  batch: number,
+  channels: number,
+  mats: Float32Array,
+  maxWorkgroupsPerDimension?: number,
+) {
   const p = mats.length / (J * J);
   const x = randomFloats(batch * J * channels, batch * 31 + channels);
   const out = await runKernel(gpu, {
-    desc: graphMixKernel(channels), params: { channels, mats: p }, inputs: { x, mats }, outputs: { y: batch * J * p * channels },
-    calls: [batchRun(batch)], maxWorkgroupsPerDimension,
+    desc: graphMixKernel(channels),
+    params: { channels, mats: p },
+    inputs: { x, mats },
+    outputs: { y: batch * J * p * channels },
+    calls: [batchRun(batch)],
+    maxWorkgroupsPerDimension,
   });
-  expectClose(out.y, graphMixRef(x, batch, channels, mats, p), 1e-4, 1e-3, `graph mix batch ${batch} C ${channels} P ${p}`);
+  expectClose(
+    out.y,
+    graphMixRef(x, batch, channels, mats, p),
+    1e-4,
+    1e-3,
+    `graph mix batch ${batch} C ${channels} P ${p}`,
+  );
 }
 
 describe('graph_mix kernel vs graphMixRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   const cheb = chebyshevBasis();
   const lam = lamAdjacency(randomFloats(J * J, 9, 0, 1));

@@ -3,8 +3,13 @@
 // error scope, and destroys every buffer it made.
 import type { GpuContext } from '../../src/gpu/context.js';
 import {
-  bindKernel, createParamsBuffer, getKernelPipeline, recordKernel,
-  type BoundKernel, type KernelDescriptor, type KernelPipeline,
+  bindKernel,
+  createParamsBuffer,
+  getKernelPipeline,
+  recordKernel,
+  type BoundKernel,
+  type KernelDescriptor,
+  type KernelPipeline,
 } from '../../src/kernels/kernel.js';
 import { createRunBuffer, writeRun, type RunBuffer, type RunValues } from '../../src/kernels/run.js';
 import { expectNoGpuErrors } from '../helpers/gpu.js';
@@ -44,7 +49,11 @@ function dataBuffer(gpu: GpuContext, label: string, data: Data, usage: number): 
 /** Reads `length` floats of `buffer` back (the caller submits nothing else in between). */
 export async function readBack(gpu: GpuContext, buffer: GPUBuffer, length: number): Promise<Float32Array> {
   const { device } = gpu;
-  const staging = device.createBuffer({ label: `${buffer.label}: readback`, size: byteSize(length), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const staging = device.createBuffer({
+    label: `${buffer.label}: readback`,
+    size: byteSize(length),
+    usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+  });
   const encoder = device.createCommandEncoder({ label: 'test: readback' });
   encoder.copyBufferToBuffer(buffer, 0, staging, 0, byteSize(length));
   device.queue.submit([encoder.finish()]);
@@ -56,7 +65,13 @@ export async function readBack(gpu: GpuContext, buffer: GPUBuffer, length: numbe
 }
 
 /** Records and submits one call: write the run slot, one pass, one dispatch. */
-export function submitCall<P>(gpu: GpuContext, bound: BoundKernel<P>, run: RunBuffer, values: RunValues, maxWorkgroupsPerDimension?: number): void {
+export function submitCall<P>(
+  gpu: GpuContext,
+  bound: BoundKernel<P>,
+  run: RunBuffer,
+  values: RunValues,
+  maxWorkgroupsPerDimension?: number,
+): void {
   writeRun(gpu.device.queue, run, 0, values);
   const encoder = gpu.device.createCommandEncoder({ label: `test: ${bound.kernel.descriptor.name}` });
   const pass = encoder.beginComputePass({ label: `test: ${bound.kernel.descriptor.name} pass` });
@@ -85,7 +100,12 @@ export async function runKernel<P>(gpu: GpuContext, c: KernelCase<P>): Promise<R
       for (const [name, spec] of Object.entries(c.outputs)) {
         const data = typeof spec === 'number' ? new Float32Array(spec) : spec;
         lengths[name] = data.length;
-        resources[name] = dataBuffer(gpu, `test ${c.desc.name}: ${name}`, data, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+        resources[name] = dataBuffer(
+          gpu,
+          `test ${c.desc.name}: ${name}`,
+          data,
+          GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+        );
         made.push(resources[name]);
       }
       const run = createRunBuffer(device, 1, `test ${c.desc.name}: run`);

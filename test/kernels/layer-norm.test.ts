@@ -13,15 +13,27 @@ async function check(gpu: GpuContext, batch: number, channels: number, offset = 
   const gain = randomFloats(channels, 3, 0.5, 1.5);
   const shift = randomFloats(channels, 4);
   const out = await runKernel(gpu, {
-    desc: LAYER_NORM, params: { channels }, inputs: { x, gain, shift }, outputs: { y: rows * channels },
-    calls: [batchRun(batch)], maxWorkgroupsPerDimension,
+    desc: LAYER_NORM,
+    params: { channels },
+    inputs: { x, gain, shift },
+    outputs: { y: rows * channels },
+    calls: [batchRun(batch)],
+    maxWorkgroupsPerDimension,
   });
-  expectClose(out.y, layerNormRef(x, rows, channels, gain, shift), 1e-4, 1e-3, `layer norm batch ${batch} C ${channels}`);
+  expectClose(
+    out.y,
+    layerNormRef(x, rows, channels, gain, shift),
+    1e-4,
+    1e-3,
+    `layer norm batch ${batch} C ${channels}`,
+  );
 }
 
 describe('layer_norm kernel vs layerNormRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   for (const batch of [1, 7, 300]) {
     it(`normalises odd channel counts at batch ${batch}`, async () => {

@@ -37,12 +37,20 @@ function inputs(c: Case, seed: number) {
 
 function paramsOf(c: Case): LinearParams {
   return {
-    cin: c.cin, cout: c.cout, rows: c.fixedRows ?? 'batch', act: c.act ?? 'none',
-    addVec: c.addVec ?? false, residual: c.residual ?? false,
+    cin: c.cin,
+    cout: c.cout,
+    rows: c.fixedRows ?? 'batch',
+    act: c.act ?? 'none',
+    addVec: c.addVec ?? false,
+    residual: c.residual ?? false,
   };
 }
 
-async function check(gpu: GpuContext, c: Case, options: { calls?: RunValues[]; maxWorkgroupsPerDimension?: number; workgroupSize?: number } = {}) {
+async function check(
+  gpu: GpuContext,
+  c: Case,
+  options: { calls?: RunValues[]; maxWorkgroupsPerDimension?: number; workgroupSize?: number } = {},
+) {
   const data = inputs(c, c.cin * 1000 + c.cout + c.batch);
   const p = paramsOf(c);
   const rows = rowsOf(c);
@@ -50,19 +58,31 @@ async function check(gpu: GpuContext, c: Case, options: { calls?: RunValues[]; m
   if (p.addVec) used.add_vec = data.add_vec;
   if (p.residual) used.residual = data.residual;
   const out = await runKernel(gpu, {
-    desc: linearKernel(c.cout), params: p, inputs: used, outputs: { y: rows * c.cout },
-    calls: options.calls ?? [batchRun(c.batch)], ...options,
+    desc: linearKernel(c.cout),
+    params: p,
+    inputs: used,
+    outputs: { y: rows * c.cout },
+    calls: options.calls ?? [batchRun(c.batch)],
+    ...options,
   });
   const want = linearRef(data.x, {
-    rows, cin: c.cin, cout: c.cout, wt: data.weight, bias: data.bias, act: p.act,
-    addVec: p.addVec ? data.add_vec : undefined, residual: p.residual ? data.residual : undefined,
+    rows,
+    cin: c.cin,
+    cout: c.cout,
+    wt: data.weight,
+    bias: data.bias,
+    act: p.act,
+    addVec: p.addVec ? data.add_vec : undefined,
+    residual: p.residual ? data.residual : undefined,
   });
   expectClose(out.y, want, 1e-4, 1e-3, `linear ${JSON.stringify(c)}`);
 }
 
 describe('linear kernels vs linearRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   it('picks the vec4 kernel when cout is a multiple of 4, else the narrow one', () => {
     expect(linearKernel(96)).to.equal(LINEAR_VEC4);
@@ -74,9 +94,24 @@ describe('linear kernels vs linearRef', function () {
 
   for (const batch of [1, 7, 300]) {
     it(`matches on odd sizes at batch ${batch}`, async () => {
-      const shapes: Array<[number, number]> = batch === 300
-        ? [[13, 96], [96, 5], [5, 8]]
-        : [[5, 96], [13, 4], [96, 384], [288, 96], [13, 3], [96, 5], [5, 7], [1, 1], [288, 5]];
+      const shapes: Array<[number, number]> =
+        batch === 300
+          ? [
+              [13, 96],
+              [96, 5],
+              [5, 8],
+            ]
+          : [
+              [5, 96],
+              [13, 4],
+              [96, 384],
+              [288, 96],
+              [13, 3],
+              [96, 5],
+              [5, 7],
+              [1, 1],
+              [288, 5],
+            ];
       for (const [cin, cout] of shapes) await check(gpu, { batch, cin, cout, act: 'relu', residual: cin % 2 === 1 });
     });
   }
@@ -99,7 +134,11 @@ describe('linear kernels vs linearRef', function () {
 
   it('spreads big dispatches over a 2D grid', async () => {
     await check(gpu, { batch: 300, cin: 13, cout: 96, act: 'swish' }, { maxWorkgroupsPerDimension: 100 });
-    await check(gpu, { batch: 300, cin: 7, cout: 5, addVec: true }, { maxWorkgroupsPerDimension: 5, workgroupSize: 256 });
+    await check(
+      gpu,
+      { batch: 300, cin: 7, cout: 5, addVec: true },
+      { maxWorkgroupsPerDimension: 5, workgroupSize: 256 },
+    );
   });
 
   it('serves calls of different batch sizes from one bind group (the run slot sets the batch)', async () => {
@@ -110,11 +149,21 @@ describe('linear kernels vs linearRef', function () {
     const small = { ...batchRun(3) };
     // A call for 3 items on buffers planned for 7 leaves the other rows alone...
     const out3 = await runKernel(gpu, {
-      desc: LINEAR_VEC4, params: p,
+      desc: LINEAR_VEC4,
+      params: p,
       inputs: { x: data.x, weight: data.weight, bias: data.bias, residual: data.residual },
-      outputs: { y: new Float32Array(7 * J * 8).fill(sentinel) }, calls: [small],
+      outputs: { y: new Float32Array(7 * J * 8).fill(sentinel) },
+      calls: [small],
     });
-    const want = linearRef(data.x, { rows: 7 * J, cin: 13, cout: 8, wt: data.weight, bias: data.bias, act: 'relu', residual: data.residual });
+    const want = linearRef(data.x, {
+      rows: 7 * J,
+      cin: 13,
+      cout: 8,
+      wt: data.weight,
+      bias: data.bias,
+      act: 'relu',
+      residual: data.residual,
+    });
     expectClose(out3.y.subarray(0, 3 * J * 8), want.subarray(0, 3 * J * 8));
     expect(out3.y.subarray(3 * J * 8).every((v) => v === sentinel)).to.equal(true);
     // ...and a later call for 7 with the same bind group computes them all.

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { bindKernel, type BoundKernel, type BufferResource, type KernelDescriptor, type KernelPipeline } from '../../src/kernels/kernel.js';
+import {
+  bindKernel,
+  type BoundKernel,
+  type BufferResource,
+  type KernelDescriptor,
+  type KernelPipeline,
+} from '../../src/kernels/kernel.js';
 import { LIB } from '../../src/kernels/libs.js';
 
 export type PhiloxTestParams = Record<string, never>;
@@ -38,6 +44,10 @@ export interface PhiloxTestBuffers {
   normals: BufferResource;
 }
 
-export function bindPhiloxTest(kernel: KernelPipeline<PhiloxTestParams>, b: PhiloxTestBuffers, label?: string): BoundKernel<PhiloxTestParams> {
+export function bindPhiloxTest(
+  kernel: KernelPipeline<PhiloxTestParams>,
+  b: PhiloxTestBuffers,
+  label?: string,
+): BoundKernel<PhiloxTestParams> {
   return bindKernel(kernel, {}, { ...b }, label);
 }

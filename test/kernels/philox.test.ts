@@ -10,16 +10,30 @@ import { bitsOf, firstDifference, randomU32 } from './rng-cases.js';
 type Key = readonly [number, number];
 
 /** Random123's known-answer vectors for Philox4x32-10 (kat_vectors). */
-const KNOWN_ANSWERS: Array<{ counter: [number, number, number, number]; key: [number, number]; out: [number, number, number, number] }> = [
+const KNOWN_ANSWERS: Array<{
+  counter: [number, number, number, number];
+  key: [number, number];
+  out: [number, number, number, number];
+}> = [
   { counter: [0, 0, 0, 0], key: [0, 0], out: [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8] },
-  { counter: [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], key: [0xffffffff, 0xffffffff], out: [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd] },
-  { counter: [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], key: [0xa4093822, 0x299f31d0], out: [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1] },
+  {
+    counter: [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+    key: [0xffffffff, 0xffffffff],
+    out: [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+  },
+  {
+    counter: [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+    key: [0xa4093822, 0x299f31d0],
+    out: [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+  },
 ];
 
 async function gpuPhilox(gpu: GpuContext, counters: Uint32Array, key: Key) {
   const n = counters.length / 4;
   const out = await runKernel(gpu, {
-    desc: PHILOX_TEST, params: {}, inputs: { counters },
+    desc: PHILOX_TEST,
+    params: {},
+    inputs: { counters },
     outputs: { bits: 4 * n, units: 4 * n, normals: 4 * n },
     calls: [{ batch: n, poses: n, hypotheses: 1, poseOffset: 0, key: [key[0], key[1]] }],
   });
@@ -31,13 +45,16 @@ function counterSet(): Uint32Array {
   const list: number[] = [];
   for (const a of edges) for (const b of [0, 0xffffffff, 3]) list.push(a, b, a ^ b, 5);
   // The engine's counters: (pose, hypothesis, joint, stream).
-  for (const pose of [0, 3, 4999]) for (const h of [0, 7]) for (const j of [0, 16]) for (const s of [0, 1, 2, 3, 4, 9]) list.push(pose, h, j, s);
+  for (const pose of [0, 3, 4999])
+    for (const h of [0, 7]) for (const j of [0, 16]) for (const s of [0, 1, 2, 3, 4, 9]) list.push(pose, h, j, s);
   return Uint32Array.from([...list, ...randomU32(4 * 2000, 77)]);
 }
 
 describe('Philox4x32-10: shaders/lib/philox.wgsl vs src/model/philox.ts', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   it('the CPU reference reproduces the Random123 known-answer vectors', () => {
     for (const v of KNOWN_ANSWERS) expect(philox4x32(v.counter, v.key)).to.deep.equal(v.out);
@@ -67,7 +84,10 @@ describe('Philox4x32-10: shaders/lib/philox.wgsl vs src/model/philox.ts', functi
       const bad = firstDifference(got.bits, wantBits);
       expect(bad, bad < 0 ? '' : `block word ${bad}: got ${got.bits[bad]} want ${wantBits[bad]}`).to.equal(-1);
       const badUnit = firstDifference(bitsOf(got.units), bitsOf(wantUnits));
-      expect(badUnit, badUnit < 0 ? '' : `unit ${badUnit}: got ${got.units[badUnit]} want ${wantUnits[badUnit]}`).to.equal(-1);
+      expect(
+        badUnit,
+        badUnit < 0 ? '' : `unit ${badUnit}: got ${got.units[badUnit]} want ${wantUnits[badUnit]}`,
+      ).to.equal(-1);
       // The GPU's own log and cos/sin (lib/math.wgsl) are within a few ulp on every driver; the
       // reference rounds 2 pi u2 to f32 first (up to 2.4e-7 rad), hence about 1.4e-6 at |z| = 5.8.
       expectClose(got.normals, wantNormals, 2e-6, 2e-6, 'normals4');

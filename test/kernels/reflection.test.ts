@@ -26,7 +26,7 @@ describe('kernel descriptors vs their WGSL (reflection)', () => {
         expect(desc.workgroupSize).to.be.within(1, 256);
       });
 
-      it('declares exactly the descriptor\'s group-0 bindings (name, binding, uniform/storage, access)', () => {
+      it("declares exactly the descriptor's group-0 bindings (name, binding, uniform/storage, access)", () => {
         const used = entry!.resources
           .filter((r) => r.group === 0)
           .map((r) => ({ binding: r.binding, name: r.name, kind: kindOf(r.resourceType, r.access) }))
@@ -40,8 +40,12 @@ describe('kernel descriptors vs their WGSL (reflection)', () => {
       it('uses nothing outside group 0 except the run uniform (group 1, binding 0)', () => {
         const others = entry!.resources.filter((r) => r.group !== 0);
         for (const r of others) {
-          expect({ group: r.group, binding: r.binding, name: r.name, kind: kindOf(r.resourceType, r.access) })
-            .to.deep.equal({ group: 1, binding: 0, name: 'run', kind: 'uniform' });
+          expect({
+            group: r.group,
+            binding: r.binding,
+            name: r.name,
+            kind: kindOf(r.resourceType, r.access),
+          }).to.deep.equal({ group: 1, binding: 0, name: 'run', kind: 'uniform' });
           expect(r.size).to.be.at.most(RUN_BYTES);
         }
       });

@@ -10,15 +10,27 @@ const J = 17;
 async function check(gpu: GpuContext, batch: number, channels: number, offset: number, workgroupSize?: number) {
   const x = randomFloats(batch * J * channels, batch + channels * 13 + offset, -3, 3);
   const out = await runKernel(gpu, {
-    desc: ROOT_CENTER, params: { channels, offset }, inputs: { x }, outputs: { xyz: batch * J * 3 },
-    calls: [batchRun(batch)], workgroupSize,
+    desc: ROOT_CENTER,
+    params: { channels, offset },
+    inputs: { x },
+    outputs: { xyz: batch * J * 3 },
+    calls: [batchRun(batch)],
+    workgroupSize,
   });
-  expectClose(out.xyz, rootCenterRef(x, batch, channels, offset), 1e-6, 1e-6, `root centre batch ${batch} C ${channels} offset ${offset}`);
+  expectClose(
+    out.xyz,
+    rootCenterRef(x, batch, channels, offset),
+    1e-6,
+    1e-6,
+    `root centre batch ${batch} C ${channels} offset ${offset}`,
+  );
 }
 
 describe('root_center kernel vs rootCenterRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   for (const batch of [1, 7, 300]) {
     it(`centres the lifter output and the state's xyz at batch ${batch}`, async () => {

@@ -8,13 +8,19 @@ import { batchRun, runKernel } from './harness.js';
 
 describe('step_embedding kernel vs stepEmbeddingRef', function () {
   let gpu: GpuContext;
-  before(async function () { gpu = await testGpu(this); });
+  before(async function () {
+    gpu = await testGpu(this);
+  });
 
   for (const d of [96, 4, 10, 384]) {
     it(`embeds steps 0..1000 with d = ${d}`, async () => {
       for (const t of [0, 1, 6, 12, 25, 50, 1000]) {
         const out = await runKernel(gpu, {
-          desc: STEP_EMBEDDING, params: { t, d }, inputs: {}, outputs: { embedding: d }, calls: [batchRun(7)],
+          desc: STEP_EMBEDDING,
+          params: { t, d },
+          inputs: {},
+          outputs: { embedding: d },
+          calls: [batchRun(7)],
         });
         expectClose(out.embedding, stepEmbeddingRef(t, d), 1e-4, 1e-3, `embedding t ${t} d ${d}`);
       }

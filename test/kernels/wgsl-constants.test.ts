@@ -27,7 +27,9 @@ describe('shared WGSL constants (generated prelude)', () => {
 
   it('no WGSL file hard-codes the joint count', () => {
     const literal = new RegExp(`(?<![\\w.])${NUM_JOINTS}u?(?![\\w.])`);
-    const found = Object.entries(WGSL).filter(([, text]) => literal.test(code(text))).map(([path]) => path);
+    const found = Object.entries(WGSL)
+      .filter(([, text]) => literal.test(code(text)))
+      .map(([path]) => path);
     expect(found, `files with a literal ${NUM_JOINTS} (use JOINTS)`).to.deep.equal([]);
   });
 

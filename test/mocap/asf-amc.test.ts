@@ -14,12 +14,33 @@ import { fixture, point } from './fixtures.js';
 const EXPECTED: Array<{ frame: number; what: string; root: number[]; a: number[]; b: number[]; c: number[] }> = [
   { frame: 0, what: 'rest pose', root: [0, 0, 0], a: [2, 0, 0], b: [2, 0, 1], c: [1, 0, 0] },
   { frame: 1, what: 'root translated by (1, 2, 3)', root: [1, 2, 3], a: [3, 2, 3], b: [3, 2, 4], c: [2, 2, 3] },
-  { frame: 2, what: 'root ry 90 turns everything about world y', root: [0, 0, 0], a: [0, 0, -2], b: [1, 0, -2], c: [0, 0, -1] },
+  {
+    frame: 2,
+    what: 'root ry 90 turns everything about world y',
+    root: [0, 0, 0],
+    a: [0, 0, -2],
+    b: [1, 0, -2],
+    c: [0, 0, -1],
+  },
   // rx 90 (about local x = world y) acts first, then rz 90 (about world z). The other order would put a's end at (0, 2, 0).
-  { frame: 3, what: 'a rx 90 then rz 90 about its axis-line frame', root: [0, 0, 0], a: [0, 0, -2], b: [0, 1, -2], c: [1, 0, 0] },
+  {
+    frame: 3,
+    what: 'a rx 90 then rz 90 about its axis-line frame',
+    root: [0, 0, 0],
+    a: [0, 0, -2],
+    b: [0, 1, -2],
+    c: [1, 0, 0],
+  },
   { frame: 4, what: 'b rx 90 turns only b', root: [0, 0, 0], a: [2, 0, 0], b: [2, -1, 0], c: [1, 0, 0] },
   // axis 90 0 90 XYZ: C = Rz90 * Rx90 (X first), so local x = world y and rx 90 is a turn about world y.
-  { frame: 5, what: 'c rx 90 about the axis given by "90 0 90 XYZ"', root: [0, 0, 0], a: [2, 0, 0], b: [2, 0, 1], c: [0, 0, -1] },
+  {
+    frame: 5,
+    what: 'c rx 90 about the axis given by "90 0 90 XYZ"',
+    root: [0, 0, 0],
+    a: [2, 0, 0],
+    b: [2, 0, 1],
+    c: [0, 0, -1],
+  },
 ];
 
 describe('ASF/AMC reader and forward kinematics', () => {
@@ -30,7 +51,11 @@ describe('ASF/AMC reader and forward kinematics', () => {
     expect(skeleton.lengthUnit).to.equal(0.45);
     expect(skeleton.angleInDegrees).to.equal(true);
     expect(skeleton.root.order).to.deep.equal(['tx', 'ty', 'tz', 'rx', 'ry', 'rz']);
-    expect(Object.fromEntries(skeleton.bones.map((b) => [b.name, b.parent]))).to.deep.equal({ a: 'root', b: 'a', c: 'root' });
+    expect(Object.fromEntries(skeleton.bones.map((b) => [b.name, b.parent]))).to.deep.equal({
+      a: 'root',
+      b: 'a',
+      c: 'root',
+    });
     const order = skeleton.bones.map((b) => b.name);
     expect(order.indexOf('a'), 'parents come before children').to.be.lessThan(order.indexOf('b'));
     const a = skeleton.bones.find((b) => b.name === 'a')!;
@@ -68,7 +93,9 @@ describe('ASF/AMC reader and forward kinematics', () => {
   it('reads :RADIANS motion', () => {
     const radians = parseAmc(amcText.replace(':DEGREES', ':RADIANS').replace('c 90', `c ${Math.PI / 2}`), skeleton);
     const { positions: p } = asfWorldPositions(skeleton, radians);
-    expect(point(p, 5 * pointNames.length + pointNames.indexOf('c')).map((v) => Math.round(v * 1e9) / 1e9)).to.deep.equal([0, 0, -1]);
+    expect(
+      point(p, 5 * pointNames.length + pointNames.indexOf('c')).map((v) => Math.round(v * 1e9) / 1e9),
+    ).to.deep.equal([0, 0, -1]);
   });
 
   it('rejects an ASF whose hierarchy names a bone without bonedata', () => {

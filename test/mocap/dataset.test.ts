@@ -74,7 +74,9 @@ describe('prepare-data on a small mocap folder', () => {
     try {
       const summary = prepareData({ mocapDir: mocap, outDir: out, testSubjects: ['cmu-asfamc/99'] });
       expect(summary.splits.train.clips).to.equal(2);
-      expect(summary.warnings.join('\n')).to.match(/left out clip cmu-bvh\/dance\/08: .*below|left out clip cmu-bvh\/dance\/08: .*floor/);
+      expect(summary.warnings.join('\n')).to.match(
+        /left out clip cmu-bvh\/dance\/08: .*below|left out clip cmu-bvh\/dance\/08: .*floor/,
+      );
     } finally {
       rmSync(join(mocap, 'cmu-bvh', 'dance', '08.bvh'));
     }
@@ -83,7 +85,9 @@ describe('prepare-data on a small mocap folder', () => {
   it('stops on a clip that cannot be read, naming the file', () => {
     writeFileSync(join(mocap, 'cmu-bvh', 'dance', '09.bvh'), 'HIERARCHY\nROOT hip\n{\n');
     try {
-      expect(() => prepareData({ mocapDir: mocap, outDir: out, testSubjects: ['cmu-asfamc/99'] })).to.throw(/cmu-bvh\/dance\/09.*09\.bvh/);
+      expect(() => prepareData({ mocapDir: mocap, outDir: out, testSubjects: ['cmu-asfamc/99'] })).to.throw(
+        /cmu-bvh\/dance\/09.*09\.bvh/,
+      );
     } finally {
       rmSync(join(mocap, 'cmu-bvh', 'dance', '09.bvh'));
     }

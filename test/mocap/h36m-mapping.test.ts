@@ -26,29 +26,50 @@ describe('mapping mocap skeletons to the 17 Human3.6M joints', () => {
     // neck bones 1.5 each; clavicles 3, humerus 5, radius 4 sideways.
     const rel = [
       [0, -2, 0], // pelvis: midpoint of the hip joints, not the root
-      [-1.5, -2, 0], [-1.5, -9.5, 0], [-1.5, -17, 0],
-      [1.5, -2, 0], [1.5, -9.5, 0], [1.5, -17, 0],
+      [-1.5, -2, 0],
+      [-1.5, -9.5, 0],
+      [-1.5, -17, 0],
+      [1.5, -2, 0],
+      [1.5, -9.5, 0],
+      [1.5, -17, 0],
       [0, 3, 0], // spine: middle of upperback (2..4)
       [0, 6, 0], // thorax: midpoint of the shoulders (thorax end + level clavicles)
       [0, 9, 0], // neck/nose: head bone start (6 + 1.5 + 1.5)
       [0, 10.5, 0], // head: head bone end
-      [3, 6, 0], [8, 6, 0], [12, 6, 0],
-      [-3, 6, 0], [-8, 6, 0], [-12, 6, 0],
+      [3, 6, 0],
+      [8, 6, 0],
+      [12, 6, 0],
+      [-3, 6, 0],
+      [-8, 6, 0],
+      [-12, 6, 0],
     ];
     const skeleton = readAsfFile(fixture('mini-cmu.asf'));
     const clip = asfAmcToH36m(skeleton, readAmcFile(fixture('mini-cmu.amc'), skeleton));
 
     it('puts every joint where the bones say, in metres (rest pose)', () => {
-      expectPose(clip.poses, 0, rel.map((r) => scale(add(r, [0, 17, 0]), ASF_UNIT_M)), 1e-6);
+      expectPose(
+        clip.poses,
+        0,
+        rel.map((r) => scale(add(r, [0, 17, 0]), ASF_UNIT_M)),
+        1e-6,
+      );
     });
 
     it('turns the whole body with the root (root ry 90)', () => {
-      expectPose(clip.poses, 1, rel.map((r) => scale(add(turnY90(r), [0, 17, 0]), ASF_UNIT_M)), 1e-6);
+      expectPose(
+        clip.poses,
+        1,
+        rel.map((r) => scale(add(turnY90(r), [0, 17, 0]), ASF_UNIT_M)),
+        1e-6,
+      );
     });
 
     it('reads the CMU length unit: thigh of 7.5 units = 0.423 m', () => {
       const p = clip.poses;
-      expect(Math.hypot(p[4 * 3] - p[5 * 3], p[4 * 3 + 1] - p[5 * 3 + 1], p[4 * 3 + 2] - p[5 * 3 + 2])).to.be.closeTo(7.5 * 0.0254 / 0.45, 1e-6);
+      expect(Math.hypot(p[4 * 3] - p[5 * 3], p[4 * 3 + 1] - p[5 * 3 + 1], p[4 * 3 + 2] - p[5 * 3 + 2])).to.be.closeTo(
+        (7.5 * 0.0254) / 0.45,
+        1e-6,
+      );
     });
   });
 
@@ -56,14 +77,22 @@ describe('mapping mocap skeletons to the 17 Human3.6M joints', () => {
     // In cm relative to the root, from the fixture's offsets (buttock + thigh = (+-9, 2, 0), ...).
     const rel = [
       [0, 2, 0], // pelvis: midpoint of lThigh and rThigh
-      [-9, 2, 0], [-9, -36, 0], [-9, -81, 0],
-      [9, 2, 0], [9, -36, 0], [9, -81, 0],
+      [-9, 2, 0],
+      [-9, -36, 0],
+      [-9, -81, 0],
+      [9, 2, 0],
+      [9, -36, 0],
+      [9, -81, 0],
       [0, 26, 0], // spine: midpoint of abdomen (20) and chest (32)
       [0, 51, 0], // thorax: midpoint of the shoulders (chest 32 + collar 19)
       [0, 61, 0], // neck/nose: head joint (chest 32 + neck 22 + head 7)
       [0, 69, 0], // head: on the head's up axis at the eyes' height (8)
-      [12, 51, 0], [40, 51, 0], [64, 51, 0],
-      [-12, 51, 0], [-40, 51, 0], [-64, 51, 0],
+      [12, 51, 0],
+      [40, 51, 0],
+      [64, 51, 0],
+      [-12, 51, 0],
+      [-40, 51, 0],
+      [-64, 51, 0],
     ];
     const bvh = readBvhFile(fixture('mini-daz.bvh'));
     const clip = bvhToH36m(bvh);
@@ -75,11 +104,21 @@ describe('mapping mocap skeletons to the 17 Human3.6M joints', () => {
     });
 
     it('puts every joint where the offsets say, in metres (reference frame, no rotation)', () => {
-      expectPose(clip.poses, 0, rel.map((r) => scale(add(r, [0, 88, 0]), 0.01)), 1e-6);
+      expectPose(
+        clip.poses,
+        0,
+        rel.map((r) => scale(add(r, [0, 88, 0]), 0.01)),
+        1e-6,
+      );
     });
 
     it('turns the body with the root (Yrotation 90), left hip ending at -z', () => {
-      expectPose(clip.poses, 1, rel.map((r) => scale(add(turnY90(r), [0, 90, 0]), 0.01)), 1e-6);
+      expectPose(
+        clip.poses,
+        1,
+        rel.map((r) => scale(add(turnY90(r), [0, 90, 0]), 0.01)),
+        1e-6,
+      );
       expect(clip.poses[(17 + 4) * 3 + 2]).to.be.lessThan(0);
     });
   });

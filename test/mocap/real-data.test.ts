@@ -41,7 +41,8 @@ const CLIPS: Array<{ name: string; fps: number; unit: string }> = [
 /** The shared data is beside every checkout in CI: there its absence is a failure, not a skip. */
 function skipWithoutData(ctx: Mocha.Context): void {
   if (existsSync(REAL_MOCAP)) return;
-  if (process.env.CI === 'true' || process.env.DIFFPOSE_REQUIRE_GPU === '1') throw new Error(`${REAL_MOCAP} is missing (CI gets a copy of shared/ beside the checkout)`);
+  if (process.env.CI === 'true' || process.env.DIFFPOSE_REQUIRE_GPU === '1')
+    throw new Error(`${REAL_MOCAP} is missing (CI gets a copy of shared/ beside the checkout)`);
   ctx.skip();
 }
 
@@ -58,7 +59,9 @@ describe('real mocap clips as Human3.6M joints', function () {
     for (const e of entries) {
       expect(e.split, e.name).to.equal(TEST_SUBJECTS.includes(`${e.source}/${e.subject}`) ? 'test' : 'train');
     }
-    expect(new Set(entries.filter((e) => e.split === 'test').map((e) => `${e.source}/${e.subject}`))).to.deep.equal(new Set(TEST_SUBJECTS));
+    expect(new Set(entries.filter((e) => e.split === 'test').map((e) => `${e.source}/${e.subject}`))).to.deep.equal(
+      new Set(TEST_SUBJECTS),
+    );
   });
 
   for (const spec of CLIPS) {
@@ -87,7 +90,8 @@ describe('real mocap clips as Human3.6M joints', function () {
           ['forearm', [12, 13], [15, 16], [0.15, 0.32]], // Vicon ASF radius bones are short: 0.17-0.2 m
         ];
         for (const [bone, left, right, [lo, hi]] of ranges) {
-          const l = lengths(clip, ...left), r = lengths(clip, ...right);
+          const l = lengths(clip, ...left),
+            r = lengths(clip, ...right);
           expect(median(l), `left ${bone}`).to.be.within(lo, hi);
           expect(median(r), `right ${bone}`).to.be.within(lo, hi);
           expect(Math.abs(median(l) - median(r)), `${bone} asymmetry`).to.be.lessThan(0.04);
@@ -108,14 +112,21 @@ describe('real mocap clips as Human3.6M joints', function () {
         // points forward in a right-handed +Y-up frame. A knee bends forward, so a bent knee lies
         // in front of the hip-ankle line. Swapping left and right (or mirroring the skeleton)
         // flips the facing direction but not the knees.
-        let bent = 0, forward = 0;
+        let bent = 0,
+          forward = 0;
         for (let f = 0; f < clip.frameCount; f++) {
           const trunk = sub(joint(clip, f, 8), joint(clip, f, 0));
           if (trunk[1] < 0.85 * norm(trunk)) continue; // upright frames only
           const facing = cross(sub(joint(clip, f, 4), joint(clip, f, 1)), trunk);
-          for (const [hip, knee, ankle] of [[1, 2, 3], [4, 5, 6]]) {
-            const h = joint(clip, f, hip), k = joint(clip, f, knee), a = joint(clip, f, ankle);
-            const thigh = sub(k, h), shin = sub(a, k);
+          for (const [hip, knee, ankle] of [
+            [1, 2, 3],
+            [4, 5, 6],
+          ]) {
+            const h = joint(clip, f, hip),
+              k = joint(clip, f, knee),
+              a = joint(clip, f, ankle);
+            const thigh = sub(k, h),
+              shin = sub(a, k);
             if (dot(thigh, shin) > Math.cos(Math.PI / 9) * norm(thigh) * norm(shin)) continue; // knee bent > 20 degrees
             bent++;
             const mid: V = [(h[0] + a[0]) / 2, (h[1] + a[1]) / 2, (h[2] + a[2]) / 2];
@@ -127,9 +138,14 @@ describe('real mocap clips as Human3.6M joints', function () {
       });
 
       it('stands on the floor (y = 0) with the head above the pelvis', () => {
-        const lowestAnkle = Array.from({ length: clip.frameCount }, (_, f) => Math.min(joint(clip, f, 3)[1], joint(clip, f, 6)[1]));
+        const lowestAnkle = Array.from({ length: clip.frameCount }, (_, f) =>
+          Math.min(joint(clip, f, 3)[1], joint(clip, f, 6)[1]),
+        );
         expect(median(lowestAnkle)).to.be.within(-0.15, 0.4);
-        const headAbove = Array.from({ length: clip.frameCount }, (_, f) => joint(clip, f, 10)[1] - joint(clip, f, 0)[1]);
+        const headAbove = Array.from(
+          { length: clip.frameCount },
+          (_, f) => joint(clip, f, 10)[1] - joint(clip, f, 0)[1],
+        );
         expect(headAbove.filter((d) => d > 0.3).length / clip.frameCount).to.be.greaterThan(0.9);
       });
     });

@@ -22,7 +22,8 @@ describe('fixed-seed test examples', () => {
   });
 
   it('builds one example per chosen frame with seed 20231, the same every time', () => {
-    const a = makeTestExamples(split), b = makeTestExamples(split);
+    const a = makeTestExamples(split),
+      b = makeTestExamples(split);
     expect(a.count).to.equal(5);
     expect(Array.from(a.clip)).to.deep.equal([0, 0, 0, 1, 1]);
     expect(Array.from(a.frame)).to.deep.equal([0, 3, 6, 7, 10]);
@@ -33,7 +34,7 @@ describe('fixed-seed test examples', () => {
     expect(Array.from(other.keypoints)).to.not.deep.equal(Array.from(a.keypoints));
   });
 
-  it('gives camera-frame root-relative 3D targets with the body\'s own bone lengths', () => {
+  it("gives camera-frame root-relative 3D targets with the body's own bone lengths", () => {
     const ex = makeTestExamples(split);
     const len = (p: ArrayLike<number>, o: number, i: number, j: number): number =>
       Math.hypot(p[o + i * 3] - p[o + j * 3], p[o + i * 3 + 1] - p[o + j * 3 + 1], p[o + i * 3 + 2] - p[o + j * 3 + 2]);

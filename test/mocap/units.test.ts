@@ -21,7 +21,7 @@ describe('length units from the thigh', () => {
   });
 
   it('converts Acclaim units: 1 unit = 1/0.45 inch', () => {
-    expect(asfMetresPerUnit(0.45) * 0.45 / 0.0254).to.be.closeTo(1, 1e-12);
+    expect((asfMetresPerUnit(0.45) * 0.45) / 0.0254).to.be.closeTo(1, 1e-12);
     expect(asfMetresPerUnit(1)).to.equal(0.0254);
   });
 });

@@ -8,7 +8,9 @@ import { smallWeights } from '../helpers/models.js';
 
 /** The multiply-add count in closed form (how bench/arithmetic.ts counted before the op program). */
 function closedFormMacs(c: NetworkConfig, withStep: boolean): number {
-  const J = 17, K = 3, d = c.hidden;
+  const J = 17,
+    K = 3,
+    d = c.hidden;
   const cheb = (cin: number, cout: number) => K * J * J * cin + J * K * cin * cout;
   const attention = J * d * 3 * d + 2 * J * J * d + J * d * d;
   const feedForward = J * J * d + J * d * 2 * d + J * J * 2 * d + J * 2 * d * d;
@@ -18,7 +20,9 @@ function closedFormMacs(c: NetworkConfig, withStep: boolean): number {
 }
 
 describe('network op program', () => {
-  const shipped = parseModelWeights(new Uint8Array(readFileSync(new URL('../../weights/diffpose.safetensors', import.meta.url))));
+  const shipped = parseModelWeights(
+    new Uint8Array(readFileSync(new URL('../../weights/diffpose.safetensors', import.meta.url))),
+  );
   const small = parseModelWeights(smallWeights());
 
   it('has 13 ops per layer plus the input and output Chebyshev convolutions, ending in the output slot', () => {
@@ -32,7 +36,9 @@ describe('network op program', () => {
       }
       expect(programOf(w.lifter).step).to.equal(undefined);
       expect(programOf(w.denoiser).step!.projections).to.have.length(w.config.denoiser.layers);
-      expect(programOf(w.denoiser).ops.filter((o) => o.kind === 'linear' && o.step !== undefined)).to.have.length(w.config.denoiser.layers);
+      expect(programOf(w.denoiser).ops.filter((o) => o.kind === 'linear' && o.step !== undefined)).to.have.length(
+        w.config.denoiser.layers,
+      );
     }
   });
 
@@ -49,15 +55,30 @@ describe('network op program', () => {
     const p = programOf(small.denoiser);
     expect(new Set(p.tensors).size).to.equal(p.tensors.length);
     const d = small.denoiser;
-    for (const a of [d.input.wt, d.output.bias, d.atten[1].lhat, d.atten[0].norm1.gain, d.gconv[1].tembProj!.wt, d.temb!.dense1.bias]) {
+    for (const a of [
+      d.input.wt,
+      d.output.bias,
+      d.atten[1].lhat,
+      d.atten[0].norm1.gain,
+      d.gconv[1].tembProj!.wt,
+      d.temb!.dense1.bias,
+    ]) {
       expect(p.tensors).to.include(a);
     }
   });
 
   it('refuses a program whose shapes disagree, naming the op', () => {
     const p = networkProgram(small.lifter);
-    const bad = { ...p, ops: p.ops.map((o, i) => (i === 5 && o.kind === 'linear' ? { ...o, w: { ...o.w, bias: new Float32Array(3) } } : o)) };
-    expect(() => checkProgram(bad)).to.throw(WeightsError, /network op "L0 attention out": bias has 3 values, expected 16/);
+    const bad = {
+      ...p,
+      ops: p.ops.map((o, i) =>
+        i === 5 && o.kind === 'linear' ? { ...o, w: { ...o.w, bias: new Float32Array(3) } } : o,
+      ),
+    };
+    expect(() => checkProgram(bad)).to.throw(
+      WeightsError,
+      /network op "L0 attention out": bias has 3 values, expected 16/,
+    );
     const early = { ...p, ops: p.ops.slice(2) };
     expect(() => checkProgram(early)).to.throw(WeightsError, /reads slot h0 before anything writes it/);
     const unfinished = { ...p, ops: p.ops.slice(0, -1) };

@@ -28,7 +28,13 @@ describe('CPU reference vs PyTorch golden outputs', () => {
   it('computes the step embedding like PyTorch', () => {
     const feats = stepFeatures(w.denoiser, 12);
     const temb = f32(g.timestep_embedding.temb);
-    expectClose(feats, temb.map((v) => v / (1 + Math.exp(-v))), 1e-5, 0, 'swish(temb(12))');
+    expectClose(
+      feats,
+      temb.map((v) => v / (1 + Math.exp(-v))),
+      1e-5,
+      0,
+      'swish(temb(12))',
+    );
   });
 
   it('computes the denoiser like PyTorch at t = 0, 12, 25, 50', () => {
@@ -61,7 +67,14 @@ describe('CPU reference vs PyTorch golden outputs', () => {
     coefs.forEach((coef, i) => {
       const eps = runNetworkRef(w.denoiser, x, n, coef.t);
       // The reference draws its own z; here the update is applied by hand with PyTorch's z.
-      const noEta = ddimStepRef(x, eps, { poses: n, hypotheses: 1, coef: { ...coef, c1: 0 }, stepIndex: i, key: [0, 0], poseOffset: 0 });
+      const noEta = ddimStepRef(x, eps, {
+        poses: n,
+        hypotheses: 1,
+        coef: { ...coef, c1: 0 },
+        stepIndex: i,
+        key: [0, 0],
+        poseOffset: 0,
+      });
       const z = f32(s.z[i]);
       x = noEta.map((v, k) => v + coef.c1 * z[k]);
     });
@@ -73,9 +86,12 @@ describe('CPU reference vs PyTorch golden outputs', () => {
     const xyzH = f32(s.xyz_h); // [H, N, 17, 3]
     const [H, N] = s.xyz_h.shape;
     const x = new Float32Array(N * H * 17 * 5);
-    for (let h = 0; h < H; h++) for (let n = 0; n < N; n++) for (let j = 0; j < 17; j++) for (let c = 0; c < 3; c++) {
-      x[((n * H + h) * 17 + j) * 5 + 2 + c] = xyzH[((h * N + n) * 17 + j) * 3 + c];
-    }
+    for (let h = 0; h < H; h++)
+      for (let n = 0; n < N; n++)
+        for (let j = 0; j < 17; j++)
+          for (let c = 0; c < 3; c++) {
+            x[((n * H + h) * 17 + j) * 5 + 2 + c] = xyzH[((h * N + n) * 17 + j) * 3 + c];
+          }
     const r = aggregateRef(x, N, H);
     expect(r.mean.length).to.equal(N * 51);
     // The fixture's hypotheses are not root-centred; the engine centres each one first.

@@ -13,14 +13,23 @@ describe('safetensors writer', () => {
   // A non-ASCII name makes the JSON longer in bytes than in characters.
   const metadata = { 'diffpose.clips': JSON.stringify([{ name: 'Universität Bonn' }]), note: 'x' };
   const path = join(dir, 'a.safetensors');
-  writeFileSync(path, serializeSafetensors({
-    poses: { shape: [2, 3], data: poses },
-    clip: { shape: [4], data: clip },
-  }, metadata));
+  writeFileSync(
+    path,
+    serializeSafetensors(
+      {
+        poses: { shape: [2, 3], data: poses },
+        clip: { shape: [4], data: clip },
+      },
+      metadata,
+    ),
+  );
   const bytes = readFileSync(path);
   const headerLength = Number(bytes.readBigUInt64LE(0));
   const headerText = bytes.subarray(8, 8 + headerLength).toString('utf8');
-  const header = JSON.parse(headerText) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(headerText) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const dataStart = 8 + headerLength;
 
   it('pads the header with spaces to a multiple of 8 bytes', () => {

@@ -6,7 +6,9 @@ import { parseSafetensors } from '../../src/model/safetensors.js';
 import { parseModelWeights } from '../../src/model/weights.js';
 
 const SMALL: ModelConfig = {
-  format: 1, joints: 17, skeleton: 'h36m17',
+  format: 1,
+  joints: 17,
+  skeleton: 'h36m17',
   lifter: { hidden: 8, layers: 1, heads: 2, coordsIn: 2, coordsOut: 3 },
   denoiser: { hidden: 8, layers: 2, heads: 2, coordsIn: 5, coordsOut: 5 },
   diffusion: { betaStart: 1e-4, betaEnd: 1e-3, numSteps: 51 },
@@ -77,7 +79,10 @@ describe('weights loader', () => {
     const { header, data } = explode(good);
     const t = header['denoiser.gconv_layers.0.temb_proj.weight'];
     t.shape = [t.shape[1], t.shape[0]];
-    expectWeightsError(assemble(header, data), /tensor "denoiser.gconv_layers.0.temb_proj.weight" has shape \[32,8\] but the config implies \[8,32\]/);
+    expectWeightsError(
+      assemble(header, data),
+      /tensor "denoiser.gconv_layers.0.temb_proj.weight" has shape \[32,8\] but the config implies \[8,32\]/,
+    );
   });
 
   it('rejects a missing tensor', () => {
@@ -90,7 +95,11 @@ describe('weights loader', () => {
     const { header, data } = explode(good);
     const grown = new Uint8Array(data.length + 17 * 17 * 4);
     grown.set(data);
-    header['denoiser.atten_layers.2.feed_forward.A_hat'] = { dtype: 'F32', shape: [17, 17], data_offsets: [data.length, grown.length] };
+    header['denoiser.atten_layers.2.feed_forward.A_hat'] = {
+      dtype: 'F32',
+      shape: [17, 17],
+      data_offsets: [data.length, grown.length],
+    };
     expectWeightsError(assemble(header, grown), /unexpected tensor "denoiser.atten_layers.2/);
   });
 
@@ -105,7 +114,10 @@ describe('weights loader', () => {
     const { header, data } = explode(good);
     const t = header['lifter.gconv_output.bias'];
     t.data_offsets = [t.data_offsets[0], t.data_offsets[1] + 4];
-    expectWeightsError(assemble(header, data), /tensor "lifter.gconv_output.bias": data_offsets span 16 bytes but shape \[1,1,3\] of F32 needs 12/);
+    expectWeightsError(
+      assemble(header, data),
+      /tensor "lifter.gconv_output.bias": data_offsets span 16 bytes but shape \[1,1,3\] of F32 needs 12/,
+    );
   });
 
   it('rejects overlapping tensors', () => {
@@ -145,7 +157,9 @@ describe('weights loader', () => {
     const t = header['lifter.gconv_output.bias'];
     const f16 = new Uint8Array(6);
     const dv = new DataView(f16.buffer);
-    dv.setUint16(0, 0x3e00, true); dv.setUint16(2, 0xc000, true); dv.setUint16(4, 0x3400, true);
+    dv.setUint16(0, 0x3e00, true);
+    dv.setUint16(2, 0xc000, true);
+    dv.setUint16(4, 0x3400, true);
     const grown = new Uint8Array(data.length + 8);
     grown.set(data);
     grown.set(f16, data.length);

@@ -50,7 +50,14 @@ window.__result = (async () => {
 })().catch((e) => ({ error: String((e && e.stack) || e) }));
 `;
 const CHROMIUM = process.env.DIFFPOSE_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 describe('the packed library (npm pack, installed into an empty project)', function () {
   this.timeout(600_000);
@@ -58,28 +65,49 @@ describe('the packed library (npm pack, installed into an empty project)', funct
   before(function () {
     dir = mkdtempSync(join(tmpdir(), 'diffpose-consumer-'));
     // Packs the working tree as published (prepare builds dist/).
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
     expect(tarball, 'npm pack wrote no tarball').to.be.a('string');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+    );
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
   });
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('as a strict TypeScript consumer sees it: tsc --strict without skipLibCheck, no errors', function () {
     writeFileSync(join(dir, 'index.ts'), CONSUMER_SOURCE);
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext',
-        lib: ['ES2022', 'DOM'], skipLibCheck: false, types: [],
-      },
-      files: ['index.ts'],
-    }));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2022', 'DOM'],
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['index.ts'],
+      }),
+    );
     const r = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' });
     expect(r.status, `tsc errors:\n${r.stdout}${r.stderr}`).to.equal(0);
   });
 
-  it('bundles for the browser with esbuild\'s defaults (no node: module in the bundle) and lifts in Chromium like Node', async function () {
+  it("bundles for the browser with esbuild's defaults (no node: module in the bundle) and lifts in Chromium like Node", async function () {
     if (!existsSync(CHROMIUM)) {
       if (requireGpu()) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/setup-system.sh)`);
       this.skip();
@@ -88,27 +116,60 @@ describe('the packed library (npm pack, installed into an empty project)', funct
     execFileSync('mkdir', ['-p', web]);
     writeFileSync(join(dir, 'entry.js'), BROWSER_ENTRY);
     // esbuild's defaults: platform browser, no externals, no aliases.
-    const result = await build({ entryPoints: [join(dir, 'entry.js')], bundle: true, outfile: join(web, 'app.js'), logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [join(dir, 'entry.js')],
+      bundle: true,
+      outfile: join(web, 'app.js'),
+      logLevel: 'silent',
+    });
     expect(result.errors).to.deep.equal([]);
     expect(readFileSync(join(web, 'app.js'), 'utf8')).not.to.match(/["']node:/);
-    const frame = Array.from(someKeypoints(2, 8)), sequence = Array.from(someKeypoints(5, 9));
+    const frame = Array.from(someKeypoints(2, 8)),
+      sequence = Array.from(someKeypoints(5, 9));
     writeFileSync(join(web, 'input.json'), JSON.stringify({ frame, sequence }));
     writeFileSync(join(web, 'index.html'), '<!doctype html><meta charset="utf-8"><script src="app.js"></script>');
-    for (const w of ['diffpose.safetensors', 'diffpose-temporal.safetensors']) copyFileSync(join(ROOT, 'weights', w), join(web, w));
+    for (const w of ['diffpose.safetensors', 'diffpose-temporal.safetensors'])
+      copyFileSync(join(ROOT, 'weights', w), join(web, w));
     const { server, url } = await serveStatic(web);
     const profile = mkdtempSync(join(tmpdir(), 'diffpose-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
     try {
       const page = await context.newPage();
       await page.goto(url);
-      const got = await page.evaluate(() => (window as unknown as { __result: Promise<{ error?: string; adapter: string; poses: number[]; sequence: number[] }> }).__result);
+      const got = await page.evaluate(
+        () =>
+          (
+            window as unknown as {
+              __result: Promise<{ error?: string; adapter: string; poses: number[]; sequence: number[] }>;
+            }
+          ).__result,
+      );
       expect(got.error, got.error).to.equal(undefined);
       const model = await DiffPose.load({ backend: 'cpu' });
       const want = await model.lift(Float32Array.from(frame), { imageSize: [640, 480], init: 'official' });
-      const wantSeq = await model.liftSequence(Float32Array.from(sequence), { imageSize: [640, 480], init: 'official' });
+      const wantSeq = await model.liftSequence(Float32Array.from(sequence), {
+        imageSize: [640, 480],
+        init: 'official',
+      });
       model.dispose();
-      expectClose(Float32Array.from(got.poses), want.poses, 1e-3, 0, `frame lift in Chromium (${got.adapter}) vs Node's CPU reference`);
-      expectClose(Float32Array.from(got.sequence), wantSeq.poses, 1e-3, 0, `sequence lift in Chromium (${got.adapter}) vs Node's CPU reference`);
+      expectClose(
+        Float32Array.from(got.poses),
+        want.poses,
+        1e-3,
+        0,
+        `frame lift in Chromium (${got.adapter}) vs Node's CPU reference`,
+      );
+      expectClose(
+        Float32Array.from(got.sequence),
+        wantSeq.poses,
+        1e-3,
+        0,
+        `sequence lift in Chromium (${got.adapter}) vs Node's CPU reference`,
+      );
     } finally {
       await context.close();
       server.close();

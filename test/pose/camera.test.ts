@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import type { Camera } from '../../src/pose/camera.js';
-import { IMAGE_SIZES, drawCamera, lookAtRotation, project, randomCameraView, rootRelative, toCameraFrame } from '../../src/pose/camera.js';
+import {
+  IMAGE_SIZES,
+  drawCamera,
+  lookAtRotation,
+  project,
+  randomCameraView,
+  rootRelative,
+  toCameraFrame,
+} from '../../src/pose/camera.js';
 import { Rng } from '../../src/pose/rng.js';
 import { STANDING_POSE } from './standing-pose.js';
 
@@ -12,8 +20,14 @@ describe('virtual camera (docs/camera-model.md)', () => {
     // A camera 5 m in front of (0, 1, 0) on +z, looking back along -z: OpenCV's x (right)
     // is world +x, y (down) is world -y, z (forward) is world -z.
     const camera: Camera = {
-      rotation: lookAtRotation([0, 1, 5], [0, 1, 0], 0), position: [0, 1, 5],
-      fx: 500, fy: 500, cx: 320, cy: 240, width: 640, height: 480,
+      rotation: lookAtRotation([0, 1, 5], [0, 1, 0], 0),
+      position: [0, 1, 5],
+      fx: 500,
+      fy: 500,
+      cx: 320,
+      cy: 240,
+      width: 640,
+      height: 480,
     };
 
     it('builds a proper rotation with OpenCV axes', () => {
@@ -55,12 +69,17 @@ describe('virtual camera (docs/camera-model.md)', () => {
 
     it('moves the body rigidly into the camera frame and projects it with the camera', () => {
       for (const v of views.slice(0, 20)) {
-        for (const [i, j] of [[0, 10], [3, 16], [13, 6], [1, 4]]) {
+        for (const [i, j] of [
+          [0, 10],
+          [3, 16],
+          [13, 6],
+          [1, 4],
+        ]) {
           expect(dist(v.pointsCamera, i, j)).to.be.closeTo(dist(STANDING_POSE, i, j), 1e-9);
         }
         const [x, y, z] = v.pointsCamera.slice(30, 33);
-        expect(v.projected[20]).to.be.closeTo(v.camera.fx * x / z + v.camera.cx, 1e-9);
-        expect(v.projected[21]).to.be.closeTo(v.camera.fy * y / z + v.camera.cy, 1e-9);
+        expect(v.projected[20]).to.be.closeTo((v.camera.fx * x) / z + v.camera.cx, 1e-9);
+        expect(v.projected[21]).to.be.closeTo((v.camera.fy * y) / z + v.camera.cy, 1e-9);
       }
     });
 
@@ -81,7 +100,7 @@ describe('virtual camera (docs/camera-model.md)', () => {
       const sizes = IMAGE_SIZES.map(([w, h]) => `${w}x${h}`);
       for (const v of views) {
         expect(sizes).to.include(`${v.camera.width}x${v.camera.height}`);
-        const fov = 2 * Math.atan(v.camera.width / 2 / v.camera.fx) * 180 / Math.PI;
+        const fov = (2 * Math.atan(v.camera.width / 2 / v.camera.fx) * 180) / Math.PI;
         expect(fov).to.be.within(40, 80);
         expect(v.camera.fy).to.equal(v.camera.fx);
       }
@@ -115,12 +134,15 @@ describe('virtual camera (docs/camera-model.md)', () => {
     expect(mean((d) => d.height)).to.be.closeTo(1.4, 0.02);
     expect(mean((d) => d.lookAtHeight)).to.be.closeTo(1, 0.005);
     expect(std((d) => d.lookAtHeight)).to.be.closeTo(0.15, 0.005);
-    expect(std((d) => d.roll) * 180 / Math.PI).to.be.closeTo(2, 0.05);
-    expect(mean((d) => d.fovRad) * 180 / Math.PI).to.be.closeTo(60, 0.3);
+    expect((std((d) => d.roll) * 180) / Math.PI).to.be.closeTo(2, 0.05);
+    expect((mean((d) => d.fovRad) * 180) / Math.PI).to.be.closeTo(60, 0.3);
     expect(std((d) => (d.cx - d.width / 2) / d.width)).to.be.closeTo(0.01, 0.0005);
     expect(std((d) => (d.cy - d.imageHeight / 2) / d.width)).to.be.closeTo(0.01, 0.0005);
     for (const [w, h] of IMAGE_SIZES) {
-      expect(draws.filter((d) => d.width === w && d.imageHeight === h).length / n, `${w}x${h}`).to.be.closeTo(0.2, 0.01);
+      expect(draws.filter((d) => d.width === w && d.imageHeight === h).length / n, `${w}x${h}`).to.be.closeTo(
+        0.2,
+        0.01,
+      );
     }
   });
 

@@ -6,13 +6,20 @@ import { Rng } from '../../src/pose/rng.js';
 import { STANDING_POSE } from './standing-pose.js';
 
 /** Base std fractions by the spec's wording, written out here rather than read from the code. */
-const TORSO = [0, 1, 4, 7, 8, 9, 10, 11, 14], MIDDLE = [2, 5, 12, 15], ENDS = [3, 6, 13, 16];
-const k = (j: number): number => (TORSO.includes(j) ? 0.008 : MIDDLE.includes(j) ? 0.012 : ENDS.includes(j) ? 0.018 : NaN);
+const TORSO = [0, 1, 4, 7, 8, 9, 10, 11, 14],
+  MIDDLE = [2, 5, 12, 15],
+  ENDS = [3, 6, 13, 16];
+const k = (j: number): number =>
+  TORSO.includes(j) ? 0.008 : MIDDLE.includes(j) ? 0.012 : ENDS.includes(j) ? 0.018 : NaN;
 
 describe('2D detector error model (docs/camera-model.md)', () => {
   const projected = randomCameraView(new Rng(1), STANDING_POSE).projected;
-  let vMin = Infinity, vMax = -Infinity;
-  for (let j = 0; j < 17; j++) { vMin = Math.min(vMin, projected[j * 2 + 1]); vMax = Math.max(vMax, projected[j * 2 + 1]); }
+  let vMin = Infinity,
+    vMax = -Infinity;
+  for (let j = 0; j < 17; j++) {
+    vMin = Math.min(vMin, projected[j * 2 + 1]);
+    vMax = Math.max(vMax, projected[j * 2 + 1]);
+  }
   const s = vMax - vMin;
 
   const N = 20000;
@@ -22,7 +29,7 @@ describe('2D detector error model (docs/camera-model.md)', () => {
     samples = Array.from({ length: N }, () => detectorNoise(rng, projected));
   });
 
-  it('measures the person scale as the height of the joints\' bounding box', () => {
+  it("measures the person scale as the height of the joints' bounding box", () => {
     expect(samples[0].personScale).to.be.closeTo(s, 1e-9);
   });
 
@@ -44,7 +51,10 @@ describe('2D detector error model (docs/camera-model.md)', () => {
     for (const o of samples) {
       for (let j = 0; j < 17; j++) {
         if (o.outlier[j]) continue;
-        z.push((o.keypoints[j * 2] - projected[j * 2]) / o.sigma[j], (o.keypoints[j * 2 + 1] - projected[j * 2 + 1]) / o.sigma[j]);
+        z.push(
+          (o.keypoints[j * 2] - projected[j * 2]) / o.sigma[j],
+          (o.keypoints[j * 2 + 1] - projected[j * 2 + 1]) / o.sigma[j],
+        );
       }
     }
     const mean = z.reduce((a, b) => a + b, 0) / z.length;
@@ -75,7 +85,8 @@ describe('2D detector error model (docs/camera-model.md)', () => {
 
   it('gives confidence exp(-sigma / 0.03 s) + N(0, 0.05), clamped to [0.05, 1]', () => {
     const residual: number[] = [];
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (const o of samples) {
       for (let j = 0; j < 17; j++) {
         const c = o.confidence[j];
@@ -97,7 +108,13 @@ describe('2D detector error model (docs/camera-model.md)', () => {
   it('has a default std (from the confidence) calibrated to the detector: median |error| per axis is 0.67 std in every confidence band', () => {
     // Many cameras (person sizes, image sizes) and detections; errors in uv units (pixels * 2 / w).
     const rng = new Rng(17);
-    const bands = [[0, 0.5], [0.5, 0.7], [0.7, 0.8], [0.8, 0.9], [0.9, 1.01]];
+    const bands = [
+      [0, 0.5],
+      [0.5, 0.7],
+      [0.7, 0.8],
+      [0.8, 0.9],
+      [0.9, 1.01],
+    ];
     const ratios: number[][] = bands.map(() => []);
     for (let e = 0; e < 4000; e++) {
       const view = randomCameraView(rng, STANDING_POSE);
@@ -107,7 +124,8 @@ describe('2D detector error model (docs/camera-model.md)', () => {
         const c = o.confidence[j];
         const b = bands.findIndex(([lo, hi]) => c >= lo && c < hi);
         const toUv = 2 / view.camera.width / sigmaFromConfidence(c);
-        for (const axis of [0, 1]) ratios[b].push(Math.abs(o.keypoints[2 * j + axis] - view.projected[2 * j + axis]) * toUv);
+        for (const axis of [0, 1])
+          ratios[b].push(Math.abs(o.keypoints[2 * j + axis] - view.projected[2 * j + axis]) * toUv);
       }
     }
     ratios.forEach((r, b) => {
@@ -119,7 +137,8 @@ describe('2D detector error model (docs/camera-model.md)', () => {
   });
 
   it('is reproducible from the seed', () => {
-    const a = detectorNoise(new Rng(9), projected), b = detectorNoise(new Rng(9), projected);
+    const a = detectorNoise(new Rng(9), projected),
+      b = detectorNoise(new Rng(9), projected);
     expect(Array.from(a.keypoints)).to.deep.equal(Array.from(b.keypoints));
     expect(Array.from(a.confidence)).to.deep.equal(Array.from(b.confidence));
   });

@@ -29,7 +29,10 @@ describe('keypoint formats', () => {
       for (const [j, src] of f.sources.entries()) {
         expect(src.length, `${f.name} joint ${j}`).to.be.greaterThan(0);
         for (const [k] of src) expect(k, `${f.name} joint ${j}`).to.be.within(0, f.keypoints - 1);
-        expect(src.reduce((s, [, w]) => s + w, 0), `${f.name} joint ${j}`).to.be.closeTo(1, 1e-12);
+        expect(
+          src.reduce((s, [, w]) => s + w, 0),
+          `${f.name} joint ${j}`,
+        ).to.be.closeTo(1, 1e-12);
       }
     }
     expect(Object.keys(FORMATS)).to.include.members(['h36m17', 'coco17', 'mediapipe33', 'openpose25']);
@@ -49,12 +52,21 @@ describe('keypoint formats', () => {
     const E = mean(at(COCO17.lEar), at(COCO17.rEar));
     const out = toH36m(FORMATS.coco17, 1, kp).keypoints;
     const joint = (j: number) => [out[2 * j], out[2 * j + 1]];
-    const close = (a: number[], b: number[], what: string) => a.forEach((v, i) => expect(v, what).to.be.closeTo(b[i], 1e-3));
+    const close = (a: number[], b: number[], what: string) =>
+      a.forEach((v, i) => expect(v, what).to.be.closeTo(b[i], 1e-3));
     close(joint(0), mean(at(COCO17.lHip), at(COCO17.rHip)), 'pelvis');
     close(joint(8), T, 'thorax');
     close(joint(7), mean(joint(0), T), 'spine');
-    close(joint(9), [0, 1].map((a) => 0.85 * E[a] + 0.15 * T[a]), 'skull base');
-    close(joint(10), [0, 1].map((a) => 1.45 * E[a] - 0.45 * T[a]), 'head');
+    close(
+      joint(9),
+      [0, 1].map((a) => 0.85 * E[a] + 0.15 * T[a]),
+      'skull base',
+    );
+    close(
+      joint(10),
+      [0, 1].map((a) => 1.45 * E[a] - 0.45 * T[a]),
+      'head',
+    );
     close(joint(1), at(COCO17.rHip), 'right hip');
     close(joint(13), at(COCO17.lWri), 'left wrist');
     close(joint(16), at(COCO17.rWri), 'right wrist');
@@ -83,12 +95,15 @@ describe('keypoint formats', () => {
   it('maps several poses independently', () => {
     const two = new Float32Array(68);
     two.set(somePose(), 0);
-    two.set(somePose().map((v) => v + 50), 34);
+    two.set(
+      somePose().map((v) => v + 50),
+      34,
+    );
     const out = toH36m(FORMATS.coco17, 2, two).keypoints;
     for (let i = 0; i < 34; i++) expect(out[34 + i]).to.be.closeTo(out[i] + 50, 1e-3);
   });
 
-  it('recovers the training skeleton\'s skull base and head from a face drawn by the documented rule', () => {
+  it("recovers the training skeleton's skull base and head from a face drawn by the documented rule", () => {
     // Project the standing adult and its synthetic face through many random cameras: the
     // ears-and-shoulders rule must land on H36M joints 9 and 10 as the training data defines them.
     // The standing adult's head made like the training skeletons' (median thorax to skull base
@@ -101,12 +116,16 @@ describe('keypoint formats', () => {
     const errors: number[][] = [[], []];
     for (let i = 0; i < 60; i++) {
       const view = randomCameraView(rng, pose);
-      const coco3d = cocoPointsFromH36m(pose).map((v, k) => v + (k % 3 === 0 ? view.centring[0] : k % 3 === 2 ? view.centring[1] : 0));
+      const coco3d = cocoPointsFromH36m(pose).map(
+        (v, k) => v + (k % 3 === 0 ? view.centring[0] : k % 3 === 2 ? view.centring[1] : 0),
+      );
       const coco2d = Float32Array.from(project(view.camera, toCameraFrame(view.camera, coco3d)));
       const mapped = toH36m(FORMATS.coco17, 1, coco2d).keypoints;
       const p = view.projected;
       const height = Math.max(...[3, 6, 10].map((j) => Math.abs(p[2 * j + 1] - p[1])));
-      [9, 10].forEach((j, e) => errors[e].push(Math.hypot(mapped[2 * j] - p[2 * j], mapped[2 * j + 1] - p[2 * j + 1]) / height));
+      [9, 10].forEach((j, e) =>
+        errors[e].push(Math.hypot(mapped[2 * j] - p[2 * j], mapped[2 * j + 1] - p[2 * j + 1]) / height),
+      );
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
     expect(median(errors[0]), 'skull base, fraction of the body height').to.be.below(0.01);
@@ -115,7 +134,10 @@ describe('keypoint formats', () => {
   });
 
   it('an unknown format is an InputError naming the known ones', () => {
-    expect(() => keypointFormat('body_25')).to.throw(InputError, /unknown keypoint format "body_25".*coco17.*mediapipe33.*openpose25/);
+    expect(() => keypointFormat('body_25')).to.throw(
+      InputError,
+      /unknown keypoint format "body_25".*coco17.*mediapipe33.*openpose25/,
+    );
     expect(() => keypointFormat('toString')).to.throw(InputError);
   });
 });

@@ -13,7 +13,8 @@ type CocoResult = { image_id: number; keypoints: number[]; score: number };
 /** Mean over poses and joints of the 3D distance between two [N, 17, 3] pose sets, metres. */
 function meanJointDistance(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length / 3; i++) s += Math.hypot(a[3 * i] - b[3 * i], a[3 * i + 1] - b[3 * i + 1], a[3 * i + 2] - b[3 * i + 2]);
+  for (let i = 0; i < a.length / 3; i++)
+    s += Math.hypot(a[3 * i] - b[3 * i], a[3 * i + 1] - b[3 * i + 1], a[3 * i + 2] - b[3 * i + 2]);
   return s / (a.length / 3);
 }
 
@@ -42,7 +43,10 @@ describe('missing joints', () => {
       expect(p.confidence[j]).to.equal(0);
       expect(p.keypoints[2 * j + 1], `joint ${j} below the pelvis`).to.be.greaterThan(p.keypoints[1]);
       // Near where the joint really is: within a third of the person's height (about 190 px here).
-      expect(Math.hypot(p.keypoints[2 * j] - truth[2 * j], p.keypoints[2 * j + 1] - truth[2 * j + 1]), `joint ${j}`).to.be.below(60);
+      expect(
+        Math.hypot(p.keypoints[2 * j] - truth[2 * j], p.keypoints[2 * j + 1] - truth[2 * j + 1]),
+        `joint ${j}`,
+      ).to.be.below(60);
     }
   });
 
@@ -57,26 +61,46 @@ describe('missing joints', () => {
     this.timeout(300_000);
     const frames = (JSON.parse(readFileSync(WALK, 'utf8')) as CocoResult[]).slice(0, 16);
     const legs: number[] = [COCO17.lKnee, COCO17.rKnee, COCO17.lAnk, COCO17.rAnk];
-    const zeroed = frames.map((r) => ({ ...r, keypoints: r.keypoints.map((v, i) => (legs.includes(Math.floor(i / 3)) ? 0 : v)) }));
-    const unsure = frames.map((r) => ({ ...r, keypoints: r.keypoints.map((v, i) => (legs.includes(Math.floor(i / 3)) && i % 3 === 2 ? 0 : v)) }));
+    const zeroed = frames.map((r) => ({
+      ...r,
+      keypoints: r.keypoints.map((v, i) => (legs.includes(Math.floor(i / 3)) ? 0 : v)),
+    }));
+    const unsure = frames.map((r) => ({
+      ...r,
+      keypoints: r.keypoints.map((v, i) => (legs.includes(Math.floor(i / 3)) && i % 3 === 2 ? 0 : v)),
+    }));
     const options = { imageSize: [640, 480] as const, hypotheses: 8, seed: 0, executor: 'cpu' as const };
     const model = await DiffPose.load({ backend: 'cpu' });
     try {
       // Reference: the library call with the true positions at confidence 0 (the API keeps finite positions as given).
-      const flat = (rs: CocoResult[]) => Float32Array.from(rs.flatMap((r) => Array.from({ length: 34 }, (_, i) => r.keypoints[3 * (i >> 1) + (i & 1)])));
-      const conf = (rs: CocoResult[]) => Float32Array.from(rs.flatMap((r) => Array.from({ length: 17 }, (_, i) => r.keypoints[3 * i + 2])));
+      const flat = (rs: CocoResult[]) =>
+        Float32Array.from(rs.flatMap((r) => Array.from({ length: 34 }, (_, i) => r.keypoints[3 * (i >> 1) + (i & 1)])));
+      const conf = (rs: CocoResult[]) =>
+        Float32Array.from(rs.flatMap((r) => Array.from({ length: 17 }, (_, i) => r.keypoints[3 * i + 2])));
       const reference = await model.lift(flat(unsure), { ...options, format: 'coco17', confidence: conf(unsure) });
       // The CLI's path: read the file (zeros -> missing), fill in, lift in H36M order.
       const file = readKeypointText('zeroed.json', JSON.stringify(zeroed));
       const [track] = trackPeople(file);
-      const prepared = fillMissingJoints(file.format, track.frames.length, track.keypoints, track.confidence, [640, 480]);
+      const prepared = fillMissingJoints(
+        file.format,
+        track.frames.length,
+        track.keypoints,
+        track.confidence,
+        [640, 480],
+      );
       expect(prepared.missing.reduce((s, m) => s + m, 0)).to.equal(16 * 4);
-      const filled = await model.lift(prepared.keypoints, { ...options, format: 'h36m17', confidence: prepared.confidence });
+      const filled = await model.lift(prepared.keypoints, {
+        ...options,
+        format: 'h36m17',
+        confidence: prepared.confidence,
+      });
       // What the issue saw: the zeros taken as positions.
       const naive = await model.lift(flat(zeroed), { ...options, format: 'coco17', confidence: conf(zeroed) });
       const error = meanJointDistance(filled.poses, reference.poses);
       const naiveError = meanJointDistance(naive.poses, reference.poses);
-      console.log(`      mean per-joint distance from the reference: filled in ${(error * 1000).toFixed(1)} mm, zeros as positions ${(naiveError * 1000).toFixed(1)} mm`);
+      console.log(
+        `      mean per-joint distance from the reference: filled in ${(error * 1000).toFixed(1)} mm, zeros as positions ${(naiveError * 1000).toFixed(1)} mm`,
+      );
       expect(error).to.be.below(0.1);
       // The test input really is hard: the zeros taken as positions land well outside the bound
       // (391 mm with the weights before the robust fine-tuning, 154 mm with the shipped ones,

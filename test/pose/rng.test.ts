@@ -11,7 +11,9 @@ describe('seeded random generator (xoshiro128**)', () => {
   });
 
   it('gives the same stream for the same seed and different streams for nearby seeds', () => {
-    const a = new Rng(20231), b = new Rng(20231), c = new Rng(20232);
+    const a = new Rng(20231),
+      b = new Rng(20231),
+      c = new Rng(20232);
     const take = (r: Rng): number[] => Array.from({ length: 8 }, () => r.nextUint32());
     const sa = take(a);
     expect(take(b)).to.deep.equal(sa);
@@ -22,10 +24,16 @@ describe('seeded random generator (xoshiro128**)', () => {
   it('draws uniforms in [0, 1) with mean 1/2 and variance 1/12', () => {
     const rng = new Rng(1);
     const n = 200000;
-    let sum = 0, sq = 0, min = 1, max = 0;
+    let sum = 0,
+      sq = 0,
+      min = 1,
+      max = 0;
     for (let i = 0; i < n; i++) {
       const u = rng.uniform();
-      sum += u; sq += u * u; min = Math.min(min, u); max = Math.max(max, u);
+      sum += u;
+      sq += u * u;
+      min = Math.min(min, u);
+      max = Math.max(max, u);
     }
     expect(min).to.be.at.least(0);
     expect(max).to.be.lessThan(1);
@@ -36,10 +44,13 @@ describe('seeded random generator (xoshiro128**)', () => {
   it('draws normals with the asked mean and std, and Gaussian tails', () => {
     const rng = new Rng(2);
     const n = 200000;
-    let sum = 0, sq = 0, beyond2 = 0;
+    let sum = 0,
+      sq = 0,
+      beyond2 = 0;
     for (let i = 0; i < n; i++) {
       const x = rng.normal(3, 2);
-      sum += x; sq += x * x;
+      sum += x;
+      sq += x * x;
       if (Math.abs(x - 3) > 4) beyond2++;
     }
     const mean = sum / n;

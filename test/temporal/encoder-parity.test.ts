@@ -48,7 +48,13 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
       for (let i = 0; i < frames * 17; i++) uv.set(track.subarray(3 * i, 3 * i + 2), 2 * i);
       const lifted = rootCenterRef(runNetworkRef(w.lifter, uv, frames), frames, 3, 0);
       expectClose(lifted, f32(golden[mode].lifter_start), 1e-4, 1e-4, `${mode} lifter start`);
-      expectClose(lifted.map((v, i) => v + r.delta[i]), f32(golden[mode].start), 1e-4, 1e-4, `${mode} start`);
+      expectClose(
+        lifted.map((v, i) => v + r.delta[i]),
+        f32(golden[mode].start),
+        1e-4,
+        1e-4,
+        `${mode} start`,
+      );
     });
   }
 
@@ -56,7 +62,8 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
     const changed = Float32Array.from(track);
     for (let i = 12 * 51; i < changed.length; i++) if (i % 3 !== 2) changed[i] += 0.2;
     for (const mode of ENCODER_MODES) {
-      const a = encodeTrackRef(w.encoders[mode], track, frames), b = encodeTrackRef(w.encoders[mode], changed, frames);
+      const a = encodeTrackRef(w.encoders[mode], track, frames),
+        b = encodeTrackRef(w.encoders[mode], changed, frames);
       const same = Array.from(a.delta.subarray(0, 12 * 51)).every((v, i) => v === b.delta[i]);
       expect(same, mode).to.equal(mode === 'causal');
     }
@@ -72,15 +79,44 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
       return serializeSafetensors(tensors, { ...file.metadata, 'diffpose.config': JSON.stringify(c) });
     };
     const cases: Array<[(c: any) => void, RegExp]> = [
-      [(c) => { c.temporal.causal.filmWidth = 8; }, /FiLM for 2 layers of width 8, but the denoiser has 2 layers of width 16/],
-      [(c) => { c.temporal.offline.window = 25; }, /window" is 25, but its dilations give 27/],
-      [(c) => { c.temporal.offline.pad = [26, 0]; }, /pad" must be \[13,13\]/],
-      [(c) => { delete c.temporal; }, /"temporal" is missing/],
-      [(c) => { delete c.lifter; }, /"lifter" is missing/],
+      [
+        (c) => {
+          c.temporal.causal.filmWidth = 8;
+        },
+        /FiLM for 2 layers of width 8, but the denoiser has 2 layers of width 16/,
+      ],
+      [
+        (c) => {
+          c.temporal.offline.window = 25;
+        },
+        /window" is 25, but its dilations give 27/,
+      ],
+      [
+        (c) => {
+          c.temporal.offline.pad = [26, 0];
+        },
+        /pad" must be \[13,13\]/,
+      ],
+      [
+        (c) => {
+          delete c.temporal;
+        },
+        /"temporal" is missing/,
+      ],
+      [
+        (c) => {
+          delete c.lifter;
+        },
+        /"lifter" is missing/,
+      ],
     ];
     for (const [edit, pattern] of cases) {
       let caught: unknown;
-      try { parseTemporalWeights(rewrite(edit)); } catch (e) { caught = e; }
+      try {
+        parseTemporalWeights(rewrite(edit));
+      } catch (e) {
+        caught = e;
+      }
       expect(caught).to.be.instanceOf(WeightsError);
       expect((caught as Error).message).to.match(pattern);
     }
@@ -89,11 +125,20 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
 
 describe('the shipped temporal weights', () => {
   it('weights/diffpose-temporal.safetensors reads, and both encoders give finite corrections on the walk clip', () => {
-    const w = parseTemporalWeights(new Uint8Array(readFileSync(new URL('../../weights/diffpose-temporal.safetensors', import.meta.url))));
+    const w = parseTemporalWeights(
+      new Uint8Array(readFileSync(new URL('../../weights/diffpose-temporal.safetensors', import.meta.url))),
+    );
     expect(w.config.temporal.offline.window).to.equal(27);
-    const walk = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as { imageSize: [number, number]; frames: Array<{ keypoints: number[][] }> };
+    const walk = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as {
+      imageSize: [number, number];
+      frames: Array<{ keypoints: number[][] }>;
+    };
     const [width, height] = walk.imageSize;
-    const track = Float32Array.from(walk.frames.slice(0, 30).flatMap((f) => f.keypoints.flatMap(([x, y, c]) => [x / width * 2 - 1, y / width * 2 - height / width, c])));
+    const track = Float32Array.from(
+      walk.frames
+        .slice(0, 30)
+        .flatMap((f) => f.keypoints.flatMap(([x, y, c]) => [(x / width) * 2 - 1, (y / width) * 2 - height / width, c])),
+    );
     for (const mode of ENCODER_MODES) {
       const r = encodeTrackRef(w.encoders[mode], track, 30);
       expect(r.delta.every(Number.isFinite) && r.film.every(Number.isFinite), mode).to.equal(true);

@@ -14,7 +14,7 @@ const IMAGE = [640, 480] as const;
 function twoTracks() {
   return [0, 1].map((k) => ({
     keypoints: someKeypoints(35, 300 + k),
-    confidence: Float32Array.from({ length: 35 * 17 }, (_, i) => 0.4 + 0.6 * ((i * 31 + k) % 11) / 10),
+    confidence: Float32Array.from({ length: 35 * 17 }, (_, i) => 0.4 + (0.6 * ((i * 31 + k) % 11)) / 10),
   }));
 }
 
@@ -37,15 +37,28 @@ async function checkStream(model: DiffPose, executor: 'cpu' | 'fused', atol: num
     const r = await stream.push(kp, { confidence: conf, tracks: ids });
     expect(r.frame).to.equal(f);
     expect(r.tracks).to.deep.equal(ids);
-    ids.forEach((id, p) => { pushed[id].push(f); got[id].push(r.poses.slice(p * 51, (p + 1) * 51)); });
+    ids.forEach((id, p) => {
+      pushed[id].push(f);
+      got[id].push(r.poses.slice(p * 51, (p + 1) * 51));
+    });
   }
   for (const id of ['a', 'b']) {
     const t = tracks[id === 'a' ? 0 : 1];
     const frames = pushed[id];
     const keypoints = Float32Array.from(frames.flatMap((f) => Array.from(t.keypoints.subarray(f * 34, (f + 1) * 34))));
-    const confidence = Float32Array.from(frames.flatMap((f) => Array.from(t.confidence.subarray(f * 17, (f + 1) * 17))));
-    const want = await model.liftSequence(keypoints, { imageSize: IMAGE, confidence, init: 'official', causal: true, executor });
-    got[id].forEach((poses, i) => expectClose(poses, want.poses.subarray(i * 51, (i + 1) * 51), atol, 0, `${executor} track ${id} push ${i}`));
+    const confidence = Float32Array.from(
+      frames.flatMap((f) => Array.from(t.confidence.subarray(f * 17, (f + 1) * 17))),
+    );
+    const want = await model.liftSequence(keypoints, {
+      imageSize: IMAGE,
+      confidence,
+      init: 'official',
+      causal: true,
+      executor,
+    });
+    got[id].forEach((poses, i) =>
+      expectClose(poses, want.poses.subarray(i * 51, (i + 1) * 51), atol, 0, `${executor} track ${id} push ${i}`),
+    );
   }
   stream.dispose();
 }
@@ -53,7 +66,7 @@ async function checkStream(model: DiffPose, executor: 'cpu' | 'fused', atol: num
 describe('createStream: live causal lifts, one frame per push', function () {
   this.timeout(600_000);
 
-  it('CPU: every push equals liftSequence (causal) on the frames its track was pushed, across the ring\'s wrap', async () => {
+  it("CPU: every push equals liftSequence (causal) on the frames its track was pushed, across the ring's wrap", async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
     await checkStream(model, 'cpu', 1e-6);
     model.dispose();
@@ -83,7 +96,7 @@ describe('createStream: live causal lifts, one frame per push', function () {
     model.dispose();
   });
 
-  it('refuses bad pushes before touching the stream\'s state, and stays usable', async () => {
+  it("refuses bad pushes before touching the stream's state, and stays usable", async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
     const stream = await model.createStream({ imageSize: IMAGE, maxTracks: 2 });
     const kp = someKeypoints(2, 4);
@@ -97,17 +110,30 @@ describe('createStream: live causal lifts, one frame per push', function () {
     ];
     for (const [call, pattern] of bad) {
       let caught: unknown;
-      try { await call(); } catch (e) { caught = e; }
+      try {
+        await call();
+      } catch (e) {
+        caught = e;
+      }
       expect((caught as Error)?.message, String(pattern)).to.match(pattern);
     }
     const ok = await stream.push(kp);
     expect(ok.frame, 'refused pushes do not count').to.equal(0);
     expect(ok.poses.length).to.equal(2 * 51);
     let caught: unknown;
-    try { await model.createStream({ imageSize: IMAGE, maxTrack: 3 } as never); } catch (e) { caught = e; }
+    try {
+      await model.createStream({ imageSize: IMAGE, maxTrack: 3 } as never);
+    } catch (e) {
+      caught = e;
+    }
     expect((caught as Error).message).to.match(/unknown option "maxTrack"/);
     stream.dispose();
-    try { await stream.push(kp); caught = undefined; } catch (e) { caught = e; }
+    try {
+      await stream.push(kp);
+      caught = undefined;
+    } catch (e) {
+      caught = e;
+    }
     expect((caught as Error).message).to.match(/disposed/);
     model.dispose();
   });

@@ -18,7 +18,8 @@ const FRAME_WEIGHTS = new URL('../../weights/diffpose.safetensors', import.meta.
 function trackPixels(): { keypoints: Float32Array; confidence: Float32Array } {
   const t = f32(golden.track);
   const n = t.length / 3;
-  const keypoints = new Float32Array(2 * n), confidence = new Float32Array(n);
+  const keypoints = new Float32Array(2 * n),
+    confidence = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     keypoints[2 * i] = (t[3 * i] + 1) * 500;
     keypoints[2 * i + 1] = (t[3 * i + 1] + 1) * 500;
@@ -30,17 +31,25 @@ function trackPixels(): { keypoints: Float32Array; confidence: Float32Array } {
 describe('temporal lift on the CPU: FiLM denoiser and the whole sequence vs PyTorch', () => {
   const w = parseTemporalWeights(tiny);
 
-  it('the FiLM-conditioned denoiser gives PyTorch\'s eps per item (own t and FiLM each)', () => {
-    const x = f32(golden.denoiser.x), film = f32(golden.denoiser.film), eps = f32(golden.denoiser.eps);
+  it("the FiLM-conditioned denoiser gives PyTorch's eps per item (own t and FiLM each)", () => {
+    const x = f32(golden.denoiser.x),
+      film = f32(golden.denoiser.film),
+      eps = f32(golden.denoiser.eps);
     const t: number[] = golden.denoiser.t;
     const stride = film.length / t.length;
     t.forEach((ti, i) => {
-      const out = runNetworkRef(w.denoiser, x.subarray(i * 85, (i + 1) * 85), 1, ti, film.subarray(i * stride, (i + 1) * stride));
+      const out = runNetworkRef(
+        w.denoiser,
+        x.subarray(i * 85, (i + 1) * 85),
+        1,
+        ti,
+        film.subarray(i * stride, (i + 1) * stride),
+      );
       expectClose(out, eps.subarray(i * 85, (i + 1) * 85), 1e-4, 1e-4, `eps of item ${i} (t = ${ti})`);
     });
   });
 
-  it('a FiLM op per residual block; with zero FiLM the program is the frame denoiser\'s, bit for bit', () => {
+  it("a FiLM op per residual block; with zero FiLM the program is the frame denoiser's, bit for bit", () => {
     const program = programOf(w.denoiser);
     expect(program.ops.filter((op) => op.kind === 'film').map((op) => op.name)).to.deep.equal(['L0 film', 'L1 film']);
     const plain = networkProgram(w.denoiser);
@@ -55,11 +64,21 @@ describe('temporal lift on the CPU: FiLM denoiser and the whole sequence vs PyTo
     it(`liftSequence (${mode}, official init, DDIM [12, 0]) gives PyTorch's poses`, async () => {
       const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
       const { keypoints, confidence } = trackPixels();
-      const r = await model.liftSequence(keypoints, { imageSize: [1000, 1000], confidence, init: 'official', causal: mode === 'causal' });
+      const r = await model.liftSequence(keypoints, {
+        imageSize: [1000, 1000],
+        confidence,
+        init: 'official',
+        causal: mode === 'causal',
+      });
       expect(r.poses.length).to.equal(20 * 51);
       expectClose(r.poses, f32(golden[mode].xyz), 2e-4, 2e-4, `${mode} poses`);
       // A one-frame track is its own window, edge padded.
-      const one = await model.liftSequence(keypoints.subarray(0, 34), { imageSize: [1000, 1000], confidence: confidence.subarray(0, 17), init: 'official', causal: mode === 'causal' });
+      const one = await model.liftSequence(keypoints.subarray(0, 34), {
+        imageSize: [1000, 1000],
+        confidence: confidence.subarray(0, 17),
+        init: 'official',
+        causal: mode === 'causal',
+      });
       expect(one.poses.length).to.equal(51);
       model.dispose();
     });
@@ -85,22 +104,44 @@ describe('temporal lift on the CPU: FiLM denoiser and the whole sequence vs PyTo
     const kp = trackPixels().keypoints.subarray(0, 34);
     await expectReject(frameOnly.liftSequence(kp, { imageSize: [1000, 1000] }), /no temporal weights/);
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
-    await expectReject(model.liftSequence(kp, { imageSize: [1000, 1000], causal: 'yes' as unknown as boolean }), /causal must be true or false/);
-    await expectReject(model.liftSequences([{ keypoints: kp }], { imageSize: [1000, 1000], confidence: [1] } as never), /give each track its confidence/);
-    await expectReject(model.liftSequences([{ keypoints: kp.subarray(0, 33) }], { imageSize: [1000, 1000] }), /not a multiple of 34/);
-    await expectReject(model.liftSequences([{ keypoints: kp, confidence: new Float32Array(17) }, { keypoints: kp }], { imageSize: [1000, 1000] }), /every track or for none/);
+    await expectReject(
+      model.liftSequence(kp, { imageSize: [1000, 1000], causal: 'yes' as unknown as boolean }),
+      /causal must be true or false/,
+    );
+    await expectReject(
+      model.liftSequences([{ keypoints: kp }], { imageSize: [1000, 1000], confidence: [1] } as never),
+      /give each track its confidence/,
+    );
+    await expectReject(
+      model.liftSequences([{ keypoints: kp.subarray(0, 33) }], { imageSize: [1000, 1000] }),
+      /not a multiple of 34/,
+    );
+    await expectReject(
+      model.liftSequences([{ keypoints: kp, confidence: new Float32Array(17) }, { keypoints: kp }], {
+        imageSize: [1000, 1000],
+      }),
+      /every track or for none/,
+    );
     // Still usable.
     expect((await model.liftSequence(kp, { imageSize: [1000, 1000] })).poses.length).to.equal(51);
   });
 });
 
 describe('sequence windows of a chunk', () => {
-  it('the frames a chunk reads and each pose\'s (track first, track last, own) index in them', () => {
+  it("the frames a chunk reads and each pose's (track first, track last, own) index in them", () => {
     // Tracks of 5, 40 and 3 frames, every frame a pose.
     const windows: number[] = [];
     let start = 0;
-    for (const n of [5, 40, 3]) { for (let t = start; t < start + n; t++) windows.push(start, start + n - 1, t, 0); start += n; }
-    const info: SequenceInfo = { mode: 'offline', frames: new Float32Array(48 * 51), windows: Uint32Array.from(windows), ring: 0 };
+    for (const n of [5, 40, 3]) {
+      for (let t = start; t < start + n; t++) windows.push(start, start + n - 1, t, 0);
+      start += n;
+    }
+    const info: SequenceInfo = {
+      mode: 'offline',
+      frames: new Float32Array(48 * 51),
+      windows: Uint32Array.from(windows),
+      ring: 0,
+    };
     // A chunk of poses 3..46 with the offline reach (13, 13).
     const c = chunkWindows(info, [13, 13], 3, 44);
     expect([c.first, c.end]).to.deep.equal([0, 48]);
@@ -115,7 +156,11 @@ describe('sequence windows of a chunk', () => {
 
 async function expectReject(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   let caught: unknown;
-  try { await p; } catch (e) { caught = e; }
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
   expect(caught, String(pattern)).to.be.instanceOf(Error);
   expect((caught as Error).message).to.match(pattern);
 }

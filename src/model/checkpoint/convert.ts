@@ -39,7 +39,15 @@ export interface ConvertResult {
 
 const DEFAULT_HEADS = PAPER_CONFIG.denoiser.heads;
 
-function convertNetwork(source: CheckpointSource, value: ReturnType<typeof readTorchCheckpoint>, role: NetworkRole, heads: number, ema: boolean, out: Map<string, Tensor>, dropped: string[]): NetworkConfig {
+function convertNetwork(
+  source: CheckpointSource,
+  value: ReturnType<typeof readTorchCheckpoint>,
+  role: NetworkRole,
+  heads: number,
+  ema: boolean,
+  out: Map<string, Tensor>,
+  dropped: string[],
+): NetworkConfig {
   const what = `${source.label} (${role})`;
   const sd = findStateDict(value, role, what, { ema });
   const config = inferNetworkConfig(sd, role, heads, what);
@@ -47,13 +55,16 @@ function convertNetwork(source: CheckpointSource, value: ReturnType<typeof readT
   checkAliasing(sd, expected, what);
   for (const [name, shape] of expected) {
     let data: Float32Array;
-    try { data = sd.get(name)!.toFloat32(); } catch (e) {
+    try {
+      data = sd.get(name)!.toFloat32();
+    } catch (e) {
       if (!(e instanceof CheckpointError)) throw e; // a bug, not a bad file: keep its type and stack
       throw new CheckpointError(`${what}: tensor "${name}": ${e.message}`);
     }
     out.set(`${role}.${name}`, { shape: [...shape], data });
   }
-  for (const name of sd.keys()) if (role === 'lifter' && UNUSED_LIFTER_TENSOR.test(name)) dropped.push(`lifter.${name}`);
+  for (const name of sd.keys())
+    if (role === 'lifter' && UNUSED_LIFTER_TENSOR.test(name)) dropped.push(`lifter.${name}`);
   return config;
 }
 
@@ -73,7 +84,9 @@ function checkAliasing(sd: StateDict, expected: Map<string, number[]>, what: str
   }
   const available = [...storages.values()].reduce((a, b) => a + b, 0);
   if (viewed > available) {
-    throw new CheckpointError(`${what}: its tensors hold ${viewed} elements but view storages of only ${available}: tensors that share or repeat elements are not supported`);
+    throw new CheckpointError(
+      `${what}: its tensors hold ${viewed} elements but view storages of only ${available}: tensors that share or repeat elements are not supported`,
+    );
   }
 }
 
@@ -89,15 +102,31 @@ export function convertCheckpoints(o: ConvertOptions): ConvertResult {
   const lifterValue = o.lifter ? readTorchCheckpoint(o.lifter.bytes) : denoiserValue;
   const tensors = new Map<string, Tensor>();
   const dropped: string[] = [];
-  const lifter = convertNetwork(lifterSource, lifterValue, 'lifter', o.lifterHeads ?? heads, o.ema ?? false, tensors, dropped);
+  const lifter = convertNetwork(
+    lifterSource,
+    lifterValue,
+    'lifter',
+    o.lifterHeads ?? heads,
+    o.ema ?? false,
+    tensors,
+    dropped,
+  );
   const denoiser = convertNetwork(o.denoiser, denoiserValue, 'denoiser', heads, o.ema ?? false, tensors, dropped);
-  const config: ModelConfig = { format: 1, joints: 17, skeleton: 'h36m17', lifter, denoiser, diffusion: { ...PAPER_CONFIG.diffusion } };
+  const config: ModelConfig = {
+    format: 1,
+    joints: 17,
+    skeleton: 'h36m17',
+    lifter,
+    denoiser,
+    diffusion: { ...PAPER_CONFIG.diffusion },
+  };
   const weights = o.ema ? ' (EMA weights)' : '';
   const bytes = serializeSafetensors(tensors, {
     [CONFIG_KEY]: JSON.stringify(config),
     'diffpose.source': `diffpose convert: denoiser from ${o.denoiser.label}, lifter from ${lifterSource.label}${weights}`,
   });
   parseModelWeights(bytes);
-  const count = (prefix: string) => [...tensors].filter(([n]) => n.startsWith(prefix)).reduce((a, [, t]) => a + t.data.length, 0);
+  const count = (prefix: string) =>
+    [...tensors].filter(([n]) => n.startsWith(prefix)).reduce((a, [, t]) => a + t.data.length, 0);
   return { bytes, config, parameters: { lifter: count('lifter.'), denoiser: count('denoiser.') }, dropped };
 }

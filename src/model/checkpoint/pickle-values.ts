@@ -10,8 +10,15 @@ import { quote } from '../printable.js';
  * - list and tuple -> array (tuples frozen), dict and OrderedDict -> Map, set -> Set
  */
 export type PyValue =
-  | null | boolean | number | bigint | string | Uint8Array
-  | readonly PyValue[] | Map<PyValue, PyValue> | Set<PyValue>
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | readonly PyValue[]
+  | Map<PyValue, PyValue>
+  | Set<PyValue>
   | PyObject;
 
 /** Any non-plain value: a whitelisted global, or an object one of them built. */
@@ -22,14 +29,25 @@ export abstract class PyObject {
 
 /** A whitelisted global that REDUCE may call with a tuple of arguments. */
 export class PyCallable extends PyObject {
-  constructor(readonly qualifiedName: string, readonly call: (args: readonly PyValue[]) => PyValue) { super(); }
-  describe(): string { return this.qualifiedName; }
+  constructor(
+    readonly qualifiedName: string,
+    readonly call: (args: readonly PyValue[]) => PyValue,
+  ) {
+    super();
+  }
+  describe(): string {
+    return this.qualifiedName;
+  }
 }
 
 /** A whitelisted global that is only ever passed around as a marker (a storage type, torch.Tensor). */
 export class PyMarker extends PyObject {
-  constructor(readonly qualifiedName: string) { super(); }
-  describe(): string { return this.qualifiedName; }
+  constructor(readonly qualifiedName: string) {
+    super();
+  }
+  describe(): string {
+    return this.qualifiedName;
+  }
 }
 
 export function isDict(v: PyValue): v is Map<PyValue, PyValue> {

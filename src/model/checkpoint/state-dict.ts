@@ -20,7 +20,8 @@ function isStateDict(v: PyValue): boolean {
 function strip(d: Map<PyValue, PyValue>, what: string): StateDict {
   const out: StateDict = new Map();
   for (const [k, t] of d) {
-    if (typeof k !== 'string') throw new CheckpointError(`${what} has a ${typeName(k)} key; state-dict keys are strings`);
+    if (typeof k !== 'string')
+      throw new CheckpointError(`${what} has a ${typeName(k)} key; state-dict keys are strings`);
     const name = k.startsWith('module.') ? k.slice('module.'.length) : k;
     if (out.has(name)) throw new CheckpointError(`${what} has "${name}" both with and without the "module." prefix`);
     out.set(name, t as TorchTensor);
@@ -33,7 +34,8 @@ function withShadow(model: StateDict, shadow: PyValue, what: string): StateDict 
   if (!isStateDict(shadow)) throw new CheckpointError(`--ema: ${what} has no EMA weights (found ${typeName(shadow)})`);
   const merged = new Map(model);
   for (const [name, t] of strip(shadow as Map<PyValue, PyValue>, `${what} EMA`)) {
-    if (!merged.has(name)) throw new CheckpointError(`--ema: the EMA weights of ${what} have "${name}", which the model does not`);
+    if (!merged.has(name))
+      throw new CheckpointError(`--ema: the EMA weights of ${what} have "${name}", which the model does not`);
     merged.set(name, t);
   }
   return merged;
@@ -55,7 +57,10 @@ function describeTop(v: PyValue): string {
  */
 export function findStateDict(top: PyValue, role: NetworkRole, what: string, choice: StateDictChoice): StateDict {
   if (Array.isArray(top)) {
-    if (top.length === 0 || !isStateDict(top[0])) throw new CheckpointError(`${what}: the first element of the checkpoint's ${typeName(top)} is ${typeName(top[0] ?? null)}, not a state dict (released layout: [state_dict, optimizer, epoch, step, ema])`);
+    if (top.length === 0 || !isStateDict(top[0]))
+      throw new CheckpointError(
+        `${what}: the first element of the checkpoint's ${typeName(top)} is ${typeName(top[0] ?? null)}, not a state dict (released layout: [state_dict, optimizer, epoch, step, ema])`,
+      );
     const model = strip(top[0] as Map<PyValue, PyValue>, what);
     return choice.ema ? withShadow(model, top[4] ?? null, what) : model;
   }
@@ -67,7 +72,8 @@ export function findStateDict(top: PyValue, role: NetworkRole, what: string, cho
     for (const key of ['state_dict', role]) {
       const inner = top.get(key);
       if (inner === undefined) continue;
-      if (!isStateDict(inner)) throw new CheckpointError(`${what}: "${key}" holds ${typeName(inner)}, not a state dict of tensors`);
+      if (!isStateDict(inner))
+        throw new CheckpointError(`${what}: "${key}" holds ${typeName(inner)}, not a state dict of tensors`);
       const model = strip(inner as Map<PyValue, PyValue>, what);
       if (!choice.ema) return model;
       const shadow = key === 'state_dict' ? top.get('ema') : top.get(`ema_${role}`);

@@ -11,7 +11,8 @@ import { STORAGE_DTYPES, StorageType, TorchStorage, TorchTensor, type StorageTyp
 
 function int(v: PyValue, what: string): number {
   if (typeof v === 'bigint') throw new CheckpointError(`${what} ${v} is too large`);
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new CheckpointError(`${what} must be an int, got ${typeName(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new CheckpointError(`${what} must be an int, got ${typeName(v)}`);
   return v;
 }
 
@@ -21,7 +22,10 @@ function ints(v: PyValue, what: string): number[] {
 }
 
 function arity(name: string, args: readonly PyValue[], min: number, max: number): void {
-  if (args.length < min || args.length > max) throw new CheckpointError(`${name} called with ${args.length} arguments (expected ${min === max ? min : `${min} to ${max}`})`);
+  if (args.length < min || args.length > max)
+    throw new CheckpointError(
+      `${name} called with ${args.length} arguments (expected ${min === max ? min : `${min} to ${max}`})`,
+    );
 }
 
 const REBUILD_FROM_TYPE = 'torch._tensor._rebuild_from_type_v2';
@@ -31,8 +35,14 @@ function rebuildTensor(name: string, min: number, max: number) {
   return (args: readonly PyValue[]): PyValue => {
     arity(name, args, min, max);
     const [storage, offset, size, stride] = args;
-    if (!(storage instanceof TorchStorage)) throw new CheckpointError(`${name}: first argument is ${typeName(storage)}, not a storage`);
-    return new TorchTensor(storage, int(offset, `${name} storage_offset`), ints(size, `${name} size`), ints(stride, `${name} stride`));
+    if (!(storage instanceof TorchStorage))
+      throw new CheckpointError(`${name}: first argument is ${typeName(storage)}, not a storage`);
+    return new TorchTensor(
+      storage,
+      int(offset, `${name} storage_offset`),
+      ints(size, `${name} size`),
+      ints(stride, `${name} stride`),
+    );
   };
 }
 
@@ -40,7 +50,8 @@ function rebuildTensor(name: string, min: number, max: number) {
 function rebuildParameter(name: string, min: number, max: number) {
   return (args: readonly PyValue[]): PyValue => {
     arity(name, args, min, max);
-    if (!(args[0] instanceof TorchTensor)) throw new CheckpointError(`${name}: first argument is ${typeName(args[0])}, not a tensor`);
+    if (!(args[0] instanceof TorchTensor))
+      throw new CheckpointError(`${name}: first argument is ${typeName(args[0])}, not a tensor`);
     return args[0];
   };
 }
@@ -54,8 +65,10 @@ function rebuildFromType(args: readonly PyValue[]): PyValue {
   for (;;) {
     arity('_rebuild_from_type_v2', args, 4, 4);
     const [func, newType, inner] = args;
-    if (!(newType instanceof PyMarker)) throw new CheckpointError(`_rebuild_from_type_v2 with type ${typeName(newType)} is not allowed`);
-    if (!(func instanceof PyCallable) || !Array.isArray(inner)) throw new CheckpointError('_rebuild_from_type_v2 needs an allowed function and an argument tuple');
+    if (!(newType instanceof PyMarker))
+      throw new CheckpointError(`_rebuild_from_type_v2 with type ${typeName(newType)} is not allowed`);
+    if (!(func instanceof PyCallable) || !Array.isArray(inner))
+      throw new CheckpointError('_rebuild_from_type_v2 needs an allowed function and an argument tuple');
     if (func.qualifiedName !== REBUILD_FROM_TYPE) return func.call(inner);
     args = inner;
   }
@@ -65,9 +78,11 @@ function orderedDict(args: readonly PyValue[]): PyValue {
   arity('collections.OrderedDict', args, 0, 1);
   const d = new Map<PyValue, PyValue>();
   if (args.length === 1) {
-    if (!Array.isArray(args[0])) throw new CheckpointError(`collections.OrderedDict of ${typeName(args[0])} is not supported`);
+    if (!Array.isArray(args[0]))
+      throw new CheckpointError(`collections.OrderedDict of ${typeName(args[0])} is not supported`);
     for (const kv of args[0]) {
-      if (!Array.isArray(kv) || kv.length !== 2) throw new CheckpointError('collections.OrderedDict items must be (key, value) pairs');
+      if (!Array.isArray(kv) || kv.length !== 2)
+        throw new CheckpointError('collections.OrderedDict items must be (key, value) pairs');
       d.set(kv[0], kv[1]);
     }
   }
@@ -85,7 +100,8 @@ function device(args: readonly PyValue[]): PyValue {
 function codecsEncode(args: readonly PyValue[]): PyValue {
   arity('_codecs.encode', args, 1, 2);
   const [text, encoding = 'utf-8'] = args;
-  if (typeof text !== 'string' || typeof encoding !== 'string') throw new CheckpointError('_codecs.encode needs a string and an encoding name');
+  if (typeof text !== 'string' || typeof encoding !== 'string')
+    throw new CheckpointError('_codecs.encode needs a string and an encoding name');
   if (/^(latin-?1|iso-?8859-?1)$/i.test(encoding)) return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
   if (/^utf-?8$/i.test(encoding)) return new TextEncoder().encode(text);
   throw new CheckpointError(`_codecs.encode with encoding ${quote(encoding, 40)} is not supported`);
@@ -93,8 +109,9 @@ function codecsEncode(args: readonly PyValue[]): PyValue {
 
 function set(args: readonly PyValue[]): PyValue {
   arity('set', args, 0, 1);
-  if (args.length === 1 && !Array.isArray(args[0])) throw new CheckpointError(`set of ${typeName(args[0])} is not supported`);
-  return new Set(args.length ? args[0] as PyValue[] : []);
+  if (args.length === 1 && !Array.isArray(args[0]))
+    throw new CheckpointError(`set of ${typeName(args[0])} is not supported`);
+  return new Set(args.length ? (args[0] as PyValue[]) : []);
 }
 
 const CALLABLES: Record<string, (args: readonly PyValue[]) => PyValue> = {
@@ -123,6 +140,8 @@ export function resolveTorchGlobal(module: string, name: string): PyValue {
   if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new StorageType(name as StorageTypeName);
   if (Object.hasOwn(CALLABLES, qualified)) return new PyCallable(qualified, CALLABLES[qualified]);
   if (MARKERS.has(qualified)) return new PyMarker(qualified);
-  throw new CheckpointError(`the checkpoint refers to the Python global ${quote(qualified, 100)}, which is not allowed ` +
-    '(only tensors, storages, OrderedDict and plain values are read; nothing in the file is executed)');
+  throw new CheckpointError(
+    `the checkpoint refers to the Python global ${quote(qualified, 100)}, which is not allowed ` +
+      '(only tensors, storages, OrderedDict and plain values are read; nothing in the file is executed)',
+  );
 }

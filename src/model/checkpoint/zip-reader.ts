@@ -53,12 +53,19 @@ function findEocd(view: DataView): number {
   const last = view.byteLength - EOCD_SIZE;
   const first = Math.max(0, last - MAX_COMMENT);
   for (let at = last; at >= first; at--) {
-    if (view.getUint32(at, true) === EOCD_SIG && at + EOCD_SIZE + view.getUint16(at + 20, true) === view.byteLength) return at;
+    if (view.getUint32(at, true) === EOCD_SIG && at + EOCD_SIZE + view.getUint16(at + 20, true) === view.byteLength)
+      return at;
   }
-  throw new CheckpointError('not a ZIP archive, or a truncated one: no end-of-central-directory record at the end of the file');
+  throw new CheckpointError(
+    'not a ZIP archive, or a truncated one: no end-of-central-directory record at the end of the file',
+  );
 }
 
-interface Directory { count: number; offset: number; size: number }
+interface Directory {
+  count: number;
+  offset: number;
+  size: number;
+}
 
 function readDirectoryLocation(view: DataView, eocd: number): Directory {
   let count = view.getUint16(eocd + 10, true);
@@ -66,14 +73,19 @@ function readDirectoryLocation(view: DataView, eocd: number): Directory {
   let offset = view.getUint32(eocd + 16, true);
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
     const locator = eocd - 20;
-    if (locator < 0 || view.getUint32(locator, true) !== ZIP64_LOCATOR_SIG) throw new CheckpointError('ZIP64 archive without its zip64 end-of-central-directory locator');
+    if (locator < 0 || view.getUint32(locator, true) !== ZIP64_LOCATOR_SIG)
+      throw new CheckpointError('ZIP64 archive without its zip64 end-of-central-directory locator');
     const record = u64(view, locator + 8, 'zip64 record offset');
-    if (record + 56 > view.byteLength || view.getUint32(record, true) !== ZIP64_EOCD_SIG) throw new CheckpointError('ZIP64 end-of-central-directory record is missing or truncated');
+    if (record + 56 > view.byteLength || view.getUint32(record, true) !== ZIP64_EOCD_SIG)
+      throw new CheckpointError('ZIP64 end-of-central-directory record is missing or truncated');
     count = u64(view, record + 32, 'entry count');
     size = u64(view, record + 40, 'central directory size');
     offset = u64(view, record + 48, 'central directory offset');
   }
-  if (offset + size > view.byteLength) throw new CheckpointError(`ZIP central directory (bytes ${offset}..${offset + size}) lies beyond the end of the file (${view.byteLength} bytes): truncated`);
+  if (offset + size > view.byteLength)
+    throw new CheckpointError(
+      `ZIP central directory (bytes ${offset}..${offset + size}) lies beyond the end of the file (${view.byteLength} bytes): truncated`,
+    );
   return { count, offset, size };
 }
 
@@ -88,7 +100,8 @@ function applyZip64Extra(view: DataView, at: number, length: number, e: ZipEntry
       const take = (what: string): number => {
         // Bounded by the field's own length and by the extra area it sits in (which the
         // directory bounds): a forged field length must not read past either.
-        if (p + 8 > at + 4 + len || p + 8 > end) throw new CheckpointError(`ZIP entry "${e.name}": zip64 extra field is too short for its ${what}`);
+        if (p + 8 > at + 4 + len || p + 8 > end)
+          throw new CheckpointError(`ZIP entry "${e.name}": zip64 extra field is too short for its ${what}`);
         const v = u64(view, p, what);
         p += 8;
         return v;
@@ -108,12 +121,14 @@ function readCentralDirectory(view: DataView, bytes: Uint8Array, dir: Directory)
   let at = dir.offset;
   const end = dir.offset + dir.size;
   for (let i = 0; i < dir.count; i++) {
-    if (at + 46 > end || view.getUint32(at, true) !== CENTRAL_SIG) throw new CheckpointError(`ZIP central directory entry ${i} is corrupt or truncated`);
+    if (at + 46 > end || view.getUint32(at, true) !== CENTRAL_SIG)
+      throw new CheckpointError(`ZIP central directory entry ${i} is corrupt or truncated`);
     const flags = view.getUint16(at + 8, true);
     const nameLen = view.getUint16(at + 28, true);
     const extraLen = view.getUint16(at + 30, true);
     const commentLen = view.getUint16(at + 32, true);
-    if (at + 46 + nameLen + extraLen + commentLen > end) throw new CheckpointError(`ZIP central directory entry ${i} runs past the directory's end`);
+    if (at + 46 + nameLen + extraLen + commentLen > end)
+      throw new CheckpointError(`ZIP central directory entry ${i} runs past the directory's end`);
     const e: ZipEntry = {
       name: names.decode(bytes.subarray(at + 46, at + 46 + nameLen)),
       method: view.getUint16(at + 10, true),
@@ -133,17 +148,23 @@ function readCentralDirectory(view: DataView, bytes: Uint8Array, dir: Directory)
 /** Parses the directory of a ZIP archive held in memory; entries are read on demand. */
 export function readZip(bytes: Uint8Array): ZipArchive {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < EOCD_SIZE) throw new CheckpointError(`file is too short for a ZIP archive (${bytes.byteLength} bytes)`);
+  if (bytes.byteLength < EOCD_SIZE)
+    throw new CheckpointError(`file is too short for a ZIP archive (${bytes.byteLength} bytes)`);
   const entries = readCentralDirectory(view, bytes, readDirectoryLocation(view, findEocd(view)));
   const read = (name: string, maxBytes = MAX_ENTRY_BYTES): Uint8Array => {
     const e = entries.get(name);
     if (!e) throw new CheckpointError(`ZIP entry "${name}" does not exist`);
-    if (e.size > maxBytes) throw new CheckpointError(`ZIP entry "${name}" declares ${e.size} bytes, more than the ${maxBytes} it may hold: corrupt or not a checkpoint`);
+    if (e.size > maxBytes)
+      throw new CheckpointError(
+        `ZIP entry "${name}" declares ${e.size} bytes, more than the ${maxBytes} it may hold: corrupt or not a checkpoint`,
+      );
     const h = e.localHeaderOffset;
-    if (h + 30 > bytes.byteLength || view.getUint32(h, true) !== LOCAL_SIG) throw new CheckpointError(`ZIP entry "${name}": local header missing or corrupt`);
+    if (h + 30 > bytes.byteLength || view.getUint32(h, true) !== LOCAL_SIG)
+      throw new CheckpointError(`ZIP entry "${name}": local header missing or corrupt`);
     // The local header's extra field may differ from the central one: PyTorch pads it for alignment.
     const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
-    if (start + e.compressedSize > bytes.byteLength) throw new CheckpointError(`ZIP entry "${name}" runs past the end of the file (truncated)`);
+    if (start + e.compressedSize > bytes.byteLength)
+      throw new CheckpointError(`ZIP entry "${name}" runs past the end of the file (truncated)`);
     const raw = bytes.subarray(start, start + e.compressedSize);
     let data: Uint8Array;
     if (e.method === 0) data = raw;
@@ -151,15 +172,27 @@ export function readZip(bytes: Uint8Array): ZipArchive {
       // Inflate no further than the declared size (+1, to notice a stream that goes on): a
       // deflate bomb stops there, and the declared size itself is capped above.
       if (e.size > e.compressedSize * DEFLATE_MAX_RATIO + 1024) {
-        throw new CheckpointError(`ZIP entry "${name}" declares ${e.size} bytes from ${e.compressedSize} deflated bytes, more than deflate can produce: corrupt`);
+        throw new CheckpointError(
+          `ZIP entry "${name}" declares ${e.size} bytes from ${e.compressedSize} deflated bytes, more than deflate can produce: corrupt`,
+        );
       }
-      try { data = inflateRawSync(raw, { maxOutputLength: e.size + 1 }); } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new CheckpointError(`ZIP entry "${name}" inflates to more than its directory's ${e.size} bytes: corrupt`);
+      try {
+        data = inflateRawSync(raw, { maxOutputLength: e.size + 1 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+          throw new CheckpointError(
+            `ZIP entry "${name}" inflates to more than its directory's ${e.size} bytes: corrupt`,
+          );
         throw new CheckpointError(`ZIP entry "${name}": deflate data is corrupt (${(err as Error).message})`);
       }
-    } else throw new CheckpointError(`ZIP entry "${name}" uses compression method ${e.method} (only stored and deflate are supported)`);
-    if (data.byteLength !== e.size) throw new CheckpointError(`ZIP entry "${name}" has ${data.byteLength} bytes, its directory says ${e.size}`);
-    if ((crc32(data) >>> 0) !== e.crc) throw new CheckpointError(`ZIP entry "${name}" fails its CRC-32 check (corrupt file)`);
+    } else
+      throw new CheckpointError(
+        `ZIP entry "${name}" uses compression method ${e.method} (only stored and deflate are supported)`,
+      );
+    if (data.byteLength !== e.size)
+      throw new CheckpointError(`ZIP entry "${name}" has ${data.byteLength} bytes, its directory says ${e.size}`);
+    if (crc32(data) >>> 0 !== e.crc)
+      throw new CheckpointError(`ZIP entry "${name}" fails its CRC-32 check (corrupt file)`);
     return data;
   };
   return { entries, read };
