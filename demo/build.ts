@@ -57,7 +57,8 @@ export async function buildDemo(log: (s: string) => void = console.log): Promise
   copyFileSync(join(DEMO, 'index.html'), join(DIST, 'index.html'));
   copyFileSync(join(DEMO, 'style.css'), join(DIST, 'style.css'));
   for (const e of DEMO_EXAMPLES) copyFileSync(join(ROOT, 'examples', e.file), join(DIST, 'examples', e.file));
-  copyFileSync(join(ROOT, 'weights', 'diffpose.safetensors'), join(DIST, 'weights', 'diffpose.safetensors'));
+  for (const w of ['diffpose.safetensors', 'diffpose-temporal.safetensors'])
+    copyFileSync(join(ROOT, 'weights', w), join(DIST, 'weights', w));
   log(`built ${DIST} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return DIST;
 }

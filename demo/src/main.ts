@@ -3,12 +3,22 @@ import { NoAdapterError } from '../../src/errors.js';
 import { DEMO_EXAMPLES, type DemoExample } from './example-list.js';
 import { KeypointsView2d } from './keypoints-view-2d.js';
 import { PoseView3d } from './pose-view-3d.js';
-import { liftOptionsFor, sequenceFromText, type LiftSettings, type Sequence } from './sequence.js';
+import { LiveMode, type LiveFrame } from './live.js';
+import {
+  DEMO_MODELS,
+  liftSequenceWith,
+  sequenceFromText,
+  type DemoModel,
+  type LiftSettings,
+  type Sequence,
+} from './sequence.js';
 
 /**
  * The demo page: loads the library and the weights, lifts a bundled example on WebGPU
  * (navigator.gpu), animates the result. Query parameters preset the controls:
- * ?example=walk|basketball&hypotheses=8&timesteps=12,0&seed=0&play=0.
+ * ?example=walk|basketball&model=offline|causal|frame&hypotheses=8&timesteps=12,0&seed=0&play=0&live=1.
+ * The live mode plays the example frame by frame through createStream (or frame lifts) at its
+ * frame rate; its state is `window.__diffposeLive`.
  *
  * The last lift is exposed as `window.__diffposeResult` (status 'done', or 'error' / 'no-webgpu'
  * with a message) for the browser test and for anyone poking at the page from the console.
@@ -24,6 +34,7 @@ export interface PageResult {
   frames?: number;
   hypotheses?: number;
   timesteps?: number[];
+  model?: DemoModel;
   seed?: number;
   adapter?: string;
   /** The library's executor that ran the lift. */
@@ -38,6 +49,7 @@ export interface PageResult {
 declare global {
   interface Window {
     __diffposeResult?: PageResult;
+    __diffposeLive?: { pushes: number; medianMs: number; jitter: number; model: string; frame: number };
   }
 }
 
@@ -50,6 +62,9 @@ const ui = {
   timing: $<HTMLSpanElement>('timing'),
   example: $<HTMLSelectElement>('example'),
   hypotheses: $<HTMLSelectElement>('hypotheses'),
+  model: $<HTMLSelectElement>('model'),
+  live: $<HTMLButtonElement>('live'),
+  liveStats: $<HTMLSpanElement>('live-stats'),
   timesteps: $<HTMLSelectElement>('timesteps'),
   lift: $<HTMLButtonElement>('lift'),
   play: $<HTMLButtonElement>('play'),
@@ -67,6 +82,8 @@ function presetControls(): void {
   for (const e of DEMO_EXAMPLES) ui.example.add(new Option(e.label, e.id));
   ui.example.value = q.get('example') ?? DEMO_EXAMPLES[0].id;
   ui.hypotheses.value = q.get('hypotheses') ?? '8';
+  const model = q.get('model') as DemoModel | null;
+  ui.model.value = model && DEMO_MODELS.includes(model) ? model : 'offline';
   const steps = q.get('timesteps');
   if (steps && !Array.from(ui.timesteps.options).some((o) => o.value === steps))
     ui.timesteps.add(new Option(steps, steps));
@@ -75,7 +92,12 @@ function presetControls(): void {
 
 function settings(): LiftSettings {
   const seed = Number(new URLSearchParams(location.search).get('seed') ?? 0);
-  return { hypotheses: Number(ui.hypotheses.value), timesteps: ui.timesteps.value.split(',').map(Number), seed };
+  return {
+    hypotheses: Number(ui.hypotheses.value),
+    timesteps: ui.timesteps.value.split(',').map(Number),
+    seed,
+    model: ui.model.value as DemoModel,
+  };
 }
 
 async function loadSequence(example: DemoExample): Promise<Sequence> {
@@ -116,6 +138,12 @@ class Player {
     this.goTo(0);
   }
 
+  /** Stops playing the lifted sequence (the live mode takes over the views). */
+  pause(): void {
+    this.playing = false;
+    ui.play.textContent = 'Play';
+  }
+
   private goTo(frame: number): void {
     if (!this.lifted) return;
     const { seq, r } = this.lifted;
@@ -140,10 +168,15 @@ async function liftAndShow(model: DiffPose, player: Player): Promise<void> {
     const seq = await loadSequence(example);
     ui.status.textContent = `lifting ${seq.frames} frames x ${s.hypotheses} hypotheses…`;
     const started = performance.now();
-    const r = await model.lift(seq.keypoints, liftOptionsFor(seq, s));
+    const r = await liftSequenceWith(model, seq, s);
     const liftMs = performance.now() - started;
     player.load(seq, r);
-    ui.status.textContent = `${example.label}: ${seq.frames} frames, ${s.hypotheses} hypotheses, timesteps ${s.timesteps.join(', ')}`;
+    const which = {
+      offline: 'temporal model, centred window',
+      causal: 'temporal model, causal window',
+      frame: 'frame by frame',
+    }[s.model];
+    ui.status.textContent = `${example.label}: ${seq.frames} frames, ${which}, ${s.hypotheses} hypotheses, timesteps ${s.timesteps.join(', ')}`;
     ui.timing.textContent = `lift ${liftMs.toFixed(0)} ms = ${(liftMs / seq.frames).toFixed(1)} ms per frame (${r.executor} executor)`;
     window.__diffposeResult = {
       status: 'done',
@@ -155,6 +188,7 @@ async function liftAndShow(model: DiffPose, player: Player): Promise<void> {
       hypotheses: s.hypotheses,
       timesteps: s.timesteps,
       seed: s.seed,
+      model: s.model,
       adapter: model.adapter,
       executor: r.executor,
       liftMs,
@@ -178,7 +212,10 @@ async function start(): Promise<void> {
   ui.status.textContent = 'loading the model…';
   let model: DiffPose;
   try {
-    model = await DiffPose.load({ weights: new URL('weights/diffpose.safetensors', location.href) });
+    model = await DiffPose.load({
+      weights: new URL('weights/diffpose.safetensors', location.href),
+      temporalWeights: new URL('weights/diffpose-temporal.safetensors', location.href),
+    });
   } catch (e) {
     // The library's own message is about Node's drivers; in a browser the cause is the browser's.
     if (!(e instanceof NoAdapterError)) throw e;
@@ -188,11 +225,40 @@ async function start(): Promise<void> {
     return;
   }
   ui.adapter.textContent = `adapter: ${model.adapter}`;
-  const player = new Player(new KeypointsView2d($('view2d')), new PoseView3d($('view3d')));
-  const relift = () => liftAndShow(model, player).catch(fail);
-  ui.lift.onclick = relift;
-  ui.example.onchange = ui.hypotheses.onchange = ui.timesteps.onchange = relift;
+  const view2d = new KeypointsView2d($('view2d')),
+    view3d = new PoseView3d($('view3d'));
+  const player = new Player(view2d, view3d);
+  const live = new LiveMode(model, (seq: Sequence, f: LiveFrame) => {
+    view2d.show(seq, f.frame);
+    view3d.show(f.poses, f.spread, new Float32Array(0));
+    ui.liveStats.textContent = `live (${f.model}): ${f.medianMs.toFixed(1)} ms per push (median of the last 30), jitter ${f.jitter.toFixed(1)} mm/frame²`;
+    window.__diffposeLive = {
+      pushes: live.pushes,
+      medianMs: f.medianMs,
+      jitter: f.jitter,
+      model: f.model,
+      frame: f.frame,
+    };
+  });
+  const startLive = async () => {
+    player.pause();
+    ui.live.textContent = 'Stop live';
+    const example = DEMO_EXAMPLES.find((e) => e.id === ui.example.value) ?? DEMO_EXAMPLES[0];
+    await live.start(await loadSequence(example), settings(), FPS);
+  };
+  const stopLive = () => {
+    live.stop();
+    ui.live.textContent = 'Live';
+  };
+  ui.live.onclick = () => (live.active ? stopLive() : startLive().catch(fail));
+  const relift = () => (live.active ? startLive() : liftAndShow(model, player)).catch(fail);
+  ui.lift.onclick = () => {
+    stopLive();
+    void liftAndShow(model, player).catch(fail);
+  };
+  ui.example.onchange = ui.hypotheses.onchange = ui.timesteps.onchange = ui.model.onchange = relift;
   await liftAndShow(model, player);
+  if (new URLSearchParams(location.search).get('live') === '1') await startLive();
 }
 
 function noWebGpu(message: string): void {

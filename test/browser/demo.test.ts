@@ -9,7 +9,7 @@ import { buildDemo, DIST } from '../../demo/build.js';
 import { serveStatic } from '../../demo/serve.js';
 import { DEMO_EXAMPLES } from '../../demo/src/example-list.js';
 import type { PageResult } from '../../demo/src/main.js';
-import { liftOptionsFor, sequenceFromText } from '../../demo/src/sequence.js';
+import { liftSequenceWith, sequenceFromText, type LiftSettings } from '../../demo/src/sequence.js';
 import { DiffPose } from '../../src/diffpose.js';
 import { requireGpu } from '../helpers/gpu.js';
 
@@ -31,7 +31,13 @@ const ARGS = [
 ];
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // Small enough to lift quickly on SwiftShader, big enough for a visible cloud.
-const QUERY = { example: 'basketball', hypotheses: 4, timesteps: [12, 0], seed: 0 };
+const QUERY: LiftSettings & { example: string } = {
+  example: 'basketball',
+  model: 'offline',
+  hypotheses: 4,
+  timesteps: [12, 0],
+  seed: 0,
+};
 const BACKGROUND = [0x11, 0x14, 0x1b];
 
 declare global {
@@ -88,16 +94,17 @@ describe('browser demo (Chromium, WebGPU)', function () {
 
   it('lifts an example like the Node engine does, draws it, and shows the timing', async () => {
     const started = performance.now();
-    const query = `example=${QUERY.example}&hypotheses=${QUERY.hypotheses}&timesteps=${QUERY.timesteps.join(',')}&seed=${QUERY.seed}&play=0`;
+    const query = `example=${QUERY.example}&model=${QUERY.model}&hypotheses=${QUERY.hypotheses}&timesteps=${QUERY.timesteps.join(',')}&seed=${QUERY.seed}&play=0`;
     const { page, result, errors } = await openDemo(query);
     const pageSeconds = (performance.now() - started) / 1000;
     expect(result.status, result.message).to.equal('done');
     expect(errors, 'page errors').to.deep.equal([]);
     expect(result.adapter).to.match(/swiftshader|google/i);
-    expect([result.hypotheses, result.timesteps, result.seed]).to.deep.equal([
+    expect([result.hypotheses, result.timesteps, result.seed, result.model]).to.deep.equal([
       QUERY.hypotheses,
       QUERY.timesteps,
       QUERY.seed,
+      QUERY.model,
     ]);
 
     // The same input and options through the Node engine, with the very weights file the page
@@ -106,10 +113,11 @@ describe('browser demo (Chromium, WebGPU)', function () {
     const example = DEMO_EXAMPLES.find((e) => e.id === QUERY.example)!;
     const seq = sequenceFromText(example, readFileSync(join(DIST, 'examples', example.file), 'utf8'));
     const weights = new Uint8Array(readFileSync(join(DIST, 'weights', 'diffpose.safetensors')));
-    const model = await DiffPose.load({ weights, backend: 'cpu' });
+    const temporalWeights = new Uint8Array(readFileSync(join(DIST, 'weights', 'diffpose-temporal.safetensors')));
+    const model = await DiffPose.load({ weights, temporalWeights, backend: 'cpu' });
     let worst = 0;
     try {
-      const r = await model.lift(seq.keypoints, liftOptionsFor(seq, QUERY));
+      const r = await liftSequenceWith(model, seq, QUERY);
       expect(result.frames).to.equal(seq.frames);
       expect(result.poses).to.have.length(r.poses.length);
       r.poses.forEach((v, i) => {
@@ -150,6 +158,34 @@ describe('browser demo (Chromium, WebGPU)', function () {
     expect(drawn[1], 'share of the 2D canvas unlike the background').to.be.above(0.005);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('live mode: plays the example through createStream, shows the per-push latency, and toggles to frame lifts', async () => {
+    const { page, result, errors } = await openDemo(`example=walk&hypotheses=1&live=1`);
+    expect(result.status, result.message).to.equal('done');
+    type Live = { pushes: number; medianMs: number; jitter: number; model: string };
+    const liveAfter = async (pushes: number, model: string): Promise<Live> => {
+      await page.waitForFunction(
+        ([n, m]) => (window.__diffposeLive?.pushes ?? 0) >= (n as number) && window.__diffposeLive?.model === m,
+        [pushes, model],
+        { timeout: 300_000, polling: 100 },
+      );
+      return (await page.evaluate(() => window.__diffposeLive))!;
+    };
+    const temporal = await liveAfter(12, 'temporal (causal stream)');
+    expect(temporal.medianMs).to.be.above(0);
+    expect(await page.textContent('#live-stats')).to.match(
+      /live \(temporal \(causal stream\)\): [\d.]+ ms per push \(median of the last 30\), jitter [\d.]+ mm\/frame²/,
+    );
+    await page.selectOption('#model', 'frame');
+    const frame = await liveAfter(temporal.pushes + 12, 'frame by frame');
+    console.log(
+      `      live on ${result.adapter}: causal stream ${temporal.medianMs.toFixed(1)} ms/push, jitter ${temporal.jitter.toFixed(1)} mm/frame²; frame lifts ${frame.medianMs.toFixed(1)} ms, jitter ${frame.jitter.toFixed(1)}`,
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-live.png'), fullPage: true });
+    expect(errors, 'page errors').to.deep.equal([]);
     await page.close();
   });
 
