@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { DiffPose } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
+import { evaluateTemporal, formatTemporalReport } from '../eval/temporal-eval.js';
+import { makeTestTracks, TRACKS_SEED } from '../mocap/test-tracks.js';
 import { BASELINE_SEED, BASELINE_STRIDE, meanPoseBaselines } from '../eval/mean-pose-baselines.js';
 import { formatReport } from '../eval/report-table.js';
 import { loadTestSet, readSplit } from '../eval/test-set.js';
@@ -9,7 +11,20 @@ import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName } from '../lift-optio
 import { TEST_SEED } from '../mocap/test-examples.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
 
-export const EVAL_FLAGS = ['weights', 'data', 'hypotheses', 'limit', 'executor', 'cpu', 'json', 'seed', 'verbose'];
+export const EVAL_FLAGS = [
+  'weights',
+  'temporal-weights',
+  'data',
+  'hypotheses',
+  'limit',
+  'executor',
+  'cpu',
+  'json',
+  'seed',
+  'verbose',
+  'temporal',
+  'tracks',
+];
 
 function positive(args: ParsedArgs, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const v = flagInt(args, name);
@@ -34,6 +49,8 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
   const executor: ExecutorName = args.flags.has('cpu')
     ? 'cpu'
     : ((executorFlag as ExecutorName | undefined) ?? 'per-op');
+  if (args.flags.has('temporal')) return temporalEval(args, executorFlag as ExecutorName | undefined, out, log);
+  if (flagString(args, 'tracks') !== undefined) throw new InputError('--tracks is for --temporal');
   const hypotheses = positive(args, 'hypotheses', MAX_HYPOTHESES) ?? 8;
   const limit = positive(args, 'limit');
   const seed = flagInt(args, 'seed') ?? 0;
@@ -79,6 +96,65 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
         adapter: model.adapter,
         units: 'mm',
         baselineFrames: baseline.frames,
+        seconds,
+        ...report,
+      };
+      try {
+        await writeFile(json, JSON.stringify(doc, null, 1) + '\n');
+      } catch (e) {
+        throw new InputError(`cannot write ${json}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      log(`-> ${json}`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Training-split tracks the smoothing baselines are tuned on. */
+const TUNE_TRACKS = 40;
+
+/**
+ * `diffpose eval --temporal`: the frame model, it smoothed after the fact, and the temporal
+ * model's two windows on the fixed test tracks (src/eval/temporal-eval.ts).
+ */
+async function temporalEval(
+  args: ParsedArgs,
+  executorFlag: ExecutorName | undefined,
+  out: (s: string) => void,
+  log: (s: string) => void,
+): Promise<void> {
+  if (executorFlag === 'per-op')
+    throw new InputError('--temporal runs on the fused executors or the CPU (the per-op executor has no FiLM kernel)');
+  const executor: ExecutorName = args.flags.has('cpu') ? 'cpu' : (executorFlag ?? 'fused');
+  const dataDir = flagString(args, 'data') ?? 'data/prepared';
+  const limit = positive(args, 'tracks');
+  const weights = flagString(args, 'weights'),
+    temporalWeights = flagString(args, 'temporal-weights');
+  if (weights && !temporalWeights) throw new InputError('with --weights, --temporal needs --temporal-weights too');
+  const started = performance.now();
+  const tracks = makeTestTracks(readSplit(dataDir, 'test'), TRACKS_SEED, limit);
+  const tune = makeTestTracks(readSplit(dataDir, 'train'), TRACKS_SEED + 1, TUNE_TRACKS);
+  const model = await DiffPose.load({ weights, temporalWeights, backend: executor === 'cpu' ? 'cpu' : 'gpu' });
+  try {
+    out(
+      `weights: ${weights ?? 'bundled weights/diffpose.safetensors'} and ${temporalWeights ?? 'weights/diffpose-temporal.safetensors'}; official init, H = 1, DDIM [12, 0]; executor ${executor} on ${model.adapter}`,
+    );
+    log('evaluating:');
+    const report = await evaluateTemporal(model, tracks, tune, { executor, log });
+    out('');
+    for (const line of formatTemporalReport(report)) out(line);
+    const seconds = (performance.now() - started) / 1000;
+    log(`evaluated in ${seconds.toFixed(1)} s`);
+    const json = flagString(args, 'json');
+    if (json) {
+      const doc = {
+        date: new Date().toISOString(),
+        weights: weights ?? 'weights/diffpose.safetensors',
+        temporalWeights: temporalWeights ?? 'weights/diffpose-temporal.safetensors',
+        data: dataDir,
+        executor,
+        adapter: model.adapter,
         seconds,
         ...report,
       };

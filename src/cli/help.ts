@@ -94,7 +94,14 @@ MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
   --executor E      ${executors} (default per-op)
   --cpu             run on the CPU
   --seed S          random seed (default 0)
-  --json FILE       also write the results as JSON`,
+  --json FILE       also write the results as JSON
+  --temporal        instead: video, on fixed test tracks (64 frames, one camera each, detector error
+                    correlated in time): the frame model, it smoothed (moving average, One-Euro),
+                    and the temporal model's offline and causal windows; MPJPE, P-MPJPE, velocity
+                    and acceleration errors, upper body with every joint and with the legs hidden
+                    (executor default fused)
+  --tracks N        with --temporal: only N test tracks, evenly spread (default: all)
+  --temporal-weights FILE  with --temporal and --weights: the temporal model`,
   'prepare-data': `usage: diffpose prepare-data [--mocap DIR] [--out DIR]
 
 Motion-capture clips -> data/prepared/{train,test}.safetensors.

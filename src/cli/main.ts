@@ -39,7 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseArgs(
       rest,
-      new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream', 'causal', 'frame-model']),
+      new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream', 'causal', 'frame-model', 'temporal']),
     );
     if (args.flags.has('help')) {
       out(HELP[command]);

@@ -137,6 +137,49 @@ describe('diffpose eval', () => {
     expect(r.stdout).to.match(/^DiffPose paper, H=2 \(mean\)\s+\d/m);
   });
 
+  it('--temporal: frame, smoothed frame and the temporal windows side by side on test tracks (CPU, tiny temporal model)', async function () {
+    this.timeout(600_000);
+    const json = join(dir, 'temporal.json');
+    const r = await runCli([
+      'eval',
+      '--temporal',
+      '--cpu',
+      '--data',
+      dir,
+      '--json',
+      json,
+      '--weights',
+      goldenPath('tiny.safetensors').pathname,
+      '--temporal-weights',
+      goldenPath('tiny-temporal.safetensors').pathname,
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as {
+      tracks: number;
+      frames: number;
+      rows: Array<Record<string, number | string>>;
+    };
+    // 3 test clips of 30 frames: 3 tracks (a piece of at least 16 frames is kept).
+    expect([doc.tracks, doc.frames]).to.deep.equal([3, 90]);
+    expect(doc.rows.map((x) => String(x.method).replace(/ [\d./]+$/, ''))).to.deep.equal([
+      'frame model',
+      'frame + moving average',
+      'frame + One-Euro',
+      'temporal, offline window',
+      'temporal, causal window',
+    ]);
+    for (const row of doc.rows)
+      for (const k of ['mpjpe', 'pmpjpe', 'mpjve', 'accel', 'upper', 'upperLegsHidden'])
+        expect(row[k], `${row.method} ${k}`).to.be.a('number').and.satisfy(Number.isFinite);
+    // Smoothing the frame model's output lowers its acceleration error: the baselines really smooth.
+    expect(doc.rows[1].accel).to.be.below(doc.rows[0].accel as number);
+    expect(r.stdout).to.match(
+      /^\| temporal, causal window \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \([\d.]+x\) \|$/m,
+    );
+    const perOp = await runCli(['eval', '--temporal', '--executor', 'per-op', '--data', dir]);
+    expect(perOp.stderr).to.match(/per-op executor has no FiLM kernel/);
+  });
+
   it('says how to make the data when it is missing, in one line', async () => {
     const r = await runCli(['eval', '--data', join(dir, 'nowhere'), '--executor', 'cpu']);
     expect(r.code).to.equal(1);
