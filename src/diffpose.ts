@@ -19,7 +19,7 @@ import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { keypointFormat } from './pose/formats.js';
 import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.js';
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
-import { fitRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
+import { fitRoots, smoothRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift } from './schedule/fused-executor.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
@@ -85,7 +85,9 @@ export interface LiftResult {
   /**
    * [N, 3] metres, camera frame: where the root (pelvis) is, fitted so that `poses` placed there
    * reproject best onto the input 2D (weighted by each joint's 2D certainty; `camera` gives the
-   * intrinsics). NaN for a pose whose keypoints determine no root in front of the camera.
+   * intrinsics). NaN for a pose whose keypoints determine no root in front of the camera. A
+   * sequence lifted with the offline window (liftSequence) has its trajectory averaged over 7
+   * frames (smoothRoots).
    */
   root: Float32Array;
   hypotheses: number;
@@ -404,6 +406,8 @@ export class DiffPose extends EventTarget {
     let start = 0;
     for (const [n, i] of live) {
       out[i] = sliceResult(r, start, n);
+      // The offline window sees the frames around each one: so does its placement.
+      if (!causal) out[i].root = smoothRoots(out[i].root, n);
       start += n;
     }
     return out;

@@ -132,3 +132,32 @@ export function fitRoots(
   }
   return out;
 }
+
+/** Frames of the centred window a sequence's root trajectory is averaged over (0.23 s at 30 fps). */
+export const ROOT_SMOOTHING_FRAMES = 7;
+
+/**
+ * A track's root trajectory [T, 3] smoothed by a centred moving average of `window` frames (odd;
+ * shrinking at the track's ends), over the frames that have a root: a NaN root (no fit) stays NaN
+ * and is left out of its neighbours' averages. Per-frame fits jitter mostly in depth, where the 2D
+ * says least; the pose is placed by its neighbours too.
+ */
+export function smoothRoots(root: Float32Array, frames: number, window = ROOT_SMOOTHING_FRAMES): Float32Array {
+  const half = (window - 1) / 2;
+  const out = new Float32Array(root.length);
+  for (let t = 0; t < frames; t++) {
+    if (!Number.isFinite(root[3 * t])) {
+      out.set(root.subarray(3 * t, 3 * t + 3), 3 * t);
+      continue;
+    }
+    const s = [0, 0, 0];
+    let n = 0;
+    for (let u = Math.max(0, t - half); u <= Math.min(frames - 1, t + half); u++) {
+      if (!Number.isFinite(root[3 * u])) continue;
+      for (let c = 0; c < 3; c++) s[c] += root[3 * u + c];
+      n++;
+    }
+    for (let c = 0; c < 3; c++) out[3 * t + c] = s[c] / n;
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
+import { smoothRoots } from '../../src/pose/root-trajectory.js';
 
 // The bundled walk clip (test split, simulated detector noise) and the camera that made it.
 const example = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as {
@@ -49,6 +50,35 @@ describe('LiftResult.root: the camera-frame root trajectory', () => {
     }
     // The pose is the model's, not the truth, so the reprojection is close but not exact: a few pixels.
     expect(sum / n, `mean reprojection error ${(sum / n).toFixed(2)} px`).to.be.below(6);
+  });
+
+  it('a sequence lifted with the offline window has a smoothed trajectory; frame lifts and causal ones do not', async () => {
+    const frames = example.frames.slice(0, 40);
+    const keypoints = frames.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y]));
+    const confidence = frames.flatMap((f) => f.keypoints.map((k) => k[2]));
+    const options = { imageSize: example.imageSize, confidence, init: 'official' as const };
+    const seq = await model.liftSequence(keypoints, options);
+    const causal = await model.liftSequence(keypoints, { ...options, causal: true });
+    const accel = (root: Float32Array) => {
+      let s = 0;
+      for (let t = 0; t + 2 < 40; t++)
+        for (let c = 0; c < 3; c++) s += Math.abs(root[3 * (t + 2) + c] - 2 * root[3 * (t + 1) + c] + root[3 * t + c]);
+      return s;
+    };
+    // The offline trajectory is the causal model's kind of per-frame fit, averaged: much steadier.
+    expect(accel(seq.root)).to.be.below(0.5 * accel(causal.root));
+    expect(seq.root.every(Number.isFinite)).to.equal(true);
+  });
+
+  it('smoothRoots: a centred average over the frames with a root; a straight line stays straight inside the track', () => {
+    const line = Float32Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? 5 + 0.1 * Math.floor(i / 3) : i % 3));
+    const s = smoothRoots(line, 10);
+    for (let t = 3; t < 7; t++) expect(s[3 * t + 2]).to.be.closeTo(line[3 * t + 2], 1e-6);
+    const holes = Float32Array.from(line);
+    holes.fill(NaN, 12, 15);
+    const h = smoothRoots(holes, 10);
+    expect(Number.isNaN(h[12])).to.equal(true);
+    expect(h.filter((v, i) => !(i >= 12 && i < 15)).every(Number.isFinite)).to.equal(true);
   });
 
   it('refuses bad intrinsics before any work', async () => {
