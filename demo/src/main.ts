@@ -3,6 +3,9 @@ import { NoAdapterError } from '../../src/errors.js';
 import { DEMO_EXAMPLES, type DemoExample } from './example-list.js';
 import { KeypointsView2d } from './keypoints-view-2d.js';
 import { PoseView3d } from './pose-view-3d.js';
+import { writeBvh } from '../../src/export/bvh.js';
+import { writeGlb } from '../../src/export/gltf.js';
+import { buildRig, solveMotion } from '../../src/export/rig.js';
 import { LiveMode, type LiveFrame } from './live.js';
 import {
   DEMO_MODELS,
@@ -65,6 +68,8 @@ const ui = {
   model: $<HTMLSelectElement>('model'),
   live: $<HTMLButtonElement>('live'),
   liveStats: $<HTMLSpanElement>('live-stats'),
+  bvh: $<HTMLButtonElement>('bvh'),
+  glb: $<HTMLButtonElement>('glb'),
   timesteps: $<HTMLSelectElement>('timesteps'),
   lift: $<HTMLButtonElement>('lift'),
   play: $<HTMLButtonElement>('play'),
@@ -134,6 +139,9 @@ class Player {
 
   load(seq: Sequence, r: LiftResult): void {
     this.lifted = { seq, r };
+    ui.bvh.disabled = ui.glb.disabled = false;
+    ui.bvh.onclick = () => download(seq, r, 'bvh');
+    ui.glb.onclick = () => download(seq, r, 'glb');
     ui.frame.max = String(seq.frames - 1);
     this.goTo(0);
   }
@@ -155,8 +163,33 @@ class Player {
       r.poses.subarray(frame * 51, frame * 51 + 51),
       r.spread.subarray(frame * 17, frame * 17 + 17),
       r.samples!.subarray(frame * H * 51, (frame + 1) * H * 51),
+      rootPath(r.root, frame),
     );
   }
+}
+
+/** The root's positions of frames 0..frame relative to the first finite one (camera frame). */
+function rootPath(root: Float32Array, frame: number): Float32Array {
+  const first = Array.from({ length: root.length / 3 }, (_, i) => i).find((i) => Number.isFinite(root[3 * i]));
+  const out = new Float32Array(3 * (frame + 1)).fill(NaN);
+  if (first === undefined) return out;
+  for (let i = 0; i <= frame; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = root[3 * i + c] - root[3 * first + c];
+  return out;
+}
+
+/** The lifted sequence as a BVH or binary glTF file (src/export), offered as a download. */
+function download(seq: Sequence, r: LiftResult, kind: 'bvh' | 'glb'): void {
+  const rig = buildRig(r.poses, seq.frames);
+  const motion = solveMotion(rig, r.poses, seq.frames, FPS, r.root);
+  const data = kind === 'bvh' ? writeBvh(rig, motion) : writeGlb(rig, motion);
+  const url = URL.createObjectURL(
+    new Blob([data as BlobPart], { type: kind === 'bvh' ? 'text/plain' : 'model/gltf-binary' }),
+  );
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${seq.example.id}.${kind}`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 async function liftAndShow(model: DiffPose, player: Player): Promise<void> {

@@ -11,6 +11,8 @@ const JOINTS = 17;
  * hypothesis as a translucent point cloud, a floor grid, orbit controls. Poses come in the
  * model's camera frame (x right, y down, z away from the camera) and are shown turned half a
  * turn about x (y up, z towards the viewer), so the first view looks like the input camera's.
+ * With a root trajectory the skeleton moves over the floor (its root relative to the track's
+ * first), leaving its path as a trail on the floor, and the view follows it.
  */
 export class PoseView3d {
   readonly renderer: THREE.WebGLRenderer;
@@ -20,6 +22,8 @@ export class PoseView3d {
   private readonly joints: THREE.Mesh[] = [];
   private readonly bones: THREE.Mesh[] = [];
   private readonly cloud: THREE.Points;
+  private readonly trail: THREE.Line;
+  private readonly floorY = -0.95;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     // preserveDrawingBuffer: the page (and its test) can read the pixels back after a frame.
@@ -30,9 +34,11 @@ export class PoseView3d {
     const sun = new THREE.DirectionalLight(0xffffff, 1.5);
     sun.position.set(2, 4, 3);
     this.scene.add(sun);
-    const grid = new THREE.GridHelper(4, 16, 0x3a4660, 0x252c3a);
-    grid.position.y = -0.95; // about the feet of a root-relative adult
+    const grid = new THREE.GridHelper(12, 48, 0x3a4660, 0x252c3a);
+    grid.position.y = this.floorY; // about the feet of a root-relative adult
     this.scene.add(grid);
+    this.trail = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffb45a }));
+    this.scene.add(this.trail);
     const sphere = new THREE.SphereGeometry(0.028, 16, 12);
     for (let j = 0; j < JOINTS; j++) {
       const m = new THREE.Mesh(sphere, new THREE.MeshStandardMaterial({ roughness: 0.5 }));
@@ -75,9 +81,23 @@ export class PoseView3d {
     }).observe(canvas);
   }
 
-  /** Shows one frame: `pose` 17 * 3, `spread` 17, `samples` H * 17 * 3 (model camera frame). */
-  show(pose: ArrayLike<number>, spread: ArrayLike<number>, samples: ArrayLike<number>): void {
-    const at = (a: ArrayLike<number>, i: number) => new THREE.Vector3(a[3 * i], -a[3 * i + 1], -a[3 * i + 2]);
+  /**
+   * Shows one frame: `pose` 17 * 3, `spread` 17, `samples` H * 17 * 3 (model camera frame);
+   * `path`: the root's positions from the track's first frame to this one, each relative to the
+   * first (camera frame, metres; NaN where no root was fitted), the last one this frame's.
+   */
+  show(
+    pose: ArrayLike<number>,
+    spread: ArrayLike<number>,
+    samples: ArrayLike<number>,
+    path: ArrayLike<number> = [],
+  ): void {
+    const n = path.length / 3;
+    const here =
+      n && Number.isFinite(path[3 * n - 3]) ? [path[3 * n - 3], path[3 * n - 2], path[3 * n - 1]] : [0, 0, 0];
+    const moved = new THREE.Vector3(here[0], -here[1], -here[2]);
+    const at = (a: ArrayLike<number>, i: number) =>
+      new THREE.Vector3(a[3 * i], -a[3 * i + 1], -a[3 * i + 2]).add(moved);
     for (let j = 0; j < JOINTS; j++) {
       this.joints[j].position.copy(at(pose, j));
       (this.joints[j].material as THREE.MeshStandardMaterial).color.setRGB(...spreadColour(spread[j]));
@@ -93,12 +113,23 @@ export class PoseView3d {
     });
     const points = new Float32Array(samples.length);
     for (let i = 0; i < samples.length / 3; i++) {
-      points[3 * i] = samples[3 * i];
-      points[3 * i + 1] = -samples[3 * i + 1];
-      points[3 * i + 2] = -samples[3 * i + 2];
+      points[3 * i] = samples[3 * i] + moved.x;
+      points[3 * i + 1] = -samples[3 * i + 1] + moved.y;
+      points[3 * i + 2] = -samples[3 * i + 2] + moved.z;
     }
     this.cloud.geometry.setAttribute('position', new THREE.BufferAttribute(points, 3));
     this.cloud.geometry.computeBoundingSphere();
+    // The root's path on the floor (its height left out: the floor is flat).
+    const trail: number[] = [];
+    for (let i = 0; i < n; i++)
+      if (Number.isFinite(path[3 * i])) trail.push(path[3 * i], this.floorY + 0.002, -path[3 * i + 2]);
+    this.trail.geometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(trail), 3));
+    this.trail.geometry.computeBoundingSphere();
+    // The view follows the skeleton.
+    const target = new THREE.Vector3(moved.x, -0.1 + moved.y, moved.z);
+    this.camera.position.add(target.clone().sub(this.controls.target));
+    this.controls.target.copy(target);
+    this.controls.update();
     this.render();
   }
 

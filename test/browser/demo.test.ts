@@ -32,7 +32,7 @@ const ARGS = [
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // Small enough to lift quickly on SwiftShader, big enough for a visible cloud.
 const QUERY: LiftSettings & { example: string } = {
-  example: 'basketball',
+  example: 'walk',
   model: 'offline',
   hypotheses: 4,
   timesteps: [12, 0],
@@ -67,6 +67,7 @@ describe('browser demo (Chromium, WebGPU)', function () {
       headless: true,
       args: ARGS,
       viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
     });
   });
 
@@ -156,6 +157,20 @@ describe('browser demo (Chromium, WebGPU)', function () {
     );
     expect(drawn[0], 'share of the 3D canvas unlike the background').to.be.above(0.005);
     expect(drawn[1], 'share of the 2D canvas unlike the background').to.be.above(0.005);
+    // Both animation files download, built in the page from the lift (src/export).
+    for (const [button, check] of [
+      ['#bvh', (b: Buffer) => expect(b.toString('utf8', 0, 9)).to.equal('HIERARCHY')],
+      ['#glb', (b: Buffer) => expect(b.toString('latin1', 0, 4)).to.equal('glTF')],
+    ] as const) {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      const path = await file.path();
+      check(readFileSync(path));
+      expect(file.suggestedFilename()).to.match(new RegExp(`^${QUERY.example}\\.(bvh|glb)$`));
+    }
+    // Most of the way through the clip: the skeleton on its trajectory, its path drawn on the floor.
+    await page.fill('#frame', '100');
+    await page.dispatchEvent('#frame', 'input');
+    await page.waitForTimeout(300);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
     await page.close();
