@@ -1,8 +1,26 @@
 // Aggregates the final state x [poses * hypotheses, 17, 5] (xyz in channels 2..4) over the
 // hypotheses (src/model/aggregate.ts): every hypothesis root-centred, their mean, and the per-joint
-// spread sqrt(mean_h |x_h - mean|^2). One invocation per (pose, joint).
+// spread sqrt(mean_h |x_h - mean|^2); then, with `fit_root`, the root position that reprojects the
+// mean pose best onto the 2D (src/pose/root-trajectory.ts fitRoot: the closed-form start, then
+// Gauss-Newton steps; each joint weighted by 1 / the mean variance of its 2D mixture). One
+// invocation per pose.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-// JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
+// JOINTS, GMM_STRIDE come from the generated prelude (src/kernels/wgsl-constants.ts).
+
+struct AggregateParams {
+  // 1: fit the root into `root`; 0: no root (uv, gmm, root are placeholders).
+  fit_root: u32,
+  // Mixture components per joint in `gmm`.
+  components: u32,
+  // 1: each joint's 2D is its first mixture component's mean (the lifter's pixel input path); 0: `uv`.
+  uv_in_gmm: u32,
+  // Gauss-Newton steps after the closed-form start.
+  steps: u32,
+  // The camera in uv units (src/pose/root-trajectory.ts uvCamera).
+  focal: f32,
+  cu: f32,
+  cv: f32,
+}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // [poses, 17, 3]
@@ -11,41 +29,130 @@
 @group(0) @binding(2) var<storage, read_write> spread: array<f32>;
 // [poses, hypotheses, 17, 3]
 @group(0) @binding(3) var<storage, read_write> samples: array<f32>;
+@group(0) @binding(4) var<uniform> params: AggregateParams;
+// [poses, 17, 2] the input 2D, uv units.
+@group(0) @binding(5) var<storage, read> uv: array<f32>;
+// [poses, 17, components, GMM_STRIDE]: weight, mean u, mean v, std u, std v.
+@group(0) @binding(6) var<storage, read> gmm: array<f32>;
+// [poses, 3] camera frame, metres; (0, 0, 0) where the 2D determines no root in front of the camera
+// (WGSL may assume no NaN: the host turns those into NaN).
+@group(0) @binding(7) var<storage, read_write> root: array<f32>;
 
 // Root-centred xyz of joint j of state item r.
 fn centred_xyz(r: u32, j: u32) -> vec3<f32> {
   let o = (r * JOINTS + j) * 5u + 2u;
-  let root = r * JOINTS * 5u + 2u;
-  return vec3<f32>(x[o], x[o + 1u], x[o + 2u]) - vec3<f32>(x[root], x[root + 1u], x[root + 2u]);
+  let base = r * JOINTS * 5u + 2u;
+  return vec3<f32>(x[o], x[o + 1u], x[o + 2u]) - vec3<f32>(x[base], x[base + 1u], x[base + 2u]);
+}
+
+fn joint_uv(pj: u32) -> vec2<f32> {
+  if (params.uv_in_gmm == 1u) {
+    let g = pj * params.components * GMM_STRIDE;
+    return vec2<f32>(gmm[g + 1u], gmm[g + 2u]);
+  }
+  return vec2<f32>(uv[2u * pj], uv[2u * pj + 1u]);
+}
+
+// 1 / the mixture's mean per-axis variance.
+fn joint_weight(pj: u32) -> f32 {
+  var variance = 0.0;
+  for (var k = 0u; k < params.components; k++) {
+    let g = (pj * params.components + k) * GMM_STRIDE;
+    variance += gmm[g] * (gmm[g + 3u] * gmm[g + 3u] + gmm[g + 4u] * gmm[g + 4u]) / 2.0;
+  }
+  return 1.0 / variance;
+}
+
+// Solves a x = b for a symmetric 3x3 a (Cramer's rule), or returns false when it is singular.
+var<private> solved: vec3<f32>;
+fn solve3(a: mat3x3<f32>, b: vec3<f32>) -> bool {
+  let d = determinant(a);
+  if (!(abs(d) > 1e-12)) { return false; }
+  solved = vec3<f32>(
+    determinant(mat3x3<f32>(b, a[1], a[2])),
+    determinant(mat3x3<f32>(a[0], b, a[2])),
+    determinant(mat3x3<f32>(a[0], a[1], b))) / d;
+  return true;
+}
+
+const NO_ROOT = vec3<f32>(0.0);
+
+fn fit_root(n: u32, m: ptr<function, array<vec3<f32>, JOINTS>>) -> vec3<f32> {
+  let f = params.focal;
+  let c = vec2<f32>(params.cu, params.cv);
+  // Normal equations of the linearised rows (f, 0, -du) . t = du Z - f X and (0, f, -dv) . t = dv Z - f Y.
+  var ata = mat3x3<f32>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
+  var atb = vec3<f32>(0.0);
+  for (var j = 0u; j < JOINTS; j++) {
+    let w = joint_weight(n * JOINTS + j);
+    if (!(w > 0.0)) { continue; }
+    let p = (*m)[j];
+    let d = joint_uv(n * JOINTS + j) - c;
+    let ru = vec3<f32>(f, 0.0, -d.x);
+    let rv = vec3<f32>(0.0, f, -d.y);
+    ata += w * (mat3x3<f32>(ru * ru.x, ru * ru.y, ru * ru.z) + mat3x3<f32>(rv * rv.x, rv * rv.y, rv * rv.z));
+    atb += w * (ru * (d.x * p.z - f * p.x) + rv * (d.y * p.z - f * p.y));
+  }
+  if (!solve3(ata, atb) || !(solved.z > 0.0)) { return NO_ROOT; }
+  var t = solved;
+  for (var s = 0u; s < params.steps; s++) {
+    // Gauss-Newton on r = project(P + t) - uv; Jacobian rows (f/Z, 0, -f X/Z^2), (0, f/Z, -f Y/Z^2).
+    var h = mat3x3<f32>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
+    var g = vec3<f32>(0.0);
+    for (var j = 0u; j < JOINTS; j++) {
+      let w = joint_weight(n * JOINTS + j);
+      if (!(w > 0.0)) { continue; }
+      let q = (*m)[j] + t;
+      if (!(q.z > 1e-6)) { return NO_ROOT; }
+      let a = f / q.z;
+      let ju = vec3<f32>(a, 0.0, -f * q.x / (q.z * q.z));
+      let jv = vec3<f32>(0.0, a, -f * q.y / (q.z * q.z));
+      let r = f * q.xy / q.z + c - joint_uv(n * JOINTS + j);
+      h += w * (mat3x3<f32>(ju * ju.x, ju * ju.y, ju * ju.z) + mat3x3<f32>(jv * jv.x, jv * jv.y, jv * jv.z));
+      g += w * (ju * r.x + jv * r.y);
+    }
+    if (!solve3(h, g)) { break; }
+    t -= solved;
+  }
+  if (!(t.z > 0.0)) { return NO_ROOT; }
+  return t;
 }
 
 @compute @workgroup_size(WG_SIZE)
 fn aggregate(@builtin(workgroup_id) wg: vec3<u32>,
              @builtin(num_workgroups) num_wg: vec3<u32>,
              @builtin(local_invocation_index) local_index: u32) {
-  let id = invocation_index(wg, num_wg, local_index);
-  if (id >= run.poses * JOINTS) { return; }
-  let j = id % JOINTS;
-  let n = id / JOINTS;
+  let n = invocation_index(wg, num_wg, local_index);
+  if (n >= run.poses) { return; }
   let hyps = run.hypotheses;
-  var sum = vec3<f32>(0.0);
-  for (var h = 0u; h < hyps; h++) {
-    let r = n * hyps + h;
-    let v = centred_xyz(r, j);
-    let s = (r * JOINTS + j) * 3u;
-    samples[s] = v.x;
-    samples[s + 1u] = v.y;
-    samples[s + 2u] = v.z;
-    sum += v;
+  var m: array<vec3<f32>, JOINTS>;
+  for (var j = 0u; j < JOINTS; j++) {
+    let id = n * JOINTS + j;
+    var sum = vec3<f32>(0.0);
+    for (var h = 0u; h < hyps; h++) {
+      let r = n * hyps + h;
+      let v = centred_xyz(r, j);
+      let s = (r * JOINTS + j) * 3u;
+      samples[s] = v.x;
+      samples[s + 1u] = v.y;
+      samples[s + 2u] = v.z;
+      sum += v;
+    }
+    let mj = sum / f32(hyps);
+    var sq = 0.0;
+    for (var h = 0u; h < hyps; h++) {
+      let dv = centred_xyz(n * hyps + h, j) - mj;
+      sq += dot(dv, dv);
+    }
+    mean[id * 3u] = mj.x;
+    mean[id * 3u + 1u] = mj.y;
+    mean[id * 3u + 2u] = mj.z;
+    spread[id] = sqrt(sq / f32(hyps));
+    m[j] = mj;
   }
-  let m = sum / f32(hyps);
-  var sq = 0.0;
-  for (var h = 0u; h < hyps; h++) {
-    let dv = centred_xyz(n * hyps + h, j) - m;
-    sq += dot(dv, dv);
-  }
-  mean[id * 3u] = m.x;
-  mean[id * 3u + 1u] = m.y;
-  mean[id * 3u + 2u] = m.z;
-  spread[id] = sqrt(sq / f32(hyps));
+  if (params.fit_root == 0u) { return; }
+  let t = fit_root(n, &m);
+  root[3u * n] = t.x;
+  root[3u * n + 1u] = t.y;
+  root[3u * n + 2u] = t.z;
 }

@@ -127,6 +127,7 @@ const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
   'keypoints',
   'poses',
   'spread',
+  'root',
   'count',
   'encoder',
   'imageSize',
@@ -281,7 +282,7 @@ export class DiffPose extends EventTarget {
       throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
     const cam = uvCamera(options.imageSize, checkedIntrinsics(options.camera));
     // Reprojection aggregation picks among the hypotheses: they are read back even when not asked for.
-    const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : settings;
+    const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : { ...settings, camera: cam };
     const r =
       name === 'cpu'
         ? await this.cpuExecutor(kind).run(batch, run)
@@ -291,7 +292,9 @@ export class DiffPose extends EventTarget {
       aggregate === 'reprojection'
         ? reprojectionAggregate(r.samples, r.mean, batch.uv, weights, batch.poses, settings.hypotheses, cam)
         : r.mean;
-    const root = fitRoots(poses, batch.uv, weights, batch.poses, cam);
+    // The fused plans fit the root of the mean in their aggregation dispatch; otherwise (and for
+    // poses picked per joint by reprojection) it is fitted here.
+    const root = r.root && aggregate === 'mean' ? r.root : fitRoots(poses, batch.uv, weights, batch.poses, cam);
     return {
       poses,
       spread: r.spread,
@@ -608,9 +611,10 @@ export class DiffPose extends EventTarget {
       check(req.keypoints, 'keypoints', count * 17 * 3);
       check(req.poses, 'poses', count * 17 * 3);
       check(req.spread, 'spread', count * 17);
-      if (req.keypoints === req.poses || req.keypoints === req.spread || (req.spread && req.spread === req.poses)) {
-        throw new InputError('keypoints, poses and spread must be three different buffers');
-      }
+      check(req.root, 'root', count * 3);
+      const given = [req.keypoints, req.poses, req.spread, req.root].filter((b) => b !== undefined);
+      if (new Set(given).size !== given.length)
+        throw new InputError('keypoints, poses, spread and root must be different buffers');
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
         const plan = await this.gpuExecutor('frame', executor);

@@ -64,6 +64,8 @@ export interface RunSettings {
   poseOffset: number;
   /** Checked between chunks. */
   signal?: AbortSignal;
+  /** The camera (uv units) the executors that can fit each pose's root with (the fused plans, in the aggregation dispatch). */
+  camera?: import('./pose/root-trajectory.js').UvCamera;
 }
 
 export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSettings {

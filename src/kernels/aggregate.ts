@@ -1,4 +1,4 @@
-import { NUM_JOINTS } from '../pose/skeleton.js';
+import type { UvCamera } from '../pose/root-trajectory.js';
 import {
   bindKernel,
   type BoundKernel,
@@ -8,10 +8,23 @@ import {
 } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** No plan-time parameters: poses and hypotheses come from the run slot. */
-export type AggregateParams = Record<string, never>;
+/**
+ * What the aggregation also does: fit each pose's root (camera frame) from the 2D with `camera`
+ * (uv units, src/pose/root-trajectory.ts uvCamera), reading the 2D from `uv` or, with `uvInGmm`,
+ * from the first mixture component's mean. Written per call (the camera and the mixture size
+ * change with the call). Poses and hypotheses come from the run slot.
+ */
+export interface AggregateParams {
+  fitRoot: boolean;
+  components?: number;
+  uvInGmm?: boolean;
+  camera?: UvCamera;
+}
 
-/** Mean, spread and root-centred samples of the final state over the hypotheses (src/model/aggregate.ts). */
+/** Gauss-Newton steps after the closed-form start (fitRoot's default). */
+export const ROOT_FIT_STEPS = 4;
+
+/** Mean, spread and root-centred samples of the final state over the hypotheses (src/model/aggregate.ts), and the root (fitRoot). */
 export const AGGREGATE: KernelDescriptor<AggregateParams> = {
   name: 'aggregate',
   shader: 'aggregate.wgsl',
@@ -22,11 +35,37 @@ export const AGGREGATE: KernelDescriptor<AggregateParams> = {
     { binding: 1, name: 'mean', kind: 'storage' },
     { binding: 2, name: 'spread', kind: 'storage' },
     { binding: 3, name: 'samples', kind: 'storage' },
+    { binding: 4, name: 'params', kind: 'uniform' },
+    { binding: 5, name: 'uv', kind: 'read-only-storage', optional: true },
+    { binding: 6, name: 'gmm', kind: 'read-only-storage', optional: true },
+    // Always bound (a writable binding cannot share the placeholder with the read-only ones).
+    { binding: 7, name: 'root', kind: 'storage' },
   ],
-  params: [],
-  paramValues: () => ({}),
+  params: [
+    { name: 'fit_root', type: 'u32' },
+    { name: 'components', type: 'u32' },
+    { name: 'uv_in_gmm', type: 'u32' },
+    { name: 'steps', type: 'u32' },
+    { name: 'focal', type: 'f32' },
+    { name: 'cu', type: 'f32' },
+    { name: 'cv', type: 'f32' },
+  ],
+  paramValues: (p) => {
+    if (p.fitRoot && (!p.camera || !p.components))
+      throw new Error('aggregate: fitting the root needs the camera and the mixture size');
+    return {
+      fit_root: p.fitRoot ? 1 : 0,
+      components: p.components ?? 1,
+      uv_in_gmm: p.uvInGmm ? 1 : 0,
+      steps: ROOT_FIT_STEPS,
+      focal: p.camera?.focal ?? 0,
+      cu: p.camera?.center[0] ?? 0,
+      cv: p.camera?.center[1] ?? 0,
+    };
+  },
   workgroupSize: 64,
-  invocations: (_p, run) => run.poses * NUM_JOINTS,
+  // One invocation per pose.
+  invocations: (_p, run) => run.poses,
 };
 
 export interface AggregateBuffers {
@@ -38,12 +77,20 @@ export interface AggregateBuffers {
   spread: BufferResource;
   /** [poses, hypotheses, 17, 3] */
   samples: BufferResource;
+  params: BufferResource;
+  /** [poses, 17, 2] uv units; with fitRoot and not uvInGmm. */
+  uv?: BufferResource;
+  /** [poses, 17, components, 5]; with fitRoot. */
+  gmm?: BufferResource;
+  /** Out [poses, 3] with fitRoot ((0, 0, 0): no root); without, any 16-byte buffer. */
+  root: BufferResource;
 }
 
 export function bindAggregate(
   kernel: KernelPipeline<AggregateParams>,
+  p: AggregateParams,
   b: AggregateBuffers,
   label?: string,
 ): BoundKernel<AggregateParams> {
-  return bindKernel(kernel, {}, { ...b }, label);
+  return bindKernel(kernel, p, { ...b }, label);
 }

@@ -7,6 +7,8 @@ export interface Aggregated {
   spread: Float32Array;
   /** [poses, hypotheses, 17, 3]: every hypothesis, root-centred. */
   samples: Float32Array;
+  /** [poses, 3]: the root fitted to the 2D on the GPU (fused plans with RunSettings.camera); NaN where none. */
+  root?: Float32Array;
 }
 
 /** Aggregates x [poses*hypotheses, 17, 5] (xyz in channels 2..4) over hypotheses. */

@@ -6,6 +6,8 @@ import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import {
   AGGREGATE,
   bindAggregate,
+  packParams,
+  paramsByteSize,
   bindKernel,
   createRunBuffer,
   getKernelPipeline,
@@ -29,6 +31,7 @@ import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { MAX_COMPONENTS } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
+import { uvCamera, type UvCamera } from '../pose/root-trajectory.js';
 import type { SequenceInfo } from '../temporal/sequence-batch.js';
 import { DispatchCounter } from './dispatch-counter.js';
 import {
@@ -128,6 +131,10 @@ type Io = {
   mean: GPUBuffer;
   spread: GPUBuffer;
   samples: GPUBuffer;
+  /** [maxItems, 3] roots, and the aggregation's parameters for host lifts and for callers' buffer lifts. */
+  root: GPUBuffer;
+  aggregateParams: GPUBuffer;
+  bufferAggregateParams: GPUBuffer;
 };
 type Pair = { cooperative: BoundKernel<FusedDispatch>; perInvocation: BoundKernel<FusedDispatch> };
 
@@ -139,6 +146,12 @@ export interface BufferLift {
   poses: GPUBuffer;
   /** Out: [count, 17] f32 spread, metres; optional. */
   spread?: GPUBuffer;
+  /**
+   * Out: [count, 3] f32, metres, camera frame: where each pose's root is, fitted in the
+   * aggregation dispatch so that the pose reprojects onto its keypoints (focal = the larger image
+   * side, the image centre); (0, 0, 0) where the keypoints determine none. Optional.
+   */
+  root?: GPUBuffer;
   count: number;
   imageSize: readonly [number, number];
   /** Record into this encoder (the caller submits it); else the engine submits. */
@@ -196,7 +209,10 @@ export class FusedExecutor implements Executor {
   private readonly hostAggregate: BoundKernel<unknown>;
   // Bind groups for callers' buffers, made on first use and dropped with the buffers.
   private readonly callerLift = new WeakMap<GPUBuffer, Pair>();
-  private readonly callerAggregate = new WeakMap<GPUBuffer, Map<GPUBuffer | undefined, BoundKernel<unknown>>>();
+  private readonly callerAggregate = new WeakMap<
+    GPUBuffer,
+    Map<GPUBuffer | undefined, Map<GPUBuffer | undefined, BoundKernel<unknown>>>
+  >();
   private gpuTimes: PassTime[] | undefined;
 
   constructor(parts: FusedPlanParts) {
@@ -223,7 +239,7 @@ export class FusedExecutor implements Executor {
       cooperative: bindKernel(b.denoise, b.group, denoiseIo, 'fused: denoise (cooperative)'),
       perInvocation: bindKernel(b.denoiseLane, b.lane, denoiseIo, 'fused: denoise (per invocation)'),
     };
-    this.hostAggregate = this.aggregateInto(io.mean, io.spread);
+    this.hostAggregate = this.aggregateInto(io.mean, io.spread, io.root, io.aggregateParams, false);
   }
 
   private liftPair(input: GPUBuffer): Pair {
@@ -235,12 +251,30 @@ export class FusedExecutor implements Executor {
     };
   }
 
-  private aggregateInto(mean: GPUBuffer, spread: GPUBuffer): BoundKernel<unknown> {
+  /**
+   * The aggregation into `mean`, `spread`, `root`: a host lift reads its 2D from `uv`, a caller's
+   * buffer lift from the mixtures its lifter dispatch derived (uvInGmm). Its parameters (the
+   * camera, the mixture size) are written per call into `params`.
+   */
+  private aggregateInto(
+    mean: GPUBuffer,
+    spread: GPUBuffer,
+    root: GPUBuffer,
+    params: GPUBuffer,
+    uvInGmm: boolean,
+  ): BoundKernel<unknown> {
+    const p = { fitRoot: true, components: 1, uvInGmm, camera: { focal: 1, center: [0, 0] as const } };
     return bindAggregate(
       this.bindings.aggregate,
-      { x: this.io.state, mean, spread, samples: this.io.samples },
+      p,
+      { x: this.io.state, mean, spread, samples: this.io.samples, params, uv: this.io.uv, gmm: this.io.gmm, root },
       'fused: aggregate',
     ) as BoundKernel<unknown>;
+  }
+
+  /** The aggregation's per-call parameters: the camera to fit the roots with and the mixture size. */
+  private writeAggregateParams(buffer: GPUBuffer, components: number, uvInGmm: boolean, camera: UvCamera): void {
+    this.gpu.device.queue.writeBuffer(buffer, 0, packParams(AGGREGATE, { fitRoot: true, components, uvInGmm, camera }));
   }
 
   /** The uniform is rewritten only when the init, schedule, mixture size or input kind changes. */
@@ -323,8 +357,10 @@ export class FusedExecutor implements Executor {
             : 'a sequence lift needs the temporal model',
         );
       }
-      const out = emptyResult(batch.poses, H, s.wantSamples);
+      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera);
       this.writeParams(K, s);
+      // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
+      this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
       const chunk = Math.floor(this.maxItems / H);
       this.counter.beginCall();
       this.gpuTimes = this.timer ? [] : undefined;
@@ -343,7 +379,14 @@ export class FusedExecutor implements Executor {
         this.context?.upload(batch, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
         const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence);
-        const bytes = recordReadback(encoder, this.io, this.staging, n, H, s.wantSamples);
+        const bytes = recordReadback(
+          encoder,
+          { ...this.io, root: s.camera ? this.io.root : undefined },
+          this.staging,
+          n,
+          H,
+          s.wantSamples,
+        );
         this.timer?.resolve(encoder);
         device.queue.submit([encoder.finish()]);
         this.counter.add(dispatches, 1);
@@ -379,11 +422,23 @@ export class FusedExecutor implements Executor {
         byPoses = new Map();
         this.callerAggregate.set(req.poses, byPoses);
       }
-      let aggregate = byPoses.get(req.spread);
-      if (!aggregate) {
-        aggregate = this.aggregateInto(req.poses, req.spread ?? this.io.spread);
-        byPoses.set(req.spread, aggregate);
+      let byRoot = byPoses.get(req.spread);
+      if (!byRoot) {
+        byRoot = new Map();
+        byPoses.set(req.spread, byRoot);
       }
+      let aggregate = byRoot.get(req.root);
+      if (!aggregate) {
+        aggregate = this.aggregateInto(
+          req.poses,
+          req.spread ?? this.io.spread,
+          req.root ?? this.io.root,
+          this.io.bufferAggregateParams,
+          true,
+        );
+        byRoot.set(req.root, aggregate);
+      }
+      this.writeAggregateParams(this.io.bufferAggregateParams, 1, true, uvCamera(req.imageSize));
       this.counter.beginCall();
       this.gpuTimes = undefined;
       this.writeRuns(req.count, H, s.poseOffset, s.key);
@@ -506,6 +561,17 @@ export async function createFusedExecutor(
       mean: make('mean', maxItems * J * 3 * 4, storage),
       spread: make('spread', maxItems * J * 4, storage),
       samples: make('samples', maxItems * J * 3 * 4, storage),
+      root: make('root', maxItems * 3 * 4, storage),
+      aggregateParams: make(
+        'aggregate params',
+        paramsByteSize(AGGREGATE),
+        GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      ),
+      bufferAggregateParams: make(
+        'buffer lift aggregate params',
+        paramsByteSize(AGGREGATE),
+        GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      ),
     };
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
     const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };

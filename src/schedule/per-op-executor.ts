@@ -257,9 +257,25 @@ export async function createPerOpExecutor(
       { params: rcParams, x: bufs.lifted, xyz: bufs.lifterXyz },
       'per-op: root centre',
     ) as BoundKernel<unknown>;
+    // The root is fitted on the CPU after a per-op lift.
+    const noRoot = { fitRoot: false };
+    const aggParams = createParamsBuffer(device, AGGREGATE, noRoot, 'per-op: aggregate params');
+    const noRootBuffer = device.createBuffer({
+      label: 'per-op: aggregate root (unused)',
+      size: 16,
+      usage: GPUBufferUsage.STORAGE,
+    });
     const aggregate = bindAggregate(
       await getKernelPipeline(gpu, AGGREGATE),
-      { x: bufs.state, mean: bufs.mean, spread: bufs.spread, samples: bufs.samples },
+      noRoot,
+      {
+        x: bufs.state,
+        mean: bufs.mean,
+        spread: bufs.spread,
+        samples: bufs.samples,
+        params: aggParams,
+        root: noRootBuffer,
+      },
       'per-op: aggregate',
     ) as BoundKernel<unknown>;
     const run = createRunBuffer(device, 2, 'per-op run');
@@ -276,7 +292,7 @@ export async function createPerOpExecutor(
       aggregate,
       runBuffer: run,
       staging,
-      owned: [...bufs.all, rcParams, run.buffer, staging],
+      owned: [...bufs.all, rcParams, aggParams, noRootBuffer, run.buffer, staging],
     });
   });
 }

@@ -3,11 +3,12 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
 
 const J = NUM_JOINTS;
 
-/** Output buffers of a plan: mean [poses, 17, 3], spread [poses, 17], samples [items, 17, 3]. */
+/** Output buffers of a plan: mean [poses, 17, 3], spread [poses, 17], samples [items, 17, 3], root [poses, 3] (fused). */
 export interface OutputBuffers {
   mean: GPUBuffer;
   spread: GPUBuffer;
   samples: GPUBuffer;
+  root?: GPUBuffer;
 }
 
 /** Records the copies of one chunk's outputs into `staging`; returns the bytes to map. */
@@ -21,11 +22,13 @@ export function recordReadback(
 ): number {
   const meanBytes = poses * J * 3 * 4,
     spreadBytes = poses * J * 4,
-    samplesBytes = samples ? poses * hypotheses * J * 3 * 4 : 0;
+    samplesBytes = samples ? poses * hypotheses * J * 3 * 4 : 0,
+    rootBytes = out.root ? poses * 3 * 4 : 0;
   encoder.copyBufferToBuffer(out.mean, 0, staging, 0, meanBytes);
   encoder.copyBufferToBuffer(out.spread, 0, staging, meanBytes, spreadBytes);
   if (samplesBytes) encoder.copyBufferToBuffer(out.samples, 0, staging, meanBytes + spreadBytes, samplesBytes);
-  return meanBytes + spreadBytes + samplesBytes;
+  if (rootBytes) encoder.copyBufferToBuffer(out.root!, 0, staging, meanBytes + spreadBytes + samplesBytes, rootBytes);
+  return meanBytes + spreadBytes + samplesBytes + rootBytes;
 }
 
 /** Maps the staging buffer after the submit and copies the chunk into the call's result. */
@@ -43,24 +46,34 @@ export async function finishReadback(
     const data = new Float32Array(staging.getMappedRange(0, bytes));
     result.mean.set(data.subarray(0, poses * J * 3), start * J * 3);
     result.spread.set(data.subarray(poses * J * 3, poses * J * 4), start * J);
-    if (result.samples.length) result.samples.set(data.subarray(poses * J * 4), start * hypotheses * J * 3);
+    const samplesEnd = poses * J * 4 + (result.samples.length ? poses * hypotheses * J * 3 : 0);
+    if (result.samples.length) result.samples.set(data.subarray(poses * J * 4, samplesEnd), start * hypotheses * J * 3);
+    if (result.root) {
+      // The kernel writes (0, 0, 0) where no root is in front of the camera (WGSL may assume no NaN).
+      const root = data.subarray(samplesEnd, samplesEnd + poses * 3);
+      for (let i = 0; i < poses; i++) {
+        const none = !(root[3 * i + 2] > 0);
+        for (let c = 0; c < 3; c++) result.root[(start + i) * 3 + c] = none ? NaN : root[3 * i + c];
+      }
+    }
   } finally {
     staging.unmap();
   }
 }
 
-export function emptyResult(poses: number, hypotheses: number, samples: boolean): Aggregated {
+export function emptyResult(poses: number, hypotheses: number, samples: boolean, root = false): Aggregated {
   return {
     mean: new Float32Array(poses * J * 3),
     spread: new Float32Array(poses * J),
     samples: new Float32Array(samples ? poses * hypotheses * J * 3 : 0),
+    root: root ? new Float32Array(poses * 3) : undefined,
   };
 }
 
 export function stagingBuffer(device: GPUDevice, items: number, label: string): GPUBuffer {
   return device.createBuffer({
     label,
-    size: items * J * 4 * 4 + items * J * 3 * 4,
+    size: items * J * 4 * 4 + items * J * 3 * 4 + items * 3 * 4,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
 }

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
 import { smoothRoots } from '../../src/pose/root-trajectory.js';
+import { expectClose } from '../helpers/close.js';
+import { testGpu } from '../helpers/gpu.js';
+import { readBack } from '../kernels/harness.js';
 
 // The bundled walk clip (test split, simulated detector noise) and the camera that made it.
 const example = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as {
@@ -95,6 +98,67 @@ describe('LiftResult.root: the camera-frame root trajectory', () => {
       }
       expect(caught).to.be.instanceOf(InputError);
       expect((caught as Error).message).to.match(pattern);
+    }
+  });
+});
+
+describe('LiftResult.root on the GPU: fitted in the fused aggregation dispatch', function () {
+  this.timeout(600_000);
+  it("equals the CPU fit of the same poses (fused, fused-f16), and liftBuffers writes it to a caller's buffer", async function () {
+    const gpu = await testGpu(this);
+    const model = await DiffPose.load({ device: gpu.device });
+    const cpu = await DiffPose.load({ backend: 'cpu' });
+    try {
+      const frames = example.frames.slice(0, 9);
+      const keypoints = Float32Array.from(frames.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y])));
+      const confidence = Float32Array.from(frames.flatMap((f) => f.keypoints.map((k) => k[2])));
+      const options = { imageSize: example.imageSize, confidence, hypotheses: 3, seed: 2 };
+      for (const executor of ['fused', 'fused-f16'] as const) {
+        const r = await model.lift(keypoints, { ...options, executor });
+        // The CPU fit of the GPU's own poses: only the fit's arithmetic differs (f32 on the GPU).
+        const weights = new Float32Array(9 * 17);
+        const ref = await cpu.lift(keypoints, options);
+        expect(ref.root.every(Number.isFinite)).to.equal(true);
+        const { fitRoots, uvCamera } = await import('../../src/pose/root-trajectory.js');
+        const uv = keypoints.map((v, i) =>
+          i % 2 === 0
+            ? (v / example.imageSize[0]) * 2 - 1
+            : (v / example.imageSize[0]) * 2 - example.imageSize[1] / example.imageSize[0],
+        );
+        for (let i = 0; i < weights.length; i++) {
+          const c = confidence[i],
+            s = 0.001 + 0.015 * (1 - c) + 0.075 * (1 - c) ** 6;
+          weights[i] = 1 / (s * s);
+        }
+        const want = fitRoots(r.poses, uv, weights, 9, uvCamera(example.imageSize));
+        expectClose(r.root, want, 2e-3, 1e-3, `${executor} root vs the CPU fit of its poses`);
+      }
+      // liftBuffers: keypoints (x, y, confidence) in, poses and root out.
+      const kp3 = new Float32Array(9 * 51);
+      for (let i = 0; i < 9 * 17; i++) kp3.set([keypoints[2 * i], keypoints[2 * i + 1], confidence[i]], 3 * i);
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+      // Sizes in whole 16 bytes: the test readback copies whole 16-byte rows.
+      const buf = (n: number) => gpu.device.createBuffer({ size: Math.ceil(n / 4) * 16, usage });
+      const kb = buf(9 * 51),
+        pb = buf(9 * 51),
+        rb = buf(9 * 3);
+      gpu.device.queue.writeBuffer(kb, 0, kp3);
+      await model.liftBuffers({
+        keypoints: kb,
+        poses: pb,
+        root: rb,
+        count: 9,
+        imageSize: example.imageSize,
+        hypotheses: 3,
+        seed: 2,
+      });
+      const roots = await readBack(gpu, rb, 27);
+      const host = await model.lift(keypoints, { ...options, executor: 'fused' });
+      expectClose(roots, host.root, 1e-3, 1e-3, 'liftBuffers root vs lift');
+      for (const b of [kb, pb, rb]) b.destroy();
+    } finally {
+      model.dispose();
+      cpu.dispose();
     }
   });
 });

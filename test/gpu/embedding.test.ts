@@ -153,7 +153,7 @@ describe('GPU-resident I/O in a caller-owned device', function () {
       const cases: Array<[Record<string, unknown>, RegExp]> = [
         [{ keypoints: small, poses: out }, /keypoints has 64 bytes, 9 poses need 1836/],
         [{ keypoints: noStorage, poses: out }, /keypoints needs GPUBufferUsage.STORAGE/],
-        [{ keypoints: good, poses: good }, /three different buffers/],
+        [{ keypoints: good, poses: good }, /must be different buffers/],
         [{ keypoints: good, poses: out, count: 0 }, /count must be a positive integer/],
         [{ keypoints: good, poses: out, imageSize: [0, 1] }, /imageSize/],
         [{ keypoints: good, poses: out, hypotheses: 100 }, /hypotheses/],
