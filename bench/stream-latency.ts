@@ -39,6 +39,7 @@ hideDawnAdapterWarnings();
 const model = await DiffPose.load({ backend: args.cpu ? 'cpu' : 'gpu' });
 try {
   const frameLift = await median(CALLS, (i) => model.lift(frame(1, i), { imageSize: IMAGE, hypotheses: 1 }));
+  const frameLift16 = await median(CALLS, (i) => model.lift(frame(16, i), { imageSize: IMAGE, hypotheses: 1 }));
   const one = await model.createStream({ imageSize: IMAGE, hypotheses: 1 });
   const push1 = await median(CALLS, (i) => one.push(frame(1, i)));
   const sixteen = await model.createStream({ imageSize: IMAGE, hypotheses: 1, maxTracks: 16 });

@@ -70,18 +70,26 @@ fn load_window(lid: u32, base: u32, w: vec4<u32>) {
 }
 
 fn input_conv(lid: u32, base: u32) {
+  // Table values read once: LLVM-based drivers do not hoist storage loads out of the loops.
   let C = plan[ENC_CHANNELS];
   let win = base + plan[ENC_WIN];
-  for (var task = lid; task < plan[ENC_COUNT0] * C; task += WG_SIZE) {
-    let pos = plan[plan[ENC_LIST0] + task / C];
+  let list = plan[ENC_LIST0];
+  let wt = plan[ENC_INPUT_W];
+  let bias = plan[ENC_INPUT_B];
+  let out = base + plan[ENC_LEVEL0];
+  let tasks = plan[ENC_COUNT0] * C;
+  for (var task = lid; task < tasks; task += WG_SIZE) {
+    let pos = plan[list + task / C];
     let o = task % C;
-    var acc = weights[plan[ENC_INPUT_B] + o];
+    var acc = weights[bias + o];
+    let w0 = wt + o * ENC_INPUTS * 3u;
+    let x0 = win + pos * ENC_INPUTS;
     for (var i = 0u; i < ENC_INPUTS; i++) {
       for (var tap = 0u; tap < 3u; tap++) {
-        acc += weights[plan[ENC_INPUT_W] + (o * ENC_INPUTS + i) * 3u + tap] * scratch[win + (pos + tap) * ENC_INPUTS + i];
+        acc += weights[w0 + i * 3u + tap] * scratch[x0 + tap * ENC_INPUTS + i];
       }
     }
-    scratch[base + plan[ENC_LEVEL0] + pos * C + o] = max(acc, 0.0);
+    scratch[out + pos * C + o] = max(acc, 0.0);
   }
 }
 
@@ -89,28 +97,43 @@ fn block_conv(lid: u32, base: u32, b: u32) {
   let C = plan[ENC_CHANNELS];
   let D = blk(b, BLK_DILATION);
   let h = base + blk(b, BLK_H_IN);
-  for (var task = lid; task < blk(b, BLK_COUNT) * C; task += WG_SIZE) {
-    let q = plan[blk(b, BLK_LIST) + task / C];
+  let list = blk(b, BLK_LIST);
+  let wt = blk(b, BLK_CONV_W);
+  let bias = blk(b, BLK_CONV_B);
+  let out = base + blk(b, BLK_Y);
+  let tasks = blk(b, BLK_COUNT) * C;
+  for (var task = lid; task < tasks; task += WG_SIZE) {
+    let q = plan[list + task / C];
     let o = task % C;
-    var acc = weights[blk(b, BLK_CONV_B) + o];
+    var acc = weights[bias + o];
+    let w0 = wt + o * C * 3u;
     for (var i = 0u; i < C; i++) {
       for (var tap = 0u; tap < 3u; tap++) {
-        acc += weights[blk(b, BLK_CONV_W) + (o * C + i) * 3u + tap] * scratch[h + (q + tap * D) * C + i];
+        acc += weights[w0 + i * 3u + tap] * scratch[h + (q + tap * D) * C + i];
       }
     }
-    scratch[base + blk(b, BLK_Y) + q * C + o] = max(acc, 0.0);
+    scratch[out + q * C + o] = max(acc, 0.0);
   }
 }
 
 fn block_point(lid: u32, base: u32, b: u32) {
   let C = plan[ENC_CHANNELS];
   let y = base + blk(b, BLK_Y);
-  for (var task = lid; task < blk(b, BLK_COUNT) * C; task += WG_SIZE) {
-    let q = plan[blk(b, BLK_LIST) + task / C];
+  let list = blk(b, BLK_LIST);
+  let wt = blk(b, BLK_POINT_W);
+  let bias = blk(b, BLK_POINT_B);
+  let h_in = base + blk(b, BLK_H_IN);
+  let h_out = base + blk(b, BLK_H_OUT);
+  let shift = blk(b, BLK_SHIFT);
+  let tasks = blk(b, BLK_COUNT) * C;
+  for (var task = lid; task < tasks; task += WG_SIZE) {
+    let q = plan[list + task / C];
     let o = task % C;
-    var acc = weights[blk(b, BLK_POINT_B) + o];
-    for (var i = 0u; i < C; i++) { acc += weights[blk(b, BLK_POINT_W) + o * C + i] * scratch[y + q * C + i]; }
-    scratch[base + blk(b, BLK_H_OUT) + q * C + o] = scratch[base + blk(b, BLK_H_IN) + (q + blk(b, BLK_SHIFT)) * C + o] + max(acc, 0.0);
+    var acc = weights[bias + o];
+    let w0 = wt + o * C;
+    let y0 = y + q * C;
+    for (var i = 0u; i < C; i++) { acc += weights[w0 + i] * scratch[y0 + i]; }
+    scratch[h_out + q * C + o] = scratch[h_in + (q + shift) * C + o] + max(acc, 0.0);
   }
 }
 
@@ -118,21 +141,23 @@ fn heads(lid: u32, base: u32, pose: u32) {
   let C = plan[ENC_CHANNELS];
   let out = plan[ENC_FILM_OUT];
   let feature = base + blk(plan[ENC_BLOCKS] - 1u, BLK_H_OUT);
+  let pose_w = plan[ENC_POSE_W];
+  let pose_b = plan[ENC_POSE_B];
+  let film_w = plan[ENC_FILM_W];
+  let film_b = plan[ENC_FILM_B];
+  let delta = base + plan[ENC_DELTA];
   for (var k = lid; k < ENC_INPUTS + out; k += WG_SIZE) {
-    var w = plan[ENC_POSE_W];
-    var b = plan[ENC_POSE_B];
-    var row = k;
+    var w = pose_w + k * C;
+    var acc = weights[pose_b + k];
     if (k >= ENC_INPUTS) {
-      w = plan[ENC_FILM_W];
-      b = plan[ENC_FILM_B];
-      row = k - ENC_INPUTS;
+      w = film_w + (k - ENC_INPUTS) * C;
+      acc = weights[film_b + k - ENC_INPUTS];
     }
-    var acc = weights[b + row];
-    for (var i = 0u; i < C; i++) { acc += weights[w + row * C + i] * scratch[feature + i]; }
+    for (var i = 0u; i < C; i++) { acc += weights[w + i] * scratch[feature + i]; }
     if (k < ENC_INPUTS) {
-      scratch[base + plan[ENC_DELTA] + k] = acc;
+      scratch[delta + k] = acc;
     } else {
-      film[pose * out + row] = acc;
+      film[pose * out + k - ENC_INPUTS] = acc;
     }
   }
 }
