@@ -16,6 +16,7 @@ import {
 import type { ModelConfig } from './model/config.js';
 import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
+import { radius90 } from './model/calibration.js';
 import { keypointFormat } from './pose/formats.js';
 import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.js';
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
@@ -90,6 +91,13 @@ export interface LiftResult {
    * frames (smoothRoots).
    */
   root: Float32Array;
+  /**
+   * [N, 17] metres: per joint the radius around the returned joint that holds the true joint with
+   * probability 0.9 (root-relative, like `poses`), from the spread, the joint's 2D confidence and
+   * the joint, by the calibration stored with the weights (model/calibration.ts; with one
+   * hypothesis from the confidence and the joint alone). Absent for weights without one.
+   */
+  radius90?: Float32Array;
   hypotheses: number;
   timesteps: number[];
   executor: ExecutorName;
@@ -295,11 +303,13 @@ export class DiffPose extends EventTarget {
     // The fused plans fit the root of the mean in their aggregation dispatch; otherwise (and for
     // poses picked per joint by reprojection) it is fitted here.
     const root = r.root && aggregate === 'mean' ? r.root : fitRoots(poses, batch.uv, weights, batch.poses, cam);
+    const cal = this.model(kind).calibration;
     return {
       poses,
       spread: r.spread,
       samples: settings.wantSamples ? r.samples : undefined,
       root,
+      radius90: cal ? radius90(cal, r.spread, batch.confidence, settings.hypotheses) : undefined,
       hypotheses: settings.hypotheses,
       timesteps: settings.timesteps,
       executor: name,
@@ -672,7 +682,7 @@ function concat(parts: Float32Array[]): Float32Array {
 }
 
 /** Poses [start, start + n) of a result. */
-function sliceResult(r: LiftResult, start: number, n: number): LiftResult {
+export function sliceResult(r: LiftResult, start: number, n: number): LiftResult {
   const J = 17,
     H = r.hypotheses;
   return {
@@ -681,6 +691,7 @@ function sliceResult(r: LiftResult, start: number, n: number): LiftResult {
     spread: r.spread.slice(start * J, (start + n) * J),
     samples: r.samples?.slice(start * H * J * 3, (start + n) * H * J * 3),
     root: r.root.slice(start * 3, (start + n) * 3),
+    radius90: r.radius90?.slice(start * J, (start + n) * J),
   };
 }
 

@@ -159,9 +159,11 @@ class Player {
     ui.frame.value = String(frame);
     const H = r.hypotheses;
     this.view2d.show(seq, frame);
+    // Joints coloured by their calibrated radius90 (half of it on the spread's scale), else by the spread.
+    const colourBy = r.radius90 ? r.radius90.map((v) => v / 2) : r.spread;
     this.view3d.show(
       r.poses.subarray(frame * 51, frame * 51 + 51),
-      r.spread.subarray(frame * 17, frame * 17 + 17),
+      colourBy.subarray(frame * 17, frame * 17 + 17),
       r.samples!.subarray(frame * H * 51, (frame + 1) * H * 51),
       rootPath(r.root, frame),
     );

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { DiffPose } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
+import { reliabilitySvg } from '../eval/calibration-metrics.js';
 import { evaluateTemporal, formatTemporalReport } from '../eval/temporal-eval.js';
 import { makeTestTracks, TRACKS_SEED } from '../mocap/test-tracks.js';
 import { BASELINE_SEED, BASELINE_STRIDE, meanPoseBaselines } from '../eval/mean-pose-baselines.js';
@@ -24,6 +25,7 @@ export const EVAL_FLAGS = [
   'verbose',
   'temporal',
   'tracks',
+  'svg',
 ];
 
 function positive(args: ParsedArgs, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -80,6 +82,18 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
     for (const line of formatReport(report)) out(line);
     const seconds = (performance.now() - started) / 1000;
     log(`evaluated in ${seconds.toFixed(1)} s`);
+    const svg = flagString(args, 'svg');
+    if (svg) {
+      if (!report.calibration)
+        throw new InputError('--svg draws the radius90 reliability diagram: these weights have no calibration');
+      const title = `radius90 reliability, paper init, H=${report.calibration.hypotheses}, ${test.examples.count} test examples`;
+      try {
+        await writeFile(svg, reliabilitySvg(report.calibration.multi, title));
+      } catch (e) {
+        throw new InputError(`cannot write ${svg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      log(`-> ${svg}`);
+    }
     const json = flagString(args, 'json');
     if (json) {
       const doc = {

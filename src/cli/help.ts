@@ -95,6 +95,7 @@ MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
   --cpu             run on the CPU
   --seed S          random seed (default 0)
   --json FILE       also write the results as JSON
+  --svg FILE        the radius90 reliability diagram (calibrated weights: coverage is printed)
   --temporal        instead: video, on fixed test tracks (64 frames, one camera each, detector error
                     correlated in time): the frame model, it smoothed (moving average, One-Euro),
                     and the temporal model's offline and causal windows; MPJPE, P-MPJPE, velocity
@@ -102,6 +103,17 @@ MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
                     (executor default fused)
   --tracks N        with --temporal: only N test tracks, evenly spread (default: all)
   --temporal-weights FILE  with --temporal and --weights: the temporal model`,
+  calibrate: `usage: diffpose calibrate -o out.safetensors [options]
+
+Fits the calibrated per-joint error radius radius90 (the radius that holds the true joint with
+probability 0.9) on a validation set from the TRAINING split (every Nth frame, its own cameras and
+detector noise; never the test split) and writes the weights with it in their metadata.
+  --weights FILE    weights to calibrate (default: the bundled weights)
+  -o, --output FILE the calibrated weights
+  --data DIR        prepared data folder (default data/prepared)
+  --stride N        every Nth training frame (default 20)
+  --executor E      ${executors} (default fused)
+  --cpu             run on the CPU`,
   'prepare-data': `usage: diffpose prepare-data [--mocap DIR] [--out DIR]
 
 Motion-capture clips -> data/prepared/{train,test}.safetensors.
@@ -116,6 +128,7 @@ commands:
   info                         adapter, limits, model config
   convert <denoiser.pth> <out.safetensors> --lifter <lifter.pth>   authors' checkpoints -> weights
   eval                         accuracy on the test split (needs prepare-data)
+  calibrate -o out.safetensors fit radius90 on a validation set from the training split
   prepare-data                 mocap clips -> data/prepared
 options for every command: --verbose (stack traces), -h/--help; diffpose --version`;
 

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { DiffPose, type LiftResult } from '../diffpose.js';
+import { DiffPose, sliceResult, type LiftResult } from '../diffpose.js';
 import { DiffPoseError, InputError } from '../errors.js';
 import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName, type LiftOptions } from '../lift-options.js';
 import { FORMATS } from '../pose/formats.js';
@@ -315,7 +315,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
             poseOffset: lifted[t] - c,
             causal: mode === 'causal',
           });
-          r = sliceLift(seq, c, n);
+          r = sliceResult(seq, c, n);
           const kept = {
             keypoints: concatFloats(ctx.keypoints, prepared.keypoints.subarray(0, n * 34)),
             confidence: concatFloats(ctx.confidence, prepared.confidence.subarray(0, n * 17)),
@@ -456,16 +456,4 @@ function concatFloats(a: Float32Array, b: Float32Array): Float32Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** Poses [start, start + n) of a lift's result. */
-function sliceLift(r: LiftResult, start: number, n: number): LiftResult {
-  const H = r.hypotheses;
-  return {
-    ...r,
-    poses: r.poses.subarray(start * 51, (start + n) * 51),
-    spread: r.spread.subarray(start * 17, (start + n) * 17),
-    root: r.root.subarray(start * 3, (start + n) * 3),
-    samples: r.samples?.subarray(start * H * 51, (start + n) * H * 51),
-  };
 }

@@ -77,6 +77,7 @@ export function trackFrames(
         ? { root: round(r.root.subarray(i * 3, i * 3 + 3), 4) }
         : {}),
       ...(withSpread ? { spread: round(r.spread.subarray(i * 17, (i + 1) * 17)) } : {}),
+      ...(r.radius90 ? { radius90: round(r.radius90.subarray(i * 17, (i + 1) * 17)) } : {}),
       ...(r.samples ? { samples: round(r.samples.subarray(i * r.hypotheses * 51, (i + 1) * r.hypotheses * 51)) } : {}),
     };
   });

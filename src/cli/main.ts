@@ -3,13 +3,14 @@ import { hideDawnAdapterWarnings } from '../gpu/node-gpu.js';
 import { printable } from '../model/printable.js';
 import { parseArgs } from './args.js';
 import { convertCommand } from './convert-command.js';
+import { calibrateCommand } from './calibrate-command.js';
 import { evalCommand } from './eval-command.js';
 import { HELP, USAGE, packageVersion } from './help.js';
 import { infoCommand } from './info-command.js';
 import { liftCommand } from './lift-command.js';
 import { prepareDataCommand } from './prepare-data.js';
 
-const COMMANDS = ['lift', 'info', 'convert', 'eval', 'prepare-data'];
+const COMMANDS = ['lift', 'info', 'convert', 'eval', 'calibrate', 'prepare-data'];
 
 /** Runs the CLI; returns the exit code. Errors are one clear line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -49,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     else if (command === 'info') await infoCommand(args, out);
     else if (command === 'convert') await convertCommand(args, log);
     else if (command === 'eval') await evalCommand(args, out, log);
+    else if (command === 'calibrate') await calibrateCommand(args, out, log);
     else await prepareDataCommand(args, out);
     return 0;
   } catch (e) {

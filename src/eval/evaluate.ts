@@ -1,7 +1,8 @@
 import type { DiffPose } from '../diffpose.js';
 import type { ExecutorName } from '../lift-options.js';
 import { liftWithLifterOnly } from './lifter-only.js';
-import { liftTestSet, mapTestSet } from './lift-test-set.js';
+import { liftTestSet, mapTestSet, type TestSetLift } from './lift-test-set.js';
+import { coverageReport, type CoverageReport } from './calibration-metrics.js';
 import type { MeanPoses } from './mean-pose-baselines.js';
 import {
   JOINTS,
@@ -54,6 +55,8 @@ export interface EvalReport {
   counts: Record<string, number>;
   rows: MethodRow[];
   uncertainty?: UncertaintyReport;
+  /** Coverage of radius90 (calibrated weights): paper init with H = 1 and with H hypotheses. */
+  calibration?: { single: CoverageReport; multi: CoverageReport; hypotheses: number };
 }
 
 function groupsOf(source: string[]): string[] {
@@ -131,7 +134,16 @@ export async function evaluate(
     liftTestSet(model, ex, { ...common, init: 'paper', hypotheses: H, aggregate: 'reprojection' }),
   );
   row(`DiffPose paper, H=${H} (reprojection)`, jpma.poses, tj);
-  return { groups, counts, rows, uncertainty: uncertainty(multi, test, groups, H) };
+  const cal = model.weights.calibration;
+  const covered = (r: TestSetLift) =>
+    coverageReport(jointErrors(r.poses, ex.poses3d), r.radius90!, ex.confidence, cal!.bands);
+  return {
+    groups,
+    counts,
+    rows,
+    uncertainty: uncertainty(multi, test, groups, H),
+    calibration: cal && multi.radius90 ? { single: covered(paper1), multi: covered(multi), hypotheses: H } : undefined,
+  };
 }
 
 function uncertainty(

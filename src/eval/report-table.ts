@@ -33,5 +33,29 @@ export function formatReport(r: EvalReport): string[] {
       `spread vs error, Pearson r: per joint ${fmt(u.jointSpreadErrorR, 3)} (root excluded), per pose ${fmt(u.poseSpreadErrorR, 3)}`,
     );
   }
+  const c = r.calibration;
+  if (c) {
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    lines.push(
+      '',
+      'radius90 coverage (fraction of joints within their radius90; target 87-93% overall, 80-97% per group and band; root excluded):',
+    );
+    for (const [name, cov] of [
+      ['paper init, H=1', c.single],
+      [`paper init, H=${c.hypotheses}`, c.multi],
+    ] as const) {
+      lines.push(
+        `  ${name}: overall ${pct(cov.overall)}; ` +
+          Object.entries(cov.byGroup)
+            .map(([g, v]) => `${g} ${pct(v)}`)
+            .join(', ') +
+          '; ' +
+          Object.entries(cov.byBand)
+            .map(([b, v]) => `${b} ${pct(v)}`)
+            .join(', ') +
+          `; mean error ${fmt(cov.meanError * 1000)} mm, mean radius90 ${fmt(cov.meanRadius * 1000)} mm`,
+      );
+    }
+  }
   return lines;
 }

@@ -1,4 +1,5 @@
 import { WeightsError } from '../errors.js';
+import { CALIBRATION_KEY, parseCalibration, type Calibration } from './calibration.js';
 import { parseModelConfig, type ModelConfig } from './config.js';
 import { networkParams, type NetworkParams } from './network-params.js';
 import { programOf } from './network-program.js';
@@ -13,6 +14,8 @@ export interface ModelWeights {
   lifter: NetworkParams;
   denoiser: NetworkParams;
   metadata: Record<string, string>;
+  /** Calibrated per-joint error radii (model/calibration.ts), when the file carries them. */
+  calibration?: Calibration;
 }
 
 /** Parses a weights file (docs/formats.md); throws WeightsError naming the field or tensor at fault. */
@@ -34,7 +37,14 @@ export function parseModelWeights(bytes: Uint8Array): ModelWeights {
   // Every executor reads the networks' op programs: built and checked here, once, at load.
   programOf(lifter);
   programOf(denoiser);
-  return { config, lifter, denoiser, metadata: file.metadata };
+  const cal = file.metadata[CALIBRATION_KEY];
+  return {
+    config,
+    lifter,
+    denoiser,
+    metadata: file.metadata,
+    calibration: cal === undefined ? undefined : parseCalibration(cal),
+  };
 }
 
 const MAX_CONFIG_DEPTH = 16;

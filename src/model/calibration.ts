@@ -1,0 +1,168 @@
+import { WeightsError } from '../errors.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
+
+/**
+ * Calibrated per-joint error radii (issue 18): radius90 = the distance from the returned joint
+ * within which the true joint lies with probability 0.9, from the hypotheses' spread, the joint
+ * and its 2D confidence. Per joint j and confidence band b:
+ *   H >= 2:  radius90 = offset[j][b] + scale[j][b] * spread
+ *   H = 1:   radius90 = single[j][b]                (no spread: the joint and its confidence alone)
+ * fitted on a validation set from the training mocap (never the test split) as the sharpest
+ * line with 90% of the errors under it (fitCalibration), and stored in the weights file's
+ * metadata under "diffpose.calibration" (JSON of this interface).
+ */
+export interface Calibration {
+  /** Upper edges of the confidence bands but the last: [0.5, 0.8] makes c < 0.5, 0.5-0.8, >= 0.8. */
+  bands: number[];
+  /** [17][bands + 1] metres. */
+  offset: number[][];
+  /** [17][bands + 1], unitless. */
+  scale: number[][];
+  /** [17][bands + 1] metres: H = 1. */
+  single: number[][];
+  /** How it was fitted (free text). */
+  fitted: string;
+}
+
+export const CALIBRATION_KEY = 'diffpose.calibration';
+const J = NUM_JOINTS;
+
+export function confidenceBand(bands: readonly number[], c: number): number {
+  let b = 0;
+  while (b < bands.length && c >= bands[b]) b++;
+  return b;
+}
+
+/** radius90 [N, 17] from the spread [N, 17] (zeros with H = 1) and the confidence [N, 17] (undefined: all 1). */
+export function radius90(
+  cal: Calibration,
+  spread: Float32Array,
+  confidence: Float32Array | undefined,
+  hypotheses: number,
+): Float32Array {
+  const out = new Float32Array(spread.length);
+  for (let i = 0; i < spread.length; i++) {
+    const j = i % J,
+      b = confidenceBand(cal.bands, confidence ? confidence[i] : 1);
+    out[i] = hypotheses > 1 ? cal.offset[j][b] + cal.scale[j][b] * spread[i] : cal.single[j][b];
+  }
+  return out;
+}
+
+/** Checks the metadata's calibration: shapes, finite non-negative values, increasing bands. */
+export function parseCalibration(json: string): Calibration {
+  let o: unknown;
+  try {
+    o = JSON.parse(json);
+  } catch {
+    throw new WeightsError(`metadata "${CALIBRATION_KEY}" is not JSON`);
+  }
+  const c = o as Partial<Calibration>;
+  const fail = (why: string): never => {
+    throw new WeightsError(`metadata "${CALIBRATION_KEY}": ${why}`);
+  };
+  if (typeof c !== 'object' || c === null) fail('not an object');
+  if (
+    !Array.isArray(c.bands) ||
+    c.bands.length > 8 ||
+    !c.bands.every((v, i) => typeof v === 'number' && v > 0 && v < 1 && (i === 0 || v > c.bands![i - 1]))
+  )
+    fail('bands must be up to 8 increasing numbers in (0, 1)');
+  const table = (name: 'offset' | 'scale' | 'single') => {
+    const t = c[name];
+    if (
+      !Array.isArray(t) ||
+      t.length !== J ||
+      !t.every(
+        (row) =>
+          Array.isArray(row) &&
+          row.length === c.bands!.length + 1 &&
+          row.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0),
+      )
+    )
+      fail(`${name} must be ${J} rows of ${c.bands!.length + 1} finite numbers >= 0`);
+    return t as number[][];
+  };
+  return {
+    bands: c.bands!,
+    offset: table('offset'),
+    scale: table('scale'),
+    single: table('single'),
+    fitted: typeof c.fitted === 'string' ? c.fitted : '',
+  };
+}
+
+/** The q-quantile of `values` (sorted copy, nearest rank). */
+function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : 0;
+}
+
+/** Scales tried for radius = offset + scale * spread. */
+const SCALES = Array.from({ length: 33 }, (_, i) => i * 0.125);
+/** Cells with fewer samples borrow the joint's fit over every band. */
+const MIN_CELL = 40;
+
+/**
+ * Fits the calibration on validation lifts: per joint j and band b, `error` (distance of the
+ * returned joint from the truth), `spread` (H >= 2 lift) and `single` (the H = 1 lift's error)
+ * with the `confidence` of that joint. For each scale s of a grid the offset is the 0.9-quantile
+ * of error - s * spread (so exactly 90% of the cell is covered); the scale with the smallest mean
+ * radius (the sharpest) wins.
+ */
+export function fitCalibration(
+  samples: { error: Float64Array; spread: Float64Array; singleError: Float64Array; confidence: Float64Array },
+  bands: number[],
+  fitted: string,
+): Calibration {
+  const n = samples.error.length;
+  const B = bands.length + 1;
+  const cells = Array.from({ length: J * B }, () => [] as number[]);
+  const joints = Array.from({ length: J }, () => [] as number[]);
+  for (let i = 0; i < n; i++) {
+    const j = i % J;
+    cells[j * B + confidenceBand(bands, samples.confidence[i])].push(i);
+    joints[j].push(i);
+  }
+  const fitLine = (idx: number[]) => {
+    let best = { offset: 0, scale: 0, mean: Infinity };
+    for (const s of SCALES) {
+      const offset = Math.max(
+        0,
+        quantile(
+          idx.map((i) => samples.error[i] - s * samples.spread[i]),
+          0.9,
+        ),
+      );
+      const mean = idx.reduce((m, i) => m + offset + s * samples.spread[i], 0) / Math.max(1, idx.length);
+      if (mean < best.mean) best = { offset, scale: s, mean };
+    }
+    return best;
+  };
+  const cal: Calibration = { bands, offset: [], scale: [], single: [], fitted };
+  for (let j = 0; j < J; j++) {
+    const whole = fitLine(joints[j]);
+    const wholeSingle = quantile(
+      joints[j].map((i) => samples.singleError[i]),
+      0.9,
+    );
+    cal.offset.push([]);
+    cal.scale.push([]);
+    cal.single.push([]);
+    for (let b = 0; b < B; b++) {
+      const idx = cells[j * B + b];
+      const line = idx.length >= MIN_CELL ? fitLine(idx) : whole;
+      cal.offset[j].push(line.offset);
+      cal.scale[j].push(line.scale);
+      cal.single[j].push(
+        idx.length >= MIN_CELL
+          ? quantile(
+              idx.map((i) => samples.singleError[i]),
+              0.9,
+            )
+          : wholeSingle,
+      );
+    }
+  }
+  return cal;
+}

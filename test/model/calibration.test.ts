@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { DiffPose } from '../../src/diffpose.js';
+import { WeightsError } from '../../src/errors.js';
+import { coverageReport } from '../../src/eval/calibration-metrics.js';
+import { jointErrors } from '../../src/eval/pose-metrics.js';
+import { fitCalibration, parseCalibration, radius90 } from '../../src/model/calibration.js';
+import { Rng } from '../../src/pose/rng.js';
+
+describe('radius90 calibration', () => {
+  it('fitCalibration covers 90% of its own samples in every joint and confidence band', () => {
+    // Errors whose scale grows with the spread and falls with the confidence, as a model's do.
+    const rng = new Rng(11);
+    const n = 17 * 3000;
+    const s = {
+      error: new Float64Array(n),
+      spread: new Float64Array(n),
+      singleError: new Float64Array(n),
+      confidence: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const spread = 0.01 + 0.05 * rng.uniform(),
+        c = rng.uniform();
+      const scale = 0.5 * spread + 0.03 * (1.2 - c) + 0.002 * (i % 17);
+      s.spread[i] = spread;
+      s.confidence[i] = c;
+      s.error[i] = scale * Math.hypot(rng.normal(), rng.normal(), rng.normal());
+      s.singleError[i] = 1.2 * s.error[i];
+    }
+    const cal = fitCalibration(s, [0.5, 0.8], 'test');
+    const r = radius90(cal, Float32Array.from(s.spread), Float32Array.from(s.confidence), 8);
+    const cov = coverageReport(s.error, r, s.confidence, cal.bands);
+    expect(cov.overall).to.be.closeTo(0.9, 0.01);
+    for (const v of [...Object.values(cov.byGroup), ...Object.values(cov.byBand)]) expect(v).to.be.closeTo(0.9, 0.03);
+    // The spread carries information here: the fit uses it.
+    expect(Math.max(...cal.scale.flat())).to.be.above(0);
+    // One hypothesis: the joint and its confidence alone.
+    const one = radius90(cal, new Float32Array(n), Float32Array.from(s.confidence), 1);
+    expect(coverageReport(s.singleError, one, s.confidence, cal.bands).overall).to.be.closeTo(0.9, 0.01);
+  });
+
+  it('refuses a malformed calibration in a weights file', () => {
+    const good = JSON.stringify({
+      bands: [0.5],
+      offset: Array(17).fill([0.1, 0.1]),
+      scale: Array(17).fill([1, 1]),
+      single: Array(17).fill([0.2, 0.2]),
+      fitted: '',
+    });
+    expect(parseCalibration(good).bands).to.deep.equal([0.5]);
+    for (const bad of [
+      '{',
+      '{"bands": [0.8, 0.5]}',
+      good.replace('"scale":[[1,1]', '"scale":[[1,-1]'),
+      good.replace('"bands":[0.5]', '"bands":[0.5,0.7]'),
+    ]) {
+      expect(() => parseCalibration(bad), bad.slice(0, 40)).to.throw(WeightsError);
+    }
+  });
+
+  it('the shipped weights are calibrated: on the bundled test-split walk clip radius90 holds most joints (the spread alone holds few)', async function () {
+    this.timeout(300_000);
+    const model = await DiffPose.load({ backend: 'cpu' });
+    expect(model.weights.calibration?.fitted).to.match(/validation examples \(every 20th frame of the training split/);
+    const walk = JSON.parse(readFileSync(new URL('../../examples/walk-h36m17.json', import.meta.url), 'utf8')) as {
+      imageSize: [number, number];
+      frames: Array<{ keypoints: number[][] }>;
+    };
+    const truth = JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as {
+      frames: Array<{ joints: number[] }>;
+    };
+    const frames = walk.frames.slice(0, 60);
+    const keypoints = frames.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y]));
+    const confidence = Float32Array.from(frames.flatMap((f) => f.keypoints.map((k) => k[2])));
+    const r = await model.lift(keypoints, { imageSize: walk.imageSize, confidence, hypotheses: 8 });
+    const errors = jointErrors(r.poses, Float32Array.from(frames.flatMap((_, i) => truth.frames[i].joints)));
+    const bands = model.weights.calibration!.bands;
+    const calibrated = coverageReport(errors, r.radius90!, confidence, bands).overall;
+    const spreadOnly = coverageReport(errors, r.spread, confidence, bands).overall;
+    expect(calibrated, `coverage ${calibrated.toFixed(3)}`).to.be.within(0.7, 0.99);
+    expect(spreadOnly).to.be.below(0.6);
+    // H = 1: radii from the joint and its confidence alone, every non-root joint > 0.
+    const one = await model.lift(keypoints, { imageSize: walk.imageSize, confidence });
+    expect(one.radius90!.every((v, i) => (i % 17 === 0 ? v >= 0 : v > 0))).to.equal(true);
+    model.dispose();
+  });
+});
