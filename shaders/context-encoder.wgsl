@@ -6,9 +6,10 @@
 // to the lifter's output (`lifter_xyz`, written by the fused lifter dispatch before this one).
 // Composed with lib/run.wgsl (run.batch = poses of this chunk).
 //
-// Phases of one window, a storage barrier after each: 0 load (and normalise) the 27 frames,
-// 1 input convolution, then per block its dilated convolution and its pointwise convolution with
-// the residual, then the heads, then the write-out.
+// Phases of one window, a storage barrier after each: 0 (write_pixels only) the pose's own frame
+// from the caller's keypoints into the ring, 1 load (and normalise) the 27 frames, 2 input
+// convolution, then per block its dilated convolution and its pointwise convolution with the
+// residual, then the heads, then the write-out.
 
 struct EncoderParams {
   // Windows in flight: workgroups of the dispatch, each with its own scratch region.
@@ -16,13 +17,19 @@ struct EncoderParams {
   phases: u32,
   // Frames per track in a stream's ring buffer (frame i of a window at base + i % ring); 0: `frames` holds the frames in order.
   ring: u32,
+  // 1: first write each pose's own frame into the ring from the caller's `keypoints` (pixels, a
+  // GPU-resident stream push); 0: the host wrote the frames.
+  write_pixels: u32,
+  // The image size the keypoints are in, with write_pixels.
+  width: f32,
+  height: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: EncoderParams;
 @group(0) @binding(1) var<storage, read> plan: array<u32>;
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 // [frames, 17, 3]: u, v (model units), confidence of the frames this chunk's windows read.
-@group(0) @binding(3) var<storage, read> frames: array<f32>;
+@group(0) @binding(3) var<storage, read_write> frames: array<f32>;
 // Per pose: (track's first frame, track's last frame, own frame, ring base): frame indices, into `frames` directly or through the ring.
 @group(0) @binding(4) var<storage, read> windows: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
@@ -30,6 +37,8 @@ struct EncoderParams {
 @group(0) @binding(6) var<storage, read_write> lifter_xyz: array<f32>;
 // [poses, filmOut]: gamma, beta of every denoiser block.
 @group(0) @binding(7) var<storage, read_write> film: array<f32>;
+// [poses, 17, 3] x, y pixels and confidence: a GPU-resident push's frame of each pose (write_pixels).
+@group(0) @binding(8) var<storage, read> keypoints: array<f32>;
 
 override WG_SIZE: u32 = 64u;
 
@@ -162,8 +171,24 @@ fn heads(lid: u32, base: u32, pose: u32) {
   }
 }
 
-fn encoder_phase(lid: u32, slot: u32, pose: u32, phase: u32) {
+// The pose's own frame t, from pixels to the model's uv (model-spec §4), into its track's ring slot.
+fn write_own_frame(lid: u32, pose: u32, w: vec4<u32>) {
+  let at = (w.w + w.z % params.ring) * ENC_INPUTS;
+  for (var j = lid; j < JOINTS; j += WG_SIZE) {
+    let i = (pose * JOINTS + j) * 3u;
+    frames[at + 3u * j] = keypoints[i] / params.width * 2.0 - 1.0;
+    frames[at + 3u * j + 1u] = keypoints[i + 1u] / params.width * 2.0 - params.height / params.width;
+    frames[at + 3u * j + 2u] = keypoints[i + 2u];
+  }
+}
+
+fn encoder_phase(lid: u32, slot: u32, pose: u32, step: u32) {
   if (pose >= run.batch) { return; }
+  if (step == 0u) {
+    if (params.write_pixels == 1u) { write_own_frame(lid, pose, windows[pose]); }
+    return;
+  }
+  let phase = step - 1u;
   let base = slot * plan[ENC_SCRATCH];
   let blocks = plan[ENC_BLOCKS];
   if (phase == 0u) {

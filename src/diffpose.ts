@@ -22,6 +22,7 @@ import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.j
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
 import { fitRoots, smoothRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift } from './schedule/fused-executor.js';
+import { checkBuffers } from './gpu/buffer-checks.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 import { parseTemporalWeights } from './temporal/temporal-weights.js';
@@ -447,6 +448,20 @@ export class DiffPose extends EventTarget {
       const name = this.executorName(lift.executor);
       return new DiffPoseStream(
         {
+          runBuffers: async (req, o, poseOffset, sequence) => {
+            this.checkUsable();
+            if (name !== 'fused' && name !== 'fused-f16')
+              throw new InputError(`pushBuffers runs on a fused executor, this stream's is "${name}"`);
+            try {
+              const settings = resolveSettings({ ...o, poseOffset, samples: false }, temporal.config);
+              // The caller's buffers belong to the device they were made on: never retried on a new one.
+              await this.onGpu(settings.signal, false, async () =>
+                (await this.gpuExecutor('temporal', name)).runBuffers!(req, settings, sequence),
+              );
+            } catch (e) {
+              throw asDiffPoseError(e, 'stream.pushBuffers', this.context?.lost);
+            }
+          },
           window: temporal.encoders.causal.config.window,
           device: () => (name === 'cpu' ? undefined : this.context?.device),
           run: async (batch, o, poseOffset) => {
@@ -606,25 +621,9 @@ export class DiffPose extends EventTarget {
       if (executor !== 'fused' && executor !== 'fused-f16')
         throw new InputError(`liftBuffers runs executor "fused" or "fused-f16", got ${JSON.stringify(executor)}`);
       const settings = resolveSettings({ ...req, samples: false }, this.config);
-      const { count, imageSize } = req;
-      if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
+      const { imageSize } = req;
       checkImageSize(imageSize);
-      const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
-        if (!buffer) return;
-        if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number')
-          throw new InputError(`${name} must be a GPUBuffer`);
-        if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new InputError(`${name} needs GPUBufferUsage.STORAGE`);
-        if (buffer.size < floats * 4)
-          throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
-      };
-      if (!req.keypoints || !req.poses) throw new InputError('keypoints and poses buffers are required');
-      check(req.keypoints, 'keypoints', count * 17 * 3);
-      check(req.poses, 'poses', count * 17 * 3);
-      check(req.spread, 'spread', count * 17);
-      check(req.root, 'root', count * 3);
-      const given = [req.keypoints, req.poses, req.spread, req.root].filter((b) => b !== undefined);
-      if (new Set(given).size !== given.length)
-        throw new InputError('keypoints, poses, spread and root must be different buffers');
+      checkBuffers(req, req.count);
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
         const plan = await this.gpuExecutor('frame', executor);

@@ -21,7 +21,11 @@ export interface Executor {
   /** Lifts a prepared batch; a batch larger than one GPU submission runs in chunks of the plan, never truncated. */
   run(batch: PreparedBatch, settings: RunSettings): Promise<Aggregated>;
   /** The GPU-resident lift from and into a caller's buffers, optionally into its encoder (the fused plans). */
-  runBuffers?(req: BufferLift, settings: RunSettings): Promise<void>;
+  runBuffers?(
+    req: BufferLift,
+    settings: RunSettings,
+    sequence?: import('./temporal/sequence-batch.js').SequenceInfo,
+  ): Promise<void>;
   /** Dispatches and submits of the last call (GPU executors). */
   lastCall?(): CallStats;
   dispose(): void;

@@ -14,6 +14,7 @@ export {
   type StreamOptions,
   type StreamPushOptions,
   type StreamFrame,
+  type StreamBufferPush,
   type TrackId,
 } from './temporal/stream.js';
 export { movingAverage, OneEuroFilter, oneEuro } from './temporal/smoothing.js';

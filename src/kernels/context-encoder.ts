@@ -17,6 +17,8 @@ export interface ContextEncoderParams {
   phases: number;
   ring: number;
   workgroupSize: number;
+  /** A GPU-resident stream push: each pose's frame written into the ring from the caller's keypoints (pixels of this image size). */
+  pixels?: { width: number; height: number };
 }
 
 /**
@@ -33,21 +35,28 @@ export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
     { binding: 0, name: 'params', kind: 'uniform' },
     { binding: 1, name: 'plan', kind: 'read-only-storage' },
     { binding: 2, name: 'weights', kind: 'read-only-storage' },
-    { binding: 3, name: 'frames', kind: 'read-only-storage' },
+    { binding: 3, name: 'frames', kind: 'storage' },
     { binding: 4, name: 'windows', kind: 'read-only-storage' },
     { binding: 5, name: 'scratch', kind: 'storage' },
     { binding: 6, name: 'lifter_xyz', kind: 'storage' },
     { binding: 7, name: 'film', kind: 'storage' },
+    { binding: 8, name: 'keypoints', kind: 'read-only-storage', optional: true },
   ],
   params: [
     { name: 'slots', type: 'u32' },
     { name: 'phases', type: 'u32' },
     { name: 'ring', type: 'u32' },
+    { name: 'write_pixels', type: 'u32' },
+    { name: 'width', type: 'f32' },
+    { name: 'height', type: 'f32' },
   ],
   paramValues: (p) => ({
     slots: checkU32('context_encoder', 'slots', p.slots, 1),
     phases: checkU32('context_encoder', 'phases', p.phases, 1),
     ring: checkU32('context_encoder', 'ring', p.ring),
+    write_pixels: p.pixels ? 1 : 0,
+    width: p.pixels?.width ?? 0,
+    height: p.pixels?.height ?? 0,
   }),
   workgroupSize: 64,
   // One workgroup per window in flight.
@@ -70,6 +79,8 @@ export interface ContextEncoderBuffers {
   lifter_xyz: BufferResource;
   /** [poses, filmOut] */
   film: BufferResource;
+  /** [poses, 17, 3] pixels and confidence, with `pixels`. */
+  keypoints?: BufferResource;
 }
 
 export function bindContextEncoder(

@@ -9,7 +9,6 @@ import {
   type ContextEncoderParams,
   type KernelPipeline,
 } from '../kernels/index.js';
-import type { PreparedBatch } from '../pose/input.js';
 import { ENCODER_INPUTS, ENCODER_MODES, type EncoderMode } from '../temporal/encoder-config.js';
 import { encoderPlan, type EncoderPlan } from '../temporal/encoder-plan.js';
 import { chunkWindows, type SequenceInfo } from '../temporal/sequence-batch.js';
@@ -45,8 +44,10 @@ export class ContextStage {
   /** Encoders bound to streams' rings, made on first use and dropped with the ring. */
   private readonly ringKernels = new WeakMap<
     GPUBuffer,
-    Partial<Record<EncoderMode, BoundKernel<ContextEncoderParams>>>
+    Map<GPUBuffer | undefined, Partial<Record<EncoderMode, BoundKernel<ContextEncoderParams>>>>
   >();
+
+  private readonly params = new Map<string, GPUBuffer>();
 
   private constructor(private readonly parts: StageParts) {
     this.film = parts.film;
@@ -111,29 +112,46 @@ export class ContextStage {
     });
   }
 
-  /** The encoder of `mode` reading `frames`, through a ring of `ring` frames per track (0: none). */
-  private bind(mode: EncoderMode, frames: GPUBuffer, ring: number): BoundKernel<ContextEncoderParams> {
+  /**
+   * The encoder of `mode` reading `frames`, through a ring of `ring` frames per track (0: none),
+   * first writing each pose's own frame into it from `pixels.keypoints` when given.
+   */
+  private bind(
+    mode: EncoderMode,
+    frames: GPUBuffer,
+    ring: number,
+    pixels?: SequenceInfo['pixels'],
+  ): BoundKernel<ContextEncoderParams> {
     const s = this.parts,
       plan = s.plans[mode];
-    const p = { slots: s.slots, phases: plan.phases, ring, workgroupSize: s.workgroupSize };
-    const what = `${mode} encoder${ring ? ' on a stream ring' : ''}`;
-    const params = createParamsBuffer(s.gpu.device, CONTEXT_ENCODER, p, `${s.label}: ${what} params`);
-    s.owned.push(params);
-    return bindContextEncoder(
-      s.pipeline,
-      p,
-      {
-        params,
-        plan: plan.tableBuffer,
-        weights: plan.weightsBuffer,
-        frames,
-        windows: s.windows,
-        scratch: s.scratch,
-        lifter_xyz: s.lifterXyz,
-        film: s.film,
-      },
-      `${s.label}: ${what}`,
-    );
+    const p = {
+      slots: s.slots,
+      phases: plan.phases,
+      ring,
+      workgroupSize: s.workgroupSize,
+      pixels: pixels && { width: pixels.imageSize[0], height: pixels.imageSize[1] },
+    };
+    const what = `${mode} encoder${ring ? ' on a stream ring' : ''}${pixels ? ' from GPU keypoints' : ''}`;
+    // One params buffer per distinct parameters, however many rings and keypoints buffers are bound.
+    const key = JSON.stringify([mode, ring, p.pixels]);
+    let params = this.params.get(key);
+    if (!params) {
+      params = createParamsBuffer(s.gpu.device, CONTEXT_ENCODER, p, `${s.label}: ${what} params`);
+      s.owned.push(params);
+      this.params.set(key, params);
+    }
+    const resources = {
+      params,
+      plan: plan.tableBuffer,
+      weights: plan.weightsBuffer,
+      frames,
+      windows: s.windows,
+      scratch: s.scratch,
+      lifter_xyz: s.lifterXyz,
+      film: s.film,
+      keypoints: pixels?.keypoints,
+    };
+    return bindContextEncoder(s.pipeline, p, resources, `${s.label}: ${what}`);
   }
 
   /** Frames per track a stream's ring holds for `mode`: the window. */
@@ -141,9 +159,8 @@ export class ContextStage {
     return this.parts.model.encoders[mode].config.window;
   }
 
-  /** Uploads what the encoder reads for poses [start, start + count) of a sequence batch. */
-  upload(batch: PreparedBatch, start: number, count: number): void {
-    const info = batch.sequence;
+  /** Uploads what the encoder reads for poses [start, start + count) of a sequence. */
+  upload(info: SequenceInfo | undefined, start: number, count: number): void {
     if (!info) throw new InputError('the temporal model lifts sequences (liftSequence), not single frames');
     const queue = this.parts.gpu.device.queue;
     if (info.gpuRing) {
@@ -164,12 +181,17 @@ export class ContextStage {
   /** The bound encoder a sequence chunk runs. */
   kernel(info: SequenceInfo): BoundKernel<ContextEncoderParams> {
     if (!info.gpuRing) return this.kernels[info.mode];
-    let byMode = this.ringKernels.get(info.gpuRing);
+    let byKeypoints = this.ringKernels.get(info.gpuRing);
+    if (!byKeypoints) {
+      byKeypoints = new Map();
+      this.ringKernels.set(info.gpuRing, byKeypoints);
+    }
+    let byMode = byKeypoints.get(info.pixels?.keypoints);
     if (!byMode) {
       byMode = {};
-      this.ringKernels.set(info.gpuRing, byMode);
+      byKeypoints.set(info.pixels?.keypoints, byMode);
     }
-    return (byMode[info.mode] ??= this.bind(info.mode, info.gpuRing, this.ringFrames(info.mode)));
+    return (byMode[info.mode] ??= this.bind(info.mode, info.gpuRing, this.ringFrames(info.mode), info.pixels));
   }
 
   dispose(): void {

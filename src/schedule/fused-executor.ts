@@ -376,7 +376,7 @@ export class FusedExecutor implements Executor {
           n * J * K * 5,
         );
         this.writeRuns(n, H, s.poseOffset + start, s.key);
-        this.context?.upload(batch, start, n);
+        this.context?.upload(batch.sequence, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
         const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence);
         const bytes = recordReadback(
@@ -398,11 +398,18 @@ export class FusedExecutor implements Executor {
   }
 
   /** The GPU-resident lift: no upload and no readback by the engine. */
-  async runBuffers(req: BufferLift, s: RunSettings): Promise<void> {
+  /**
+   * The GPU-resident lift: no upload and no readback by the engine. With the temporal model,
+   * `sequence` is a stream's GPU-resident push: its ring, its windows, and the caller's keypoints
+   * as the frames the encoder dispatch writes into the ring (4 dispatches).
+   */
+  async runBuffers(req: BufferLift, s: RunSettings, sequence?: SequenceInfo): Promise<void> {
     const H = s.hypotheses;
-    if (this.context)
+    if (!!this.context !== !!sequence)
       throw new InputError(
-        'liftBuffers runs the frame model; sequence lifts of the temporal model take host arrays (liftSequence)',
+        this.context
+          ? 'liftBuffers runs the frame model; the temporal model takes GPU buffers through a stream (stream.pushBuffers)'
+          : 'a sequence needs the temporal model',
       );
     if (req.count * H > this.maxItems) {
       throw new InputError(
@@ -443,9 +450,10 @@ export class FusedExecutor implements Executor {
       this.gpuTimes = undefined;
       this.writeRuns(req.count, H, s.poseOffset, s.key);
       const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
-      this.record(encoder, lift, aggregate, req.count, H);
+      if (sequence) this.context!.upload(sequence, 0, req.count);
+      const dispatches = this.record(encoder, lift, aggregate, req.count, H, undefined, sequence);
       if (!req.encoder) device.queue.submit([encoder.finish()]);
-      this.counter.add(3, req.encoder ? 0 : 1);
+      this.counter.add(dispatches, req.encoder ? 0 : 1);
     });
   }
 

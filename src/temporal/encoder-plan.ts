@@ -59,7 +59,7 @@ export interface EncoderPlan {
   weights: Float32Array;
   /** f32 of scratch per window in flight. */
   scratchFloats: number;
-  /** Phases of one window: load, input conv, two per block, heads, write-out. */
+  /** Phases of one window: a stream's own-frame write (GPU-resident pushes only), load, input conv, two per block, heads, write-out. */
   phases: number;
   filmOut: number;
 }
@@ -157,7 +157,7 @@ function makeEncoderPlan(p: EncoderParams): EncoderPlan {
     weights.set(t, at);
     at += t.length;
   }
-  return { table, weights, scratchFloats: sAt, phases: 4 + 2 * B, filmOut: p.film.cout };
+  return { table, weights, scratchFloats: sAt, phases: 5 + 2 * B, filmOut: p.film.cout };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface SequenceInfo {
   ring: number;
   /** A stream's ring on the GPU, holding `frames` already: the fused plans upload only the windows. */
   gpuRing?: GPUBuffer;
+  /** A GPU-resident push: each pose's own frame is written into the ring from these keypoints (pixels, confidence) by the encoder dispatch. */
+  pixels?: { keypoints: GPUBuffer; imageSize: readonly [number, number] };
 }
 
 /** The encoder's input of poses [start, start + count) of a batch: per joint (u, v, confidence), [count, 17, 3]. */

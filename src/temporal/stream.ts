@@ -5,6 +5,8 @@ import { prepareInput, type PreparedBatch } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
 import { sequenceFrames, type SequenceInfo } from './sequence-batch.js';
+import type { BufferLift } from '../schedule/fused-executor.js';
+import { checkBuffers } from '../gpu/buffer-checks.js';
 
 export type TrackId = string | number;
 
@@ -50,6 +52,25 @@ export interface StreamHost {
   ): Promise<{ poses: Float32Array; spread: Float32Array; root: Float32Array }>;
   /** The device the stream's executor runs on now; undefined for the CPU executor. */
   device(): GPUDevice | undefined;
+  /** A GPU-resident push on the fused plan: the caller's buffers and the stream's ring. */
+  runBuffers(req: BufferLift, options: LiftOptions, poseOffset: number, sequence: SequenceInfo): Promise<void>;
+}
+
+/** stream.pushBuffers: the caller's buffers (as liftBuffers takes them) for one frame of `count` tracks. */
+export interface StreamBufferPush {
+  /** [count, 17, 3] f32: x, y pixels of the stream's image size and confidence, Human3.6M joint order. */
+  keypoints: GPUBuffer;
+  /** Out: [count, 17, 3] f32, metres, root-relative. */
+  poses: GPUBuffer;
+  /** Out: [count, 17] f32; optional. */
+  spread?: GPUBuffer;
+  /** Out: [count, 3] f32 camera frame ((0, 0, 0): none); optional. */
+  root?: GPUBuffer;
+  count: number;
+  /** The tracks' ids (default 0 .. count-1). */
+  tracks?: readonly TrackId[];
+  /** Record into this encoder (the caller submits it, before its next call on this model); else the engine submits. */
+  encoder?: GPUCommandEncoder;
 }
 
 interface Track {
@@ -83,6 +104,8 @@ export class DiffPoseStream {
   private readonly host: Float32Array;
   private gpuRing: GPUBuffer | undefined;
   private ringDevice: GPUDevice | undefined;
+  /** A GPU-resident push wrote frames the host copy does not have. */
+  private hostStale = false;
   private pushes = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
@@ -126,14 +149,7 @@ export class DiffPoseStream {
       throw new InputError(
         `keypoints has ${points.length} values, not a multiple of ${format.keypoints * 2} (${format.keypoints} keypoints x 2 for format ${format.name})`,
       );
-    const ids = options.tracks ? [...options.tracks] : Array.from({ length: P }, (_, i) => i);
-    if (ids.length !== P) throw new InputError(`tracks has ${ids.length} ids for ${P} poses`);
-    if (new Set(ids).size !== P) throw new InputError('tracks: an id appears twice in one push');
-    if (P > this.maxTracks)
-      throw new InputError(`${P} tracks in one push exceed the stream's maxTracks ${this.maxTracks}`);
-    for (const id of ids)
-      if (typeof id !== 'string' && typeof id !== 'number')
-        throw new InputError('track ids must be strings or numbers');
+    const ids = this.checkIds(options.tracks, P);
     const frame = this.pushes;
     if (P === 0) {
       this.pushes++;
@@ -152,16 +168,7 @@ export class DiffPoseStream {
     const newFrames = sequenceFrames(batch, 0, P);
     const windows = new Uint32Array(P * 4);
     const device = this.model.device();
-    if (device !== this.ringDevice) {
-      // The first GPU push, or a replaced device: a new ring, starting as the host's copy.
-      this.gpuRing = device?.createBuffer({
-        label: 'diffpose stream: 2D ring',
-        size: this.host.byteLength,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-      });
-      if (device) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
-      this.ringDevice = device;
-    }
+    this.ensureRing(device, false);
     const ring = this.gpuRing;
     ids.forEach((id, p) => {
       const track = this.slotOf(id, ids);
@@ -177,6 +184,99 @@ export class DiffPoseStream {
     batch.sequence = sequence;
     const r = await this.model.run(batch, { ...this.options, signal: options.signal }, frame * this.maxTracks);
     return { poses: r.poses, spread: r.spread, root: r.root, tracks: ids, frame };
+  }
+
+  /**
+   * The GPU-resident push for WebGPU apps: one frame of `count` tracks from the caller's keypoints
+   * buffer, poses (and optionally spread and root) into the caller's buffers, nothing read back.
+   * The frame goes into each track's ring on the GPU inside the encoder dispatch (4 dispatches,
+   * into the caller's encoder when given). A stream on the fused executor only; H36M keypoints.
+   * These frames never reach the host: if the engine has to replace a lost device, the tracks
+   * start over.
+   */
+  pushBuffers(req: StreamBufferPush): Promise<number> {
+    const next = this.queue.then(() => this.pushBuffersNow(req));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async pushBuffersNow(req: StreamBufferPush): Promise<number> {
+    if (this.disposed) throw new InputError('this stream was disposed');
+    if (typeof req !== 'object' || req === null)
+      throw new InputError('pushBuffers(request): a request object is required');
+    checkOptionKeys(
+      req,
+      new Set(['keypoints', 'poses', 'spread', 'root', 'count', 'tracks', 'encoder']),
+      'pushBuffers request',
+    );
+    if ((this.options.format ?? 'h36m17') !== 'h36m17')
+      throw new InputError('pushBuffers takes Human3.6M keypoints: create the stream with format "h36m17"');
+    checkBuffers(req, req.count);
+    const ids = this.checkIds(req.tracks, req.count);
+    const device = this.model.device();
+    if (!device) throw new InputError('pushBuffers needs a GPU executor');
+    const frame = this.pushes++;
+    this.ensureRing(device, true);
+    const W = this.model.window;
+    const windows = new Uint32Array(req.count * 4);
+    ids.forEach((id, p) => {
+      const track = this.slotOf(id, ids);
+      track.frames++;
+      track.lastPush = frame;
+      windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
+    });
+    const sequence: SequenceInfo = {
+      mode: 'causal',
+      frames: this.host,
+      windows,
+      ring: W,
+      gpuRing: this.gpuRing,
+      pixels: { keypoints: req.keypoints, imageSize: this.options.imageSize },
+    };
+    const { tracks: _, ...lift } = req;
+    await this.model.runBuffers(
+      { ...lift, imageSize: this.options.imageSize },
+      this.options,
+      frame * this.maxTracks,
+      sequence,
+    );
+    return frame;
+  }
+
+  /** A push's track ids: `count` distinct strings or numbers (default 0 .. count-1), at most maxTracks. */
+  private checkIds(tracks: readonly TrackId[] | undefined, count: number): TrackId[] {
+    const ids = tracks ? [...tracks] : Array.from({ length: count }, (_, i) => i);
+    if (ids.length !== count) throw new InputError(`tracks has ${ids.length} ids for ${count} poses`);
+    if (new Set(ids).size !== count) throw new InputError('tracks: an id appears twice in one push');
+    if (count > this.maxTracks)
+      throw new InputError(`${count} tracks in one push exceed the stream's maxTracks ${this.maxTracks}`);
+    for (const id of ids)
+      if (typeof id !== 'string' && typeof id !== 'number')
+        throw new InputError('track ids must be strings or numbers');
+    return ids;
+  }
+
+  /**
+   * The ring on `device`: on the first GPU push or a replaced device a new one, filled from the
+   * host's copy — unless a GPU-resident push wrote frames the host never saw, in which case every
+   * track starts over. `gpuOnly`: this push's frames will not reach the host copy.
+   */
+  private ensureRing(device: GPUDevice | undefined, gpuOnly: boolean): void {
+    if (device !== this.ringDevice) {
+      this.gpuRing = device?.createBuffer({
+        label: 'diffpose stream: 2D ring',
+        size: this.host.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
+      if (this.hostStale) {
+        this.tracks.clear();
+        this.host.fill(0);
+        this.hostStale = false;
+      }
+      if (device) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
+      this.ringDevice = device;
+    }
+    if (gpuOnly) this.hostStale = true;
   }
 
   /** The track's state, given a slot on its first push (the least recently pushed track's when all are taken). */

@@ -1,0 +1,23 @@
+import { InputError } from '../errors.js';
+import type { BufferLift } from '../schedule/fused-executor.js';
+
+/** The caller's buffers of a GPU-resident lift, checked before any GPU work. */
+export function checkBuffers(req: Pick<BufferLift, 'keypoints' | 'poses' | 'spread' | 'root'>, count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
+  const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
+    if (!buffer) return;
+    if (typeof buffer.size !== 'number' || typeof buffer.usage !== 'number')
+      throw new InputError(`${name} must be a GPUBuffer`);
+    if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new InputError(`${name} needs GPUBufferUsage.STORAGE`);
+    if (buffer.size < floats * 4)
+      throw new InputError(`${name} has ${buffer.size} bytes, ${count} poses need ${floats * 4}`);
+  };
+  if (!req.keypoints || !req.poses) throw new InputError('keypoints and poses buffers are required');
+  check(req.keypoints, 'keypoints', count * 17 * 3);
+  check(req.poses, 'poses', count * 17 * 3);
+  check(req.spread, 'spread', count * 17);
+  check(req.root, 'root', count * 3);
+  const given = [req.keypoints, req.poses, req.spread, req.root].filter((b) => b !== undefined);
+  if (new Set(given).size !== given.length)
+    throw new InputError('keypoints, poses, spread and root must be different buffers');
+}
