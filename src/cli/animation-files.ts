@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { InputError } from '../errors.js';
+import { writeOutputFile } from './write-file.js';
 import { writeBvh } from '../export/bvh.js';
 import { writeGlb } from '../export/gltf.js';
 import { buildRig, solveMotion } from '../export/rig.js';
@@ -50,14 +49,7 @@ export class AnimationFiles {
       const motion = solveMotion(rig, tr.poses, frames, fps, tr.roots);
       const path = (p: string) =>
         several ? p.replace(/(\.[^./]+)?$/, (ext) => `-${String(names[t]).replace(/[^\w.-]/g, '_')}${ext}`) : p;
-      const save = async (file: string, data: string | Uint8Array) => {
-        try {
-          await writeFile(file, data);
-        } catch (e) {
-          throw new InputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        }
-        log(`-> ${file}`);
-      };
+      const save = (file: string, data: string | Uint8Array) => writeOutputFile(file, data, log);
       if (this.bvh) await save(path(this.bvh), writeBvh(rig, motion));
       if (this.gltf) await save(path(this.gltf), writeGlb(rig, motion));
     }

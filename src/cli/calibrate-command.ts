@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { DiffPose } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import { coverageReport } from '../eval/calibration-metrics.js';
@@ -11,6 +10,7 @@ import { CALIBRATION_KEY, fitCalibration, radius90 } from '../model/calibration.
 import { loadWeightsBytes } from '../model/load-bytes.js';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
 import { Rng } from '../pose/rng.js';
+import { writeOutputFile } from './write-file.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
 
 export const CALIBRATE_FLAGS = ['weights', 'output', 'data', 'stride', 'executor', 'cpu', 'verbose'];
@@ -76,12 +76,11 @@ export async function calibrateCommand(
       `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${ex.count} validation examples (every ${stride}th frame of the training split, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
     );
     const file = parseSafetensors(bytes);
-    await writeFile(
+    await writeOutputFile(
       output,
       serializeSafetensors(file.tensors, { ...file.metadata, [CALIBRATION_KEY]: JSON.stringify(cal) }),
-    ).catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(`cannot write ${output}: ${e.code ?? e.message}`);
-    });
+      log,
+    );
     // The fit's own coverage (by construction about 90% per cell).
     const check = coverageReport(
       jointErrors(multi.poses, ex.poses3d),
@@ -92,7 +91,6 @@ export async function calibrateCommand(
     out(
       `validation coverage of radius90 (H = ${HYPOTHESES}): ${(check.overall * 100).toFixed(1)}%; mean radius90 ${(check.meanRadius * 1000).toFixed(1)} mm, mean error ${(check.meanError * 1000).toFixed(1)} mm`,
     );
-    log(`-> ${output}`);
   } finally {
     model.dispose();
   }

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { DiffPose } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
@@ -10,6 +9,7 @@ import { formatReport } from '../eval/report-table.js';
 import { loadTestSet, readSplit } from '../eval/test-set.js';
 import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName } from '../lift-options.js';
 import { TEST_SEED } from '../mocap/test-examples.js';
+import { writeOutputFile } from './write-file.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
 
 export const EVAL_FLAGS = [
@@ -87,12 +87,7 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
       if (!report.calibration)
         throw new InputError('--svg draws the radius90 reliability diagram: these weights have no calibration');
       const title = `radius90 reliability, paper init, H=${report.calibration.hypotheses}, ${test.examples.count} test examples`;
-      try {
-        await writeFile(svg, reliabilitySvg(report.calibration.multi, title));
-      } catch (e) {
-        throw new InputError(`cannot write ${svg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      log(`-> ${svg}`);
+      await writeOutputFile(svg, reliabilitySvg(report.calibration.multi, title), log);
     }
     const json = flagString(args, 'json');
     if (json) {
@@ -113,12 +108,7 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
         seconds,
         ...report,
       };
-      try {
-        await writeFile(json, JSON.stringify(doc, null, 1) + '\n');
-      } catch (e) {
-        throw new InputError(`cannot write ${json}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      log(`-> ${json}`);
+      await writeOutputFile(json, JSON.stringify(doc, null, 1) + '\n', log);
     }
   } finally {
     model.dispose();
@@ -172,12 +162,7 @@ async function temporalEval(
         seconds,
         ...report,
       };
-      try {
-        await writeFile(json, JSON.stringify(doc, null, 1) + '\n');
-      } catch (e) {
-        throw new InputError(`cannot write ${json}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      log(`-> ${json}`);
+      await writeOutputFile(json, JSON.stringify(doc, null, 1) + '\n', log);
     }
   } finally {
     model.dispose();

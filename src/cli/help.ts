@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXECUTOR_NAMES, MAX_HYPOTHESES } from '../lift-options.js';
 import { FORMATS } from '../pose/formats.js';
-import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE, TRACK_MODES } from '../pose/track-people.js';
+import { MIN_KEYPOINT_SCORE, MIN_PERSON_SCORE } from '../pose/track-people.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
 
 const formats = Object.keys(FORMATS).join('|');

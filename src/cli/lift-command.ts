@@ -14,7 +14,7 @@ import {
 import { openCsvStream } from '../pose/keypoint-stream.js';
 import { fillMissingJoints } from '../pose/missing-joints.js';
 import { sanityWarnings } from '../pose/sanity.js';
-import { H36M_BONES, H36M_JOINTS, NUM_JOINTS } from '../pose/skeleton.js';
+import { H36M_BONES, H36M_JOINTS } from '../pose/skeleton.js';
 import {
   MIN_KEYPOINT_SCORE,
   MIN_PERSON_SCORE,

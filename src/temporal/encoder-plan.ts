@@ -1,4 +1,3 @@
-import { NUM_JOINTS } from '../pose/skeleton.js';
 import { normaliseFrames } from './context-encoder.ref.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
 import type { EncoderParams } from './temporal-weights.js';

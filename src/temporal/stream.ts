@@ -2,7 +2,6 @@ import { InputError } from '../errors.js';
 import { checkOptionKeys, float32Input, type LiftOptions } from '../lift-options.js';
 import { keypointFormat } from '../pose/formats.js';
 import { prepareInput, type PreparedBatch } from '../pose/input.js';
-import { NUM_JOINTS } from '../pose/skeleton.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
 import { sequenceFrames, type SequenceInfo } from './sequence-batch.js';
 import type { BufferLift } from '../schedule/fused-executor.js';
