@@ -57,6 +57,9 @@ try {
   console.log(
     `stream.push, 16 tracks:        ${push16.toFixed(2)} ms (${(push16 / push1).toFixed(2)}x one track; target <= 3x)`,
   );
+  console.log(
+    `frame lift, 16 poses:          ${frameLift16.toFixed(2)} ms (${(frameLift16 / frameLift).toFixed(2)}x one pose: the same work without the context)`,
+  );
   console.log(`liftSequence, 300 frames:      ${seq.toFixed(1)} ms (${(seq / 300).toFixed(2)} ms/frame)`);
 } finally {
   model.dispose();
