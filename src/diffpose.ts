@@ -5,6 +5,7 @@ import { acquireGpu, adapterName, type GpuContext } from './gpu/context.js';
 import { deviceLock, type DeviceLock } from './gpu/device-lock.js';
 import {
   checkLiftOptionKeys,
+  concatFloats,
   checkOptionKeys,
   EXECUTOR_NAMES,
   float32Input,
@@ -404,10 +405,10 @@ export class DiffPose extends EventTarget {
     const empty = () => this.emptyResult(settings.hypotheses, settings.timesteps, settings.wantSamples, name);
     if (live.length === 0) return tracks.map(empty);
     const batch = prepareInput({
-      keypoints: concat(live.map(([, i]) => points[i])),
+      keypoints: concatFloats(...live.map(([, i]) => points[i])),
       imageSize: options.imageSize,
       format: options.format,
-      confidence: confidences.length ? concat(live.map(([, i]) => confidences[i])) : undefined,
+      confidence: confidences.length ? concatFloats(...live.map(([, i]) => confidences[i])) : undefined,
       gmm,
     });
     batch.sequence = trackSequence(
@@ -668,16 +669,6 @@ export class DiffPose extends EventTarget {
       if (gpu.owned) gpu.device.destroy();
     });
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Poses [start, start + n) of a result. */

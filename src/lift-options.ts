@@ -153,3 +153,14 @@ export function float32Input(value: unknown, name: string): Float32Array {
   }
   throw new InputError(`${name} must be a Float32Array or an array of numbers`);
 }
+
+/** The arrays back to back in one Float32Array. */
+export function concatFloats(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

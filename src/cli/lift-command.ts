@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DiffPose, sliceResult, type LiftResult } from '../diffpose.js';
 import { DiffPoseError, InputError } from '../errors.js';
-import { EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName, type LiftOptions } from '../lift-options.js';
+import { concatFloats, EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName, type LiftOptions } from '../lift-options.js';
 import { FORMATS } from '../pose/formats.js';
 import {
   parseImageSizeText,
@@ -449,11 +449,4 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     process.off('SIGTERM', onSignal);
     model?.dispose();
   }
-}
-
-function concatFloats(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
