@@ -5,6 +5,7 @@ import { DDIM_STEP } from './ddim-step.js';
 import { FUSED_KERNELS } from './fused.js';
 import { GMM_INIT } from './gmm-init.js';
 import { GRAPH_MIX, GRAPH_MIX_VEC4 } from './graph-mix.js';
+import { HEATMAP_FIT_KERNEL } from './heatmap-fit.js';
 import type { KernelDescriptor } from './kernel.js';
 import { LAYER_NORM } from './layer-norm.js';
 import { LINEAR_NARROW, LINEAR_VEC4 } from './linear.js';
@@ -25,5 +26,6 @@ export const ALL_KERNELS = [
   ROOT_CENTER,
   AGGREGATE,
   CONTEXT_ENCODER,
+  HEATMAP_FIT_KERNEL,
   ...Object.values(FUSED_KERNELS).flatMap((k) => Object.values(k)),
 ] as readonly KernelDescriptor<never>[];

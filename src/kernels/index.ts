@@ -12,4 +12,5 @@ export * from './ddim-step.js';
 export * from './root-center.js';
 export * from './aggregate.js';
 export * from './context-encoder.js';
+export * from './heatmap-fit.js';
 export { ALL_KERNELS } from './all-kernels.js';

@@ -1,4 +1,5 @@
 import { GMM_STRIDE } from '../model/gmm-init.js';
+import { HEATMAP_FIT } from '../model/heatmap-fit.js';
 import { RNG_STREAM } from '../model/philox.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { ENCODER_INPUTS } from '../temporal/encoder-config.js';
@@ -89,6 +90,12 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   RNG_STREAM_DDIM_BASE: RNG_STREAM.ddimBase,
   SG_LANES: SUBGROUP_LANES,
   SG_ROWS: SUBGROUP_ROWS,
+  // The heatmap fit (src/model/heatmap-fit.ts, heatmap-fit.wgsl): lanes per workgroup, components,
+  // EM steps, and the per-lane sums (5 per component; the first pass uses 3).
+  HEATMAP_LANES: HEATMAP_FIT.lanes,
+  HEATMAP_MAX_COMPONENTS: HEATMAP_FIT.maxComponents,
+  HEATMAP_ITERATIONS: HEATMAP_FIT.iterations,
+  HEATMAP_SUMS: 5 * HEATMAP_FIT.maxComponents,
 };
 
 /** The WGSL declarations of WGSL_CONSTANTS, put in front of every kernel by kernelSource(). */
