@@ -2,10 +2,12 @@
 // hypotheses (src/model/aggregate.ts): every hypothesis root-centred, their mean, and the per-joint
 // spread sqrt(mean_h |x_h - mean|^2); then, with `fit_root`, the root position that reprojects the
 // mean pose best onto the 2D (src/pose/root-trajectory.ts fitRoot: the closed-form start, then
-// Gauss-Newton steps; each joint weighted by 1 / the mean variance of its 2D mixture). One
+// Gauss-Newton steps; each joint weighted by 1 / the mean variance of its 2D mixture); and, for
+// calibrated weights, each joint's radius90 (src/model/calibration.ts: offset + scale x spread, or
+// a radius alone with one hypothesis, per joint and band of its 2D mixture's width). One
 // invocation per pose.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
-// JOINTS, GMM_STRIDE come from the generated prelude (src/kernels/wgsl-constants.ts).
+// JOINTS, GMM_STRIDE, CAL_BANDS come from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct AggregateParams {
   // 1: fit the root into `root`; 0: no root (uv, gmm, root are placeholders).
@@ -37,6 +39,19 @@ struct AggregateParams {
 // [poses, 3] camera frame, metres; (0, 0, 0) where the 2D determines no root in front of the camera
 // (WGSL may assume no NaN: the host turns those into NaN).
 @group(0) @binding(7) var<storage, read_write> root: array<f32>;
+// [poses, 17] metres, with calibration.bands > 0.
+@group(0) @binding(8) var<storage, read_write> radius: array<f32>;
+
+// The weights' radius90 calibration (packCalibration in src/kernels/aggregate.ts), written once per plan.
+struct Calibration {
+  // Confidence bands (0: uncalibrated, nothing written to `radius`).
+  bands: u32,
+  // The band edges as 2D mixture variances, uv units squared, decreasing (CAL_BANDS - 1 used at most).
+  edges: array<vec4<f32>, 2>,
+  // Per joint and band: offset (m), scale, the radius with one hypothesis (m), unused.
+  table: array<vec4<f32>, JOINTS * CAL_BANDS>,
+}
+@group(0) @binding(9) var<uniform> calibration: Calibration;
 
 // Root-centred xyz of joint j of state item r.
 fn centred_xyz(r: u32, j: u32) -> vec3<f32> {
@@ -53,14 +68,27 @@ fn joint_uv(pj: u32) -> vec2<f32> {
   return vec2<f32>(uv[2u * pj], uv[2u * pj + 1u]);
 }
 
-// 1 / the mixture's mean per-axis variance.
-fn joint_weight(pj: u32) -> f32 {
+// The mixture's mean per-axis variance (mixtureVariance in src/model/calibration.ts).
+fn joint_variance(pj: u32) -> f32 {
   var variance = 0.0;
   for (var k = 0u; k < params.components; k++) {
     let g = (pj * params.components + k) * GMM_STRIDE;
     variance += gmm[g] * (gmm[g + 3u] * gmm[g + 3u] + gmm[g + 4u] * gmm[g + 4u]) / 2.0;
   }
-  return 1.0 / variance;
+  return variance;
+}
+
+fn joint_weight(pj: u32) -> f32 {
+  return 1.0 / joint_variance(pj);
+}
+
+// radius90 of joint j of pose-joint pj with this spread (mixtureBands and radius90 in src/model/calibration.ts).
+fn joint_radius(pj: u32, j: u32, spread_j: f32) -> f32 {
+  let variance = joint_variance(pj);
+  var b = 0u;
+  while (b + 1u < calibration.bands && variance <= calibration.edges[b / 4u][b % 4u]) { b++; }
+  let e = calibration.table[j * CAL_BANDS + b];
+  return select(e.z, e.x + e.y * spread_j, run.hypotheses > 1u);
 }
 
 // Solves a x = b for a symmetric 3x3 a (Cramer's rule), or returns false when it is singular.
@@ -147,7 +175,9 @@ fn aggregate(@builtin(workgroup_id) wg: vec3<u32>,
     mean[id * 3u] = mj.x;
     mean[id * 3u + 1u] = mj.y;
     mean[id * 3u + 2u] = mj.z;
-    spread[id] = sqrt(sq / f32(hyps));
+    let spread_j = sqrt(sq / f32(hyps));
+    spread[id] = spread_j;
+    if (calibration.bands > 0u) { radius[id] = joint_radius(id, j, spread_j); }
     m[j] = mj;
   }
   if (params.fit_root == 0u) { return; }

@@ -17,7 +17,7 @@ import {
 import type { ModelConfig } from './model/config.js';
 import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes, type WeightsSource } from './model/load-bytes.js';
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
-import { radius90 } from './model/calibration.js';
+import { mixtureBands, radius90 } from './model/calibration.js';
 import { keypointFormat } from './pose/formats.js';
 import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.js';
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
@@ -138,6 +138,7 @@ const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
   'poses',
   'spread',
   'root',
+  'radius90',
   'count',
   'encoder',
   'imageSize',
@@ -311,7 +312,17 @@ export class DiffPose extends EventTarget {
       spread: r.spread,
       samples: settings.wantSamples ? r.samples : undefined,
       root,
-      radius90: cal ? radius90(cal, r.spread, batch.confidence, settings.hypotheses) : undefined,
+      // The fused plans compute it in their aggregation dispatch; the CPU and per-op executors here, by the same rule.
+      radius90:
+        r.radius90 ??
+        (cal
+          ? radius90(
+              cal,
+              r.spread,
+              mixtureBands(cal, batch.gmm, batch.components, batch.poses * 17),
+              settings.hypotheses,
+            )
+          : undefined),
       hypotheses: settings.hypotheses,
       timesteps: settings.timesteps,
       executor: name,
@@ -625,6 +636,8 @@ export class DiffPose extends EventTarget {
       const { imageSize } = req;
       checkImageSize(imageSize);
       checkBuffers(req, req.count);
+      if (req.radius90 && !this.weights.calibration)
+        throw new InputError('liftBuffers: radius90 needs calibrated weights (diffpose calibrate); these have none');
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
         const plan = await this.gpuExecutor('frame', executor);

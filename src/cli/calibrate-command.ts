@@ -6,7 +6,7 @@ import { jointErrors } from '../eval/pose-metrics.js';
 import { readSplit } from '../eval/test-set.js';
 import { EXECUTOR_NAMES, type ExecutorName } from '../lift-options.js';
 import { makeExamples, strideFrames } from '../mocap/test-examples.js';
-import { CALIBRATION_KEY, fitCalibration, radius90 } from '../model/calibration.js';
+import { CALIBRATION_KEY, confidenceBands, fitCalibration, radius90 } from '../model/calibration.js';
 import { loadWeightsBytes } from '../model/load-bytes.js';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
 import { Rng } from '../pose/rng.js';
@@ -84,7 +84,7 @@ export async function calibrateCommand(
     // The fit's own coverage (by construction about 90% per cell).
     const check = coverageReport(
       jointErrors(multi.poses, ex.poses3d),
-      radius90(cal, multi.spread, ex.confidence, HYPOTHESES),
+      radius90(cal, multi.spread, confidenceBands(cal, ex.confidence, ex.count * 17), HYPOTHESES),
       ex.confidence,
       CONFIDENCE_BANDS,
     );

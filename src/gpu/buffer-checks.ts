@@ -2,7 +2,10 @@ import { InputError } from '../errors.js';
 import type { BufferLift } from '../schedule/fused-executor.js';
 
 /** The caller's buffers of a GPU-resident lift, checked before any GPU work. */
-export function checkBuffers(req: Pick<BufferLift, 'keypoints' | 'poses' | 'spread' | 'root'>, count: number): void {
+export function checkBuffers(
+  req: Pick<BufferLift, 'keypoints' | 'poses' | 'spread' | 'root' | 'radius90'>,
+  count: number,
+): void {
   if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
   const check = (buffer: GPUBuffer | undefined, name: string, floats: number) => {
     if (!buffer) return;
@@ -17,7 +20,8 @@ export function checkBuffers(req: Pick<BufferLift, 'keypoints' | 'poses' | 'spre
   check(req.poses, 'poses', count * 17 * 3);
   check(req.spread, 'spread', count * 17);
   check(req.root, 'root', count * 3);
-  const given = [req.keypoints, req.poses, req.spread, req.root].filter((b) => b !== undefined);
+  check(req.radius90, 'radius90', count * 17);
+  const given = [req.keypoints, req.poses, req.spread, req.root, req.radius90].filter((b) => b !== undefined);
   if (new Set(given).size !== given.length)
-    throw new InputError('keypoints, poses, spread and root must be different buffers');
+    throw new InputError('keypoints, poses, spread, root and radius90 must be different buffers');
 }

@@ -1,3 +1,5 @@
+import { MAX_CALIBRATION_BANDS, varianceEdges, type Calibration } from '../model/calibration.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
 import type { UvCamera } from '../pose/root-trajectory.js';
 import {
   bindKernel,
@@ -40,6 +42,8 @@ export const AGGREGATE: KernelDescriptor<AggregateParams> = {
     { binding: 6, name: 'gmm', kind: 'read-only-storage', optional: true },
     // Always bound (a writable binding cannot share the placeholder with the read-only ones).
     { binding: 7, name: 'root', kind: 'storage' },
+    { binding: 8, name: 'radius', kind: 'storage' },
+    { binding: 9, name: 'calibration', kind: 'uniform' },
   ],
   params: [
     { name: 'fit_root', type: 'u32' },
@@ -84,6 +88,27 @@ export interface AggregateBuffers {
   gmm?: BufferResource;
   /** Out [poses, 3] with fitRoot ((0, 0, 0): no root); without, any 16-byte buffer. */
   root: BufferResource;
+  /** Out [poses, 17] radius90 with a calibration; without, any 16-byte buffer. */
+  radius: BufferResource;
+  /** CALIBRATION_BYTES, packCalibration's: the weights' calibration or none. Reads `gmm` when calibrated. */
+  calibration: BufferResource;
+}
+
+/** Bytes of the calibration uniform (struct Calibration in shaders/aggregate.wgsl). */
+export const CALIBRATION_BYTES = 16 + 2 * 16 + NUM_JOINTS * MAX_CALIBRATION_BANDS * 16;
+
+/** The calibration uniform's bytes; undefined packs "uncalibrated" (no radius written). */
+export function packCalibration(cal: Calibration | undefined): ArrayBuffer {
+  const bytes = new ArrayBuffer(CALIBRATION_BYTES);
+  if (!cal) return bytes;
+  const bands = cal.bands.length + 1;
+  new Uint32Array(bytes, 0, 1)[0] = bands;
+  new Float32Array(bytes, 16, 8).set(varianceEdges(cal));
+  const table = new Float32Array(bytes, 48);
+  for (let j = 0; j < NUM_JOINTS; j++)
+    for (let b = 0; b < bands; b++)
+      table.set([cal.offset[j][b], cal.scale[j][b], cal.single[j][b]], (j * MAX_CALIBRATION_BANDS + b) * 4);
+  return bytes;
 }
 
 export function bindAggregate(

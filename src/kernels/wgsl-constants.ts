@@ -1,3 +1,4 @@
+import { MAX_CALIBRATION_BANDS } from '../model/calibration.js';
 import { GMM_STRIDE } from '../model/gmm-init.js';
 import { HEATMAP_FIT } from '../model/heatmap-fit.js';
 import { RNG_STREAM } from '../model/philox.js';
@@ -58,6 +59,7 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   ...prefixed('BLK', BLK),
   ENC_INPUTS: ENCODER_INPUTS,
   JOINTS: NUM_JOINTS,
+  CAL_BANDS: MAX_CALIBRATION_BANDS,
   ROWS: FUSED_ROWS,
   NONE: NONE_U32,
   ACT_NONE: ACTIVATION_CODE.none,

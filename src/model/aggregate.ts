@@ -9,6 +9,8 @@ export interface Aggregated {
   samples: Float32Array;
   /** [poses, 3]: the root fitted to the 2D on the GPU (fused plans with RunSettings.camera); NaN where none. */
   root?: Float32Array;
+  /** [poses, 17]: radius90 from the aggregation dispatch (fused plans of calibrated weights). */
+  radius90?: Float32Array;
 }
 
 /** Aggregates x [poses*hypotheses, 17, 5] (xyz in channels 2..4) over hypotheses. */

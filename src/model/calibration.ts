@@ -1,5 +1,7 @@
 import { WeightsError } from '../errors.js';
+import { sigmaFromConfidence } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
+import { GMM_STRIDE } from './gmm-init.js';
 
 /**
  * Calibrated per-joint error radii (issue 18): radius90 = the distance from the returned joint
@@ -33,17 +35,76 @@ export function confidenceBand(bands: readonly number[], c: number): number {
   return b;
 }
 
-/** radius90 [N, 17] from the spread [N, 17] (zeros with H = 1) and the confidence [N, 17] (undefined: all 1). */
-export function radius90(
+/** At most this many confidence bands (bands.length + 1): the aggregation kernel's table holds this many per joint. */
+export const MAX_CALIBRATION_BANDS = 9;
+
+/**
+ * The band of each joint [N, 17] from its input confidence (undefined: all 1): how the calibration
+ * is fitted and how coverage is reported.
+ */
+export function confidenceBands(
   cal: Calibration,
-  spread: Float32Array,
-  confidence: Float32Array | undefined,
-  hypotheses: number,
-): Float32Array {
+  confidence: ArrayLike<number> | undefined,
+  count: number,
+): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) out[i] = confidenceBand(cal.bands, confidence ? confidence[i] : 1);
+  return out;
+}
+
+/**
+ * The band edges as variances of a joint's 2D mixture (uv units squared), decreasing: a joint
+ * whose mixture variance is <= edge b is at least as confident as band edge b. The std of a
+ * mixture made from a confidence c is sigmaFromConfidence(c), stored as f32; its variance
+ * (s^2 + s^2) / 2 is then exactly f32(s * s), so a mixture from a confidence falls in that
+ * confidence's band, edges included.
+ */
+export function varianceEdges(cal: Calibration): Float32Array {
+  return Float32Array.from(cal.bands, (c) => {
+    const s = Math.fround(sigmaFromConfidence(c));
+    return Math.fround(s * s);
+  });
+}
+
+/**
+ * The mean per-axis variance of joint i's mixture in a packed gmm [N, 17, K, GMM_STRIDE], in f32
+ * the way the aggregation kernel sums it (weight * (su^2 + sv^2) / 2 per component).
+ */
+export function mixtureVariance(gmm: Float32Array, components: number, i: number): number {
+  const f = Math.fround;
+  let variance = 0;
+  for (let k = 0; k < components; k++) {
+    const g = (i * components + k) * GMM_STRIDE;
+    const axes = f(f(gmm[g + 3] * gmm[g + 3]) + f(gmm[g + 4] * gmm[g + 4]));
+    variance = f(variance + f(f(gmm[g] * axes) / 2));
+  }
+  return variance;
+}
+
+/**
+ * The band of each joint [N, 17] from the width of its 2D mixture (what the model was given):
+ * the engine's rule, on the GPU in the aggregation dispatch (shaders/aggregate.wgsl) and here for
+ * the CPU and per-op executors. For mixtures made from confidences it is the confidence band; a
+ * caller's mixture is banded by its width as if it came from a confidence.
+ */
+export function mixtureBands(cal: Calibration, gmm: Float32Array, components: number, count: number): Uint8Array {
+  const edges = varianceEdges(cal);
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = mixtureVariance(gmm, components, i);
+    let b = 0;
+    while (b < edges.length && v <= edges[b]) b++;
+    out[i] = b;
+  }
+  return out;
+}
+
+/** radius90 [N, 17] from the spread [N, 17] (zeros with H = 1) and each joint's band [N, 17]. */
+export function radius90(cal: Calibration, spread: Float32Array, bands: Uint8Array, hypotheses: number): Float32Array {
   const out = new Float32Array(spread.length);
   for (let i = 0; i < spread.length; i++) {
     const j = i % J,
-      b = confidenceBand(cal.bands, confidence ? confidence[i] : 1);
+      b = bands[i];
     out[i] = hypotheses > 1 ? cal.offset[j][b] + cal.scale[j][b] * spread[i] : cal.single[j][b];
   }
   return out;
@@ -64,7 +125,7 @@ export function parseCalibration(json: string): Calibration {
   if (typeof c !== 'object' || c === null) fail('not an object');
   if (
     !Array.isArray(c.bands) ||
-    c.bands.length > 8 ||
+    c.bands.length > MAX_CALIBRATION_BANDS - 1 ||
     !c.bands.every((v, i) => typeof v === 'number' && v > 0 && v < 1 && (i === 0 || v > c.bands![i - 1]))
   )
     fail('bands must be up to 8 increasing numbers in (0, 1)');

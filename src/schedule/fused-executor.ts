@@ -6,6 +6,8 @@ import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import {
   AGGREGATE,
   bindAggregate,
+  CALIBRATION_BYTES,
+  packCalibration,
   packParams,
   paramsByteSize,
   bindKernel,
@@ -133,6 +135,9 @@ type Io = {
   samples: GPUBuffer;
   /** [maxItems, 3] roots, and the aggregation's parameters for host lifts and for callers' buffer lifts. */
   root: GPUBuffer;
+  /** [maxItems, 17] radius90, and the weights' calibration uniform (written once: "uncalibrated" without one). */
+  radius: GPUBuffer;
+  calibration: GPUBuffer;
   aggregateParams: GPUBuffer;
   bufferAggregateParams: GPUBuffer;
 };
@@ -152,6 +157,8 @@ export interface BufferLift {
    * side, the image centre); (0, 0, 0) where the keypoints determine none. Optional.
    */
   root?: GPUBuffer;
+  /** Out: [count, 17] f32 radius90, metres (calibrated weights only; see LiftResult.radius90). Optional. */
+  radius90?: GPUBuffer;
   count: number;
   imageSize: readonly [number, number];
   /** Record into this encoder (the caller submits it); else the engine submits. */
@@ -177,6 +184,7 @@ interface FusedPlanParts {
   precision: FusedPrecision;
   /** The temporal model's context encoder stage (between the lifter and the denoiser). */
   context?: ContextStage;
+  calibrated: boolean;
 }
 
 /**
@@ -193,6 +201,8 @@ export class FusedExecutor implements Executor {
   readonly maxItems: number;
   readonly shape: FusedShape;
   readonly precision: FusedPrecision;
+  /** The weights carry a radius90 calibration: the aggregation dispatch computes radius90. */
+  readonly calibrated: boolean;
   private readonly gpu: GpuContext;
   private readonly params: GPUBuffer;
   private readonly tables: FusedPlanParts['tables'];
@@ -209,11 +219,10 @@ export class FusedExecutor implements Executor {
   private readonly hostAggregate: BoundKernel<unknown>;
   // Bind groups for callers' buffers, made on first use and dropped with the buffers.
   private readonly callerLift = new WeakMap<GPUBuffer, Pair>();
-  private readonly callerAggregate = new WeakMap<
-    GPUBuffer,
-    Map<GPUBuffer | undefined, Map<GPUBuffer | undefined, BoundKernel<unknown>>>
-  >();
+  private readonly callerAggregate = new WeakMap<GPUBuffer, Map<string, BoundKernel<unknown>>>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private gpuTimes: PassTime[] | undefined;
+  private nextBufferId = 0;
 
   constructor(parts: FusedPlanParts) {
     ({
@@ -230,6 +239,7 @@ export class FusedExecutor implements Executor {
       timer: this.timer,
       precision: this.precision,
       context: this.context,
+      calibrated: this.calibrated,
     } = parts);
     this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
     const { io, bindings: b } = this;
@@ -239,7 +249,11 @@ export class FusedExecutor implements Executor {
       cooperative: bindKernel(b.denoise, b.group, denoiseIo, 'fused: denoise (cooperative)'),
       perInvocation: bindKernel(b.denoiseLane, b.lane, denoiseIo, 'fused: denoise (per invocation)'),
     };
-    this.hostAggregate = this.aggregateInto(io.mean, io.spread, io.root, io.aggregateParams, false);
+    this.hostAggregate = this.aggregateInto(
+      { mean: io.mean, spread: io.spread, root: io.root, radius: io.radius },
+      io.aggregateParams,
+      false,
+    );
   }
 
   private liftPair(input: GPUBuffer): Pair {
@@ -252,24 +266,51 @@ export class FusedExecutor implements Executor {
   }
 
   /**
-   * The aggregation into `mean`, `spread`, `root`: a host lift reads its 2D from `uv`, a caller's
-   * buffer lift from the mixtures its lifter dispatch derived (uvInGmm). Its parameters (the
-   * camera, the mixture size) are written per call into `params`.
+   * The aggregation into `mean`, `spread`, `root`, `radius`: a host lift reads its 2D from `uv`,
+   * a caller's buffer lift from the mixtures its lifter dispatch derived (uvInGmm). Its
+   * parameters (the camera, the mixture size) are written per call into `params`.
    */
   private aggregateInto(
-    mean: GPUBuffer,
-    spread: GPUBuffer,
-    root: GPUBuffer,
+    out: { mean: GPUBuffer; spread: GPUBuffer; root: GPUBuffer; radius: GPUBuffer },
     params: GPUBuffer,
     uvInGmm: boolean,
   ): BoundKernel<unknown> {
     const p = { fitRoot: true, components: 1, uvInGmm, camera: { focal: 1, center: [0, 0] as const } };
+    const { io } = this;
     return bindAggregate(
       this.bindings.aggregate,
       p,
-      { x: this.io.state, mean, spread, samples: this.io.samples, params, uv: this.io.uv, gmm: this.io.gmm, root },
+      { ...out, x: io.state, samples: io.samples, params, uv: io.uv, gmm: io.gmm, calibration: io.calibration },
       'fused: aggregate',
     ) as BoundKernel<unknown>;
+  }
+
+  /** The aggregation bound to a caller's output buffers, made on first use and kept while `poses` lives. */
+  private callerAggregation(req: BufferLift): BoundKernel<unknown> {
+    const out = {
+      mean: req.poses,
+      spread: req.spread ?? this.io.spread,
+      root: req.root ?? this.io.root,
+      radius: req.radius90 ?? this.io.radius,
+    };
+    let byOutputs = this.callerAggregate.get(req.poses);
+    if (!byOutputs) {
+      byOutputs = new Map();
+      this.callerAggregate.set(req.poses, byOutputs);
+    }
+    const key = [out.spread, out.root, out.radius].map((b) => this.bufferId(b)).join(',');
+    let aggregate = byOutputs.get(key);
+    if (!aggregate) {
+      aggregate = this.aggregateInto(out, this.io.bufferAggregateParams, true);
+      byOutputs.set(key, aggregate);
+    }
+    return aggregate;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
   }
 
   /** The aggregation's per-call parameters: the camera to fit the roots with and the mixture size. */
@@ -357,7 +398,7 @@ export class FusedExecutor implements Executor {
             : 'a sequence lift needs the temporal model',
         );
       }
-      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera);
+      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera, this.calibrated);
       this.writeParams(K, s);
       // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
       this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
@@ -381,7 +422,11 @@ export class FusedExecutor implements Executor {
         const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence);
         const bytes = recordReadback(
           encoder,
-          { ...this.io, root: s.camera ? this.io.root : undefined },
+          {
+            ...this.io,
+            root: s.camera ? this.io.root : undefined,
+            radius: this.calibrated ? this.io.radius : undefined,
+          },
           this.staging,
           n,
           H,
@@ -424,27 +469,7 @@ export class FusedExecutor implements Executor {
         lift = this.liftPair(req.keypoints);
         this.callerLift.set(req.keypoints, lift);
       }
-      let byPoses = this.callerAggregate.get(req.poses);
-      if (!byPoses) {
-        byPoses = new Map();
-        this.callerAggregate.set(req.poses, byPoses);
-      }
-      let byRoot = byPoses.get(req.spread);
-      if (!byRoot) {
-        byRoot = new Map();
-        byPoses.set(req.spread, byRoot);
-      }
-      let aggregate = byRoot.get(req.root);
-      if (!aggregate) {
-        aggregate = this.aggregateInto(
-          req.poses,
-          req.spread ?? this.io.spread,
-          req.root ?? this.io.root,
-          this.io.bufferAggregateParams,
-          true,
-        );
-        byRoot.set(req.root, aggregate);
-      }
+      const aggregate = this.callerAggregation(req);
       this.writeAggregateParams(this.io.bufferAggregateParams, 1, true, uvCamera(req.imageSize));
       this.counter.beginCall();
       this.gpuTimes = undefined;
@@ -570,6 +595,8 @@ export async function createFusedExecutor(
       spread: make('spread', maxItems * J * 4, storage),
       samples: make('samples', maxItems * J * 3 * 4, storage),
       root: make('root', maxItems * 3 * 4, storage),
+      radius: make('radius90', maxItems * J * 4, storage),
+      calibration: make('calibration', CALIBRATION_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       aggregateParams: make(
         'aggregate params',
         paramsByteSize(AGGREGATE),
@@ -581,6 +608,7 @@ export async function createFusedExecutor(
         GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       ),
     };
+    device.queue.writeBuffer(io.calibration, 0, packCalibration(model.calibration));
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
     const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };
     const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) =>
@@ -624,6 +652,7 @@ export async function createFusedExecutor(
       timer,
       precision,
       context,
+      calibrated: model.calibration !== undefined,
     });
   });
 }

@@ -4,6 +4,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import {
   AGGREGATE,
+  CALIBRATION_BYTES,
   DDIM_STEP,
   GMM_INIT,
   ROOT_CENTER,
@@ -265,6 +266,17 @@ export async function createPerOpExecutor(
       size: 16,
       usage: GPUBufferUsage.STORAGE,
     });
+    // radius90 too is computed on the CPU after a per-op lift (model/calibration.ts): "uncalibrated" here.
+    const noRadiusBuffer = device.createBuffer({
+      label: 'per-op: aggregate radius90 (unused)',
+      size: 16,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const noCalibration = device.createBuffer({
+      label: 'per-op: aggregate calibration (none)',
+      size: CALIBRATION_BYTES,
+      usage: GPUBufferUsage.UNIFORM,
+    });
     const aggregate = bindAggregate(
       await getKernelPipeline(gpu, AGGREGATE),
       noRoot,
@@ -275,6 +287,8 @@ export async function createPerOpExecutor(
         samples: bufs.samples,
         params: aggParams,
         root: noRootBuffer,
+        radius: noRadiusBuffer,
+        calibration: noCalibration,
       },
       'per-op: aggregate',
     ) as BoundKernel<unknown>;
@@ -292,7 +306,7 @@ export async function createPerOpExecutor(
       aggregate,
       runBuffer: run,
       staging,
-      owned: [...bufs.all, rcParams, aggParams, noRootBuffer, run.buffer, staging],
+      owned: [...bufs.all, rcParams, aggParams, noRootBuffer, noRadiusBuffer, noCalibration, run.buffer, staging],
     });
   });
 }

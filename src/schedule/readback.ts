@@ -3,12 +3,16 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
 
 const J = NUM_JOINTS;
 
-/** Output buffers of a plan: mean [poses, 17, 3], spread [poses, 17], samples [items, 17, 3], root [poses, 3] (fused). */
+/**
+ * Output buffers of a plan: mean [poses, 17, 3], spread [poses, 17], samples [items, 17, 3], and
+ * from the fused plans root [poses, 3] and radius90 [poses, 17].
+ */
 export interface OutputBuffers {
   mean: GPUBuffer;
   spread: GPUBuffer;
   samples: GPUBuffer;
   root?: GPUBuffer;
+  radius?: GPUBuffer;
 }
 
 /** Records the copies of one chunk's outputs into `staging`; returns the bytes to map. */
@@ -23,12 +27,15 @@ export function recordReadback(
   const meanBytes = poses * J * 3 * 4,
     spreadBytes = poses * J * 4,
     samplesBytes = samples ? poses * hypotheses * J * 3 * 4 : 0,
-    rootBytes = out.root ? poses * 3 * 4 : 0;
+    rootBytes = out.root ? poses * 3 * 4 : 0,
+    radiusBytes = out.radius ? poses * J * 4 : 0;
   encoder.copyBufferToBuffer(out.mean, 0, staging, 0, meanBytes);
   encoder.copyBufferToBuffer(out.spread, 0, staging, meanBytes, spreadBytes);
   if (samplesBytes) encoder.copyBufferToBuffer(out.samples, 0, staging, meanBytes + spreadBytes, samplesBytes);
   if (rootBytes) encoder.copyBufferToBuffer(out.root!, 0, staging, meanBytes + spreadBytes + samplesBytes, rootBytes);
-  return meanBytes + spreadBytes + samplesBytes + rootBytes;
+  const radiusAt = meanBytes + spreadBytes + samplesBytes + rootBytes;
+  if (radiusBytes) encoder.copyBufferToBuffer(out.radius!, 0, staging, radiusAt, radiusBytes);
+  return radiusAt + radiusBytes;
 }
 
 /** Maps the staging buffer after the submit and copies the chunk into the call's result. */
@@ -48,32 +55,42 @@ export async function finishReadback(
     result.spread.set(data.subarray(poses * J * 3, poses * J * 4), start * J);
     const samplesEnd = poses * J * 4 + (result.samples.length ? poses * hypotheses * J * 3 : 0);
     if (result.samples.length) result.samples.set(data.subarray(poses * J * 4, samplesEnd), start * hypotheses * J * 3);
+    const rootEnd = samplesEnd + (result.root ? poses * 3 : 0);
     if (result.root) {
       // The kernel writes (0, 0, 0) where no root is in front of the camera (WGSL may assume no NaN).
-      const root = data.subarray(samplesEnd, samplesEnd + poses * 3);
+      const root = data.subarray(samplesEnd, rootEnd);
       for (let i = 0; i < poses; i++) {
         const none = !(root[3 * i + 2] > 0);
         for (let c = 0; c < 3; c++) result.root[(start + i) * 3 + c] = none ? NaN : root[3 * i + c];
       }
     }
+    if (result.radius90) result.radius90.set(data.subarray(rootEnd, rootEnd + poses * J), start * J);
   } finally {
     staging.unmap();
   }
 }
 
-export function emptyResult(poses: number, hypotheses: number, samples: boolean, root = false): Aggregated {
+export function emptyResult(
+  poses: number,
+  hypotheses: number,
+  samples: boolean,
+  root = false,
+  radius90 = false,
+): Aggregated {
   return {
     mean: new Float32Array(poses * J * 3),
     spread: new Float32Array(poses * J),
     samples: new Float32Array(samples ? poses * hypotheses * J * 3 : 0),
     root: root ? new Float32Array(poses * 3) : undefined,
+    radius90: radius90 ? new Float32Array(poses * J) : undefined,
   };
 }
 
 export function stagingBuffer(device: GPUDevice, items: number, label: string): GPUBuffer {
   return device.createBuffer({
     label,
-    size: items * J * 4 * 4 + items * J * 3 * 4 + items * 3 * 4,
+    // mean, spread, samples (items = pose-hypotheses), root, radius90.
+    size: items * J * 4 * 4 + items * J * 3 * 4 + items * 3 * 4 + items * J * 4,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
 }

@@ -1,21 +1,25 @@
 import type { GpuContext } from '../../src/gpu/context.js';
-import { AGGREGATE } from '../../src/kernels/aggregate.js';
+import { AGGREGATE, CALIBRATION_BYTES, packCalibration } from '../../src/kernels/aggregate.js';
 import { readFileSync } from 'node:fs';
 import { aggregateRef } from '../../src/model/aggregate.js';
+import { mixtureBands, radius90, type Calibration } from '../../src/model/calibration.js';
+import { sigmaFromConfidence } from '../../src/pose/input.js';
 import { fitRoots } from '../../src/pose/root-trajectory.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
 import { runKernel } from './harness.js';
 
 const J = 17;
+/** An uncalibrated plan's calibration uniform: no radius written. */
+const UNCALIBRATED = new Float32Array(CALIBRATION_BYTES / 4);
 
 async function check(gpu: GpuContext, poses: number, hypotheses: number, maxWorkgroupsPerDimension?: number) {
   const x = randomFloats(poses * hypotheses * J * 5, poses * 100 + hypotheses, -2, 2);
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: false },
-    inputs: { x },
-    outputs: { mean: poses * J * 3, spread: poses * J, samples: poses * hypotheses * J * 3, root: 4 },
+    inputs: { x, calibration: UNCALIBRATED },
+    outputs: { mean: poses * J * 3, spread: poses * J, samples: poses * hypotheses * J * 3, root: 4, radius: 4 },
     calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
     maxWorkgroupsPerDimension,
   });
@@ -64,8 +68,14 @@ async function checkRoot(gpu: GpuContext, poses: number, hypotheses: number, uvI
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: true, components: 2, uvInGmm, camera: cam },
-    inputs: { x, uv: uvInGmm ? new Float32Array(4) : uv, gmm },
-    outputs: { mean: poses * J * 3, spread: poses * J, samples: poses * hypotheses * J * 3, root: poses * 3 },
+    inputs: { x, uv: uvInGmm ? new Float32Array(4) : uv, gmm, calibration: UNCALIBRATED },
+    outputs: {
+      mean: poses * J * 3,
+      spread: poses * J,
+      samples: poses * hypotheses * J * 3,
+      root: poses * 3,
+      radius: 4,
+    },
     calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
   });
   const want = aggregateRef(x, poses, hypotheses);
@@ -84,6 +94,64 @@ async function checkRoot(gpu: GpuContext, poses: number, hypotheses: number, uvI
   );
 }
 
+/** A calibration with distinct values in every cell, so a wrong joint or band shows. */
+function testCalibration(bands: number[]): Calibration {
+  const cell = (base: number) =>
+    Array.from({ length: J }, (_, j) =>
+      bands.map((_, b) => base + 0.01 * j + 0.1 * b).concat(base + 0.01 * j + 0.1 * bands.length),
+    );
+  return { bands, offset: cell(0.02), scale: cell(1.5), single: cell(0.05), fitted: 'test' };
+}
+
+/**
+ * radius90 in the kernel against radius90(mixtureBands) on the CPU: mixtures from confidences
+ * (edges 0.5 and 0.8 exactly among them) or a caller's 3-component mixtures of random widths.
+ */
+async function checkRadius(gpu: GpuContext, poses: number, hypotheses: number, components: number, cal: Calibration) {
+  const x = randomFloats(poses * hypotheses * J * 5, poses * 31 + hypotheses, -1, 1);
+  const conf = randomFloats(poses * J, 77 + poses, 0, 1);
+  const edges = [0, 0.5, 0.8, 1, 0.25];
+  for (let i = 0; i < conf.length; i += 3) conf[i] = edges[(i / 3) % edges.length];
+  const widths = randomFloats(poses * J * components * 2, 5 + components, 0.0005, 0.05);
+  const gmm = new Float32Array(poses * J * components * 5);
+  for (let i = 0; i < poses * J; i++)
+    for (let k = 0; k < components; k++) {
+      const g = (i * components + k) * 5;
+      if (components === 1) {
+        const s = sigmaFromConfidence(conf[i]);
+        gmm.set([1, 0.1, -0.2, s, s], g);
+      } else
+        gmm.set(
+          [1 / components, 0.1 * k, 0, widths[(i * components + k) * 2], widths[(i * components + k) * 2 + 1]],
+          g,
+        );
+    }
+  const out = await runKernel(gpu, {
+    desc: AGGREGATE,
+    params: { fitRoot: false, components },
+    inputs: { x, gmm, calibration: new Float32Array(packCalibration(cal)) },
+    outputs: {
+      mean: poses * J * 3,
+      spread: poses * J,
+      samples: poses * hypotheses * J * 3,
+      root: 4,
+      radius: poses * J,
+    },
+    calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
+  });
+  const bandsOf = mixtureBands(cal, gmm, components, poses * J);
+  if (components === 1) {
+    // Mixtures from confidences fall in their confidence's band, edges included.
+    for (let i = 0; i < conf.length; i++) {
+      let b = 0;
+      while (b < cal.bands.length && conf[i] >= cal.bands[b]) b++;
+      if (bandsOf[i] !== b) throw new Error(`confidence ${conf[i]}: band ${bandsOf[i]}, expected ${b}`);
+    }
+  }
+  const want = radius90(cal, aggregateRef(x, poses, hypotheses).spread, bandsOf, hypotheses);
+  expectClose(out.radius, want, 1e-5, 1e-5, `radius90, ${poses} poses, H ${hypotheses}, K ${components}`);
+}
+
 describe('aggregate kernel vs aggregateRef', function () {
   let gpu: GpuContext;
   before(async function () {
@@ -99,6 +167,13 @@ describe('aggregate kernel vs aggregateRef', function () {
   it("fits each pose's root like fitRoots (reading the 2D from uv, or from the mixtures)", async () => {
     await checkRoot(gpu, 7, 3, false);
     await checkRoot(gpu, 5, 1, true);
+  });
+
+  it('computes radius90 like radius90(mixtureBands) on the CPU, per joint and band, H = 1 and more', async () => {
+    await checkRadius(gpu, 7, 5, 1, testCalibration([0.5, 0.8]));
+    await checkRadius(gpu, 3, 1, 1, testCalibration([0.5, 0.8]));
+    await checkRadius(gpu, 11, 3, 3, testCalibration([0.3, 0.6, 0.9]));
+    await checkRadius(gpu, 5, 2, 1, testCalibration([]));
   });
 
   it('runs on a 2D grid', async () => {

@@ -19,7 +19,7 @@ type Data = Float32Array | Uint32Array;
 export interface KernelCase<P> {
   desc: KernelDescriptor<P>;
   params: P;
-  /** Read-only inputs by WGSL binding name. */
+  /** Read-only inputs by WGSL binding name (storage, or uniform where the descriptor says so). */
   inputs: Record<string, Data>;
   /** Outputs by WGSL binding name: a length (zero-filled) or initial contents (in-place kernels). */
   outputs: Record<string, number | Data>;
@@ -94,7 +94,9 @@ export async function runKernel<P>(gpu: GpuContext, c: KernelCase<P>): Promise<R
         made.push(resources.params);
       }
       for (const [name, data] of Object.entries(c.inputs)) {
-        resources[name] = dataBuffer(gpu, `test ${c.desc.name}: ${name}`, data, GPUBufferUsage.STORAGE);
+        const uniform = c.desc.bindings.some((b) => b.name === name && b.kind === 'uniform');
+        const usage = uniform ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE;
+        resources[name] = dataBuffer(gpu, `test ${c.desc.name}: ${name}`, data, usage);
         made.push(resources[name]);
       }
       for (const [name, spec] of Object.entries(c.outputs)) {

@@ -4,7 +4,7 @@ import { DiffPose } from '../../src/diffpose.js';
 import { WeightsError } from '../../src/errors.js';
 import { coverageReport } from '../../src/eval/calibration-metrics.js';
 import { jointErrors } from '../../src/eval/pose-metrics.js';
-import { fitCalibration, parseCalibration, radius90 } from '../../src/model/calibration.js';
+import { confidenceBands, fitCalibration, parseCalibration, radius90 } from '../../src/model/calibration.js';
 import { Rng } from '../../src/pose/rng.js';
 
 describe('radius90 calibration', () => {
@@ -28,14 +28,15 @@ describe('radius90 calibration', () => {
       s.singleError[i] = 1.2 * s.error[i];
     }
     const cal = fitCalibration(s, [0.5, 0.8], 'test');
-    const r = radius90(cal, Float32Array.from(s.spread), Float32Array.from(s.confidence), 8);
+    const bandsOf = confidenceBands(cal, s.confidence, n);
+    const r = radius90(cal, Float32Array.from(s.spread), bandsOf, 8);
     const cov = coverageReport(s.error, r, s.confidence, cal.bands);
     expect(cov.overall).to.be.closeTo(0.9, 0.01);
     for (const v of [...Object.values(cov.byGroup), ...Object.values(cov.byBand)]) expect(v).to.be.closeTo(0.9, 0.03);
     // The spread carries information here: the fit uses it.
     expect(Math.max(...cal.scale.flat())).to.be.above(0);
     // One hypothesis: the joint and its confidence alone.
-    const one = radius90(cal, new Float32Array(n), Float32Array.from(s.confidence), 1);
+    const one = radius90(cal, new Float32Array(n), bandsOf, 1);
     expect(coverageReport(s.singleError, one, s.confidence, cal.bands).overall).to.be.closeTo(0.9, 0.01);
   });
 
