@@ -15,7 +15,11 @@ import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js
 
 export const CALIBRATE_FLAGS = ['weights', 'output', 'data', 'stride', 'executor', 'cpu', 'verbose'];
 
-/** The validation set: every `stride`-th frame of the TRAINING split, its own cameras and detector noise. */
+/**
+ * The validation set: every `stride`-th frame of the TRAINING split, its own cameras and detector
+ * noise, and each pose given another person's proportions (pose/body-proportions.ts): the model
+ * has seen these poses in training, but the people it is used on are new to it.
+ */
 export const VALIDATION_SEED = 4242;
 export const CONFIDENCE_BANDS = [0.5, 0.8];
 const HYPOTHESES = 8;
@@ -23,8 +27,8 @@ const HYPOTHESES = 8;
 /**
  * `diffpose calibrate -o out.safetensors [--weights in]`: fits radius90 (model/calibration.ts) on
  * a validation set drawn from the training mocap (never the test split): the weights' own lifts
- * (paper init, H = 8 and H = 1) of every 20th training frame through new random cameras and
- * detector noise, and writes the weights with the calibration in their metadata.
+ * (paper init, H = 8 and H = 1) of every 20th training frame with varied body proportions through
+ * new random cameras and detector noise, and writes the weights with the calibration in their metadata.
  */
 export async function calibrateCommand(
   args: ParsedArgs,
@@ -53,6 +57,7 @@ export async function calibrateCommand(
     strideFrames(train.clip, stride),
     (f) => train.clip[f],
     new Rng(VALIDATION_SEED),
+    { varyProportions: true },
   );
   const model = await DiffPose.load({
     weights: bytes,
@@ -73,7 +78,7 @@ export async function calibrateCommand(
         confidence: Float64Array.from(ex.confidence),
       },
       CONFIDENCE_BANDS,
-      `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${ex.count} validation examples (every ${stride}th frame of the training split, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
+      `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${ex.count} validation examples (every ${stride}th frame of the training split, other people's proportions, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
     );
     const file = parseSafetensors(bytes);
     await writeOutputFile(

@@ -1,3 +1,4 @@
+import { varyProportions } from '../pose/body-proportions.js';
 import { randomCameraView, rootRelative } from '../pose/camera.js';
 import { detectorNoise } from '../pose/detector-noise.js';
 import { Rng } from '../pose/rng.js';
@@ -28,12 +29,16 @@ export interface Examples {
   frame: Int32Array;
 }
 
-/** Builds the examples for frames `frames` of a split's poses, one camera each, in order, from `rng`. */
+/**
+ * Builds the examples for frames `frames` of a split's poses, one camera each, in order, from
+ * `rng`; with `varyProportions` each pose first gets another person's proportions (the truth too).
+ */
 export function makeExamples(
   poses: Float32Array,
   frames: readonly number[],
   clipOf: (frame: number) => number,
   rng: Rng,
+  options: { varyProportions?: boolean } = {},
 ): Examples {
   const n = frames.length;
   const ex: Examples = {
@@ -46,7 +51,8 @@ export function makeExamples(
     frame: new Int32Array(n),
   };
   frames.forEach((f, i) => {
-    const view = randomCameraView(rng, poses.subarray(f * 51, f * 51 + 51));
+    const world = poses.subarray(f * 51, f * 51 + 51);
+    const view = randomCameraView(rng, options.varyProportions ? varyProportions(world, rng) : world);
     const detected = detectorNoise(rng, view.projected);
     ex.keypoints.set(detected.keypoints, i * 34);
     ex.confidence.set(detected.confidence, i * 17);
