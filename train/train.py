@@ -170,8 +170,8 @@ def open_run(a, arch_keys):
     ck = None
     if a.resume and os.path.exists(last_path):
         ck = torch.load(last_path, map_location="cpu")
-        for k in arch_keys:
-            setattr(a, k, ck["args"][k])
+        for k in arch_keys:  # a key that an older checkpoint lacks keeps the command line's value
+            setattr(a, k, ck["args"].get(k, getattr(a, k)))
         log(f"resuming {last_path} at step {ck['step']}")
     elif a.resume:
         log(f"--resume given but {last_path} does not exist: starting fresh")

@@ -15,6 +15,10 @@ on its start pose over the window's output frames, and the denoiser a diffusion 
 frames conditioned by either encoder's FiLM (the encoders get the diffusion gradient through FiLM
 too). Lifter and denoiser start from the frame model's (--init), the pose head (delta) and FiLM from
 zero, i.e. at step 0 the temporal model is the frame model exactly.
+--design v2 (docs/temporal-model.md §12): the encoders also read every window frame's lifter output,
+the start pose is a learned average of those + delta, the output a learned average of the denoised
+poses around the frame (both averages start as moving averages: step 0 is the moving-average
+baseline); the fused output takes its own loss (MPJPE + velocity + acceleration) through DDIM [12, 0].
 Evaluation (every --eval-every steps, fixed test-split tracks at 30 fps): frame model, frame model +
 centred moving average, + One-Euro (both tuned on training-split tracks), temporal offline and
 causal; MPJPE, P-MPJPE, MPJVE, acceleration error, and upper-body MPJPE with the legs cropped out.
@@ -63,6 +67,24 @@ def parse_args(argv=None):
     ap.add_argument("--dilations", default="3,9", help="receptive field 1 + 2 (1 + sum)")
     ap.add_argument("--normalise", type=int, default=1,
                     help="1: the encoder centres and scales each frame's uv (confidence-weighted; docs/temporal-model.md)")
+    ap.add_argument("--design", choices=("v1", "v2"), default="v1",
+                    help="v1: encoders see the 2D, start = frame lifter + delta; v2 (docs/temporal-model.md §12): "
+                         "encoders also see the lifter's xyz, start = learned average of the window's lifter "
+                         "outputs + delta, output = learned average of the denoised poses around the frame")
+    ap.add_argument("--fuse-radius", type=int, default=4,
+                    help="v2: the output average reads 2R + 1 denoised frames (offline t-R..t+R, causal t-2R..t)")
+    ap.add_argument("--start-avg", default="7,3",
+                    help="v2: offline,causal moving-average length (frames) that the start average begins as")
+    ap.add_argument("--fuse-avg", default="5,1",
+                    help="v2: offline,causal moving-average length that the output average begins as (1: none)")
+    ap.add_argument("--init-temporal", default=None,
+                    help="temporal weights file (v1 or v2) whose encoders, FiLM heads and denoiser start this run "
+                         "where shapes allow (not the lifter: --init; not a v1 pose head into v2)")
+    ap.add_argument("--final-windows", type=int, default=8,
+                    help="v2: windows per step whose fused output (DDIM [12, 0] + output average) takes a loss")
+    ap.add_argument("--final-weight", type=float, default=1.0, help="v2: weight of the fused output's loss")
+    ap.add_argument("--final-acc-weight", type=float, default=1.0,
+                    help="v2: acceleration-error term of the fused output's loss (its velocity term: --vel-weight)")
     ap.add_argument("--batch", type=int, default=32, help="windows per step")
     ap.add_argument("--frames", type=int, default=16, help="output frames per window")
     ap.add_argument("--diff-batch", type=int, default=256, help="frames per step for the diffusion loss (both encoders)")
@@ -98,18 +120,26 @@ def parse_args(argv=None):
 
 class TemporalModel(nn.Module):
     """denoiser (GCNdiff with FiLM) + lifter (GCNpose, the frame model's) + offline and causal
-    context encoders. Start pose of output frame t: root_centre(lifter(uv_t)) + delta_t (delta: the
-    encoder's root-centred pose head, zero at initialisation). lifter=None: the first design (the
-    pose head alone is the start pose), kept only to read its files."""
+    context encoders. v1: start pose of output frame t = root_centre(lifter(uv_t)) + delta_t (delta:
+    the encoder's root-centred pose head, zero at initialisation). v2 (lifted=True): the encoders
+    also read the lifter's output of every window frame, the start pose is a learned average of
+    those + delta_t, and the output a learned average of the denoised poses around t (both averages
+    start as moving averages of start_avg / fuse_avg frames, per mode (offline, causal)).
+    lifter=None: the first design (the pose head alone is the start pose), kept only to read its files."""
 
-    def __init__(self, denoiser, channels, dilations, normalise=False, lifter=None):
+    def __init__(self, denoiser, channels, dilations, normalise=False, lifter=None, lifted=False, fuse_radius=0,
+                 start_avg=(1, 1), fuse_avg=(1, 1)):
         super().__init__()
         self.denoiser = denoiser
         self.lifter = lifter
         kw = dict(channels=channels, dilations=dilations, hidden=denoiser.hidden, layers=denoiser.layers,
-                  normalise=normalise)
-        self.offline = ContextEncoder(causal=False, **kw)
-        self.causal = ContextEncoder(causal=True, **kw)
+                  normalise=normalise, lifted=lifted, fuse_radius=fuse_radius)
+        self.offline = ContextEncoder(causal=False, start_avg=start_avg[0], fuse_avg=fuse_avg[0], **kw)
+        self.causal = ContextEncoder(causal=True, start_avg=start_avg[1], fuse_avg=fuse_avg[1], **kw)
+
+    @property
+    def v2(self):
+        return self.offline.lifted
 
     def encoder(self, mode):
         return self.offline if mode == "offline" else self.causal
@@ -121,23 +151,64 @@ class TemporalModel(nn.Module):
         shape = uv.shape
         return root_centre(self.lifter(uv.reshape(-1, *shape[-2:]))).reshape(*shape[:-1], 3)
 
-    def start_film(self, mode, kp, padded=False, film_grad=1.0, base=None, parts=False):
+    def start_film(self, mode, kp, padded=False, film_grad=1.0, base=None, parts=False, lifted=None):
         """kp [B, T, 17, 3] (u, v, c) whole tracks (edge-padded here), or with padded=True windows
         already padded (L = T + window - 1 frames, output frame j = input frame pad[0] + j).
-        -> (start [B, T, 17, 3], film [B, T, layers, 2, hidden]) with start = lifter_start(uv of the
-        output frames) + delta; base: that lifter part if already computed (training: both encoders
-        share it); parts=True: (start, film, lifter part, delta)."""
+        -> (start [B, T, 17, 3], film [B, T, layers, 2, hidden]) with start = base + delta, base =
+        v1: lifter_start(uv of the output frames) (`base`: if already computed; training: both
+        encoders share it); v2: the learned average of lifter_start over each window (`lifted`: the
+        lifter_start of kp's frames if already computed). parts=True: (start, film, base, delta)."""
         enc = self.encoder(mode)
         if not padded:
             before, after = enc.padding()
             t = kp.shape[1]
-            kp = kp[:, torch.arange(-before, t + after).clamp(0, t - 1)]
-        delta, film = enc.forward_window(kp, film_grad)
-        if base is None:
-            before = enc.padding()[0]
-            base = self.lifter_start(kp[:, before:before + delta.shape[1], :, :2])
+            idx = torch.arange(-before, t + after).clamp(0, t - 1)
+            kp = kp[:, idx]
+            lifted = None if lifted is None else lifted[:, idx]
+        if enc.lifted:
+            if lifted is None:
+                lifted = self.lifter_start(kp[..., :2])
+            delta, film = enc.forward_window(kp, film_grad, lifted)
+            base = enc.average_start(lifted)
+        else:
+            delta, film = enc.forward_window(kp, film_grad)
+            if base is None:
+                before = enc.padding()[0]
+                base = self.lifter_start(kp[:, before:before + delta.shape[1], :, :2])
         start = base + delta
         return (start, film, base, delta) if parts else (start, film)
+
+    def finish(self, mode, denoised):
+        """Whole tracks' root-centred DDIM outputs [B, T, 17, 3] -> the model's output (v2: fused)."""
+        enc = self.encoder(mode)
+        return enc.fuse_track(denoised) if enc.lifted else denoised
+
+
+def init_from_temporal(model, path, log):
+    """Copy a temporal file's tensors (v1 or v2) into model where names and shapes allow; a v1
+    encoder's input weights fill the (u, v, c) part of a v2 encoder's. The pose head (delta) is
+    copied only between files of the same design (v1's corrects one frame's lifter output, v2's an
+    average), so a v2 model started from v1 weights still starts at its moving averages."""
+    src, _, _ = load_temporal(path)
+    sd, own = src.state_dict(), model.state_dict()
+    same_design = src.v2 == model.v2
+    copied, skipped = [], []
+    with torch.no_grad():
+        for k, v in sd.items():
+            if k.startswith("lifter."):
+                continue  # the lifter comes from --init
+            if k not in own or (k.split(".")[1:2] == ["pose"] and not same_design):
+                skipped.append(k)
+            elif own[k].shape == v.shape:
+                own[k].copy_(v)
+                copied.append(k)
+            elif k.endswith("input.weight") and own[k].shape[1] > v.shape[1]:
+                own[k][:, :v.shape[1]].copy_(v)
+                own[k][:, v.shape[1]:].zero_()  # the new channels start unused
+                copied.append(k + " (first %d inputs)" % v.shape[1])
+            else:
+                skipped.append(k)
+    log(f"init from {path} (not its lifter): {len(copied)} tensors copied, skipped {', '.join(skipped) or 'none'}")
 
 
 def make_config(model, schedule):
@@ -166,7 +237,7 @@ def load_temporal(path):
     if "lifter" in cfg:
         lifter = from_config("lifter", cfg["lifter"], temb_block=any(k.startswith("lifter.temb.") for k in tensors))
     enc = encoder_from_config(cfg["temporal"]["offline"])
-    model = TemporalModel(den, enc.channels, enc.dilations, enc.normalise, lifter)
+    model = TemporalModel(den, enc.channels, enc.dilations, enc.normalise, lifter, enc.lifted, enc.fuse_radius)
     sd = {}
     for k, v in tensors.items():
         k = k[len("context."):] if k.startswith("context.") else k
@@ -233,9 +304,10 @@ def frame_predict(lifter, denoiser, schedule, tracks, variant, chunk=2048):
 
 
 @torch.no_grad()
-def temporal_predict(model, schedule, tracks, variant, mode, chunk=2048):
-    """Start pose (lifter + encoder delta) and FiLM over each whole track (edge padding), then DDIM
-    [12, 0] from [uv, start xyz] with FiLM -> (final, start): lists of [T, 17, 3]."""
+def temporal_predict(model, schedule, tracks, variant, mode, chunk=2048, stages=False):
+    """Start pose and FiLM over each whole track (edge padding), then DDIM [12, 0] from [uv, start
+    xyz] with FiLM, then (v2) the output average -> (final, start) or with stages=True (final,
+    start, denoised): lists of [T, 17, 3]."""
     starts, films = [], []
     for tr in tracks:
         xyz, film = model.start_film(mode, torch.from_numpy(tr[variant]["kp"])[None])
@@ -249,7 +321,10 @@ def temporal_predict(model, schedule, tracks, variant, mode, chunk=2048):
         x = ddim(lambda x_, t_: model.denoiser(x_, t_, film=f), schedule,
                  init_official(uv[i:i + chunk], start[i:i + chunk]), [12, 0], eta=0.0)
         outs.append(root_centre(x[..., 2:]))
-    return split(torch.cat(outs).numpy(), tracks), split(start.numpy(), tracks)
+    denoised = split(torch.cat(outs).numpy(), tracks)
+    final = [model.finish(mode, torch.from_numpy(d)[None])[0].numpy() for d in denoised]
+    starts = split(start.numpy(), tracks)
+    return (final, starts, denoised) if stages else (final, starts)
 
 
 MA_WINDOWS = (3, 5, 7, 9, 11, 15, 21, 31)
@@ -302,8 +377,10 @@ class Evaluator:
         self.rows = {}
         for mode in MODES:
             for variant in ("visible", "legs"):
-                final, start = temporal_predict(model, schedule, self.tracks, variant, mode)
+                final, start, denoised = temporal_predict(model, schedule, self.tracks, variant, mode, stages=True)
                 self._add(f"temporal {mode}, start pose", variant, start)
+                if model.v2:
+                    self._add(f"temporal {mode}, denoised (not fused)", variant, denoised)
                 self._add(f"temporal {mode}", variant, final)
         rows.update(self.rows)
         self.rows = base
@@ -330,8 +407,9 @@ def table(rows, n_frames, n_tracks):
 # ---------------------------------------------------------------------------------------------
 # training
 
-def window_losses(xyz, target, valid, acc_weight):
-    """xyz, target [B, T, 17, 3]; valid [B, T] -> (mpjpe, velocity error, acceleration error), means over valid frames."""
+def window_losses(xyz, target, valid, acc_weight=1.0):
+    """xyz, target [B, T, 17, 3]; valid [B, T] -> (mpjpe, velocity error, acceleration error), means
+    over valid frames (the acceleration error only with acc_weight > 0, else 0)."""
     v = valid.float()
     err = (xyz - target).norm(dim=-1).mean(-1)
     mp = (err * v).sum() / v.sum().clamp(min=1)
@@ -346,6 +424,88 @@ def window_losses(xyz, target, valid, acc_weight):
     return mp, vel, acc
 
 
+def grid(model, a):
+    """Training grid of a window: (frames, first): outputs at [first, first + a.frames); the causal
+    encoder reads back to frame 0, the offline one up to the last frame; v2 also denoises the
+    frames that the output averages read (fuse radius R: 2R before the outputs causal, R after offline)."""
+    half = (model.offline.receptive_field - 1) // 2
+    r = model.offline.fuse_radius
+    return a.frames + 3 * half + 3 * r, 2 * half + 2 * r
+
+
+def v1_losses(model, kp, target, valid, first, a):
+    """v1 start-pose losses of both encoders -> (loss, log values, FiLM of the output frames per mode)."""
+    half = (model.offline.receptive_field - 1) // 2
+    frames = kp.shape[1]
+    loss, logs, films = torch.zeros(()), {}, []
+    base = model.lifter_start(kp[:, first:first + a.frames, :, :2])  # the frame lifter's, shared by both encoders
+    for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
+        xyz, film = model.start_film(mode, win, padded=True, film_grad=a.film_grad, base=base)
+        mp, vel, acc = window_losses(xyz, target, valid, a.acc_weight)
+        loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc
+        films.append(film)
+        logs.update({f"{mode} start": mp, f"{mode} start vel": vel})
+    return loss, logs, films
+
+
+def fused_final(model, schedule, mode, kp, start, film, index, lo, a):
+    """v2: DDIM [12, 0] on the first a.final_windows windows' denoised range (start, film [B, D, ...],
+    grid frames lo .. lo + D - 1), then the output average at the a.frames output frames, each tap
+    clamped to the track (index: the sampler's grid clamp) -> [final_windows, frames, 17, 3]."""
+    enc = model.encoder(mode)
+    nf, d = min(a.final_windows, kp.shape[0]), start.shape[1]
+    f = film[:nf].reshape(-1, *film.shape[2:])
+    x = init_official(kp[:nf, lo:lo + d, :, :2].reshape(-1, 17, 2), start[:nf].reshape(-1, 17, 3))
+    x = ddim(lambda x_, t_: model.denoiser(x_, t_, film=f), schedule, x, [12, 0], eta=0.0)
+    denoised = root_centre(x[..., 2:]).view(nf, d, 17, 3)
+    v = 2 * enc.fuse_radius + 1
+    g = lo + torch.arange(a.frames)[:, None] + torch.arange(v)[None]  # output j, tap k: grid frame lo + j + k
+    pos = (torch.from_numpy(index[:nf])[:, g] - lo).clamp(0, d - 1)
+    return enc.fuse_outputs(denoised, pos)
+
+
+def v2_losses(model, schedule, kp, target, valid, index, first, a):
+    """v2: per encoder, the start-pose loss on the output frames and the fused output's loss on the
+    first a.final_windows windows -> (loss, log values, FiLM of the output frames per mode, for the
+    diffusion loss, with its gradient into the features scaled by a.film_grad)."""
+    lifted = model.lifter_start(kp[..., :2])  # every grid frame's lifter output (no graph when frozen)
+    loss, logs, films = torch.zeros(()), {}, []
+    for mode in MODES:
+        enc = model.encoder(mode)
+        (eb, ea), (fb, fa) = enc.padding(), enc.fuse_padding()
+        lo, hi = first - fb, first + a.frames + fa  # the frames to denoise
+        win = slice(lo - eb, hi + ea)
+        h = enc.encode(kp[:, win], lifted[:, win])
+        delta, film = enc.heads(h)
+        start = enc.average_start(lifted[:, win]) + delta  # [B, hi - lo, 17, 3]
+        out = slice(fb, fb + a.frames)
+        mp, vel, acc = window_losses(start[:, out], target, valid, a.acc_weight)
+        final = fused_final(model, schedule, mode, kp, start, film, index, lo, a)
+        nf = final.shape[0]
+        fmp, fvel, facc = window_losses(final, target[:nf], valid[:nf], a.final_acc_weight)
+        loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc + a.final_weight * (
+            fmp + a.vel_weight * fvel + a.final_acc_weight * facc)
+        films.append(enc.heads(h[:, :, out], a.film_grad)[1])
+        logs.update({f"{mode} start": mp, f"{mode} final": fmp, f"{mode} final vel": fvel, f"{mode} final acc": facc})
+    return loss, logs, films
+
+
+def diffusion_term(model, schedule, b, films, first, valid, a):
+    """The frame model's diffusion loss on a.diff_batch valid output frames, half conditioned by each
+    encoder's FiLM."""
+    out = slice(first, first + a.frames)
+    vi = torch.nonzero(valid.reshape(-1))[:, 0]
+    pick = vi[torch.randint(0, len(vi), (a.diff_batch,))]
+    half_n = a.diff_batch // 2
+    film = torch.cat([films[0].reshape(-1, *films[0].shape[2:])[pick[:half_n]],
+                      films[1].reshape(-1, *films[1].shape[2:])[pick[half_n:]]])
+    flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick]  # noqa: E731
+    uv, sig, xyz0 = flat("uv"), flat("sigma")[..., None], flat("xyz")
+    x0 = torch.cat([uv, xyz0], -1)
+    scale = torch.cat([sig, sig, torch.ones_like(xyz0)], -1)
+    return diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, x0, scale)
+
+
 def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -353,9 +513,11 @@ def main(argv=None):
         return eval_only(a)
     assert a.name, "--name is required for training"
     run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "channels", "dilations", "frames", "data", "init",
-                                          "normalise"))
+                                          "normalise", "design", "fuse_radius", "start_avg", "fuse_avg"))
     if ck is not None and not any(k.startswith("lifter.") for k in ck["model"]):
         raise SystemExit(f"{last_path} is a checkpoint of the first temporal design (no lifter): start a new run")
+    if ck is not None and "design" not in ck["args"]:
+        a.design = "v1"  # checkpoints from before v2
 
     torch.manual_seed(a.seed)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
@@ -369,7 +531,11 @@ def main(argv=None):
         lifter = GCNpose(hidden=a.hidden, layers=a.layers, heads=a.heads)
         denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
     dil = tuple(int(d) for d in str(a.dilations).split(","))
-    model = TemporalModel(denoiser, a.channels, dil, a.normalise, lifter)
+    pair = lambda s_: tuple(int(k) for k in str(s_).split(","))  # noqa: E731
+    model = TemporalModel(denoiser, a.channels, dil, a.normalise, lifter, a.design == "v2", a.fuse_radius,
+                          pair(a.start_avg), pair(a.fuse_avg))
+    if a.init_temporal and ck is None:
+        init_from_temporal(model, a.init_temporal, log)
     for p in lifter.parameters():
         p.requires_grad_(not a.freeze_lifter)
     lifter_ids = {id(p) for p in lifter.parameters()}
@@ -377,8 +543,7 @@ def main(argv=None):
                             {"params": list(lifter.parameters()), "lr_scale": a.lifter_lr_scale}], lr=a.lr)
     ema = EMA(model, a.ema) if a.ema > 0 else None
     rf = model.offline.receptive_field
-    half = (rf - 1) // 2
-    frames, first = a.frames + 3 * half, 2 * half  # grid: causal sees [0, frames - half), offline [half, frames)
+    frames, first = grid(model, a)
     sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror)
     step, elapsed, best, history = 0, 0.0, None, []
     if ck is not None:
@@ -399,13 +564,23 @@ def main(argv=None):
     evaluator = Evaluator(test_set, train_set, a.frame_weights, a.eval_tracks, a.tune_tracks, log)
     n_eval = sum(len(t["xyz"]) for t in evaluator.tracks)
 
+    def design():
+        if not model.v2:
+            return "v1: start = lifter + delta"
+        return (f"v2: encoders read (u, v, c, lifter xyz), start = learned average of the window's lifter outputs "
+                f"(from moving averages {a.start_avg} offline,causal) + delta, output = learned average of "
+                f"{2 * a.fuse_radius + 1} denoised frames (from {a.fuse_avg}); fused-output loss MPJPE + "
+                f"{a.vel_weight} velocity + {a.final_acc_weight} accel on {a.final_windows} windows per step, "
+                f"weight {a.final_weight}" + (f", encoders etc. init {os.path.relpath(a.init_temporal, ROOT)}"
+                                               if a.init_temporal else ""))
+
     def summary():
         return (f"train_temporal.py run '{a.name}': {step} steps x {a.batch} windows x {a.frames} output frames, "
                 f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} over "
                 f"{a.steps} steps, EMA {a.ema}, loss MPJPE + {a.vel_weight} velocity + {a.acc_weight} accel + "
                 f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), lifter and denoiser init "
                 f"{os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}, lifter "
-                f"{'frozen' if a.freeze_lifter else f'trained (lr x{a.lifter_lr_scale})'}, start = lifter + delta; "
+                f"{'frozen' if a.freeze_lifter else f'trained (lr x{a.lifter_lr_scale})'}, {design()}; "
                 f"data {os.path.relpath(a.data, ROOT)} (train/video.py recipe)")
 
     def state():
@@ -422,8 +597,7 @@ def main(argv=None):
         rows = evaluator.run(model.eval(), schedule)
         log(f"eval step {step} (raw weights) [{time.time() - t0:.0f}s]\n" + table(rows, n_eval, len(evaluator.tracks)))
     t_start = t_ckpt = t_run = time.time()
-    run_l = np.zeros(5)
-    n_run = 0
+    run_l, n_run = {}, 0
     while True:
         if (a.max_steps is not None and step >= a.max_steps) or time.time() - t_start > a.minutes * 60:
             break
@@ -439,26 +613,11 @@ def main(argv=None):
         target = torch.from_numpy(b["xyz"][:, out])
         valid = torch.from_numpy(b["valid"][:, out])
         model.train()
-        loss = torch.zeros(())
-        films, parts = [], []
-        base = model.lifter_start(kp[:, out, :, :2])  # the frame lifter's start pose, shared by both encoders
-        for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
-            xyz, film = model.start_film(mode, win, padded=True, film_grad=a.film_grad, base=base)
-            mp, vel, acc = window_losses(xyz, target, valid, a.acc_weight)
-            loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc
-            films.append(film)
-            parts += [mp.item(), vel.item()]
-        # diffusion: diff_batch valid output frames, half conditioned by each encoder
-        vi = torch.nonzero(valid.reshape(-1))[:, 0]
-        pick = vi[torch.randint(0, len(vi), (a.diff_batch,))]
-        half_n = a.diff_batch // 2
-        film = torch.cat([films[0].reshape(-1, *films[0].shape[2:])[pick[:half_n]],
-                          films[1].reshape(-1, *films[1].shape[2:])[pick[half_n:]]])
-        flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick]  # noqa: E731
-        uv, sig, xyz0 = flat("uv"), flat("sigma")[..., None], flat("xyz")
-        x0 = torch.cat([uv, xyz0], -1)
-        scale = torch.cat([sig, sig, torch.ones_like(xyz0)], -1)
-        ld = diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, x0, scale)
+        if model.v2:
+            loss, logs, films = v2_losses(model, schedule, kp, target, valid, b["index"], first, a)
+        else:
+            loss, logs, films = v1_losses(model, kp, target, valid, first, a)
+        ld = diffusion_term(model, schedule, b, films, first, valid, a)
         loss = loss + a.diff_weight * ld
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -466,17 +625,20 @@ def main(argv=None):
         opt.step()
         if ema:
             ema.update(model, step)
-        run_l += np.array(parts + [ld.item()])
+        for k, v in list(logs.items()) + [("denoiser", ld)]:
+            run_l[k] = run_l.get(k, 0.0) + v.item()
         step += 1
         n_run += 1
         if step % a.log_every == 0:
             dt = time.time() - t_run
             elapsed += dt
-            m = run_l / n_run
-            log(f"step {step} lr {lr:.2e} | offline start {1000 * m[0]:.1f} mm vel {1000 * m[1]:.2f} | causal start "
-                f"{1000 * m[2]:.1f} mm vel {1000 * m[3]:.2f} | denoiser {m[4]:.4f} | {1000 * dt / n_run:.0f} ms/step")
-            history.append({"step": step, "offline_mm": 1000 * m[0], "causal_mm": 1000 * m[2], "denoiser_loss": m[4]})
-            run_l[:], n_run, t_run = 0.0, 0, time.time()
+            m = {k: v / n_run for k, v in run_l.items()}
+            log(f"step {step} lr {lr:.2e} | " + " | ".join(
+                f"{k} {v:.4f}" if k == "denoiser" else f"{k} {1000 * v:.1f}" for k, v in m.items())
+                + f" | {1000 * dt / n_run:.0f} ms/step (mm; vel mm/frame, acc mm/frame^2)")
+            history.append({"step": step, "offline_mm": 1000 * m["offline start"], "causal_mm": 1000 * m["causal start"],
+                            "denoiser_loss": m["denoiser"], "train": m})
+            run_l, n_run, t_run = {}, 0, time.time()
         if step % a.eval_every == 0:
             t0 = time.time()
             net = ema.model if ema else model
@@ -519,6 +681,20 @@ def eval_only(a):
     return rows
 
 
+def design_text(enc):
+    """The model card's sentence on what the encoders do (v1 or v2, from an encoder config)."""
+    if enc.get("start") != "lifter-average":
+        return ("each frame a correction of the lifter's start pose (start = root-centred lifter output + delta; the "
+                "lifter is the frame model's GCNpose) and FiLM parameters for the GCNdiff denoiser, which runs "
+                "DDIM [12, 0] as in the frame model.")
+    fuse = enc["fuse"]
+    return ("each frame (design v2, `docs/temporal-model.md` §12; the encoders read the 2D and the frozen frame "
+            "lifter's xyz of every window frame) a start pose = a learned per-joint average of the window's lifter "
+            "outputs + a correction delta, and FiLM parameters for the GCNdiff denoiser, which runs DDIM [12, 0] as "
+            f"in the frame model; the output is a learned per-joint average of the denoised poses of {fuse['window']} "
+            f"frames ({fuse['pad'][0]} before and {fuse['pad'][1]} after the frame offline).")
+
+
 def write_card(path, weights, config, summary, best, n_frames, n_tracks, smooth):
     t = config["temporal"]
     text = f"""# Model card: `{os.path.relpath(weights, ROOT)}` (temporal DiffPose)
@@ -527,9 +703,7 @@ Video version of the frame model in `weights/diffpose.safetensors` (see `weights
 for the data, its licences and the frame model): two context encoders over one track's 2D
 keypoints and confidences -- **offline** (centred window of {t['offline']['window']} frames, needs
 {t['offline']['pad'][1]} future frames) and **causal** (the last {t['causal']['window']} frames, zero latency) -- that give
-each frame a correction of the lifter's start pose (start = root-centred lifter output + delta; the
-lifter is the frame model's GCNpose, fine-tuned) and FiLM parameters for the GCNdiff denoiser,
-which runs DDIM [12, 0] as in the frame model. Architecture, tensor names and exact math: `docs/temporal-model.md`.
+{design_text(t['offline'])} Architecture, tensor names and exact math: `docs/temporal-model.md`.
 
 ## Intended use
 Single-person 2D -> 3D lifting of tracked 17-joint keypoints (with confidences) from video, e.g. a
