@@ -19,7 +19,18 @@ import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes, type WeightsSource } from '
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { mixtureBands, radius90 } from './model/calibration.js';
 import { keypointFormat } from './pose/formats.js';
-import { checkImageSize, prepareInput, type PreparedBatch } from './pose/input.js';
+import { checkImageSize, prepareInput, type GmmInput, type PreparedBatch } from './pose/input.js';
+import {
+  checkBoxes,
+  checkHeatmaps,
+  checkHeatmapShape,
+  fitToGmm,
+  gmmKeypoints,
+  type HeatmapBatch,
+  type HeatmapOptions,
+} from './pose/heatmaps.js';
+import { fitHeatmapsRef } from './model/heatmap-fit.js';
+import { HeatmapFitter } from './schedule/heatmap-fitter.js';
 import { reprojectionAggregate } from './pose/reprojection-aggregate.js';
 import { fitRoots, smoothRoots, uvCamera, type Intrinsics } from './pose/root-trajectory.js';
 import { createFusedExecutor, type BufferLift } from './schedule/fused-executor.js';
@@ -72,10 +83,24 @@ export class DeviceEvent extends Event {
 /** liftBuffers: the caller's buffers, pose count and image size, plus the sampling options of lift(). */
 export interface BufferLiftRequest
   extends
-    BufferLift,
+    Omit<BufferLift, 'keypoints'>,
     Pick<LiftOptions, 'hypotheses' | 'timesteps' | 'eta' | 'init' | 'seed' | 'poseOffset' | 'signal'> {
+  /** [count, 17, 3] f32: x, y in pixels and confidence, Human3.6M joint order; or give `heatmaps`. */
+  keypoints?: GPUBuffer;
+  /**
+   * Instead of keypoints: heatmaps [count, 17, height, width] f32 in Human3.6M order in `buffer`
+   * (STORAGE), fitted on the GPU in one more dispatch of the same pass sequence (nothing read
+   * back); NaN, infinities and negative values carry no mass, a heatmap with none is one wide
+   * Gaussian over its box.
+   */
+  heatmaps?: Omit<HeatmapOptions, 'format'> & { buffer: GPUBuffer };
   /** The fused plan that runs it: 'fused' (default) or 'fused-f16'. */
   executor?: 'fused' | 'fused-f16';
+}
+
+/** fitHeatmaps options: the heatmaps' shape, boxes and components, and where the fit runs ('cpu': the reference). */
+export interface FitHeatmapsOptions extends HeatmapOptions {
+  executor?: ExecutorName;
 }
 
 export interface LiftResult {
@@ -135,6 +160,7 @@ export interface SequenceTrack {
 type ModelKind = 'frame' | 'temporal';
 const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
   'keypoints',
+  'heatmaps',
   'poses',
   'spread',
   'root',
@@ -165,6 +191,8 @@ export class DiffPose extends EventTarget {
   private disposed = false;
   private context: GpuContext | undefined;
   private readonly lock: DeviceLock | undefined;
+  /** The heatmap fit's pipeline and buffers on this device (made on first use, inside the lock). */
+  private fitter: HeatmapFitter | undefined;
 
   private constructor(
     readonly weights: ModelWeights,
@@ -254,9 +282,14 @@ export class DiffPose extends EventTarget {
       checkLiftOptionKeys(options);
       const settings = resolveSettings(options, this.config);
       const name = this.executorName(options.executor);
-      const points = float32Input(keypoints, 'keypoints');
+      const fitted = options.heatmaps === undefined ? undefined : await this.heatmapInput(keypoints, options, name);
+      const points = fitted ? gmmKeypoints(fitted) : float32Input(keypoints, 'keypoints');
       const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
-      if (points.length === 0 && (confidence === undefined || confidence.length === 0) && options.gmm === undefined) {
+      const gmm = fitted ?? options.gmm;
+      const empty = fitted
+        ? fitted.weights.length === 0
+        : points.length === 0 && (confidence === undefined || confidence.length === 0) && gmm === undefined;
+      if (empty) {
         // Validated as a non-empty call would be.
         checkImageSize(options.imageSize);
         keypointFormat(options.format ?? 'h36m17');
@@ -270,14 +303,55 @@ export class DiffPose extends EventTarget {
       const batch = prepareInput({
         keypoints: points,
         imageSize: options.imageSize,
-        format: options.format,
+        // Fitted mixtures are in Human3.6M order whatever the heatmaps' format.
+        format: fitted ? 'h36m17' : options.format,
         confidence,
-        gmm: options.gmm,
+        gmm,
       });
       return (await this.runBatch('frame', batch, options, settings, name)) as LiftResultFor<O>;
     } catch (e) {
       throw asDiffPoseError(e, 'lift', this.context?.lost);
     }
+  }
+
+  /**
+   * Fits per-joint Gaussian mixtures to heatmaps [N, K, height, width] of `options.format`'s
+   * keypoints (default Human3.6M), each person's covering `boxes[n]` (left, top, right, bottom,
+   * image pixels): the `gmm` that lift takes, in Human3.6M order and image pixels. On the GPU
+   * (one dispatch) unless the model is CPU-only or `executor` is 'cpu' (the reference,
+   * src/model/heatmap-fit.ts). Bad heatmaps or boxes are an InputError before any GPU work.
+   */
+  async fitHeatmaps(heatmaps: Float32Array, options: FitHeatmapsOptions): Promise<GmmInput> {
+    this.checkUsable();
+    try {
+      if (typeof options !== 'object' || options === null)
+        throw new InputError('fitHeatmaps(heatmaps, options): options { width, height, boxes } are required');
+      const { executor, ...rest } = options;
+      const batch = checkHeatmaps(heatmaps, rest);
+      return fitToGmm(await this.fitBatch(batch, this.executorName(executor) === 'cpu'), batch);
+    } catch (e) {
+      throw asDiffPoseError(e, 'fitHeatmaps', this.context?.lost);
+    }
+  }
+
+  /** lift's heatmap input: checked, then fitted where the lift runs (the CPU executor on the CPU). */
+  private async heatmapInput(heatmaps: unknown, options: LiftOptions, name: ExecutorName): Promise<GmmInput> {
+    if (options.gmm !== undefined || options.confidence !== undefined)
+      throw new InputError('heatmaps give each joint its mixture: leave out gmm and confidence');
+    const batch = checkHeatmaps(heatmaps, options.heatmaps!, options.format ?? 'h36m17');
+    return fitToGmm(await this.fitBatch(batch, name === 'cpu'), batch);
+  }
+
+  private async fitBatch(batch: HeatmapBatch, cpu: boolean): Promise<Float32Array> {
+    if (batch.poses === 0) return new Float32Array(0);
+    if (cpu || !this.context) return fitHeatmapsRef(batch);
+    return this.onGpu(undefined, true, async () => (await this.heatmapFitter()).fit(batch));
+  }
+
+  /** Only inside the device lock. */
+  private async heatmapFitter(): Promise<HeatmapFitter> {
+    this.fitter ??= await HeatmapFitter.create(this.context!);
+    return this.fitter;
   }
 
   /** A prepared batch through one executor of the frame or temporal model, aggregated and placed (root). */
@@ -635,13 +709,32 @@ export class DiffPose extends EventTarget {
       const settings = resolveSettings({ ...req, samples: false }, this.config);
       const { imageSize } = req;
       checkImageSize(imageSize);
-      checkBuffers(req, req.count);
+      const heatmaps = req.heatmaps === undefined ? undefined : checkHeatmapBuffer(req.heatmaps, req.count);
+      if (heatmaps && req.keypoints) throw new InputError('liftBuffers: give keypoints or heatmaps, not both');
+      // The heatmaps stand in for the keypoints in the buffer checks (their size is checked above).
+      const keypoints = heatmaps ? req.heatmaps!.buffer : req.keypoints!;
+      checkBuffers({ ...req, keypoints }, req.count);
       if (req.radius90 && !this.weights.calibration)
         throw new InputError('liftBuffers: radius90 needs calibrated weights (diffpose calibrate); these have none');
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
         const plan = await this.gpuExecutor('frame', executor);
-        await plan.runBuffers!({ ...req, imageSize: [imageSize[0], imageSize[1]] }, settings);
+        const fitter = heatmaps ? await this.heatmapFitter() : undefined;
+        const [w, h] = imageSize;
+        const fitted = heatmaps && {
+          components: heatmaps.components,
+          // uv = p / w * 2 - [1, h / w], as prepareInput converts pixels.
+          record: (pass: GPUComputePassEncoder, uv: GPUBuffer, gmm: GPUBuffer) =>
+            fitter!.record(pass, {
+              ...heatmaps,
+              heatmaps: req.heatmaps!.buffer,
+              count: req.count,
+              map: { scale: 2 / w, offsetX: -1, offsetY: -h / w },
+              fit: gmm,
+              uv,
+            }),
+        };
+        await plan.runBuffers!({ ...req, keypoints, imageSize: [w, h] }, settings, undefined, fitted);
       });
     } catch (e) {
       throw asDiffPoseError(e, 'liftBuffers', this.context?.lost);
@@ -657,6 +750,8 @@ export class DiffPose extends EventTarget {
   }
 
   private disposeExecutors(): void {
+    this.fitter?.dispose();
+    this.fitter = undefined;
     for (const e of this.executors.values()) {
       try {
         e.dispose();
@@ -732,4 +827,20 @@ function checkedIntrinsics(camera: Intrinsics | undefined): Intrinsics | undefin
     throw new InputError(`camera.center must be [x, y] in pixels, got ${JSON.stringify(c)}`);
   }
   return camera;
+}
+
+/** liftBuffers' heatmaps: the options as for host heatmaps (Human3.6M order), the buffer big enough for `count` people. */
+function checkHeatmapBuffer(h: NonNullable<BufferLiftRequest['heatmaps']>, count: number) {
+  if (typeof h !== 'object' || h === null)
+    throw new InputError('heatmaps must be { buffer, width, height, boxes, components? }');
+  const { buffer, boxes, ...options } = h;
+  if (!buffer || typeof buffer.size !== 'number') throw new InputError('heatmaps.buffer must be a GPUBuffer');
+  if (!Number.isInteger(count) || count < 1) throw new InputError(`count must be a positive integer, got ${count}`);
+  const shape = checkHeatmapShape({ ...options, boxes });
+  const bytes = count * 17 * shape.width * shape.height * 4;
+  if (buffer.size < bytes)
+    throw new InputError(
+      `heatmaps.buffer has ${buffer.size} bytes, ${count} people of 17 x ${shape.height} x ${shape.width} need ${bytes}`,
+    );
+  return { ...shape, boxes: checkBoxes(boxes, count) };
 }

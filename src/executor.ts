@@ -25,6 +25,7 @@ export interface Executor {
     req: BufferLift,
     settings: RunSettings,
     sequence?: import('./temporal/sequence-batch.js').SequenceInfo,
+    fitted?: import('./schedule/fused-executor.js').FittedInput,
   ): Promise<void>;
   /** Dispatches and submits of the last call (GPU executors). */
   lastCall?(): CallStats;

@@ -15,6 +15,12 @@ export interface LiftOptions {
   /** [N, K] in [0, 1], K keypoints of the format. */
   confidence?: Float32Array | readonly number[];
   gmm?: import('./pose/input.js').GmmInput;
+  /**
+   * The input is heatmaps [N, K, height, width] of `format`'s keypoints (lift's first argument),
+   * with each person's box: each joint's 2D start is the Gaussian mixture fitted to its heatmap
+   * (fitHeatmaps; docs/formats.md "heatmaps"). Not with `gmm` or `confidence`.
+   */
+  heatmaps?: import('./pose/heatmaps.js').HeatmapOptions;
   /** Hypotheses per pose (default 1, at most MAX_HYPOTHESES). */
   hypotheses?: number;
   /** Strictly decreasing DDIM steps (default [12, 0], the released configuration). */
@@ -116,6 +122,7 @@ const LIFT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LiftOptions>([
   'format',
   'confidence',
   'gmm',
+  'heatmaps',
   'hypotheses',
   'timesteps',
   'eta',

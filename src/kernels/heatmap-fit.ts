@@ -10,7 +10,7 @@ import {
 } from './kernel.js';
 import { LIB } from './libs.js';
 
-/** Plan-time values of the heatmap fit (src/model/heatmap-fit.ts); the pose count comes from the run slot. */
+/** Plan-time values of the heatmap fit (src/model/heatmap-fit.ts); the run slot's batch is poses x joints. */
 export interface HeatmapFitParams {
   width: number;
   height: number;
@@ -72,7 +72,8 @@ export const HEATMAP_FIT_KERNEL: KernelDescriptor<HeatmapFitParams> = {
   },
   // The reduction is sized for exactly this many lanes: never overridden.
   workgroupSize: HEATMAP_FIT.lanes,
-  invocations: (p, run) => run.poses * p.joints * HEATMAP_FIT.lanes,
+  // run.batch = poses x joints (the plan's bound parameters need not carry the joints).
+  invocations: (_p, run) => run.batch * HEATMAP_FIT.lanes,
 };
 
 export interface HeatmapFitBuffers {

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { GMM_STRIDE } from '../model/gmm-init.js';
 import { keypointFormat, toH36m } from './formats.js';
+import { gmmKeypoints } from './heatmaps.js';
 import { NUM_JOINTS } from './skeleton.js';
 
 /** A caller-supplied per-joint 2D Gaussian mixture (pixels), H36M joint order. */
@@ -77,7 +78,8 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
   const size = input.imageSize;
   checkImageSize(size);
   const [w, h] = size;
-  const kp = input.keypoints;
+  // Keypoints left out beside a mixture: each joint's heaviest component's mean (gmmKeypoints).
+  const kp = input.keypoints?.length === 0 && input.gmm ? keypointsOfGmm(input.gmm) : input.keypoints;
   if (!(kp instanceof Float32Array)) throw new InputError('keypoints must be a Float32Array');
   const perPose = format.keypoints * 2;
   if (kp.length === 0 || kp.length % perPose !== 0) {
@@ -150,4 +152,18 @@ function packGmm(
     }
   }
   return { components: K, gmm: out };
+}
+
+/** gmmKeypoints of a caller's mixture, once its arrays have the shapes packGmm needs (it checks the values). */
+function keypointsOfGmm(g: GmmInput): Float32Array {
+  const K = g.components;
+  if (typeof g !== 'object' || g === null || !Number.isInteger(K) || K < 1 || K > MAX_COMPONENTS)
+    throw new InputError(`gmm.components must be an integer in [1, ${MAX_COMPONENTS}], got ${K}`);
+  const n = g.weights instanceof Float32Array ? g.weights.length : -1;
+  if (n <= 0 || n % (NUM_JOINTS * K) !== 0)
+    throw new InputError(
+      `gmm.weights must be a Float32Array of N x 17 x ${K} values (keypoints left out: N from the mixture)`,
+    );
+  checkArray(g.means, 'gmm.means', n * 2);
+  return gmmKeypoints(g);
 }

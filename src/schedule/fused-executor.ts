@@ -165,6 +165,16 @@ export interface BufferLift {
   encoder?: GPUCommandEncoder;
 }
 
+/**
+ * A buffer lift whose 2D comes from a dispatch recorded before the lifter (the heatmap fit): it
+ * writes the plan's `uv` [count, 17, 2] and mixtures [count, 17, components, 5] in uv units, as
+ * a host lift uploads them; `req.keypoints` is then not read.
+ */
+export interface FittedInput {
+  components: number;
+  record(pass: GPUComputePassEncoder, uv: GPUBuffer, gmm: GPUBuffer): void;
+}
+
 /** Everything a fused plan is made of, prepared at load by createFusedExecutor. */
 interface FusedPlanParts {
   gpu: GpuContext;
@@ -448,7 +458,7 @@ export class FusedExecutor implements Executor {
    * `sequence` is a stream's GPU-resident push: its ring, its windows, and the caller's keypoints
    * as the frames the encoder dispatch writes into the ring (4 dispatches).
    */
-  async runBuffers(req: BufferLift, s: RunSettings, sequence?: SequenceInfo): Promise<void> {
+  async runBuffers(req: BufferLift, s: RunSettings, sequence?: SequenceInfo, fitted?: FittedInput): Promise<void> {
     const H = s.hypotheses;
     if (!!this.context !== !!sequence)
       throw new InputError(
@@ -463,20 +473,32 @@ export class FusedExecutor implements Executor {
     }
     return withGpuErrors(this.gpu, 'fused buffer lift', async () => {
       const { device } = this.gpu;
-      this.writeParams(1, s, { width: req.imageSize[0], height: req.imageSize[1] });
-      let lift = this.callerLift.get(req.keypoints);
+      // Fitted input fills the host lift's uv and mixture buffers: the lift then runs as a host lift's.
+      if (fitted) this.writeParams(fitted.components, s);
+      else this.writeParams(1, s, { width: req.imageSize[0], height: req.imageSize[1] });
+      let lift = fitted ? this.hostLift : this.callerLift.get(req.keypoints);
       if (!lift) {
         lift = this.liftPair(req.keypoints);
         this.callerLift.set(req.keypoints, lift);
       }
       const aggregate = this.callerAggregation(req);
-      this.writeAggregateParams(this.io.bufferAggregateParams, 1, true, uvCamera(req.imageSize));
+      this.writeAggregateParams(
+        this.io.bufferAggregateParams,
+        fitted?.components ?? 1,
+        !fitted,
+        uvCamera(req.imageSize),
+      );
       this.counter.beginCall();
       this.gpuTimes = undefined;
       this.writeRuns(req.count, H, s.poseOffset, s.key);
       const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
       if (sequence) this.context!.upload(sequence, 0, req.count);
-      const dispatches = this.record(encoder, lift, aggregate, req.count, H, undefined, sequence);
+      if (fitted) {
+        const pass = encoder.beginComputePass({ label: 'fused: input fit pass' });
+        fitted.record(pass, this.io.uv, this.io.gmm);
+        pass.end();
+      }
+      const dispatches = this.record(encoder, lift, aggregate, req.count, H, undefined, sequence) + (fitted ? 1 : 0);
       if (!req.encoder) device.queue.submit([encoder.finish()]);
       this.counter.add(dispatches, req.encoder ? 0 : 1);
     });

@@ -62,7 +62,7 @@ async function check(gpu: GpuContext, c: Case, seed: number) {
     params,
     inputs: { heatmaps: hm, boxes },
     outputs: { fit: c.poses * c.joints * c.components * FIT_STRIDE, uv: c.poses * c.joints * 2 },
-    calls: [batchRun(c.poses)],
+    calls: [{ ...batchRun(c.poses), batch: c.poses * c.joints }],
   });
   const want = fitHeatmapsRef({ ...c, heatmaps: hm, boxes, map });
   // Weights to 1e-3; means and stds to 2e-3 of a heatmap pixel in the output's units.
