@@ -513,7 +513,8 @@ def main(argv=None):
         return eval_only(a)
     assert a.name, "--name is required for training"
     run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "channels", "dilations", "frames", "data", "init",
-                                          "normalise", "design", "fuse_radius", "start_avg", "fuse_avg"))
+                                          "normalise", "design", "fuse_radius", "start_avg", "fuse_avg",
+                                          "freeze_lifter"))  # (a v2 run's lifter must stay the frame model's)
     if ck is not None and not any(k.startswith("lifter.") for k in ck["model"]):
         raise SystemExit(f"{last_path} is a checkpoint of the first temporal design (no lifter): start a new run")
     if ck is not None and "design" not in ck["args"]:
