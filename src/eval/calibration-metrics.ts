@@ -1,4 +1,5 @@
 import { confidenceBand } from '../model/calibration.js';
+import { pearson } from './pose-metrics.js';
 
 /**
  * How well radius90 covers the errors (issue 18): the fraction of joints whose error is within
@@ -21,6 +22,8 @@ export interface CoverageReport {
   /** Mean error / mean radius90 and / mean spread. */
   meanError: number;
   meanRadius: number;
+  /** Pearson r of radius90 and the error over the joints (root excluded). */
+  radiusErrorR: number;
   /** Deciles of the predicted radius: [mean predicted, observed 0.9-quantile of the error] per decile, metres. */
   reliability: Array<[number, number]>;
 }
@@ -86,6 +89,10 @@ export function coverageReport(
     byBand: frac(byBand),
     meanError: sumE / n,
     meanRadius: sumR / n,
+    radiusErrorR: pearson(
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    ),
     reliability,
   };
 }

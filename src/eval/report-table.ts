@@ -53,7 +53,7 @@ export function formatReport(r: EvalReport): string[] {
           Object.entries(cov.byBand)
             .map(([b, v]) => `${b} ${pct(v)}`)
             .join(', ') +
-          `; mean error ${fmt(cov.meanError * 1000)} mm, mean radius90 ${fmt(cov.meanRadius * 1000)} mm`,
+          `; mean error ${fmt(cov.meanError * 1000)} mm, mean radius90 ${fmt(cov.meanRadius * 1000)} mm, r(radius90, error) ${fmt(cov.radiusErrorR, 3)}`,
       );
     }
   }
