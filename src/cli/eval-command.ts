@@ -1,6 +1,8 @@
 import { DiffPose } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
+import { evaluateHeatmaps, formatHeatmapReport } from '../eval/heatmap-eval.js';
+import { HEATMAP_FIT } from '../model/heatmap-fit.js';
 import { reliabilitySvg } from '../eval/calibration-metrics.js';
 import { evaluateTemporal, formatTemporalReport } from '../eval/temporal-eval.js';
 import { makeTestTracks, TRACKS_SEED } from '../mocap/test-tracks.js';
@@ -26,6 +28,7 @@ export const EVAL_FLAGS = [
   'temporal',
   'tracks',
   'svg',
+  'heatmaps',
 ];
 
 function positive(args: ParsedArgs, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -58,6 +61,7 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
   const seed = flagInt(args, 'seed') ?? 0;
   const dataDir = flagString(args, 'data') ?? 'data/prepared';
   const weightsPath = flagString(args, 'weights');
+  const heatmaps = positive(args, 'heatmaps', HEATMAP_FIT.maxComponents);
 
   const started = performance.now();
   const test = loadTestSet(readSplit(dataDir, 'test'), limit);
@@ -77,6 +81,22 @@ export async function evalCommand(args: ParsedArgs, out: (s: string) => void, lo
       `baselines: mean of ${baseline.frames} training poses (every ${BASELINE_STRIDE}th frame, camera seed ${BASELINE_SEED})`,
     );
     log('evaluating:');
+    if (heatmaps !== undefined) {
+      // --heatmaps K: the test set from simulated ambiguous heatmaps, one Gaussian per joint against K.
+      const components = heatmaps === 1 ? [1] : [1, heatmaps];
+      const report = await evaluateHeatmaps(model, test, { executor, hypotheses, seed, components, log });
+      out('');
+      for (const line of formatHeatmapReport(report)) out(line);
+      log(`evaluated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      const json = flagString(args, 'json');
+      if (json)
+        await writeOutputFile(
+          json,
+          JSON.stringify({ adapter: model.adapter, executor, seed, ...report }, null, 1) + '\n',
+          log,
+        );
+      return;
+    }
     const report = await evaluate(model, test, baseline, { executor, hypotheses, seed, log });
     out('');
     for (const line of formatReport(report)) out(line);

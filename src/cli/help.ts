@@ -102,6 +102,10 @@ MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
                     and acceleration errors, upper body with every joint and with the legs hidden
                     (executor default fused)
   --tracks N        with --temporal: only N test tracks, evenly spread (default: all)
+  --heatmaps K      instead: the test split from simulated ambiguous detector heatmaps (left/right
+                    confusions, wide blobs for occluded joints), lifted from the mixtures fitted
+                    with one component per joint and with K (<= 5): MPJPE of the mean, best of H,
+                    spread-error correlation
   --temporal-weights FILE  with --temporal and --weights: the temporal model`,
   calibrate: `usage: diffpose calibrate -o out.safetensors [options]
 

@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { heatmapLiftCommand } from './heatmap-lift.js';
 import { DiffPose, sliceResult, type LiftResult } from '../diffpose.js';
 import { DiffPoseError, InputError } from '../errors.js';
 import { concatFloats, EXECUTOR_NAMES, MAX_HYPOTHESES, type ExecutorName, type LiftOptions } from '../lift-options.js';
-import { FORMATS } from '../pose/formats.js';
+import { FORMATS, keypointFormat } from '../pose/formats.js';
 import {
   parseImageSizeText,
   toPixels,
@@ -58,6 +59,8 @@ export const LIFT_FLAGS = [
   'causal',
   'frame-model',
   'temporal-weights',
+  'boxes',
+  'components',
 ];
 
 /**
@@ -185,6 +188,16 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const options = liftOptions(args);
   const output = flagString(args, 'output');
   if (output) await checkOutputPath(output);
+  if (/\.(npy|safetensors)$/i.test(input)) {
+    if (imageSizeFlag === undefined)
+      throw new InputError('heatmap files do not record the image size: pass --image-size WxH');
+    const format = flagString(args, 'format') ?? 'h36m17';
+    keypointFormat(format);
+    const imageSize = parseImageSizeText(imageSizeFlag, '--image-size');
+    return heatmapLiftCommand(args, input, { ...options, imageSize, format: format as LiftOptions['format'] }, log);
+  }
+  for (const flag of ['boxes', 'components'])
+    if (args.flags.has(flag)) throw new InputError(`--${flag} is for heatmap files (.npy, .safetensors)`);
   const animation = new AnimationFiles(flagString(args, 'bvh'), flagString(args, 'gltf'));
   for (const path of [animation.bvh, animation.gltf]) if (path) await checkOutputPath(path);
   const focal = flagNumber(args, 'focal', Number.MIN_VALUE);

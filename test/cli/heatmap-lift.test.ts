@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiffPose } from '../../src/diffpose.js';
+import { simulateHeatmaps } from '../../src/eval/heatmap-sim.js';
+import { parseNpy } from '../../src/cli/heatmap-file.js';
+import { serializeSafetensors } from '../../src/model/safetensors.js';
+import { someKeypoints } from '../helpers/models.js';
+import { diffposeLines, runCli } from './run-cli.js';
+
+/** A .npy file (format 1.0, little-endian float32 or float64, C order). */
+function npy(shape: number[], data: Float32Array | Float64Array): Uint8Array {
+  let header = `{'descr': '${data instanceof Float32Array ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
+describe('diffpose lift heatmaps.npy / .safetensors', function () {
+  const dir = mkdtempSync(join(tmpdir(), 'diffpose-heatmaps-'));
+  const n = 2;
+  const heatmaps = new Float32Array(n * 17 * 48 * 64),
+    boxes = new Float32Array(n * 4);
+  const kp = someKeypoints(n, 4);
+  for (let i = 0; i < n; i++) {
+    const s = simulateHeatmaps(kp.subarray(i * 34, (i + 1) * 34), new Float32Array(17).fill(0.9), 7 + i);
+    heatmaps.set(s.heatmaps, i * 17 * 48 * 64);
+    boxes.set(s.box, i * 4);
+  }
+  writeFileSync(join(dir, 'h.npy'), npy([n, 17, 64, 48], heatmaps));
+  writeFileSync(join(dir, 'b.npy'), npy([n, 4], Float64Array.from(boxes)));
+  writeFileSync(
+    join(dir, 'h.safetensors'),
+    serializeSafetensors({
+      heatmaps: { shape: [n, 17, 64, 48], data: heatmaps },
+      boxes: { shape: [n, 4], data: boxes },
+    }),
+  );
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads .npy float32 and float64 back exactly', function () {
+    const a = parseNpy(npy([n, 4], Float64Array.from(boxes)), 'b.npy');
+    expect(a.shape).to.deep.equal([n, 4]);
+    expect(Array.from(a.data)).to.deep.equal(Array.from(boxes));
+    expect(() => parseNpy(new Uint8Array(20), 'x.npy')).to.throw(/not a .npy file/);
+  });
+
+  it('lifts the people of either file like model.lift on the heatmaps, with the fitted mixtures', async function () {
+    const model = await DiffPose.load({ backend: 'cpu' });
+    const want = await model.lift(heatmaps, {
+      imageSize: [640, 480],
+      heatmaps: { width: 48, height: 64, boxes, components: 2 },
+      hypotheses: 2,
+    });
+    model.dispose();
+    for (const file of [['h.npy', '--boxes', join(dir, 'b.npy')], ['h.safetensors']]) {
+      const out = join(dir, `${file[0]}.json`);
+      const r = await runCli([
+        'lift',
+        join(dir, file[0]),
+        ...file.slice(1),
+        '--image-size',
+        '640x480',
+        '--cpu',
+        '--components',
+        '2',
+        '--hypotheses',
+        '2',
+        '-o',
+        out,
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(diffposeLines(r.stderr).join('\n')).to.not.match(/error/);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+        people: Array<{ joints: number[]; gmm: { weights: number[] } }>;
+      };
+      expect(doc.people.length).to.equal(n);
+      for (let i = 0; i < n; i++) {
+        doc.people[i].joints.forEach((v, k) => expect(v).to.be.closeTo(want.poses[i * 51 + k], 1e-5));
+        expect(doc.people[i].gmm.weights.length).to.equal(17 * 2);
+      }
+    }
+  });
+
+  it('refuses heatmap files without an image size, and bad boxes, in one line', async function () {
+    const a = await runCli(['lift', join(dir, 'h.npy'), '--cpu']);
+    expect(a.code).to.equal(1);
+    expect(diffposeLines(a.stderr).join('\n')).to.match(/--image-size/);
+    const b = await runCli([
+      'lift',
+      join(dir, 'h.npy'),
+      '--boxes',
+      join(dir, 'h.npy'),
+      '--image-size',
+      '640x480',
+      '--cpu',
+    ]);
+    expect(b.code).to.equal(1);
+    expect(diffposeLines(b.stderr).join('\n')).to.match(/boxes must be \[N, 4\]/);
+  });
+});
