@@ -27,6 +27,7 @@ from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
+from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,6 +59,9 @@ def parse_args(argv=None):
     ap.add_argument("--robust", action="store_true",
                     help="robust recipe (train/video.py RobustFrameSampler): body proportions, webcam truncation "
                          "(legs / one side cropped out), dropped and masked joints, swaps; kept on --resume")
+    ap.add_argument("--heatmaps", type=int, default=0, metavar="K",
+                    help="K in 1..5: the 2D as the engine lifts detector heatmaps: keypoints and the denoiser's uv "
+                         "noise scale from K-component mixtures fitted to simulated heatmaps (diffpose/heatmaps.py)")
     ap.add_argument("--train-nets", choices=["both", "lifter", "denoiser"], default="both")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-size", type=int, default=2000)
@@ -206,6 +210,10 @@ def main(argv=None):
         sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03)
     else:
         sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
+    if a.heatmaps and not 1 <= a.heatmaps <= 5:
+        raise SystemExit("--heatmaps K: K in 1..5")
+    # Its own stream: the heatmap draws never shift the sampler's (a resumed run sees new ones).
+    heatmap_rng = np.random.default_rng(a.seed + 7919)
     ex_test = test_examples(test_set, limit=a.eval_size)
     schedule = Schedule()
 
@@ -284,6 +292,8 @@ def main(argv=None):
             for g in o.param_groups:
                 g["lr"] = lr
         b = sampler.batch(a.batch)
+        if a.heatmaps:
+            b = with_heatmap_mixture(b, heatmap_rng, a.heatmaps)
         uv, xyz = torch.from_numpy(b["uv"]), torch.from_numpy(b["xyz"])
         lifter.train(), denoiser.train()
         if train_l:

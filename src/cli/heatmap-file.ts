@@ -48,6 +48,19 @@ export function parseNpy(bytes: Uint8Array, name: string): FileArray {
   return { shape, data };
 }
 
+/** A .npy file (format 1.0, little-endian, C order) of float32 or float64 values: what parseNpy reads. */
+export function encodeNpy(shape: number[], data: Float32Array | Float64Array): Uint8Array {
+  let header = `{'descr': '${data instanceof Float32Array ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  // The data starts on a multiple of 64 bytes, the header ends with a newline (the format's rules).
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
 /**
  * Heatmaps [N, K, h, w] and optional boxes [N, 4] from a .npy file (the heatmaps; boxes from
  * `boxesPath`, another .npy) or a .safetensors file (tensors "heatmaps" and optionally "boxes").

@@ -4,22 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffPose } from '../../src/diffpose.js';
 import { simulateHeatmaps } from '../../src/eval/heatmap-sim.js';
-import { parseNpy } from '../../src/cli/heatmap-file.js';
+import { encodeNpy as npy, parseNpy } from '../../src/cli/heatmap-file.js';
 import { serializeSafetensors } from '../../src/model/safetensors.js';
 import { someKeypoints } from '../helpers/models.js';
 import { diffposeLines, runCli } from './run-cli.js';
-
-/** A .npy file (format 1.0, little-endian float32 or float64, C order). */
-function npy(shape: number[], data: Float32Array | Float64Array): Uint8Array {
-  let header = `{'descr': '${data instanceof Float32Array ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
-}
 
 describe('diffpose lift heatmaps.npy / .safetensors', function () {
   const dir = mkdtempSync(join(tmpdir(), 'diffpose-heatmaps-'));
