@@ -53,7 +53,8 @@ export function personBox(keypoints: ArrayLike<number>): Float32Array {
     y0 = Math.min(y0, keypoints[2 * j + 1]);
     y1 = Math.max(y1, keypoints[2 * j + 1]);
   }
-  const pad = s.margin * Math.max(x1 - x0, y1 - y0, 1);
+  // Scale-free (the Python twin runs on uv units): only a degenerate person hits the floor.
+  const pad = s.margin * Math.max(x1 - x0, y1 - y0, 1e-6);
   let bw = x1 - x0 + 2 * pad,
     bh = y1 - y0 + 2 * pad;
   if (bw / bh < s.width / s.height) bw = (bh * s.width) / s.height;
