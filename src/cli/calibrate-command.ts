@@ -5,30 +5,50 @@ import { liftTestSet } from '../eval/lift-test-set.js';
 import { jointErrors } from '../eval/pose-metrics.js';
 import { readSplit } from '../eval/test-set.js';
 import { EXECUTOR_NAMES, type ExecutorName } from '../lift-options.js';
+import type { PreparedSplit } from '../mocap/prepared-file.js';
 import { makeExamples, strideFrames } from '../mocap/test-examples.js';
+import { makeTestTracks } from '../mocap/test-tracks.js';
 import { CALIBRATION_KEY, confidenceBands, fitCalibration, radius90 } from '../model/calibration.js';
-import { loadWeightsBytes } from '../model/load-bytes.js';
+import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes } from '../model/load-bytes.js';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
 import { Rng } from '../pose/rng.js';
 import { writeOutputFile } from './write-file.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
 
-export const CALIBRATE_FLAGS = ['weights', 'output', 'data', 'stride', 'executor', 'cpu', 'verbose'];
+export const CALIBRATE_FLAGS = [
+  'weights',
+  'output',
+  'data',
+  'stride',
+  'executor',
+  'cpu',
+  'verbose',
+  'temporal',
+  'temporal-weights',
+  'tracks',
+];
 
 /**
- * The validation set: every `stride`-th frame of the TRAINING split, its own cameras and detector
- * noise, and each pose given another person's proportions (pose/body-proportions.ts): the model
- * has seen these poses in training, but the people it is used on are new to it.
+ * The validation set: every `stride`-th frame of the TRAINING split (or, --temporal, `tracks`
+ * of its 64-frame tracks), its own cameras and detector noise, and each pose (each track's person)
+ * given another person's proportions (pose/body-proportions.ts): the model has seen these poses
+ * in training, but the people it is used on are new to it.
  */
 export const VALIDATION_SEED = 4242;
 export const CONFIDENCE_BANDS = [0.5, 0.8];
 const HYPOTHESES = 8;
+const DEFAULT_TRACKS = 60;
+
+/** Per joint of every validation pose: the H = 8 lift's error and spread, the H = 1 lift's error, the 2D confidence. */
+type Samples = Parameters<typeof fitCalibration>[0];
 
 /**
  * `diffpose calibrate -o out.safetensors [--weights in]`: fits radius90 (model/calibration.ts) on
- * a validation set drawn from the training mocap (never the test split): the weights' own lifts
+ * a validation set drawn from the training mocap (never the test split) — the weights' own lifts
  * (paper init, H = 8 and H = 1) of every 20th training frame with varied body proportions through
- * new random cameras and detector noise, and writes the weights with the calibration in their metadata.
+ * new random cameras and detector noise — and writes the weights with the calibration in their
+ * metadata. With --temporal the temporal file instead, from sequence lifts (offline and causal
+ * windows pooled) of training-split tracks.
  */
 export async function calibrateCommand(
   args: ParsedArgs,
@@ -39,7 +59,7 @@ export async function calibrateCommand(
   const output = flagString(args, 'output');
   if (!output)
     throw new InputError(
-      'usage: diffpose calibrate -o out.safetensors [--weights in.safetensors] [--data DIR] [--stride N]',
+      'usage: diffpose calibrate -o out.safetensors [--weights in.safetensors | --temporal [--temporal-weights in.safetensors]] [--data DIR] [--stride N | --tracks N]',
     );
   const executorFlag = flagString(args, 'executor');
   if (executorFlag !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executorFlag))
@@ -47,50 +67,49 @@ export async function calibrateCommand(
   const executor: ExecutorName = args.flags.has('cpu')
     ? 'cpu'
     : ((executorFlag as ExecutorName | undefined) ?? 'fused');
+  const temporal = args.flags.has('temporal');
+  for (const [flag, needs] of [
+    ['temporal-weights', true],
+    ['tracks', true],
+    ['stride', false],
+  ] as const)
+    if (flagString(args, flag) !== undefined && temporal !== needs)
+      throw new InputError(`--${flag} is ${needs ? 'for --temporal' : 'for frame weights, not --temporal'}`);
   const stride = flagInt(args, 'stride') ?? 20;
   if (stride < 1) throw new InputError(`--stride must be >= 1, got ${stride}`);
-  const weightsPath = flagString(args, 'weights');
-  const bytes = await loadWeightsBytes(weightsPath);
+  const trackCount = flagInt(args, 'tracks') ?? DEFAULT_TRACKS;
+  if (trackCount < 1) throw new InputError(`--tracks must be >= 1, got ${trackCount}`);
+  const frameBytes = await loadWeightsBytes(flagString(args, 'weights'));
+  const temporalBytes = temporal
+    ? await loadWeightsBytes(flagString(args, 'temporal-weights'), DEFAULT_TEMPORAL_WEIGHTS)
+    : undefined;
   const train = readSplit(flagString(args, 'data') ?? 'data/prepared', 'train');
-  const ex = makeExamples(
-    train.poses,
-    strideFrames(train.clip, stride),
-    (f) => train.clip[f],
-    new Rng(VALIDATION_SEED),
-    { varyProportions: true },
-  );
   const model = await DiffPose.load({
-    weights: bytes,
-    temporalWeights: null,
+    weights: frameBytes,
+    temporalWeights: temporalBytes ?? null,
     backend: executor === 'cpu' ? 'cpu' : 'gpu',
   });
   try {
-    log(
-      `calibrating on ${ex.count} validation examples (every ${stride}th training frame, seed ${VALIDATION_SEED}), executor ${executor} on ${model.adapter}`,
-    );
-    const multi = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: HYPOTHESES, seed: 1 });
-    const single = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: 1, seed: 1 });
+    const { samples, what } = temporal
+      ? await sequenceSamples(model, train, trackCount, executor, log)
+      : await frameSamples(model, train, stride, executor, log);
     const cal = fitCalibration(
-      {
-        error: jointErrors(multi.poses, ex.poses3d),
-        spread: Float64Array.from(multi.spread),
-        singleError: jointErrors(single.poses, ex.poses3d),
-        confidence: Float64Array.from(ex.confidence),
-      },
+      samples,
       CONFIDENCE_BANDS,
-      `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${ex.count} validation examples (every ${stride}th frame of the training split, other people's proportions, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
+      `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${what} (other people's proportions, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
     );
-    const file = parseSafetensors(bytes);
+    const file = parseSafetensors(temporalBytes ?? frameBytes);
     await writeOutputFile(
       output,
       serializeSafetensors(file.tensors, { ...file.metadata, [CALIBRATION_KEY]: JSON.stringify(cal) }),
       log,
     );
     // The fit's own coverage (by construction about 90% per cell).
+    const count = samples.error.length;
     const check = coverageReport(
-      jointErrors(multi.poses, ex.poses3d),
-      radius90(cal, multi.spread, confidenceBands(cal, ex.confidence, ex.count * 17), HYPOTHESES),
-      ex.confidence,
+      samples.error,
+      radius90(cal, Float32Array.from(samples.spread), confidenceBands(cal, samples.confidence, count), HYPOTHESES),
+      samples.confidence,
       CONFIDENCE_BANDS,
     );
     out(
@@ -99,4 +118,80 @@ export async function calibrateCommand(
   } finally {
     model.dispose();
   }
+}
+
+/** Frame lifts of every `stride`-th training frame. */
+async function frameSamples(
+  model: DiffPose,
+  train: PreparedSplit,
+  stride: number,
+  executor: ExecutorName,
+  log: (s: string) => void,
+): Promise<{ samples: Samples; what: string }> {
+  const ex = makeExamples(
+    train.poses,
+    strideFrames(train.clip, stride),
+    (f) => train.clip[f],
+    new Rng(VALIDATION_SEED),
+    { varyProportions: true },
+  );
+  log(
+    `calibrating on ${ex.count} validation examples (every ${stride}th training frame, seed ${VALIDATION_SEED}), executor ${executor} on ${model.adapter}`,
+  );
+  const multi = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: HYPOTHESES, seed: 1 });
+  const single = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: 1, seed: 1 });
+  return {
+    samples: {
+      error: jointErrors(multi.poses, ex.poses3d),
+      spread: Float64Array.from(multi.spread),
+      singleError: jointErrors(single.poses, ex.poses3d),
+      confidence: Float64Array.from(ex.confidence),
+    },
+    what: `${ex.count} validation examples (every ${stride}th frame of the training split)`,
+  };
+}
+
+/** Sequence lifts of `count` training-split tracks, each with the offline and the causal window. */
+async function sequenceSamples(
+  model: DiffPose,
+  train: PreparedSplit,
+  count: number,
+  executor: ExecutorName,
+  log: (s: string) => void,
+): Promise<{ samples: Samples; what: string }> {
+  const tracks = makeTestTracks(train, VALIDATION_SEED, count, { varyProportions: true });
+  const frames = tracks.reduce((n, t) => n + t.frames, 0);
+  log(
+    `calibrating the temporal model on ${tracks.length} training-split tracks (${frames} frames, seed ${VALIDATION_SEED}), offline and causal, executor ${executor} on ${model.adapter}`,
+  );
+  const parts: Samples[] = [];
+  for (const causal of [false, true])
+    for (const t of tracks) {
+      const options = {
+        imageSize: t.imageSize,
+        confidence: t.confidence,
+        init: 'paper' as const,
+        seed: 1,
+        causal,
+        executor,
+      };
+      const multi = await model.liftSequence(t.keypoints, { ...options, hypotheses: HYPOTHESES });
+      const single = await model.liftSequence(t.keypoints, { ...options, hypotheses: 1 });
+      parts.push({
+        error: jointErrors(multi.poses, t.poses3d),
+        spread: Float64Array.from(multi.spread),
+        singleError: jointErrors(single.poses, t.poses3d),
+        confidence: Float64Array.from(t.confidence),
+      });
+    }
+  const join = (k: keyof Samples) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
+  return {
+    samples: {
+      error: join('error'),
+      spread: join('spread'),
+      singleError: join('singleError'),
+      confidence: join('confidence'),
+    },
+    what: `${tracks.length} training-split tracks of up to 64 frames (${frames} frames, offline and causal windows)`,
+  };
 }

@@ -110,12 +110,17 @@ MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
   calibrate: `usage: diffpose calibrate -o out.safetensors [options]
 
 Fits the calibrated per-joint error radius radius90 (the radius that holds the true joint with
-probability 0.9) on a validation set from the TRAINING split (every Nth frame, its own cameras and
-detector noise; never the test split) and writes the weights with it in their metadata.
+probability 0.9) on a validation set from the TRAINING split (every Nth frame, other people's body
+proportions, its own cameras and detector noise; never the test split) and writes the weights
+with it in their metadata.
   --weights FILE    weights to calibrate (default: the bundled weights)
   -o, --output FILE the calibrated weights
   --data DIR        prepared data folder (default data/prepared)
   --stride N        every Nth training frame (default 20)
+  --temporal        instead: the temporal model, from sequence lifts (offline and causal windows)
+                    of 64-frame training-split tracks
+  --temporal-weights FILE  with --temporal: the temporal file to calibrate (default: the bundled one)
+  --tracks N        with --temporal: N tracks, evenly spread (default 60)
   --executor E      ${executors} (default fused)
   --cpu             run on the CPU`,
   'prepare-data': `usage: diffpose prepare-data [--mocap DIR] [--out DIR]

@@ -1,3 +1,4 @@
+import { proportionFactors, withProportions } from '../pose/body-proportions.js';
 import { isInView, project, randomCameraView, rootRelative, toCameraFrame, type Camera } from '../pose/camera.js';
 import { BASE_STD_FRACTION, NOISE_MODEL } from '../pose/detector-noise.js';
 import { Rng } from '../pose/rng.js';
@@ -81,11 +82,15 @@ function centred(pose: ArrayLike<number>, centring: [number, number]): Float64Ar
   return out;
 }
 
-/** The tracks of `split` (at most `limit`, evenly spread), from a fixed seed. */
+/**
+ * The tracks of `split` (at most `limit`, evenly spread), from a fixed seed; with
+ * `varyProportions` each track's person gets other proportions (pose/body-proportions.ts).
+ */
 export function makeTestTracks(
   split: Pick<PreparedSplit, 'poses' | 'clip' | 'clips'>,
   seed = TRACKS_SEED,
   limit?: number,
+  options: { varyProportions?: boolean } = {},
 ): TestTrack[] {
   let ranges = trackRanges(split.clip);
   if (limit !== undefined && limit < ranges.length)
@@ -97,7 +102,14 @@ export function makeTestTracks(
   const m = NOISE_MODEL;
   return ranges.map(([start, end]) => {
     const T = end - start;
-    const { camera, centring } = trackCamera(rng, split.poses, start, end);
+    let poses = split.poses.subarray(start * 51, end * 51);
+    if (options.varyProportions) {
+      const factor = proportionFactors(rng);
+      poses = new Float32Array(T * 51);
+      for (let t = 0; t < T; t++)
+        poses.set(withProportions(split.poses.subarray((start + t) * 51, (start + t + 1) * 51), factor), t * 51);
+    }
+    const { camera, centring } = trackCamera(rng, poses, 0, T);
     const track: TestTrack = {
       frames: T,
       keypoints: new Float32Array(T * J * 2),
@@ -115,7 +127,7 @@ export function makeTestTracks(
     // Per joint: frames left of the current outlier and its held displacement.
     const held = Array.from({ length: J }, () => ({ left: 0, dx: 0, dy: 0, c: 0 }));
     for (let t = 0; t < T; t++) {
-      const pc = toCameraFrame(camera, centred(split.poses.subarray((start + t) * 51, (start + t + 1) * 51), centring));
+      const pc = toCameraFrame(camera, centred(poses.subarray(t * 51, (t + 1) * 51), centring));
       const uv = project(camera, pc);
       track.poses3d.set(rootRelative(pc), t * 51);
       let vMin = Infinity,

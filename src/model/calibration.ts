@@ -110,6 +110,12 @@ export function radius90(cal: Calibration, spread: Float32Array, bands: Uint8Arr
   return out;
 }
 
+/** The calibration a weights file's metadata carries, checked; undefined when it has none. */
+export function calibrationOf(metadata: Record<string, string>): Calibration | undefined {
+  const json = metadata[CALIBRATION_KEY];
+  return json === undefined ? undefined : parseCalibration(json);
+}
+
 /** Checks the metadata's calibration: shapes, finite non-negative values, increasing bands. */
 export function parseCalibration(json: string): Calibration {
   let o: unknown;

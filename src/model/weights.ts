@@ -1,5 +1,5 @@
 import { WeightsError } from '../errors.js';
-import { CALIBRATION_KEY, parseCalibration, type Calibration } from './calibration.js';
+import { calibrationOf, type Calibration } from './calibration.js';
 import { parseModelConfig, type ModelConfig } from './config.js';
 import { networkParams, type NetworkParams } from './network-params.js';
 import { programOf } from './network-program.js';
@@ -37,13 +37,12 @@ export function parseModelWeights(bytes: Uint8Array): ModelWeights {
   // Every executor reads the networks' op programs: built and checked here, once, at load.
   programOf(lifter);
   programOf(denoiser);
-  const cal = file.metadata[CALIBRATION_KEY];
   return {
     config,
     lifter,
     denoiser,
     metadata: file.metadata,
-    calibration: cal === undefined ? undefined : parseCalibration(cal),
+    calibration: calibrationOf(file.metadata),
   };
 }
 

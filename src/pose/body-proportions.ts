@@ -18,22 +18,31 @@ const BONE_GROUPS: ReadonlyArray<readonly [readonly number[], number]> = [
   [[12, 15], 0.12],
 ];
 
-/**
- * A pose [17, 3] with its proportions changed as another person's would be: per bone group one
- * length factor in 1 +- range (left and right alike up to 2%), applied by forward kinematics from
- * the pelvis, which stays where it was. A new array; `pose` is not changed.
- */
-export function varyProportions(pose: Float32Array, rng: Rng): Float32Array {
+/** One person's proportions: a length factor per bone (H36M_BONES), 1 +- its group's range, left and right alike up to 2%. */
+export function proportionFactors(rng: Rng): Float64Array {
   const factor = new Float64Array(H36M_BONES.length).fill(1);
   for (const [bones, range] of BONE_GROUPS) {
     const g = rng.uniformIn(1 - range, 1 + range);
     for (const b of bones) factor[b] = g * Math.exp(rng.normal(0, 0.02));
   }
-  const out = new Float32Array(pose);
+  return factor;
+}
+
+/**
+ * A pose [17, 3] with its bones scaled by `factor` (proportionFactors) by forward kinematics from
+ * the pelvis, which stays where it was. A new array; `pose` is not changed.
+ */
+export function withProportions(pose: ArrayLike<number>, factor: Float64Array): Float32Array {
+  const out = Float32Array.from(pose);
   // H36M_BONES is in topological order: each parent is placed before its children.
   H36M_BONES.forEach(([parent, child], b) => {
     for (let c = 0; c < 3; c++)
       out[child * 3 + c] = out[parent * 3 + c] + factor[b] * (pose[child * 3 + c] - pose[parent * 3 + c]);
   });
   return out;
+}
+
+/** A pose [17, 3] as another person's would be: withProportions of a new draw. */
+export function varyProportions(pose: ArrayLike<number>, rng: Rng): Float32Array {
+  return withProportions(pose, proportionFactors(rng));
 }

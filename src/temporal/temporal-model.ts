@@ -17,6 +17,7 @@ export function temporalModel(w: TemporalWeights): TemporalModel {
     lifter: w.lifter,
     denoiser: w.denoiser,
     metadata: w.metadata,
+    calibration: w.calibration,
     encoders: w.encoders,
   };
 }

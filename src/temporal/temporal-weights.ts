@@ -1,3 +1,4 @@
+import { calibrationOf, type Calibration } from '../model/calibration.js';
 import { WeightsError } from '../errors.js';
 import { parseCommonConfig, parseNetworkConfig, type DiffusionConfig, type NetworkConfig } from '../model/config.js';
 import { checkedTensor, networkParams, type NetworkParams } from '../model/network-params.js';
@@ -49,6 +50,8 @@ export interface TemporalWeights {
   denoiser: NetworkParams;
   encoders: Record<EncoderMode, EncoderParams>;
   metadata: Record<string, string>;
+  /** radius90 of sequence lifts (model/calibration.ts; `diffpose calibrate --temporal`), when the file carries one. */
+  calibration?: Calibration;
 }
 
 function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: EncoderConfig): EncoderParams {
@@ -141,5 +144,6 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
       causal: encoderParams(file.tensors, 'causal', temporal.causal),
     },
     metadata: file.metadata,
+    calibration: calibrationOf(file.metadata),
   };
 }
