@@ -38,7 +38,7 @@ import { checkBuffers } from './gpu/buffer-checks.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 import { parseTemporalWeights } from './temporal/temporal-weights.js';
-import { temporalModel, type TemporalModel } from './temporal/temporal-model.js';
+import { isV2, temporalModel, type TemporalModel } from './temporal/temporal-model.js';
 import { trackSequence } from './temporal/sequence-batch.js';
 import { DiffPoseStream, type StreamOptions } from './temporal/stream.js';
 
@@ -465,6 +465,7 @@ export class DiffPose extends EventTarget {
     if (!Array.isArray(tracks)) throw new InputError('tracks must be an array of { keypoints, confidence? }');
     const settings = resolveSettings(liftOptions, this.temporal.config);
     const name = this.executorName(liftOptions.executor);
+    if (isV2(this.temporal)) checkV2(name, liftOptions.aggregate);
     checkImageSize(options.imageSize);
     const format = keypointFormat(options.format ?? 'h36m17');
     const perFrame = format.keypoints * 2;
@@ -527,6 +528,10 @@ export class DiffPose extends EventTarget {
           'this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)',
         );
       const temporal = this.temporal;
+      if (isV2(temporal))
+        throw new InputError(
+          'streams of a v2 temporal file (docs/temporal-model.md §12) are not supported yet: use liftSequence on the cpu backend',
+        );
       // Checked now, as a push would, so that a bad option fails here.
       checkImageSize(lift.imageSize);
       keypointFormat(lift.format ?? 'h36m17');
@@ -843,4 +848,16 @@ function checkHeatmapBuffer(h: NonNullable<BufferLiftRequest['heatmaps']>, count
       `heatmaps.buffer has ${buffer.size} bytes, ${count} people of 17 x ${shape.height} x ${shape.width} need ${bytes}`,
     );
   return { ...shape, boxes: checkBoxes(boxes, count) };
+}
+
+/** What a v2 temporal file (docs/temporal-model.md §12) cannot do yet, refused before any work. */
+function checkV2(name: ExecutorName, aggregate: LiftOptions['aggregate']): void {
+  if (name !== 'cpu')
+    throw new InputError(
+      `v2 temporal files (docs/temporal-model.md §12) run on the cpu executor only so far, not "${name}"`,
+    );
+  if (aggregate === 'reprojection')
+    throw new InputError(
+      'aggregate "reprojection" picks among hypotheses; a v2 temporal file averages the outputs of neighbouring frames ("mean" only)',
+    );
 }

@@ -72,8 +72,8 @@ export const CHUNK_FRAMES = 32;
 
 /**
  * Frames per call and track with the temporal model. Each call also carries the frames its
- * windows reach before and after the chunk (13 and 13 offline, 26 and 0 causal), lifted again
- * and dropped, so the output equals liftSequence on the whole track; long chunks keep that
+ * windows reach before and after the chunk (13 and 13 offline, 26 and 0 causal; with a v2 file's
+ * output average of radius R, 13 + R and 13 + R, 26 + 2R and 0), lifted again and dropped, so the output equals liftSequence on the whole track; long chunks keep that
  * overhead small.
  */
 export const TEMPORAL_CHUNK_FRAMES = 256;
@@ -278,7 +278,9 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         ? `temporal model, ${mode} window of ${temporal.window} frames (${temporal.pad[0]} before, ${temporal.pad[1]} after each frame); --frame-model lifts each frame alone`
         : `frame model: each frame lifted alone${weights && !args.flags.has('frame-model') ? ' (--weights without --temporal-weights)' : ''}`,
     );
-    const [before, after] = temporal?.pad ?? [0, 0];
+    // The frames an output reaches: its window's, and with v2's output average (§12) the windows of its neighbours.
+    const before = (temporal?.pad[0] ?? 0) + (temporal?.fuse?.pad[0] ?? 0),
+      after = (temporal?.pad[1] ?? 0) + (temporal?.fuse?.pad[1] ?? 0);
     const chunkFrames = temporal ? TEMPORAL_CHUNK_FRAMES : CHUNK_FRAMES;
     // Per track, the last `before` lifted frames (filled in): the next chunk's windows reach back into them.
     const context: Array<{ keypoints: Float32Array; confidence: Float32Array }> = [];

@@ -33,6 +33,8 @@ export interface Conditioning {
   /** [N, layers * 2 * d]. */
   film: Float32Array;
   filmStride: number;
+  /** [N, 17, 3] v2 (docs/temporal-model.md §12): the start pose itself, in place of the root-centred lifter output + delta. */
+  start?: Float32Array;
 }
 
 export function referenceNetworks(model: ModelWeights): SamplerNetworks {
@@ -79,6 +81,7 @@ export async function liftWithNetworks(
       delta: cond.delta.subarray(start * J * 3, (start + n) * J * 3),
       film: cond.film.subarray(start * cond.filmStride, (start + n) * cond.filmStride),
       filmStride: cond.filmStride,
+      start: cond.start?.subarray(start * J * 3, (start + n) * J * 3),
     };
     const r = await liftChunk(nets, n, uv, K, gmm, s.poseOffset + start, s, chunkCond);
     mean.set(r.mean, start * J * 3);
@@ -98,11 +101,12 @@ async function liftChunk(
   s: RunSettings,
   cond?: Conditioning,
 ): Promise<Aggregated> {
-  const lifted = await nets.lifter(uv, poses);
-  const lifterXyz = rootCenterRef(lifted, poses, 3, 0);
+  const lifterXyz = cond?.start
+    ? Float32Array.from(cond.start)
+    : rootCenterRef(await nets.lifter(uv, poses), poses, 3, 0);
   let film: Float32Array | undefined;
   if (cond) {
-    for (let i = 0; i < lifterXyz.length; i++) lifterXyz[i] += cond.delta[i];
+    if (!cond.start) for (let i = 0; i < lifterXyz.length; i++) lifterXyz[i] += cond.delta[i];
     // One FiLM row per item (pose-major, hypotheses of a pose adjacent, as gmmInitRef orders them).
     film = new Float32Array(poses * s.hypotheses * cond.filmStride);
     for (let p = 0; p < poses; p++) {

@@ -65,22 +65,35 @@ export interface EncodedTrack {
   delta: Float32Array;
   /** [T, layers, 2, width]: gamma then beta of each denoiser block. */
   film: Float32Array;
+  /** v2 (§12): [T, 17, 3] the start pose, the start average of the window's lifter xyz plus delta. */
+  start?: Float32Array;
 }
 
 /**
  * The context encoder over a whole track (the CPU reference of docs/temporal-model.md §2-3):
  * per frame the correction of the lifter's start pose and the FiLM of every denoiser block.
  * `track` [T, 17, 3] (u, v in the model's uv units, confidence), edge padded, valid convolutions.
+ * A v2 encoder (§12) also reads `lifted`, the root-centred lifter xyz of every frame [T, 17, 3],
+ * and gives the start pose.
  */
-export function encodeTrackRef(p: EncoderParams, track: Float32Array, frames: number): EncodedTrack {
+export function encodeTrackRef(
+  p: EncoderParams,
+  track: Float32Array,
+  frames: number,
+  lifted?: Float32Array,
+): EncodedTrack {
   const [before, after] = p.config.pad;
-  const x = Float32Array.from(track.subarray(0, frames * ENCODER_INPUTS));
+  const I = ENCODER_INPUTS,
+    cin = p.input.cin;
+  if (cin !== I && !lifted) throw new Error('a v2 encoder reads the lifter xyz of every frame');
+  const x = Float32Array.from(track.subarray(0, frames * I));
   if (p.config.normalise) normaliseFrames(x, frames);
   const n = frames + before + after;
-  const padded = new Float32Array(n * ENCODER_INPUTS);
+  const padded = new Float32Array(n * cin);
   for (let i = 0; i < n; i++) {
     const src = Math.min(Math.max(i - before, 0), frames - 1);
-    padded.set(x.subarray(src * ENCODER_INPUTS, (src + 1) * ENCODER_INPUTS), i * ENCODER_INPUTS);
+    padded.set(x.subarray(src * I, (src + 1) * I), i * cin);
+    if (cin !== I) padded.set(lifted!.subarray(src * I, (src + 1) * I), i * cin + I);
   }
   let h = conv(padded, n, p.input, 1, true);
   const C = p.config.channels;
@@ -103,5 +116,16 @@ export function encodeTrackRef(p: EncoderParams, track: Float32Array, frames: nu
       pose[3 * j + 2] -= rz;
     }
   }
-  return { delta, film: conv(h.y, h.n, p.film, 1, false).y };
+  const film = conv(h.y, h.n, p.film, 1, false).y;
+  if (!p.average) return { delta, film };
+  const start = new Float32Array(frames * I);
+  for (let t = 0; t < frames; t++) {
+    for (let k = 0; k < I; k++) {
+      let acc = 0;
+      for (let f = 0; f < p.config.window; f++)
+        acc += p.average[f * J + Math.floor(k / 3)] * padded[(t + f) * cin + I + k];
+      start[t * I + k] = acc + delta[t * I + k];
+    }
+  }
+  return { delta, film, start };
 }

@@ -3,6 +3,14 @@ import { NUM_JOINTS } from '../pose/skeleton.js';
 
 /** Per frame and joint (u, v, confidence): channel 3 j + k of the encoder's input. */
 export const ENCODER_INPUTS = 3 * NUM_JOINTS;
+/** v2 (docs/temporal-model.md §12): (u, v, c) and the lifter's root-centred xyz, channel 51 + 3 j + k. */
+export const ENCODER_INPUTS_V2 = 2 * ENCODER_INPUTS;
+
+/** v2's output average over the denoised poses of `window` frames, `pad` before and after the frame. */
+export interface FuseConfig {
+  window: number;
+  pad: [number, number];
+}
 
 /** One context encoder's shape (docs/temporal-model.md §3, §6). */
 export interface EncoderConfig {
@@ -18,6 +26,12 @@ export interface EncoderConfig {
   filmWidth: number;
   /** Per-frame confidence-weighted centring and scaling of the 2D before the encoder. */
   normalise: boolean;
+  /**
+   * v2 (§12; inputs 102, start "lifter-average", output "fused"): the start pose is a learned
+   * average of the window's lifter outputs plus delta, the output an average of the denoised
+   * poses. Absent in a v1 file (start = the frame's lifter output + delta, output = the denoised pose).
+   */
+  fuse?: FuseConfig;
 }
 
 export type EncoderMode = 'offline' | 'causal';
@@ -80,14 +94,49 @@ export function parseEncoderConfig(
     );
   }
   cfg.pad = pad;
-  if (cfg.inputs !== ENCODER_INPUTS)
+  if (cfg.inputs === ENCODER_INPUTS) {
+    for (const key of ['start', 'output', 'fuse'])
+      if (o[key] !== undefined)
+        throw new WeightsError(
+          `config field "${field}.${key}" belongs to a v2 encoder (inputs ${ENCODER_INPUTS_V2}), but its inputs are ${ENCODER_INPUTS}`,
+        );
+  } else if (cfg.inputs === ENCODER_INPUTS_V2) {
+    cfg.fuse = parseV2Fields(o, field, cfg.causal);
+  } else {
     throw new WeightsError(
-      `config field "${field}.inputs" must be ${ENCODER_INPUTS} (17 joints x u, v, confidence), got ${cfg.inputs}`,
+      `config field "${field}.inputs" must be ${ENCODER_INPUTS} (17 joints x u, v, confidence) or ${ENCODER_INPUTS_V2} (v2: and the lifter's xyz), got ${cfg.inputs}`,
     );
+  }
   if (cfg.filmLayers !== denoiser.layers || cfg.filmWidth !== denoiser.hidden) {
     throw new WeightsError(
       `config field "${field}": FiLM for ${cfg.filmLayers} layers of width ${cfg.filmWidth}, but the denoiser has ${denoiser.layers} layers of width ${denoiser.hidden}`,
     );
   }
   return cfg;
+}
+
+/** A v2 encoder's start, output and fuse fields (docs/temporal-model.md §12.2); anything else is refused. */
+function parseV2Fields(o: Record<string, unknown>, field: string, causal: boolean): FuseConfig {
+  if (o.start !== 'lifter-average')
+    throw new WeightsError(
+      `config field "${field}.start" must be "lifter-average" for inputs ${ENCODER_INPUTS_V2}, got ${JSON.stringify(o.start)}`,
+    );
+  if (o.output !== 'fused')
+    throw new WeightsError(
+      `config field "${field}.output" must be "fused" for inputs ${ENCODER_INPUTS_V2}, got ${JSON.stringify(o.output)}`,
+    );
+  const f = o.fuse;
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    throw new WeightsError(`config field "${field}.fuse" is missing or not an object`);
+  const fo = f as Record<string, unknown>;
+  const window = int(fo.window, `${field}.fuse.window`, 1, 255);
+  if (window % 2 !== 1) throw new WeightsError(`config field "${field}.fuse.window" must be odd, got ${window}`);
+  const r = (window - 1) / 2;
+  const pad: [number, number] = causal ? [2 * r, 0] : [r, r];
+  if (!Array.isArray(fo.pad) || fo.pad.length !== 2 || fo.pad[0] !== pad[0] || fo.pad[1] !== pad[1]) {
+    throw new WeightsError(
+      `config field "${field}.fuse.pad" must be [${pad}] for a ${causal ? 'causal' : 'offline'} output average of ${window}, got ${JSON.stringify(fo.pad)}`,
+    );
+  }
+  return { window, pad };
 }

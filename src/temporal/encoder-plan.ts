@@ -1,4 +1,5 @@
 import { normaliseFrames } from './context-encoder.ref.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
 import type { EncoderParams } from './temporal-weights.js';
 
@@ -31,8 +32,14 @@ export const ENC = {
   count0: 15,
   list0: 16,
   scratch: 17,
+  /** 1: a v2 encoder (docs/temporal-model.md §12): 102 inputs, the window's lifter xyz the last 51, and the start average. */
+  lifted: 18,
+  /** Scratch offset of the window's lifter xyz [window, 17, 3] (v2). */
+  liftWin: 19,
+  /** Weights offset of the start average [window, 17] (v2). */
+  average: 20,
   /** First block record. */
-  blocks0: 20,
+  blocks0: 24,
   /** u32 per block record. */
   blockU32: 12,
 } as const;
@@ -103,8 +110,10 @@ function makeEncoderPlan(p: EncoderParams): EncoderPlan {
     sAt += n;
     return at;
   };
+  const lifted = p.config.fuse !== undefined;
   const win = take(W * ENCODER_INPUTS),
-    delta = take(ENCODER_INPUTS);
+    delta = take(ENCODER_INPUTS),
+    liftWin = lifted ? take(W * ENCODER_INPUTS) : 0;
   const level = levelSize.map((n) => take(n * C));
   const ys = p.blocks.map((_, b) => take(levelSize[b + 1] * C));
   const header = new Array<number>(ENC.blocks0).fill(0);
@@ -133,6 +142,9 @@ function makeEncoderPlan(p: EncoderParams): EncoderPlan {
     [ENC.count0]: needed[0].length,
     [ENC.list0]: listAt(needed[0]),
     [ENC.scratch]: 0,
+    [ENC.lifted]: lifted ? 1 : 0,
+    [ENC.liftWin]: liftWin,
+    [ENC.average]: lifted ? put(p.average!) : 0,
   });
   const blocks = p.blocks.map((blk, b) => [
     blk.dilation,
@@ -163,7 +175,9 @@ function makeEncoderPlan(p: EncoderParams): EncoderPlan {
  * The CPU reference of the kernel: for each of `count` windows (lo, hi, t, base per window: the
  * frames clamp(t + o, lo, hi) of `frames` [.., 17, 3], each at base + index % ring; ring 0: at
  * the index itself), the root-centred start correction [count, 17, 3] and the FiLM
- * [count, filmOut], phase by phase as shaders/context-encoder.wgsl runs them.
+ * [count, filmOut], phase by phase as shaders/context-encoder.wgsl runs them. A v2 encoder also
+ * reads `lifted` (the root-centred lifter xyz [.., 17, 3], indexed as `frames`) and gives the
+ * start pose itself: the start average of the window's lifter xyz plus the correction.
  */
 export function encodeWindowsRef(
   plan: EncoderPlan,
@@ -171,7 +185,8 @@ export function encodeWindowsRef(
   windows: Uint32Array,
   count: number,
   ring = 0,
-): { delta: Float32Array; film: Float32Array } {
+  lifted?: Float32Array,
+): { delta: Float32Array; film: Float32Array; start?: Float32Array } {
   const T = plan.table,
     w = plan.weights;
   const C = T[ENC.channels],
@@ -179,24 +194,33 @@ export function encodeWindowsRef(
     B = T[ENC.blocks],
     filmOut = T[ENC.filmOut],
     I = ENCODER_INPUTS;
+  const v2 = T[ENC.lifted] === 1;
+  if (v2 && !lifted) throw new Error('a v2 encoder reads the lifter xyz of its window frames');
   const delta = new Float32Array(count * I),
-    film = new Float32Array(count * filmOut);
+    film = new Float32Array(count * filmOut),
+    start = v2 ? new Float32Array(count * I) : undefined;
   const s = new Float32Array(plan.scratchFloats);
+  const lw = T[ENC.liftWin];
   for (let n = 0; n < count; n++) {
     const [lo, hi, t, base] = windows.subarray(4 * n, 4 * n + 4);
     for (let f = 0; f < W; f++) {
       const index = Math.min(Math.max(t + f - T[ENC.before], lo), hi);
       const src = ring ? base + (index % ring) : index;
       s.set(frames.subarray(src * I, (src + 1) * I), T[ENC.win] + f * I);
+      if (v2) s.set(lifted!.subarray(src * I, (src + 1) * I), lw + f * I);
     }
     if (T[ENC.normalise]) normaliseFrames(s.subarray(T[ENC.win], T[ENC.win] + W * I), W);
     for (let k = 0; k < T[ENC.count0]; k++) {
       const pos = T[T[ENC.list0] + k];
       for (let o = 0; o < C; o++) {
         let acc = w[T[ENC.inputB] + o];
+        const w0 = T[ENC.inputW] + o * (v2 ? 2 * I : I) * 3;
         for (let i = 0; i < I; i++)
-          for (let tap = 0; tap < 3; tap++)
-            acc += w[T[ENC.inputW] + (o * I + i) * 3 + tap] * s[T[ENC.win] + (pos + tap) * I + i];
+          for (let tap = 0; tap < 3; tap++) acc += w[w0 + i * 3 + tap] * s[T[ENC.win] + (pos + tap) * I + i];
+        // v2: channels 51.. are the window frames' lifter xyz.
+        if (v2)
+          for (let i = 0; i < I; i++)
+            for (let tap = 0; tap < 3; tap++) acc += w[w0 + (I + i) * 3 + tap] * s[lw + (pos + tap) * I + i];
         s[T[ENC.level0] + pos * C + o] = Math.max(acc, 0);
       }
     }
@@ -233,6 +257,14 @@ export function encodeWindowsRef(
       else film[n * filmOut + k - I] = acc;
     }
     for (let k = 0; k < I; k++) delta[n * I + k] = s[T[ENC.delta] + k] - s[T[ENC.delta] + (k % 3)];
+    if (!start) continue;
+    // start[j] = sum over the window of average[f][j] * lifter xyz[f][j], plus the correction.
+    for (let k = 0; k < I; k++) {
+      const j = Math.floor(k / 3);
+      let acc = 0;
+      for (let f = 0; f < W; f++) acc += w[T[ENC.average] + f * NUM_JOINTS + j] * s[lw + f * I + k];
+      start[n * I + k] = acc + delta[n * I + k];
+    }
   }
-  return { delta, film };
+  return { delta, film, start };
 }

@@ -3,7 +3,10 @@ import type { PreparedBatch } from '../pose/input.js';
 import type { Conditioning } from '../model/reference-sampler.js';
 import { ENCODER_INPUTS, type EncoderMode } from './encoder-config.js';
 import { encoderPlan, encodeWindowsRef } from './encoder-plan.js';
+import { rootCenterRef } from '../model/root-center.js';
+import { runNetworkRef } from '../model/reference-network.js';
 import type { EncoderParams } from './temporal-weights.js';
+import type { TemporalModel } from './temporal-model.js';
 
 const J = NUM_JOINTS;
 
@@ -16,6 +19,8 @@ export interface SequenceInfo {
   mode: EncoderMode;
   /** [F, 17, 3]: u, v (model units), confidence. */
   frames: Float32Array;
+  /** v2: the root-centred lifter xyz of `frames` [F, 17, 3], when the caller has it (a stream's ring); otherwise lifted from `frames`. */
+  lifted?: Float32Array;
   /** [poses, 4] u32. */
   windows: Uint32Array;
   ring: number;
@@ -48,11 +53,24 @@ export function trackSequence(batch: PreparedBatch, mode: EncoderMode, tracks: r
   return { mode, frames: sequenceFrames(batch, 0, batch.poses), windows, ring: 0 };
 }
 
-/** The conditioning of every pose of a temporal batch on the CPU (the encoder kernel's reference). */
-export function encodeSequenceRef(encoder: EncoderParams, info: SequenceInfo, poses: number): Conditioning {
+/** The root-centred lifter xyz of every frame [F, 17, 3] of `frames` [F, 17, 3] (u, v, confidence). */
+export function liftFramesRef(model: TemporalModel, frames: Float32Array): Float32Array {
+  const count = frames.length / ENCODER_INPUTS;
+  const uv = new Float32Array(count * J * 2);
+  for (let i = 0; i < count * J; i++) uv.set(frames.subarray(3 * i, 3 * i + 2), 2 * i);
+  return rootCenterRef(runNetworkRef(model.lifter, uv, count), count, 3, 0);
+}
+
+/**
+ * The conditioning of every pose of a temporal batch on the CPU (the encoder kernel's reference);
+ * for a v2 encoder (docs/temporal-model.md §12) with the start pose, from the lifter over every frame.
+ */
+export function encodeSequenceRef(model: TemporalModel, info: SequenceInfo, poses: number): Conditioning {
+  const encoder = model.encoders[info.mode];
   const plan = encoderPlan(encoder);
-  const { delta, film } = encodeWindowsRef(plan, info.frames, info.windows, poses, info.ring);
-  return { delta, film, filmStride: plan.filmOut };
+  const lifted = encoder.config.fuse ? (info.lifted ?? liftFramesRef(model, info.frames)) : undefined;
+  const { delta, film, start } = encodeWindowsRef(plan, info.frames, info.windows, poses, info.ring, lifted);
+  return { delta, film, filmStride: plan.filmOut, start };
 }
 
 /**

@@ -25,3 +25,8 @@ export function temporalModel(w: TemporalWeights): TemporalModel {
 export function isTemporal(model: ModelWeights): model is TemporalModel {
   return 'encoders' in model;
 }
+
+/** A v2 file (docs/temporal-model.md §12): start from the window's lifter outputs, output averaged. */
+export function isV2(model: TemporalModel): boolean {
+  return model.encoders.offline.fuse !== undefined || model.encoders.causal.fuse !== undefined;
+}

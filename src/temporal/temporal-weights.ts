@@ -6,6 +6,7 @@ import { quote } from '../model/printable.js';
 import { parseSafetensors, type Tensor } from '../model/safetensors.js';
 import { programOf, registerFilmProgram } from '../model/network-program.js';
 import { CONFIG_KEY } from '../model/weights.js';
+import { NUM_JOINTS } from '../pose/skeleton.js';
 import {
   ENCODER_INPUTS,
   ENCODER_MODES,
@@ -31,6 +32,9 @@ export interface EncoderParams {
   /** Linear heads as one-tap convolutions: [51, C] and [L * 2 * d, C]. */
   pose: ConvParams;
   film: ConvParams;
+  /** v2 (§12): the start average [window, 17] and the output average [fuse.window, 17], per tap and joint. */
+  average?: Float32Array;
+  fuse?: Float32Array;
 }
 
 export interface TemporalConfig {
@@ -58,13 +62,14 @@ function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: Enc
   const prefix = `context.${mode}.`;
   const C = cfg.channels;
   const expected = new Map<string, number[]>([
-    ['input.weight', [C, ENCODER_INPUTS, 3]],
+    ['input.weight', [C, cfg.inputs, 3]],
     ['input.bias', [C]],
     ['pose.weight', [ENCODER_INPUTS, C]],
     ['pose.bias', [ENCODER_INPUTS]],
     ['film.weight', [cfg.filmLayers * 2 * cfg.filmWidth, C]],
     ['film.bias', [cfg.filmLayers * 2 * cfg.filmWidth]],
   ]);
+  if (cfg.fuse) expected.set('average', [cfg.window, NUM_JOINTS]).set('fuse', [cfg.fuse.window, NUM_JOINTS]);
   cfg.dilations.forEach((_, i) => {
     expected.set(`blocks.${i}.conv.weight`, [C, C, 3]).set(`blocks.${i}.conv.bias`, [C]);
     expected.set(`blocks.${i}.point.weight`, [C, C, 1]).set(`blocks.${i}.point.bias`, [C]);
@@ -72,7 +77,7 @@ function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: Enc
   for (const name of tensors.keys()) {
     if (name.startsWith(prefix) && !expected.has(name.slice(prefix.length))) {
       throw new WeightsError(
-        `unexpected tensor ${quote(name)} for a ${mode} encoder with ${cfg.dilations.length} blocks`,
+        `unexpected tensor ${quote(name)} for a ${mode} encoder (${cfg.fuse ? 'v2' : 'v1'}) with ${cfg.dilations.length} blocks`,
       );
     }
   }
@@ -97,6 +102,7 @@ function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: Enc
     })),
     pose: conv('pose'),
     film: conv('film'),
+    ...(cfg.fuse ? { average: get('average'), fuse: get('fuse') } : {}),
   };
 }
 

@@ -215,10 +215,14 @@ describe('diffpose lift (child process)', function () {
   });
 
   // Per model: the CLI flags, frames (one full chunk and a short one) and the one API call on the whole track.
+  // v2 (docs/temporal-model.md §12): the tiny v2 file, whose output average reaches 3 (offline) or 6 (causal) frames further.
+  const tinyV2 = fileURLToPath(new URL('../fixtures/golden/tiny-temporal-v2.safetensors', import.meta.url));
   const wholeTrack = [
     ['the frame model', ['--frame-model'], CHUNK_FRAMES + 8, 'lift'],
     ['the temporal model (offline)', [], TEMPORAL_CHUNK_FRAMES + 20, 'offline'],
     ['the temporal model (causal)', ['--causal'], TEMPORAL_CHUNK_FRAMES + 20, 'causal'],
+    ['a v2 temporal model (offline)', ['--temporal-weights', tinyV2], TEMPORAL_CHUNK_FRAMES + 20, 'offline'],
+    ['a v2 temporal model (causal)', ['--causal', '--temporal-weights', tinyV2], TEMPORAL_CHUNK_FRAMES + 20, 'causal'],
   ] as const;
   for (const [name, flags, count, call] of wholeTrack)
     it(`${name}: equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis`, async function () {
@@ -242,7 +246,10 @@ describe('diffpose lift (child process)', function () {
       expect(frames).to.have.length(count);
       expect(out.hypotheses).to.equal(3);
       expect(frames[0].samples).to.have.length(3 * 51);
-      const model = await DiffPose.load({ backend: 'cpu' });
+      const model = await DiffPose.load({
+        backend: 'cpu',
+        ...(flags.includes(tinyV2 as never) ? { temporalWeights: readFileSync(tinyV2) } : {}),
+      });
       try {
         const all = input.frames;
         const keypoints = Float32Array.from(all.flatMap((f) => f.keypoints.flatMap(([x, y]) => [x, y])));

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { WeightsError } from '../../src/errors.js';
 import { serializeSafetensors, parseSafetensors } from '../../src/model/safetensors.js';
 import { rootCenterRef } from '../../src/model/root-center.js';
 import { runNetworkRef } from '../../src/model/reference-network.js';
@@ -9,6 +8,7 @@ import { ENCODER_MODES } from '../../src/temporal/encoder-config.js';
 import { parseTemporalWeights } from '../../src/temporal/temporal-weights.js';
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
+import { expectWeightsError } from '../helpers/temporal.js';
 
 // train/fixtures_temporal.py: a tiny random temporal model (12 channels, dilations 3 and 9, FiLM
 // for a 2-layer, 16-wide denoiser) and its PyTorch outputs on a 20-frame track.
@@ -110,16 +110,7 @@ describe('temporal context encoder: CPU reference vs PyTorch', () => {
         /"lifter" is missing/,
       ],
     ];
-    for (const [edit, pattern] of cases) {
-      let caught: unknown;
-      try {
-        parseTemporalWeights(rewrite(edit));
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).to.be.instanceOf(WeightsError);
-      expect((caught as Error).message).to.match(pattern);
-    }
+    for (const [edit, pattern] of cases) expectWeightsError(() => parseTemporalWeights(rewrite(edit)), pattern);
   });
 });
 

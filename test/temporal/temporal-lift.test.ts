@@ -8,25 +8,14 @@ import { chunkWindows, type SequenceInfo } from '../../src/temporal/sequence-bat
 import { parseTemporalWeights } from '../../src/temporal/temporal-weights.js';
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
+import { expectReject, trackPixels as pixelsOf } from '../helpers/temporal.js';
 
 // train/fixtures_temporal.py: a tiny random temporal model and its PyTorch outputs (see encoder-parity.test.ts).
 const tiny = new Uint8Array(readFileSync(goldenPath('tiny-temporal.safetensors')));
 const golden = JSON.parse(readFileSync(goldenPath('golden-temporal.json'), 'utf8'));
 const FRAME_WEIGHTS = new URL('../../weights/diffpose.safetensors', import.meta.url);
 
-/** The golden track (uv, confidence) as pixels of a 1000 x 1000 image: uv = p / 500 - 1. */
-function trackPixels(): { keypoints: Float32Array; confidence: Float32Array } {
-  const t = f32(golden.track);
-  const n = t.length / 3;
-  const keypoints = new Float32Array(2 * n),
-    confidence = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    keypoints[2 * i] = (t[3 * i] + 1) * 500;
-    keypoints[2 * i + 1] = (t[3 * i + 1] + 1) * 500;
-    confidence[i] = t[3 * i + 2];
-  }
-  return { keypoints, confidence };
-}
+const trackPixels = () => pixelsOf(f32(golden.track));
 
 describe('temporal lift on the CPU: FiLM denoiser and the whole sequence vs PyTorch', () => {
   const w = parseTemporalWeights(tiny);
@@ -153,14 +142,3 @@ describe('sequence windows of a chunk', () => {
     expect(Array.from(inner.windows)).to.deep.equal([0, 27, 26, 0, 0, 27, 27, 0]);
   });
 });
-
-async function expectReject(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, String(pattern)).to.be.instanceOf(Error);
-  expect((caught as Error).message).to.match(pattern);
-}
