@@ -5,7 +5,10 @@
 // Gauss-Newton steps; each joint weighted by 1 / the mean variance of its 2D mixture); and, for
 // calibrated weights, each joint's radius90 (src/model/calibration.ts: offset + scale x spread, or
 // a radius alone with one hypothesis, per joint and band of its 2D mixture's width). One
-// invocation per pose.
+// invocation per pose. For a v2 temporal sequence (`fuse.taps` > 0, docs/temporal-model.md §12.1
+// step 5) the output pose is the average of its neighbours' hypothesis means, recomputed from the
+// final state, each neighbour clamped to the pose's track; spread, samples and radius90 stay the
+// pose's own, the root is fitted to the averaged pose.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
 // JOINTS, GMM_STRIDE, CAL_BANDS come from the generated prelude (src/kernels/wgsl-constants.ts).
 
@@ -32,9 +35,10 @@ struct AggregateParams {
 // [poses, hypotheses, 17, 3]
 @group(0) @binding(3) var<storage, read_write> samples: array<f32>;
 @group(0) @binding(4) var<uniform> params: AggregateParams;
-// [poses, 17, 2] the input 2D, uv units.
+// [poses, 17, 2] the input 2D, uv units. With `fuse.taps` > 0: a record of FUSE_RECORD per pose,
+// its 2D [17, 2] then its track's first and last pose in the state (bitcast u32).
 @group(0) @binding(5) var<storage, read> uv: array<f32>;
-// [poses, 17, components, GMM_STRIDE]: weight, mean u, mean v, std u, std v.
+// [state poses, 17, components, GMM_STRIDE]: weight, mean u, mean v, std u, std v.
 @group(0) @binding(6) var<storage, read> gmm: array<f32>;
 // [poses, 3] camera frame, metres; (0, 0, 0) where the 2D determines no root in front of the camera
 // (WGSL may assume no NaN: the host turns those into NaN).
@@ -53,6 +57,18 @@ struct Calibration {
 }
 @group(0) @binding(9) var<uniform> calibration: Calibration;
 
+// v2's output average (packFuse in src/kernels/aggregate.ts), written per chunk; taps 0: none.
+struct Fuse {
+  taps: u32,
+  // Taps before the pose (fuse.pad[0]).
+  before: u32,
+  // Output pose n reads the state of pose n + offset (the chunk's denoised region starts earlier).
+  offset: u32,
+  // Per tap and joint, [taps, 17] row-major.
+  weights: array<vec4<f32>, FUSE_VEC4S>,
+}
+@group(0) @binding(10) var<uniform> fuse: Fuse;
+
 // Root-centred xyz of joint j of state item r.
 fn centred_xyz(r: u32, j: u32) -> vec3<f32> {
   let o = (r * JOINTS + j) * 5u + 2u;
@@ -60,12 +76,14 @@ fn centred_xyz(r: u32, j: u32) -> vec3<f32> {
   return vec3<f32>(x[o], x[o + 1u], x[o + 2u]) - vec3<f32>(x[base], x[base + 1u], x[base + 2u]);
 }
 
-fn joint_uv(pj: u32) -> vec2<f32> {
+// The 2D of joint j of output pose n.
+fn joint_uv(n: u32, j: u32) -> vec2<f32> {
   if (params.uv_in_gmm == 1u) {
-    let g = pj * params.components * GMM_STRIDE;
+    let g = ((n + fuse.offset) * JOINTS + j) * params.components * GMM_STRIDE;
     return vec2<f32>(gmm[g + 1u], gmm[g + 2u]);
   }
-  return vec2<f32>(uv[2u * pj], uv[2u * pj + 1u]);
+  let at = select(2u * JOINTS, FUSE_RECORD, fuse.taps > 0u) * n + 2u * j;
+  return vec2<f32>(uv[at], uv[at + 1u]);
 }
 
 // The mixture's mean per-axis variance (mixtureVariance in src/model/calibration.ts).
@@ -111,11 +129,12 @@ fn fit_root(n: u32, m: ptr<function, array<vec3<f32>, JOINTS>>) -> vec3<f32> {
   // Normal equations of the linearised rows (f, 0, -du) . t = du Z - f X and (0, f, -dv) . t = dv Z - f Y.
   var ata = mat3x3<f32>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
   var atb = vec3<f32>(0.0);
+  let e = n + fuse.offset;
   for (var j = 0u; j < JOINTS; j++) {
-    let w = joint_weight(n * JOINTS + j);
+    let w = joint_weight(e * JOINTS + j);
     if (!(w > 0.0)) { continue; }
     let p = (*m)[j];
-    let d = joint_uv(n * JOINTS + j) - c;
+    let d = joint_uv(n, j) - c;
     let ru = vec3<f32>(f, 0.0, -d.x);
     let rv = vec3<f32>(0.0, f, -d.y);
     ata += w * (mat3x3<f32>(ru * ru.x, ru * ru.y, ru * ru.z) + mat3x3<f32>(rv * rv.x, rv * rv.y, rv * rv.z));
@@ -128,14 +147,14 @@ fn fit_root(n: u32, m: ptr<function, array<vec3<f32>, JOINTS>>) -> vec3<f32> {
     var h = mat3x3<f32>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
     var g = vec3<f32>(0.0);
     for (var j = 0u; j < JOINTS; j++) {
-      let w = joint_weight(n * JOINTS + j);
+      let w = joint_weight(e * JOINTS + j);
       if (!(w > 0.0)) { continue; }
       let q = (*m)[j] + t;
       if (!(q.z > 1e-6)) { return NO_ROOT; }
       let a = f / q.z;
       let ju = vec3<f32>(a, 0.0, -f * q.x / (q.z * q.z));
       let jv = vec3<f32>(0.0, a, -f * q.y / (q.z * q.z));
-      let r = f * q.xy / q.z + c - joint_uv(n * JOINTS + j);
+      let r = f * q.xy / q.z + c - joint_uv(n, j);
       h += w * (mat3x3<f32>(ju * ju.x, ju * ju.y, ju * ju.z) + mat3x3<f32>(jv * jv.x, jv * jv.y, jv * jv.z));
       g += w * (ju * r.x + jv * r.y);
     }
@@ -146,6 +165,26 @@ fn fit_root(n: u32, m: ptr<function, array<vec3<f32>, JOINTS>>) -> vec3<f32> {
   return t;
 }
 
+// The hypothesis mean of joint j of state pose e.
+fn pose_mean(e: u32, j: u32) -> vec3<f32> {
+  var sum = vec3<f32>(0.0);
+  for (var h = 0u; h < run.hypotheses; h++) { sum += centred_xyz(e * run.hypotheses + h, j); }
+  return sum / f32(run.hypotheses);
+}
+
+// The output average of joint j of output pose n (state pose e): the neighbours' means, clamped to [lo, hi].
+fn fused_mean(n: u32, e: u32, j: u32) -> vec3<f32> {
+  let lo = bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS]);
+  let hi = bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS + 1u]);
+  var acc = vec3<f32>(0.0);
+  for (var k = 0u; k < fuse.taps; k++) {
+    let q = u32(clamp(i32(e + k) - i32(fuse.before), i32(lo), i32(hi)));
+    let i = k * JOINTS + j;
+    acc += fuse.weights[i / 4u][i % 4u] * pose_mean(q, j);
+  }
+  return acc;
+}
+
 @compute @workgroup_size(WG_SIZE)
 fn aggregate(@builtin(workgroup_id) wg: vec3<u32>,
              @builtin(num_workgroups) num_wg: vec3<u32>,
@@ -153,31 +192,34 @@ fn aggregate(@builtin(workgroup_id) wg: vec3<u32>,
   let n = invocation_index(wg, num_wg, local_index);
   if (n >= run.poses) { return; }
   let hyps = run.hypotheses;
+  let e = n + fuse.offset;
   var m: array<vec3<f32>, JOINTS>;
   for (var j = 0u; j < JOINTS; j++) {
     let id = n * JOINTS + j;
     var sum = vec3<f32>(0.0);
     for (var h = 0u; h < hyps; h++) {
-      let r = n * hyps + h;
+      let r = e * hyps + h;
       let v = centred_xyz(r, j);
-      let s = (r * JOINTS + j) * 3u;
+      let s = ((n * hyps + h) * JOINTS + j) * 3u;
       samples[s] = v.x;
       samples[s + 1u] = v.y;
       samples[s + 2u] = v.z;
       sum += v;
     }
-    let mj = sum / f32(hyps);
+    let own = sum / f32(hyps);
     var sq = 0.0;
     for (var h = 0u; h < hyps; h++) {
-      let dv = centred_xyz(n * hyps + h, j) - mj;
+      let dv = centred_xyz(e * hyps + h, j) - own;
       sq += dot(dv, dv);
     }
+    var mj = own;
+    if (fuse.taps > 0u) { mj = fused_mean(n, e, j); }
     mean[id * 3u] = mj.x;
     mean[id * 3u + 1u] = mj.y;
     mean[id * 3u + 2u] = mj.z;
     let spread_j = sqrt(sq / f32(hyps));
     spread[id] = spread_j;
-    if (calibration.bands > 0u) { radius[id] = joint_radius(id, j, spread_j); }
+    if (calibration.bands > 0u) { radius[id] = joint_radius(e * JOINTS + j, j, spread_j); }
     m[j] = mj;
   }
   if (params.fit_root == 0u) { return; }

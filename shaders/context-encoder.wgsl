@@ -9,7 +9,8 @@
 // Phases of one window, a storage barrier after each: 0 (write_pixels only) the pose's own frame
 // from the caller's keypoints into the ring, 1 load (and normalise) the 27 frames, 2 input
 // convolution, then per block its dilated convolution and its pointwise convolution with the
-// residual, then the heads, then the write-out.
+// residual, then the heads, then the write-out (v1: the correction added to the lifter output;
+// v2: the start pose, from the start average of the window's lifter xyz, loaded with its frames).
 
 struct EncoderParams {
   // Windows in flight: workgroups of the dispatch, each with its own scratch region.
@@ -23,6 +24,8 @@ struct EncoderParams {
   // The image size the keypoints are in, with write_pixels.
   width: f32,
   height: f32,
+  // v2 (plan ENC_LIFTED): the f32 index in `lifter_xyz` where the start poses [poses, 17, 3] go.
+  start_at: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: EncoderParams;
@@ -33,7 +36,8 @@ struct EncoderParams {
 // Per pose: (track's first frame, track's last frame, own frame, ring base): frame indices, into `frames` directly or through the ring.
 @group(0) @binding(4) var<storage, read> windows: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
-// [poses, 17, 3] root-centred lifter output: the correction is added in place.
+// [poses, 17, 3] root-centred lifter output: the correction is added in place. v2: [frames, 17, 3]
+// the lifter output of the frames (indexed as `frames`), read; the start poses written at start_at.
 @group(0) @binding(6) var<storage, read_write> lifter_xyz: array<f32>;
 // [poses, filmOut]: gamma, beta of every denoiser block.
 @group(0) @binding(7) var<storage, read_write> film: array<f32>;
@@ -55,6 +59,10 @@ fn load_window(lid: u32, base: u32, w: vec4<u32>) {
     let at = src * ENC_INPUTS;
     let to = win + f * ENC_INPUTS;
     for (var i = 0u; i < ENC_INPUTS; i++) { scratch[to + i] = frames[at + i]; }
+    if (plan[ENC_LIFTED] == 1u) {
+      let lw = base + plan[ENC_LIFT_WIN] + f * ENC_INPUTS;
+      for (var i = 0u; i < ENC_INPUTS; i++) { scratch[lw + i] = lifter_xyz[at + i]; }
+    }
     if (plan[ENC_NORMALISE] == 0u) { continue; }
     // docs/temporal-model.md §1: centre on the confidence-weighted mean, divide by the weighted RMS distance.
     var sw = 0.0;
@@ -87,15 +95,27 @@ fn input_conv(lid: u32, base: u32) {
   let bias = plan[ENC_INPUT_B];
   let out = base + plan[ENC_LEVEL0];
   let tasks = plan[ENC_COUNT0] * C;
+  // v2: 102 inputs, the last 51 the window frames' lifter xyz.
+  let lifted = plan[ENC_LIFTED];
+  let lw = base + plan[ENC_LIFT_WIN];
   for (var task = lid; task < tasks; task += WG_SIZE) {
     let pos = plan[list + task / C];
     let o = task % C;
     var acc = weights[bias + o];
-    let w0 = wt + o * ENC_INPUTS * 3u;
+    let w0 = wt + o * ENC_INPUTS * (1u + lifted) * 3u;
     let x0 = win + pos * ENC_INPUTS;
     for (var i = 0u; i < ENC_INPUTS; i++) {
       for (var tap = 0u; tap < 3u; tap++) {
         acc += weights[w0 + i * 3u + tap] * scratch[x0 + tap * ENC_INPUTS + i];
+      }
+    }
+    if (lifted == 1u) {
+      let l0 = lw + pos * ENC_INPUTS;
+      let w1 = w0 + ENC_INPUTS * 3u;
+      for (var i = 0u; i < ENC_INPUTS; i++) {
+        for (var tap = 0u; tap < 3u; tap++) {
+          acc += weights[w1 + i * 3u + tap] * scratch[l0 + tap * ENC_INPUTS + i];
+        }
       }
     }
     scratch[out + pos * C + o] = max(acc, 0.0);
@@ -182,6 +202,21 @@ fn write_own_frame(lid: u32, pose: u32, w: vec4<u32>) {
   }
 }
 
+// v2 (docs/temporal-model.md §12.1 step 3): start[j] = sum over the window of average[f][j] * the
+// frame's lifter xyz[j], plus the root-centred correction.
+fn write_start(lid: u32, base: u32, pose: u32) {
+  let delta = base + plan[ENC_DELTA];
+  let lw = base + plan[ENC_LIFT_WIN];
+  let average = plan[ENC_AVERAGE];
+  for (var k = lid; k < ENC_INPUTS; k += WG_SIZE) {
+    var acc = 0.0;
+    for (var f = 0u; f < plan[ENC_WINDOW]; f++) {
+      acc += weights[average + f * JOINTS + k / 3u] * scratch[lw + f * ENC_INPUTS + k];
+    }
+    lifter_xyz[params.start_at + pose * ENC_INPUTS + k] = acc + (scratch[delta + k] - scratch[delta + k % 3u]);
+  }
+}
+
 fn encoder_phase(lid: u32, slot: u32, pose: u32, step: u32) {
   if (pose >= run.batch) { return; }
   if (step == 0u) {
@@ -200,6 +235,8 @@ fn encoder_phase(lid: u32, slot: u32, pose: u32, step: u32) {
     if ((phase - 2u) % 2u == 0u) { block_conv(lid, base, b); } else { block_point(lid, base, b); }
   } else if (phase == 2u + 2u * blocks) {
     heads(lid, base, pose);
+  } else if (plan[ENC_LIFTED] == 1u) {
+    write_start(lid, base, pose);
   } else {
     let delta = base + plan[ENC_DELTA];
     for (var k = lid; k < ENC_INPUTS; k += WG_SIZE) {

@@ -465,7 +465,10 @@ export class DiffPose extends EventTarget {
     if (!Array.isArray(tracks)) throw new InputError('tracks must be an array of { keypoints, confidence? }');
     const settings = resolveSettings(liftOptions, this.temporal.config);
     const name = this.executorName(liftOptions.executor);
-    if (isV2(this.temporal)) checkV2(name, liftOptions.aggregate);
+    if (isV2(this.temporal) && liftOptions.aggregate === 'reprojection')
+      throw new InputError(
+        'aggregate "reprojection" picks among hypotheses; a v2 temporal file averages the outputs of neighbouring frames ("mean" only)',
+      );
     checkImageSize(options.imageSize);
     const format = keypointFormat(options.format ?? 'h36m17');
     const perFrame = format.keypoints * 2;
@@ -530,7 +533,7 @@ export class DiffPose extends EventTarget {
       const temporal = this.temporal;
       if (isV2(temporal))
         throw new InputError(
-          'streams of a v2 temporal file (docs/temporal-model.md §12) are not supported yet: use liftSequence on the cpu backend',
+          'streams of a v2 temporal file (docs/temporal-model.md §12) are not supported yet: use liftSequence',
         );
       // Checked now, as a push would, so that a bad option fails here.
       checkImageSize(lift.imageSize);
@@ -848,16 +851,4 @@ function checkHeatmapBuffer(h: NonNullable<BufferLiftRequest['heatmaps']>, count
       `heatmaps.buffer has ${buffer.size} bytes, ${count} people of 17 x ${shape.height} x ${shape.width} need ${bytes}`,
     );
   return { ...shape, boxes: checkBoxes(boxes, count) };
-}
-
-/** What a v2 temporal file (docs/temporal-model.md §12) cannot do yet, refused before any work. */
-function checkV2(name: ExecutorName, aggregate: LiftOptions['aggregate']): void {
-  if (name !== 'cpu')
-    throw new InputError(
-      `v2 temporal files (docs/temporal-model.md §12) run on the cpu executor only so far, not "${name}"`,
-    );
-  if (aggregate === 'reprojection')
-    throw new InputError(
-      'aggregate "reprojection" picks among hypotheses; a v2 temporal file averages the outputs of neighbouring frames ("mean" only)',
-    );
 }

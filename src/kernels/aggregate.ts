@@ -1,5 +1,7 @@
 import { MAX_CALIBRATION_BANDS, varianceEdges, type Calibration } from '../model/calibration.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
+import { FUSE_MAX_TAPS } from '../temporal/encoder-config.js';
+import { FUSE_RECORD, FUSE_VEC4S } from './wgsl-constants.js';
 import type { UvCamera } from '../pose/root-trajectory.js';
 import {
   bindKernel,
@@ -44,6 +46,7 @@ export const AGGREGATE: KernelDescriptor<AggregateParams> = {
     { binding: 7, name: 'root', kind: 'storage' },
     { binding: 8, name: 'radius', kind: 'storage' },
     { binding: 9, name: 'calibration', kind: 'uniform' },
+    { binding: 10, name: 'fuse', kind: 'uniform' },
   ],
   params: [
     { name: 'fit_root', type: 'u32' },
@@ -92,6 +95,8 @@ export interface AggregateBuffers {
   radius: BufferResource;
   /** CALIBRATION_BYTES, packCalibration's: the weights' calibration or none. Reads `gmm` when calibrated. */
   calibration: BufferResource;
+  /** FUSE_BYTES, packFuse's: a v2 sequence chunk's output average, or none (zeros). */
+  fuse: BufferResource;
 }
 
 /** Bytes of the calibration uniform (struct Calibration in shaders/aggregate.wgsl). */
@@ -109,6 +114,40 @@ export function packCalibration(cal: Calibration | undefined): ArrayBuffer {
     for (let b = 0; b < bands; b++)
       table.set([cal.offset[j][b], cal.scale[j][b], cal.single[j][b]], (j * MAX_CALIBRATION_BANDS + b) * 4);
   return bytes;
+}
+
+/** Bytes of the output-average uniform (struct Fuse in shaders/aggregate.wgsl). */
+export const FUSE_BYTES = 16 + FUSE_VEC4S * 16;
+
+/**
+ * The output-average uniform of a v2 sequence chunk (docs/temporal-model.md §12.1 step 5): the
+ * weights [taps, 17], the taps before the pose, and how many state poses precede the chunk's
+ * first output. With it, `uv` holds records of FUSE_RECORD f32 per output pose (fuseRecords).
+ */
+export function packFuse(fuse: { weights: Float32Array; taps: number; before: number; offset: number }): ArrayBuffer {
+  if (fuse.taps > FUSE_MAX_TAPS) throw new Error(`aggregate: at most ${FUSE_MAX_TAPS} output-average taps`);
+  const bytes = new ArrayBuffer(FUSE_BYTES);
+  new Uint32Array(bytes, 0, 3).set([fuse.taps, fuse.before, fuse.offset]);
+  new Float32Array(bytes, 16).set(fuse.weights.subarray(0, fuse.taps * NUM_JOINTS));
+  return bytes;
+}
+
+/**
+ * The aggregation's `uv` input with an output average: per output pose its 2D [17, 2] and its
+ * track's first and last pose in the state (u32 bits), FUSE_RECORD f32 each.
+ */
+export function fuseRecords(
+  uv: Float32Array,
+  bounds: ReadonlyArray<readonly [number, number]>,
+): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(bounds.length * FUSE_RECORD);
+  const bits = new Uint32Array(out.buffer);
+  bounds.forEach(([lo, hi], n) => {
+    out.set(uv.subarray(n * NUM_JOINTS * 2, (n + 1) * NUM_JOINTS * 2), n * FUSE_RECORD);
+    bits[n * FUSE_RECORD + 2 * NUM_JOINTS] = lo;
+    bits[n * FUSE_RECORD + 2 * NUM_JOINTS + 1] = hi;
+  });
+  return out;
 }
 
 export function bindAggregate(

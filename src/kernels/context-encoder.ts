@@ -19,12 +19,17 @@ export interface ContextEncoderParams {
   workgroupSize: number;
   /** A GPU-resident stream push: each pose's frame written into the ring from the caller's keypoints (pixels of this image size). */
   pixels?: { width: number; height: number };
+  /**
+   * v2 encoders (docs/temporal-model.md §12): where in `lifter_xyz` (f32 index) the start poses
+   * go, [poses, 17, 3]; the lifter output of the window frames is read from its start (indexed as `frames`).
+   */
+  startAt?: number;
 }
 
 /**
  * The temporal context encoder per pose of a sequence lift (shaders/context-encoder.wgsl; CPU
  * reference encodeWindowsRef in src/temporal/encoder-plan.ts): FiLM rows out, the start
- * correction added to the lifter's output in place. run.batch = poses.
+ * correction added to the lifter's output in place (v2: the start pose written beside it). run.batch = poses.
  */
 export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
   name: 'context_encoder',
@@ -49,6 +54,7 @@ export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
     { name: 'write_pixels', type: 'u32' },
     { name: 'width', type: 'f32' },
     { name: 'height', type: 'f32' },
+    { name: 'start_at', type: 'u32' },
   ],
   paramValues: (p) => ({
     slots: checkU32('context_encoder', 'slots', p.slots, 1),
@@ -57,6 +63,7 @@ export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
     write_pixels: p.pixels ? 1 : 0,
     width: p.pixels?.width ?? 0,
     height: p.pixels?.height ?? 0,
+    start_at: checkU32('context_encoder', 'startAt', p.startAt ?? 0),
   }),
   workgroupSize: 64,
   // One workgroup per window in flight.
@@ -75,7 +82,7 @@ export interface ContextEncoderBuffers {
   windows: BufferResource;
   /** slots x EncoderPlan.scratchFloats f32 */
   scratch: BufferResource;
-  /** [poses, 17, 3], read and written. */
+  /** v1: [poses, 17, 3] root-centred lifter output, the correction added in place; v2: [frames, 17, 3] read, the start poses written at startAt. */
   lifter_xyz: BufferResource;
   /** [poses, filmOut] */
   film: BufferResource;

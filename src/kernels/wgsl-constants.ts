@@ -3,7 +3,7 @@ import { GMM_STRIDE } from '../model/gmm-init.js';
 import { HEATMAP_FIT } from '../model/heatmap-fit.js';
 import { RNG_STREAM } from '../model/philox.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
-import { ENCODER_INPUTS } from '../temporal/encoder-config.js';
+import { ENCODER_INPUTS, FUSE_MAX_TAPS } from '../temporal/encoder-config.js';
 import { BLK, ENC } from '../temporal/encoder-plan.js';
 
 /**
@@ -12,6 +12,11 @@ import { BLK, ENC } from '../temporal/encoder-plan.js';
  * WGSL `const`s that kernelSource() puts in front of every kernel, so no .wgsl file declares them
  * by hand (test/kernels/wgsl-constants.test.ts fails on one that does).
  */
+
+/** f32 per output pose of the aggregation's `uv` with an output average: the 2D [17, 2] and the track's first and last state pose. */
+export const FUSE_RECORD = 2 * NUM_JOINTS + 2;
+/** vec4s of the output average's weights [FUSE_MAX_TAPS, 17] in the aggregation's uniform. */
+export const FUSE_VEC4S = Math.ceil((FUSE_MAX_TAPS * NUM_JOINTS) / 4);
 
 /** Rows per activation buffer in a fused scratch slot: 17 joints padded to a multiple of 4. */
 export const FUSED_ROWS = 20;
@@ -59,6 +64,8 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   ...prefixed('BLK', BLK),
   ENC_INPUTS: ENCODER_INPUTS,
   JOINTS: NUM_JOINTS,
+  FUSE_RECORD,
+  FUSE_VEC4S,
   CAL_BANDS: MAX_CALIBRATION_BANDS,
   ROWS: FUSED_ROWS,
   NONE: NONE_U32,

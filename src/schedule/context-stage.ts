@@ -9,6 +9,7 @@ import {
   type ContextEncoderParams,
   type KernelPipeline,
 } from '../kernels/index.js';
+import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
 import { ENCODER_INPUTS, ENCODER_MODES, type EncoderMode } from '../temporal/encoder-config.js';
 import { encoderPlan, type EncoderPlan } from '../temporal/encoder-plan.js';
 import { chunkWindows, type SequenceInfo } from '../temporal/sequence-batch.js';
@@ -28,6 +29,10 @@ interface StageParts {
   windows: GPUBuffer;
   scratch: GPUBuffer;
   lifterXyz: GPUBuffer;
+  /** v2: the f32 index in lifterXyz of the start poses (ContextStage.startBinding). */
+  startAt: number;
+  /** v2: the aggregation's per-pose records (fuseRecords), [maxPoses, FUSE_RECORD]. */
+  records?: GPUBuffer;
   owned: GPUBuffer[];
 }
 
@@ -40,6 +45,8 @@ interface StageParts {
  */
 export class ContextStage {
   readonly film: GPUBuffer;
+  /** v2 (docs/temporal-model.md §12): the aggregation's `uv` input, records of the chunk's output poses (fuseRecords). */
+  readonly records: GPUBuffer | undefined;
   private readonly kernels: Record<EncoderMode, BoundKernel<ContextEncoderParams>>;
   /** Encoders bound to streams' rings, made on first use and dropped with the ring. */
   private readonly ringKernels = new WeakMap<
@@ -51,6 +58,7 @@ export class ContextStage {
 
   private constructor(private readonly parts: StageParts) {
     this.film = parts.film;
+    this.records = parts.records;
     this.kernels = { offline: this.bind('offline', parts.frames, 0), causal: this.bind('causal', parts.frames, 0) };
   }
 
@@ -61,6 +69,7 @@ export class ContextStage {
     lifterXyz: GPUBuffer,
     slots: number,
     label: string,
+    startAt = 0,
   ): Promise<ContextStage> {
     const { device } = gpu;
     const owned: GPUBuffer[] = [];
@@ -98,6 +107,8 @@ export class ContextStage {
       slots,
       workgroupSize,
       lifterXyz,
+      startAt,
+      records: startAt ? buffer('aggregate records', maxPoses * FUSE_RECORD * 4, storage) : undefined,
       owned,
       pipeline: await getKernelPipeline(gpu, CONTEXT_ENCODER, { workgroupSize }),
       film: buffer('film', maxPoses * plans.offline.filmOut * 4, GPUBufferUsage.STORAGE),
@@ -130,6 +141,7 @@ export class ContextStage {
       ring,
       workgroupSize: s.workgroupSize,
       pixels: pixels && { width: pixels.imageSize[0], height: pixels.imageSize[1] },
+      startAt: s.startAt,
     };
     const what = `${mode} encoder${ring ? ' on a stream ring' : ''}${pixels ? ' from GPU keypoints' : ''}`;
     // One params buffer per distinct parameters, however many rings and keypoints buffers are bound.
@@ -159,13 +171,16 @@ export class ContextStage {
     return this.parts.model.encoders[mode].config.window;
   }
 
-  /** Uploads what the encoder reads for poses [start, start + count) of a sequence. */
-  upload(info: SequenceInfo | undefined, start: number, count: number): void {
+  /**
+   * Uploads what the encoder reads for poses [start, start + count) of a sequence; without a ring,
+   * the frames [first, end) its windows reach (v2: whose lifter output it reads too).
+   */
+  upload(info: SequenceInfo | undefined, start: number, count: number): { first: number; end: number } {
     if (!info) throw new InputError('the temporal model lifts sequences (liftSequence), not single frames');
     const queue = this.parts.gpu.device.queue;
     if (info.gpuRing) {
       queue.writeBuffer(this.parts.windows, 0, info.windows as Uint32Array<ArrayBuffer>, 4 * start, 4 * count);
-      return;
+      return { first: 0, end: 0 };
     }
     const { first, end, windows } = chunkWindows(info, this.parts.model.encoders[info.mode].config.pad, start, count);
     queue.writeBuffer(
@@ -176,6 +191,7 @@ export class ContextStage {
       (end - first) * ENCODER_INPUTS,
     );
     queue.writeBuffer(this.parts.windows, 0, windows as Uint32Array<ArrayBuffer>);
+    return { first, end };
   }
 
   /** The bound encoder a sequence chunk runs. */

@@ -7,7 +7,10 @@ import {
   AGGREGATE,
   bindAggregate,
   CALIBRATION_BYTES,
+  FUSE_BYTES,
+  fuseRecords,
   packCalibration,
+  packFuse,
   packParams,
   paramsByteSize,
   bindKernel,
@@ -48,11 +51,29 @@ import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './re
 import { StepFeatures } from './step-features.js';
 import { addProgram, WeightArena } from './weight-arena.js';
 import { ContextStage } from './context-stage.js';
-import { isTemporal } from '../temporal/temporal-model.js';
+import { isTemporal, isV2, type TemporalModel } from '../temporal/temporal-model.js';
+import { fuseRegion, framesUv } from '../temporal/fuse-region.js';
 
 const J = NUM_JOINTS;
 const LIFTER_SLOT = 0;
 const DENOISER_SLOT = 1;
+/** v2 sequence chunks (docs/temporal-model.md §12.3): the lifter, encoder, denoiser and aggregation each see other poses. */
+const ENCODER_SLOT = 2;
+const AGGREGATE_SLOT = 3;
+/** Run slots of one dispatch list: v1 and the frame model share the lifter's and the denoiser's. */
+type Slots = { lifter: number; encoder: number; denoise: number; aggregate: number };
+const SHARED_SLOTS: Slots = {
+  lifter: LIFTER_SLOT,
+  encoder: LIFTER_SLOT,
+  denoise: DENOISER_SLOT,
+  aggregate: DENOISER_SLOT,
+};
+const V2_SLOTS: Slots = {
+  lifter: LIFTER_SLOT,
+  encoder: ENCODER_SLOT,
+  denoise: DENOISER_SLOT,
+  aggregate: AGGREGATE_SLOT,
+};
 
 /** How the fused kernels are shaped on this adapter. */
 export interface FusedShape {
@@ -140,6 +161,9 @@ type Io = {
   calibration: GPUBuffer;
   aggregateParams: GPUBuffer;
   bufferAggregateParams: GPUBuffer;
+  /** The output average of a v2 sequence chunk (packFuse), written per chunk; zeros otherwise. And "none" for buffer lifts. */
+  fuse: GPUBuffer;
+  noFuse: GPUBuffer;
 };
 type Pair = { cooperative: BoundKernel<FusedDispatch>; perInvocation: BoundKernel<FusedDispatch> };
 
@@ -194,6 +218,8 @@ interface FusedPlanParts {
   precision: FusedPrecision;
   /** The temporal model's context encoder stage (between the lifter and the denoiser). */
   context?: ContextStage;
+  /** A v2 temporal model's output average (per mode), and where its start poses sit in lifterXyz (bytes). */
+  fuse?: { encoders: TemporalModel['encoders']; startBytes: number };
   calibrated: boolean;
 }
 
@@ -223,6 +249,7 @@ export class FusedExecutor implements Executor {
   private readonly owned: GPUBuffer[];
   private readonly timer: PassTimer | undefined;
   private readonly context: ContextStage | undefined;
+  private readonly fuse: FusedPlanParts['fuse'];
   private paramsKey = '';
   private readonly hostLift: Pair;
   private readonly denoise: Pair;
@@ -249,12 +276,15 @@ export class FusedExecutor implements Executor {
       timer: this.timer,
       precision: this.precision,
       context: this.context,
+      fuse: this.fuse,
       calibrated: this.calibrated,
     } = parts);
     this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
     const { io, bindings: b } = this;
     this.hostLift = this.liftPair(io.uv);
-    const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: io.lifterXyz, state: io.state, film: this.context?.film };
+    // v2: the denoiser starts from the encoder's start poses, beside the lifter output.
+    const start = this.fuse ? { buffer: io.lifterXyz, offset: this.fuse.startBytes } : io.lifterXyz;
+    const denoiseIo = { ...b.common, gmm: io.gmm, lifter_xyz: start, state: io.state, film: this.context?.film };
     this.denoise = {
       cooperative: bindKernel(b.denoise, b.group, denoiseIo, 'fused: denoise (cooperative)'),
       perInvocation: bindKernel(b.denoiseLane, b.lane, denoiseIo, 'fused: denoise (per invocation)'),
@@ -263,6 +293,7 @@ export class FusedExecutor implements Executor {
       { mean: io.mean, spread: io.spread, root: io.root, radius: io.radius },
       io.aggregateParams,
       false,
+      this.fuse && { uv: this.context!.records!, fuse: io.fuse },
     );
   }
 
@@ -284,14 +315,24 @@ export class FusedExecutor implements Executor {
     out: { mean: GPUBuffer; spread: GPUBuffer; root: GPUBuffer; radius: GPUBuffer },
     params: GPUBuffer,
     uvInGmm: boolean,
+    fused?: { uv: GPUBuffer; fuse: GPUBuffer },
   ): BoundKernel<unknown> {
     const p = { fitRoot: true, components: 1, uvInGmm, camera: { focal: 1, center: [0, 0] as const } };
     const { io } = this;
     return bindAggregate(
       this.bindings.aggregate,
       p,
-      { ...out, x: io.state, samples: io.samples, params, uv: io.uv, gmm: io.gmm, calibration: io.calibration },
-      'fused: aggregate',
+      {
+        ...out,
+        x: io.state,
+        samples: io.samples,
+        params,
+        uv: fused?.uv ?? io.uv,
+        gmm: io.gmm,
+        calibration: io.calibration,
+        fuse: fused?.fuse ?? io.noFuse,
+      },
+      fused ? 'fused: aggregate with the output average' : 'fused: aggregate',
     ) as BoundKernel<unknown>;
   }
 
@@ -349,30 +390,34 @@ export class FusedExecutor implements Executor {
     this.paramsKey = key;
   }
 
-  /** Records the 3 dispatches of one chunk of n poses, 4 with the context encoder of `mode` (run slots already written). */
+  /**
+   * Records the 3 dispatches of one chunk, 4 with the context encoder of `mode` (run slots
+   * already written): the lifter over `lifted` poses, the denoiser over `items`.
+   */
   private record(
     encoder: GPUCommandEncoder,
     lift: Pair,
     aggregate: BoundKernel<unknown>,
-    n: number,
-    H: number,
+    lifted: number,
+    items: number,
     timer?: PassTimer,
     sequence?: SequenceInfo,
+    slots: Slots = SHARED_SLOTS,
   ): number {
     const laneFrom = this.shape.laneFrom;
     const dispatches: Array<[string, BoundKernel<unknown>, number]> = [
-      ['lifter', n >= laneFrom ? lift.perInvocation : lift.cooperative, LIFTER_SLOT],
+      ['lifter', lifted >= laneFrom ? lift.perInvocation : lift.cooperative, slots.lifter],
       ...(sequence
         ? [
-            ['context encoder', this.context!.kernel(sequence) as BoundKernel<unknown>, LIFTER_SLOT] as [
+            ['context encoder', this.context!.kernel(sequence) as BoundKernel<unknown>, slots.encoder] as [
               string,
               BoundKernel<unknown>,
               number,
             ],
           ]
         : []),
-      ['denoise', n * H >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, DENOISER_SLOT],
-      ['aggregate', aggregate, DENOISER_SLOT],
+      ['denoise', items >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, slots.denoise],
+      ['aggregate', aggregate, slots.aggregate],
     ];
     if (timer) {
       // Timestamps are written at pass boundaries, so a profiled call has a pass per dispatch.
@@ -412,12 +457,22 @@ export class FusedExecutor implements Executor {
       this.writeParams(K, s);
       // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
       this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
-      const chunk = Math.floor(this.maxItems / H);
+      const fuse = this.fuse && batch.sequence ? this.fuse.encoders[batch.sequence.mode].config.fuse : undefined;
+      // v2: each chunk also denoises the output average's reach (at most fuse.window - 1 poses).
+      const chunk = Math.floor(this.maxItems / H) - (fuse ? fuse.window - 1 : 0);
+      if (chunk < 1)
+        throw new InputError(
+          `${H} hypotheses and an output average of ${fuse!.window} frames exceed the plan's ${this.maxItems} items (load with a larger maxBatch)`,
+        );
       this.counter.beginCall();
       this.gpuTimes = this.timer ? [] : undefined;
       for (let start = 0; start < batch.poses; start += chunk) {
         throwIfAborted(s.signal);
         const n = Math.min(chunk, batch.poses - start);
+        if (fuse) {
+          await this.runFusedChunk(batch, s, start, n, out);
+          continue;
+        }
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
         device.queue.writeBuffer(
           this.io.gmm,
@@ -429,7 +484,15 @@ export class FusedExecutor implements Executor {
         this.writeRuns(n, H, s.poseOffset + start, s.key);
         this.context?.upload(batch.sequence, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        const dispatches = this.record(encoder, this.hostLift, this.hostAggregate, n, H, this.timer, batch.sequence);
+        const dispatches = this.record(
+          encoder,
+          this.hostLift,
+          this.hostAggregate,
+          n,
+          n * H,
+          this.timer,
+          batch.sequence,
+        );
         const bytes = recordReadback(
           encoder,
           {
@@ -452,7 +515,74 @@ export class FusedExecutor implements Executor {
     });
   }
 
-  /** The GPU-resident lift: no upload and no readback by the engine. */
+  /**
+   * One chunk of a v2 sequence lift (docs/temporal-model.md §12.3), outputs [start, start + n): the
+   * lifter over the frames the denoised poses' windows reach, the encoder and the denoiser over
+   * the outputs and the output average's reach, the aggregation (with the output average) over
+   * the outputs; still 4 dispatches, one submit, one readback.
+   */
+  private async runFusedChunk(
+    batch: PreparedBatch,
+    s: RunSettings,
+    start: number,
+    n: number,
+    out: Aggregated,
+  ): Promise<void> {
+    const H = s.hypotheses,
+      K = batch.components,
+      info = batch.sequence!;
+    const { device } = this.gpu;
+    const encoderParams = this.fuse!.encoders[info.mode];
+    const fuse = encoderParams.config.fuse!;
+    const region = fuseRegion(info, fuse.pad, batch.poses, start, n);
+    const { first, end } = this.context!.upload(info, region.first, region.count);
+    const queue = device.queue;
+    queue.writeBuffer(this.io.uv, 0, framesUv(info.frames, first, end));
+    queue.writeBuffer(
+      this.io.gmm,
+      0,
+      batch.gmm as Float32Array<ArrayBuffer>,
+      region.first * J * K * 5,
+      region.count * J * K * 5,
+    );
+    queue.writeBuffer(this.context!.records!, 0, fuseRecords(batch.uv.subarray(start * J * 2), region.bounds));
+    queue.writeBuffer(
+      this.io.fuse,
+      0,
+      packFuse({ weights: encoderParams.fuse!, taps: fuse.window, before: fuse.pad[0], offset: start - region.first }),
+    );
+    const common = { hypotheses: H, key: s.key, poseOffset: s.poseOffset + region.first };
+    const frames = end - first;
+    writeRun(queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: frames, poses: frames });
+    writeRun(queue, this.runBuffer, ENCODER_SLOT, { ...common, batch: region.count, poses: region.count });
+    writeRun(queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: region.count * H, poses: region.count });
+    writeRun(queue, this.runBuffer, AGGREGATE_SLOT, { ...common, batch: n * H, poses: n });
+    const encoder = device.createCommandEncoder({ label: 'fused sequence lift (output average)' });
+    const dispatches = this.record(
+      encoder,
+      this.hostLift,
+      this.hostAggregate,
+      frames,
+      region.count * H,
+      this.timer,
+      info,
+      V2_SLOTS,
+    );
+    const bytes = recordReadback(
+      encoder,
+      { ...this.io, root: s.camera ? this.io.root : undefined, radius: this.calibrated ? this.io.radius : undefined },
+      this.staging,
+      n,
+      H,
+      s.wantSamples,
+    );
+    this.timer?.resolve(encoder);
+    queue.submit([encoder.finish()]);
+    this.counter.add(dispatches, 1);
+    await finishReadback(this.staging, bytes, out, start, n, H);
+    if (this.timer) addTimes(this.gpuTimes!, await this.timer.read());
+  }
+
   /**
    * The GPU-resident lift: no upload and no readback by the engine. With the temporal model,
    * `sequence` is a stream's GPU-resident push: its ring, its windows, and the caller's keypoints
@@ -460,6 +590,8 @@ export class FusedExecutor implements Executor {
    */
   async runBuffers(req: BufferLift, s: RunSettings, sequence?: SequenceInfo, fitted?: FittedInput): Promise<void> {
     const H = s.hypotheses;
+    if (this.fuse)
+      throw new InputError('streams of a v2 temporal file (docs/temporal-model.md §12) are not supported yet');
     if (!!this.context !== !!sequence)
       throw new InputError(
         this.context
@@ -498,7 +630,8 @@ export class FusedExecutor implements Executor {
         fitted.record(pass, this.io.uv, this.io.gmm);
         pass.end();
       }
-      const dispatches = this.record(encoder, lift, aggregate, req.count, H, undefined, sequence) + (fitted ? 1 : 0);
+      const dispatches =
+        this.record(encoder, lift, aggregate, req.count, req.count * H, undefined, sequence) + (fitted ? 1 : 0);
       if (!req.encoder) device.queue.submit([encoder.finish()]);
       this.counter.add(dispatches, req.encoder ? 0 : 1);
     });
@@ -602,6 +735,11 @@ export async function createFusedExecutor(
       return b;
     };
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    // v2 (docs/temporal-model.md §12.3): a chunk lifts the frames its denoised poses' windows reach,
+    // and the encoder writes the start poses after them, at a row the denoiser can be bound at.
+    const v2 = isTemporal(model) && isV2(model);
+    const frameRows = maxItems + (v2 ? sequenceMargin(model) : 0);
+    const startRow = v2 ? Math.ceil(frameRows / 64) * 64 : 0;
     const params = make('params', FUSED_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     const scratch = make(
       'scratch',
@@ -609,9 +747,9 @@ export async function createFusedExecutor(
       GPUBufferUsage.STORAGE,
     );
     const io = {
-      uv: make('uv', maxItems * J * 2 * 4, storage),
+      uv: make('uv', frameRows * J * 2 * 4, storage),
       gmm: make('gmm', maxItems * perItemBytes, storage),
-      lifterXyz: make('lifter xyz', maxItems * J * 3 * 4, storage),
+      lifterXyz: make('lifter xyz', (v2 ? startRow + maxItems : maxItems) * J * 3 * 4, storage),
       state: make('state', maxItems * J * 5 * 4, storage),
       mean: make('mean', maxItems * J * 3 * 4, storage),
       spread: make('spread', maxItems * J * 4, storage),
@@ -629,6 +767,8 @@ export async function createFusedExecutor(
         paramsByteSize(AGGREGATE),
         GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       ),
+      fuse: make('output average', FUSE_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+      noFuse: make('no output average', FUSE_BYTES, GPUBufferUsage.UNIFORM),
     };
     device.queue.writeBuffer(io.calibration, 0, packCalibration(model.calibration));
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
@@ -645,7 +785,7 @@ export async function createFusedExecutor(
       aggregate: (await getKernelPipeline(gpu, AGGREGATE)) as KernelPipeline<unknown>,
       common: { params, weights, weight_words: weights, features: features.buffer, scratch },
     };
-    const runBuffer = createRunBuffer(device, 2, 'fused run');
+    const runBuffer = createRunBuffer(device, v2 ? 4 : 2, 'fused run');
     const staging = stagingBuffer(device, maxItems, 'fused: readback');
     owned.push(runBuffer.buffer, staging);
     const tables = {
@@ -656,7 +796,15 @@ export async function createFusedExecutor(
       denoiserLayers: model.config.denoiser.layers,
     };
     const context = isTemporal(model)
-      ? await ContextStage.create(gpu, model, maxItems, io.lifterXyz, Math.min(256, shape.groupSlots), 'fused: context')
+      ? await ContextStage.create(
+          gpu,
+          model,
+          maxItems,
+          io.lifterXyz,
+          Math.min(256, shape.groupSlots),
+          'fused: context',
+          startRow * J * 3,
+        )
       : undefined;
     const timer =
       options.profile && gpu.caps.timestampQuery ? new PassTimer(device, context ? 4 : 3, 'fused') : undefined;
@@ -674,7 +822,14 @@ export async function createFusedExecutor(
       timer,
       precision,
       context,
+      fuse: v2 ? { encoders: (model as TemporalModel).encoders, startBytes: startRow * J * 3 * 4 } : undefined,
       calibrated: model.calibration !== undefined,
     });
   });
+}
+
+/** Frames a v2 chunk lifts beyond its outputs, at most: the window's reach and the output average's (both modes). */
+function sequenceMargin(model: TemporalModel): number {
+  const { offline, causal } = model.encoders;
+  return Math.max(...[offline, causal].map((e) => e.config.window - 1 + (e.config.fuse?.window ?? 1) - 1));
 }

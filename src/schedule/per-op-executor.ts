@@ -5,6 +5,7 @@ import { withGpuErrors } from '../gpu/errors-scope.js';
 import {
   AGGREGATE,
   CALIBRATION_BYTES,
+  FUSE_BYTES,
   DDIM_STEP,
   GMM_INIT,
   ROOT_CENTER,
@@ -277,6 +278,11 @@ export async function createPerOpExecutor(
       size: CALIBRATION_BYTES,
       usage: GPUBufferUsage.UNIFORM,
     });
+    const noFuse = device.createBuffer({
+      label: 'per-op: aggregate output average (none)',
+      size: FUSE_BYTES,
+      usage: GPUBufferUsage.UNIFORM,
+    });
     const aggregate = bindAggregate(
       await getKernelPipeline(gpu, AGGREGATE),
       noRoot,
@@ -289,6 +295,7 @@ export async function createPerOpExecutor(
         root: noRootBuffer,
         radius: noRadiusBuffer,
         calibration: noCalibration,
+        fuse: noFuse,
       },
       'per-op: aggregate',
     ) as BoundKernel<unknown>;
@@ -306,7 +313,17 @@ export async function createPerOpExecutor(
       aggregate,
       runBuffer: run,
       staging,
-      owned: [...bufs.all, rcParams, aggParams, noRootBuffer, noRadiusBuffer, noCalibration, run.buffer, staging],
+      owned: [
+        ...bufs.all,
+        rcParams,
+        aggParams,
+        noRootBuffer,
+        noRadiusBuffer,
+        noCalibration,
+        noFuse,
+        run.buffer,
+        staging,
+      ],
     });
   });
 }

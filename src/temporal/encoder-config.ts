@@ -6,6 +6,9 @@ export const ENCODER_INPUTS = 3 * NUM_JOINTS;
 /** v2 (docs/temporal-model.md §12): (u, v, c) and the lifter's root-centred xyz, channel 51 + 3 j + k. */
 export const ENCODER_INPUTS_V2 = 2 * ENCODER_INPUTS;
 
+/** The most output-average taps the engine's aggregation holds (radius 7). */
+export const FUSE_MAX_TAPS = 15;
+
 /** v2's output average over the denoised poses of `window` frames, `pad` before and after the frame. */
 export interface FuseConfig {
   window: number;
@@ -129,7 +132,7 @@ function parseV2Fields(o: Record<string, unknown>, field: string, causal: boolea
   if (typeof f !== 'object' || f === null || Array.isArray(f))
     throw new WeightsError(`config field "${field}.fuse" is missing or not an object`);
   const fo = f as Record<string, unknown>;
-  const window = int(fo.window, `${field}.fuse.window`, 1, 255);
+  const window = int(fo.window, `${field}.fuse.window`, 1, FUSE_MAX_TAPS);
   if (window % 2 !== 1) throw new WeightsError(`config field "${field}.fuse.window" must be odd, got ${window}`);
   const r = (window - 1) / 2;
   const pad: [number, number] = causal ? [2 * r, 0] : [r, r];

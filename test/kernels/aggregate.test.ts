@@ -1,5 +1,13 @@
+import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
-import { AGGREGATE, CALIBRATION_BYTES, packCalibration } from '../../src/kernels/aggregate.js';
+import {
+  AGGREGATE,
+  CALIBRATION_BYTES,
+  FUSE_BYTES,
+  fuseRecords,
+  packCalibration,
+  packFuse,
+} from '../../src/kernels/aggregate.js';
 import { readFileSync } from 'node:fs';
 import { aggregateRef } from '../../src/model/aggregate.js';
 import { mixtureBands, radius90, type Calibration } from '../../src/model/calibration.js';
@@ -12,13 +20,29 @@ import { runKernel } from './harness.js';
 const J = 17;
 /** An uncalibrated plan's calibration uniform: no radius written. */
 const UNCALIBRATED = new Float32Array(CALIBRATION_BYTES / 4);
+/** The outputs (with a root per pose) and the one call of a case of `poses` x `hypotheses`. */
+function outputsAndCall(poses: number, hypotheses: number) {
+  return {
+    outputs: {
+      mean: poses * J * 3,
+      spread: poses * J,
+      samples: poses * hypotheses * J * 3,
+      root: poses * 3,
+      radius: 4,
+    },
+    calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] as const }],
+  };
+}
+
+/** No output average (every lift but a v2 sequence's). */
+const NO_FUSE = new Float32Array(FUSE_BYTES / 4);
 
 async function check(gpu: GpuContext, poses: number, hypotheses: number, maxWorkgroupsPerDimension?: number) {
   const x = randomFloats(poses * hypotheses * J * 5, poses * 100 + hypotheses, -2, 2);
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: false },
-    inputs: { x, calibration: UNCALIBRATED },
+    inputs: { x, calibration: UNCALIBRATED, fuse: NO_FUSE },
     outputs: { mean: poses * J * 3, spread: poses * J, samples: poses * hypotheses * J * 3, root: 4, radius: 4 },
     calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
     maxWorkgroupsPerDimension,
@@ -68,15 +92,8 @@ async function checkRoot(gpu: GpuContext, poses: number, hypotheses: number, uvI
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: true, components: 2, uvInGmm, camera: cam },
-    inputs: { x, uv: uvInGmm ? new Float32Array(4) : uv, gmm, calibration: UNCALIBRATED },
-    outputs: {
-      mean: poses * J * 3,
-      spread: poses * J,
-      samples: poses * hypotheses * J * 3,
-      root: poses * 3,
-      radius: 4,
-    },
-    calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
+    inputs: { x, uv: uvInGmm ? new Float32Array(4) : uv, gmm, calibration: UNCALIBRATED, fuse: NO_FUSE },
+    ...outputsAndCall(poses, hypotheses),
   });
   const want = aggregateRef(x, poses, hypotheses);
   const weights = new Float32Array(poses * J);
@@ -129,7 +146,7 @@ async function checkRadius(gpu: GpuContext, poses: number, hypotheses: number, c
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: false, components },
-    inputs: { x, gmm, calibration: new Float32Array(packCalibration(cal)) },
+    inputs: { x, gmm, calibration: new Float32Array(packCalibration(cal)), fuse: NO_FUSE },
     outputs: {
       mean: poses * J * 3,
       spread: poses * J,
@@ -150,6 +167,80 @@ async function checkRadius(gpu: GpuContext, poses: number, hypotheses: number, c
   }
   const want = radius90(cal, aggregateRef(x, poses, hypotheses).spread, bandsOf, hypotheses);
   expectClose(out.radius, want, 1e-5, 1e-5, `radius90, ${poses} poses, H ${hypotheses}, K ${components}`);
+}
+
+/**
+ * v2's output average (docs/temporal-model.md §12.1 step 5): 12 state poses in two tracks (0-4,
+ * 5-11), outputs the state poses 3-8 (offset 3), 7 taps 3 before; each output the weighted
+ * neighbours' means clamped to its track, the root fitted to it, spread and samples its own.
+ */
+async function checkFuse(gpu: GpuContext, hypotheses: number) {
+  const truth = JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as {
+    frames: Array<{ joints: number[] }>;
+  };
+  const states = 12,
+    offset = 3,
+    poses = 6,
+    taps = 7,
+    before = 3;
+  const cam = { focal: 1.6, center: [0.05, -0.02] as const };
+  const jitter = randomFloats(states * hypotheses * J * 5, 19, -0.02, 0.02);
+  const x = new Float32Array(states * hypotheses * J * 5);
+  for (let e = 0; e < states; e++)
+    for (let h = 0; h < hypotheses; h++)
+      for (let i = 0; i < J * 5; i++) {
+        const r = (e * hypotheses + h) * J * 5 + i;
+        x[r] = (i % 5 >= 2 ? truth.frames[e].joints[3 * Math.floor(i / 5) + (i % 5) - 2] : 0) + jitter[r];
+      }
+  const weights = randomFloats(taps * J, 23, -0.1, 0.4);
+  const bounds = Array.from({ length: poses }, (_, n): [number, number] => (n + offset <= 4 ? [0, 4] : [5, 11]));
+  // The 2D of each output: its truth pose 3 m in front of the camera, projected.
+  const uv = new Float32Array(poses * J * 2);
+  for (let n = 0; n < poses; n++)
+    for (let j = 0; j < J; j++) {
+      const [X, Y, Z] = truth.frames[n + offset].joints.slice(3 * j, 3 * j + 3);
+      uv.set([(cam.focal * X) / (Z + 3) + cam.center[0], (cam.focal * Y) / (Z + 3) + cam.center[1]], (n * J + j) * 2);
+    }
+  const gmm = new Float32Array(states * J * 5);
+  for (let i = 0; i < states * J; i++) gmm.set([1, 0, 0, 0.002 + 0.001 * (i % 7), 0.003], i * 5);
+  const out = await runKernel(gpu, {
+    desc: AGGREGATE,
+    params: { fitRoot: true, components: 1, camera: cam },
+    inputs: {
+      x,
+      uv: fuseRecords(uv, bounds),
+      gmm,
+      calibration: UNCALIBRATED,
+      fuse: new Float32Array(packFuse({ weights, taps, before, offset })),
+    },
+    ...outputsAndCall(poses, hypotheses),
+  });
+  const all = aggregateRef(x, states, hypotheses);
+  const want = new Float32Array(poses * J * 3);
+  for (let n = 0; n < poses; n++)
+    for (let k = 0; k < taps; k++) {
+      const q = Math.min(Math.max(n + offset - before + k, bounds[n][0]), bounds[n][1]);
+      for (let i = 0; i < J * 3; i++)
+        want[n * J * 3 + i] += weights[k * J + Math.floor(i / 3)] * all.mean[q * J * 3 + i];
+    }
+  const what = `output average, H ${hypotheses}`;
+  expectClose(out.mean, want, 1e-5, 1e-4, `${what}: mean`);
+  expectClose(out.spread, all.spread.subarray(offset * J, (offset + poses) * J), 1e-5, 1e-4, `${what}: spread`);
+  expectClose(
+    out.samples,
+    all.samples.subarray(offset * hypotheses * J * 3, (offset + poses) * hypotheses * J * 3),
+    1e-6,
+    1e-6,
+    `${what}: samples`,
+  );
+  const jointWeights = new Float32Array(poses * J);
+  for (let i = 0; i < poses * J; i++) {
+    const g = gmm.subarray((offset * J + i) * 5);
+    jointWeights[i] = 1 / ((g[3] ** 2 + g[4] ** 2) / 2);
+  }
+  const root = fitRoots(want, uv, jointWeights, poses, cam);
+  expect(root.every(Number.isFinite), 'roots in front of the camera').to.equal(true);
+  expectClose(out.root, root, 2e-4, 2e-4, `${what}: root of the averaged pose`);
 }
 
 describe('aggregate kernel vs aggregateRef', function () {
@@ -174,6 +265,11 @@ describe('aggregate kernel vs aggregateRef', function () {
     await checkRadius(gpu, 3, 1, 1, testCalibration([0.5, 0.8]));
     await checkRadius(gpu, 11, 3, 3, testCalibration([0.3, 0.6, 0.9]));
     await checkRadius(gpu, 5, 2, 1, testCalibration([]));
+  });
+
+  it("v2's output average: the neighbours' means clamped to the track, the root fitted to it, spread and samples the pose's own", async () => {
+    await checkFuse(gpu, 1);
+    await checkFuse(gpu, 3);
   });
 
   it('runs on a 2D grid', async () => {

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { CONTEXT_ENCODER } from '../../src/kernels/context-encoder.js';
 import { encodeTrackRef } from '../../src/temporal/context-encoder.ref.js';
@@ -17,6 +18,7 @@ function randomEncoder(
   normalise: boolean,
   filmOut: number,
   seed: number,
+  v2 = false,
 ): EncoderParams {
   let s = seed;
   const conv = (cout: number, cin: number, taps: number): ConvParams => ({
@@ -33,14 +35,17 @@ function randomEncoder(
     causal,
     window,
     pad: causal ? [window - 1, 0] : [(window - 1) / 2, (window - 1) / 2],
-    inputs: ENCODER_INPUTS,
+    inputs: v2 ? 2 * ENCODER_INPUTS : ENCODER_INPUTS,
     filmLayers: 1,
     filmWidth: filmOut / 2,
     normalise,
+    // v2 (docs/temporal-model.md §12): 102 inputs, the start average; the output average is the aggregation's.
+    ...(v2 ? { fuse: { window: 5, pad: causal ? [4, 0] : [2, 2] } } : {}),
   };
   return {
     config,
-    input: conv(channels, ENCODER_INPUTS, 3),
+    ...(v2 ? { average: randomFloats(window * 17, s++, -0.2, 0.4), fuse: randomFloats(5 * 17, s++, 0, 0.3) } : {}),
+    input: conv(channels, config.inputs, 3),
     blocks: dilations.map((dilation) => ({
       dilation,
       conv: conv(channels, channels, 3),
@@ -116,6 +121,42 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       );
     });
   }
+
+  for (const causal of [false, true])
+    it(`v2 (${causal ? 'causal' : 'offline'}): 102 inputs with the window frames' lifter xyz; the start average + delta written at startAt`, async () => {
+      const enc = randomEncoder(11, [3, 9], causal, true, 22, 41 + Number(causal), true);
+      const plan = encoderPlan(enc);
+      const tracks = [1, 2, 40, 9];
+      const all = trackFrames(52, 3);
+      const lifted = randomFloats(52 * 51, 8, -0.5, 0.5);
+      const info = tracksInfo(tracks, all);
+      const { first, end, windows } = chunkWindows(info, enc.config.pad, 2, 47);
+      const frames = all.slice(first * ENCODER_INPUTS, end * ENCODER_INPUTS);
+      const liftedChunk = lifted.slice(first * 51, end * 51);
+      const ref = encodeWindowsRef(plan, frames, windows, 47, 0, liftedChunk);
+      const whole = encodeTrackRef(
+        enc,
+        all.subarray(3 * ENCODER_INPUTS, 43 * ENCODER_INPUTS),
+        40,
+        lifted.subarray(3 * 51, 43 * 51),
+      );
+      expectClose(ref.start!.subarray(51, 41 * 51), whole.start!, 1e-5, 1e-5, 'v2 windows vs whole track, start');
+      expectClose(ref.film.subarray(22, 41 * 22), whole.film, 1e-5, 1e-5, 'v2 windows vs whole track, film');
+      // The lifter output of the frames, then (at a 64-row boundary) the start poses.
+      const startAt = 64 * 51;
+      const xyz = new Float32Array(startAt + 47 * 51);
+      xyz.set(liftedChunk);
+      const out = await runKernel(gpu, {
+        desc: CONTEXT_ENCODER,
+        params: { slots: 4, phases: plan.phases, ring: 0, workgroupSize: 64, startAt },
+        inputs: { plan: plan.table, weights: plan.weights, frames, windows },
+        outputs: { scratch: 4 * plan.scratchFloats, lifter_xyz: xyz, film: 47 * 22 },
+        calls: [batchRun(47)],
+      });
+      expectClose(out.film, ref.film, 1e-4, 1e-4, 'v2 film');
+      expectClose(out.lifter_xyz.subarray(startAt), ref.start!, 1e-4, 1e-4, 'v2 start');
+      expect(Array.from(out.lifter_xyz.subarray(0, liftedChunk.length))).to.deep.equal(Array.from(liftedChunk));
+    });
 
   it("reads a stream's ring buffer: frame i of a track at base + i % window", async () => {
     const enc = randomEncoder(9, [3, 9], true, true, 22, 5);
