@@ -4,6 +4,7 @@ import { legsHidden, type TestTrack } from '../mocap/test-tracks.js';
 import { PREPARED_FPS } from '../mocap/prepared-file.js';
 import { Rng } from '../pose/rng.js';
 import { movingAverage, oneEuro } from '../temporal/smoothing.js';
+import { coverageReport, type CoverageReport } from './calibration-metrics.js';
 import { jointErrors, mean, pMpjpePerPose } from './pose-metrics.js';
 import { motionErrors } from './temporal-metrics.js';
 
@@ -33,7 +34,12 @@ export interface TemporalReport {
   tuneTracks: number;
   smoothing: { movingAverage: number; oneEuro: { minCutoff: number; beta: number } };
   rows: TemporalRow[];
+  /** Coverage of radius90 (calibrated temporal files): paper init, H hypotheses, per window. */
+  calibration?: { hypotheses: number; offline: CoverageReport; causal: CoverageReport };
 }
+
+/** Hypotheses of the radius90 coverage lifts: the CLI's default. */
+const COVERAGE_HYPOTHESES = 8;
 
 const MA_WINDOWS = [3, 5, 7, 9, 11, 15, 21, 31];
 const EURO_MIN_CUTOFF = [0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0];
@@ -150,6 +156,32 @@ export async function evaluateTemporal(
       ),
     };
   }
+  const cal = model.temporal?.calibration;
+  const coverage = async (causal: boolean): Promise<CoverageReport> => {
+    const errors: number[] = [],
+      radius: number[] = [],
+      confidence: number[] = [];
+    for (const t of tracks) {
+      const r = await model.liftSequence(t.keypoints, {
+        imageSize: t.imageSize,
+        confidence: t.confidence,
+        init: 'paper',
+        hypotheses: COVERAGE_HYPOTHESES,
+        seed: 1,
+        causal,
+        executor: o.executor,
+      });
+      errors.push(...jointErrors(r.poses, t.poses3d));
+      radius.push(...r.radius90!);
+      confidence.push(...t.confidence);
+    }
+    return coverageReport(errors, radius, confidence, cal!.bands);
+  };
+  const calibration = cal && {
+    hypotheses: COVERAGE_HYPOTHESES,
+    offline: await timed(`radius90 coverage, offline, H = ${COVERAGE_HYPOTHESES}`, () => coverage(false)),
+    causal: await timed(`radius90 coverage, causal, H = ${COVERAGE_HYPOTHESES}`, () => coverage(true)),
+  };
   const ma = (ps: Float32Array[]) => ps.map((p, i) => movingAverage(p, tracks[i].frames, smoothing.movingAverage));
   const euro = (ps: Float32Array[]) =>
     ps.map((p, i) => oneEuro(p, tracks[i].frames, PREPARED_FPS, smoothing.oneEuro.minCutoff, smoothing.oneEuro.beta));
@@ -171,6 +203,7 @@ export async function evaluateTemporal(
       row('temporal, offline window', lifted.offline.all, lifted.offline.hidden, tracks),
       row('temporal, causal window', lifted.causal.all, lifted.causal.hidden, tracks),
     ],
+    calibration,
   };
 }
 
@@ -186,6 +219,20 @@ export function formatTemporalReport(r: TemporalReport): string[] {
     lines.push(
       `| ${x.method} | ${x.mpjpe.toFixed(1)} | ${x.pmpjpe.toFixed(1)} | ${x.mpjve.toFixed(2)} | ${x.accel.toFixed(2)} | ${x.upper.toFixed(1)} | ${x.upperLegsHidden.toFixed(1)} (${(x.upperLegsHidden / x.upper).toFixed(2)}x) |`,
     );
+  }
+  const c = r.calibration;
+  if (c) {
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    lines.push('', `radius90 coverage of the temporal lifts (paper init, H = ${c.hypotheses}; target 87-93%):`);
+    for (const [name, cov] of [
+      ['offline', c.offline],
+      ['causal', c.causal],
+    ] as const)
+      lines.push(
+        `  ${name}: overall ${pct(cov.overall)}; ` +
+          [...Object.entries(cov.byGroup), ...Object.entries(cov.byBand)].map(([k, v]) => `${k} ${pct(v)}`).join(', ') +
+          `; mean error ${(cov.meanError * 1000).toFixed(1)} mm, mean radius90 ${(cov.meanRadius * 1000).toFixed(1)} mm`,
+      );
   }
   return lines;
 }
