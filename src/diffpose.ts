@@ -531,15 +531,16 @@ export class DiffPose extends EventTarget {
           'this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)',
         );
       const temporal = this.temporal;
-      if (isV2(temporal))
-        throw new InputError(
-          'streams of a v2 temporal file (docs/temporal-model.md §12) are not supported yet: use liftSequence',
-        );
+      const fuse = temporal.encoders.causal.config.fuse;
       // Checked now, as a push would, so that a bad option fails here.
       checkImageSize(lift.imageSize);
       keypointFormat(lift.format ?? 'h36m17');
       resolveSettings(lift, temporal.config);
       const name = this.executorName(lift.executor);
+      if (fuse && name !== 'cpu')
+        throw new InputError(
+          `streams of a v2 temporal file (docs/temporal-model.md §12) run on the cpu executor so far, not "${name}"`,
+        );
       return new DiffPoseStream(
         {
           runBuffers: async (req, o, poseOffset, sequence) => {
@@ -557,6 +558,7 @@ export class DiffPose extends EventTarget {
             }
           },
           window: temporal.encoders.causal.config.window,
+          fuseWindow: fuse?.window,
           device: () => (name === 'cpu' ? undefined : this.context?.device),
           run: async (batch, o, poseOffset) => {
             this.checkUsable();

@@ -9,7 +9,8 @@ const J = NUM_JOINTS;
  * (lo, hi, t), out[j] = sum_k fuse[k][j] * mean of the pose of frame clamp(t - fuse.pad[0] + k, lo, hi),
  * the neighbours' hypothesis means (clamped to the track: the edge frame's denoised pose
  * repeats). Every frame an output reads must be a pose of the batch (a whole track, or a chunk
- * with its margins); a frame's pose is the one whose window has it as its own frame.
+ * with its margins); a frame's pose is the one whose window has it as its own frame. A stream's
+ * batch (a ring) reads the earlier means from its denoised ring, after writing its own there.
  */
 export function outputAverageRef(
   encoder: EncoderParams,
@@ -20,23 +21,38 @@ export function outputAverageRef(
   const fuse = encoder.fuse!,
     V = encoder.config.fuse!.window,
     before = encoder.config.fuse!.pad[0];
-  if (info.ring !== 0) throw new Error('the output average of a ring (stream) batch needs its denoised ring');
-  const poseOf = new Map<number, number>();
-  for (let p = 0; p < poses; p++) poseOf.set(info.windows[4 * p + 2], p);
+  // Where the mean of the pose of a frame is: `source` at `row`.
+  let at: (p: number, frame: number) => { source: Float32Array; row: number } | undefined;
+  if (info.ring !== 0) {
+    const ring = info.denoisedRing;
+    if (!ring) throw new Error('the output average of a stream batch needs its denoised ring');
+    for (let p = 0; p < poses; p++) {
+      const row = ring.bases[p] + (info.windows[4 * p + 2] % V);
+      ring.means.set(mean.subarray(p * J * 3, (p + 1) * J * 3), row * J * 3);
+    }
+    at = (p, frame) => ({ source: ring.means, row: ring.bases[p] + (frame % V) });
+  } else {
+    const poseOf = new Map<number, number>();
+    for (let p = 0; p < poses; p++) poseOf.set(info.windows[4 * p + 2], p);
+    at = (_, frame) => {
+      const q = poseOf.get(frame);
+      return q === undefined ? undefined : { source: mean, row: q };
+    };
+  }
   const out = new Float32Array(poses * J * 3);
   for (let p = 0; p < poses; p++) {
     const [lo, hi, t] = info.windows.subarray(4 * p, 4 * p + 3);
-    const taps: number[] = [];
+    const taps: Array<{ source: Float32Array; row: number }> = [];
     for (let k = 0; k < V; k++) {
       const frame = Math.min(Math.max(t - before + k, lo), hi);
-      const q = poseOf.get(frame);
-      if (q === undefined) throw new Error(`the output average of frame ${t} reads frame ${frame}, not in the batch`);
-      taps.push(q);
+      const tap = at(p, frame);
+      if (!tap) throw new Error(`the output average of frame ${t} reads frame ${frame}, not in the batch`);
+      taps.push(tap);
     }
     for (let j = 0; j < J; j++) {
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (let k = 0; k < V; k++) acc += fuse[k * J + j] * mean[(taps[k] * J + j) * 3 + c];
+        for (let k = 0; k < V; k++) acc += fuse[k * J + j] * taps[k].source[(taps[k].row * J + j) * 3 + c];
         out[(p * J + j) * 3 + c] = acc;
       }
     }

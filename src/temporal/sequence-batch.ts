@@ -26,6 +26,12 @@ export interface SequenceInfo {
   ring: number;
   /** A stream's ring on the GPU, holding `frames` already: the fused plans upload only the windows. */
   gpuRing?: GPUBuffer;
+  /**
+   * v2 streams (docs/temporal-model.md §12.3): each track's last fuse.window hypothesis means
+   * [tracks * V, 17, 3], pose p's track at bases[p] (index i at bases[p] + i % V); a run writes
+   * each pose's own mean there before its output average reads the track's.
+   */
+  denoisedRing?: { means: Float32Array; bases: Uint32Array };
   /** A GPU-resident push: each pose's own frame is written into the ring from these keypoints (pixels, confidence) by the encoder dispatch. */
   pixels?: { keypoints: GPUBuffer; imageSize: readonly [number, number] };
 }

@@ -43,6 +43,8 @@ export interface StreamFrame {
 export interface StreamHost {
   /** Frames of the causal window: each track's ring holds that many. */
   window: number;
+  /** v2 (docs/temporal-model.md §12.3): the causal output average's taps; each track keeps that many denoised poses. */
+  fuseWindow?: number;
   /** Lifts a batch whose sequence is set. */
   run(
     batch: PreparedBatch,
@@ -101,6 +103,8 @@ const STREAM_OPTION_KEYS = new Set([
 export class DiffPoseStream {
   private readonly tracks = new Map<TrackId, Track>();
   private readonly host: Float32Array;
+  /** v2: each track's last fuseWindow hypothesis means (CPU executor). */
+  private readonly denoised: Float32Array | undefined;
   private gpuRing: GPUBuffer | undefined;
   private ringDevice: GPUDevice | undefined;
   /** A GPU-resident push wrote frames the host copy does not have. */
@@ -117,6 +121,7 @@ export class DiffPoseStream {
   ) {
     this.maxTracks = maxTracks;
     this.host = new Float32Array(maxTracks * model.window * ENCODER_INPUTS);
+    if (model.fuseWindow) this.denoised = new Float32Array(maxTracks * model.fuseWindow * ENCODER_INPUTS);
   }
 
   static checkOptions(options: StreamOptions): { lift: LiftOptions; maxTracks: number } {
@@ -180,6 +185,11 @@ export class DiffPoseStream {
       windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
     });
     const sequence: SequenceInfo = { mode: 'causal', frames: this.host, windows, ring: W, gpuRing: ring };
+    if (this.denoised) {
+      const V = this.model.fuseWindow!;
+      const bases = Uint32Array.from(ids, (id) => this.tracks.get(id)!.slot * V);
+      sequence.denoisedRing = { means: this.denoised, bases };
+    }
     batch.sequence = sequence;
     const r = await this.model.run(batch, { ...this.options, signal: options.signal }, frame * this.maxTracks);
     return { poses: r.poses, spread: r.spread, root: r.root, tracks: ids, frame };

@@ -8,6 +8,7 @@ import { testGpu } from '../helpers/gpu.js';
 
 const FRAME_WEIGHTS = new URL('../../weights/diffpose.safetensors', import.meta.url);
 const tiny = new Uint8Array(readFileSync(goldenPath('tiny-temporal.safetensors')));
+const tinyV2 = new Uint8Array(readFileSync(goldenPath('tiny-temporal-v2.safetensors')));
 const IMAGE = [640, 480] as const;
 
 /** Two tracks of 35 frames (past the 27-frame ring), keypoints and confidence per frame. */
@@ -68,6 +69,12 @@ describe('createStream: live causal lifts, one frame per push', function () {
 
   it("CPU: every push equals liftSequence (causal) on the frames its track was pushed, across the ring's wrap", async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    await checkStream(model, 'cpu', 1e-6);
+    model.dispose();
+  });
+
+  it("CPU, a v2 file (docs/temporal-model.md §12.3): the same, its output average over each track's ring of denoised poses", async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tinyV2, backend: 'cpu' });
     await checkStream(model, 'cpu', 1e-6);
     model.dispose();
   });

@@ -122,9 +122,8 @@ describe('temporal model v2: CPU reference vs PyTorch', () => {
     m.dispose();
   });
 
-  it('refuses what v2 cannot do yet, before any work: streams, reprojection aggregation', async () => {
+  it("refuses reprojection aggregation (it picks among one frame's hypotheses), before any work", async () => {
     const m = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
-    await expectReject(m.createStream({ imageSize: [1000, 1000] }), /streams of a v2 temporal file/);
     const kp = trackPixels().keypoints.subarray(0, 34);
     await expectReject(
       m.liftSequence(kp, { imageSize: [1000, 1000], aggregate: 'reprojection' }),
