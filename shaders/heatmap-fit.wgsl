@@ -1,6 +1,7 @@
 // Per-joint 2D Gaussian mixtures fitted to heatmaps by weighted EM (src/model/heatmap-fit.ts is
 // the CPU reference and states the rules: the start from local maxima, the uniform background
-// component, the variance floor, the flat-heatmap fallback, the box mapping).
+// component, the variance floor, the flat-heatmap fallback, the target kernel taken off, the box
+// mapping).
 // One workgroup of HEATMAP_LANES invocations per (pose, joint): each lane sums every
 // HEATMAP_LANES-th pixel, then a tree reduction in workgroup memory gives every lane the totals,
 // from which each lane computes the same update (no broadcast needed). The pixel loop is where
@@ -19,6 +20,10 @@ struct HeatmapFitParams {
   variance_floor: f32,
   background_init: f32,
   min_share: f32,
+  // The detector's target kernel's variance (heatmap px²; 0: none) comes off each fitted
+  // component's variance, floored at belief_floor (rule 5 of the reference).
+  target_variance: f32,
+  belief_floor: f32,
   // Means and stds out = value * out_scale + offset: image pixels (1, 0, 0) or the model's uv units.
   out_scale: f32,
   out_offset_x: f32,
@@ -251,7 +256,10 @@ fn heatmap_fit(@builtin(workgroup_id) wg: vec3<u32>,
   if (lane != 0u) { return; }
   var weight_sum = 0.0;
   for (var k = 0u; k < C; k++) { weight_sum += weight[k]; }
+  var target_variance = params.target_variance;
   if (!(weight_sum > 0.0)) {
+    // No blob, so no kernel to take off.
+    target_variance = 0.0;
     // Flat (or nothing left): one component over the box, the std of a uniform.
     C = 1u;
     weight[0] = 1.0;
@@ -268,6 +276,12 @@ fn heatmap_fit(@builtin(workgroup_id) wg: vec3<u32>,
   let top = boxes[n * 4u + 1u];
   let bx = (boxes[n * 4u + 2u] - left) / f32(w);
   let by = (boxes[n * 4u + 3u] - top) / f32(h);
+  if (target_variance > 0.0) {
+    for (var k = 0u; k < C; k++) {
+      vx[k] = max(vx[k] - target_variance, params.belief_floor);
+      vy[k] = max(vy[k] - target_variance, params.belief_floor);
+    }
+  }
   for (var k = 0u; k < K; k++) {
     let c = select(heaviest, k, k < C);
     let o = (item * K + k) * GMM_STRIDE;

@@ -1,8 +1,9 @@
 import { DiffPose } from '../diffpose.js';
 import { InputError } from '../errors.js';
 import type { LiftOptions } from '../lift-options.js';
+import { HEATMAP_FIT, MAX_TARGET_SIGMA } from '../model/heatmap-fit.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
-import { flagInt, flagString, type ParsedArgs } from './args.js';
+import { flagInt, flagNumber, flagString, type ParsedArgs } from './args.js';
 import { readHeatmapFile } from './heatmap-file.js';
 import { round } from './lift-output.js';
 import { writeOutputFile } from './write-file.js';
@@ -10,7 +11,8 @@ import { writeOutputFile } from './write-file.js';
 /**
  * `diffpose lift heatmaps.npy|.safetensors`: each of the file's N entries [K, h, w] is one
  * person's heatmaps (docs/formats.md "heatmaps"), lifted with the frame model from the mixtures
- * fitted to them (--components). Boxes from the safetensors tensor "boxes" or --boxes FILE.npy;
+ * fitted to them (--components; --target-sigma PX: the detector's training-target std in heatmap
+ * pixels, default 2, 0: none). Boxes from the safetensors tensor "boxes" or --boxes FILE.npy;
  * without, every person's maps cover the whole image (a bottom-up detector's).
  */
 export async function heatmapLiftCommand(
@@ -25,10 +27,12 @@ export async function heatmapLiftCommand(
   const [n, , h, w] = heatmaps.shape;
   const [iw, ih] = options.imageSize;
   const components = flagInt(args, 'components');
+  const targetSigma = flagNumber(args, 'target-sigma', 0, MAX_TARGET_SIGMA);
   const hm = {
     width: w,
     height: h,
     components,
+    targetSigma,
     boxes: boxes?.data ?? new Float32Array(n * 4).map((_, i) => [0, 0, iw, ih][i % 4]),
   };
   log(
@@ -63,7 +67,7 @@ export async function heatmapLiftCommand(
       input,
       imageSize: [iw, ih],
       format: options.format,
-      heatmaps: { width: w, height: h, components: K },
+      heatmaps: { width: w, height: h, components: K, targetSigma: targetSigma ?? HEATMAP_FIT.targetSigma },
       hypotheses: r.hypotheses,
       timesteps: r.timesteps,
       executor: r.executor,

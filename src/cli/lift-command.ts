@@ -61,6 +61,7 @@ export const LIFT_FLAGS = [
   'temporal-weights',
   'boxes',
   'components',
+  'target-sigma',
 ];
 
 /**
@@ -196,7 +197,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     const imageSize = parseImageSizeText(imageSizeFlag, '--image-size');
     return heatmapLiftCommand(args, input, { ...options, imageSize, format: format as LiftOptions['format'] }, log);
   }
-  for (const flag of ['boxes', 'components'])
+  for (const flag of ['boxes', 'components', 'target-sigma'])
     if (args.flags.has(flag)) throw new InputError(`--${flag} is for heatmap files (.npy, .safetensors)`);
   const animation = new AnimationFiles(flagString(args, 'bvh'), flagString(args, 'gltf'));
   for (const path of [animation.bvh, animation.gltf]) if (path) await checkOutputPath(path);

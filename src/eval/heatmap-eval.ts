@@ -36,7 +36,15 @@ const CHUNK = 256;
 export async function evaluateHeatmaps(
   model: DiffPose,
   test: TestSet,
-  s: { executor: ExecutorName; hypotheses: number; seed: number; components: number[]; log?: (line: string) => void },
+  s: {
+    executor: ExecutorName;
+    hypotheses: number;
+    seed: number;
+    components: number[];
+    /** The fit's targetSigma (default HEATMAP_FIT.targetSigma, the simulator's kernel; 0: the blobs' widths, for comparison). */
+    targetSigma?: number;
+    log?: (line: string) => void;
+  },
 ): Promise<HeatmapEvalReport> {
   const ex = test.examples,
     H = s.hypotheses,
@@ -64,7 +72,7 @@ export async function evaluateHeatmaps(
         });
         const r = await model.lift(heatmaps, {
           imageSize: [ex.imageSize[2 * part[0]], ex.imageSize[2 * part[0] + 1]],
-          heatmaps: { width: W, height: HH, boxes, components: K },
+          heatmaps: { width: W, height: HH, boxes, components: K, targetSigma: s.targetSigma },
           hypotheses: H,
           init: 'paper',
           samples: true,

@@ -1,16 +1,24 @@
 import { Rng } from '../pose/rng.js';
 import { renderHeatmap, type HeatmapBlob } from '../pose/heatmap-render.js';
+import { NOISE_MODEL } from '../pose/detector-noise.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 
 /**
  * Simulated detector heatmaps for one person (the evaluation's "ambiguous heatmaps"; mirrored by
  * train/diffpose/heatmaps.py for training): a top-down detector's 48 x 64 maps over the
- * person's box, one Gaussian blob per joint at its detected keypoint, plus the two failure
- * modes a single keypoint per joint cannot express:
+ * person's box, one Gaussian blob per joint at its detected keypoint. Like a real detector's,
+ * the blob is the detector's belief convolved with its training target (a Gaussian of std
+ * `sigma`, 2 heatmap px, HRNet's): the belief is the Gaussian error the detector-noise model
+ * (src/pose/detector-noise.ts) gives the joint's confidence c, std confidenceScale x person
+ * height x -ln c (c = exp(-std / (0.03 height)) inverted), so the blob's std is
+ * sqrt(belief² + sigma²) — 2.0-2.1 px for most joints, which is why the fit takes the kernel
+ * off (src/model/heatmap-fit.ts rule 5). Plus the two failure modes a single keypoint per joint
+ * cannot express:
  *  - left/right confusion: a limb joint's map also peaks at its partner's detection (second
  *    mode 0.3-1 of the first); in swapProbability's `wrongFirst` share the partner's peak is the
  *    higher one, so the argmax reports the wrong side;
- *  - occlusion: an unsure joint (low confidence, or occlusionProbability) gets a wide, flat blob.
+ *  - occlusion: an unsure joint (low confidence, or occlusionProbability) gets a wide, flat blob
+ *    (std occlusionSigma as rendered: a belief of 3.5-7.7 px through the kernel).
  * Every map also carries a floor (floorFraction of its peak), as real network outputs do.
  */
 export const HEATMAP_SIM = {
@@ -18,7 +26,7 @@ export const HEATMAP_SIM = {
   height: 64,
   /** Box margin around the keypoints, a fraction of the larger side (top-down crops add 25%). */
   margin: 0.25,
-  /** A sure joint's blob std, heatmap pixels (HRNet's training target). */
+  /** The detector's training target's std, heatmap pixels (HRNet's): a sure joint's blob std. */
   sigma: 2,
   swapProbability: 0.15,
   swapRatio: [0.3, 1] as const,
@@ -79,6 +87,19 @@ export function simulateHeatmaps(
     ((keypoints[2 * j] - box[0]) / (box[2] - box[0])) * W - 0.5,
     ((keypoints[2 * j + 1] - box[1]) / (box[3] - box[1])) * H - 0.5,
   ];
+  // The detector-noise model's person scale: the keypoints' height (scale-free, as personBox).
+  let y0 = Infinity,
+    y1 = -Infinity;
+  for (let j = 0; j < NUM_JOINTS; j++) {
+    y0 = Math.min(y0, keypoints[2 * j + 1]);
+    y1 = Math.max(y1, keypoints[2 * j + 1]);
+  }
+  const beliefScale = (NOISE_MODEL.confidenceScale * Math.max(y1 - y0, 1e-6) * H) / (box[3] - box[1]);
+  // A blob's std, heatmap px: the belief the confidence implies through the target kernel.
+  // Confidences clamped to the detector model's range (-ln 0 would be an infinite belief).
+  const [cMin, cMax] = NOISE_MODEL.confidenceRange;
+  const blobSigma = (j: number) =>
+    Math.hypot(beliefScale * -Math.log(Math.min(cMax, Math.max(cMin, confidence[j]))), s.sigma);
   const heatmaps = new Float32Array(NUM_JOINTS * W * H);
   for (let j = 0; j < NUM_JOINTS; j++) {
     // Draws in a fixed order per joint whatever happens, so one joint's case never shifts another's.
@@ -87,13 +108,14 @@ export function simulateHeatmaps(
     const swapped = LR_PARTNER[j] >= 0 && rng.uniform() < s.swapProbability;
     const ratio = s.swapRatio[0] + (s.swapRatio[1] - s.swapRatio[0]) * rng.uniform();
     const wrongFirst = rng.uniform() < s.wrongFirst;
-    const sigma = occluded ? wide : s.sigma;
+    const sigma = occluded ? wide : blobSigma(j);
     const [x, y] = toMap(j);
     const blobs: HeatmapBlob[] = [{ weight: 1, x, y, sx: sigma, sy: sigma }];
     if (swapped) {
       const [px, py] = toMap(LR_PARTNER[j]);
       // The wrong side's mode is the higher one in the wrongFirst share.
-      blobs.push({ weight: wrongFirst ? 1 : ratio, x: px, y: py, sx: s.sigma, sy: s.sigma });
+      const ps = blobSigma(LR_PARTNER[j]);
+      blobs.push({ weight: wrongFirst ? 1 : ratio, x: px, y: py, sx: ps, sy: ps });
       if (wrongFirst) blobs[0].weight = ratio;
     }
     const at = j * W * H;

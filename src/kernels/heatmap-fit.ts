@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { HEATMAP_FIT, type FitOutputMap } from '../model/heatmap-fit.js';
+import { HEATMAP_FIT, MAX_TARGET_SIGMA, type FitOutputMap } from '../model/heatmap-fit.js';
 import { checkU32 } from './checks.js';
 import {
   bindKernel,
@@ -21,6 +21,11 @@ export interface HeatmapFitParams {
   map: FitOutputMap;
   /** Also write the heaviest component's mean to `uv`. */
   writeUv: boolean;
+  /**
+   * Std of the detector's training target, heatmap pixels (default HEATMAP_FIT.targetSigma; 0:
+   * none). The schedule's fitter passes its batch's (checkHeatmapShape resolves it) by spreading it in.
+   */
+  targetSigma?: number;
 }
 
 /** Weighted EM per (pose, joint), one workgroup of HEATMAP_FIT.lanes each: [poses, joints, K, 5] mixtures. */
@@ -46,6 +51,8 @@ export const HEATMAP_FIT_KERNEL: KernelDescriptor<HeatmapFitParams> = {
     { name: 'variance_floor', type: 'f32' },
     { name: 'background_init', type: 'f32' },
     { name: 'min_share', type: 'f32' },
+    { name: 'target_variance', type: 'f32' },
+    { name: 'belief_floor', type: 'f32' },
     { name: 'out_scale', type: 'f32' },
     { name: 'out_offset_x', type: 'f32' },
     { name: 'out_offset_y', type: 'f32' },
@@ -54,6 +61,9 @@ export const HEATMAP_FIT_KERNEL: KernelDescriptor<HeatmapFitParams> = {
   paramValues(p) {
     if (!(p.components >= 1 && p.components <= HEATMAP_FIT.maxComponents))
       throw new InputError(`heatmap_fit: components must be in [1, ${HEATMAP_FIT.maxComponents}], got ${p.components}`);
+    const target = p.targetSigma ?? HEATMAP_FIT.targetSigma;
+    if (!(target >= 0 && target <= MAX_TARGET_SIGMA))
+      throw new InputError(`heatmap_fit: targetSigma must be in [0, ${MAX_TARGET_SIGMA}], got ${target}`);
     return {
       width: checkU32('heatmap_fit', 'width', p.width, 1),
       height: checkU32('heatmap_fit', 'height', p.height, 1),
@@ -64,6 +74,9 @@ export const HEATMAP_FIT_KERNEL: KernelDescriptor<HeatmapFitParams> = {
       variance_floor: HEATMAP_FIT.varianceFloor,
       background_init: HEATMAP_FIT.backgroundInit,
       min_share: HEATMAP_FIT.minShare,
+      // Squared in f32 as the reference does (fitHeatmapsRef).
+      target_variance: Math.fround(Math.fround(target) * Math.fround(target)),
+      belief_floor: HEATMAP_FIT.beliefFloor,
       out_scale: p.map.scale,
       out_offset_x: p.map.offsetX,
       out_offset_y: p.map.offsetY,

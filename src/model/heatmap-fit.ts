@@ -50,7 +50,27 @@ export const HEATMAP_FIT = {
   backgroundInit: 0.1,
   /** A component with less than this share of the mass is dropped (weight 0). */
   minShare: 1e-6,
+  /** Default std of the detector's training target, heatmap pixels (HRNet's and SimpleBaseline's on 64 x 48 maps). */
+  targetSigma: 2,
+  /**
+   * Floor of a component's variance once the target kernel is off, heatmap pixels squared (std
+   * 0.1): a blob as narrow as the kernel says "sure", not "exact"; sub-pixel fits of real
+   * heatmaps are good to about a tenth of a pixel.
+   */
+  beliefFloor: 0.01,
 } as const;
+
+/** Largest targetSigma taken, heatmap pixels: a kernel wider than this would be most of the map. */
+export const MAX_TARGET_SIGMA = 64;
+
+/**
+ * A fitted component's variance (heatmap pixels squared, one axis) with the target kernel of
+ * variance `targetVariance` taken off (rule 5), in f32 steps as the kernel computes it.
+ */
+export function beliefVariance(v: number, targetVariance: number): number {
+  if (!(targetVariance > 0)) return v;
+  return Math.max(Math.fround(Math.fround(v) - targetVariance), HEATMAP_FIT.beliefFloor);
+}
 
 /** Values per fitted component: weight, mean x, mean y, std x, std y. */
 export const FIT_STRIDE = 5;
@@ -75,6 +95,8 @@ export interface HeatmapFitArgs {
   boxes: Float32Array;
   /** Default: image pixels. */
   map?: FitOutputMap;
+  /** Std of the detector's training target, heatmap pixels; default HEATMAP_FIT.targetSigma, 0: keep the blobs' variances. */
+  targetSigma?: number;
 }
 
 /** One joint's mixture in heatmap pixels, before the box and the output map. */
@@ -84,6 +106,8 @@ interface Mixture {
   my: number[];
   vx: number[];
   vy: number[];
+  /** The flat-map fallback (rule 4): no target kernel to take off. */
+  flat?: boolean;
 }
 
 /** The mass a heatmap value carries: max(value, 0), nothing for NaN or an infinity. */
@@ -138,6 +162,7 @@ export function fitMixture(m: Float64Array, w: number, h: number, K: number): Mi
     mix.my = [(h - 1) / 2];
     mix.vx = [(w * w) / 12];
     mix.vy = [(h * h) / 12];
+    mix.flat = true;
     return mix;
   };
   if (!(max > min)) return flat();
@@ -214,6 +239,9 @@ export function fitMixture(m: Float64Array, w: number, h: number, K: number): Mi
 export function fitHeatmapsRef(a: HeatmapFitArgs): Float32Array {
   const { width: w, height: h, components: K } = a;
   const map = a.map ?? { scale: 1, offsetX: 0, offsetY: 0 };
+  const target = a.targetSigma ?? HEATMAP_FIT.targetSigma;
+  // In f32, as the kernel gets it.
+  const targetVariance = Math.fround(Math.fround(target) * Math.fround(target));
   const out = new Float32Array(a.poses * a.joints * K * FIT_STRIDE);
   const m = new Float64Array(w * h);
   for (let n = 0; n < a.poses; n++) {
@@ -226,14 +254,15 @@ export function fitHeatmapsRef(a: HeatmapFitArgs): Float32Array {
       const mix = fitMixture(m, w, h, K);
       let heaviest = 0;
       for (let k = 1; k < mix.weight.length; k++) if (mix.weight[k] > mix.weight[heaviest]) heaviest = k;
+      const tv = mix.flat ? 0 : targetVariance;
       for (let k = 0; k < K; k++) {
         const c = k < mix.weight.length ? k : heaviest;
         const o = ((n * a.joints + j) * K + k) * FIT_STRIDE;
         out[o] = k < mix.weight.length ? mix.weight[k] : 0;
         out[o + 1] = (left + (mix.mx[c] + 0.5) * bx) * map.scale + map.offsetX;
         out[o + 2] = (top + (mix.my[c] + 0.5) * by) * map.scale + map.offsetY;
-        out[o + 3] = Math.sqrt(mix.vx[c]) * bx * map.scale;
-        out[o + 4] = Math.sqrt(mix.vy[c]) * by * map.scale;
+        out[o + 3] = Math.sqrt(beliefVariance(mix.vx[c], tv)) * bx * map.scale;
+        out[o + 4] = Math.sqrt(beliefVariance(mix.vy[c], tv)) * by * map.scale;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { FIT_STRIDE, HEATMAP_FIT, type HeatmapFitArgs } from '../model/heatmap-fit.js';
+import { FIT_STRIDE, HEATMAP_FIT, MAX_TARGET_SIGMA, type HeatmapFitArgs } from '../model/heatmap-fit.js';
 import { keypointFormat, type FormatName, type KeypointFormat } from './formats.js';
 import type { GmmInput } from './input.js';
 import { NUM_JOINTS } from './skeleton.js';
@@ -18,6 +18,12 @@ export interface HeatmapOptions {
   components?: number;
   /** Joint order of the heatmaps (default 'h36m17'); lift takes it from its own `format`. */
   format?: FormatName;
+  /**
+   * Std of the Gaussian the detector was trained to output, heatmap pixels (default 2, HRNet's
+   * and SimpleBaseline's at 64 x 48; 0: none). It comes off each fitted component's variance, so
+   * the mixture is the detector's belief, not its blob (docs/formats.md).
+   */
+  targetSigma?: number;
 }
 
 export const DEFAULT_HEATMAP_COMPONENTS = 3;
@@ -29,13 +35,13 @@ export interface HeatmapBatch extends Omit<HeatmapFitArgs, 'map'> {
   format: KeypointFormat;
 }
 
-const HEATMAP_KEYS: ReadonlySet<string> = new Set(['width', 'height', 'boxes', 'components', 'format']);
+const HEATMAP_KEYS: ReadonlySet<string> = new Set(['width', 'height', 'boxes', 'components', 'format', 'targetSigma']);
 
-/** The heatmap options without the data: sides, components and joint order. */
+/** The heatmap options without the data: sides, components, joint order and target kernel. */
 export function checkHeatmapShape(
   options: HeatmapOptions,
   formatName?: string,
-): Pick<HeatmapBatch, 'width' | 'height' | 'components' | 'format'> {
+): Pick<HeatmapBatch, 'width' | 'height' | 'components' | 'format'> & { targetSigma: number } {
   if (typeof options !== 'object' || options === null)
     throw new InputError('heatmap options must be { width, height, boxes, components? }');
   const unknown = Object.keys(options).filter((k) => !HEATMAP_KEYS.has(k));
@@ -54,9 +60,14 @@ export function checkHeatmapShape(
     throw new InputError(
       `heatmap components must be an integer in [1, ${HEATMAP_FIT.maxComponents}], got ${JSON.stringify(components)}`,
     );
+  const targetSigma = options.targetSigma ?? HEATMAP_FIT.targetSigma;
+  if (typeof targetSigma !== 'number' || !(targetSigma >= 0 && targetSigma <= MAX_TARGET_SIGMA))
+    throw new InputError(
+      `heatmap targetSigma must be a number of heatmap pixels in [0, ${MAX_TARGET_SIGMA}] (0: none), got ${typeof targetSigma === 'number' ? targetSigma : JSON.stringify(targetSigma)}`,
+    );
   if (formatName !== undefined && options.format !== undefined && options.format !== formatName)
     throw new InputError(`heatmap format "${options.format}" differs from the lift's format "${formatName}"`);
-  return { width, height, components, format: keypointFormat(options.format ?? formatName ?? 'h36m17') };
+  return { width, height, components, targetSigma, format: keypointFormat(options.format ?? formatName ?? 'h36m17') };
 }
 
 /** [poses, 4] boxes: finite, right > left, bottom > top. */

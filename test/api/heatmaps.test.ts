@@ -75,6 +75,8 @@ describe('heatmap input: fitHeatmaps and lift({ heatmaps })', function () {
         ['box count', heatmaps, { ...hm, boxes: boxes.subarray(4) }, /boxes has 8 values, expected 12/],
         ['components', heatmaps, { ...hm, components: 6 }, /components must be an integer in \[1, 5\]/],
         ['size', heatmaps, { ...hm, width: 1 }, /width must be an integer in \[2, 512\]/],
+        ['targetSigma', heatmaps, { ...hm, targetSigma: -1 }, /targetSigma must be a number .* in \[0, 64\]/],
+        ['targetSigma NaN', heatmaps, { ...hm, targetSigma: NaN }, /targetSigma .* got NaN/],
       ];
       for (const [what, h, o, message] of cases) {
         for (const call of [
@@ -96,6 +98,27 @@ describe('heatmap input: fitHeatmaps and lift({ heatmaps })', function () {
       expect((err as Error).message).to.match(/leave out gmm and confidence/);
       const r = await model.lift(heatmaps, { ...sampling, heatmaps: hm });
       expect(r.poses.every(Number.isFinite)).to.equal(true);
+    });
+
+    it("takes the detector's target kernel off the blobs' variances (targetSigma, default 2 heatmap px)", async function () {
+      const belief = await model.fitHeatmaps(heatmaps, hm);
+      const blob = await model.fitHeatmaps(heatmaps, { ...hm, targetSigma: 0 });
+      expect(Array.from(belief.means)).to.deep.equal(Array.from(blob.means));
+      expect(Array.from(belief.weights)).to.deep.equal(Array.from(blob.weights));
+      // Per component and axis, in heatmap px: belief variance = max(blob variance - 4, 0.01).
+      // (Human3.6M maps: every joint's mixture is its own map's fit, none derived.)
+      let checked = 0;
+      for (let i = 0; i < belief.sigmas.length; i++) {
+        const n = Math.floor(i / (17 * 6)),
+          axis = i % 2;
+        const px = (boxes[n * 4 + 2 + axis] - boxes[n * 4 + axis]) / (axis ? H : W);
+        const want = Math.sqrt(Math.max((blob.sigmas[i] / px) ** 2 - 4, 0.01)) * px;
+        expect(belief.sigmas[i]).to.be.closeTo(want, 1e-3 * want);
+        checked++;
+      }
+      expect(checked).to.equal(3 * 17 * 3 * 2);
+      // The simulated sure joints' blobs are 2.0-2.1 px: their beliefs are a few tenths of a heatmap pixel.
+      expect(belief.sigmas[0]).to.be.below(blob.sigmas[0] / 3);
     });
 
     it('maps heatmaps of another format to Human3.6M mixtures (derived joints: one moment-matched Gaussian)', async function () {
@@ -168,6 +191,19 @@ describe('heatmap input: fitHeatmaps and lift({ heatmaps })', function () {
       // The GPU converts the fit to uv units in f32, the host in f64: equal to rounding, not bits.
       expectClose(got, want.poses, 2e-4, 0, 'poses');
       expectClose(await readBack(model.gpu!, spread, 3 * 17), want.spread, 2e-4, 0, 'spread');
+      // The kernel setting reaches the buffer path too.
+      await model.liftBuffers({
+        heatmaps: { buffer, ...hm, targetSigma: 0 },
+        poses,
+        count: 3,
+        imageSize: [640, 480],
+        hypotheses: 4,
+        seed: 5,
+      });
+      const raw = await model.lift(heatmaps, { ...sampling, heatmaps: { ...hm, targetSigma: 0 } });
+      const gotRaw = await readBack(model.gpu!, poses, 3 * 51);
+      expectClose(gotRaw, raw.poses, 2e-4, 0, 'poses, targetSigma 0');
+      expect(bits(raw.poses)).to.not.equal(bits(want.poses));
       const err = await model
         .liftBuffers({ heatmaps: { buffer, ...hm, width: 64 }, poses, count: 3, imageSize: [640, 480] })
         .catch((e: Error) => e);

@@ -75,6 +75,36 @@ describe('diffpose lift heatmaps.npy / .safetensors', function () {
     }
   });
 
+  it("--target-sigma: the detector's target kernel (0: the blobs' own widths), in the output", async function () {
+    const out = (s: string) => join(dir, `t${s}.json`);
+    const docs = [];
+    for (const s of ['0', '2']) {
+      const args = ['lift', join(dir, 'h.safetensors'), '--image-size', '640x480', '--cpu', '--components', '1'];
+      const r = await runCli([...args, '--hypotheses', '1', '--target-sigma', s, '-o', out(s)]);
+      expect(r.code, r.stderr).to.equal(0);
+      docs.push(
+        JSON.parse(readFileSync(out(s), 'utf8')) as {
+          heatmaps: { targetSigma: number };
+          people: Array<{ gmm: { sigmas: number[] } }>;
+        },
+      );
+    }
+    expect(docs.map((d) => d.heatmaps.targetSigma)).to.deep.equal([0, 2]);
+    // Sure joints (confidence 0.9): blobs of about 2 heatmap px, beliefs a fraction of that.
+    expect(docs[1].people[0].gmm.sigmas[2]).to.be.below(docs[0].people[0].gmm.sigmas[2] / 3);
+    const bad = await runCli([
+      'lift',
+      join(dir, 'h.safetensors'),
+      '--image-size',
+      '640x480',
+      '--cpu',
+      '--target-sigma',
+      '-1',
+    ]);
+    expect(bad.code).to.equal(1);
+    expect(diffposeLines(bad.stderr).join('\n')).to.match(/--target-sigma must be a number in \[0, 64\]/);
+  });
+
   it('refuses heatmap files without an image size, and bad boxes, in one line', async function () {
     const a = await runCli(['lift', join(dir, 'h.npy'), '--cpu']);
     expect(a.code).to.equal(1);

@@ -14,6 +14,8 @@ interface Case {
   height: number;
   components: number;
   map?: FitOutputMap;
+  /** Default: HEATMAP_FIT.targetSigma (the random blobs, std 1-6, fall on both sides of its floor). */
+  targetSigma?: number;
 }
 
 /** Per (pose, joint) 1-3 random blobs (some overlapping, some wide) on a low noisy floor, plus a few negative values. */
@@ -115,6 +117,12 @@ describe('heatmap_fit kernel vs fitHeatmapsRef', function () {
       3,
     );
   });
+
+  for (const targetSigma of [0, 1.5]) {
+    it(`targetSigma ${targetSigma}: the same rule as the reference, K = 3`, async function () {
+      await check(gpu, { poses: 2, joints: 17, width: 29, height: 37, components: 3, targetSigma }, 20);
+    });
+  }
 
   it('128 x 128 heatmaps, K = 2', async function () {
     await check(gpu, { poses: 1, joints: 4, width: 128, height: 128, components: 2 }, 5);

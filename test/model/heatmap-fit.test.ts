@@ -6,7 +6,7 @@ const W = 48,
   H = 64;
 
 /** Fits one rendered heatmap over the box [0, 0, W, H] (image pixel = heatmap coordinate + 0.5). */
-function fitOne(blobs: HeatmapBlob[], components: number, floor = 0): Float32Array {
+function fitOne(blobs: HeatmapBlob[], components: number, floor = 0, targetSigma?: number): Float32Array {
   const hm = new Float32Array(W * H).fill(floor);
   renderHeatmap(hm, 0, W, H, blobs);
   return fitHeatmapsRef({
@@ -17,7 +17,14 @@ function fitOne(blobs: HeatmapBlob[], components: number, floor = 0): Float32Arr
     height: H,
     components,
     boxes: new Float32Array([0, 0, W, H]),
+    targetSigma,
   });
+}
+
+/** A detector's blob: a belief of std (bx, by) at (x, y) convolved with the std-2 target kernel. */
+function detectorBlob(weight: number, x: number, y: number, bx: number, by: number): HeatmapBlob {
+  const t = HEATMAP_FIT.targetSigma;
+  return { weight, x, y, sx: Math.hypot(bx, t), sy: Math.hypot(by, t) };
 }
 
 /** Each true blob matched to the nearest fitted component: mean within 0.25 heatmap px, weight within 0.05. */
@@ -91,13 +98,40 @@ describe('heatmap fit (CPU reference)', function () {
   });
 
   it('gives a unimodal heatmap one component whatever K (the others weight 0, repeating it)', function () {
-    const fit = fitOne([{ weight: 1, x: 20.3, y: 30.7, sx: 2, sy: 2.5 }], 3);
+    const fit = fitOne([detectorBlob(1, 20.3, 30.7, 0.8, 1.5)], 3);
     expect(fit[0]).to.equal(1);
     expect(fit[FIT_STRIDE]).to.equal(0);
     expect(fit[2 * FIT_STRIDE]).to.equal(0);
     expect(Array.from(fit.subarray(FIT_STRIDE + 1, 2 * FIT_STRIDE))).to.deep.equal(Array.from(fit.subarray(1, 5)));
-    expect(fit[3]).to.be.closeTo(2, 0.05);
-    expect(fit[4]).to.be.closeTo(2.5, 0.05);
+    expect(fit[3]).to.be.closeTo(0.8, 0.02);
+    expect(fit[4]).to.be.closeTo(1.5, 0.02);
+  });
+
+  it("returns the detector's belief: the target kernel's variance off each component's (floored)", function () {
+    // Beliefs from sure (0.3 px) to occluded (5 px), one with a second mode.
+    const blobs = [detectorBlob(0.65, 14.2, 20.5, 0.3, 1), detectorBlob(0.35, 32.6, 44.1, 5, 3)];
+    const fit = fitOne(blobs, 2);
+    expectRecovered(blobs, fit, 'belief mixture');
+    const byX = [0, 1].sort((a, b) => fit[a * FIT_STRIDE + 1] - fit[b * FIT_STRIDE + 1]);
+    expect(fit[byX[0] * FIT_STRIDE + 3]).to.be.closeTo(0.3, 0.02);
+    expect(fit[byX[0] * FIT_STRIDE + 4]).to.be.closeTo(1, 0.02);
+    expect(fit[byX[1] * FIT_STRIDE + 3]).to.be.closeTo(5, 0.1);
+    expect(fit[byX[1] * FIT_STRIDE + 4]).to.be.closeTo(3, 0.1);
+    // targetSigma 0: the blobs' own widths.
+    const raw = fitOne(blobs, 2, 0, 0);
+    expect(raw[byX[0] * FIT_STRIDE + 3]).to.be.closeTo(Math.hypot(0.3, 2), 0.02);
+    expect(raw[byX[1] * FIT_STRIDE + 4]).to.be.closeTo(Math.hypot(3, 2), 0.05);
+    // The means and weights do not depend on it.
+    expect(Array.from(raw).filter((_, i) => i % FIT_STRIDE < 3)).to.deep.equal(
+      Array.from(fit).filter((_, i) => i % FIT_STRIDE < 3),
+    );
+    // A blob no wider than the kernel (a sure joint): the floor, std 0.1 heatmap px.
+    const sure = fitOne([{ weight: 1, x: 20.3, y: 30.7, sx: 2, sy: 1.5 }], 1);
+    expect(sure[3]).to.be.closeTo(Math.sqrt(HEATMAP_FIT.beliefFloor), 1e-6);
+    expect(sure[4]).to.be.closeTo(Math.sqrt(HEATMAP_FIT.beliefFloor), 1e-6);
+    // A wider kernel (a detector trained with std 3): more comes off.
+    const wide = fitOne([detectorBlob(1, 20.3, 30.7, 2.5, 2.5)], 1, 0, 1);
+    expect(wide[3]).to.be.closeTo(Math.sqrt(2.5 ** 2 + 4 - 1), 0.02);
   });
 
   it('maps through the box: image = left + (x + 0.5) * box width / heatmap width', function () {
@@ -111,6 +145,7 @@ describe('heatmap fit (CPU reference)', function () {
       height: H,
       components: 1,
       boxes: new Float32Array([100, 50, 100 + 4 * W, 50 + 3 * H]),
+      targetSigma: 0,
     });
     expect(fit[1]).to.be.closeTo(100 + 10.5 * 4, 1e-3);
     expect(fit[2]).to.be.closeTo(50 + 20.5 * 3, 1e-3);
@@ -156,10 +191,10 @@ describe('heatmap fit (CPU reference)', function () {
     expect(Array.from(fit)).to.deep.equal(Array.from(clean));
   });
 
-  it('floors the variance: a single bright pixel gives std 0.5 heatmap px', function () {
+  it('floors the variance: a single bright pixel gives std 0.5 heatmap px (0.1 once the target kernel is taken off)', function () {
     const hm = new Float32Array(W * H);
     hm[30 * W + 20] = 1;
-    const fit = fitHeatmapsRef({
+    const args = {
       heatmaps: hm,
       poses: 1,
       joints: 1,
@@ -167,7 +202,10 @@ describe('heatmap fit (CPU reference)', function () {
       height: H,
       components: 1,
       boxes: new Float32Array([0, 0, W, H]),
-    });
+    };
+    const fit = fitHeatmapsRef({ ...args, targetSigma: 0 });
     expect(Array.from(fit)).to.deep.equal([1, 20.5, 30.5, Math.sqrt(HEATMAP_FIT.varianceFloor), 0.5]);
+    const floor = Math.fround(Math.sqrt(HEATMAP_FIT.beliefFloor));
+    expect(Array.from(fitHeatmapsRef(args))).to.deep.equal([1, 20.5, 30.5, floor, floor]);
   });
 });

@@ -16,7 +16,7 @@ const repoRoot = new URL('../../', import.meta.url).pathname;
  */
 describe('train/diffpose/heatmaps.py fit = the engine reference (fitHeatmapsRef)', function () {
   this.timeout(600_000);
-  it('3 people x 17 maps of 29 x 37, K = 3: weights to 1e-3, means and stds to 1e-2 px', function () {
+  it('3 people x 17 maps of 29 x 37, K = 3, targetSigma 2 (default) and 0: weights to 1e-3, means and stds to 1e-2 px', function () {
     if (!existsSync(PYTHON) || spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status !== 0) {
       if (process.env.CI === 'true') throw new Error(`${PYTHON} has no numpy`);
       this.skip();
@@ -40,17 +40,29 @@ describe('train/diffpose/heatmaps.py fit = the engine reference (fitHeatmapsRef)
     try {
       writeFileSync(join(dir, 'h.npy'), encodeNpy([n, J, h, w], maps));
       writeFileSync(join(dir, 'b.npy'), encodeNpy([n, 4], boxes));
-      const r = spawnSync(
-        PYTHON,
-        ['train/diffpose/heatmaps.py', join(dir, 'h.npy'), join(dir, 'b.npy'), String(K), join(dir, 'out.npy')],
-        { cwd: repoRoot, encoding: 'utf8' },
-      );
-      if (r.status !== 0) throw new Error(`heatmaps.py failed: ${r.stderr}`);
-      const py = parseNpy(readFileSync(join(dir, 'out.npy')), 'out.npy').data;
-      const ts = fitHeatmapsRef({ heatmaps: maps, poses: n, joints: J, width: w, height: h, components: K, boxes });
-      const pick = (a: Float32Array, weights: boolean) => a.filter((_, i) => (i % 5 === 0) === weights);
-      expectClose(pick(py, true), pick(ts, true), 1e-3, 0, 'weights');
-      expectClose(pick(py, false), pick(ts, false), 1e-2, 0, 'means and stds');
+      for (const targetSigma of [2, 0]) {
+        const out = join(dir, `out-${targetSigma}.npy`);
+        const r = spawnSync(
+          PYTHON,
+          ['train/diffpose/heatmaps.py', join(dir, 'h.npy'), join(dir, 'b.npy'), String(K), out, String(targetSigma)],
+          { cwd: repoRoot, encoding: 'utf8' },
+        );
+        if (r.status !== 0) throw new Error(`heatmaps.py failed: ${r.stderr}`);
+        const py = parseNpy(readFileSync(out), 'out.npy').data;
+        const ts = fitHeatmapsRef({
+          heatmaps: maps,
+          poses: n,
+          joints: J,
+          width: w,
+          height: h,
+          components: K,
+          boxes,
+          targetSigma,
+        });
+        const pick = (a: Float32Array, weights: boolean) => a.filter((_, i) => (i % 5 === 0) === weights);
+        expectClose(pick(py, true), pick(ts, true), 1e-3, 0, `weights, targetSigma ${targetSigma}`);
+        expectClose(pick(py, false), pick(ts, false), 1e-2, 0, `means and stds, targetSigma ${targetSigma}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

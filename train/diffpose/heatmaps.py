@@ -6,18 +6,27 @@ numpy's random draws) and `fit_heatmaps` is src/model/heatmap-fit.ts / shaders/h
 over maps with numpy. `heatmap_mixture_uv` turns a batch of detections into the mixtures the
 engine would fit from its heatmaps, in the model's uv units, so that training's forward
 diffusion sees the mixture variances that inference starts from (train.py --heatmaps K).
+
+Both model a heatmap detector's blob as its belief convolved with its training target (a Gaussian
+of std 2 heatmap px): the simulator renders blobs of std sqrt(belief^2 + 2^2), and the fit takes
+the target's variance off each component's (floored), so the mixtures are the detector's belief.
 """
 
 import numpy as np
 
 # src/model/heatmap-fit.ts HEATMAP_FIT
 FIT = dict(max_components=5, iterations=12, seed_fraction=0.1, variance_init=4.0, variance_floor=0.25,
-           background_init=0.1, min_share=1e-6)
+           background_init=0.1, min_share=1e-6, target_sigma=2.0, belief_floor=0.01)
 
 # src/eval/heatmap-sim.ts HEATMAP_SIM
 SIM = dict(width=48, height=64, margin=0.25, sigma=2.0, swap_probability=0.15, swap_ratio=(0.3, 1.0),
            wrong_first=0.4, occluded_below=0.4, occlusion_probability=0.05, occlusion_sigma=(4.0, 8.0),
            floor_fraction=0.01)
+
+# src/pose/detector-noise.ts NOISE_MODEL (train/camera.py detector_noise): c = exp(-std / (0.03 height)),
+# confidences in [0.05, 1].
+CONFIDENCE_SCALE = 0.03
+CONFIDENCE_RANGE = (0.05, 1.0)
 
 # Left/right partner of each Human3.6M joint (-1: on the midline).
 LR_PARTNER = np.array([-1, 4, 5, 6, 1, 2, 3, -1, -1, -1, -1, 14, 15, 16, 11, 12, 13])
@@ -59,14 +68,19 @@ def simulate_heatmaps(kp, conf, rng):
     swapped = (LR_PARTNER >= 0)[None, :] & (rng.random((n, 17)) < SIM["swap_probability"])
     ratio = rng.uniform(*SIM["swap_ratio"], (n, 17))
     wrong_first = rng.random((n, 17)) < SIM["wrong_first"]
-    sigma = np.where(occluded, wide, SIM["sigma"])
-    partner = m[:, np.where(LR_PARTNER >= 0, LR_PARTNER, 0)]
+    # A blob is the detector's belief (the error std its confidence implies, heatmap px) through the target kernel.
+    height = np.maximum(kp[..., 1].max(1) - kp[..., 1].min(1), 1e-6)
+    belief_scale = CONFIDENCE_SCALE * height * H / (boxes[:, 3] - boxes[:, 1])
+    blob = np.hypot(belief_scale[:, None] * -np.log(np.clip(conf, *CONFIDENCE_RANGE)), SIM["sigma"])
+    sigma = np.where(occluded, wide, blob)
+    partner_index = np.where(LR_PARTNER >= 0, LR_PARTNER, 0)
+    partner = m[:, partner_index]
+    partner_sigma = blob[:, partner_index]
     first_w = np.where(swapped & wrong_first, ratio, 1.0)
     second_w = np.where(swapped, np.where(wrong_first, 1.0, ratio), 0.0)
     blobs = np.stack([
         np.stack([first_w, m[..., 0], m[..., 1], sigma, sigma], -1),
-        np.stack([second_w, partner[..., 0], partner[..., 1], np.full_like(sigma, SIM["sigma"]),
-                  np.full_like(sigma, SIM["sigma"])], -1),
+        np.stack([second_w, partner[..., 0], partner[..., 1], partner_sigma, partner_sigma], -1),
     ], 2).reshape(n * 17, 2, 5)
     maps = render(blobs, W, H)
     peak = maps.max((1, 2), keepdims=True)
@@ -96,17 +110,18 @@ def _seeds(mass, K):
     return np.where(values > 0, values, 0.0), order
 
 
-def fit_heatmaps(heatmaps, boxes, K, chunk=64):
+def fit_heatmaps(heatmaps, boxes, K, chunk=64, target_sigma=FIT["target_sigma"]):
     """heatmaps [n,J,H,W], boxes [n,4] -> (weights [n,J,K], means [n,J,K,2], stds [n,J,K,2]) in image pixels.
 
-    The engine's fit (src/model/heatmap-fit.ts has the rules); unused components weight 0, repeating the heaviest.
+    The engine's fit (src/model/heatmap-fit.ts has the rules); unused components weight 0, repeating the heaviest;
+    the detector's target kernel (std target_sigma heatmap px; 0: none) taken off the variances (rule 5).
     Fitted `chunk` people at a time (the EM holds K float64 maps per heatmap).
     """
-    parts = [_fit(heatmaps[i:i + chunk], boxes[i:i + chunk], K) for i in range(0, len(heatmaps), chunk)]
+    parts = [_fit(heatmaps[i:i + chunk], boxes[i:i + chunk], K, target_sigma) for i in range(0, len(heatmaps), chunk)]
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
-def _fit(heatmaps, boxes, K):
+def _fit(heatmaps, boxes, K, target_sigma):
     n, J, H, W = heatmaps.shape
     v = heatmaps.reshape(n * J, H, W).astype(np.float64)
     mass = np.where(np.isfinite(v) & (v > 0), v, 0.0)
@@ -149,6 +164,11 @@ def _fit(heatmaps, boxes, K):
     my = np.where(flat[:, None], (H - 1) / 2, my)
     vx = np.where(flat[:, None], W * W / 12, vx)
     vy = np.where(flat[:, None], H * H / 12, vy)
+    # The belief: the target kernel's variance off each fitted component's, floored (not the flat map's).
+    tv = float(np.float32(np.float32(target_sigma) ** 2))
+    if tv > 0:
+        vx = np.where(flat[:, None], vx, np.maximum(vx - tv, FIT["belief_floor"]))
+        vy = np.where(flat[:, None], vy, np.maximum(vy - tv, FIT["belief_floor"]))
     heaviest = wt.argmax(1)[:, None]
     unused = wt <= 0
     for a in (mx, my, vx, vy):
@@ -196,12 +216,13 @@ def heatmap_mixture_uv(kp, conf, w, h, rng, K):
 
 
 def main(argv=None):
-    """python3 train/diffpose/heatmaps.py heatmaps.npy boxes.npy K out.npy: the fit as [n,J,K,5]
+    """python3 train/diffpose/heatmaps.py heatmaps.npy boxes.npy K out.npy [target_sigma]: the fit as [n,J,K,5]
     (weight, mean x, mean y, std x, std y), the engine's layout (its parity test uses this)."""
     import sys
     a = sys.argv[1:] if argv is None else argv
     maps, boxes, K = np.load(a[0]), np.load(a[1]).astype(np.float64), int(a[2])
-    pi, mu, sd = fit_heatmaps(maps, boxes, K)
+    target = float(a[4]) if len(a) > 4 else FIT["target_sigma"]
+    pi, mu, sd = fit_heatmaps(maps, boxes, K, target_sigma=target)
     np.save(a[3], np.concatenate([pi[..., None], mu, sd], -1).astype(np.float32))
 
 
