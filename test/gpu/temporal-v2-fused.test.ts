@@ -78,9 +78,9 @@ describe('v2 temporal sequence lifts on the fused plans vs the CPU reference', f
         const got = await model.liftSequence(t.keypoints, { ...o, executor: 'fused' });
         expect(model.lastCall('fused', 'temporal')).to.deep.include({ dispatches: 4, submits: 1 });
         expectClose(got.poses, ref.poses, 2e-4, 2e-4, `fused causal=${causal}`);
-        // f16 weights and activations: the tiny random model's large FiLM gains amplify the rounding (temporal-fused.test.ts).
+        // f16 weights and activations: within the shipped v1 model's 5 mm (temporal-fused.test.ts; measured 0.8 mm).
         const half = await model.liftSequence(t.keypoints, { ...o, executor: 'fused-f16' });
-        expectClose(half.poses, ref.poses, 5e-2, 0, `fused-f16 causal=${causal}`);
+        expectClose(half.poses, ref.poses, 5e-3, 0, `fused-f16 causal=${causal}`);
       }
     } finally {
       model.dispose();
