@@ -74,8 +74,8 @@ export const CHUNK_FRAMES = 32;
 /**
  * Frames per call and track with the temporal model. Each call also carries the frames its
  * windows reach before and after the chunk (13 and 13 offline, 26 and 0 causal; with a v2 file's
- * output average of radius R, 13 + R and 13 + R, 26 + 2R and 0), lifted again and dropped, so the output equals liftSequence on the whole track; long chunks keep that
- * overhead small.
+ * output average of radius R, 13 + R and 13 + R, 26 + 2R and 0), lifted again and dropped, so the
+ * output equals liftSequence on the whole track; long chunks keep that overhead small.
  */
 export const TEMPORAL_CHUNK_FRAMES = 256;
 

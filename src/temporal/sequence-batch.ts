@@ -68,13 +68,36 @@ export function liftFramesRef(model: TemporalModel, frames: Float32Array): Float
 }
 
 /**
+ * The root-centred lifter xyz of the frames the windows of `poses` read, indexed as `frames`
+ * (the others left zero): every frame of a batch without a ring, a stream's ring only where its
+ * pushes' windows reach.
+ */
+function liftWindowFramesRef(model: TemporalModel, info: SequenceInfo, poses: number): Float32Array {
+  if (info.ring === 0) return liftFramesRef(model, info.frames);
+  const { window, pad } = model.encoders[info.mode].config;
+  const rows = new Set<number>();
+  for (let p = 0; p < poses; p++) {
+    const [lo, hi, t, base] = info.windows.subarray(4 * p, 4 * p + 4);
+    for (let f = 0; f < window; f++) rows.add(base + (Math.min(Math.max(t + f - pad[0], lo), hi) % info.ring));
+  }
+  const order = [...rows];
+  const I = ENCODER_INPUTS;
+  const gathered = new Float32Array(order.length * I);
+  order.forEach((r, i) => gathered.set(info.frames.subarray(r * I, (r + 1) * I), i * I));
+  const xyz = liftFramesRef(model, gathered);
+  const lifted = new Float32Array(info.frames.length);
+  order.forEach((r, i) => lifted.set(xyz.subarray(i * I, (i + 1) * I), r * I));
+  return lifted;
+}
+
+/**
  * The conditioning of every pose of a temporal batch on the CPU (the encoder kernel's reference);
  * for a v2 encoder (docs/temporal-model.md §12) with the start pose, from the lifter over every frame.
  */
 export function encodeSequenceRef(model: TemporalModel, info: SequenceInfo, poses: number): Conditioning {
   const encoder = model.encoders[info.mode];
   const plan = encoderPlan(encoder);
-  const lifted = encoder.config.fuse ? (info.lifted ?? liftFramesRef(model, info.frames)) : undefined;
+  const lifted = encoder.config.fuse ? (info.lifted ?? liftWindowFramesRef(model, info, poses)) : undefined;
   const { delta, film, start } = encodeWindowsRef(plan, info.frames, info.windows, poses, info.ring, lifted);
   return { delta, film, filmStride: plan.filmOut, start };
 }
