@@ -453,10 +453,6 @@ export class FusedExecutor implements Executor {
             : 'a sequence lift needs the temporal model',
         );
       }
-      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera, this.calibrated);
-      this.writeParams(K, s);
-      // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
-      this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
       const fuse = this.fuse && batch.sequence ? this.fuse.encoders[batch.sequence.mode].config.fuse : undefined;
       // v2: each chunk also denoises the output average's reach (at most fuse.window - 1 poses).
       const chunk = Math.floor(this.maxItems / H) - (fuse ? fuse.window - 1 : 0);
@@ -464,6 +460,10 @@ export class FusedExecutor implements Executor {
         throw new InputError(
           `${H} hypotheses and an output average of ${fuse!.window} frames exceed the plan's ${this.maxItems} items (load with a larger maxBatch)`,
         );
+      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera, this.calibrated);
+      this.writeParams(K, s);
+      // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
+      this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
       this.counter.beginCall();
       this.gpuTimes = this.timer ? [] : undefined;
       for (let start = 0; start < batch.poses; start += chunk) {

@@ -55,6 +55,14 @@ describe('v2 temporal sequence lifts on the fused plans vs the CPU reference', f
         const mean = Array.from({ length: 51 }, (_, k) => (own[k] + own[51 + k] + own[102 + k]) / 3);
         expect(Math.max(...mean.map((v, k) => Math.abs(v - long.poses[k])))).to.be.above(1e-3);
       }
+      // 16 hypotheses leave 4 poses per chunk, fewer than the output average's reach of 6: refused before any work.
+      let refused: unknown;
+      await model
+        .liftSequences(tracks(), { imageSize: [640, 480], hypotheses: 16, executor: 'fused' })
+        .catch((e: unknown) => (refused = e));
+      expect(String(refused)).to.match(
+        /InputError: 16 hypotheses and an output average of 7 frames exceed the plan's 64 items/,
+      );
     } finally {
       model.dispose();
       cpu.dispose();
