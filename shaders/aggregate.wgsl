@@ -8,7 +8,8 @@
 // invocation per pose. For a v2 temporal sequence (`fuse.taps` > 0, docs/temporal-model.md §12.1
 // step 5) the output pose is the average of its neighbours' hypothesis means, recomputed from the
 // final state, each neighbour clamped to the pose's track; spread, samples and radius90 stay the
-// pose's own, the root is fitted to the averaged pose.
+// pose's own, the root is fitted to the averaged pose. A stream's push (`fuse.ring_at` > 0) reads
+// the earlier means of each track from the stream's ring in `uv`, after writing its own there.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
 // JOINTS, GMM_STRIDE, CAL_BANDS come from the generated prelude (src/kernels/wgsl-constants.ts).
 
@@ -36,8 +37,10 @@ struct AggregateParams {
 @group(0) @binding(3) var<storage, read_write> samples: array<f32>;
 @group(0) @binding(4) var<uniform> params: AggregateParams;
 // [poses, 17, 2] the input 2D, uv units. With `fuse.taps` > 0: a record of FUSE_RECORD per pose,
-// its 2D [17, 2] then its track's first and last pose in the state (bitcast u32).
-@group(0) @binding(5) var<storage, read> uv: array<f32>;
+// its 2D [17, 2] then its track's first and last pose in the state (a stream: first and last
+// frame), its own frame and its track's base row in the ring (bitcast u32); with `fuse.ring_at`
+// > 0, from there a stream's ring of each track's last `fuse.taps` means [tracks * taps, 17, 3].
+@group(0) @binding(5) var<storage, read_write> uv: array<f32>;
 // [state poses, 17, components, GMM_STRIDE]: weight, mean u, mean v, std u, std v.
 @group(0) @binding(6) var<storage, read> gmm: array<f32>;
 // [poses, 3] camera frame, metres; (0, 0, 0) where the 2D determines no root in front of the camera
@@ -64,6 +67,8 @@ struct Fuse {
   before: u32,
   // Output pose n reads the state of pose n + offset (the chunk's denoised region starts earlier).
   offset: u32,
+  // A stream: where its ring of means starts in `uv` (f32 index); 0: none.
+  ring_at: u32,
   // Per tap and joint, [taps, 17] row-major.
   weights: array<vec4<f32>, FUSE_VEC4S>,
 }
@@ -172,15 +177,28 @@ fn pose_mean(e: u32, j: u32) -> vec3<f32> {
   return sum / f32(run.hypotheses);
 }
 
-// The output average of joint j of output pose n (state pose e): the neighbours' means, clamped to [lo, hi].
+// A stream's ring: the f32 index of joint j of its track's mean of `frame`.
+fn ring_row(n: u32, frame: u32, j: u32) -> u32 {
+  let base = bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS + 3u]);
+  return fuse.ring_at + ((base + frame % fuse.taps) * JOINTS + j) * 3u;
+}
+
+// The output average of joint j of output pose n (state pose e): the neighbours' means, clamped
+// to [lo, hi]; a stream's from its ring (its own written there first), by frame.
 fn fused_mean(n: u32, e: u32, j: u32) -> vec3<f32> {
   let lo = bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS]);
   let hi = bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS + 1u]);
+  let t = bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS + 2u]);
   var acc = vec3<f32>(0.0);
   for (var k = 0u; k < fuse.taps; k++) {
-    let q = u32(clamp(i32(e + k) - i32(fuse.before), i32(lo), i32(hi)));
     let i = k * JOINTS + j;
-    acc += fuse.weights[i / 4u][i % 4u] * pose_mean(q, j);
+    if (fuse.ring_at > 0u) {
+      let r = ring_row(n, u32(clamp(i32(t + k) - i32(fuse.before), i32(lo), i32(hi))), j);
+      acc += fuse.weights[i / 4u][i % 4u] * vec3<f32>(uv[r], uv[r + 1u], uv[r + 2u]);
+    } else {
+      let q = u32(clamp(i32(e + k) - i32(fuse.before), i32(lo), i32(hi)));
+      acc += fuse.weights[i / 4u][i % 4u] * pose_mean(q, j);
+    }
   }
   return acc;
 }
@@ -213,6 +231,12 @@ fn aggregate(@builtin(workgroup_id) wg: vec3<u32>,
       sq += dot(dv, dv);
     }
     var mj = own;
+    if (fuse.ring_at > 0u) {
+      let r = ring_row(n, bitcast<u32>(uv[FUSE_RECORD * n + 2u * JOINTS + 2u]), j);
+      uv[r] = own.x;
+      uv[r + 1u] = own.y;
+      uv[r + 2u] = own.z;
+    }
     if (fuse.taps > 0u) { mj = fused_mean(n, e, j); }
     mean[id * 3u] = mj.x;
     mean[id * 3u + 1u] = mj.y;

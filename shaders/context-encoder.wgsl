@@ -7,7 +7,8 @@
 // Composed with lib/run.wgsl (run.batch = poses of this chunk).
 //
 // Phases of one window, a storage barrier after each: 0 (write_pixels only) the pose's own frame
-// from the caller's keypoints into the ring, 1 load (and normalise) the 27 frames, 2 input
+// from the caller's keypoints into the ring (a v2 stream: and its lifter output, the ring holding
+// (u, v, c, lifter xyz) per frame), 1 load (and normalise) the 27 frames, 2 input
 // convolution, then per block its dilated convolution and its pointwise convolution with the
 // residual, then the heads, then the write-out (v1: the correction added to the lifter output;
 // v2: the start pose, from the start average of the window's lifter xyz, loaded with its frames).
@@ -50,18 +51,27 @@ fn blk(b: u32, field: u32) -> u32 {
   return plan[ENC_BLOCKS0 + b * ENC_BLOCK_U32 + field];
 }
 
+// f32 per frame in `frames`: a v2 stream's ring holds each frame's lifter xyz after its (u, v, c).
+fn frame_stride() -> u32 {
+  return select(ENC_INPUTS, 2u * ENC_INPUTS, params.ring != 0u && plan[ENC_LIFTED] == 1u);
+}
+
 // The window's frames, clamped to the track (edge padding), each normalised on its own.
 fn load_window(lid: u32, base: u32, w: vec4<u32>) {
   let win = base + plan[ENC_WIN];
   for (var f = lid; f < plan[ENC_WINDOW]; f += WG_SIZE) {
     var src = u32(clamp(i32(w.z) + i32(f) - i32(plan[ENC_BEFORE]), i32(w.x), i32(w.y)));
     if (params.ring != 0u) { src = w.w + src % params.ring; }
-    let at = src * ENC_INPUTS;
+    let at = src * frame_stride();
     let to = win + f * ENC_INPUTS;
     for (var i = 0u; i < ENC_INPUTS; i++) { scratch[to + i] = frames[at + i]; }
     if (plan[ENC_LIFTED] == 1u) {
       let lw = base + plan[ENC_LIFT_WIN] + f * ENC_INPUTS;
-      for (var i = 0u; i < ENC_INPUTS; i++) { scratch[lw + i] = lifter_xyz[at + i]; }
+      if (params.ring != 0u) {
+        for (var i = 0u; i < ENC_INPUTS; i++) { scratch[lw + i] = frames[at + ENC_INPUTS + i]; }
+      } else {
+        for (var i = 0u; i < ENC_INPUTS; i++) { scratch[lw + i] = lifter_xyz[src * ENC_INPUTS + i]; }
+      }
     }
     if (plan[ENC_NORMALISE] == 0u) { continue; }
     // docs/temporal-model.md §1: centre on the confidence-weighted mean, divide by the weighted RMS distance.
@@ -193,7 +203,7 @@ fn heads(lid: u32, base: u32, pose: u32) {
 
 // The pose's own frame t, from pixels to the model's uv (model-spec §4), into its track's ring slot.
 fn write_own_frame(lid: u32, pose: u32, w: vec4<u32>) {
-  let at = (w.w + w.z % params.ring) * ENC_INPUTS;
+  let at = (w.w + w.z % params.ring) * frame_stride();
   for (var j = lid; j < JOINTS; j += WG_SIZE) {
     let i = (pose * JOINTS + j) * 3u;
     frames[at + 3u * j] = keypoints[i] / params.width * 2.0 - 1.0;
@@ -221,6 +231,12 @@ fn encoder_phase(lid: u32, slot: u32, pose: u32, step: u32) {
   if (pose >= run.batch) { return; }
   if (step == 0u) {
     if (params.write_pixels == 1u) { write_own_frame(lid, pose, windows[pose]); }
+    // A v2 stream: the pose's lifter output (this pass's lifter dispatch) into its ring slot.
+    if (params.ring != 0u && plan[ENC_LIFTED] == 1u) {
+      let w = windows[pose];
+      let at = (w.w + w.z % params.ring) * frame_stride() + ENC_INPUTS;
+      for (var k = lid; k < ENC_INPUTS; k += WG_SIZE) { frames[at + k] = lifter_xyz[pose * ENC_INPUTS + k]; }
+    }
     return;
   }
   let phase = step - 1u;

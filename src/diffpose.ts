@@ -537,10 +537,6 @@ export class DiffPose extends EventTarget {
       keypointFormat(lift.format ?? 'h36m17');
       resolveSettings(lift, temporal.config);
       const name = this.executorName(lift.executor);
-      if (fuse && name !== 'cpu')
-        throw new InputError(
-          `streams of a v2 temporal file (docs/temporal-model.md §12) run on the cpu executor so far, not "${name}"`,
-        );
       return new DiffPoseStream(
         {
           runBuffers: async (req, o, poseOffset, sequence) => {

@@ -40,7 +40,8 @@ export const AGGREGATE: KernelDescriptor<AggregateParams> = {
     { binding: 2, name: 'spread', kind: 'storage' },
     { binding: 3, name: 'samples', kind: 'storage' },
     { binding: 4, name: 'params', kind: 'uniform' },
-    { binding: 5, name: 'uv', kind: 'read-only-storage', optional: true },
+    // Written by a stream's output average (its ring of means); bound always (a writable binding cannot share the placeholder).
+    { binding: 5, name: 'uv', kind: 'storage' },
     { binding: 6, name: 'gmm', kind: 'read-only-storage', optional: true },
     // Always bound (a writable binding cannot share the placeholder with the read-only ones).
     { binding: 7, name: 'root', kind: 'storage' },
@@ -85,8 +86,8 @@ export interface AggregateBuffers {
   /** [poses, hypotheses, 17, 3] */
   samples: BufferResource;
   params: BufferResource;
-  /** [poses, 17, 2] uv units; with fitRoot and not uvInGmm. */
-  uv?: BufferResource;
+  /** [poses, 17, 2] uv units; with fitRoot and not uvInGmm (else any 16-byte buffer); fuseRecords' records with an output average, a stream's ring after them. */
+  uv: BufferResource;
   /** [poses, 17, components, 5]; with fitRoot. */
   gmm?: BufferResource;
   /** Out [poses, 3] with fitRoot ((0, 0, 0): no root); without, any 16-byte buffer. */
@@ -124,28 +125,35 @@ export const FUSE_BYTES = 16 + FUSE_VEC4S * 16;
  * weights [taps, 17], the taps before the pose, and how many state poses precede the chunk's
  * first output. With it, `uv` holds records of FUSE_RECORD f32 per output pose (fuseRecords).
  */
-export function packFuse(fuse: { weights: Float32Array; taps: number; before: number; offset: number }): ArrayBuffer {
+export function packFuse(fuse: {
+  weights: Float32Array;
+  taps: number;
+  before: number;
+  offset: number;
+  /** A stream: where its ring of means starts in `uv` (f32 index). */
+  ringAt?: number;
+}): ArrayBuffer {
   if (fuse.taps > FUSE_MAX_TAPS) throw new Error(`aggregate: at most ${FUSE_MAX_TAPS} output-average taps`);
   const bytes = new ArrayBuffer(FUSE_BYTES);
-  new Uint32Array(bytes, 0, 3).set([fuse.taps, fuse.before, fuse.offset]);
+  new Uint32Array(bytes, 0, 4).set([fuse.taps, fuse.before, fuse.offset, fuse.ringAt ?? 0]);
   new Float32Array(bytes, 16).set(fuse.weights.subarray(0, fuse.taps * NUM_JOINTS));
   return bytes;
 }
 
 /**
- * The aggregation's `uv` input with an output average: per output pose its 2D [17, 2] and its
- * track's first and last pose in the state (u32 bits), FUSE_RECORD f32 each.
+ * The aggregation's `uv` input with an output average: per output pose its 2D [17, 2] (`uv`, or
+ * zeros without) and (u32 bits) its track's first and last pose in the state and, for a stream,
+ * its own frame and its track's first row in the ring of means; FUSE_RECORD f32 each.
  */
 export function fuseRecords(
-  uv: Float32Array,
-  bounds: ReadonlyArray<readonly [number, number]>,
+  uv: Float32Array | undefined,
+  records: ReadonlyArray<readonly [number, number] | readonly [number, number, number, number]>,
 ): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(bounds.length * FUSE_RECORD);
+  const out = new Float32Array(records.length * FUSE_RECORD);
   const bits = new Uint32Array(out.buffer);
-  bounds.forEach(([lo, hi], n) => {
-    out.set(uv.subarray(n * NUM_JOINTS * 2, (n + 1) * NUM_JOINTS * 2), n * FUSE_RECORD);
-    bits[n * FUSE_RECORD + 2 * NUM_JOINTS] = lo;
-    bits[n * FUSE_RECORD + 2 * NUM_JOINTS + 1] = hi;
+  records.forEach((r, n) => {
+    if (uv) out.set(uv.subarray(n * NUM_JOINTS * 2, (n + 1) * NUM_JOINTS * 2), n * FUSE_RECORD);
+    bits.set(r, n * FUSE_RECORD + 2 * NUM_JOINTS);
   });
   return out;
 }

@@ -13,8 +13,8 @@ import { BLK, ENC } from '../temporal/encoder-plan.js';
  * by hand (test/kernels/wgsl-constants.test.ts fails on one that does).
  */
 
-/** f32 per output pose of the aggregation's `uv` with an output average: the 2D [17, 2] and the track's first and last state pose. */
-export const FUSE_RECORD = 2 * NUM_JOINTS + 2;
+/** f32 per output pose of the aggregation's `uv` with an output average: the 2D [17, 2], the track's first and last state pose, a stream's frame and ring row. */
+export const FUSE_RECORD = 2 * NUM_JOINTS + 4;
 /** vec4s of the output average's weights [FUSE_MAX_TAPS, 17] in the aggregation's uniform. */
 export const FUSE_VEC4S = Math.ceil((FUSE_MAX_TAPS * NUM_JOINTS) / 4);
 

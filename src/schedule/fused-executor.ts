@@ -257,6 +257,8 @@ export class FusedExecutor implements Executor {
   // Bind groups for callers' buffers, made on first use and dropped with the buffers.
   private readonly callerLift = new WeakMap<GPUBuffer, Pair>();
   private readonly callerAggregate = new WeakMap<GPUBuffer, Map<string, BoundKernel<unknown>>>();
+  /** v2 streams' host pushes: the aggregation bound to each stream's ring of means. */
+  private readonly streamAggregate = new WeakMap<GPUBuffer, BoundKernel<unknown>>();
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private gpuTimes: PassTime[] | undefined;
   private nextBufferId = 0;
@@ -336,8 +338,35 @@ export class FusedExecutor implements Executor {
     ) as BoundKernel<unknown>;
   }
 
-  /** The aggregation bound to a caller's output buffers, made on first use and kept while `poses` lives. */
-  private callerAggregation(req: BufferLift): BoundKernel<unknown> {
+  /** A v2 stream's host-push aggregation: the engine's outputs, the stream's records and ring of means as `uv`. */
+  private bindStreamAggregate(ring: GPUBuffer): BoundKernel<unknown> {
+    const { io } = this;
+    const bound = this.aggregateInto(
+      { mean: io.mean, spread: io.spread, root: io.root, radius: io.radius },
+      io.aggregateParams,
+      false,
+      { uv: ring, fuse: io.fuse },
+    );
+    this.streamAggregate.set(ring, bound);
+    return bound;
+  }
+
+  /** The output average of a v2 stream's push: its mode's weights, the ring of means at `ringAt`. */
+  private writeStreamFuse(sequence: SequenceInfo, ringAt: number): void {
+    const e = this.fuse!.encoders[sequence.mode];
+    const { window, pad } = e.config.fuse!;
+    this.gpu.device.queue.writeBuffer(
+      this.io.fuse,
+      0,
+      packFuse({ weights: e.fuse!, taps: window, before: pad[0], offset: 0, ringAt }),
+    );
+  }
+
+  /**
+   * The aggregation bound to a caller's output buffers, made on first use and kept while `poses`
+   * lives; a v2 stream's with its records and ring of means as `uv`.
+   */
+  private callerAggregation(req: BufferLift, ring?: GPUBuffer): BoundKernel<unknown> {
     const out = {
       mean: req.poses,
       spread: req.spread ?? this.io.spread,
@@ -349,10 +378,15 @@ export class FusedExecutor implements Executor {
       byOutputs = new Map();
       this.callerAggregate.set(req.poses, byOutputs);
     }
-    const key = [out.spread, out.root, out.radius].map((b) => this.bufferId(b)).join(',');
+    const key = [out.spread, out.root, out.radius, ring ?? this.io.uv].map((b) => this.bufferId(b)).join(',');
     let aggregate = byOutputs.get(key);
     if (!aggregate) {
-      aggregate = this.aggregateInto(out, this.io.bufferAggregateParams, true);
+      aggregate = this.aggregateInto(
+        out,
+        this.io.bufferAggregateParams,
+        true,
+        ring && { uv: ring, fuse: this.io.fuse },
+      );
       byOutputs.set(key, aggregate);
     }
     return aggregate;
@@ -454,8 +488,10 @@ export class FusedExecutor implements Executor {
         );
       }
       const fuse = this.fuse && batch.sequence ? this.fuse.encoders[batch.sequence.mode].config.fuse : undefined;
-      // v2: each chunk also denoises the output average's reach (at most fuse.window - 1 poses).
-      const chunk = Math.floor(this.maxItems / H) - (fuse ? fuse.window - 1 : 0);
+      const stream = fuse && batch.sequence!.gpuRing ? batch.sequence!.gpuDenoised : undefined;
+      if (fuse && batch.sequence!.gpuRing && !stream) throw new Error('a v2 stream push needs its ring of means');
+      // v2: each chunk also denoises the output average's reach (at most fuse.window - 1 poses; a stream's are in its ring).
+      const chunk = Math.floor(this.maxItems / H) - (fuse && !stream ? fuse.window - 1 : 0);
       if (chunk < 1)
         throw new InputError(
           `${H} hypotheses and an output average of ${fuse!.window} frames exceed the plan's ${this.maxItems} items (load with a larger maxBatch)`,
@@ -464,12 +500,17 @@ export class FusedExecutor implements Executor {
       this.writeParams(K, s);
       // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
       this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
+      let aggregate = this.hostAggregate;
+      if (stream) {
+        aggregate = this.streamAggregate.get(stream.buffer) ?? this.bindStreamAggregate(stream.buffer);
+        this.writeStreamFuse(batch.sequence!, stream.ringAt);
+      }
       this.counter.beginCall();
       this.gpuTimes = this.timer ? [] : undefined;
       for (let start = 0; start < batch.poses; start += chunk) {
         throwIfAborted(s.signal);
         const n = Math.min(chunk, batch.poses - start);
-        if (fuse) {
+        if (fuse && !stream) {
           await this.runFusedChunk(batch, s, start, n, out);
           continue;
         }
@@ -484,15 +525,7 @@ export class FusedExecutor implements Executor {
         this.writeRuns(n, H, s.poseOffset + start, s.key);
         this.context?.upload(batch.sequence, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        const dispatches = this.record(
-          encoder,
-          this.hostLift,
-          this.hostAggregate,
-          n,
-          n * H,
-          this.timer,
-          batch.sequence,
-        );
+        const dispatches = this.record(encoder, this.hostLift, aggregate, n, n * H, this.timer, batch.sequence);
         const bytes = recordReadback(
           encoder,
           {
@@ -590,8 +623,8 @@ export class FusedExecutor implements Executor {
    */
   async runBuffers(req: BufferLift, s: RunSettings, sequence?: SequenceInfo, fitted?: FittedInput): Promise<void> {
     const H = s.hypotheses;
-    if (this.fuse)
-      throw new InputError('streams of a v2 temporal file (docs/temporal-model.md §12) are not supported yet');
+    const stream = this.fuse ? sequence?.gpuDenoised : undefined;
+    if (this.fuse && !stream) throw new Error('a v2 stream push needs its ring of means');
     if (!!this.context !== !!sequence)
       throw new InputError(
         this.context
@@ -613,7 +646,8 @@ export class FusedExecutor implements Executor {
         lift = this.liftPair(req.keypoints);
         this.callerLift.set(req.keypoints, lift);
       }
-      const aggregate = this.callerAggregation(req);
+      const aggregate = this.callerAggregation(req, stream?.buffer);
+      if (stream) this.writeStreamFuse(sequence!, stream.ringAt);
       this.writeAggregateParams(
         this.io.bufferAggregateParams,
         fitted?.components ?? 1,

@@ -278,6 +278,11 @@ export async function createPerOpExecutor(
       size: CALIBRATION_BYTES,
       usage: GPUBufferUsage.UNIFORM,
     });
+    const noUv = device.createBuffer({
+      label: 'per-op: aggregate uv (unused)',
+      size: 16,
+      usage: GPUBufferUsage.STORAGE,
+    });
     const noFuse = device.createBuffer({
       label: 'per-op: aggregate output average (none)',
       size: FUSE_BYTES,
@@ -296,6 +301,7 @@ export async function createPerOpExecutor(
         radius: noRadiusBuffer,
         calibration: noCalibration,
         fuse: noFuse,
+        uv: noUv,
       },
       'per-op: aggregate',
     ) as BoundKernel<unknown>;
@@ -321,6 +327,7 @@ export async function createPerOpExecutor(
         noRadiusBuffer,
         noCalibration,
         noFuse,
+        noUv,
         run.buffer,
         staging,
       ],

@@ -32,6 +32,11 @@ export interface SequenceInfo {
    * each pose's own mean there before its output average reads the track's.
    */
   denoisedRing?: { means: Float32Array; bases: Uint32Array };
+  /**
+   * The same on the GPU (v2 streams on a fused executor): the aggregation's `uv` buffer, the
+   * push's records (fuseRecords) and from `ringAt` (f32) each track's last fuse.window means.
+   */
+  gpuDenoised?: { buffer: GPUBuffer; ringAt: number };
   /** A GPU-resident push: each pose's own frame is written into the ring from these keypoints (pixels, confidence) by the encoder dispatch. */
   pixels?: { keypoints: GPUBuffer; imageSize: readonly [number, number] };
 }

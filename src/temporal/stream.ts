@@ -6,6 +6,8 @@ import { ENCODER_INPUTS } from './encoder-config.js';
 import { sequenceFrames, type SequenceInfo } from './sequence-batch.js';
 import type { BufferLift } from '../schedule/fused-executor.js';
 import { checkBuffers } from '../gpu/buffer-checks.js';
+import { fuseRecords } from '../kernels/aggregate.js';
+import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
 
 export type TrackId = string | number;
 
@@ -105,6 +107,8 @@ export class DiffPoseStream {
   private readonly host: Float32Array;
   /** v2: each track's last fuseWindow hypothesis means (CPU executor). */
   private readonly denoised: Float32Array | undefined;
+  /** v2 on the GPU: the push's records and each track's last fuseWindow means (SequenceInfo.gpuDenoised). */
+  private gpuMeans: GPUBuffer | undefined;
   private gpuRing: GPUBuffer | undefined;
   private ringDevice: GPUDevice | undefined;
   /** A GPU-resident push wrote frames the host copy does not have. */
@@ -178,14 +182,15 @@ export class DiffPoseStream {
       const track = this.slotOf(id, ids);
       track.frames++;
       track.lastPush = frame;
-      const at = (track.slot * W + ((track.frames - 1) % W)) * ENCODER_INPUTS;
+      const slot = track.slot * W + ((track.frames - 1) % W);
       const row = newFrames.subarray(p * ENCODER_INPUTS, (p + 1) * ENCODER_INPUTS);
-      this.host.set(row, at);
-      if (ring) device!.queue.writeBuffer(ring, at * 4, row as Float32Array<ArrayBuffer>);
+      this.host.set(row, slot * ENCODER_INPUTS);
+      if (ring) device!.queue.writeBuffer(ring, slot * this.gpuStride() * 4, row as Float32Array<ArrayBuffer>);
       windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
     });
     const sequence: SequenceInfo = { mode: 'causal', frames: this.host, windows, ring: W, gpuRing: ring };
-    if (this.denoised) {
+    if (ring && this.model.fuseWindow) sequence.gpuDenoised = this.writeRecords(device!, windows, batch.uv);
+    else if (this.denoised) {
       const V = this.model.fuseWindow!;
       const bases = Uint32Array.from(ids, (id) => this.tracks.get(id)!.slot * V);
       sequence.denoisedRing = { means: this.denoised, bases };
@@ -241,6 +246,7 @@ export class DiffPoseStream {
       ring: W,
       gpuRing: this.gpuRing,
       pixels: { keypoints: req.keypoints, imageSize: this.options.imageSize },
+      gpuDenoised: this.model.fuseWindow ? this.writeRecords(device, windows) : undefined,
     };
     const { tracks: _, ...lift } = req;
     await this.model.runBuffers(
@@ -250,6 +256,30 @@ export class DiffPoseStream {
       sequence,
     );
     return frame;
+  }
+
+  /** f32 per frame in the GPU ring: (u, v, c), and for a v2 file the frame's lifter xyz (written by the encoder dispatch). */
+  private gpuStride(): number {
+    return this.model.fuseWindow ? 2 * ENCODER_INPUTS : ENCODER_INPUTS;
+  }
+
+  /**
+   * v2 on the GPU: each pose's record for the aggregation (its 2D from `uv` when the host has it,
+   * its track's first and last frame, its frame, its track's first row in the ring of means).
+   */
+  private writeRecords(
+    device: GPUDevice,
+    windows: Uint32Array,
+    uv?: Float32Array,
+  ): NonNullable<SequenceInfo['gpuDenoised']> {
+    const V = this.model.fuseWindow!,
+      W = this.model.window;
+    const records = Array.from({ length: windows.length / 4 }, (_, p): [number, number, number, number] => {
+      const [lo, hi, t, base] = windows.subarray(4 * p, 4 * p + 4);
+      return [lo, hi, t, (base / W) * V];
+    });
+    device.queue.writeBuffer(this.gpuMeans!, 0, fuseRecords(uv, records));
+    return { buffer: this.gpuMeans!, ringAt: this.maxTracks * FUSE_RECORD };
   }
 
   /** A push's track ids: `count` distinct strings or numbers (default 0 .. count-1), at most maxTracks. */
@@ -272,17 +302,27 @@ export class DiffPoseStream {
    */
   private ensureRing(device: GPUDevice | undefined, gpuOnly: boolean): void {
     if (device !== this.ringDevice) {
+      const V = this.model.fuseWindow;
       this.gpuRing = device?.createBuffer({
-        label: 'diffpose stream: 2D ring',
-        size: this.host.byteLength,
+        label: V ? 'diffpose stream: 2D and lifter ring' : 'diffpose stream: 2D ring',
+        size: this.maxTracks * this.model.window * this.gpuStride() * 4,
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
       });
-      if (this.hostStale) {
+      this.gpuMeans =
+        V && device
+          ? device.createBuffer({
+              label: 'diffpose stream: records and ring of means',
+              size: this.maxTracks * (FUSE_RECORD + V * ENCODER_INPUTS) * 4,
+              usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+            })
+          : undefined;
+      // A v2 file's lifter xyz and means exist only on the GPU: on a new device its tracks start over.
+      if (this.hostStale || (V && device)) {
         this.tracks.clear();
         this.host.fill(0);
         this.hostStale = false;
       }
-      if (device) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
+      if (device && !V) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
       this.ringDevice = device;
     }
     if (gpuOnly) this.hostStale = true;
@@ -319,6 +359,8 @@ export class DiffPoseStream {
     void this.queue.then(() => {
       this.gpuRing?.destroy();
       this.gpuRing = undefined;
+      this.gpuMeans?.destroy();
+      this.gpuMeans = undefined;
     });
   }
 }

@@ -76,10 +76,6 @@ describe('v2 temporal sequence lifts on the fused plans vs the CPU reference', f
     const cpu = await DiffPose.load({ ...opts, backend: 'cpu' });
     try {
       const t = tracks()[3];
-      // Streams of a v2 file run on the CPU executor only so far.
-      let refused: unknown;
-      await model.createStream({ imageSize: [640, 480], executor: 'fused' }).catch((e: unknown) => (refused = e));
-      expect(String(refused)).to.match(/streams of a v2 temporal file .* run on the cpu executor so far, not "fused"/);
       for (const causal of [false, true]) {
         const o = { imageSize: [640, 480] as const, confidence: t.confidence, init: 'official' as const, causal };
         const ref = await cpu.liftSequence(t.keypoints, o);

@@ -42,7 +42,7 @@ async function check(gpu: GpuContext, poses: number, hypotheses: number, maxWork
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: false },
-    inputs: { x, calibration: UNCALIBRATED, fuse: NO_FUSE },
+    inputs: { x, uv: new Float32Array(4), calibration: UNCALIBRATED, fuse: NO_FUSE },
     outputs: { mean: poses * J * 3, spread: poses * J, samples: poses * hypotheses * J * 3, root: 4, radius: 4 },
     calls: [{ batch: poses * hypotheses, poses, hypotheses, poseOffset: 0, key: [0, 0] }],
     maxWorkgroupsPerDimension,
@@ -146,7 +146,7 @@ async function checkRadius(gpu: GpuContext, poses: number, hypotheses: number, c
   const out = await runKernel(gpu, {
     desc: AGGREGATE,
     params: { fitRoot: false, components },
-    inputs: { x, gmm, calibration: new Float32Array(packCalibration(cal)), fuse: NO_FUSE },
+    inputs: { x, uv: new Float32Array(4), gmm, calibration: new Float32Array(packCalibration(cal)), fuse: NO_FUSE },
     outputs: {
       mean: poses * J * 3,
       spread: poses * J,

@@ -86,52 +86,69 @@ describe('createStream: live causal lifts, one frame per push', function () {
     model.dispose();
   });
 
-  it("GPU-resident pushes (keypoints buffer in, poses buffer out) equal host pushes, into a caller's encoder too", async function () {
+  it("GPU (fused), a v2 file: the same, with the lifter xyz in the GPU ring and each track's denoised poses in a GPU ring", async function () {
     const gpu = await testGpu(this);
-    const { device } = gpu;
-    const model = await DiffPose.load({ device });
-    const tracks = twoTracks();
-    const host = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 3 });
-    const resident = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 3 });
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-    const keypoints = device.createBuffer({ size: 2 * 51 * 4, usage });
-    const poses = device.createBuffer({ size: 2 * 51 * 4, usage });
-    const staging = device.createBuffer({ size: 2 * 51 * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    try {
-      for (let f = 0; f < 32; f++) {
-        const kp = [0, 1].flatMap((k) => Array.from(tracks[k].keypoints.subarray(f * 34, (f + 1) * 34)));
-        const conf = [0, 1].flatMap((k) => Array.from(tracks[k].confidence.subarray(f * 17, (f + 1) * 17)));
-        const want = await host.push(kp, { confidence: conf, tracks: ['a', 'b'] });
-        const kp3 = new Float32Array(2 * 51);
-        for (let i = 0; i < 34; i++) kp3.set([kp[2 * i], kp[2 * i + 1], conf[i]], 3 * i);
-        device.queue.writeBuffer(keypoints, 0, kp3);
-        // Every other push records into the caller's encoder, which the caller submits.
-        const encoder = f % 2 ? device.createCommandEncoder() : undefined;
-        expect(await resident.pushBuffers({ keypoints, poses, count: 2, tracks: ['a', 'b'], encoder })).to.equal(f);
-        if (encoder) device.queue.submit([encoder.finish()]);
-        const copy = device.createCommandEncoder();
-        copy.copyBufferToBuffer(poses, 0, staging, 0, 2 * 51 * 4);
-        device.queue.submit([copy.finish()]);
-        await staging.mapAsync(GPUMapMode.READ);
-        const got = new Float32Array(staging.getMappedRange().slice(0));
-        staging.unmap();
-        expectClose(got, want.poses, 2e-5, 0, `push ${f}`);
-      }
-      expect(model.lastCall('fused', 'temporal')!.dispatches).to.equal(4);
-      let caught: unknown;
-      try {
-        await resident.pushBuffers({ keypoints, poses: keypoints, count: 2 });
-      } catch (e) {
-        caught = e;
-      }
-      expect((caught as Error).message).to.match(/must be different buffers/);
-    } finally {
-      host.dispose();
-      resident.dispose();
-      for (const b of [keypoints, poses, staging]) b.destroy();
-      model.dispose();
-    }
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tinyV2, device: gpu.device });
+    await checkStream(model, 'fused', 2e-4);
+    expect(model.lastCall('fused', 'temporal')!.dispatches).to.equal(4);
+    model.dispose();
   });
+
+  for (const [name, weights] of [
+    ['', undefined],
+    [', a v2 file', tinyV2],
+  ] as const)
+    it(`GPU-resident pushes (keypoints buffer in, poses buffer out) equal host pushes, into a caller's encoder too${name}`, async function () {
+      const gpu = await testGpu(this);
+      const { device } = gpu;
+      const model = await DiffPose.load(
+        weights ? { weights: FRAME_WEIGHTS, temporalWeights: weights, device } : { device },
+      );
+      const tracks = twoTracks();
+      const host = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 3 });
+      const resident = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 3 });
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+      const keypoints = device.createBuffer({ size: 2 * 51 * 4, usage });
+      const poses = device.createBuffer({ size: 2 * 51 * 4, usage });
+      const staging = device.createBuffer({
+        size: 2 * 51 * 4,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      try {
+        for (let f = 0; f < 32; f++) {
+          const kp = [0, 1].flatMap((k) => Array.from(tracks[k].keypoints.subarray(f * 34, (f + 1) * 34)));
+          const conf = [0, 1].flatMap((k) => Array.from(tracks[k].confidence.subarray(f * 17, (f + 1) * 17)));
+          const want = await host.push(kp, { confidence: conf, tracks: ['a', 'b'] });
+          const kp3 = new Float32Array(2 * 51);
+          for (let i = 0; i < 34; i++) kp3.set([kp[2 * i], kp[2 * i + 1], conf[i]], 3 * i);
+          device.queue.writeBuffer(keypoints, 0, kp3);
+          // Every other push records into the caller's encoder, which the caller submits.
+          const encoder = f % 2 ? device.createCommandEncoder() : undefined;
+          expect(await resident.pushBuffers({ keypoints, poses, count: 2, tracks: ['a', 'b'], encoder })).to.equal(f);
+          if (encoder) device.queue.submit([encoder.finish()]);
+          const copy = device.createCommandEncoder();
+          copy.copyBufferToBuffer(poses, 0, staging, 0, 2 * 51 * 4);
+          device.queue.submit([copy.finish()]);
+          await staging.mapAsync(GPUMapMode.READ);
+          const got = new Float32Array(staging.getMappedRange().slice(0));
+          staging.unmap();
+          expectClose(got, want.poses, 2e-5, 0, `push ${f}`);
+        }
+        expect(model.lastCall('fused', 'temporal')!.dispatches).to.equal(4);
+        let caught: unknown;
+        try {
+          await resident.pushBuffers({ keypoints, poses: keypoints, count: 2 });
+        } catch (e) {
+          caught = e;
+        }
+        expect((caught as Error).message).to.match(/must be different buffers/);
+      } finally {
+        host.dispose();
+        resident.dispose();
+        for (const b of [keypoints, poses, staging]) b.destroy();
+        model.dispose();
+      }
+    });
 
   it('a new track past maxTracks takes the slot of the least recently pushed one, which starts over', async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
