@@ -102,6 +102,9 @@ def parse_args(argv=None):
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--mirror", type=float, default=0.5)
+    ap.add_argument("--fps", default="20,60",
+                    help="training windows' frame rates, uniform in this range (the evaluation tracks are at 30 fps; "
+                         "v2's averages have fixed taps per frame, so they fit the rates they were trained at)")
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--eval-start", action="store_true", help="also evaluate before the first step (a fresh run: the frame model)")
     ap.add_argument("--eval-tracks", type=int, default=None,
@@ -545,7 +548,8 @@ def main(argv=None):
     ema = EMA(model, a.ema) if a.ema > 0 else None
     rf = model.offline.receptive_field
     frames, first = grid(model, a)
-    sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror)
+    sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror,
+                            fps_range=tuple(float(f) for f in a.fps.split(",")))
     step, elapsed, best, history = 0, 0.0, None, []
     if ck is not None:
         model.load_state_dict(ck["model"])
@@ -582,7 +586,7 @@ def main(argv=None):
                 f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), lifter and denoiser init "
                 f"{os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}, lifter "
                 f"{'frozen' if a.freeze_lifter else f'trained (lr x{a.lifter_lr_scale})'}, {design()}; "
-                f"data {os.path.relpath(a.data, ROOT)} (train/video.py recipe)")
+                f"data {os.path.relpath(a.data, ROOT)} (train/video.py recipe, {a.fps} fps)")
 
     def state():
         return {"model": model.state_dict(), "ema": ema.model.state_dict() if ema else None,
