@@ -130,8 +130,15 @@ describe('the shipped temporal weights', () => {
         .slice(0, 30)
         .flatMap((f) => f.keypoints.flatMap(([x, y, c]) => [(x / width) * 2 - 1, (y / width) * 2 - height / width, c])),
     );
+    // A v2 file's encoders also read the lifter's root-centred xyz of every frame: here the clip's true poses.
+    const truth = JSON.parse(readFileSync(new URL('../../examples/walk-truth.json', import.meta.url), 'utf8')) as {
+      frames: Array<{ joints: number[] }>;
+    };
+    const lifted = Float32Array.from(
+      truth.frames.slice(0, 30).flatMap((f) => f.joints.map((v, k) => v - f.joints[k % 3])),
+    );
     for (const mode of ENCODER_MODES) {
-      const r = encodeTrackRef(w.encoders[mode], track, 30);
+      const r = encodeTrackRef(w.encoders[mode], track, 30, lifted);
       expect(r.delta.every(Number.isFinite) && r.film.every(Number.isFinite), mode).to.equal(true);
       // A correction, not a pose: centimetres to decimetres, not metres.
       expect(Math.max(...r.delta.map(Math.abs)), mode).to.be.below(1);
