@@ -338,16 +338,19 @@ export class FusedExecutor implements Executor {
     ) as BoundKernel<unknown>;
   }
 
-  /** A v2 stream's host-push aggregation: the engine's outputs, the stream's records and ring of means as `uv`. */
-  private bindStreamAggregate(ring: GPUBuffer): BoundKernel<unknown> {
-    const { io } = this;
-    const bound = this.aggregateInto(
-      { mean: io.mean, spread: io.spread, root: io.root, radius: io.radius },
-      io.aggregateParams,
-      false,
-      { uv: ring, fuse: io.fuse },
-    );
-    this.streamAggregate.set(ring, bound);
+  /** A v2 stream's host-push aggregation (the engine's outputs, the stream's records and ring of means as `uv`), bound once per stream. */
+  private streamAggregation(ring: GPUBuffer): BoundKernel<unknown> {
+    let bound = this.streamAggregate.get(ring);
+    if (!bound) {
+      const { io } = this;
+      bound = this.aggregateInto(
+        { mean: io.mean, spread: io.spread, root: io.root, radius: io.radius },
+        io.aggregateParams,
+        false,
+        { uv: ring, fuse: io.fuse },
+      );
+      this.streamAggregate.set(ring, bound);
+    }
     return bound;
   }
 
@@ -502,7 +505,7 @@ export class FusedExecutor implements Executor {
       this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
       let aggregate = this.hostAggregate;
       if (stream) {
-        aggregate = this.streamAggregate.get(stream.buffer) ?? this.bindStreamAggregate(stream.buffer);
+        aggregate = this.streamAggregation(stream.buffer);
         this.writeStreamFuse(batch.sequence!, stream.ringAt);
       }
       this.counter.beginCall();

@@ -30,6 +30,8 @@ export interface RecordedFit {
   width: number;
   height: number;
   components: number;
+  /** Std of the detector's training target, heatmap pixels (HeatmapFitParams.targetSigma). */
+  targetSigma?: number;
   map: FitOutputMap;
   fit: GPUBuffer;
   uv: GPUBuffer;

@@ -262,32 +262,15 @@ export async function createPerOpExecutor(
     // The root is fitted on the CPU after a per-op lift.
     const noRoot = { fitRoot: false };
     const aggParams = createParamsBuffer(device, AGGREGATE, noRoot, 'per-op: aggregate params');
-    const noRootBuffer = device.createBuffer({
-      label: 'per-op: aggregate root (unused)',
-      size: 16,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    // radius90 too is computed on the CPU after a per-op lift (model/calibration.ts): "uncalibrated" here.
-    const noRadiusBuffer = device.createBuffer({
-      label: 'per-op: aggregate radius90 (unused)',
-      size: 16,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const noCalibration = device.createBuffer({
-      label: 'per-op: aggregate calibration (none)',
-      size: CALIBRATION_BYTES,
-      usage: GPUBufferUsage.UNIFORM,
-    });
-    const noUv = device.createBuffer({
-      label: 'per-op: aggregate uv (unused)',
-      size: 16,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const noFuse = device.createBuffer({
-      label: 'per-op: aggregate output average (none)',
-      size: FUSE_BYTES,
-      usage: GPUBufferUsage.UNIFORM,
-    });
+    // Bound but never read or written: the per-op aggregation has no root fit, no radius90 (both
+    // computed on the CPU after the lift, model/calibration.ts) and no output average.
+    const unused = (what: string, size: number, usage: number) =>
+      device.createBuffer({ label: `per-op: aggregate ${what}`, size, usage });
+    const noRootBuffer = unused('root (unused)', 16, GPUBufferUsage.STORAGE);
+    const noRadiusBuffer = unused('radius90 (unused)', 16, GPUBufferUsage.STORAGE);
+    const noCalibration = unused('calibration (none)', CALIBRATION_BYTES, GPUBufferUsage.UNIFORM);
+    const noUv = unused('uv (unused)', 16, GPUBufferUsage.STORAGE);
+    const noFuse = unused('output average (none)', FUSE_BYTES, GPUBufferUsage.UNIFORM);
     const aggregate = bindAggregate(
       await getKernelPipeline(gpu, AGGREGATE),
       noRoot,

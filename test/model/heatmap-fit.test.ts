@@ -6,11 +6,10 @@ const W = 48,
   H = 64;
 
 /** Fits one rendered heatmap over the box [0, 0, W, H] (image pixel = heatmap coordinate + 0.5). */
-function fitOne(blobs: HeatmapBlob[], components: number, floor = 0, targetSigma?: number): Float32Array {
-  const hm = new Float32Array(W * H).fill(floor);
-  renderHeatmap(hm, 0, W, H, blobs);
+/** One joint's map [H, W] fitted over a box that is the map itself (heatmap pixels). */
+function fitMap(heatmaps: Float32Array, components: number, targetSigma?: number): Float32Array {
   return fitHeatmapsRef({
-    heatmaps: hm,
+    heatmaps,
     poses: 1,
     joints: 1,
     width: W,
@@ -19,6 +18,12 @@ function fitOne(blobs: HeatmapBlob[], components: number, floor = 0, targetSigma
     boxes: new Float32Array([0, 0, W, H]),
     targetSigma,
   });
+}
+
+function fitOne(blobs: HeatmapBlob[], components: number, floor = 0, targetSigma?: number): Float32Array {
+  const hm = new Float32Array(W * H).fill(floor);
+  renderHeatmap(hm, 0, W, H, blobs);
+  return fitMap(hm, components, targetSigma);
 }
 
 /** A detector's blob: a belief of std (bx, by) at (x, y) convolved with the std-2 target kernel. */
@@ -155,15 +160,7 @@ describe('heatmap fit (CPU reference)', function () {
 
   it('fits a flat heatmap (or an all-zero one) with one component over the box: centre, std of a uniform', function () {
     for (const value of [0, 0.3]) {
-      const fit = fitHeatmapsRef({
-        heatmaps: new Float32Array(W * H).fill(value),
-        poses: 1,
-        joints: 1,
-        width: W,
-        height: H,
-        components: 2,
-        boxes: new Float32Array([0, 0, W, H]),
-      });
+      const fit = fitMap(new Float32Array(W * H).fill(value), 2);
       expect(Array.from(fit.subarray(0, 5))).to.deep.equal(
         Array.from(new Float32Array([1, W / 2, H / 2, W / Math.sqrt(12), H / Math.sqrt(12)])),
       );
@@ -179,33 +176,15 @@ describe('heatmap fit (CPU reference)', function () {
     hm[0] = -5;
     hm[1] = NaN;
     hm[W * H - 1] = -Infinity;
-    const fit = fitHeatmapsRef({
-      heatmaps: hm,
-      poses: 1,
-      joints: 1,
-      width: W,
-      height: H,
-      components: 1,
-      boxes: new Float32Array([0, 0, W, H]),
-    });
-    expect(Array.from(fit)).to.deep.equal(Array.from(clean));
+    expect(Array.from(fitMap(hm, 1))).to.deep.equal(Array.from(clean));
   });
 
   it('floors the variance: a single bright pixel gives std 0.5 heatmap px (0.1 once the target kernel is taken off)', function () {
     const hm = new Float32Array(W * H);
     hm[30 * W + 20] = 1;
-    const args = {
-      heatmaps: hm,
-      poses: 1,
-      joints: 1,
-      width: W,
-      height: H,
-      components: 1,
-      boxes: new Float32Array([0, 0, W, H]),
-    };
-    const fit = fitHeatmapsRef({ ...args, targetSigma: 0 });
+    const fit = fitMap(hm, 1, 0);
     expect(Array.from(fit)).to.deep.equal([1, 20.5, 30.5, Math.sqrt(HEATMAP_FIT.varianceFloor), 0.5]);
     const floor = Math.fround(Math.sqrt(HEATMAP_FIT.beliefFloor));
-    expect(Array.from(fitHeatmapsRef(args))).to.deep.equal([1, 20.5, 30.5, floor, floor]);
+    expect(Array.from(fitMap(hm, 1))).to.deep.equal([1, 20.5, 30.5, floor, floor]);
   });
 });

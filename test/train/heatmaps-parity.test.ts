@@ -6,6 +6,7 @@ import { encodeNpy, parseNpy } from '../../src/cli/heatmap-file.js';
 import { fitHeatmapsRef } from '../../src/model/heatmap-fit.js';
 import { renderHeatmap } from '../../src/pose/heatmap-render.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
+import { requireGpu } from '../helpers/gpu.js';
 
 const PYTHON = '/usr/bin/python3';
 const repoRoot = new URL('../../', import.meta.url).pathname;
@@ -18,7 +19,7 @@ describe('train/diffpose/heatmaps.py fit = the engine reference (fitHeatmapsRef)
   this.timeout(600_000);
   it('3 people x 17 maps of 29 x 37, K = 3, targetSigma 2 (default) and 0: weights to 1e-3, means and stds to 1e-2 px', function () {
     if (!existsSync(PYTHON) || spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status !== 0) {
-      if (process.env.CI === 'true') throw new Error(`${PYTHON} has no numpy`);
+      if (requireGpu()) throw new Error(`${PYTHON} has no numpy (install Debian's python3-numpy)`);
       this.skip();
     }
     const [n, J, w, h, K] = [3, 17, 29, 37, 3];
