@@ -31,6 +31,15 @@ export const MEAN_SKELETON: ReadonlyArray<readonly [number, number, number]> = [
 
 const VIEWS = 12;
 
+/**
+ * The least spread (weighted RMS distance from their centroid, metres) the used joints must have
+ * in a template view for that view to be fitted. Joints that nearly coincide in a view (the
+ * pelvis and both hips seen from the side) fix no scale: a least-squares fit then blows a
+ * millimetre of template up to the pixels' spread (scale 1e4+ px/m, fill-ins at 1e14 px) and,
+ * the residual being measured in metres, that degenerate fit even wins.
+ */
+const MIN_TEMPLATE_SPREAD = 0.05;
+
 /** The skeleton seen from `VIEWS` directions (camera turned about the vertical axis), image axes (x right, y down), metres. */
 export const TEMPLATE_VIEWS: Float64Array[] = Array.from({ length: VIEWS }, (_, v) => {
   const a = (2 * Math.PI * v) / VIEWS;
@@ -57,7 +66,7 @@ export interface SimilarityFit {
 /**
  * The best similarity fit of any template view to the joints with weight > 0 (positions of the
  * others are ignored; they may be NaN). Undefined when fewer than 2 joints have weight or they
- * all coincide.
+ * are too close together in every view to fix a scale (MIN_TEMPLATE_SPREAD).
  */
 export function fitSkeleton(points: ArrayLike<number>, weights: ArrayLike<number>): SimilarityFit | undefined {
   let best: SimilarityFit | undefined;
@@ -102,7 +111,7 @@ function fitView(t: Float64Array, p: ArrayLike<number>, w: ArrayLike<number>): O
     num_b += w[j] * (tx * py - ty * px);
     den += w[j] * (tx * tx + ty * ty);
   }
-  if (!(den > 0)) return undefined;
+  if (!(den > sw * MIN_TEMPLATE_SPREAD ** 2)) return undefined;
   const a = num_a / den,
     b = num_b / den;
   const scale = Math.hypot(a, b);

@@ -57,6 +57,29 @@ describe('missing joints', () => {
     expect(p.keypoints[1]).to.be.within(200, 300);
   });
 
+  it('only the pelvis and hips detected, in a line: the filled joints stay near the person (no degenerate side-view fit)', () => {
+    // A webcam cropped at the hips: pelvis and hips 23 px apart on one image row (this blew the
+    // fill-ins up to 1e14 px when a side view, whose hips coincide, won the fit).
+    const kp = new Float32Array(34).fill(NaN);
+    const conf = new Float32Array(17);
+    for (const [j, x, y] of [
+      [0, 654, 329],
+      [1, 643, 327],
+      [4, 666, 330],
+    ]) {
+      kp[2 * j] = x;
+      kp[2 * j + 1] = y;
+      conf[j] = 0.9;
+    }
+    const p = fillMissingJoints('h36m17', 1, kp, conf, [1280, 331]);
+    for (let j = 0; j < 17; j++) {
+      const d = Math.hypot(p.keypoints[2 * j] - 654, p.keypoints[2 * j + 1] - 329);
+      // The hips are 0.24 m apart in the mean skeleton: 23 px, so the body is about 170 px tall.
+      expect(d, `joint ${j} at ${p.keypoints[2 * j]}, ${p.keypoints[2 * j + 1]}`).to.be.below(200);
+    }
+    expect(p.keypoints[2 * 10 + 1], 'the head above the pelvis').to.be.below(329 - 50);
+  });
+
   it('knees and ankles at (0, 0, 0) lift within 0.1 m of the same joints at confidence 0 in their true places (CPU, bundled weights)', async function () {
     this.timeout(300_000);
     const frames = (JSON.parse(readFileSync(WALK, 'utf8')) as CocoResult[]).slice(0, 16);
