@@ -51,9 +51,29 @@ fn blk(b: u32, field: u32) -> u32 {
   return plan[ENC_BLOCKS0 + b * ENC_BLOCK_U32 + field];
 }
 
-// f32 per frame in `frames`: a v2 stream's ring holds each frame's lifter xyz after its (u, v, c).
+// f32 per frame of a stream's ring before its cached activations: (u, v, c), and a v2 file's lifter xyz.
+fn ring_inputs() -> u32 {
+  return select(ENC_INPUTS, 2u * ENC_INPUTS, plan[ENC_LIFTED] == 1u);
+}
+
+// f32 per frame in `frames`. A stream's ring also caches, per frame, the causal encoder's level
+// activations at that frame (input convolution, then each block but the last): a push computes
+// one position per level and reads the earlier ones, a third of the multiply-adds of a window.
 fn frame_stride() -> u32 {
-  return select(ENC_INPUTS, 2u * ENC_INPUTS, params.ring != 0u && plan[ENC_LIFTED] == 1u);
+  if (params.ring == 0u) { return ENC_INPUTS; }
+  return ring_inputs() + plan[ENC_BLOCKS] * plan[ENC_CHANNELS];
+}
+
+// Ring index of channel 0 of level b at track frame tau. Causal windows only: a level's value at a
+// frame depends on no later frame, and the edge padding before the track's first frame makes every
+// earlier position equal to the first frame's, so reads before it are read there (bit-exact).
+fn level_at(w: vec4<u32>, tau: u32, b: u32) -> u32 {
+  return (w.w + tau % params.ring) * frame_stride() + ring_inputs() + b * plan[ENC_CHANNELS];
+}
+
+// Track frame t - back, clamped to the track's first frame.
+fn earlier(w: vec4<u32>, back: u32) -> u32 {
+  return u32(max(i32(w.z) - i32(back), i32(w.x)));
 }
 
 // The window's frames, clamped to the track (edge padding), each normalised on its own.
@@ -96,7 +116,7 @@ fn load_window(lid: u32, base: u32, w: vec4<u32>) {
   }
 }
 
-fn input_conv(lid: u32, base: u32) {
+fn input_conv(lid: u32, base: u32, w: vec4<u32>) {
   // Table values read once: LLVM-based drivers do not hoist storage loads out of the loops.
   let C = plan[ENC_CHANNELS];
   let win = base + plan[ENC_WIN];
@@ -104,12 +124,15 @@ fn input_conv(lid: u32, base: u32) {
   let wt = plan[ENC_INPUT_W];
   let bias = plan[ENC_INPUT_B];
   let out = base + plan[ENC_LEVEL0];
-  let tasks = plan[ENC_COUNT0] * C;
+  // A stream: only the newest position (its last three frames), into the ring.
+  let cached = params.ring != 0u;
+  let tasks = select(plan[ENC_COUNT0] * C, C, cached);
+  let newest = plan[ENC_WINDOW] - 3u;
   // v2: 102 inputs, the last 51 the window frames' lifter xyz.
   let lifted = plan[ENC_LIFTED];
   let lw = base + plan[ENC_LIFT_WIN];
   for (var task = lid; task < tasks; task += WG_SIZE) {
-    let pos = plan[list + task / C];
+    let pos = select(plan[list + task / C], newest, cached);
     let o = task % C;
     var acc = weights[bias + o];
     let w0 = wt + o * ENC_INPUTS * (1u + lifted) * 3u;
@@ -128,11 +151,15 @@ fn input_conv(lid: u32, base: u32) {
         }
       }
     }
-    scratch[out + pos * C + o] = max(acc, 0.0);
+    if (cached) {
+      frames[level_at(w, w.z, 0u) + o] = max(acc, 0.0);
+    } else {
+      scratch[out + pos * C + o] = max(acc, 0.0);
+    }
   }
 }
 
-fn block_conv(lid: u32, base: u32, b: u32) {
+fn block_conv(lid: u32, base: u32, b: u32, w: vec4<u32>) {
   let C = plan[ENC_CHANNELS];
   let D = blk(b, BLK_DILATION);
   let h = base + blk(b, BLK_H_IN);
@@ -140,6 +167,21 @@ fn block_conv(lid: u32, base: u32, b: u32) {
   let wt = blk(b, BLK_CONV_W);
   let bias = blk(b, BLK_CONV_B);
   let out = base + blk(b, BLK_Y);
+  if (params.ring != 0u) {
+    // A stream: the newest position from the ring's cached level b at t - 2D, t - D, t.
+    let taps = vec3<u32>(level_at(w, earlier(w, 2u * D), b), level_at(w, earlier(w, D), b), level_at(w, w.z, b));
+    for (var o = lid; o < C; o += WG_SIZE) {
+      var acc = weights[bias + o];
+      let w0 = wt + o * C * 3u;
+      for (var i = 0u; i < C; i++) {
+        for (var tap = 0u; tap < 3u; tap++) {
+          acc += weights[w0 + i * 3u + tap] * frames[taps[tap] + i];
+        }
+      }
+      scratch[out + o] = max(acc, 0.0);
+    }
+    return;
+  }
   let tasks = blk(b, BLK_COUNT) * C;
   for (var task = lid; task < tasks; task += WG_SIZE) {
     let q = plan[list + task / C];
@@ -155,7 +197,7 @@ fn block_conv(lid: u32, base: u32, b: u32) {
   }
 }
 
-fn block_point(lid: u32, base: u32, b: u32) {
+fn block_point(lid: u32, base: u32, b: u32, w: vec4<u32>) {
   let C = plan[ENC_CHANNELS];
   let y = base + blk(b, BLK_Y);
   let list = blk(b, BLK_LIST);
@@ -164,6 +206,23 @@ fn block_point(lid: u32, base: u32, b: u32) {
   let h_in = base + blk(b, BLK_H_IN);
   let h_out = base + blk(b, BLK_H_OUT);
   let shift = blk(b, BLK_SHIFT);
+  if (params.ring != 0u) {
+    // A stream: level b + 1 at t into the ring (the last block's output into scratch, for the heads).
+    let last = b + 1u == plan[ENC_BLOCKS];
+    let h_t = level_at(w, w.z, b);
+    for (var o = lid; o < C; o += WG_SIZE) {
+      var acc = weights[bias + o];
+      let w0 = wt + o * C;
+      for (var i = 0u; i < C; i++) { acc += weights[w0 + i] * scratch[y + i]; }
+      let v = frames[h_t + o] + max(acc, 0.0);
+      if (last) {
+        scratch[h_out + o] = v;
+      } else {
+        frames[level_at(w, w.z, b + 1u) + o] = v;
+      }
+    }
+    return;
+  }
   let tasks = blk(b, BLK_COUNT) * C;
   for (var task = lid; task < tasks; task += WG_SIZE) {
     let q = plan[list + task / C];
@@ -245,10 +304,14 @@ fn encoder_phase(lid: u32, slot: u32, pose: u32, step: u32) {
   if (phase == 0u) {
     load_window(lid, base, windows[pose]);
   } else if (phase == 1u) {
-    input_conv(lid, base);
+    input_conv(lid, base, windows[pose]);
   } else if (phase < 2u + 2u * blocks) {
     let b = (phase - 2u) / 2u;
-    if ((phase - 2u) % 2u == 0u) { block_conv(lid, base, b); } else { block_point(lid, base, b); }
+    if ((phase - 2u) % 2u == 0u) {
+      block_conv(lid, base, b, windows[pose]);
+    } else {
+      block_point(lid, base, b, windows[pose]);
+    }
   } else if (phase == 2u + 2u * blocks) {
     heads(lid, base, pose);
   } else if (plan[ENC_LIFTED] == 1u) {

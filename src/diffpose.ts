@@ -555,6 +555,7 @@ export class DiffPose extends EventTarget {
           },
           window: temporal.encoders.causal.config.window,
           fuseWindow: fuse?.window,
+          ringLevels: temporal.encoders.causal.blocks.length * temporal.encoders.causal.config.channels,
           device: () => (name === 'cpu' ? undefined : this.context?.device),
           run: async (batch, o, poseOffset) => {
             this.checkUsable();

@@ -47,6 +47,8 @@ export interface StreamHost {
   window: number;
   /** v2 (docs/temporal-model.md §12.3): the causal output average's taps; each track keeps that many denoised poses. */
   fuseWindow?: number;
+  /** f32 per frame of a GPU ring for the causal encoder's cached level activations (blocks x channels). */
+  ringLevels: number;
   /** Lifts a batch whose sequence is set. */
   run(
     batch: PreparedBatch,
@@ -98,9 +100,10 @@ const STREAM_OPTION_KEYS = new Set([
 /**
  * A live stream of the causal temporal model (docs/temporal-model.md §2): each push is one video
  * frame of P tracks; every track's last 27 frames of 2D stay in a ring buffer (on the GPU with a
- * GPU executor, mirrored on the host so a replaced device can be refilled), so a push uploads P
- * frames, never the windows. A track's frames before its first are its first (edge padding).
- * Pushes run one at a time, in order.
+ * GPU executor, beside the encoder's activations at those frames, so a push computes one new
+ * position per encoder level; on the host with the CPU executor), so a push uploads P frames,
+ * never the windows. A track's frames before its first are its first (edge padding). On a
+ * replaced device every track starts over. Pushes run one at a time, in order.
  */
 export class DiffPoseStream {
   private readonly tracks = new Map<TrackId, Track>();
@@ -111,8 +114,6 @@ export class DiffPoseStream {
   private gpuMeans: GPUBuffer | undefined;
   private gpuRing: GPUBuffer | undefined;
   private ringDevice: GPUDevice | undefined;
-  /** A GPU-resident push wrote frames the host copy does not have. */
-  private hostStale = false;
   private pushes = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
@@ -176,7 +177,7 @@ export class DiffPoseStream {
     const newFrames = sequenceFrames(batch, 0, P);
     const windows = new Uint32Array(P * 4);
     const device = this.model.device();
-    this.ensureRing(device, false);
+    this.ensureRing(device);
     const ring = this.gpuRing;
     ids.forEach((id, p) => {
       const track = this.slotOf(id, ids);
@@ -184,8 +185,8 @@ export class DiffPoseStream {
       track.lastPush = frame;
       const slot = track.slot * W + ((track.frames - 1) % W);
       const row = newFrames.subarray(p * ENCODER_INPUTS, (p + 1) * ENCODER_INPUTS);
-      this.host.set(row, slot * ENCODER_INPUTS);
       if (ring) device!.queue.writeBuffer(ring, slot * this.gpuStride() * 4, row as Float32Array<ArrayBuffer>);
+      else this.host.set(row, slot * ENCODER_INPUTS);
       windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
     });
     const sequence: SequenceInfo = { mode: 'causal', frames: this.host, windows, ring: W, gpuRing: ring };
@@ -230,7 +231,7 @@ export class DiffPoseStream {
     const device = this.model.device();
     if (!device) throw new InputError('pushBuffers needs a GPU executor');
     const frame = this.pushes++;
-    this.ensureRing(device, true);
+    this.ensureRing(device);
     const W = this.model.window;
     const windows = new Uint32Array(req.count * 4);
     ids.forEach((id, p) => {
@@ -258,9 +259,12 @@ export class DiffPoseStream {
     return frame;
   }
 
-  /** f32 per frame in the GPU ring: (u, v, c), and for a v2 file the frame's lifter xyz (written by the encoder dispatch). */
+  /**
+   * f32 per frame in the GPU ring: (u, v, c), for a v2 file the frame's lifter xyz, then the
+   * encoder's level activations at that frame (the last two written by the encoder dispatch).
+   */
   private gpuStride(): number {
-    return this.model.fuseWindow ? 2 * ENCODER_INPUTS : ENCODER_INPUTS;
+    return (this.model.fuseWindow ? 2 * ENCODER_INPUTS : ENCODER_INPUTS) + this.model.ringLevels;
   }
 
   /**
@@ -296,15 +300,14 @@ export class DiffPoseStream {
   }
 
   /**
-   * The ring on `device`: on the first GPU push or a replaced device a new one, filled from the
-   * host's copy — unless a GPU-resident push wrote frames the host never saw, in which case every
-   * track starts over. `gpuOnly`: this push's frames will not reach the host copy.
+   * The ring on `device`: on the first GPU push or a replaced device a new one, and every track
+   * starts over (its cached encoder activations existed only on the lost device).
    */
-  private ensureRing(device: GPUDevice | undefined, gpuOnly: boolean): void {
+  private ensureRing(device: GPUDevice | undefined): void {
     if (device !== this.ringDevice) {
       const V = this.model.fuseWindow;
       this.gpuRing = device?.createBuffer({
-        label: V ? 'diffpose stream: 2D and lifter ring' : 'diffpose stream: 2D ring',
+        label: V ? 'diffpose stream: 2D, lifter and encoder ring' : 'diffpose stream: 2D and encoder ring',
         size: this.maxTracks * this.model.window * this.gpuStride() * 4,
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
       });
@@ -316,16 +319,11 @@ export class DiffPoseStream {
               usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
             })
           : undefined;
-      // A v2 file's lifter xyz and means exist only on the GPU: on a new device its tracks start over.
-      if (this.hostStale || (V && device)) {
-        this.tracks.clear();
-        this.host.fill(0);
-        this.hostStale = false;
-      }
-      if (device && !V) device.queue.writeBuffer(this.gpuRing!, 0, this.host as Float32Array<ArrayBuffer>);
+      // The encoder's cached activations (and a v2 file's lifter xyz and means) exist only on the
+      // GPU: on a new device every track starts over.
+      if (device) this.tracks.clear();
       this.ringDevice = device;
     }
-    if (gpuOnly) this.hostStale = true;
   }
 
   /** The track's state, given a slot on its first push (the least recently pushed track's when all are taken). */

@@ -158,21 +158,46 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       expect(Array.from(out.lifter_xyz.subarray(0, liftedChunk.length))).to.deep.equal(Array.from(liftedChunk));
     });
 
-  it("reads a stream's ring buffer: frame i of a track at base + i % window", async () => {
+  it("a stream's ring: frame i of a track at base + i % window, each level's newest position computed per push and the earlier ones read from the ring", async () => {
     const enc = randomEncoder(9, [3, 9], true, true, 22, 5);
     const plan = encoderPlan(enc);
     const W = enc.config.window;
-    // Three tracks of 40, 5 and 1 frames; each one's ring holds its last W frames at base + i % W.
+    // f32 per ring frame: (u, v, c), then the cached activations of the levels the kernel keeps.
+    const stride = ENCODER_INPUTS + enc.blocks.length * enc.config.channels;
+    // Three tracks of 40, 5 and 1 frames, pushed frame by frame so that all end at the last push.
     const lengths = [40, 5, 1];
     const tracks = lengths.map((n, k) => trackFrames(n, 90 + k));
-    const ring = new Float32Array(lengths.length * W * ENCODER_INPUTS);
+    const pushes = Math.max(...lengths);
+    const active = (s: number) => lengths.flatMap((n, k) => (s >= pushes - n ? [k] : []));
+    const writes = Array.from({ length: pushes }, (_, s) => {
+      const ks = active(s);
+      const windows = Uint32Array.from(
+        ks.flatMap((k) => {
+          const i = s - (pushes - lengths[k]);
+          return [0, i, i, k * W];
+        }),
+      );
+      const frames = ks.map((k) => {
+        const i = s - (pushes - lengths[k]);
+        return {
+          name: 'frames',
+          at: (k * W + (i % W)) * stride,
+          data: tracks[k].subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS),
+        };
+      });
+      return [
+        { name: 'windows', at: 0, data: Uint32Array.from([...windows, ...new Uint32Array(12 - windows.length)]) },
+        ...frames,
+      ];
+    });
+    // The reference: each track's newest window from the frames alone (no cache).
+    const inputs = new Float32Array(lengths.length * W * ENCODER_INPUTS);
     tracks.forEach((frames, k) => {
       for (let i = Math.max(0, lengths[k] - W); i < lengths[k]; i++)
-        ring.set(frames.subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS), (k * W + (i % W)) * ENCODER_INPUTS);
+        inputs.set(frames.subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS), (k * W + (i % W)) * ENCODER_INPUTS);
     });
-    // One pose per track: its newest frame.
-    const windows = Uint32Array.from(lengths.flatMap((n, k) => [0, n - 1, n - 1, k * W]));
-    const ref = encodeWindowsRef(plan, ring, windows, 3, W);
+    const last = Uint32Array.from(lengths.flatMap((n, k) => [0, n - 1, n - 1, k * W]));
+    const ref = encodeWindowsRef(plan, inputs, last, 3, W);
     tracks.forEach((frames, k) => {
       const whole = encodeTrackRef(enc, frames, lengths[k]);
       expectClose(
@@ -183,13 +208,20 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
         `ring track ${k}: film`,
       );
     });
-    const lifted = new Float32Array(3 * 51);
+    // v1 adds its correction to the lifter output in place: zero before the last push.
+    writes[pushes - 1].push({ name: 'lifter_xyz', at: 0, data: new Float32Array(3 * 51) });
     const out = await runKernel(gpu, {
       desc: CONTEXT_ENCODER,
       params: { slots: 2, phases: plan.phases, ring: W, workgroupSize: 64 },
-      inputs: { plan: plan.table, weights: plan.weights, frames: ring, windows },
-      outputs: { scratch: 2 * plan.scratchFloats, lifter_xyz: lifted, film: 3 * 22 },
-      calls: [batchRun(3)],
+      inputs: { plan: plan.table, weights: plan.weights, windows: new Uint32Array(12) },
+      outputs: {
+        frames: lengths.length * W * stride,
+        scratch: 2 * plan.scratchFloats,
+        lifter_xyz: 3 * 51,
+        film: 3 * 22,
+      },
+      calls: Array.from({ length: pushes }, (_, s) => batchRun(active(s).length)),
+      writes,
     });
     expectClose(out.film, ref.film, 1e-4, 1e-4, 'ring: film');
     expectClose(out.lifter_xyz, ref.delta, 1e-4, 1e-4, 'ring: delta');

@@ -25,6 +25,8 @@ export interface KernelCase<P> {
   outputs: Record<string, number | Data>;
   /** One entry per call: each call writes the run slot and dispatches with the same bind group. */
   calls: RunValues[];
+  /** Per call, writes into the named buffers (at a float offset) before it: a stream's next frame. */
+  writes?: Array<Array<{ name: string; at: number; data: Data }>>;
   workgroupSize?: number;
   /** Forces 2D grids on small problems. */
   maxWorkgroupsPerDimension?: number;
@@ -96,7 +98,7 @@ export async function runKernel<P>(gpu: GpuContext, c: KernelCase<P>): Promise<R
       for (const [name, data] of Object.entries(c.inputs)) {
         const uniform = c.desc.bindings.some((b) => b.name === name && b.kind === 'uniform');
         const usage = uniform ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE;
-        resources[name] = dataBuffer(gpu, `test ${c.desc.name}: ${name}`, data, usage);
+        resources[name] = dataBuffer(gpu, `test ${c.desc.name}: ${name}`, data, usage | GPUBufferUsage.COPY_DST);
         made.push(resources[name]);
       }
       for (const [name, spec] of Object.entries(c.outputs)) {
@@ -106,14 +108,18 @@ export async function runKernel<P>(gpu: GpuContext, c: KernelCase<P>): Promise<R
           gpu,
           `test ${c.desc.name}: ${name}`,
           data,
-          GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+          GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
         );
         made.push(resources[name]);
       }
       const run = createRunBuffer(device, 1, `test ${c.desc.name}: run`);
       made.push(run.buffer);
       const bound = bindKernel(kernel, c.params, resources, `test ${c.desc.name}: bind group`);
-      for (const values of c.calls) submitCall(gpu, bound, run, values, c.maxWorkgroupsPerDimension);
+      c.calls.forEach((values, i) => {
+        for (const w of c.writes?.[i] ?? [])
+          device.queue.writeBuffer(resources[w.name], w.at * 4, w.data as Float32Array<ArrayBuffer>);
+        submitCall(gpu, bound, run, values, c.maxWorkgroupsPerDimension);
+      });
       const out: Record<string, Float32Array> = {};
       for (const name of Object.keys(c.outputs)) out[name] = await readBack(gpu, resources[name], lengths[name]);
       return out;
