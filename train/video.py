@@ -118,11 +118,24 @@ def temporal_detector_noise(px, rng, dt, swap_prob=0.2, drop_frac=0.02):
     return kp, conf, outlier
 
 
-def truncate(px, kp, conf, pc, cam, rng, mode):
+def _place(rng, lo, hi, size):
+    """The left (top) edge of a window `size` wide that holds [lo, hi] at a uniform place (centred
+    on it when it does not fit)."""
+    if hi - lo >= size:
+        return (lo + hi - size) / 2
+    return rng.uniform(hi - size, lo)
+
+
+def truncate(px, kp, conf, pc, cam, rng, mode, shift_prob=0.0):
     """Webcam framing: crop the image (mode 'none', 'legs': the bottom edge above every knee of the
     window; 'side': one vertical edge near the body's centre line), then every joint outside the
     crop (or behind the camera) is truncated: confidence U(0, 0.1), position clamped to the border
     (+- 1% of w, 60% of the joints) or garbage (a point of the crop, held, with jitter).
+    shift_prob: the fraction of examples (modes 'none' and 'legs') whose image window is moved
+    over the camera's sensor so that the person lands anywhere in it (a principal point away from
+    the person: people off-centre in a webcam's picture, a wide picture cut above the knees) instead
+    of centred on them; the cameras of place_cameras aim at the pelvis, and a model that never saw
+    anyone elsewhere doubles its error when the picture is merely cut differently.
     px, kp [n, L, 17, 2] pixels of the full image; modes [n] strings. Returns
     (kp in crop pixels, conf, w [n], h [n], out [n, L, 17] bool, clean px in crop pixels)."""
     n, L = px.shape[:2]
@@ -130,16 +143,24 @@ def truncate(px, kp, conf, pc, cam, rng, mode):
     x0, y0 = np.zeros(n), np.zeros(n)
     s = np.median(px[..., 1].max(-1) - px[..., 1].min(-1), axis=1)
     for i in range(n):
-        if mode[i] == "none":
-            continue
         u, v = px[i, ..., 0], px[i, ..., 1]
+        shift = rng.random() < shift_prob
+        if mode[i] == "none":
+            if shift:  # the same picture size, the person anywhere in it
+                x0[i] = _place(rng, u.min(), u.max(), w[i])
+                y0[i] = _place(rng, v.min(), v.max(), h[i])
+            continue
         aspect = w[i] / h[i] if rng.random() < 0.5 else [4 / 3, 16 / 9, 1.0, 9 / 16][rng.integers(4)]
-        top = v.min() - rng.uniform(0.03, 0.3) * s[i]
+        top = v.min() - rng.uniform(0.03, 1.0 if shift else 0.3) * s[i]
         if mode[i] == "legs":
             bottom = max(v[:, [2, 5]].min() - rng.uniform(0.0, 0.1) * s[i], top + 0.3 * s[i])
             ch = bottom - top
             cw = ch * aspect
-            x0[i] = (u.min() + u.max()) / 2 - cw / 2 + rng.normal(0, 0.05) * cw
+            if shift:  # up to 4x wider, the body anywhere across it
+                cw *= rng.uniform(1.0, 4.0)
+                x0[i] = _place(rng, u.min(), u.max(), cw)
+            else:
+                x0[i] = (u.min() + u.max()) / 2 - cw / 2 + rng.normal(0, 0.05) * cw
         else:  # side
             ch = v.max() + rng.uniform(0.03, 0.3) * s[i] - top
             cw = max(ch * aspect, 0.3 * s[i])
@@ -201,16 +222,17 @@ class WindowSampler:
     grid) from a Mocap set. Each window: a clip, a frame rate in fps_range (resampled by linear
     interpolation), a track (the clip, or with probability short_prob a random shorter piece down
     to one frame: grid frames outside the track repeat its first / last frame, edge padding),
-    body proportions, one camera, temporal detector noise, truncation, masking."""
+    body proportions, one camera, temporal detector noise, truncation (with the person placed
+    anywhere in the picture for shift_prob of the windows), masking."""
 
     def __init__(self, mocap, seed=0, mirror_prob=0.5, fps_range=(20.0, 60.0), short_prob=0.2,
                  proportions=1.0, crop_probs=(("legs", 0.15), ("side", 0.1)), mask_prob=0.03,
-                 swap_prob=0.2, drop_frac=0.02):
+                 swap_prob=0.2, drop_frac=0.02, shift_prob=0.5):
         self.mocap = mocap
         self.rng = np.random.default_rng(seed)
         self.mirror_prob, self.fps_range, self.short_prob = mirror_prob, fps_range, short_prob
         self.proportions, self.crop_probs, self.mask_prob = proportions, crop_probs, mask_prob
-        self.swap_prob, self.drop_frac = swap_prob, drop_frac
+        self.swap_prob, self.drop_frac, self.shift_prob = swap_prob, drop_frac, shift_prob
         clip = mocap.clip
         self.start = np.r_[0, np.nonzero(np.diff(clip))[0] + 1]
         self.length = np.diff(np.r_[self.start, len(clip)])
@@ -260,7 +282,7 @@ class WindowSampler:
         ref = first + outputs // 2
         pc, cam, px, kp, conf, outlier = observe(world, rng, step / FPS, ref, self.mirror_prob, self.proportions,
                                                  self.swap_prob, self.drop_frac)
-        kp, conf, w, h, out, px = truncate(px, kp, conf, pc, cam, rng, self._modes(n))
+        kp, conf, w, h, out, px = truncate(px, kp, conf, pc, cam, rng, self._modes(n), self.shift_prob)
         ex = finish(pc, px, kp, conf, w, h, outlier | out, rng, self.mask_prob)
         index = np.clip(k[None, :], k_lo[:, None], k_hi[:, None])
         ex["kp"] = np.take_along_axis(ex["kp"], index[:, :, None, None], 1)  # edge padding of the track
