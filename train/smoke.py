@@ -48,10 +48,10 @@ def main():
                         "--max-steps", str(args.steps), "--steps", str(args.steps), "--warmup", "5",
                         "--log-every", "10", "--eval-every", str(args.steps), "--eval-size", "100",
                         "--export", out])
-        # resume for a few more steps, with the energy score of 2 hypotheses (train.py --energy)
+        # resume for a few more steps
         train_mod.main(["--name", "smoke", "--runs", os.path.join(tmp, "runs"), "--data", data_dir,
                         "--resume", "--max-steps", str(args.steps + 5), "--steps", str(args.steps),
-                        "--log-every", "5", "--eval-every", "1000", "--energy", "2", "--energy-batch", "8"])
+                        "--log-every", "5", "--eval-every", "1000"])
         lifter, denoiser, schedule, meta = load(out)
         ex = data_mod.test_examples(data_mod.Mocap(os.path.join(data_dir, "test.safetensors")), limit=8)
         mean, spread, xyz0 = lift(lifter, denoiser, schedule, torch.from_numpy(ex["uv"]))

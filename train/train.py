@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Mocap, Sampler, test_examples  # noqa: E402
-from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, init_paper, lift, root_centre  # noqa: E402
+from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, lift, root_centre  # noqa: E402
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose  # noqa: E402
@@ -63,12 +63,6 @@ def parse_args(argv=None):
                     help="K in 1..5: the 2D as the engine lifts detector heatmaps: keypoints and the denoiser's uv "
                          "noise scale from K-component mixtures fitted to simulated heatmaps (diffpose/heatmaps.py)")
     ap.add_argument("--train-nets", choices=["both", "lifter", "denoiser"], default="both")
-    ap.add_argument("--energy", type=int, default=0, metavar="H",
-                    help="add the energy score of H paper-init hypotheses through DDIM [12, 0] (with gradients) "
-                         "to the denoiser's loss: a proper scoring rule, so the hypotheses' spread learns to "
-                         "match the error (issue 18); 0: off")
-    ap.add_argument("--energy-weight", type=float, default=10.0, help="weight of the energy score (metres, summed over joints)")
-    ap.add_argument("--energy-batch", type=int, default=64, help="examples of each batch that get the energy score")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-size", type=int, default=2000)
     ap.add_argument("--log-every", type=int, default=50)
@@ -186,29 +180,6 @@ def open_run(a, arch_keys):
     elif a.resume:
         log(f"--resume given but {last_path} does not exist: starting fresh")
     return run, last_path, log, ck
-
-
-def energy_score(lifter, denoiser, schedule, uv, sig, xyz, a):
-    """The energy score of a.energy hypotheses of the first a.energy_batch examples (paper init from
-    the one-component mixture at the detections, DDIM [12, 0], gradients through both denoiser
-    passes; the lifter's start is a constant here): per joint but the root, mean distance of the
-    hypotheses from the truth minus half their mean pairwise distance, summed over joints, mean
-    over examples. Minimised in expectation only by hypotheses distributed as the truth is, so
-    their spread learns to say how far off the estimate is."""
-    n, H = min(a.energy_batch, uv.shape[0]), a.energy
-    uv, sig, xyz = uv[:n], sig[:n], xyz[:n]
-    with torch.no_grad():
-        start = root_centre(lifter(uv))
-    mixture = (torch.ones(n, 17, 1), uv[:, :, None, :], sig[:, :, None, :].expand(n, 17, 1, 2))
-    hyps = []
-    for _ in range(H):
-        x = init_paper(schedule, 12, *mixture, start)
-        # ddim itself runs without gradients (inference); its undecorated body keeps them.
-        hyps.append(root_centre(ddim.__wrapped__(denoiser, schedule, x, (12, 0))[..., 2:])[:, 1:])
-    h = torch.stack(hyps)  # [H, n, 16, 3]
-    to_truth = (h - xyz[None, :, 1:]).norm(dim=-1).mean(0)
-    pairs = (h[:, None] - h[None, :]).square().sum(-1).add(1e-12).sqrt().sum((0, 1)) / (H * (H - 1))
-    return (to_truth - 0.5 * pairs).sum(-1).mean()
 
 
 def save_atomic(obj, path):
@@ -340,8 +311,6 @@ def main(argv=None):
             x0 = torch.cat([uv0, xyz], -1)
             scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
             loss_d = diffusion_loss(denoiser, schedule, x0, scale)
-            if a.energy:
-                loss_d = loss_d + a.energy_weight * energy_score(lifter, denoiser, schedule, uv, sig, xyz, a)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             torch.nn.utils.clip_grad_norm_(denoiser.parameters(), a.grad_clip)
