@@ -144,7 +144,8 @@ def truncate(px, kp, conf, pc, cam, rng, mode, shift_prob=0.0):
     s = np.median(px[..., 1].max(-1) - px[..., 1].min(-1), axis=1)
     for i in range(n):
         u, v = px[i, ..., 0], px[i, ..., 1]
-        shift = rng.random() < shift_prob
+        # No draw at all without shifts: eval_tracks' fixed draws stay what they were.
+        shift = shift_prob > 0 and rng.random() < shift_prob
         if mode[i] == "none":
             if shift:  # the same picture size, the person anywhere in it
                 x0[i] = _place(rng, u.min(), u.max(), w[i])
