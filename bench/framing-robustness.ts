@@ -4,13 +4,14 @@
 // (the same keypoints: the person now stands in the top of a wide, short picture), and with the
 // legs hidden as well (mocap/test-tracks.ts legsHidden). Frame model, or the temporal model's
 // offline window with --temporal. Official init, H = 1.
-//   npx tsx bench/framing-robustness.ts [--tracks 40] [--weights F] [--temporal [--temporal-weights F]]
+//   npx tsx bench/framing-robustness.ts [--tracks 40] [--weights F] [--temporal [--temporal-weights F]] [--executor fused]
 import { parseArgs } from 'node:util';
 import { DiffPose } from '../src/diffpose.js';
-import { jointErrors } from '../src/eval/pose-metrics.js';
+import { liftTracks, mpjpeOf } from '../src/eval/temporal-eval.js';
 import { readSplit } from '../src/eval/test-set.js';
 import { hideDawnAdapterWarnings } from '../src/gpu/node-gpu.js';
 import { legsHidden, makeTestTracks, TRACKS_SEED, type TestTrack } from '../src/mocap/test-tracks.js';
+import type { ExecutorName } from '../src/lift-options.js';
 import { Rng } from '../src/pose/rng.js';
 
 const { values: args } = parseArgs({
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     temporal: { type: 'boolean', default: false },
     'temporal-weights': { type: 'string' },
     data: { type: 'string', default: 'data/prepared' },
+    executor: { type: 'string', default: 'fused' },
   },
 });
 const UPPER = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
@@ -32,25 +34,9 @@ const cut = tracks.map((t, i) => ({ ...t, imageSize: hidden[i].imageSize }));
 hideDawnAdapterWarnings();
 const model = await DiffPose.load({ weights: args.weights, temporalWeights: args['temporal-weights'] });
 try {
-  const mpjpe = async (ts: TestTrack[], joints?: number[]): Promise<number> => {
-    let sum = 0,
-      n = 0;
-    for (const t of ts) {
-      const options = {
-        imageSize: t.imageSize,
-        confidence: t.confidence,
-        init: 'official' as const,
-        hypotheses: 1,
-      };
-      const r = args.temporal ? await model.liftSequence(t.keypoints, options) : await model.lift(t.keypoints, options);
-      jointErrors(r.poses, t.poses3d).forEach((e, k) => {
-        if (joints && !joints.includes(k % 17)) return;
-        sum += e;
-        n++;
-      });
-    }
-    return (sum / n) * 1000;
-  };
+  const mode = args.temporal ? 'offline' : 'frame';
+  const mpjpe = async (ts: TestTrack[], joints?: number[]) =>
+    mpjpeOf(await liftTracks(model, ts, mode, args.executor as ExecutorName), ts, joints);
   const visible = await mpjpe(tracks, UPPER);
   const [all, picture, legs] = [await mpjpe(tracks), await mpjpe(cut, UPPER), await mpjpe(hidden, UPPER)];
   console.log(

@@ -46,13 +46,14 @@ const EURO_MIN_CUTOFF = [0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0];
 const EURO_BETA = [0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
 const UPPER = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
-type Mode = 'frame' | 'offline' | 'causal';
+export type TrackMode = 'frame' | 'offline' | 'causal';
 type Lifted = Array<Float64Array | Float32Array>;
 
-async function liftTracks(
+/** Each track lifted by the frame model or one temporal window (official init, H = 1): its poses. */
+export async function liftTracks(
   model: DiffPose,
   tracks: TestTrack[],
-  mode: Mode,
+  mode: TrackMode,
   executor: ExecutorName,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
@@ -73,7 +74,8 @@ async function liftTracks(
   return out;
 }
 
-function mpjpeOf(pred: Lifted, tracks: TestTrack[], joints?: number[]): number {
+/** MPJPE (mm) of lifted tracks, over `joints` only when given. */
+export function mpjpeOf(pred: Lifted, tracks: TestTrack[], joints?: number[]): number {
   let sum = 0,
     n = 0;
   pred.forEach((p, i) => {
@@ -147,7 +149,7 @@ export async function evaluateTemporal(
     ),
     tune,
   );
-  const lifted = {} as Record<Mode, { all: Float32Array[]; hidden: Float32Array[] }>;
+  const lifted = {} as Record<TrackMode, { all: Float32Array[]; hidden: Float32Array[] }>;
   for (const mode of ['frame', 'offline', 'causal'] as const) {
     lifted[mode] = {
       all: await timed(`${mode}: ${tracks.length} tracks`, () => liftTracks(model, tracks, mode, o.executor)),
