@@ -4,7 +4,8 @@ weights file, timed inside this process, driven by the JavaScript benchmark thro
     [sh train/openblas.sh] /usr/bin/python3 train/bench_torch.py <weights.safetensors> \
         <request.safetensors> <response.safetensors> [--threads 1]
 
-Request tensors: uv [N,17,2], offset [N*H,17,5] (items pose-major, hypothesis-minor); metadata
+Request tensors: uv [N,17,2], offset [N*H,17,5] (items pose-major, hypothesis-minor), optional
+confidence [N,17] (read by a confidence-reading lifter; default 1); metadata
 (strings): hypotheses, timesteps (JSON, descending), eta ("0"), repeats, warmup (default 1),
 init ("paper", default, or "official"). Response tensor: mean [N,17,3]. Stdout: one JSON line
 {first_ms, times_ms, torch, threads, blas}.
@@ -113,12 +114,17 @@ def main():
 
     uv = torch.from_numpy(np.array(uv_np))
     offset = torch.from_numpy(np.array(off_np))
+    conf = None
+    if "confidence" in tensors:
+        if tuple(tensors["confidence"].shape) != (n, 17):
+            fail(f"confidence has shape {list(tensors['confidence'].shape)}, expected [{n}, 17]")
+        conf = torch.from_numpy(np.array(tensors["confidence"], dtype=np.float32))
     coef = schedule.a64(steps[0]) ** 0.5 if init == "paper" else 1.0
     zeros = torch.zeros(n, 17, 2)
 
     def run():
         with torch.no_grad():
-            xyz0 = root_centre(lifter(uv))
+            xyz0 = root_centre(lifter(uv, conf))
             x = offset + coef * torch.cat([zeros, xyz0], dim=-1).repeat_interleave(h, dim=0)
             x = ddim(denoiser, schedule, x, steps, 0.0)
             return root_centre(x[..., 2:]).view(n, h, 17, 3).mean(dim=1)

@@ -40,7 +40,8 @@ def main():
     mixture = (torch.ones(n, 17, 1), uv[:, :, None, :], sig)
     g = torch.Generator().manual_seed(a.seed)
     ts = [int(t) for t in a.timesteps.split(",")]
-    mean, spread, xyz0 = lift(lifter, denoiser, schedule, uv, ts, a.init, a.eta, a.hypotheses, mixture, g)
+    conf = torch.from_numpy(ex["conf"])
+    mean, spread, xyz0 = lift(lifter, denoiser, schedule, uv, ts, a.init, a.eta, a.hypotheses, mixture, g, conf)
     for name, p in (("lifter", xyz0), (f"lifter+DDIM{ts} init={a.init} eta={a.eta} H={a.hypotheses}", mean)):
         print(f"{name}: MPJPE {1000 * (p - tgt).norm(dim=-1).mean().item():.1f} mm, "
               f"PA-MPJPE {1000 * pa_mpjpe(p.numpy(), tgt.numpy()):.1f} mm  (n={n})")

@@ -3,7 +3,8 @@ engine on the very same networks.
 
     /usr/bin/python3 train/export_onnx.py weights/diffpose.safetensors <out_dir> [--opset 17]
 
-Writes <out_dir>/lifter.onnx (uv [B,17,2] -> xyz [B,17,3], the RAW lifter output: root-centring
+Writes <out_dir>/lifter.onnx (uv [B,17,2] (and confidence [B,17] for a lifter that reads it) -> xyz
+[B,17,3], the RAW lifter output: root-centring
 belongs to the sampler, which the benchmark runs around the networks), <out_dir>/denoiser.onnx
 (x [B,17,5], t int64 [B] -> eps [B,17,5]) and <out_dir>/onnx.json.
 
@@ -43,7 +44,12 @@ def specs(lifter, denoiser):
     uv = torch.randn(3, 17, 2, generator=g) * 0.3
     x = torch.randn(3, 17, 5, generator=g) * 0.3
     t = torch.tensor([12, 5, 0], dtype=torch.long)
-    return [("lifter", lifter, (uv,), ["uv"], ["xyz"]),
+    if lifter.coords_in == 3:  # a confidence-reading lifter: confidence [B,17] is a second input
+        conf = torch.rand(3, 17, generator=g)
+        lifted = ("lifter", lifter, (uv, conf), ["uv", "confidence"], ["xyz"])
+    else:
+        lifted = ("lifter", lifter, (uv,), ["uv"], ["xyz"])
+    return [lifted,
             ("denoiser", denoiser, (x, t), ["x", "t"], ["eps"])]
 
 

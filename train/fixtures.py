@@ -154,9 +154,37 @@ def main():
 
     with open(os.path.join(args.out, "golden.json"), "w") as f:
         json.dump(g, f, separators=(",", ":"))
-    total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
+    confidence_fixture(args.out, denoiser, schedule)
+    mine = ("tiny.safetensors", "tiny-released.pth", "tiny-released-lifter.pth", "golden.json",
+            "tiny-confidence.safetensors", "golden-confidence.json")  # fixtures_temporal.py writes the others
+    total = sum(os.path.getsize(os.path.join(args.out, n)) for n in mine)
     print(f"wrote fixtures to {args.out} ({total / 1024:.0f} KiB)")
     assert total < 1_000_000
+
+
+def confidence_fixture(out, denoiser, schedule):
+    """A confidence-reading lifter (coords_in 3) with the tiny denoiser -> tiny-confidence.safetensors
+    and golden-confidence.json (own seeds: the files above do not change)."""
+    torch.manual_seed(SEED + 1)
+    gen = torch.Generator().manual_seed(SEED + 1)
+    lifter = GCNpose(**TINY, coords_in=3)
+    perturb(lifter, gen)
+    with torch.no_grad():  # the confidence column as large as the others, so it matters
+        lifter.gconv_input.weight[:, :, 2].normal_(0.0, 0.5, generator=gen)
+    lifter.eval()
+    weights = os.path.join(out, "tiny-confidence.safetensors")
+    export(weights, lifter, denoiser, schedule, source="train/fixtures.py (random, seed 1235)",
+           training="none: random weights for parity tests")
+    uv, _ = example_uv(gen, 5)
+    conf = torch.rand((5, 17), generator=gen)
+    conf[0] = 1.0  # pose 0: all sure, as an input without confidences
+    with torch.no_grad():
+        raw = lifter(uv, conf)
+        x = ddim(denoiser, schedule, init_official(uv, raw), [12, 0], eta=0.0)
+    g = {"weights": "tiny-confidence.safetensors", "uv": tensor(uv), "confidence": tensor(conf),
+         "lifter_xyz": tensor(raw), "xyz": tensor(root_centre(x[..., 2:]))}
+    with open(os.path.join(out, "golden-confidence.json"), "w") as f:
+        json.dump(g, f, separators=(",", ":"))
 
 
 if __name__ == "__main__":

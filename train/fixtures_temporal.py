@@ -127,7 +127,7 @@ def main():
                 out[mode].update(v2_outputs(model, schedule, mode, kp))
                 del out[mode]["lifter_start"]
         if v2:
-            out["lifted"] = tensor(model.lifter_start(kp[..., :2]))
+            out["lifted"] = tensor(model.lifter_start(kp))
     name = f"golden-temporal{suffix}.json"
     with open(os.path.join(args.out, name), "w") as fh:
         json.dump(out, fh)

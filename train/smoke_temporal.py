@@ -70,7 +70,7 @@ def check_model(model, mode, kp):
     """TemporalModel.start_film: whole track vs padded windows; start = base + delta, base = the
     lifter's output (v1) or its learned average over the window (v2)."""
     start, film, base, delta = model.start_film(mode, kp[None], parts=True)
-    lifted = root_centre(model.lifter(kp[:, :, :2]))
+    lifted = root_centre(model.lifter(kp[:, :, :2], kp[:, :, 2]))
     enc = model.encoder(mode)
     ref = clamped_average(lifted, enc.average, enc.padding()[0]) if enc.lifted else lifted
     assert torch.allclose(start, base + delta) and torch.allclose(base[0], ref, atol=1e-6)
@@ -107,7 +107,7 @@ def check_fresh(args, design):
     v2 = design == "v2"
     fresh = tt.TemporalModel(den, 16, (1, 3), True, lifter, v2, 2, (3, 3), (3, 2))
     kp0 = torch.rand(9, 17, 3)
-    lifted = root_centre(lifter(kp0[:, :, :2])).detach()
+    lifted = root_centre(lifter(kp0[:, :, :2], kp0[:, :, 2])).detach()
     for mode in tt.MODES:
         s0, f0, _, d0 = check_model(fresh, mode, kp0)
         causal = mode == "causal"
@@ -156,10 +156,10 @@ def train_and_check(args, design, tmp, lifter):
     res = {"design": design, "timesteps": [12, 0], "init": "official", "kp": flat(kp)}
     if design == "v2":
         with torch.no_grad():
-            res["lifted"] = flat(model.lifter_start(kp[..., :2]))
+            res["lifted"] = flat(model.lifter_start(kp))
     for mode in tt.MODES:
         enc = model.encoder(mode)
-        lifted = model.lifter_start(kp[None, ..., :2]).detach() if enc.lifted else None
+        lifted = model.lifter_start(kp[None]).detach() if enc.lifted else None
         delta, film = check_encoder(enc, kp, lifted)
         xyz, film2, base, delta2 = check_model(model, mode, kp)
         assert torch.equal(delta, delta2) and torch.equal(film, film2) and delta.abs().max() > 0

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffpose.checkpoint import load_released, save_released  # noqa: E402
 from diffpose.diffusion import Schedule, ddim  # noqa: E402
 from diffpose.export import export, load  # noqa: E402
-from diffpose.model import GCNdiff, GCNpose  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, widen_lifter_input  # noqa: E402
 from diffpose.skeleton import BONES  # noqa: E402
 
 
@@ -123,6 +123,21 @@ def main():
         sd = load_released(rp)
         assert all(torch.equal(sd[k], v) for k, v in den.state_dict().items())
         print("released layout: ok")
+
+    # A confidence-reading lifter: the spec transcription with (u, v, c) as its input, and a
+    # released lifter widened to it (zero confidence weights) lifts exactly as before whatever c.
+    lif3 = perturbed(GCNpose(coords_in=3, **cfg))
+    conf = torch.rand(3, 17)
+    with torch.no_grad():
+        out3 = lif3(x2, conf)
+        wide = GCNpose(coords_in=3, **cfg)
+        wide.load_state_dict(widen_lifter_input(lif.state_dict()))
+        assert torch.allclose(wide(x2, conf), out2, atol=1e-6), "widened lifter differs"
+        assert torch.equal(lif3(x2), lif3(x2, torch.ones(3, 17))), "no confidence must mean 1"
+    for i in range(3):
+        r3 = spec_forward(lif3.state_dict(), torch.cat([x2[i], conf[i, :, None]], -1), None, **cfg)
+        assert torch.allclose(out3[i].double(), r3, atol=1e-5, rtol=1e-4), (out3[i] - r3).abs().max()
+    print("confidence-reading lifter: ok")
 
 
 if __name__ == "__main__":

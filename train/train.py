@@ -25,7 +25,7 @@ from data import Mocap, Sampler, test_examples  # noqa: E402
 from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, lift, root_centre  # noqa: E402
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
-from diffpose.model import GCNdiff, GCNpose  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, widen_lifter_input  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
 
@@ -43,6 +43,9 @@ def parse_args(argv=None):
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--lifter-hidden", type=int, default=None)
     ap.add_argument("--lifter-layers", type=int, default=None)
+    ap.add_argument("--lifter-conf", action="store_true",
+                    help="the lifter reads each joint's 2D confidence as a third input channel (kept on --resume; "
+                         "with --init from a 2-channel file its confidence weights start at zero)")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-min", type=float, default=2e-5)
@@ -125,10 +128,10 @@ def evaluate(lifter, denoiser, schedule, ex, chunk=1000, paper_size=500, hypothe
     on the first paper_size examples, with a fixed generator so evals are comparable."""
     lifter.eval(), denoiser.eval()
     outs_l, outs_d = [], []
-    uv_all = torch.from_numpy(ex["uv"])
+    uv_all, conf_all = torch.from_numpy(ex["uv"]), torch.from_numpy(ex["conf"])
     for i in range(0, len(uv_all), chunk):
         uv = uv_all[i:i + chunk]
-        xyz = root_centre(lifter(uv))
+        xyz = root_centre(lifter(uv, conf_all[i:i + chunk]))
         x = ddim(denoiser, schedule, init_official(uv, xyz), [12, 0], eta=0.0)
         outs_l.append(xyz)
         outs_d.append(root_centre(x[..., 2:]))
@@ -139,7 +142,7 @@ def evaluate(lifter, denoiser, schedule, ex, chunk=1000, paper_size=500, hypothe
     sig = torch.from_numpy(ex["sigma"][:n])[:, :, None, None].expand(n, 17, 1, 2).contiguous()
     mixture = (torch.ones(n, 17, 1), uv[:, :, None, :], sig)
     pp, _, _ = lift(lifter, denoiser, schedule, uv, (12, 0), "paper", 0.0, hypotheses, mixture,
-                    torch.Generator().manual_seed(0))
+                    torch.Generator().manual_seed(0), conf_all[:n])
     return {"lifter_mm": 1000 * mpjpe(pl, tgt).item(), "diffpose_mm": 1000 * mpjpe(pd, tgt).item(),
             "lifter_pa_mm": 1000 * pa_mpjpe(pl.numpy(), tgt.numpy()),
             "diffpose_pa_mm": 1000 * pa_mpjpe(pd.numpy(), tgt.numpy()),
@@ -192,7 +195,7 @@ def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     # architecture and data choices come from the checkpoint; schedule/time flags from the command line
-    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "data"))
+    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "lifter_conf", "data"))
     if ck is not None:
         saved = ck["args"]
         a.robust = a.robust or saved.get("robust", False)
@@ -218,11 +221,12 @@ def main(argv=None):
     schedule = Schedule()
 
     lh, ll = a.lifter_hidden or a.hidden, a.lifter_layers or a.layers
-    lifter = GCNpose(hidden=lh, layers=ll, heads=a.heads)
+    lifter = GCNpose(hidden=lh, layers=ll, heads=a.heads, coords_in=3 if a.lifter_conf else 2)
     denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
     if a.init and ck is None:
         init_l, init_d, _, _ = load_weights(a.init)
-        lifter.load_state_dict({k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")})
+        init_state = {k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")}
+        lifter.load_state_dict(widen_lifter_input(init_state) if a.lifter_conf else init_state)
         denoiser.load_state_dict(init_d.state_dict())
     opt_l = torch.optim.Adam(lifter.parameters(), lr=a.lr)
     opt_d = torch.optim.Adam(denoiser.parameters(), lr=a.lr)
@@ -253,7 +257,8 @@ def main(argv=None):
         return (f"train.py run '{a.name}': {step} steps x batch {a.batch} ({step * a.batch} examples), "
                 f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} "
                 f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
-                + ("; robust recipe (train/video.py)" if a.robust else "") + f"; data {os.path.relpath(a.data, ROOT)}")
+                + ("; robust recipe (train/video.py)" if a.robust else "")
+                + ("; lifter reads confidence" if a.lifter_conf else "") + f"; data {os.path.relpath(a.data, ROOT)}")
 
     def state(extra=None):
         d = {"lifter": lifter.state_dict(), "denoiser": denoiser.state_dict(),
@@ -294,10 +299,10 @@ def main(argv=None):
         b = sampler.batch(a.batch)
         if a.heatmaps:
             b = with_heatmap_mixture(b, heatmap_rng, a.heatmaps)
-        uv, xyz = torch.from_numpy(b["uv"]), torch.from_numpy(b["xyz"])
+        uv, xyz, conf = torch.from_numpy(b["uv"]), torch.from_numpy(b["xyz"]), torch.from_numpy(b["conf"])
         lifter.train(), denoiser.train()
         if train_l:
-            loss_l = mpjpe(lifter(uv), xyz)
+            loss_l = mpjpe(lifter(uv, conf), xyz)
             opt_l.zero_grad(set_to_none=True)
             loss_l.backward()
             torch.nn.utils.clip_grad_norm_(lifter.parameters(), a.grad_clip)

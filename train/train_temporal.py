@@ -147,12 +147,11 @@ class TemporalModel(nn.Module):
     def encoder(self, mode):
         return self.offline if mode == "offline" else self.causal
 
-    def lifter_start(self, uv):
-        """uv [..., 17, 2] raw model-unit keypoints -> root_centre(lifter(uv)) [..., 17, 3]."""
+    def lifter_start(self, kp):
+        """kp [..., 17, 3] raw model-unit keypoints and confidence -> root_centre(lifter(uv, c)) [..., 17, 3]."""
         if self.lifter is None:
-            return torch.zeros(uv.shape[:-1] + (3,))
-        shape = uv.shape
-        return root_centre(self.lifter(uv.reshape(-1, *shape[-2:]))).reshape(*shape[:-1], 3)
+            return torch.zeros(kp.shape[:-1] + (3,))
+        return root_centre(self.lifter(kp[..., :2], kp[..., 2]))
 
     def start_film(self, mode, kp, padded=False, film_grad=1.0, base=None, parts=False, lifted=None):
         """kp [B, T, 17, 3] (u, v, c) whole tracks (edge-padded here), or with padded=True windows
@@ -170,14 +169,14 @@ class TemporalModel(nn.Module):
             lifted = None if lifted is None else lifted[:, idx]
         if enc.lifted:
             if lifted is None:
-                lifted = self.lifter_start(kp[..., :2])
+                lifted = self.lifter_start(kp)
             delta, film = enc.forward_window(kp, film_grad, lifted)
             base = enc.average_start(lifted)
         else:
             delta, film = enc.forward_window(kp, film_grad)
             if base is None:
                 before = enc.padding()[0]
-                base = self.lifter_start(kp[:, before:before + delta.shape[1], :, :2])
+                base = self.lifter_start(kp[:, before:before + delta.shape[1]])
         start = base + delta
         return (start, film, base, delta) if parts else (start, film)
 
@@ -298,10 +297,11 @@ def split(x, tracks):
 def frame_predict(lifter, denoiser, schedule, tracks, variant, chunk=2048):
     """Frame model (lifter + DDIM [12, 0], official init) on every frame -> list of [T, 17, 3]."""
     uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks]))
+    conf = torch.from_numpy(np.concatenate([tr[variant]["conf"] for tr in tracks]))
     outs = []
     for i in range(0, len(uv), chunk):
         u = uv[i:i + chunk]
-        x = ddim(denoiser, schedule, init_official(u, lifter(u)), [12, 0], eta=0.0)
+        x = ddim(denoiser, schedule, init_official(u, lifter(u, conf[i:i + chunk])), [12, 0], eta=0.0)
         outs.append(root_centre(x[..., 2:]))
     return split(torch.cat(outs).numpy(), tracks)
 
@@ -441,7 +441,7 @@ def v1_losses(model, kp, target, valid, first, a):
     half = (model.offline.receptive_field - 1) // 2
     frames = kp.shape[1]
     loss, logs, films = torch.zeros(()), {}, []
-    base = model.lifter_start(kp[:, first:first + a.frames, :, :2])  # the frame lifter's, shared by both encoders
+    base = model.lifter_start(kp[:, first:first + a.frames])  # the frame lifter's, shared by both encoders
     for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
         xyz, film = model.start_film(mode, win, padded=True, film_grad=a.film_grad, base=base)
         mp, vel, acc = window_losses(xyz, target, valid, a.acc_weight)
@@ -471,7 +471,7 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
     """v2: per encoder, the start-pose loss on the output frames and the fused output's loss on the
     first a.final_windows windows -> (loss, log values, FiLM of the output frames per mode, for the
     diffusion loss, with its gradient into the features scaled by a.film_grad)."""
-    lifted = model.lifter_start(kp[..., :2])  # every grid frame's lifter output (no graph when frozen)
+    lifted = model.lifter_start(kp)  # every grid frame's lifter output (no graph when frozen)
     loss, logs, films = torch.zeros(()), {}, []
     for mode in MODES:
         enc = model.encoder(mode)

@@ -43,8 +43,12 @@ class OnnxContestant implements Contestant {
     const { ort } = this;
     return {
       chunk: CHUNK,
-      lifter: async (uv, n) => {
-        const out = await this.lifter.run({ uv: new ort.Tensor('float32', uv, [n, 17, 2]) });
+      lifter: async (uv, n, confidence) => {
+        const feeds: Record<string, Ort.Tensor> = { uv: new ort.Tensor('float32', uv, [n, 17, 2]) };
+        // A confidence-reading lifter's export takes it as a second input (train/export_onnx.py).
+        if (this.lifter.inputNames.includes('confidence'))
+          feeds.confidence = new ort.Tensor('float32', confidence ?? new Float32Array(n * 17).fill(1), [n, 17]);
+        const out = await this.lifter.run(feeds);
         return out.xyz.data as Float32Array;
       },
       denoiser: async (x, n, t) => {

@@ -73,6 +73,7 @@ class TorchContestant implements Contestant {
         {
           uv: { shape: [batch.poses, 17, 2], data: batch.uv },
           offset: { shape: [batch.poses * c.hypotheses, 17, 5], data: offset },
+          ...(batch.confidence && { confidence: { shape: [batch.poses, 17], data: batch.confidence } }),
         },
         {
           hypotheses: String(c.hypotheses),

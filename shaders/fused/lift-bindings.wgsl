@@ -6,6 +6,8 @@
 @group(0) @binding(5) var<storage, read_write> lifter_xyz: array<f32>;
 // [poses, 17, 1, 5]: the mixtures derived from confidences, written with INPUT_PIXELS only.
 @group(0) @binding(6) var<storage, read_write> gmm_out: array<f32>;
+// [poses, 17] the joints' confidences with INPUT_UV (INPUT_PIXELS reads them from `uv`).
+@group(0) @binding(8) var<storage, read> confidence: array<f32>;
 
 override WG_SIZE: u32 = 64u;
 

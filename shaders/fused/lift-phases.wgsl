@@ -1,5 +1,6 @@
-// The phases of lifting one pose: load its uv, every op of the lifter, write the root-centred
-// output. Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
+// The phases of lifting one pose: load its uv and confidences, every op of the lifter, write
+// the root-centred output. The confidence goes in the input's third channel, which only a
+// confidence-reading lifter (coordsIn 3) reads: a released lifter's input op covers two. Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
 // `uv` and `lifter_xyz` and the fused libs. INPUT_UV / INPUT_PIXELS: the generated prelude.
 
 // The default 2D std of a joint from its confidence, uv units (sigmaFromConfidence in
@@ -33,10 +34,10 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
         gmm_out[g + 2u] = p.y;
         gmm_out[g + 3u] = sigma;
         gmm_out[g + 4u] = sigma;
-        s4_set(xin + j, vec4<f32>(p, 0.0, 0.0));
+        s4_set(xin + j, vec4<f32>(p, uv[i + 2u], 0.0));
       } else {
         let i = (pose * JOINTS + j) * 2u;
-        s4_set(xin + j, vec4<f32>(uv[i], uv[i + 1u], 0.0, 0.0));
+        s4_set(xin + j, vec4<f32>(uv[i], uv[i + 1u], confidence[pose * JOINTS + j], 0.0));
       }
     }
   } else if (phase <= ops) {

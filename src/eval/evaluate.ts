@@ -116,7 +116,9 @@ export async function evaluate(
 
   row('mean pose, camera frame', tile(baseline.camera, ex.count), 0);
   row('mean pose, canonical', tile(baseline.canonical, ex.count), 0);
-  const [lifted, tl] = await timed(() => mapTestSet(ex, (kp, size) => liftWithLifterOnly(model.weights, kp, size)));
+  const [lifted, tl] = await timed(() =>
+    mapTestSet(ex, (kp, size, confidence) => liftWithLifterOnly(model.weights, kp, size, confidence)),
+  );
   row('lifter alone (CPU reference)', lifted, tl);
   const common = { executor: s.executor, seed: s.seed };
   const [official, to] = await timed(() => liftTestSet(model, ex, { ...common, init: 'official', hypotheses: 1 }));

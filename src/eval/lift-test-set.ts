@@ -59,15 +59,19 @@ export async function liftTestSet(
   return { poses, spread, samples, radius90 };
 }
 
-/** The same grouping for a function of (keypoints, imageSize) -> poses, e.g. the lifter alone. */
+/** The same grouping for a function of (keypoints, imageSize, confidence) -> poses, e.g. the lifter alone. */
 export function mapTestSet(
   ex: Examples,
-  fn: (keypoints: Float32Array, imageSize: readonly [number, number]) => Float32Array,
+  fn: (keypoints: Float32Array, imageSize: readonly [number, number], confidence: Float32Array) => Float32Array,
 ): Float32Array {
   const poses = new Float32Array(ex.count * 51);
   for (const idx of byImageSize(ex).values()) {
     const k = idx[0];
-    const out = fn(gather(ex.keypoints, idx, 34), [ex.imageSize[2 * k], ex.imageSize[2 * k + 1]]);
+    const out = fn(
+      gather(ex.keypoints, idx, 34),
+      [ex.imageSize[2 * k], ex.imageSize[2 * k + 1]],
+      gather(ex.confidence, idx, 17),
+    );
     idx.forEach((e, i) => poses.set(out.subarray(i * 51, (i + 1) * 51), e * 51));
   }
   return poses;

@@ -66,6 +66,7 @@ const LIFT_BINDINGS: readonly BindingSpec[] = [
   { binding: 4, name: 'uv', kind: 'read-only-storage' },
   { binding: 5, name: 'lifter_xyz', kind: 'storage' },
   { binding: 6, name: 'gmm_out', kind: 'storage' },
+  { binding: 8, name: 'confidence', kind: 'read-only-storage' },
 ];
 const DENOISE_BINDINGS: readonly BindingSpec[] = [
   ...COMMON,

@@ -41,7 +41,18 @@ function positiveInt(v: unknown, field: string, max: number): number {
   return v;
 }
 
-export function parseNetworkConfig(v: unknown, field: string, coordsIn: number, coordsOut: number): NetworkConfig {
+/**
+ * The lifter's input channels: (u, v) as released, or (u, v, confidence) (docs/temporal-model.md
+ * §13: a hidden joint then reads as hidden, not as a real joint wherever the detector left it).
+ */
+export const LIFTER_INPUTS = [2, 3] as const;
+
+export function parseNetworkConfig(
+  v: unknown,
+  field: string,
+  coordsIn: number | readonly number[],
+  coordsOut: number,
+): NetworkConfig {
   if (typeof v !== 'object' || v === null)
     throw new WeightsError(`config field "${field}" is missing or not an object`);
   const o = v as Record<string, unknown>;
@@ -52,9 +63,10 @@ export function parseNetworkConfig(v: unknown, field: string, coordsIn: number, 
     coordsIn: positiveInt(o.coordsIn, `${field}.coordsIn`, 16),
     coordsOut: positiveInt(o.coordsOut, `${field}.coordsOut`, 16),
   };
-  if (cfg.coordsIn !== coordsIn || cfg.coordsOut !== coordsOut) {
+  const inputs = typeof coordsIn === 'number' ? [coordsIn] : coordsIn;
+  if (!inputs.includes(cfg.coordsIn) || cfg.coordsOut !== coordsOut) {
     throw new WeightsError(
-      `config field "${field}" must map ${coordsIn} -> ${coordsOut} coordinates, got ${cfg.coordsIn} -> ${cfg.coordsOut}`,
+      `config field "${field}" must map ${inputs.join(' or ')} -> ${coordsOut} coordinates, got ${cfg.coordsIn} -> ${cfg.coordsOut}`,
     );
   }
   if (cfg.hidden % cfg.heads !== 0)
@@ -103,7 +115,7 @@ export function parseModelConfig(json: string): ModelConfig {
     format: 1,
     joints: 17,
     skeleton: 'h36m17',
-    lifter: parseNetworkConfig(o.lifter, 'lifter', 2, 3),
+    lifter: parseNetworkConfig(o.lifter, 'lifter', LIFTER_INPUTS, 3),
     denoiser: parseNetworkConfig(o.denoiser, 'denoiser', 5, 5),
     diffusion,
   };

@@ -6,6 +6,7 @@ import { rootCenterRef } from './root-center.js';
 import type { RunSettings } from '../lift-options.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
+import { lifterInput } from './lifter-input.js';
 import { runNetworkRef } from './reference-network.js';
 import type { ModelWeights } from './weights.js';
 
@@ -16,8 +17,8 @@ import type { ModelWeights } from './weights.js';
 export interface SamplerNetworks {
   /** Poses per chunk: bounds the memory of the intermediate activations. */
   chunk: number;
-  /** uv [n, 17, 2] -> raw xyz [n, 17, 3]. */
-  lifter(uv: Float32Array, n: number): Float32Array | Promise<Float32Array>;
+  /** uv [n, 17, 2] and confidence [n, 17] (absent: all 1) -> raw xyz [n, 17, 3]. */
+  lifter(uv: Float32Array, n: number, confidence?: Float32Array): Float32Array | Promise<Float32Array>;
   /** x [n, 17, 5] at timestep t -> eps [n, 17, 5]; `film` [n, layers, 2, d] for a FiLM-conditioned denoiser. */
   denoiser(x: Float32Array, n: number, t: number, film?: Float32Array): Float32Array | Promise<Float32Array>;
 }
@@ -40,7 +41,8 @@ export interface Conditioning {
 export function referenceNetworks(model: ModelWeights): SamplerNetworks {
   return {
     chunk: 32,
-    lifter: (uv, n) => runNetworkRef(model.lifter, uv, n),
+    lifter: (uv, n, confidence) =>
+      runNetworkRef(model.lifter, lifterInput(model.lifter.config.coordsIn, uv, confidence, n), n),
     denoiser: (x, n, t, film) => runNetworkRef(model.denoiser, x, n, t, film),
   };
 }
@@ -83,7 +85,8 @@ export async function liftWithNetworks(
       filmStride: cond.filmStride,
       start: cond.start?.subarray(start * J * 3, (start + n) * J * 3),
     };
-    const r = await liftChunk(nets, n, uv, K, gmm, s.poseOffset + start, s, chunkCond);
+    const confidence = batch.confidence?.subarray(start * J, (start + n) * J);
+    const r = await liftChunk(nets, n, uv, confidence, K, gmm, s.poseOffset + start, s, chunkCond);
     mean.set(r.mean, start * J * 3);
     spread.set(r.spread, start * J);
     samples.set(r.samples, start * H * J * 3);
@@ -95,6 +98,7 @@ async function liftChunk(
   nets: SamplerNetworks,
   poses: number,
   uv: Float32Array,
+  confidence: Float32Array | undefined,
   components: number,
   gmm: Float32Array,
   poseOffset: number,
@@ -103,7 +107,7 @@ async function liftChunk(
 ): Promise<Aggregated> {
   const lifterXyz = cond?.start
     ? Float32Array.from(cond.start)
-    : rootCenterRef(await nets.lifter(uv, poses), poses, 3, 0);
+    : rootCenterRef(await nets.lifter(uv, poses, confidence), poses, 3, 0);
   let film: Float32Array | undefined;
   if (cond) {
     if (!cond.start) for (let i = 0; i < lifterXyz.length; i++) lifterXyz[i] += cond.delta[i];

@@ -17,8 +17,8 @@ export interface ActivationBuffers {
   mix: GPUBuffer;
   /** FFN hidden: [rows, 2d]. */
   f1: GPUBuffer;
-  /** Network input: normalised 2D [poses, 17, 2] for the lifter. */
-  uv: GPUBuffer;
+  /** The lifter's input [poses, 17, coordsIn]: normalised 2D (and confidence; model/lifter-input.ts). */
+  lifterInput: GPUBuffer;
   /** Packed mixture [poses, 17, K, 5]. */
   gmm: GPUBuffer;
   /** Lifter output [poses, 17, 3] and its root-centred copy. */
@@ -61,7 +61,7 @@ export function createActivationBuffers(
     n: make('normed', rows * d),
     mix: make('graph mix / qkv', rows * 3 * d),
     f1: make('ffn hidden', rows * 2 * d),
-    uv: make('uv', rows * 2, io),
+    lifterInput: make('lifter input', rows * config.lifter.coordsIn, io),
     gmm: make('gmm', rows * MAX_COMPONENTS * 5, io),
     lifted: make('lifter output', rows * 3),
     lifterXyz: make('lifter xyz', rows * 3, io),

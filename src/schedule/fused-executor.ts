@@ -52,7 +52,7 @@ import { StepFeatures } from './step-features.js';
 import { addProgram, WeightArena } from './weight-arena.js';
 import { ContextStage } from './context-stage.js';
 import { isTemporal, isV2, type TemporalModel } from '../temporal/temporal-model.js';
-import { fuseRegion, framesUv } from '../temporal/fuse-region.js';
+import { fuseRegion, framesConfidence, framesUv } from '../temporal/fuse-region.js';
 
 const J = NUM_JOINTS;
 const LIFTER_SLOT = 0;
@@ -148,6 +148,8 @@ interface FusedBindings {
 
 type Io = {
   uv: GPUBuffer;
+  /** [frames, 17] the confidences of a host lift's `uv` (the lifter's third input channel; model/lifter-input.ts). */
+  confidence: GPUBuffer;
   gmm: GPUBuffer;
   lifterXyz: GPUBuffer;
   state: GPUBuffer;
@@ -301,7 +303,13 @@ export class FusedExecutor implements Executor {
 
   private liftPair(input: GPUBuffer): Pair {
     const b = this.bindings;
-    const liftIo = { ...b.common, uv: input, lifter_xyz: this.io.lifterXyz, gmm_out: this.io.gmm };
+    const liftIo = {
+      ...b.common,
+      uv: input,
+      confidence: this.io.confidence,
+      lifter_xyz: this.io.lifterXyz,
+      gmm_out: this.io.gmm,
+    };
     return {
       cooperative: bindKernel(b.lift, b.group, liftIo, 'fused: lifter (cooperative)'),
       perInvocation: bindKernel(b.liftLane, b.lane, liftIo, 'fused: lifter (per invocation)'),
@@ -402,6 +410,12 @@ export class FusedExecutor implements Executor {
   }
 
   /** The aggregation's per-call parameters: the camera to fit the roots with and the mixture size. */
+  /** A host lift's confidences, rows [0, poses) (all 1 where the input had none). */
+  private writeConfidence(confidence: Float32Array | undefined, poses: number): void {
+    const data = confidence ?? new Float32Array(poses * J).fill(1);
+    this.gpu.device.queue.writeBuffer(this.io.confidence, 0, data as Float32Array<ArrayBuffer>);
+  }
+
   private writeAggregateParams(buffer: GPUBuffer, components: number, uvInGmm: boolean, camera: UvCamera): void {
     this.gpu.device.queue.writeBuffer(buffer, 0, packParams(AGGREGATE, { fitRoot: true, components, uvInGmm, camera }));
   }
@@ -518,6 +532,7 @@ export class FusedExecutor implements Executor {
           continue;
         }
         device.queue.writeBuffer(this.io.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
+        this.writeConfidence(batch.confidence?.subarray(start * J, (start + n) * J), n);
         device.queue.writeBuffer(
           this.io.gmm,
           0,
@@ -574,6 +589,7 @@ export class FusedExecutor implements Executor {
     const { first, end } = this.context!.upload(info, region.first, region.count);
     const queue = device.queue;
     queue.writeBuffer(this.io.uv, 0, framesUv(info.frames, first, end));
+    this.writeConfidence(framesConfidence(info.frames, first, end), end - first);
     queue.writeBuffer(
       this.io.gmm,
       0,
@@ -663,6 +679,8 @@ export class FusedExecutor implements Executor {
       const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
       if (sequence) this.context!.upload(sequence, 0, req.count);
       if (fitted) {
+        // A heatmap carries no confidence the lifter was trained with: it reads 1 (sure), as for keypoints without one.
+        this.writeConfidence(undefined, req.count);
         const pass = encoder.beginComputePass({ label: 'fused: input fit pass' });
         fitted.record(pass, this.io.uv, this.io.gmm);
         pass.end();
@@ -785,6 +803,7 @@ export async function createFusedExecutor(
     );
     const io = {
       uv: make('uv', frameRows * J * 2 * 4, storage),
+      confidence: make('confidence', frameRows * J * 4, storage),
       gmm: make('gmm', maxItems * perItemBytes, storage),
       lifterXyz: make('lifter xyz', (v2 ? startRow + maxItems : maxItems) * J * 3 * 4, storage),
       state: make('state', maxItems * J * 5 * 4, storage),

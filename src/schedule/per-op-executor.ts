@@ -33,6 +33,7 @@ import { NetworkPlan } from './network-plan.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
 import { addProgram, WeightArena } from './weight-arena.js';
+import { lifterInput } from '../model/lifter-input.js';
 
 const LIFTER_SLOT = 0;
 const DENOISER_SLOT = 1;
@@ -58,6 +59,8 @@ interface PerOpPlanParts {
   maxBatch: number;
   arena: WeightArena;
   bufs: ActivationBuffers;
+  /** The lifter's input channels (model/lifter-input.ts). */
+  lifterInputs: number;
   lifter: NetworkPlan;
   denoiser: NetworkPlan;
   features: StepFeatures;
@@ -85,6 +88,7 @@ export class PerOpExecutor implements Executor {
   private readonly runBuffer: RunBuffer;
   private readonly staging: GPUBuffer;
   private readonly owned: GPUBuffer[];
+  private readonly lifterInputs: number;
 
   constructor(parts: PerOpPlanParts) {
     ({
@@ -92,6 +96,7 @@ export class PerOpExecutor implements Executor {
       maxBatch: this.maxBatch,
       arena: this.arena,
       bufs: this.bufs,
+      lifterInputs: this.lifterInputs,
       lifter: this.lifter,
       denoiser: this.denoiser,
       features: this.features,
@@ -172,7 +177,13 @@ export class PerOpExecutor implements Executor {
     const { device } = this.gpu;
     const H = s.hypotheses,
       K = batch.components;
-    device.queue.writeBuffer(this.bufs.uv, 0, batch.uv as Float32Array<ArrayBuffer>, start * J * 2, n * J * 2);
+    const input = lifterInput(
+      this.lifterInputs,
+      batch.uv.subarray(start * J * 2),
+      batch.confidence?.subarray(start * J),
+      n,
+    );
+    device.queue.writeBuffer(this.bufs.lifterInput, 0, input as Float32Array<ArrayBuffer>);
     device.queue.writeBuffer(
       this.bufs.gmm,
       0,
@@ -240,7 +251,7 @@ export async function createPerOpExecutor(
       arena,
       'per-op',
     );
-    const lifter = await NetworkPlan.create(gpu, lifterProgram, arena, bufs, bufs.uv, bufs.lifted, 'lifter');
+    const lifter = await NetworkPlan.create(gpu, lifterProgram, arena, bufs, bufs.lifterInput, bufs.lifted, 'lifter');
     const denoiser = await NetworkPlan.create(
       gpu,
       denoiserProgram,
@@ -295,6 +306,7 @@ export async function createPerOpExecutor(
       maxBatch: batch,
       arena,
       bufs,
+      lifterInputs: model.config.lifter.coordsIn,
       lifter,
       denoiser,
       features,

@@ -35,3 +35,10 @@ export function framesUv(frames: Float32Array, first: number, end: number): Floa
   }
   return uv;
 }
+
+/** The confidences [F, 17] of frames [first, end) of `frames` [*, 17, 3] (u, v, c). */
+export function framesConfidence(frames: Float32Array, first: number, end: number): Float32Array<ArrayBuffer> {
+  const c = new Float32Array((end - first) * NUM_JOINTS);
+  for (let i = 0; i < c.length; i++) c[i] = frames[(first * NUM_JOINTS + i) * 3 + 2];
+  return c;
+}

@@ -5,6 +5,7 @@ import { ENCODER_INPUTS, type EncoderMode } from './encoder-config.js';
 import { encoderPlan, encodeWindowsRef } from './encoder-plan.js';
 import { rootCenterRef } from '../model/root-center.js';
 import { runNetworkRef } from '../model/reference-network.js';
+import { lifterInput } from '../model/lifter-input.js';
 import type { EncoderParams } from './temporal-weights.js';
 import type { TemporalModel } from './temporal-model.js';
 
@@ -68,8 +69,13 @@ export function trackSequence(batch: PreparedBatch, mode: EncoderMode, tracks: r
 export function liftFramesRef(model: TemporalModel, frames: Float32Array): Float32Array {
   const count = frames.length / ENCODER_INPUTS;
   const uv = new Float32Array(count * J * 2);
-  for (let i = 0; i < count * J; i++) uv.set(frames.subarray(3 * i, 3 * i + 2), 2 * i);
-  return rootCenterRef(runNetworkRef(model.lifter, uv, count), count, 3, 0);
+  const confidence = new Float32Array(count * J);
+  for (let i = 0; i < count * J; i++) {
+    uv.set(frames.subarray(3 * i, 3 * i + 2), 2 * i);
+    confidence[i] = frames[3 * i + 2];
+  }
+  const input = lifterInput(model.lifter.config.coordsIn, uv, confidence, count);
+  return rootCenterRef(runNetworkRef(model.lifter, input, count), count, 3, 0);
 }
 
 /**

@@ -1,6 +1,12 @@
 import { calibrationOf, type Calibration } from '../model/calibration.js';
 import { WeightsError } from '../errors.js';
-import { parseCommonConfig, parseNetworkConfig, type DiffusionConfig, type NetworkConfig } from '../model/config.js';
+import {
+  LIFTER_INPUTS,
+  parseCommonConfig,
+  parseNetworkConfig,
+  type DiffusionConfig,
+  type NetworkConfig,
+} from '../model/config.js';
 import { checkedTensor, networkParams, type NetworkParams } from '../model/network-params.js';
 import { quote } from '../model/printable.js';
 import { parseSafetensors, type Tensor } from '../model/safetensors.js';
@@ -116,7 +122,7 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
     throw new WeightsError(
       'config field "lifter" is missing: a temporal file carries the lifter its encoders correct (docs/temporal-model.md §6)',
     );
-  const lifter = parseNetworkConfig(o.lifter, 'lifter', 2, 3);
+  const lifter = parseNetworkConfig(o.lifter, 'lifter', LIFTER_INPUTS, 3);
   const denoiser = parseNetworkConfig(o.denoiser, 'denoiser', 5, 5);
   const t = o.temporal;
   if (typeof t !== 'object' || t === null)

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
 import { expectClose } from '../helpers/close.js';
-import { testGpu } from '../helpers/gpu.js';
+import { readBack, testGpu } from '../helpers/gpu.js';
 import { smallWeights, someKeypoints } from '../helpers/models.js';
 
 /** A WebGPU app embedding the engine: its device, its buffers in and out, its command encoder. */
@@ -23,25 +23,6 @@ describe('GPU-resident I/O in a caller-owned device', function () {
     const x = new Float32Array(N * 17 * 3);
     for (let i = 0; i < N * 17; i++) x.set([kp[2 * i], kp[2 * i + 1], conf[i]], 3 * i);
     return x;
-  }
-
-  async function readBack(
-    device: GPUDevice,
-    encoder: GPUCommandEncoder,
-    src: GPUBuffer,
-    bytes: number,
-  ): Promise<Float32Array> {
-    const staging = device.createBuffer({
-      label: 'test: caller readback',
-      size: bytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    encoder.copyBufferToBuffer(src, 0, staging, 0, bytes);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(staging.getMappedRange().slice(0));
-    staging.destroy();
-    return out;
   }
 
   it("writes the same poses and spread into the caller's buffers as lift(), recorded into the caller's encoder", async function () {

@@ -37,3 +37,23 @@ export async function expectNoGpuErrors<T>(gpu: GpuContext, body: () => Promise<
   if (err) throw new Error(`GPU validation error: ${err.message}`);
   return result;
 }
+
+/** Copies `bytes` of `src` out through `encoder` (submitted here) and maps them: a caller's readback. */
+export async function readBack(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  src: GPUBuffer,
+  bytes: number,
+): Promise<Float32Array> {
+  const staging = device.createBuffer({
+    label: 'test: caller readback',
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  encoder.copyBufferToBuffer(src, 0, staging, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return out;
+}

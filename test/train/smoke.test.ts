@@ -35,7 +35,9 @@ describe('train/ smoke test: PyTorch training -> export -> engine', function () 
     const uv = Float32Array.from(out.uv as number[]);
     const kp = uv.map((v) => v + 1); // uv -> pixels of a 2x2 image
     const expected = Float32Array.from(out.xyz as number[]);
-    const options = { imageSize: [2, 2] as [number, number], init: 'official' as const, timesteps: out.timesteps as number[] };
+    // The smoke model's lifter reads confidences (train.py --lifter-conf).
+    const confidence = Float32Array.from(out.confidence as number[]);
+    const options = { imageSize: [2, 2] as [number, number], init: 'official' as const, timesteps: out.timesteps as number[], confidence };
     const cpu = await DiffPose.load({ weights: join(dir, 'smoke.safetensors'), backend: 'cpu' });
     expectClose((await cpu.lift(kp, options)).poses, expected, 1e-4, 0, 'CPU reference vs PyTorch');
     const gpu = await testGpu(this);

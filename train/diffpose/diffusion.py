@@ -121,13 +121,13 @@ def summarize(xyz_h):
 
 @torch.no_grad()
 def lift(lifter, denoiser, schedule, uv, timesteps=(12, 0), init="official", eta=0.0,
-         hypotheses=1, mixture=None, generator=None):
-    """Full DiffPose inference. uv [B,17,2] (component means / keypoints).
+         hypotheses=1, mixture=None, generator=None, conf=None):
+    """Full DiffPose inference. uv [B,17,2] (component means / keypoints), conf [B,17] (None: all 1).
 
     mixture = (pi, mu, sigma) for init='paper' (defaults to one component at uv with
     sigma 0.01, i.e. the formats.md rule with c = 1). Returns (mean xyz, spread, lifter xyz).
     """
-    xyz0 = root_centre(lifter(uv))
+    xyz0 = root_centre(lifter(uv, conf))
     outs = []
     for _ in range(hypotheses):
         if init == "official":

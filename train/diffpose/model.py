@@ -232,17 +232,38 @@ class GCNdiff(_GCN):
 
 
 class GCNpose(_GCN):
-    """Lifter: normalised uv [B, 17, 2] -> camera-frame xyz [B, 17, 3].
+    """Lifter: normalised uv [B, 17, 2] -> camera-frame xyz [B, 17, 3]. With coords_in 3 the
+    joint's 2D confidence is the third input channel (docs/temporal-model.md §13): a hidden joint
+    then reads as hidden, not as a real joint wherever the detector left it.
 
     temb_block=True adds the released checkpoints' unused `temb.dense` block.
     """
 
     def __init__(self, hidden=96, layers=5, heads=4, coords_in=2, coords_out=3,
                  temb_block=False, **kw):
+        if coords_in not in (2, 3):
+            raise ValueError(f"a lifter reads (u, v) or (u, v, confidence), not {coords_in} channels")
         super().__init__(hidden, layers, heads, coords_in, coords_out, False, temb_block, **kw)
 
-    def forward(self, x, trace=None):
-        return self._run(x, None, trace)
+    def forward(self, uv, conf=None, trace=None):
+        """uv [..., 17, 2]; conf [..., 17] in [0, 1], None = all 1 (ignored by a 2-channel lifter)."""
+        shape = uv.shape
+        x = uv.reshape(-1, 17, 2)
+        if self.coords_in == 3:
+            c = torch.ones_like(x[..., 0]) if conf is None else conf.reshape(-1, 17).to(x.dtype)
+            x = torch.cat([x, c[..., None]], -1)
+        return self._run(x, None, trace).reshape(*shape[:-1], self.coords_out)
+
+
+def widen_lifter_input(state):
+    """A 2-channel lifter's state dict as a 3-channel one that ignores the confidence (its weights
+    zero): the starting point of fine-tuning a confidence-reading lifter from a shipped one."""
+    w = state["gconv_input.weight"]
+    if w.shape[2] == 3:
+        return state
+    out = dict(state)
+    out["gconv_input.weight"] = torch.cat([w, torch.zeros_like(w[:, :, :1])], 2)
+    return out
 
 
 def from_config(kind, cfg, **kw):
