@@ -62,6 +62,9 @@ def parse_args(argv=None):
     ap.add_argument("--robust", action="store_true",
                     help="robust recipe (train/video.py RobustFrameSampler): body proportions, webcam truncation "
                          "(legs / one side cropped out), dropped and masked joints, swaps; kept on --resume")
+    ap.add_argument("--legs-reach", type=float, default=0.1,
+                    help="with --robust: the legs crop's bottom edge U(0, this) body heights above the highest knee "
+                         "(train/video.py truncate; > 0.2 also hides hips and hands)")
     ap.add_argument("--heatmaps", type=int, default=0, metavar="K",
                     help="K in 1..5: the 2D as the engine lifts detector heatmaps: keypoints and the denoiser's uv "
                          "noise scale from K-component mixtures fitted to simulated heatmaps (diffpose/heatmaps.py)")
@@ -210,7 +213,8 @@ def main(argv=None):
     test_set = Mocap(os.path.join(a.data, "test.safetensors"))
     if a.robust:
         from video import RobustFrameSampler
-        sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03)
+        sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03,
+                                     legs_reach=a.legs_reach)
     else:
         sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
     if a.heatmaps and not 1 <= a.heatmaps <= 5:
@@ -258,7 +262,8 @@ def main(argv=None):
                 f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} "
                 f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
                 + ("; robust recipe (train/video.py)" if a.robust else "")
-                + ("; lifter reads confidence" if a.lifter_conf else "") + f"; data {os.path.relpath(a.data, ROOT)}")
+                + ("; lifter reads confidence" if a.lifter_conf else "")
+                + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "") + f"; data {os.path.relpath(a.data, ROOT)}")
 
     def state(extra=None):
         d = {"lifter": lifter.state_dict(), "denoiser": denoiser.state_dict(),

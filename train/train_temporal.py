@@ -102,6 +102,9 @@ def parse_args(argv=None):
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--mirror", type=float, default=0.5)
+    ap.add_argument("--legs-reach", type=float, default=0.1,
+                    help="the legs crop's bottom edge U(0, this) body heights above the window's highest knee "
+                         "(train/video.py truncate)")
     ap.add_argument("--fps", default="20,60",
                     help="training windows' frame rates, uniform in this range (the evaluation tracks are at 30 fps; "
                          "v2's averages have fixed taps per frame, so they fit the rates they were trained at)")
@@ -549,7 +552,7 @@ def main(argv=None):
     rf = model.offline.receptive_field
     frames, first = grid(model, a)
     sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror,
-                            fps_range=tuple(float(f) for f in a.fps.split(",")))
+                            fps_range=tuple(float(f) for f in a.fps.split(",")), legs_reach=a.legs_reach)
     step, elapsed, best, history = 0, 0.0, None, []
     if ck is not None:
         model.load_state_dict(ck["model"])

@@ -126,7 +126,7 @@ def _place(rng, lo, hi, size):
     return rng.uniform(hi - size, lo)
 
 
-def truncate(px, kp, conf, pc, cam, rng, mode, shift_prob=0.0):
+def truncate(px, kp, conf, pc, cam, rng, mode, shift_prob=0.0, legs_reach=0.1):
     """Webcam framing: crop the image (mode 'none', 'legs': the bottom edge above every knee of the
     window; 'side': one vertical edge near the body's centre line), then every joint outside the
     crop (or behind the camera) is truncated: confidence U(0, 0.1), position clamped to the border
@@ -136,6 +136,9 @@ def truncate(px, kp, conf, pc, cam, rng, mode, shift_prob=0.0):
     the person: people off-centre in a webcam's picture, a wide picture cut above the knees) instead
     of centred on them; the cameras of place_cameras aim at the pelvis, and a model that never saw
     anyone elsewhere doubles its error when the picture is merely cut differently.
+    legs_reach: mode 'legs' puts the bottom edge U(0, legs_reach) body heights above the highest
+    knee; 0.1 (the evaluation tracks') keeps the hips in a one-frame picture, larger values also
+    cut the hips and hands away (a webcam showing the torso; a track's crop above its highest knee).
     px, kp [n, L, 17, 2] pixels of the full image; modes [n] strings. Returns
     (kp in crop pixels, conf, w [n], h [n], out [n, L, 17] bool, clean px in crop pixels)."""
     n, L = px.shape[:2]
@@ -154,7 +157,7 @@ def truncate(px, kp, conf, pc, cam, rng, mode, shift_prob=0.0):
         aspect = w[i] / h[i] if rng.random() < 0.5 else [4 / 3, 16 / 9, 1.0, 9 / 16][rng.integers(4)]
         top = v.min() - rng.uniform(0.03, 1.0 if shift else 0.3) * s[i]
         if mode[i] == "legs":
-            bottom = max(v[:, [2, 5]].min() - rng.uniform(0.0, 0.1) * s[i], top + 0.3 * s[i])
+            bottom = max(v[:, [2, 5]].min() - rng.uniform(0.0, legs_reach) * s[i], top + 0.3 * s[i])
             ch = bottom - top
             cw = ch * aspect
             if shift:  # up to 4x wider, the body anywhere across it
@@ -228,12 +231,13 @@ class WindowSampler:
 
     def __init__(self, mocap, seed=0, mirror_prob=0.5, fps_range=(20.0, 60.0), short_prob=0.2,
                  proportions=1.0, crop_probs=(("legs", 0.15), ("side", 0.1)), mask_prob=0.03,
-                 swap_prob=0.2, drop_frac=0.02, shift_prob=0.5):
+                 swap_prob=0.2, drop_frac=0.02, shift_prob=0.5, legs_reach=0.1):
         self.mocap = mocap
         self.rng = np.random.default_rng(seed)
         self.mirror_prob, self.fps_range, self.short_prob = mirror_prob, fps_range, short_prob
         self.proportions, self.crop_probs, self.mask_prob = proportions, crop_probs, mask_prob
         self.swap_prob, self.drop_frac, self.shift_prob = swap_prob, drop_frac, shift_prob
+        self.legs_reach = legs_reach
         clip = mocap.clip
         self.start = np.r_[0, np.nonzero(np.diff(clip))[0] + 1]
         self.length = np.diff(np.r_[self.start, len(clip)])
@@ -283,7 +287,8 @@ class WindowSampler:
         ref = first + outputs // 2
         pc, cam, px, kp, conf, outlier = observe(world, rng, step / FPS, ref, self.mirror_prob, self.proportions,
                                                  self.swap_prob, self.drop_frac)
-        kp, conf, w, h, out, px = truncate(px, kp, conf, pc, cam, rng, self._modes(n), self.shift_prob)
+        kp, conf, w, h, out, px = truncate(px, kp, conf, pc, cam, rng, self._modes(n), self.shift_prob,
+                                           self.legs_reach)
         ex = finish(pc, px, kp, conf, w, h, outlier | out, rng, self.mask_prob)
         index = np.clip(k[None, :], k_lo[:, None], k_hi[:, None])
         ex["kp"] = np.take_along_axis(ex["kp"], index[:, :, None, None], 1)  # edge padding of the track
