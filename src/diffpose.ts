@@ -38,7 +38,7 @@ import { checkBuffers } from './gpu/buffer-checks.js';
 import { fusedUnsupported } from './schedule/fused-params.js';
 import { createPerOpExecutor } from './schedule/per-op-executor.js';
 import { parseTemporalWeights } from './temporal/temporal-weights.js';
-import { isV2, temporalModel, type TemporalModel } from './temporal/temporal-model.js';
+import { calibrationFor, isV2, temporalModel, type TemporalModel } from './temporal/temporal-model.js';
 import { trackSequence } from './temporal/sequence-batch.js';
 import { DiffPoseStream, type StreamOptions } from './temporal/stream.js';
 
@@ -380,7 +380,7 @@ export class DiffPose extends EventTarget {
     // The fused plans fit the root of the mean in their aggregation dispatch; otherwise (and for
     // poses picked per joint by reprojection) it is fitted here.
     const root = r.root && aggregate === 'mean' ? r.root : fitRoots(poses, batch.uv, weights, batch.poses, cam);
-    const cal = this.model(kind).calibration;
+    const cal = calibrationFor(this.model(kind), batch.sequence?.mode);
     return {
       poses,
       spread: r.spread,

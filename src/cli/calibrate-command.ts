@@ -8,7 +8,13 @@ import { EXECUTOR_NAMES, type ExecutorName } from '../lift-options.js';
 import type { PreparedSplit } from '../mocap/prepared-file.js';
 import { makeExamples, strideFrames } from '../mocap/test-examples.js';
 import { makeTestTracks } from '../mocap/test-tracks.js';
-import { CALIBRATION_KEY, confidenceBands, fitCalibration, radius90 } from '../model/calibration.js';
+import {
+  CALIBRATION_KEY,
+  CAUSAL_CALIBRATION_KEY,
+  confidenceBands,
+  fitCalibration,
+  radius90,
+} from '../model/calibration.js';
 import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes } from '../model/load-bytes.js';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
 import { Rng } from '../pose/rng.js';
@@ -41,6 +47,8 @@ const DEFAULT_TRACKS = 60;
 
 /** Per joint of every validation pose: the H = 8 lift's error and spread, the H = 1 lift's error, the 2D confidence. */
 type Samples = Parameters<typeof fitCalibration>[0];
+/** One calibration to fit: the metadata key it goes under, the window it is for (text), its samples. */
+type Fit = { key: string; window: string; samples: Samples; what: string };
 
 /**
  * `diffpose calibrate -o out.safetensors [--weights in]`: fits radius90 (model/calibration.ts) on
@@ -90,31 +98,33 @@ export async function calibrateCommand(
     backend: executor === 'cpu' ? 'cpu' : 'gpu',
   });
   try {
-    const { samples, what } = temporal
+    const fits = temporal
       ? await sequenceSamples(model, train, trackCount, executor, log)
       : await frameSamples(model, train, stride, executor, log);
-    const cal = fitCalibration(
-      samples,
-      CONFIDENCE_BANDS,
-      `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${what} (other people's proportions, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
-    );
     const file = parseSafetensors(temporalBytes ?? frameBytes);
-    await writeOutputFile(
-      output,
-      serializeSafetensors(file.tensors, { ...file.metadata, [CALIBRATION_KEY]: JSON.stringify(cal) }),
-      log,
-    );
-    // The fit's own coverage (by construction about 90% per cell).
-    const count = samples.error.length;
-    const check = coverageReport(
-      samples.error,
-      radius90(cal, Float32Array.from(samples.spread), confidenceBands(cal, samples.confidence, count), HYPOTHESES),
-      samples.confidence,
-      CONFIDENCE_BANDS,
-    );
-    out(
-      `validation coverage of radius90 (H = ${HYPOTHESES}): ${(check.overall * 100).toFixed(1)}%; mean radius90 ${(check.meanRadius * 1000).toFixed(1)} mm, mean error ${(check.meanError * 1000).toFixed(1)} mm`,
-    );
+    const metadata = { ...file.metadata };
+    const checks: string[] = [];
+    for (const { key, window, samples, what } of fits) {
+      const cal = fitCalibration(
+        samples,
+        CONFIDENCE_BANDS,
+        `radius90 fitted ${new Date().toISOString().slice(0, 10)} on ${what} (other people's proportions, cameras and detector noise seed ${VALIDATION_SEED}; paper init, H = ${HYPOTHESES} and 1) by diffpose calibrate`,
+      );
+      metadata[key] = JSON.stringify(cal);
+      // The fit's own coverage (by construction about 90% per cell).
+      const count = samples.error.length;
+      const check = coverageReport(
+        samples.error,
+        radius90(cal, Float32Array.from(samples.spread), confidenceBands(cal, samples.confidence, count), HYPOTHESES),
+        samples.confidence,
+        CONFIDENCE_BANDS,
+      );
+      checks.push(
+        `validation coverage of radius90${window} (H = ${HYPOTHESES}): ${(check.overall * 100).toFixed(1)}%; mean radius90 ${(check.meanRadius * 1000).toFixed(1)} mm, mean error ${(check.meanError * 1000).toFixed(1)} mm`,
+      );
+    }
+    await writeOutputFile(output, serializeSafetensors(file.tensors, metadata), log);
+    for (const line of checks) out(line);
   } finally {
     model.dispose();
   }
@@ -127,7 +137,7 @@ async function frameSamples(
   stride: number,
   executor: ExecutorName,
   log: (s: string) => void,
-): Promise<{ samples: Samples; what: string }> {
+): Promise<Fit[]> {
   const ex = makeExamples(
     train.poses,
     strideFrames(train.clip, stride),
@@ -140,15 +150,19 @@ async function frameSamples(
   );
   const multi = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: HYPOTHESES, seed: 1 });
   const single = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: 1, seed: 1 });
-  return {
-    samples: {
-      error: jointErrors(multi.poses, ex.poses3d),
-      spread: Float64Array.from(multi.spread),
-      singleError: jointErrors(single.poses, ex.poses3d),
-      confidence: Float64Array.from(ex.confidence),
+  return [
+    {
+      key: CALIBRATION_KEY,
+      window: '',
+      samples: {
+        error: jointErrors(multi.poses, ex.poses3d),
+        spread: Float64Array.from(multi.spread),
+        singleError: jointErrors(single.poses, ex.poses3d),
+        confidence: Float64Array.from(ex.confidence),
+      },
+      what: `${ex.count} validation examples (every ${stride}th frame of the training split)`,
     },
-    what: `${ex.count} validation examples (every ${stride}th frame of the training split)`,
-  };
+  ];
 }
 
 /** Sequence lifts of `count` training-split tracks, each with the offline and the causal window. */
@@ -158,14 +172,15 @@ async function sequenceSamples(
   count: number,
   executor: ExecutorName,
   log: (s: string) => void,
-): Promise<{ samples: Samples; what: string }> {
+): Promise<Fit[]> {
   const tracks = makeTestTracks(train, VALIDATION_SEED, count, { varyProportions: true });
   const frames = tracks.reduce((n, t) => n + t.frames, 0);
   log(
     `calibrating the temporal model on ${tracks.length} training-split tracks (${frames} frames, seed ${VALIDATION_SEED}), offline and causal, executor ${executor} on ${model.adapter}`,
   );
-  const parts: Samples[] = [];
-  for (const causal of [false, true])
+  const fits: Fit[] = [];
+  for (const causal of [false, true]) {
+    const parts: Samples[] = [];
     for (const t of tracks) {
       const options = {
         imageSize: t.imageSize,
@@ -184,14 +199,20 @@ async function sequenceSamples(
         confidence: Float64Array.from(t.confidence),
       });
     }
-  const join = (k: keyof Samples) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
-  return {
-    samples: {
-      error: join('error'),
-      spread: join('spread'),
-      singleError: join('singleError'),
-      confidence: join('confidence'),
-    },
-    what: `${tracks.length} training-split tracks of up to 64 frames (${frames} frames, offline and causal windows)`,
-  };
+    const join = (k: keyof Samples) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
+    const window = causal ? 'causal' : 'offline';
+    fits.push({
+      // The windows' errors and spreads differ: each gets its own fit (the offline one under the frame model's key).
+      key: causal ? CAUSAL_CALIBRATION_KEY : CALIBRATION_KEY,
+      window: `, ${window} window`,
+      samples: {
+        error: join('error'),
+        spread: join('spread'),
+        singleError: join('singleError'),
+        confidence: join('confidence'),
+      },
+      what: `${tracks.length} training-split tracks of up to 64 frames (${frames} frames, ${window} window)`,
+    });
+  }
+  return fits;
 }

@@ -27,6 +27,11 @@ export interface Calibration {
 }
 
 export const CALIBRATION_KEY = 'diffpose.calibration';
+/**
+ * A temporal file's causal window's own calibration (its errors and spreads differ from the
+ * offline window's); without it the causal window uses CALIBRATION_KEY's.
+ */
+export const CAUSAL_CALIBRATION_KEY = 'diffpose.calibration.causal';
 const J = NUM_JOINTS;
 
 export function confidenceBand(bands: readonly number[], c: number): number {
@@ -111,22 +116,22 @@ export function radius90(cal: Calibration, spread: Float32Array, bands: Uint8Arr
 }
 
 /** The calibration a weights file's metadata carries, checked; undefined when it has none. */
-export function calibrationOf(metadata: Record<string, string>): Calibration | undefined {
-  const json = metadata[CALIBRATION_KEY];
-  return json === undefined ? undefined : parseCalibration(json);
+export function calibrationOf(metadata: Record<string, string>, key = CALIBRATION_KEY): Calibration | undefined {
+  const json = metadata[key];
+  return json === undefined ? undefined : parseCalibration(json, key);
 }
 
 /** Checks the metadata's calibration: shapes, finite non-negative values, increasing bands. */
-export function parseCalibration(json: string): Calibration {
+export function parseCalibration(json: string, key = CALIBRATION_KEY): Calibration {
   let o: unknown;
   try {
     o = JSON.parse(json);
   } catch {
-    throw new WeightsError(`metadata "${CALIBRATION_KEY}" is not JSON`);
+    throw new WeightsError(`metadata "${key}" is not JSON`);
   }
   const c = o as Partial<Calibration>;
   const fail = (why: string): never => {
-    throw new WeightsError(`metadata "${CALIBRATION_KEY}": ${why}`);
+    throw new WeightsError(`metadata "${key}": ${why}`);
   };
   if (typeof c !== 'object' || c === null) fail('not an object');
   if (

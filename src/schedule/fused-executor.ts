@@ -52,6 +52,7 @@ import { StepFeatures } from './step-features.js';
 import { addProgram, WeightArena } from './weight-arena.js';
 import { ContextStage } from './context-stage.js';
 import { isTemporal, isV2, type TemporalModel } from '../temporal/temporal-model.js';
+import type { EncoderMode } from '../temporal/encoder-config.js';
 import { fuseRegion, framesConfidence, framesUv } from '../temporal/fuse-region.js';
 
 const J = NUM_JOINTS;
@@ -223,6 +224,8 @@ interface FusedPlanParts {
   /** A v2 temporal model's output average (per mode), and where its start poses sit in lifterXyz (bytes). */
   fuse?: { encoders: TemporalModel['encoders']; startBytes: number };
   calibrated: boolean;
+  /** A temporal model's calibration uniform per window (packCalibration), written when a lift's window differs from the last one's. */
+  windowCalibrations?: Record<EncoderMode, ArrayBuffer>;
 }
 
 /**
@@ -253,6 +256,9 @@ export class FusedExecutor implements Executor {
   private readonly context: ContextStage | undefined;
   private readonly fuse: FusedPlanParts['fuse'];
   private paramsKey = '';
+  private readonly windowCalibrations: FusedPlanParts['windowCalibrations'];
+  /** The window whose calibration the uniform holds (the offline one, written at creation). */
+  private calibrationWindow: EncoderMode = 'offline';
   private readonly hostLift: Pair;
   private readonly denoise: Pair;
   private readonly hostAggregate: BoundKernel<unknown>;
@@ -282,6 +288,7 @@ export class FusedExecutor implements Executor {
       context: this.context,
       fuse: this.fuse,
       calibrated: this.calibrated,
+      windowCalibrations: this.windowCalibrations,
     } = parts);
     this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
     const { io, bindings: b } = this;
@@ -416,6 +423,13 @@ export class FusedExecutor implements Executor {
     this.gpu.device.queue.writeBuffer(this.io.confidence, 0, data as Float32Array<ArrayBuffer>);
   }
 
+  /** The calibration uniform for a sequence lift's window (queued before the lift's submit). */
+  private useCalibration(sequence: SequenceInfo | undefined): void {
+    if (!this.windowCalibrations || !sequence || sequence.mode === this.calibrationWindow) return;
+    this.gpu.device.queue.writeBuffer(this.io.calibration, 0, this.windowCalibrations[sequence.mode]);
+    this.calibrationWindow = sequence.mode;
+  }
+
   private writeAggregateParams(buffer: GPUBuffer, components: number, uvInGmm: boolean, camera: UvCamera): void {
     this.gpu.device.queue.writeBuffer(buffer, 0, packParams(AGGREGATE, { fitRoot: true, components, uvInGmm, camera }));
   }
@@ -515,6 +529,7 @@ export class FusedExecutor implements Executor {
         );
       const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera, this.calibrated);
       this.writeParams(K, s);
+      this.useCalibration(batch.sequence);
       // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
       this.writeAggregateParams(this.io.aggregateParams, K, false, s.camera ?? { focal: 1, center: [0, 0] });
       let aggregate = this.hostAggregate;
@@ -660,6 +675,7 @@ export class FusedExecutor implements Executor {
       // Fitted input fills the host lift's uv and mixture buffers: the lift then runs as a host lift's.
       if (fitted) this.writeParams(fitted.components, s);
       else this.writeParams(1, s, { width: req.imageSize[0], height: req.imageSize[1] });
+      this.useCalibration(sequence);
       let lift = fitted ? this.hostLift : this.callerLift.get(req.keypoints);
       if (!lift) {
         lift = this.liftPair(req.keypoints);
@@ -880,6 +896,9 @@ export async function createFusedExecutor(
       context,
       fuse: v2 ? { encoders: (model as TemporalModel).encoders, startBytes: startRow * J * 3 * 4 } : undefined,
       calibrated: model.calibration !== undefined,
+      windowCalibrations: isTemporal(model)
+        ? { offline: packCalibration(model.calibrations.offline), causal: packCalibration(model.calibrations.causal) }
+        : undefined,
     });
   });
 }

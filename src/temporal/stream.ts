@@ -36,6 +36,8 @@ export interface StreamFrame {
   spread: Float32Array;
   /** [P, 3] metres, camera frame (see LiftResult.root). */
   root: Float32Array;
+  /** [P, 17] metres: the calibrated error radius (LiftResult.radius90), when the temporal file is calibrated. */
+  radius90?: Float32Array;
   tracks: TrackId[];
   /** This push's index in the stream, from 0. */
   frame: number;
@@ -54,7 +56,7 @@ export interface StreamHost {
     batch: PreparedBatch,
     options: LiftOptions,
     poseOffset: number,
-  ): Promise<{ poses: Float32Array; spread: Float32Array; root: Float32Array }>;
+  ): Promise<{ poses: Float32Array; spread: Float32Array; root: Float32Array; radius90?: Float32Array }>;
   /** The device the stream's executor runs on now; undefined for the CPU executor. */
   device(): GPUDevice | undefined;
   /** A GPU-resident push on the fused plan: the caller's buffers and the stream's ring. */
@@ -198,7 +200,7 @@ export class DiffPoseStream {
     }
     batch.sequence = sequence;
     const r = await this.model.run(batch, { ...this.options, signal: options.signal }, frame * this.maxTracks);
-    return { poses: r.poses, spread: r.spread, root: r.root, tracks: ids, frame };
+    return { poses: r.poses, spread: r.spread, root: r.root, radius90: r.radius90, tracks: ids, frame };
   }
 
   /**

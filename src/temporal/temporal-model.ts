@@ -1,3 +1,4 @@
+import type { Calibration } from '../model/calibration.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { EncoderMode } from './encoder-config.js';
 import type { EncoderParams, TemporalWeights } from './temporal-weights.js';
@@ -8,6 +9,8 @@ import type { EncoderParams, TemporalWeights } from './temporal-weights.js';
  */
 export interface TemporalModel extends ModelWeights {
   encoders: Record<EncoderMode, EncoderParams>;
+  /** radius90 per window (`calibration` is the offline one). */
+  calibrations: Record<EncoderMode, Calibration | undefined>;
 }
 
 export function temporalModel(w: TemporalWeights): TemporalModel {
@@ -18,12 +21,18 @@ export function temporalModel(w: TemporalWeights): TemporalModel {
     denoiser: w.denoiser,
     metadata: w.metadata,
     calibration: w.calibration,
+    calibrations: { offline: w.calibration, causal: w.causalCalibration ?? w.calibration },
     encoders: w.encoders,
   };
 }
 
 export function isTemporal(model: ModelWeights): model is TemporalModel {
   return 'encoders' in model;
+}
+
+/** The calibration of a lift: the frame model's, or the temporal model's for the window `mode`. */
+export function calibrationFor(model: ModelWeights, mode: EncoderMode | undefined): Calibration | undefined {
+  return isTemporal(model) && mode ? model.calibrations[mode] : model.calibration;
 }
 
 /** A v2 file (docs/temporal-model.md §12): start from the window's lifter outputs, output averaged. */

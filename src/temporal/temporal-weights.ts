@@ -1,4 +1,4 @@
-import { calibrationOf, type Calibration } from '../model/calibration.js';
+import { CALIBRATION_KEY, CAUSAL_CALIBRATION_KEY, calibrationOf, type Calibration } from '../model/calibration.js';
 import { WeightsError } from '../errors.js';
 import {
   LIFTER_INPUTS,
@@ -60,8 +60,13 @@ export interface TemporalWeights {
   denoiser: NetworkParams;
   encoders: Record<EncoderMode, EncoderParams>;
   metadata: Record<string, string>;
-  /** radius90 of sequence lifts (model/calibration.ts; `diffpose calibrate --temporal`), when the file carries one. */
+  /**
+   * radius90 of sequence lifts (model/calibration.ts; `diffpose calibrate --temporal`), when the
+   * file carries one: the offline window's, and the causal window's unless it has its own.
+   */
   calibration?: Calibration;
+  /** The causal window's own calibration (CAUSAL_CALIBRATION_KEY), when the file carries one. */
+  causalCalibration?: Calibration;
 }
 
 function encoderParams(tensors: Map<string, Tensor>, mode: EncoderMode, cfg: EncoderConfig): EncoderParams {
@@ -147,6 +152,12 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
   // Built and checked at load, as the frame model's are; the denoiser's with its FiLM ops.
   programOf(lifterParams);
   registerFilmProgram(denoiserParams);
+  const calibration = calibrationOf(file.metadata);
+  const causalCalibration = calibrationOf(file.metadata, CAUSAL_CALIBRATION_KEY);
+  if (causalCalibration && !calibration)
+    throw new WeightsError(
+      `metadata ${quote(CAUSAL_CALIBRATION_KEY)} needs ${quote(CALIBRATION_KEY)} too (the offline window's calibration)`,
+    );
   return {
     config: { lifter, denoiser, diffusion, temporal },
     lifter: lifterParams,
@@ -156,6 +167,7 @@ export function parseTemporalWeights(bytes: Uint8Array): TemporalWeights {
       causal: encoderParams(file.tensors, 'causal', temporal.causal),
     },
     metadata: file.metadata,
-    calibration: calibrationOf(file.metadata),
+    calibration,
+    causalCalibration,
   };
 }

@@ -61,9 +61,12 @@ describe('diffpose calibrate', function () {
     ]);
     expect(r.code, r.stderr).to.equal(0);
     const w = parseTemporalWeights(new Uint8Array(readFileSync(out)));
-    expect(w.calibration?.fitted).to.match(
-      /3 training-split tracks of up to 64 frames \(120 frames, offline and causal/,
+    // Each window its own fit: the offline one under the frame model's key, the causal one beside it.
+    expect(w.calibration?.fitted).to.match(/3 training-split tracks of up to 64 frames \(120 frames, offline window/);
+    expect(w.causalCalibration?.fitted).to.match(
+      /3 training-split tracks of up to 64 frames \(120 frames, causal window/,
     );
+    expect(w.causalCalibration!.single).to.not.deep.equal(w.calibration!.single);
     const model = await DiffPose.load({ weights: tiny, temporalWeights: out, backend: 'cpu' });
     const kp = new Float32Array(5 * 17 * 2).map((_, i) => 200 + 7 * (i % 34) + i / 34);
     const seq = await model.liftSequence(kp, { imageSize: [640, 480], hypotheses: 2 });

@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { CALIBRATION_KEY, CAUSAL_CALIBRATION_KEY, type Calibration } from '../../src/model/calibration.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/model/safetensors.js';
+import { goldenPath } from '../helpers/golden.js';
 import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
 import { expectClose } from '../helpers/close.js';
@@ -91,6 +95,61 @@ describe('radius90 on the GPU (aggregation dispatch)', function () {
       model.dispose();
       uncalibrated.dispose();
       for (const b of [keypoints, poses, radius, staging]) b.destroy();
+    }
+  });
+
+  it("a temporal file's windows use their own calibrations (H = 1: exactly each window's table), fused = CPU, alternating", async function () {
+    const { device } = await testGpu(this);
+    const bytes = new Uint8Array(readFileSync(goldenPath('tiny-temporal-v2.safetensors')));
+    const file = parseSafetensors(bytes);
+    // Two made-up tables, far apart, so a lift that used the wrong one would show.
+    const table = (v: number): Calibration => ({
+      bands: [0.5, 0.8],
+      offset: Array.from({ length: 17 }, (_, j) => [v, v + 0.01, v + 0.02 + j / 1000]),
+      scale: Array.from({ length: 17 }, () => [1, 1.5, 2]),
+      single: Array.from({ length: 17 }, (_, j) => [v + 0.1, v + 0.05, v + j / 1000]),
+      fitted: 'test',
+    });
+    const cals = { offline: table(0.1), causal: table(0.3) };
+    const temporalWeights = serializeSafetensors(file.tensors, {
+      ...file.metadata,
+      [CALIBRATION_KEY]: JSON.stringify(cals.offline),
+      [CAUSAL_CALIBRATION_KEY]: JSON.stringify(cals.causal),
+    });
+    const opts = { temporalWeights };
+    const model = await DiffPose.load({ ...opts, device });
+    const cpu = await DiffPose.load({ ...opts, backend: 'cpu' });
+    try {
+      for (const causal of [true, false, true]) {
+        const o = { ...options, hypotheses: 1, causal };
+        const r = await model.liftSequence(kp, { ...o, executor: 'fused' });
+        const ref = await cpu.liftSequence(kp, { ...o, executor: 'cpu' });
+        expectClose(r.radius90!, ref.radius90!, 1e-6, 0, `causal=${causal}: fused vs CPU`);
+        const cal = cals[causal ? 'causal' : 'offline'];
+        for (let i = 0; i < N * 17; i++) {
+          const c = conf[i];
+          const band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
+          expect(r.radius90![i], `causal=${causal} joint ${i % 17}`).to.equal(Math.fround(cal.single[i % 17][band]));
+        }
+      }
+      // H = 8 through a GPU stream (causal) after an offline lift: the causal table's line.
+      await model.liftSequence(kp, { ...options, hypotheses: 8 });
+      const stream = await model.createStream({ imageSize: options.imageSize, init: 'paper', seed: 3, hypotheses: 8 });
+      try {
+        const r = await stream.push(kp.subarray(0, 34), { confidence: conf.subarray(0, 17) });
+        expect(Math.max(...r.spread), 'spread of 8 hypotheses').to.be.above(0);
+        for (let j = 0; j < 17; j++) {
+          const c = conf[j];
+          const band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
+          const want = cals.causal.offset[j][band] + cals.causal.scale[j][band] * r.spread[j];
+          expect(r.radius90![j]).to.be.closeTo(want, 1e-5);
+        }
+      } finally {
+        stream.dispose();
+      }
+    } finally {
+      model.dispose();
+      cpu.dispose();
     }
   });
 });
