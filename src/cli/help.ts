@@ -117,9 +117,8 @@ with it in their metadata.
   -o, --output FILE the calibrated weights
   --data DIR        prepared data folder (default data/prepared)
   --stride N        every Nth training frame (default 20)
-  --temporal        instead: the temporal model, from sequence lifts (offline and causal windows,
-                    each its own fit)
-                    of 64-frame training-split tracks
+  --temporal        instead: the temporal model, from sequence lifts of 64-frame training-split
+                    tracks (offline and causal windows, each its own fit)
   --temporal-weights FILE  with --temporal: the temporal file to calibrate (default: the bundled one)
   --tracks N        with --temporal: N tracks, evenly spread (default 60)
   --executor E      ${executors} (default fused)
