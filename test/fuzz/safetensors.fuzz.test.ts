@@ -152,6 +152,7 @@ const CONFIG_FIELDS = [
   'lifter.hidden',
   'lifter.layers',
   'lifter.heads',
+  'lifter.coordsIn',
   'denoiser.hidden',
   'denoiser.layers',
   'denoiser.coordsIn',

@@ -85,6 +85,23 @@ describe('weights loader', () => {
     );
   });
 
+  it('loads a confidence-reading lifter (coordsIn 3); refuses other input widths and a config its tensors do not fit', () => {
+    const wide = randomWeightsFile({ ...SMALL, lifter: { ...SMALL.lifter, coordsIn: 3 } }, 7);
+    expect(parseModelWeights(wide).config.lifter.coordsIn).to.equal(3);
+    const withLifterInputs = (bytes: Uint8Array, coordsIn: number): Uint8Array => {
+      const { header, data } = explode(bytes);
+      const config = JSON.parse(header.__metadata__['diffpose.config']);
+      config.lifter.coordsIn = coordsIn;
+      header.__metadata__['diffpose.config'] = JSON.stringify(config);
+      return assemble(header, data);
+    };
+    expectWeightsError(withLifterInputs(good, 4), /"lifter" must map 2 or 3 -> 3 coordinates, got 4 -> 3/);
+    expectWeightsError(
+      withLifterInputs(good, 3),
+      /tensor "lifter.gconv_input.weight" has shape \[3,1,2,8\] but the config implies \[3,1,3,8\]/,
+    );
+  });
+
   it('rejects a missing tensor', () => {
     const { header, data } = explode(good);
     delete header['denoiser.atten_layers.1.feed_forward.A_hat'];
