@@ -6,7 +6,8 @@ on-the-fly virtual cameras and detector noise (docs/camera-model.md).
 
 Every step draws one batch of examples; the lifter takes an MPJPE step on (uv -> xyz) and the
 denoiser a diffusion step on x_0 = [uv0, xyz]. Checkpoints: train/runs/<name>/last.pt (every
---ckpt-minutes), best.pt + best.safetensors (best eval). Log: train/runs/<name>/train.log.
+--ckpt-minutes), best.pt + best.safetensors (best on validation examples from the training
+split; the test split is for train/evaluate.py only). Log: train/runs/<name>/train.log.
 """
 import argparse
 import copy
@@ -30,6 +31,7 @@ from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VALIDATION_SEED = 4242  # the cameras and noise of the validation examples (as diffpose calibrate's)
 
 
 def parse_args(argv=None):
@@ -210,7 +212,6 @@ def main(argv=None):
 
     torch.manual_seed(a.seed)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
-    test_set = Mocap(os.path.join(a.data, "test.safetensors"))
     if a.robust:
         from video import RobustFrameSampler
         sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03,
@@ -221,7 +222,9 @@ def main(argv=None):
         raise SystemExit("--heatmaps K: K in 1..5")
     # Its own stream: the heatmap draws never shift the sampler's (a resumed run sees new ones).
     heatmap_rng = np.random.default_rng(a.seed + 7919)
-    ex_test = test_examples(test_set, limit=a.eval_size)
+    # Evaluation and "best" selection on validation examples from the TRAINING split (every 20th
+    # frame, its own cameras and noise): the test split only ever measures (train/evaluate.py).
+    ex_val = test_examples(train_set, limit=a.eval_size, stride=20, seed=VALIDATION_SEED)
     schedule = Schedule()
 
     lh, ll = a.lifter_hidden or a.hidden, a.lifter_layers or a.layers
@@ -248,6 +251,8 @@ def main(argv=None):
             ema_d.model.load_state_dict(ck["ema_denoiser"])
         step, elapsed, best = ck["step"], ck["elapsed"], ck.get("best")
         history = ck.get("history", [])
+        if best is not None and best.get("split") != "validation":
+            best = None  # chosen on the test split by older code: not comparable, and not to be used
         sampler.set_state(ck["sampler_state"])
         torch.set_rng_state(ck["torch_rng"])
 
@@ -255,7 +260,7 @@ def main(argv=None):
     n_l = sum(p.numel() for p in lifter.parameters())
     n_d = sum(p.numel() for p in denoiser.parameters())
     log(f"config {json.dumps(config)} | params lifter {n_l} denoiser {n_d} | train frames {len(train_set)} "
-        f"test eval examples {len(ex_test['uv'])} | args {vars(a)}")
+        f"validation examples (training split) {len(ex_val['uv'])} | args {vars(a)}")
 
     def summary():
         return (f"train.py run '{a.name}': {step} steps x batch {a.batch} ({step * a.batch} examples), "
@@ -339,14 +344,15 @@ def main(argv=None):
             run_loss_l, run_loss_d, n_run, t_run = 0.0, 0.0, 0, time.time()
         if step % a.eval_every == 0:
             t0 = time.time()
-            ev = evaluate(*eval_nets(), schedule, ex_test)
+            ev = evaluate(*eval_nets(), schedule, ex_val)
             ev["step"] = step
+            ev["split"] = "validation"
             history.append({"eval": ev})
             improved = best is None or eval_score(ev) < eval_score(best)
-            log("eval step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f) | "
+            log("validation step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f) | "
                 "first %d: lifter %.1f, paper init H=8 %.1f mm%s [%.0fs]" % (
                     step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
-                    ev["diffpose_pa_mm"], min(500, len(ex_test["uv"])), ev["paper_lifter_mm"], ev["paper_h8_mm"],
+                    ev["diffpose_pa_mm"], min(500, len(ex_val["uv"])), ev["paper_lifter_mm"], ev["paper_h8_mm"],
                     " *best*" if improved else "", time.time() - t0))
             if improved:
                 best = ev

@@ -86,9 +86,10 @@ code's (t, T-1-t) pairing. Adam, lr {a['lr']} (warm-up {a['warmup']} steps) cosi
 - checkpoint step {ck['step']}; card written {time.strftime('%Y-%m-%d %H:%M')}.
 
 ## Evaluation
-Quick eval during training (`train/train.py`, {a['eval_size']} evenly spaced examples of the test
-split, numpy camera/noise draws with seed 20231 — same distribution as the TypeScript
-evaluator, not the same draws), MPJPE in mm, root-relative:
+Quick eval during training (`train/train.py`, {a['eval_size']} evenly spaced validation examples
+from the TRAINING split (every 20th frame, its own cameras and noise, seed 4242; checkpoints of
+older runs were chosen on the test split: see `split` in the eval record), MPJPE in mm,
+root-relative (test-split numbers: `train/evaluate.py`, `diffpose eval`):
 
 | method | MPJPE | PA-MPJPE |
 |---|---|---|
