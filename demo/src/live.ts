@@ -7,6 +7,8 @@ export interface LiveFrame {
   frame: number;
   poses: Float32Array;
   spread: Float32Array;
+  /** The calibrated error radius, when the weights (the temporal file's causal window, or the frame file) carry one. */
+  radius90?: Float32Array;
   /** Median wall time of the last pushes, ms. */
   medianMs: number;
   /** Mean acceleration of the shown joints over the last frames, mm/frame². */
@@ -83,6 +85,7 @@ export class LiveMode {
         frame: f,
         poses: r.poses,
         spread: r.spread,
+        radius90: r.radius90,
         medianMs: median(this.times),
         jitter: meanAcceleration(this.shown),
         model: temporal ? 'temporal (causal stream)' : 'frame by frame',

@@ -7,6 +7,7 @@ import { writeBvh } from '../../src/export/bvh.js';
 import { writeGlb } from '../../src/export/gltf.js';
 import { buildRig, solveMotion } from '../../src/export/rig.js';
 import { LiveMode, type LiveFrame } from './live.js';
+import { colourValues } from './spread-colour.js';
 import {
   DEMO_MODELS,
   liftSequenceWith,
@@ -159,8 +160,7 @@ class Player {
     ui.frame.value = String(frame);
     const H = r.hypotheses;
     this.view2d.show(seq, frame);
-    // Joints coloured by their calibrated radius90 (half of it on the spread's scale), else by the spread.
-    const colourBy = r.radius90 ? r.radius90.map((v) => v / 2) : r.spread;
+    const colourBy = colourValues(r);
     this.view3d.show(
       r.poses.subarray(frame * 51, frame * 51 + 51),
       colourBy.subarray(frame * 17, frame * 17 + 17),
@@ -265,7 +265,7 @@ async function start(): Promise<void> {
   const player = new Player(view2d, view3d);
   const live = new LiveMode(model, (seq: Sequence, f: LiveFrame) => {
     view2d.show(seq, f.frame);
-    view3d.show(f.poses, f.spread, new Float32Array(0));
+    view3d.show(f.poses, colourValues(f), new Float32Array(0));
     ui.liveStats.textContent = `live (${f.model}): ${f.medianMs.toFixed(1)} ms per push (median of the last 30), jitter ${f.jitter.toFixed(1)} mm/frame²`;
     window.__diffposeLive = {
       pushes: live.pushes,
