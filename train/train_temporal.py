@@ -83,8 +83,9 @@ def parse_args(argv=None):
     ap.add_argument("--final-windows", type=int, default=8,
                     help="v2: windows per step whose fused output (DDIM [12, 0] + output average) takes a loss")
     ap.add_argument("--final-weight", type=float, default=1.0, help="v2: weight of the fused output's loss")
-    ap.add_argument("--final-acc-weight", type=float, default=1.0,
-                    help="v2: acceleration-error term of the fused output's loss (its velocity term: --vel-weight)")
+    ap.add_argument("--final-acc-weight", default="1.0",
+                    help="v2: acceleration-error term of the fused output's loss (its velocity term: --vel-weight); "
+                         "'offline,causal' for one per window")
     ap.add_argument("--batch", type=int, default=32, help="windows per step")
     ap.add_argument("--frames", type=int, default=16, help="output frames per window")
     ap.add_argument("--diff-batch", type=int, default=256, help="frames per step for the diffusion loss (both encoders)")
@@ -470,6 +471,13 @@ def fused_final(model, schedule, mode, kp, start, film, index, lo, a):
     return enc.fuse_outputs(denoised, pos)
 
 
+def final_acc_weight(a, mode):
+    """--final-acc-weight: one weight for both windows, or "offline,causal" (a causal output average
+    smooths by lagging, which costs accuracy where an offline one's does not)."""
+    w = [float(v) for v in str(a.final_acc_weight).split(",")]
+    return w[0] if len(w) == 1 or mode == "offline" else w[1]
+
+
 def v2_losses(model, schedule, kp, target, valid, index, first, a):
     """v2: per encoder, the start-pose loss on the output frames and the fused output's loss on the
     first a.final_windows windows -> (loss, log values, FiLM of the output frames per mode, for the
@@ -488,9 +496,10 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
         mp, vel, acc = window_losses(start[:, out], target, valid, a.acc_weight)
         final = fused_final(model, schedule, mode, kp, start, film, index, lo, a)
         nf = final.shape[0]
-        fmp, fvel, facc = window_losses(final, target[:nf], valid[:nf], a.final_acc_weight)
+        acc_weight = final_acc_weight(a, mode)
+        fmp, fvel, facc = window_losses(final, target[:nf], valid[:nf], acc_weight)
         loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc + a.final_weight * (
-            fmp + a.vel_weight * fvel + a.final_acc_weight * facc)
+            fmp + a.vel_weight * fvel + acc_weight * facc)
         films.append(enc.heads(h[:, :, out], a.film_grad)[1])
         logs.update({f"{mode} start": mp, f"{mode} final": fmp, f"{mode} final vel": fvel, f"{mode} final acc": facc})
     return loss, logs, films
