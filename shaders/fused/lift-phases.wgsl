@@ -1,6 +1,7 @@
 // The phases of lifting one pose: load its uv and confidences, every op of the lifter, write
 // the root-centred output. The confidence goes in the input's third channel, which only a
-// confidence-reading lifter (coordsIn 3) reads: a released lifter's input op covers two. Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
+// confidence-reading lifter (coordsIn 3) reads: a released lifter's input op covers two.
+// Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
 // `uv` and `lifter_xyz` and the fused libs. INPUT_UV / INPUT_PIXELS: the generated prelude.
 
 // The default 2D std of a joint from its confidence, uv units (sigmaFromConfidence in

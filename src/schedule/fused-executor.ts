@@ -259,6 +259,8 @@ export class FusedExecutor implements Executor {
   private readonly windowCalibrations: FusedPlanParts['windowCalibrations'];
   /** The window whose calibration the uniform holds (the offline one, written at creation). */
   private calibrationWindow: EncoderMode = 'offline';
+  /** All-1 confidences for inputs without any, grown to the largest lift so far (not made per call). */
+  private ones = new Float32Array(0);
   private readonly hostLift: Pair;
   private readonly denoise: Pair;
   private readonly hostAggregate: BoundKernel<unknown>;
@@ -419,7 +421,8 @@ export class FusedExecutor implements Executor {
   /** The aggregation's per-call parameters: the camera to fit the roots with and the mixture size. */
   /** A host lift's confidences, rows [0, poses) (all 1 where the input had none). */
   private writeConfidence(confidence: Float32Array | undefined, poses: number): void {
-    const data = confidence ?? new Float32Array(poses * J).fill(1);
+    if (!confidence && this.ones.length < poses * J) this.ones = new Float32Array(poses * J).fill(1);
+    const data = confidence ?? this.ones.subarray(0, poses * J);
     this.gpu.device.queue.writeBuffer(this.io.confidence, 0, data as Float32Array<ArrayBuffer>);
   }
 

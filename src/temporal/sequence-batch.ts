@@ -6,6 +6,7 @@ import { encoderPlan, encodeWindowsRef } from './encoder-plan.js';
 import { rootCenterRef } from '../model/root-center.js';
 import { runNetworkRef } from '../model/reference-network.js';
 import { lifterInput } from '../model/lifter-input.js';
+import { framesConfidence, framesUv } from './fuse-region.js';
 import type { EncoderParams } from './temporal-weights.js';
 import type { TemporalModel } from './temporal-model.js';
 
@@ -68,13 +69,8 @@ export function trackSequence(batch: PreparedBatch, mode: EncoderMode, tracks: r
 /** The root-centred lifter xyz of every frame [F, 17, 3] of `frames` [F, 17, 3] (u, v, confidence). */
 export function liftFramesRef(model: TemporalModel, frames: Float32Array): Float32Array {
   const count = frames.length / ENCODER_INPUTS;
-  const uv = new Float32Array(count * J * 2);
-  const confidence = new Float32Array(count * J);
-  for (let i = 0; i < count * J; i++) {
-    uv.set(frames.subarray(3 * i, 3 * i + 2), 2 * i);
-    confidence[i] = frames[3 * i + 2];
-  }
-  const input = lifterInput(model.lifter.config.coordsIn, uv, confidence, count);
+  const uv = framesUv(frames, 0, count);
+  const input = lifterInput(model.lifter.config.coordsIn, uv, framesConfidence(frames, 0, count), count);
   return rootCenterRef(runNetworkRef(model.lifter, input, count), count, 3, 0);
 }
 
