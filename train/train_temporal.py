@@ -212,8 +212,22 @@ def init_from_temporal(model, path, log):
                 own[k][:, :v.shape[1]].copy_(v)
                 own[k][:, v.shape[1]:].zero_()  # the new channels start unused
                 copied.append(k + " (first %d inputs)" % v.shape[1])
+            elif k.endswith(".average") and own[k].shape[0] > v.shape[0]:
+                # A longer window: the old taps where the old window sat (centred offline, trailing
+                # causal), the new frames at 0, so the start average is unchanged.
+                causal = k.split(".")[0] == "causal"
+                lo = own[k].shape[0] - v.shape[0] if causal else (own[k].shape[0] - v.shape[0]) // 2
+                own[k].zero_()
+                own[k][lo:lo + v.shape[0]].copy_(v)
+                copied.append(k + " (into the longer window)")
             else:
                 skipped.append(k)
+        # Blocks the source lacks (a deeper encoder) start as the identity: their residual branch's
+        # last convolution at zero adds nothing, so step 0 is the source model.
+        for k in own:
+            if ".blocks." in k and ".point." in k and k not in sd:
+                own[k].zero_()
+                copied.append(k + " (zero: a new block starts as the identity)")
     log(f"init from {path} (not its lifter): {len(copied)} tensors copied, skipped {', '.join(skipped) or 'none'}")
 
 
