@@ -99,6 +99,9 @@ const STREAM_OPTION_KEYS = new Set([
   'maxTracks',
 ]);
 
+/** A GPU ring's sequences: the frames are in the ring, not on the host. */
+const NO_FRAMES = new Float32Array(0);
+
 /**
  * A live stream of the causal temporal model (docs/temporal-model.md §2): each push is one video
  * frame of P tracks; every track's last 27 frames of 2D stay in a ring buffer (on the GPU with a
@@ -109,9 +112,11 @@ const STREAM_OPTION_KEYS = new Set([
  */
 export class DiffPoseStream {
   private readonly tracks = new Map<TrackId, Track>();
-  private readonly host: Float32Array;
-  /** v2: each track's last fuseWindow hypothesis means (CPU executor). */
-  private readonly denoised: Float32Array | undefined;
+  /**
+   * The CPU executor's rings: each track's last `window` frames and (v2) its last fuseWindow
+   * hypothesis means. Made on the first push without a device: a GPU executor keeps both on the GPU.
+   */
+  private host: { frames: Float32Array; denoised?: Float32Array } | undefined;
   /** v2 on the GPU: the push's records and each track's last fuseWindow means (SequenceInfo.gpuDenoised). */
   private gpuMeans: GPUBuffer | undefined;
   private gpuRing: GPUBuffer | undefined;
@@ -127,8 +132,15 @@ export class DiffPoseStream {
     maxTracks: number,
   ) {
     this.maxTracks = maxTracks;
-    this.host = new Float32Array(maxTracks * model.window * ENCODER_INPUTS);
-    if (model.fuseWindow) this.denoised = new Float32Array(maxTracks * model.fuseWindow * ENCODER_INPUTS);
+  }
+
+  private hostRings(): { frames: Float32Array; denoised?: Float32Array } {
+    const V = this.model.fuseWindow;
+    this.host ??= {
+      frames: new Float32Array(this.maxTracks * this.model.window * ENCODER_INPUTS),
+      denoised: V ? new Float32Array(this.maxTracks * V * ENCODER_INPUTS) : undefined,
+    };
+    return this.host;
   }
 
   static checkOptions(options: StreamOptions): { lift: LiftOptions; maxTracks: number } {
@@ -181,6 +193,7 @@ export class DiffPoseStream {
     const device = this.model.device();
     this.ensureRing(device);
     const ring = this.gpuRing;
+    const host = ring ? undefined : this.hostRings();
     ids.forEach((id, p) => {
       const track = this.slotOf(id, ids);
       track.frames++;
@@ -188,15 +201,21 @@ export class DiffPoseStream {
       const slot = track.slot * W + ((track.frames - 1) % W);
       const row = newFrames.subarray(p * ENCODER_INPUTS, (p + 1) * ENCODER_INPUTS);
       if (ring) device!.queue.writeBuffer(ring, slot * this.gpuStride() * 4, row as Float32Array<ArrayBuffer>);
-      else this.host.set(row, slot * ENCODER_INPUTS);
+      else host!.frames.set(row, slot * ENCODER_INPUTS);
       windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
     });
-    const sequence: SequenceInfo = { mode: 'causal', frames: this.host, windows, ring: W, gpuRing: ring };
+    const sequence: SequenceInfo = {
+      mode: 'causal',
+      frames: host?.frames ?? NO_FRAMES,
+      windows,
+      ring: W,
+      gpuRing: ring,
+    };
     if (ring && this.model.fuseWindow) sequence.gpuDenoised = this.writeRecords(device!, windows, batch.uv);
-    else if (this.denoised) {
+    else if (host?.denoised) {
       const V = this.model.fuseWindow!;
       const bases = Uint32Array.from(ids, (id) => this.tracks.get(id)!.slot * V);
-      sequence.denoisedRing = { means: this.denoised, bases };
+      sequence.denoisedRing = { means: host.denoised, bases };
     }
     batch.sequence = sequence;
     const r = await this.model.run(batch, { ...this.options, signal: options.signal }, frame * this.maxTracks);
@@ -244,7 +263,7 @@ export class DiffPoseStream {
     });
     const sequence: SequenceInfo = {
       mode: 'causal',
-      frames: this.host,
+      frames: NO_FRAMES,
       windows,
       ring: W,
       gpuRing: this.gpuRing,
