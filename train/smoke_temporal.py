@@ -14,6 +14,7 @@ and their base / delta parts, FiLM, DDIM [12, 0] output; v2 also the lifter outp
 poses before the output average) for an engine parity test.
 """
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -174,7 +175,21 @@ def train_and_check(args, design, tmp, lifter):
         else:
             assert np.array_equal(final[0], denoised[0])
     assert Schedule().config() == cfg["diffusion"]
+    check_deeper(model, schedule, out, track)
     return out, res, model
+
+
+def check_deeper(model, schedule, path, track):
+    """--init-temporal into an encoder with one block more: step 0 lifts exactly as the file."""
+    enc = model.offline
+    deeper = tt.TemporalModel(copy.deepcopy(model.denoiser), enc.channels, enc.dilations + (9,), enc.normalise,
+                              model.lifter, enc.lifted, enc.fuse_radius, (5, 5), (1, 1))
+    tt.init_from_temporal(deeper, path, lambda msg: None)
+    t = {"xyz": track["xyz"][:20], "v": {"kp": track["kp"][:20], "uv": track["uv"][:20]}}
+    for mode in tt.MODES:
+        assert deeper.encoder(mode).receptive_field > model.encoder(mode).receptive_field
+        a, b = (tt.temporal_predict(m, schedule, [t], "v", mode)[0][0] for m in (model, deeper))
+        assert np.allclose(a, b, atol=1e-6), (mode, np.abs(a - b).max())
 
 
 def check_zero_film(d):
