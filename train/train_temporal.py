@@ -224,11 +224,11 @@ def init_from_temporal(model, path, log):
                 skipped.append(k)
         # Blocks the source lacks (a deeper encoder) start as the identity: their residual branch's
         # last convolution at zero adds nothing, so step 0 is the source model.
-        for k in own:
-            if ".blocks." in k and ".point." in k and k not in sd:
-                own[k].zero_()
-                copied.append(k + " (zero: a new block starts as the identity)")
-    log(f"init from {path} (not its lifter): {len(copied)} tensors copied, skipped {', '.join(skipped) or 'none'}")
+        zeroed = [k for k in own if ".blocks." in k and ".point." in k and k not in sd]
+        for k in zeroed:
+            own[k].zero_()
+    log(f"init from {path} (not its lifter): {len(copied)} tensors copied, skipped {', '.join(skipped) or 'none'}"
+        + (f"; new blocks start as the identity ({', '.join(zeroed)} at zero)" if zeroed else ""))
 
 
 def make_config(model, schedule):
