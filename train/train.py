@@ -67,6 +67,8 @@ def parse_args(argv=None):
     ap.add_argument("--legs-reach", type=float, default=0.1,
                     help="with --robust: the legs crop's bottom edge U(0, this) body heights above the highest knee "
                          "(train/video.py truncate; > 0.2 also hides hips and hands)")
+    ap.add_argument("--legs-prob", type=float, default=0.15,
+                    help="with --robust: the fraction of examples whose legs are cropped out (train/video.py)")
     ap.add_argument("--heatmaps", type=int, default=0, metavar="K",
                     help="K in 1..5: the 2D as the engine lifts detector heatmaps: keypoints and the denoiser's uv "
                          "noise scale from K-component mixtures fitted to simulated heatmaps (diffpose/heatmaps.py)")
@@ -215,7 +217,7 @@ def main(argv=None):
     if a.robust:
         from video import RobustFrameSampler
         sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03,
-                                     legs_reach=a.legs_reach)
+                                     legs_reach=a.legs_reach, crop_probs=(("legs", a.legs_prob), ("side", 0.1)))
     else:
         sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
     if a.heatmaps and not 1 <= a.heatmaps <= 5:
@@ -268,7 +270,8 @@ def main(argv=None):
                 f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
                 + ("; robust recipe (train/video.py)" if a.robust else "")
                 + ("; lifter reads confidence" if a.lifter_conf else "")
-                + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "") + f"; data {os.path.relpath(a.data, ROOT)}")
+                + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "")
+                + (f"; legs cropped in {a.legs_prob:.0%} of examples" if a.robust and a.legs_prob != 0.15 else "") + f"; data {os.path.relpath(a.data, ROOT)}")
 
     def state(extra=None):
         d = {"lifter": lifter.state_dict(), "denoiser": denoiser.state_dict(),
