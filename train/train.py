@@ -29,6 +29,7 @@ from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, widen_lifter_input  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
+from video import CROP_PROBS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VALIDATION_SEED = 4242  # the cameras and noise of the validation examples (as diffpose calibrate's)
@@ -67,7 +68,7 @@ def parse_args(argv=None):
     ap.add_argument("--legs-reach", type=float, default=0.1,
                     help="with --robust: the legs crop's bottom edge U(0, this) body heights above the highest knee "
                          "(train/video.py truncate; > 0.2 also hides hips and hands)")
-    ap.add_argument("--legs-prob", type=float, default=0.15,
+    ap.add_argument("--legs-prob", type=float, default=dict(CROP_PROBS)["legs"],
                     help="with --robust: the fraction of examples whose legs are cropped out (train/video.py)")
     ap.add_argument("--heatmaps", type=int, default=0, metavar="K",
                     help="K in 1..5: the 2D as the engine lifts detector heatmaps: keypoints and the denoiser's uv "
@@ -98,6 +99,11 @@ class EMA:
         rate = min(self.rate, (1.0 + step) / (10.0 + step))  # warm-up so early evals are meaningful
         for e, p in zip(self.model.parameters(), model.parameters()):
             e.mul_(rate).add_(p.detach(), alpha=1 - rate)
+
+
+def legs_crop_probs(p):
+    """The robust recipe's truncation modes with the legs crops' share set to p."""
+    return tuple((m, p if m == "legs" else q) for m, q in CROP_PROBS)
 
 
 def lr_at(step, a):
@@ -217,7 +223,7 @@ def main(argv=None):
     if a.robust:
         from video import RobustFrameSampler
         sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03,
-                                     legs_reach=a.legs_reach, crop_probs=(("legs", a.legs_prob), ("side", 0.1)))
+                                     legs_reach=a.legs_reach, crop_probs=legs_crop_probs(a.legs_prob))
     else:
         sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
     if a.heatmaps and not 1 <= a.heatmaps <= 5:
@@ -271,7 +277,7 @@ def main(argv=None):
                 + ("; robust recipe (train/video.py)" if a.robust else "")
                 + ("; lifter reads confidence" if a.lifter_conf else "")
                 + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "")
-                + (f"; legs cropped in {a.legs_prob:.0%} of examples" if a.robust and a.legs_prob != 0.15 else "") + f"; data {os.path.relpath(a.data, ROOT)}")
+                + (f"; legs cropped in {a.legs_prob:.0%} of examples" if a.robust and a.legs_prob != dict(CROP_PROBS)["legs"] else "") + f"; data {os.path.relpath(a.data, ROOT)}")
 
     def state(extra=None):
         d = {"lifter": lifter.state_dict(), "denoiser": denoiser.state_dict(),

@@ -15,6 +15,8 @@ from diffpose.skeleton import BONES
 FPS = 30.0
 LEGS = [2, 3, 5, 6]  # knees, ankles
 UPPER = list(range(7, 17))  # spine, thorax, neck, head, arms: "upper body" in the legs-hidden metric
+# Truncation modes and the share of windows each crops (the rest are seen whole): the default recipe.
+CROP_PROBS = (("legs", 0.15), ("side", 0.1))
 _SWAP_GROUPS = [([12, 13], [15, 16]), ([13], [16]), ([5, 6], [2, 3]), ([6], [3])]
 # bone groups for body-proportion scaling (indices into BONES) and their +- range
 _BONE_GROUPS = [([0, 3], 0.15), ([1, 4], 0.12), ([2, 5], 0.12), ([6, 7], 0.12), ([8, 9], 0.12),
@@ -230,7 +232,7 @@ class WindowSampler:
     anywhere in the picture for shift_prob of the windows), masking."""
 
     def __init__(self, mocap, seed=0, mirror_prob=0.5, fps_range=(20.0, 60.0), short_prob=0.2,
-                 proportions=1.0, crop_probs=(("legs", 0.15), ("side", 0.1)), mask_prob=0.03,
+                 proportions=1.0, crop_probs=CROP_PROBS, mask_prob=0.03,
                  swap_prob=0.2, drop_frac=0.02, shift_prob=0.5, legs_reach=0.1):
         self.mocap = mocap
         self.rng = np.random.default_rng(seed)

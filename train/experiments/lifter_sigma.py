@@ -2,7 +2,7 @@
 prediction as the paper's "depth distribution" of the start.
 
     sh train/openblas.sh /usr/bin/python3 train/experiments/lifter_sigma.py weights/diffpose.safetensors \
-        --steps 3000 --out /tmp/lifter-sigma.pt
+        --steps 3000 --out train/runs/lifter-sigma.pt
 
 The shipped lifter gets a 4th output channel, log sigma (per axis, metres; the new weights start at
 zero, the bias at log 0.04) and the whole lifter is fine-tuned on the robust frame recipe with
