@@ -8,12 +8,15 @@ struct GmmInitParams {
   mode: u32,
   sqrt_a: f32,
   sqrt_one_minus_a: f32,
+  // Where a 4-output lifter's sigma [poses, 17] sits in `lifter_xyz` (f32 index): each joint's xyz
+  // noise std; 0: none, the std is sqrt_one_minus_a.
+  sigma_at: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: GmmInitParams;
 // [poses, 17, components, GMM_STRIDE]
 @group(0) @binding(1) var<storage, read> gmm: array<f32>;
-// [poses, 17, 3]: the lifter's root-centred output.
+// [poses, 17, 3]: the lifter's root-centred output (and its sigma at params.sigma_at).
 @group(0) @binding(2) var<storage, read> lifter_xyz: array<f32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
 
@@ -32,8 +35,10 @@ fn gmm_init(@builtin(workgroup_id) wg: vec3<u32>,
   let n = id / (JOINTS * run.hypotheses);
   let pose_joint = n * JOINTS + j;
   let xyz = vec3<f32>(lifter_xyz[pose_joint * 3u], lifter_xyz[pose_joint * 3u + 1u], lifter_xyz[pose_joint * 3u + 2u]);
+  var xyz_std = params.sqrt_one_minus_a;
+  if (params.sigma_at > 0u) { xyz_std = lifter_xyz[params.sigma_at + pose_joint]; }
   let s = gmm_init_joint(pose_joint * params.components * GMM_STRIDE, params.components, params.mode, xyz,
-                         params.sqrt_a, params.sqrt_one_minus_a, run.key, run.pose_offset + n, h, j);
+                         params.sqrt_a, params.sqrt_one_minus_a, xyz_std, run.key, run.pose_offset + n, h, j);
   // id = (n * hypotheses + h) * 17 + j: the joint's index in the state.
   let o = id * 5u;
   x[o] = s.uvxy.x;

@@ -1,11 +1,14 @@
 // Takes channels [offset, offset + 3) of x [B, 17, C] and subtracts joint 0 (src/model/root-center.ts):
-// -> [B, 17, 3]. One invocation per (item, joint).
+// -> [B, 17, 3]. With sigma_at > 0, channel offset + 3 (a 4-output lifter's log sigma) goes out
+// as sigma = exp(.) at xyz[sigma_at + (item, joint)] (src/model/lifter-output.ts). One invocation
+// per (item, joint).
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
 // JOINTS comes from the generated prelude (src/kernels/wgsl-constants.ts).
 
 struct RootCenterParams {
   channels: u32,
   offset: u32,
+  sigma_at: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: RootCenterParams;
@@ -23,4 +26,5 @@ fn root_center(@builtin(workgroup_id) wg: vec3<u32>,
   for (var c = 0u; c < 3u; c++) {
     xyz[id * 3u + c] = x[joint + c] - x[root + c];
   }
+  if (params.sigma_at > 0u) { xyz[params.sigma_at + id] = exp(x[joint + 3u]); }
 }

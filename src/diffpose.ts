@@ -125,6 +125,12 @@ export interface LiftResult {
    * hypothesis from the confidence and the joint alone). Absent for weights without one.
    */
   radius90?: Float32Array;
+  /**
+   * [N, 17] metres: the lifter's own estimate of each joint's error (a per-axis std, before the
+   * diffusion refines the pose), for weights whose lifter predicts it (lifter coordsOut 4); their
+   * paper init draws each joint's start depth with this std (docs/uncertainty.md). Absent otherwise.
+   */
+  sigma?: Float32Array;
   hypotheses: number;
   timesteps: number[];
   executor: ExecutorName;
@@ -165,6 +171,7 @@ const BUFFER_LIFT_KEYS: ReadonlySet<string> = new Set<keyof BufferLiftRequest>([
   'spread',
   'root',
   'radius90',
+  'sigma',
   'count',
   'encoder',
   'imageSize',
@@ -397,6 +404,7 @@ export class DiffPose extends EventTarget {
               settings.hypotheses,
             )
           : undefined),
+      sigma: r.sigma,
       hypotheses: settings.hypotheses,
       timesteps: settings.timesteps,
       executor: name,
@@ -723,6 +731,10 @@ export class DiffPose extends EventTarget {
       checkBuffers({ ...req, keypoints }, req.count);
       if (req.radius90 && !this.weights.calibration)
         throw new InputError('liftBuffers: radius90 needs calibrated weights (diffpose calibrate); these have none');
+      if (req.sigma && this.weights.lifter.config.coordsOut !== 4)
+        throw new InputError(
+          'liftBuffers: sigma needs weights whose lifter predicts its error (lifter coordsOut 4); these have none',
+        );
       // The caller's buffers belong to the device they were made on: never retried on a new one.
       await this.onGpu(settings.signal, false, async () => {
         const plan = await this.gpuExecutor('frame', executor);
@@ -797,6 +809,7 @@ export function sliceResult(r: LiftResult, start: number, n: number): LiftResult
     samples: r.samples?.slice(start * H * J * 3, (start + n) * H * J * 3),
     root: r.root.slice(start * 3, (start + n) * 3),
     radius90: r.radius90?.slice(start * J, (start + n) * J),
+    sigma: r.sigma?.slice(start * J, (start + n) * J),
   };
 }
 

@@ -4,7 +4,7 @@ engine on the very same networks.
     /usr/bin/python3 train/export_onnx.py weights/diffpose.safetensors <out_dir> [--opset 17]
 
 Writes <out_dir>/lifter.onnx (uv [B,17,2] (and confidence [B,17] for a lifter that reads it) -> xyz
-[B,17,3], the RAW lifter output: root-centring
+[B,17,3], or [B,17,4] with log sigma last for a lifter that predicts its error: the RAW lifter output; root-centring
 belongs to the sampler, which the benchmark runs around the networks), <out_dir>/denoiser.onnx
 (x [B,17,5], t int64 [B] -> eps [B,17,5]) and <out_dir>/onnx.json.
 
@@ -38,13 +38,25 @@ FORBIDDEN = {"Dropout", "RandomNormal", "RandomNormalLike", "RandomUniform", "Ra
              "Multinomial", "BatchNormalization"}
 
 
+class RawLifter(torch.nn.Module):
+    """The lifter's every output channel (a 4-output lifter's log sigma too), as the engine reads them."""
+
+    def __init__(self, lifter):
+        super().__init__()
+        self.lifter = lifter
+
+    def forward(self, uv, conf=None):
+        return self.lifter.raw(uv, conf)
+
+
 def specs(lifter, denoiser):
     """(name, module, example inputs, input names, output names) per network."""
     g = torch.Generator().manual_seed(0)
     uv = torch.randn(3, 17, 2, generator=g) * 0.3
     x = torch.randn(3, 17, 5, generator=g) * 0.3
     t = torch.tensor([12, 5, 0], dtype=torch.long)
-    if lifter.coords_in == 3:  # a confidence-reading lifter: confidence [B,17] is a second input
+    lifter = RawLifter(lifter)
+    if lifter.lifter.coords_in == 3:  # a confidence-reading lifter: confidence [B,17] is a second input
         conf = torch.rand(3, 17, generator=g)
         lifted = ("lifter", lifter, (uv, conf), ["uv", "confidence"], ["xyz"])
     else:

@@ -155,8 +155,9 @@ def main():
     with open(os.path.join(args.out, "golden.json"), "w") as f:
         json.dump(g, f, separators=(",", ":"))
     confidence_fixture(args.out, denoiser, schedule)
+    sigma_fixture(args.out, denoiser, schedule)
     mine = ("tiny.safetensors", "tiny-released.pth", "tiny-released-lifter.pth", "golden.json",
-            "tiny-confidence.safetensors", "golden-confidence.json")  # fixtures_temporal.py writes the others
+            "tiny-confidence.safetensors", "golden-confidence.json", "tiny-sigma.safetensors", "golden-sigma.json")  # fixtures_temporal.py writes the others
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in mine)
     print(f"wrote fixtures to {args.out} ({total / 1024:.0f} KiB)")
     assert total < 1_000_000
@@ -184,6 +185,36 @@ def confidence_fixture(out, denoiser, schedule):
     g = {"weights": "tiny-confidence.safetensors", "uv": tensor(uv), "confidence": tensor(conf),
          "lifter_xyz": tensor(raw), "xyz": tensor(root_centre(x[..., 2:]))}
     with open(os.path.join(out, "golden-confidence.json"), "w") as f:
+        json.dump(g, f, separators=(",", ":"))
+
+
+def sigma_fixture(out, denoiser, schedule):
+    """A lifter that also predicts its error (coords_in 3, coords_out 4: log sigma last) with the tiny
+    denoiser -> tiny-sigma.safetensors and golden-sigma.json (own seeds: the files above do not change).
+    The log sigma channel gets a realistic level (bias about log 0.05 m) and weights that make it vary
+    by a factor of a few over joints and poses."""
+    torch.manual_seed(SEED + 2)
+    gen = torch.Generator().manual_seed(SEED + 2)
+    lifter = GCNpose(**TINY, coords_in=3, coords_out=4)
+    perturb(lifter, gen)
+    with torch.no_grad():
+        lifter.gconv_input.weight[:, :, 2].normal_(0.0, 0.5, generator=gen)
+        lifter.gconv_output.bias[..., 3] = float(np.log(0.05))
+        lifter.gconv_output.weight[..., 3].normal_(0.0, 0.05, generator=gen)
+    lifter.eval()
+    weights = os.path.join(out, "tiny-sigma.safetensors")
+    export(weights, lifter, denoiser, schedule, source="train/fixtures.py (random, seed 1236)",
+           training="none: random weights for parity tests")
+    uv, _ = example_uv(gen, 5)
+    conf = torch.rand((5, 17), generator=gen)
+    with torch.no_grad():
+        xyz, sigma = lifter.xyz_sigma(uv, conf)
+        x = ddim(denoiser, schedule, init_official(uv, xyz), [12, 0], eta=0.0)
+    print(f"sigma {float(sigma.min()):.4f}..{float(sigma.max()):.4f}")
+    assert 3 < float(sigma.max() / sigma.min()) < 1000, "sigma should vary, within reason"
+    g = {"weights": "tiny-sigma.safetensors", "uv": tensor(uv), "confidence": tensor(conf),
+         "lifter_xyz": tensor(root_centre(xyz)), "sigma": tensor(sigma), "xyz": tensor(root_centre(x[..., 2:]))}
+    with open(os.path.join(out, "golden-sigma.json"), "w") as f:
         json.dump(g, f, separators=(",", ":"))
 
 

@@ -26,7 +26,7 @@ from data import Mocap, Sampler, test_examples  # noqa: E402
 from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, lift, root_centre  # noqa: E402
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
-from diffpose.model import GCNdiff, GCNpose, widen_lifter_input  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, add_sigma_output, widen_lifter_input  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
 from video import CROP_PROBS  # noqa: E402
@@ -49,6 +49,10 @@ def parse_args(argv=None):
     ap.add_argument("--lifter-conf", action="store_true",
                     help="the lifter reads each joint's 2D confidence as a third input channel (kept on --resume; "
                          "with --init from a 2-channel file its confidence weights start at zero)")
+    ap.add_argument("--lifter-sigma", action="store_true",
+                    help="the lifter also predicts each joint's error scale (a 4th output, log sigma; kept on --resume; "
+                         "with --init from a 3-output file it starts at 0.04 m everywhere), trained by a Gaussian NLL")
+    ap.add_argument("--sigma-weight", type=float, default=0.02, help="with --lifter-sigma: the NLL term's weight")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-min", type=float, default=2e-5)
@@ -117,6 +121,17 @@ def mpjpe(pred, target):
     return (pred - target).norm(dim=-1).mean()
 
 
+def sigma_nll(sigma, xyz, target):
+    """Gaussian NLL (per axis, constants dropped) of the lifter's detached root-relative error under
+    its own sigma [B, 17], over the non-root joints: trains sigma without pulling on the pose."""
+    e2 = (root_centre(xyz) - root_centre(target)).detach().square().sum(-1)
+    return (3 * sigma.log() + e2 / (2 * sigma.square()))[:, 1:].mean()
+
+
+def corr(a, b):
+    return float(np.corrcoef(a.flatten(), b.flatten())[0, 1])
+
+
 def pa_mpjpe(pred, target):
     """Procrustes-aligned MPJPE (numpy, [N,17,3])."""
     mu_p, mu_t = pred.mean(1, keepdims=True), target.mean(1, keepdims=True)
@@ -140,26 +155,33 @@ def evaluate(lifter, denoiser, schedule, ex, chunk=1000, paper_size=500, hypothe
     """Official init on all of ex; paper init (mixture sigma from the examples, H hypotheses, mean)
     on the first paper_size examples, with a fixed generator so evals are comparable."""
     lifter.eval(), denoiser.eval()
-    outs_l, outs_d = [], []
+    outs_l, outs_d, outs_s = [], [], []
     uv_all, conf_all = torch.from_numpy(ex["uv"]), torch.from_numpy(ex["conf"])
     for i in range(0, len(uv_all), chunk):
         uv = uv_all[i:i + chunk]
-        xyz = root_centre(lifter(uv, conf_all[i:i + chunk]))
+        xyz, sig = lifter.xyz_sigma(uv, conf_all[i:i + chunk])
+        xyz = root_centre(xyz)
         x = ddim(denoiser, schedule, init_official(uv, xyz), [12, 0], eta=0.0)
         outs_l.append(xyz)
         outs_d.append(root_centre(x[..., 2:]))
+        outs_s.append(sig)
     tgt = torch.from_numpy(ex["xyz"])
     pl, pd = torch.cat(outs_l), torch.cat(outs_d)
     n = min(paper_size, len(uv_all))
     uv = uv_all[:n]
     sig = torch.from_numpy(ex["sigma"][:n])[:, :, None, None].expand(n, 17, 1, 2).contiguous()
     mixture = (torch.ones(n, 17, 1), uv[:, :, None, :], sig)
-    pp, _, _ = lift(lifter, denoiser, schedule, uv, (12, 0), "paper", 0.0, hypotheses, mixture,
-                    torch.Generator().manual_seed(0), conf_all[:n])
-    return {"lifter_mm": 1000 * mpjpe(pl, tgt).item(), "diffpose_mm": 1000 * mpjpe(pd, tgt).item(),
-            "lifter_pa_mm": 1000 * pa_mpjpe(pl.numpy(), tgt.numpy()),
-            "diffpose_pa_mm": 1000 * pa_mpjpe(pd.numpy(), tgt.numpy()),
-            "paper_h8_mm": 1000 * mpjpe(pp, tgt[:n]).item(), "paper_lifter_mm": 1000 * mpjpe(pl[:n], tgt[:n]).item()}
+    pp, spread, _ = lift(lifter, denoiser, schedule, uv, (12, 0), "paper", 0.0, hypotheses, mixture,
+                         torch.Generator().manual_seed(0), conf_all[:n])
+    err_p = (pp - tgt[:n]).norm(dim=-1)[:, 1:]
+    ev = {"lifter_mm": 1000 * mpjpe(pl, tgt).item(), "diffpose_mm": 1000 * mpjpe(pd, tgt).item(),
+          "lifter_pa_mm": 1000 * pa_mpjpe(pl.numpy(), tgt.numpy()),
+          "diffpose_pa_mm": 1000 * pa_mpjpe(pd.numpy(), tgt.numpy()),
+          "paper_h8_mm": 1000 * mpjpe(pp, tgt[:n]).item(), "paper_lifter_mm": 1000 * mpjpe(pl[:n], tgt[:n]).item(),
+          "paper_h8_r_spread": corr(spread[:, 1:].numpy(), err_p.numpy())}
+    if outs_s[0] is not None:
+        ev["lifter_r_sigma"] = corr(torch.cat(outs_s)[:, 1:].numpy(), (pl - tgt).norm(dim=-1)[:, 1:].numpy())
+    return ev
 
 
 def eval_score(ev):
@@ -208,7 +230,8 @@ def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     # architecture and data choices come from the checkpoint; schedule/time flags from the command line
-    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "lifter_conf", "data"))
+    run, last_path, log, ck = open_run(a, ("hidden", "layers", "heads", "lifter_hidden", "lifter_layers", "lifter_conf",
+                                           "lifter_sigma", "data"))
     if ck is not None:
         saved = ck["args"]
         a.robust = a.robust or saved.get("robust", False)
@@ -236,12 +259,14 @@ def main(argv=None):
     schedule = Schedule()
 
     lh, ll = a.lifter_hidden or a.hidden, a.lifter_layers or a.layers
-    lifter = GCNpose(hidden=lh, layers=ll, heads=a.heads, coords_in=3 if a.lifter_conf else 2)
+    lifter = GCNpose(hidden=lh, layers=ll, heads=a.heads, coords_in=3 if a.lifter_conf else 2,
+                     coords_out=4 if a.lifter_sigma else 3)
     denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
     if a.init and ck is None:
         init_l, init_d, _, _ = load_weights(a.init)
         init_state = {k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")}
-        lifter.load_state_dict(widen_lifter_input(init_state) if a.lifter_conf else init_state)
+        init_state = widen_lifter_input(init_state) if a.lifter_conf else init_state
+        lifter.load_state_dict(add_sigma_output(init_state) if a.lifter_sigma else init_state)
         denoiser.load_state_dict(init_d.state_dict())
     opt_l = torch.optim.Adam(lifter.parameters(), lr=a.lr)
     opt_d = torch.optim.Adam(denoiser.parameters(), lr=a.lr)
@@ -276,6 +301,7 @@ def main(argv=None):
                 f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
                 + ("; robust recipe (train/video.py)" if a.robust else "")
                 + ("; lifter reads confidence" if a.lifter_conf else "")
+                + (f"; lifter predicts its error (NLL weight {a.sigma_weight})" if a.lifter_sigma else "")
                 + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "")
                 + (f"; legs cropped in {a.legs_prob:.0%} of examples" if a.robust and a.legs_prob != dict(CROP_PROBS)["legs"] else "") + f"; data {os.path.relpath(a.data, ROOT)}")
 
@@ -321,14 +347,17 @@ def main(argv=None):
         uv, xyz, conf = torch.from_numpy(b["uv"]), torch.from_numpy(b["xyz"]), torch.from_numpy(b["conf"])
         lifter.train(), denoiser.train()
         if train_l:
-            loss_l = mpjpe(lifter(uv, conf), xyz)
+            pred, sig = lifter.xyz_sigma(uv, conf)
+            loss_l = mpjpe(pred, xyz)
+            run_loss_l += loss_l.item()
+            if sig is not None:
+                loss_l = loss_l + a.sigma_weight * sigma_nll(sig, pred, xyz)
             opt_l.zero_grad(set_to_none=True)
             loss_l.backward()
             torch.nn.utils.clip_grad_norm_(lifter.parameters(), a.grad_clip)
             opt_l.step()
             if ema_l:
                 ema_l.update(lifter, step)
-            run_loss_l += loss_l.item()
         if train_d:
             sig = torch.from_numpy(b["sigma"])[..., None]
             uv0 = uv if a.uv0 == "detected" else torch.from_numpy(b["uv_clean"])
@@ -359,9 +388,11 @@ def main(argv=None):
             history.append({"eval": ev})
             improved = best is None or eval_score(ev) < eval_score(best)
             log("validation step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f) | "
-                "first %d: lifter %.1f, paper init H=8 %.1f mm%s [%.0fs]" % (
+                "first %d: lifter %.1f, paper init H=8 %.1f mm r(spread, error) %.3f%s%s [%.0fs]" % (
                     step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
                     ev["diffpose_pa_mm"], min(500, len(ex_val["uv"])), ev["paper_lifter_mm"], ev["paper_h8_mm"],
+                    ev["paper_h8_r_spread"],
+                    " | lifter r(sigma, error) %.3f" % ev["lifter_r_sigma"] if "lifter_r_sigma" in ev else "",
                     " *best*" if improved else "", time.time() - t0))
             if improved:
                 best = ev

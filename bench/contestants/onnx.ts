@@ -3,6 +3,7 @@ import type * as Ort from 'onnxruntime-common';
 import { resolveSettings } from '../../src/lift-options.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { liftWithNetworks, type SamplerNetworks } from '../../src/model/reference-sampler.js';
+import { splitLifterOutput } from '../../src/model/lifter-output.js';
 import { prepareInput } from '../../src/pose/input.js';
 import type { BenchCase, BenchInput } from '../cases.js';
 import {
@@ -48,8 +49,8 @@ class OnnxContestant implements Contestant {
         // A confidence-reading lifter's export takes it as a second input (train/export_onnx.py).
         if (this.lifter.inputNames.includes('confidence'))
           feeds.confidence = new ort.Tensor('float32', confidence ?? new Float32Array(n * 17).fill(1), [n, 17]);
-        const out = await this.lifter.run(feeds);
-        return out.xyz.data as Float32Array;
+        const out = (await this.lifter.run(feeds)).xyz;
+        return splitLifterOutput(out.data as Float32Array, n, Number(out.dims[2]));
       },
       denoiser: async (x, n, t) => {
         const steps = new BigInt64Array(n).fill(BigInt(t));

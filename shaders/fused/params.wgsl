@@ -24,6 +24,9 @@ struct FusedParams {
   sqrt_one_minus_a0: f32,
   image_width: f32,
   image_height: f32,
+  // Where a 4-output lifter's sigma [poses, 17] goes in `lifter_xyz` (f32 index): written by the
+  // lifter dispatch, each joint's xyz noise std in the paper init. 0: the lifter has none.
+  sigma_at: u32,
   // Network tables (u32): see networkTable() in src/schedule/fused-params.ts.
   table: array<vec4<u32>, TABLE_VEC4S>,
   // Per step s: steps[2s] = (t, sqrt_a, sqrt_one_minus_a, sqrt_a_next), steps[2s + 1] = (c1, c2, 0, 0).

@@ -30,9 +30,10 @@ fn gmm_draw(base: u32, components: u32, u: f32) -> u32 {
   return components - 1u;
 }
 
-// x_K of one (pose, hypothesis, joint); `base` indexes the joint's first component.
+// x_K of one (pose, hypothesis, joint); `base` indexes the joint's first component. xyz_std: the
+// xyz channels' noise std, sqrt_one_minus_a or a 4-output lifter's sigma of the joint.
 fn gmm_init_joint(base: u32, components: u32, mode: u32, lifter_xyz: vec3<f32>,
-                  sqrt_a: f32, sqrt_one_minus_a: f32,
+                  sqrt_a: f32, sqrt_one_minus_a: f32, xyz_std: f32,
                   key: vec2<u32>, pose: u32, hypothesis: u32, joint: u32) -> Joint5 {
   var k: u32;
   if (mode == INIT_OFFICIAL) {
@@ -50,7 +51,9 @@ fn gmm_init_joint(base: u32, components: u32, mode: u32, lifter_xyz: vec3<f32>,
   let n_uv = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_UV));
   let n_xyz = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_XYZ));
   let x = vec4<f32>(mean + sigma * n_uv.xy, lifter_xyz.xy);
-  // The forward noise is scaled per joint by [su, sv, 1, 1, 1] (model-spec §5).
-  let eps = vec4<f32>(n_uv.zw * sigma, n_xyz.xy);
-  return Joint5(sqrt_a * x + sqrt_one_minus_a * eps, sqrt_a * lifter_xyz.z + sqrt_one_minus_a * n_xyz.z);
+  // The forward noise is scaled per joint by [su, sv, 1, 1, 1] (model-spec §5); xyz's by xyz_std
+  // instead of sqrt(1 - a) (the same value unless the lifter predicts its error).
+  let uv = sqrt_a * x.xy + sqrt_one_minus_a * (n_uv.zw * sigma);
+  let xy = sqrt_a * x.zw + xyz_std * n_xyz.xy;
+  return Joint5(vec4<f32>(uv, xy), sqrt_a * lifter_xyz.z + xyz_std * n_xyz.z);
 }

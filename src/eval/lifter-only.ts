@@ -1,4 +1,4 @@
-import { rootCenterRef } from '../model/root-center.js';
+import { splitLifterOutput } from '../model/lifter-output.js';
 import { lifterInput } from '../model/lifter-input.js';
 import { runNetworkRef } from '../model/reference-network.js';
 import type { ModelWeights } from '../model/weights.js';
@@ -20,13 +20,13 @@ export function liftWithLifterOnly(
   confidence?: Float32Array,
 ): Float32Array {
   const { uv, poses, confidence: c } = prepareInput({ keypoints, imageSize, confidence });
-  const channels = weights.lifter.config.coordsIn;
+  const { coordsIn, coordsOut } = weights.lifter.config;
   const out = new Float32Array(poses * 17 * 3);
   for (let start = 0; start < poses; start += CHUNK) {
     const n = Math.min(CHUNK, poses - start);
-    const input = lifterInput(channels, uv.subarray(start * 34), c?.subarray(start * 17), n);
+    const input = lifterInput(coordsIn, uv.subarray(start * 34), c?.subarray(start * 17), n);
     const raw = runNetworkRef(weights.lifter, input, n);
-    out.set(rootCenterRef(raw, n, 3, 0), start * 51);
+    out.set(splitLifterOutput(raw, n, coordsOut).xyz, start * 51);
   }
   return out;
 }

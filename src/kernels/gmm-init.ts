@@ -22,6 +22,8 @@ export interface GmmInitParams {
   mode: InitMode;
   sqrtA: number;
   sqrtOneMinusA: number;
+  /** Where a 4-output lifter's sigma [poses, 17] sits in lifterXyz (f32 index; 0 or absent: none). */
+  sigmaAt?: number;
 }
 
 const MODE_CODE: Record<InitMode, number> = INIT_MODE;
@@ -42,6 +44,7 @@ export const GMM_INIT: KernelDescriptor<GmmInitParams> = {
     { name: 'mode', type: 'u32' },
     { name: 'sqrt_a', type: 'f32' },
     { name: 'sqrt_one_minus_a', type: 'f32' },
+    { name: 'sigma_at', type: 'u32' },
   ],
   paramValues(p) {
     if (!(p.mode in MODE_CODE)) throw new InputError(`gmm_init: unknown mode "${p.mode}"`);
@@ -50,6 +53,7 @@ export const GMM_INIT: KernelDescriptor<GmmInitParams> = {
       mode: MODE_CODE[p.mode],
       sqrt_a: p.sqrtA,
       sqrt_one_minus_a: p.sqrtOneMinusA,
+      sigma_at: checkU32('gmm_init', 'sigmaAt', p.sigmaAt ?? 0),
     };
   },
   workgroupSize: 64,
@@ -60,7 +64,7 @@ export interface GmmInitBuffers {
   params: BufferResource;
   /** [poses, 17, components, 5]: weight, mu_u, mu_v, sigma_u, sigma_v (uv units). */
   gmm: BufferResource;
-  /** [poses, 17, 3]: the lifter's root-centred output. */
+  /** [poses, 17, 3]: the lifter's root-centred output (and its sigma at sigmaAt). */
   lifterXyz: BufferResource;
   /** [poses * hypotheses, 17, 5] */
   x: BufferResource;

@@ -31,8 +31,8 @@ export const FUSED_LAYOUT = {
   opU32: 12,
   /** Reverse steps the uniform holds (2 vec4 each). */
   maxSteps: 64,
-  /** Byte offset of the lifter's table in the uniform (after 12 u32 / f32 scalars). */
-  tableOffset: 48,
+  /** Byte offset of the lifter's table in the uniform (after 13 u32 / f32 scalars, vec4-aligned). */
+  tableOffset: 64,
 } as const;
 
 /** Lanes per subgroup of the subgroup forms of the fused kernels (fused/ops-subgroup.wgsl), and their workgroup size. */

@@ -11,6 +11,8 @@ export interface Aggregated {
   root?: Float32Array;
   /** [poses, 17]: radius90 from the aggregation dispatch (fused plans of calibrated weights). */
   radius90?: Float32Array;
+  /** [poses, 17] metres: a 4-output lifter's own error estimate (LifterOutput.sigma). */
+  sigma?: Float32Array;
 }
 
 /** Aggregates x [poses*hypotheses, 17, 5] (xyz in channels 2..4) over hypotheses. */

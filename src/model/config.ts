@@ -47,11 +47,17 @@ function positiveInt(v: unknown, field: string, max: number): number {
  */
 export const LIFTER_INPUTS = [2, 3] as const;
 
+/**
+ * The lifter's output channels: xyz as released, or (xyz, log sigma): its own estimate of each
+ * joint's error, the paper init's xyz noise std (docs/uncertainty.md).
+ */
+export const LIFTER_OUTPUTS = [3, 4] as const;
+
 export function parseNetworkConfig(
   v: unknown,
   field: string,
   coordsIn: number | readonly number[],
-  coordsOut: number,
+  coordsOut: number | readonly number[],
 ): NetworkConfig {
   if (typeof v !== 'object' || v === null)
     throw new WeightsError(`config field "${field}" is missing or not an object`);
@@ -64,9 +70,10 @@ export function parseNetworkConfig(
     coordsOut: positiveInt(o.coordsOut, `${field}.coordsOut`, 16),
   };
   const inputs = typeof coordsIn === 'number' ? [coordsIn] : coordsIn;
-  if (!inputs.includes(cfg.coordsIn) || cfg.coordsOut !== coordsOut) {
+  const outputs = typeof coordsOut === 'number' ? [coordsOut] : coordsOut;
+  if (!inputs.includes(cfg.coordsIn) || !outputs.includes(cfg.coordsOut)) {
     throw new WeightsError(
-      `config field "${field}" must map ${inputs.join(' or ')} -> ${coordsOut} coordinates, got ${cfg.coordsIn} -> ${cfg.coordsOut}`,
+      `config field "${field}" must map ${inputs.join(' or ')} -> ${outputs.join(' or ')} coordinates, got ${cfg.coordsIn} -> ${cfg.coordsOut}`,
     );
   }
   if (cfg.hidden % cfg.heads !== 0)
@@ -115,7 +122,7 @@ export function parseModelConfig(json: string): ModelConfig {
     format: 1,
     joints: 17,
     skeleton: 'h36m17',
-    lifter: parseNetworkConfig(o.lifter, 'lifter', LIFTER_INPUTS, 3),
+    lifter: parseNetworkConfig(o.lifter, 'lifter', LIFTER_INPUTS, LIFTER_OUTPUTS),
     denoiser: parseNetworkConfig(o.denoiser, 'denoiser', 5, 5),
     diffusion,
   };

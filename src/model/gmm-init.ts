@@ -17,6 +17,11 @@ export interface GmmInitArgs {
   mode: InitMode;
   sqrtA: number;
   sqrtOneMinusA: number;
+  /**
+   * [poses, 17] a 4-output lifter's sigma: the paper init's xyz noise std per joint in place of
+   * sqrtOneMinusA (the start's depth distribution as wide as the lifter's own error estimate).
+   */
+  xyzStd?: Float32Array;
   key: readonly [number, number];
   /** Index of the first pose of this chunk in the caller's whole batch (RNG counter). */
   poseOffset: number;
@@ -25,7 +30,8 @@ export interface GmmInitArgs {
 /**
  * The starting point x_K [poses*hypotheses, 17, 5] of the reverse process, hypothesis-minor.
  * official: uv = mean of the heaviest component, xyz = lifter, no noise (released code).
- * paper: component picked by weight, uv sampled from it, then x_K = sqrt(a) x + sqrt(1-a) eps * scale.
+ * paper: component picked by weight, uv sampled from it, then x_K = sqrt(a) x + sqrt(1-a) eps * scale
+ * (the xyz noise std xyzStd instead of sqrt(1-a) where given).
  */
 export function gmmInitRef(a: GmmInitArgs): Float32Array {
   const J = NUM_JOINTS,
@@ -65,7 +71,8 @@ export function gmmInitRef(a: GmmInitArgs): Float32Array {
           x[0] += su * nUv[0];
           x[1] += sv * nUv[1];
           const eps = [nUv[2] * su, nUv[3] * sv, nXyz[0], nXyz[1], nXyz[2]];
-          for (let c = 0; c < 5; c++) x[c] = a.sqrtA * x[c] + a.sqrtOneMinusA * eps[c];
+          const xyzStd = a.xyzStd ? a.xyzStd[n * J + j] : a.sqrtOneMinusA;
+          for (let c = 0; c < 5; c++) x[c] = a.sqrtA * x[c] + (c < 2 ? a.sqrtOneMinusA : xyzStd) * eps[c];
         }
         for (let c = 0; c < 5; c++) out[o + c] = x[c];
       }

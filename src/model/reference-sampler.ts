@@ -2,7 +2,7 @@ import { throwIfAborted } from '../errors.js';
 import { aggregateRef, type Aggregated } from './aggregate.js';
 import { ddimStepRef } from './ddim-step.js';
 import { gmmInitRef } from './gmm-init.js';
-import { rootCenterRef } from './root-center.js';
+import { splitLifterOutput, type LifterOutput } from './lifter-output.js';
 import type { RunSettings } from '../lift-options.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
@@ -17,8 +17,8 @@ import type { ModelWeights } from './weights.js';
 export interface SamplerNetworks {
   /** Poses per chunk: bounds the memory of the intermediate activations. */
   chunk: number;
-  /** uv [n, 17, 2] and confidence [n, 17] (absent: all 1) -> raw xyz [n, 17, 3]. */
-  lifter(uv: Float32Array, n: number, confidence?: Float32Array): Float32Array | Promise<Float32Array>;
+  /** uv [n, 17, 2] and confidence [n, 17] (absent: all 1) -> the lifter's output (splitLifterOutput). */
+  lifter(uv: Float32Array, n: number, confidence?: Float32Array): LifterOutput | Promise<LifterOutput>;
   /** x [n, 17, 5] at timestep t -> eps [n, 17, 5]; `film` [n, layers, 2, d] for a FiLM-conditioned denoiser. */
   denoiser(x: Float32Array, n: number, t: number, film?: Float32Array): Float32Array | Promise<Float32Array>;
 }
@@ -41,8 +41,10 @@ export interface Conditioning {
 export function referenceNetworks(model: ModelWeights): SamplerNetworks {
   return {
     chunk: 32,
-    lifter: (uv, n, confidence) =>
-      runNetworkRef(model.lifter, lifterInput(model.lifter.config.coordsIn, uv, confidence, n), n),
+    lifter: (uv, n, confidence) => {
+      const { coordsIn, coordsOut } = model.lifter.config;
+      return splitLifterOutput(runNetworkRef(model.lifter, lifterInput(coordsIn, uv, confidence, n), n), n, coordsOut);
+    },
     denoiser: (x, n, t, film) => runNetworkRef(model.denoiser, x, n, t, film),
   };
 }
@@ -70,6 +72,7 @@ export async function liftWithNetworks(
   const mean = new Float32Array(batch.poses * J * 3);
   const spread = new Float32Array(batch.poses * J);
   const samples = new Float32Array(batch.poses * H * J * 3);
+  let sigma: Float32Array | undefined;
   for (let start = 0; start < batch.poses; start += nets.chunk) {
     if (s.signal && start > 0) {
       // The reference computes synchronously: let an abort (a timer, an event) be delivered.
@@ -90,8 +93,9 @@ export async function liftWithNetworks(
     mean.set(r.mean, start * J * 3);
     spread.set(r.spread, start * J);
     samples.set(r.samples, start * H * J * 3);
+    if (r.sigma) (sigma ??= new Float32Array(batch.poses * J)).set(r.sigma, start * J);
   }
-  return { mean, spread, samples };
+  return { mean, spread, samples, sigma };
 }
 
 async function liftChunk(
@@ -105,9 +109,8 @@ async function liftChunk(
   s: RunSettings,
   cond?: Conditioning,
 ): Promise<Aggregated> {
-  const lifterXyz = cond?.start
-    ? Float32Array.from(cond.start)
-    : rootCenterRef(await nets.lifter(uv, poses, confidence), poses, 3, 0);
+  const lifted = cond?.start ? { xyz: Float32Array.from(cond.start) } : await nets.lifter(uv, poses, confidence);
+  const lifterXyz = lifted.xyz;
   let film: Float32Array | undefined;
   if (cond) {
     if (!cond.start) for (let i = 0; i < lifterXyz.length; i++) lifterXyz[i] += cond.delta[i];
@@ -128,6 +131,7 @@ async function liftChunk(
     mode: s.init,
     sqrtA: first.sqrtA,
     sqrtOneMinusA: first.sqrtOneMinusA,
+    xyzStd: lifted.sigma,
     key: s.key,
     poseOffset,
   });
@@ -135,5 +139,5 @@ async function liftChunk(
     const eps = await nets.denoiser(x, poses * s.hypotheses, coef.t, film);
     x = ddimStepRef(x, eps, { poses, hypotheses: s.hypotheses, coef, stepIndex, key: s.key, poseOffset });
   }
-  return aggregateRef(x, poses, s.hypotheses);
+  return { ...aggregateRef(x, poses, s.hypotheses), sigma: lifted.sigma };
 }

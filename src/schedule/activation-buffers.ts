@@ -21,9 +21,13 @@ export interface ActivationBuffers {
   lifterInput: GPUBuffer;
   /** Packed mixture [poses, 17, K, 5]. */
   gmm: GPUBuffer;
-  /** Lifter output [poses, 17, 3] and its root-centred copy. */
+  /**
+   * Lifter output [poses, 17, coordsOut] and its root-centred xyz [poses, 17, 3], then (at
+   * sigmaAt, an f32 index; 0: none) a 4-output lifter's sigma [poses, 17].
+   */
   lifted: GPUBuffer;
   lifterXyz: GPUBuffer;
+  sigmaAt: number;
   /** Diffusion state x_t and predicted noise: [rows, 5]. */
   state: GPUBuffer;
   eps: GPUBuffer;
@@ -55,6 +59,7 @@ export function createActivationBuffers(
     return b;
   };
   const io = GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  const sigma = config.lifter.coordsOut === 4;
   return {
     hA: make('residual A', rows * d),
     hB: make('residual B', rows * d),
@@ -63,8 +68,9 @@ export function createActivationBuffers(
     f1: make('ffn hidden', rows * 2 * d),
     lifterInput: make('lifter input', rows * config.lifter.coordsIn, io),
     gmm: make('gmm', rows * MAX_COMPONENTS * 5, io),
-    lifted: make('lifter output', rows * 3),
-    lifterXyz: make('lifter xyz', rows * 3, io),
+    lifted: make('lifter output', rows * config.lifter.coordsOut),
+    lifterXyz: make('lifter xyz', rows * (sigma ? 4 : 3), io),
+    sigmaAt: sigma ? rows * 3 : 0,
     state: make('state', rows * 5, io),
     eps: make('eps', rows * 5, io),
     mean: make('mean', rows * 3, io),

@@ -186,6 +186,11 @@ export interface BufferLift {
   root?: GPUBuffer;
   /** Out: [count, 17] f32 radius90, metres (calibrated weights only; see LiftResult.radius90). Optional. */
   radius90?: GPUBuffer;
+  /**
+   * Out: [count, 17] f32, metres: the lifter's own error estimate (weights whose lifter predicts
+   * it only; see LiftResult.sigma), copied out of the plan: needs GPUBufferUsage.COPY_DST. Optional.
+   */
+  sigma?: GPUBuffer;
   count: number;
   imageSize: readonly [number, number];
   /** Record into this encoder (the caller submits it); else the engine submits. */
@@ -209,7 +214,15 @@ interface FusedPlanParts {
   maxItems: number;
   shape: FusedShape;
   params: GPUBuffer;
-  tables: { lifter: Uint32Array; denoiser: Uint32Array; slot4: number; featStride4: number; denoiserLayers: number };
+  tables: {
+    lifter: Uint32Array;
+    denoiser: Uint32Array;
+    slot4: number;
+    featStride4: number;
+    denoiserLayers: number;
+    /** Where a 4-output lifter's sigma [maxItems, 17] sits in lifterXyz (f32 index, after the xyz); 0: none. */
+    sigmaAt: number;
+  };
   io: Io;
   bindings: FusedBindings;
   runBuffer: RunBuffer;
@@ -453,6 +466,7 @@ export class FusedExecutor implements Executor {
         lifterTable: this.tables.lifter,
         denoiserTable: this.tables.denoiser,
         pixelsInput,
+        sigmaAt: this.tables.sigmaAt,
       }),
     );
     this.paramsKey = key;
@@ -530,7 +544,7 @@ export class FusedExecutor implements Executor {
         throw new InputError(
           `${H} hypotheses and an output average of ${fuse!.window} frames exceed the plan's ${this.maxItems} items (load with a larger maxBatch)`,
         );
-      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera, this.calibrated);
+      const out = emptyResult(batch.poses, H, s.wantSamples, !!s.camera, this.calibrated, this.tables.sigmaAt > 0);
       this.writeParams(K, s);
       this.useCalibration(batch.sequence);
       // Without a camera (the engine always gives one) the roots are fitted, at (1, 0, 0), and left unread.
@@ -568,6 +582,7 @@ export class FusedExecutor implements Executor {
             ...this.io,
             root: s.camera ? this.io.root : undefined,
             radius: this.calibrated ? this.io.radius : undefined,
+            sigma: this.sigmaOutput(),
           },
           this.staging,
           n,
@@ -582,6 +597,12 @@ export class FusedExecutor implements Executor {
       }
       return out;
     });
+  }
+
+  /** Where the lifter dispatch leaves a 4-output lifter's sigma, for the readback. */
+  private sigmaOutput(): { buffer: GPUBuffer; offset: number } | undefined {
+    const at = this.tables.sigmaAt;
+    return at > 0 ? { buffer: this.io.lifterXyz, offset: at * 4 } : undefined;
   }
 
   /**
@@ -706,6 +727,8 @@ export class FusedExecutor implements Executor {
       }
       const dispatches =
         this.record(encoder, lift, aggregate, req.count, req.count * H, undefined, sequence) + (fitted ? 1 : 0);
+      const sigma = this.sigmaOutput();
+      if (req.sigma) encoder.copyBufferToBuffer(sigma!.buffer, sigma!.offset, req.sigma, 0, req.count * J * 4);
       if (!req.encoder) device.queue.submit([encoder.finish()]);
       this.counter.add(dispatches, req.encoder ? 0 : 1);
     });
@@ -814,6 +837,9 @@ export async function createFusedExecutor(
     const v2 = isTemporal(model) && isV2(model);
     const frameRows = maxItems + (v2 ? sequenceMargin(model) : 0);
     const startRow = v2 ? Math.ceil(frameRows / 64) * 64 : 0;
+    // Only frame files have such lifters (a temporal file's is parsed as 3-output).
+    const sigmaAt = model.config.lifter.coordsOut === 4 ? maxItems * J * 3 : 0;
+    const sigmaFloats = sigmaAt > 0 ? maxItems * J : 0;
     const params = make('params', FUSED_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     const scratch = make(
       'scratch',
@@ -824,7 +850,8 @@ export async function createFusedExecutor(
       uv: make('uv', frameRows * J * 2 * 4, storage),
       confidence: make('confidence', frameRows * J * 4, storage),
       gmm: make('gmm', maxItems * perItemBytes, storage),
-      lifterXyz: make('lifter xyz', (v2 ? startRow + maxItems : maxItems) * J * 3 * 4, storage),
+      // xyz, then a 4-output lifter's sigma (at sigmaAt) or a v2 model's start poses (at startRow).
+      lifterXyz: make('lifter xyz', ((v2 ? startRow + maxItems : maxItems) * J * 3 + sigmaFloats) * 4, storage),
       state: make('state', maxItems * J * 5 * 4, storage),
       mean: make('mean', maxItems * J * 3 * 4, storage),
       spread: make('spread', maxItems * J * 4, storage),
@@ -869,6 +896,7 @@ export async function createFusedExecutor(
       slot4,
       featStride4: features.stride / 16,
       denoiserLayers: model.config.denoiser.layers,
+      sigmaAt,
     };
     const context = isTemporal(model)
       ? await ContextStage.create(

@@ -171,6 +171,8 @@ export function packFusedParams(o: {
   settings: RunSettings;
   /** Pixels straight from a caller's GPU buffer (normalised on the GPU), with its image size. */
   pixelsInput?: { width: number; height: number };
+  /** Where a 4-output lifter's sigma sits in lifter_xyz (f32 index); 0: the lifter has none. */
+  sigmaAt: number;
   lifterTable: Uint32Array;
   denoiserTable: Uint32Array;
 }): ArrayBuffer {
@@ -194,6 +196,7 @@ export function packFusedParams(o: {
     [s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA, o.pixelsInput?.width ?? 0, o.pixelsInput?.height ?? 0],
     8,
   );
+  u[12] = o.sigmaAt;
   u.set(o.lifterTable, TABLE_OFFSET / 4);
   u.set(o.denoiserTable, TABLE_OFFSET / 4 + TABLE_U32_PER_NET);
   s.coefficients.forEach((c, i) =>

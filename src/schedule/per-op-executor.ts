@@ -115,7 +115,13 @@ export class PerOpExecutor implements Executor {
     const { device } = this.gpu;
     const params: GPUBuffer[] = [];
     const first = s.coefficients[0];
-    const initP = { components, mode: s.init, sqrtA: first.sqrtA, sqrtOneMinusA: first.sqrtOneMinusA };
+    const initP = {
+      components,
+      mode: s.init,
+      sqrtA: first.sqrtA,
+      sqrtOneMinusA: first.sqrtOneMinusA,
+      sigmaAt: this.bufs.sigmaAt,
+    };
     const initParams = createParamsBuffer(device, GMM_INIT, initP, 'per-op: gmm init params');
     params.push(initParams);
     const init = bindGmmInit(
@@ -154,7 +160,7 @@ export class PerOpExecutor implements Executor {
   async run(batch: PreparedBatch, s: RunSettings): Promise<Aggregated> {
     return withGpuErrors(this.gpu, 'per-op lift', async () => {
       const H = s.hypotheses;
-      const out = emptyResult(batch.poses, H, s.wantSamples);
+      const out = emptyResult(batch.poses, H, s.wantSamples, false, false, this.bufs.sigmaAt > 0);
       const kernels = await this.samplingKernels(batch.components, s);
       const chunk = Math.floor(this.maxBatch / H);
       this.counter.beginCall();
@@ -206,7 +212,8 @@ export class PerOpExecutor implements Executor {
     recordKernel(pass, this.aggregate, this.runBuffer, DENOISER_SLOT);
     dispatches += 3 + k.steps.length;
     pass.end();
-    const bytes = recordReadback(encoder, this.bufs, this.staging, n, H, s.wantSamples);
+    const sigma = this.bufs.sigmaAt > 0 ? { buffer: this.bufs.lifterXyz, offset: this.bufs.sigmaAt * 4 } : undefined;
+    const bytes = recordReadback(encoder, { ...this.bufs, sigma }, this.staging, n, H, s.wantSamples);
     device.queue.submit([encoder.finish()]);
     this.counter.add(dispatches, 1);
     await finishReadback(this.staging, bytes, out, start, n, H);
@@ -262,7 +269,7 @@ export async function createPerOpExecutor(
       'denoiser',
       (t, l) => features.row(t, l),
     );
-    const rcP = { channels: 3, offset: 0 };
+    const rcP = { channels: model.lifter.config.coordsOut, offset: 0, sigmaAt: bufs.sigmaAt };
     const rcParams = createParamsBuffer(device, ROOT_CENTER, rcP, 'per-op: root centre params');
     const rootCenter = bindRootCenter(
       await getKernelPipeline(gpu, ROOT_CENTER),

@@ -5,7 +5,8 @@ const J = NUM_JOINTS;
 
 /**
  * Output buffers of a plan: mean [poses, 17, 3], spread [poses, 17], samples [items, 17, 3], and
- * from the fused plans root [poses, 3] and radius90 [poses, 17].
+ * from the fused plans root [poses, 3] and radius90 [poses, 17]; a 4-output lifter's sigma
+ * [poses, 17], at `offset` bytes in its buffer.
  */
 export interface OutputBuffers {
   mean: GPUBuffer;
@@ -13,6 +14,7 @@ export interface OutputBuffers {
   samples: GPUBuffer;
   root?: GPUBuffer;
   radius?: GPUBuffer;
+  sigma?: { buffer: GPUBuffer; offset: number };
 }
 
 /** Records the copies of one chunk's outputs into `staging`; returns the bytes to map. */
@@ -35,7 +37,10 @@ export function recordReadback(
   if (rootBytes) encoder.copyBufferToBuffer(out.root!, 0, staging, meanBytes + spreadBytes + samplesBytes, rootBytes);
   const radiusAt = meanBytes + spreadBytes + samplesBytes + rootBytes;
   if (radiusBytes) encoder.copyBufferToBuffer(out.radius!, 0, staging, radiusAt, radiusBytes);
-  return radiusAt + radiusBytes;
+  const sigmaBytes = out.sigma ? poses * J * 4 : 0;
+  if (sigmaBytes)
+    encoder.copyBufferToBuffer(out.sigma!.buffer, out.sigma!.offset, staging, radiusAt + radiusBytes, sigmaBytes);
+  return radiusAt + radiusBytes + sigmaBytes;
 }
 
 /** Maps the staging buffer after the submit and copies the chunk into the call's result. */
@@ -64,7 +69,9 @@ export async function finishReadback(
         for (let c = 0; c < 3; c++) result.root[(start + i) * 3 + c] = none ? NaN : root[3 * i + c];
       }
     }
-    if (result.radius90) result.radius90.set(data.subarray(rootEnd, rootEnd + poses * J), start * J);
+    const radiusEnd = rootEnd + (result.radius90 ? poses * J : 0);
+    if (result.radius90) result.radius90.set(data.subarray(rootEnd, radiusEnd), start * J);
+    if (result.sigma) result.sigma.set(data.subarray(radiusEnd, radiusEnd + poses * J), start * J);
   } finally {
     staging.unmap();
   }
@@ -76,6 +83,7 @@ export function emptyResult(
   samples: boolean,
   root = false,
   radius90 = false,
+  sigma = false,
 ): Aggregated {
   return {
     mean: new Float32Array(poses * J * 3),
@@ -83,14 +91,15 @@ export function emptyResult(
     samples: new Float32Array(samples ? poses * hypotheses * J * 3 : 0),
     root: root ? new Float32Array(poses * 3) : undefined,
     radius90: radius90 ? new Float32Array(poses * J) : undefined,
+    sigma: sigma ? new Float32Array(poses * J) : undefined,
   };
 }
 
 export function stagingBuffer(device: GPUDevice, items: number, label: string): GPUBuffer {
   return device.createBuffer({
     label,
-    // mean, spread, samples (items = pose-hypotheses), root, radius90.
-    size: items * J * 4 * 4 + items * J * 3 * 4 + items * 3 * 4 + items * J * 4,
+    // mean, spread, samples (items = pose-hypotheses), root, radius90, sigma.
+    size: items * J * 4 * 4 + items * J * 3 * 4 + items * 3 * 4 + 2 * items * J * 4,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
 }

@@ -3,7 +3,7 @@ import type { PreparedBatch } from '../pose/input.js';
 import type { Conditioning } from '../model/reference-sampler.js';
 import { ENCODER_INPUTS, type EncoderMode } from './encoder-config.js';
 import { encoderPlan, encodeWindowsRef } from './encoder-plan.js';
-import { rootCenterRef } from '../model/root-center.js';
+import { splitLifterOutput } from '../model/lifter-output.js';
 import { runNetworkRef } from '../model/reference-network.js';
 import { lifterInput } from '../model/lifter-input.js';
 import { framesConfidence, framesUv } from './fuse-region.js';
@@ -71,7 +71,7 @@ export function liftFramesRef(model: TemporalModel, frames: Float32Array): Float
   const count = frames.length / ENCODER_INPUTS;
   const uv = framesUv(frames, 0, count);
   const input = lifterInput(model.lifter.config.coordsIn, uv, framesConfidence(frames, 0, count), count);
-  return rootCenterRef(runNetworkRef(model.lifter, input, count), count, 3, 0);
+  return splitLifterOutput(runNetworkRef(model.lifter, input, count), count, model.lifter.config.coordsOut).xyz;
 }
 
 /**

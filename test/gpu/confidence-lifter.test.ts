@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { DiffPose, type SequenceTrack } from '../../src/diffpose.js';
 import type { ExecutorName } from '../../src/lift-options.js';
 import { randomWeightsFile } from '../../src/model/random-weights.js';
-import { parseSafetensors, serializeSafetensors, type WritableTensor } from '../../src/model/safetensors.js';
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
 import { readBack, testGpu } from '../helpers/gpu.js';
-import { SMALL_CONFIG, someKeypoints } from '../helpers/models.js';
+import { SMALL_CONFIG, someKeypoints, withLifter } from '../helpers/models.js';
 
 // A lifter that reads each joint's confidence as a third input channel (docs/temporal-model.md
 // §13) through every executor: PyTorch's outputs (train/fixtures.py), the CPU reference, per-op,
@@ -137,7 +136,7 @@ describe('a confidence-reading lifter (coordsIn 3)', function () {
     const gpu = await testGpu(this);
     const temporal = withLifter(
       new Uint8Array(readFileSync(goldenPath('tiny-temporal-v2.safetensors'))),
-      parseSafetensors(goldenWeights),
+      goldenWeights,
     );
     const opts = { weights: goldenWeights, temporalWeights: temporal };
     const model = await DiffPose.load({ ...opts, device: gpu.device, maxBatch: 64 });
@@ -175,14 +174,3 @@ describe('a confidence-reading lifter (coordsIn 3)', function () {
     }
   });
 });
-
-/** A temporal weights file with its lifter (tensors and config) replaced by `frame`'s. */
-function withLifter(temporal: Uint8Array, frame: ReturnType<typeof parseSafetensors>): Uint8Array {
-  const file = parseSafetensors(temporal);
-  const tensors = new Map<string, WritableTensor>();
-  for (const [name, t] of file.tensors) if (!name.startsWith('lifter.')) tensors.set(name, t);
-  for (const [name, t] of frame.tensors) if (name.startsWith('lifter.')) tensors.set(name, t);
-  const config = JSON.parse(file.metadata['diffpose.config']);
-  config.lifter = JSON.parse(frame.metadata['diffpose.config']).lifter;
-  return serializeSafetensors(tensors, { ...file.metadata, 'diffpose.config': JSON.stringify(config) });
-}

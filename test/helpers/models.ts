@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../../src/model/config.js';
 import { randomWeightsFile } from '../../src/model/random-weights.js';
+import { parseSafetensors, serializeSafetensors, type WritableTensor } from '../../src/model/safetensors.js';
 
 /** A small random model (fast on the CPU reference) shared by API and executor tests. */
 export const SMALL_CONFIG: ModelConfig = {
@@ -28,4 +29,16 @@ export function someKeypoints(n: number, seed = 1): Float32Array {
     out[i] = base[i % 34] + (s / 2147483648 - 0.5) * 20 + (Math.floor(i / 34) % 5) * 3;
   }
   return out;
+}
+
+/** A temporal weights file with its lifter (tensors and config) replaced by the frame file `frame`'s. */
+export function withLifter(temporal: Uint8Array, frame: Uint8Array): Uint8Array {
+  const file = parseSafetensors(temporal),
+    other = parseSafetensors(frame);
+  const tensors = new Map<string, WritableTensor>();
+  for (const [name, t] of file.tensors) if (!name.startsWith('lifter.')) tensors.set(name, t);
+  for (const [name, t] of other.tensors) if (name.startsWith('lifter.')) tensors.set(name, t);
+  const config = JSON.parse(file.metadata['diffpose.config']);
+  config.lifter = JSON.parse(other.metadata['diffpose.config']).lifter;
+  return serializeSafetensors(tensors, { ...file.metadata, 'diffpose.config': JSON.stringify(config) });
 }

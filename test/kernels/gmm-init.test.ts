@@ -106,6 +106,32 @@ describe('gmm_init kernel vs gmmInitRef', function () {
     expect(firstDifference(chunk, whole.slice(2 * perPose, 6 * perPose))).to.equal(-1);
   });
 
+  for (const poses of [1, 7, 300]) {
+    it(`paper init with a lifter's sigma as the xyz noise std (stored after the xyz) at ${poses} poses`, async () => {
+      const c: Case = { poses, hypotheses: 3, components: 2, mode: 'paper', poseOffset: 5 };
+      const gmm = mixtures(poses, 2, poses + 40);
+      const xyz = randomFloats(poses * J * 3, poses + 41);
+      const sigma = randomFloats(poses * J, poses + 42, 0.01, 0.3);
+      const sigmaAt = poses * J * 3;
+      const lifterXyz = new Float32Array(sigmaAt + poses * J);
+      lifterXyz.set(xyz);
+      lifterXyz.set(sigma, sigmaAt);
+      const key = seedKey(2024);
+      const out = await runKernel(gpu, {
+        desc: GMM_INIT,
+        params: { ...paramsOf(c), sigmaAt },
+        inputs: { gmm, lifter_xyz: lifterXyz },
+        outputs: { x: poses * c.hypotheses * J * 5 },
+        calls: [{ batch: poses * c.hypotheses, poses, hypotheses: c.hypotheses, poseOffset: 5, key }],
+      });
+      const base = { ...paramsOf(c), poses, hypotheses: c.hypotheses, gmm, lifterXyz: xyz, key, poseOffset: 5 };
+      expectClose(out.x, gmmInitRef({ ...base, xyzStd: sigma }), 1e-4, 1e-3, `sigma init at ${poses} poses`);
+      // Not the uniform std: the sigma is read.
+      const plain = gmmInitRef(base);
+      expect(Math.max(...out.x.map((v, i) => Math.abs(v - plain[i])))).to.be.above(1e-2);
+    });
+  }
+
   it('draws different samples for different hypotheses and seeds', async () => {
     const c: Case = { poses: 1, hypotheses: 2, components: 1, mode: 'paper' };
     const gmm = mixtures(1, 1, 8);

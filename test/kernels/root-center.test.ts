@@ -1,5 +1,6 @@
 import type { GpuContext } from '../../src/gpu/context.js';
 import { ROOT_CENTER } from '../../src/kernels/root-center.js';
+import { splitLifterOutput } from '../../src/model/lifter-output.js';
 import { rootCenterRef } from '../../src/model/root-center.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
@@ -26,6 +27,22 @@ async function check(gpu: GpuContext, batch: number, channels: number, offset: n
   );
 }
 
+/** A 4-output lifter's raw output: xyz and sigma (exp of channel 3, at sigmaAt after the xyz) as splitLifterOutput splits it. */
+async function checkSigma(gpu: GpuContext, batch: number) {
+  const x = randomFloats(batch * J * 4, batch + 99, -3, 3);
+  const sigmaAt = batch * J * 3;
+  const out = await runKernel(gpu, {
+    desc: ROOT_CENTER,
+    params: { channels: 4, offset: 0, sigmaAt },
+    inputs: { x },
+    outputs: { xyz: batch * J * 4 },
+    calls: [batchRun(batch)],
+  });
+  const want = splitLifterOutput(x, batch, 4);
+  expectClose(out.xyz.subarray(0, sigmaAt), want.xyz, 1e-6, 1e-6, `lifter xyz batch ${batch}`);
+  expectClose(out.xyz.subarray(sigmaAt), want.sigma!, 1e-6, 1e-5, `lifter sigma batch ${batch}`);
+}
+
 describe('root_center kernel vs rootCenterRef', function () {
   let gpu: GpuContext;
   before(async function () {
@@ -37,6 +54,7 @@ describe('root_center kernel vs rootCenterRef', function () {
       await check(gpu, batch, 3, 0);
       await check(gpu, batch, 5, 2);
       await check(gpu, batch, 7, 1);
+      await checkSigma(gpu, batch);
     });
   }
 

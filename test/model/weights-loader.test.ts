@@ -88,17 +88,26 @@ describe('weights loader', () => {
   it('loads a confidence-reading lifter (coordsIn 3); refuses other input widths and a config its tensors do not fit', () => {
     const wide = randomWeightsFile({ ...SMALL, lifter: { ...SMALL.lifter, coordsIn: 3 } }, 7);
     expect(parseModelWeights(wide).config.lifter.coordsIn).to.equal(3);
-    const withLifterInputs = (bytes: Uint8Array, coordsIn: number): Uint8Array => {
-      const { header, data } = explode(bytes);
-      const config = JSON.parse(header.__metadata__['diffpose.config']);
-      config.lifter.coordsIn = coordsIn;
-      header.__metadata__['diffpose.config'] = JSON.stringify(config);
-      return assemble(header, data);
-    };
-    expectWeightsError(withLifterInputs(good, 4), /"lifter" must map 2 or 3 -> 3 coordinates, got 4 -> 3/);
     expectWeightsError(
-      withLifterInputs(good, 3),
+      withLifterConfig(good, { coordsIn: 4 }),
+      /"lifter" must map 2 or 3 -> 3 or 4 coordinates, got 4 -> 3/,
+    );
+    expectWeightsError(
+      withLifterConfig(good, { coordsIn: 3 }),
       /tensor "lifter.gconv_input.weight" has shape \[3,1,2,8\] but the config implies \[3,1,3,8\]/,
+    );
+  });
+
+  it('loads a lifter that predicts its error (coordsOut 4); refuses other output widths and a config its tensors do not fit', () => {
+    const sigma = randomWeightsFile({ ...SMALL, lifter: { ...SMALL.lifter, coordsOut: 4 } }, 7);
+    expect(parseModelWeights(sigma).config.lifter.coordsOut).to.equal(4);
+    expectWeightsError(
+      withLifterConfig(good, { coordsOut: 5 }),
+      /"lifter" must map 2 or 3 -> 3 or 4 coordinates, got 2 -> 5/,
+    );
+    expectWeightsError(
+      withLifterConfig(good, { coordsOut: 4 }),
+      /tensor "lifter.gconv_output.weight" has shape \[3,1,8,3\] but the config implies \[3,1,8,4\]/,
     );
   });
 
@@ -186,3 +195,12 @@ describe('weights loader', () => {
     expect(Array.from(w.lifter.output.bias)).to.deep.equal([1.5, -2, 0.25]);
   });
 });
+
+/** The file with fields of its lifter's config changed (the tensors as they are). */
+function withLifterConfig(bytes: Uint8Array, patch: Record<string, number>): Uint8Array {
+  const { header, data } = explode(bytes);
+  const config = JSON.parse(header.__metadata__['diffpose.config']);
+  Object.assign(config.lifter, patch);
+  header.__metadata__['diffpose.config'] = JSON.stringify(config);
+  return assemble(header, data);
+}

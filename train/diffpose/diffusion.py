@@ -101,15 +101,20 @@ def sample_mixture(pi, mu, sigma, generator=None):
     return m + s * torch.randn(m.shape, generator=generator), s
 
 
-def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, generator=None):
+def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, generator=None, xyz_std=None):
     """Paper: uv sampled from the mixture, xyz from the lifter, then
-    x_K = sqrt(a_K) x + sqrt(1 - a_K) eps * scale."""
+    x_K = sqrt(a_K) x + sqrt(1 - a_K) eps * scale. xyz_std [B, 17] (a 4-output lifter's sigma)
+    replaces the xyz channels' noise std sqrt(1 - a_K): the start's depth distribution is then
+    as wide as the lifter's own error estimate (docs/uncertainty.md)."""
     uv, s = sample_mixture(pi, mu, sigma, generator)
     x = torch.cat([uv, root_centre(lifter_xyz)], dim=-1)
     scale = torch.cat([s, torch.ones_like(lifter_xyz)], dim=-1)
     a = schedule.a64(t_start)
     eps = torch.randn(x.shape, generator=generator)
-    return a ** 0.5 * x + (1.0 - a) ** 0.5 * eps * scale
+    out = a ** 0.5 * x + (1.0 - a) ** 0.5 * eps * scale
+    if xyz_std is not None:
+        out = torch.cat([out[..., :2], a ** 0.5 * x[..., 2:] + xyz_std[..., None] * eps[..., 2:]], -1)
+    return out
 
 
 def summarize(xyz_h):
@@ -125,9 +130,11 @@ def lift(lifter, denoiser, schedule, uv, timesteps=(12, 0), init="official", eta
     """Full DiffPose inference. uv [B,17,2] (component means / keypoints), conf [B,17] (None: all 1).
 
     mixture = (pi, mu, sigma) for init='paper' (defaults to one component at uv with
-    sigma 0.01, i.e. the formats.md rule with c = 1). Returns (mean xyz, spread, lifter xyz).
+    sigma 0.01, i.e. the formats.md rule with c = 1). Returns (mean xyz, spread, lifter xyz); a
+    4-output lifter's sigma sets the paper init's xyz noise (init_paper).
     """
-    xyz0 = root_centre(lifter(uv, conf))
+    xyz0, sig = lifter.xyz_sigma(uv, conf)
+    xyz0 = root_centre(xyz0)
     outs = []
     for _ in range(hypotheses):
         if init == "official":
@@ -136,7 +143,7 @@ def lift(lifter, denoiser, schedule, uv, timesteps=(12, 0), init="official", eta
             if mixture is None:
                 mixture = (torch.ones(uv.shape[:2] + (1,)), uv[:, :, None, :],
                            torch.full(uv.shape[:2] + (1, 2), 0.01))
-            x = init_paper(schedule, timesteps[0], *mixture, xyz0, generator)
+            x = init_paper(schedule, timesteps[0], *mixture, xyz0, generator, sig)
         else:
             raise ValueError(init)
         x = ddim(denoiser, schedule, x, timesteps, eta, generator)

@@ -234,7 +234,9 @@ class GCNdiff(_GCN):
 class GCNpose(_GCN):
     """Lifter: normalised uv [B, 17, 2] -> camera-frame xyz [B, 17, 3]. With coords_in 3 the
     joint's 2D confidence is the third input channel (docs/temporal-model.md §13): a hidden joint
-    then reads as hidden, not as a real joint wherever the detector left it.
+    then reads as hidden, not as a real joint wherever the detector left it. With coords_out 4 the
+    fourth output channel is log sigma, the lifter's own estimate of each joint's error scale
+    (metres per axis; docs/uncertainty.md): the paper init's xyz noise std.
 
     temb_block=True adds the released checkpoints' unused `temb.dense` block.
     """
@@ -243,10 +245,22 @@ class GCNpose(_GCN):
                  temb_block=False, **kw):
         if coords_in not in (2, 3):
             raise ValueError(f"a lifter reads (u, v) or (u, v, confidence), not {coords_in} channels")
+        if coords_out not in (3, 4):
+            raise ValueError(f"a lifter writes xyz or (xyz, log sigma), not {coords_out} channels")
         super().__init__(hidden, layers, heads, coords_in, coords_out, False, temb_block, **kw)
 
     def forward(self, uv, conf=None, trace=None):
-        """uv [..., 17, 2]; conf [..., 17] in [0, 1], None = all 1 (ignored by a 2-channel lifter)."""
+        """uv [..., 17, 2]; conf [..., 17] in [0, 1], None = all 1 (ignored by a 2-channel lifter).
+        -> xyz [..., 17, 3]."""
+        return self.xyz_sigma(uv, conf, trace)[0]
+
+    def xyz_sigma(self, uv, conf=None, trace=None):
+        """-> (xyz [..., 17, 3], sigma [..., 17] in metres, or None for a 3-output lifter)."""
+        out = self.raw(uv, conf, trace)
+        return out[..., :3], (out[..., 3].exp() if self.coords_out == 4 else None)
+
+    def raw(self, uv, conf=None, trace=None):
+        """-> every output channel [..., 17, coords_out] (xyz, then log sigma for a 4-output lifter)."""
         shape = uv.shape
         x = uv.reshape(-1, 17, 2)
         if self.coords_in == 3:
@@ -263,6 +277,18 @@ def widen_lifter_input(state):
         return state
     out = dict(state)
     out["gconv_input.weight"] = torch.cat([w, torch.zeros_like(w[:, :, :1])], 2)
+    return out
+
+
+def add_sigma_output(state, start=0.04):
+    """A 3-output lifter's state dict as a 4-output one whose log sigma is log(start) everywhere
+    (its weights zero): the starting point of fine-tuning a lifter that predicts its own error."""
+    w, b = state["gconv_output.weight"], state["gconv_output.bias"]
+    if w.shape[-1] == 4:
+        return state
+    out = dict(state)
+    out["gconv_output.weight"] = torch.cat([w, torch.zeros_like(w[..., :1])], -1)
+    out["gconv_output.bias"] = torch.cat([b, torch.full_like(b[..., :1], math.log(start))], -1)
     return out
 
 
