@@ -53,9 +53,12 @@ struct AggregateParams {
 struct Calibration {
   // Confidence bands (0: uncalibrated, nothing written to `radius`).
   bands: u32,
+  // Where the lifter dispatch left a 4-output lifter's sigma [poses, 17] in `gmm` (f32 index), for
+  // the H = 1 radius sigma_scale x sigma; 0: none (the radius with one hypothesis is a constant).
+  sigma_at: u32,
   // The band edges as 2D mixture variances, uv units squared, decreasing (CAL_BANDS - 1 used at most).
   edges: array<vec4<f32>, 2>,
-  // Per joint and band: offset (m), scale, the radius with one hypothesis (m), unused.
+  // Per joint and band: offset (m), scale, the radius with one hypothesis (m), sigma_scale.
   table: array<vec4<f32>, JOINTS * CAL_BANDS>,
 }
 @group(0) @binding(9) var<uniform> calibration: Calibration;
@@ -111,7 +114,9 @@ fn joint_radius(pj: u32, j: u32, spread_j: f32) -> f32 {
   var b = 0u;
   while (b + 1u < calibration.bands && variance <= calibration.edges[b / 4u][b % 4u]) { b++; }
   let e = calibration.table[j * CAL_BANDS + b];
-  return select(e.z, e.x + e.y * spread_j, run.hypotheses > 1u);
+  if (run.hypotheses > 1u) { return e.x + e.y * spread_j; }
+  if (calibration.sigma_at > 0u) { return e.w * gmm[calibration.sigma_at + pj]; }
+  return e.z;
 }
 
 // Solves a x = b for a symmetric 3x3 a (Cramer's rule), or returns false when it is singular.

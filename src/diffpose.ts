@@ -402,6 +402,7 @@ export class DiffPose extends EventTarget {
               r.spread,
               mixtureBands(cal, batch.gmm, batch.components, batch.poses * 17),
               settings.hypotheses,
+              r.sigma,
             )
           : undefined),
       sigma: r.sigma,

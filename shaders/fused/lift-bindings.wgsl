@@ -4,7 +4,8 @@
 @group(0) @binding(4) var<storage, read> uv: array<f32>;
 // [poses, 17, 3] root-centred lifter output.
 @group(0) @binding(5) var<storage, read_write> lifter_xyz: array<f32>;
-// [poses, 17, 1, 5]: the mixtures derived from confidences, written with INPUT_PIXELS only.
+// [poses, 17, 1, 5]: the mixtures derived from confidences, written with INPUT_PIXELS only; and
+// after all mixtures, at params.sigma_at, a 4-output lifter's sigma [poses, 17].
 @group(0) @binding(6) var<storage, read_write> gmm_out: array<f32>;
 // [poses, 17] the joints' confidences with INPUT_UV (INPUT_PIXELS reads them from `uv`).
 @group(0) @binding(8) var<storage, read> confidence: array<f32>;

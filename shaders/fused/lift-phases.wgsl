@@ -1,6 +1,6 @@
 // The phases of lifting one pose: load its uv and confidences, every op of the lifter, write
 // the root-centred output (and a 4-output lifter's sigma, exp of its 4th channel, at
-// params.sigma_at: src/model/lifter-output.ts). The confidence goes in the input's third channel, which only a
+// params.sigma_at in `gmm_out`: src/model/lifter-output.ts). The confidence goes in the input's third channel, which only a
 // confidence-reading lifter (coordsIn 3) reads: a released lifter's input op covers two.
 // Shared by the cooperative and per-invocation lifter entry points. Needs the bindings
 // `uv` and `lifter_xyz` and the fused libs. INPUT_UV / INPUT_PIXELS: the generated prelude.
@@ -52,7 +52,7 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
       lifter_xyz[o] = p.x;
       lifter_xyz[o + 1u] = p.y;
       lifter_xyz[o + 2u] = p.z;
-      if (params.sigma_at > 0u) { lifter_xyz[params.sigma_at + pose * JOINTS + j] = exp(s4(xout + j).w); }
+      if (params.sigma_at > 0u) { gmm_out[params.sigma_at + pose * JOINTS + j] = exp(s4(xout + j).w); }
     }
   }
 }

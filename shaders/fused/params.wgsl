@@ -24,8 +24,9 @@ struct FusedParams {
   sqrt_one_minus_a0: f32,
   image_width: f32,
   image_height: f32,
-  // Where a 4-output lifter's sigma [poses, 17] goes in `lifter_xyz` (f32 index): written by the
-  // lifter dispatch, each joint's xyz noise std in the paper init. 0: the lifter has none.
+  // Where a 4-output lifter's sigma [poses, 17] goes in the mixtures' buffer (f32 index, after
+  // them): written by the lifter dispatch, read as each joint's xyz noise std in the paper init and
+  // by the aggregation's radius90 with one hypothesis. 0: the lifter has none.
   sigma_at: u32,
   // Network tables (u32): see networkTable() in src/schedule/fused-params.ts.
   table: array<vec4<u32>, TABLE_VEC4S>,

@@ -113,15 +113,27 @@ export async function calibrateCommand(
       metadata[key] = JSON.stringify(cal);
       // The fit's own coverage (by construction about 90% per cell).
       const count = samples.error.length;
+      const bands = confidenceBands(cal, samples.confidence, count);
       const check = coverageReport(
         samples.error,
-        radius90(cal, Float32Array.from(samples.spread), confidenceBands(cal, samples.confidence, count), HYPOTHESES),
+        radius90(cal, Float32Array.from(samples.spread), bands, HYPOTHESES),
         samples.confidence,
         CONFIDENCE_BANDS,
       );
-      checks.push(
-        `validation coverage of radius90${window} (H = ${HYPOTHESES}): ${(check.overall * 100).toFixed(1)}%; mean radius90 ${(check.meanRadius * 1000).toFixed(1)} mm, mean error ${(check.meanError * 1000).toFixed(1)} mm`,
+      const sigma = samples.sigma && Float32Array.from(samples.sigma);
+      const checkSingle = coverageReport(
+        samples.singleError,
+        radius90(cal, new Float32Array(count), bands, 1, sigma),
+        samples.confidence,
+        CONFIDENCE_BANDS,
       );
+      for (const [c, h] of [
+        [check, HYPOTHESES],
+        [checkSingle, 1],
+      ] as const)
+        checks.push(
+          `validation coverage of radius90${window} (H = ${h}${h === 1 && sigma ? ", from the lifter's sigma" : ''}): ${(c.overall * 100).toFixed(1)}%; mean radius90 ${(c.meanRadius * 1000).toFixed(1)} mm, mean error ${(c.meanError * 1000).toFixed(1)} mm`,
+        );
     }
     await writeOutputFile(output, serializeSafetensors(file.tensors, metadata), log);
     for (const line of checks) out(line);
@@ -159,6 +171,7 @@ async function frameSamples(
         spread: Float64Array.from(multi.spread),
         singleError: jointErrors(single.poses, ex.poses3d),
         confidence: Float64Array.from(ex.confidence),
+        sigma: single.sigma && Float64Array.from(single.sigma),
       },
       what: `${ex.count} validation examples (every ${stride}th frame of the training split)`,
     },
@@ -199,7 +212,7 @@ async function sequenceSamples(
         confidence: Float64Array.from(t.confidence),
       });
     }
-    const join = (k: keyof Samples) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
+    const join = (k: Exclude<keyof Samples, 'sigma'>) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
     const window = causal ? 'causal' : 'offline';
     fits.push({
       // The windows' errors and spreads differ: each gets its own fit (the offline one under the frame model's key).

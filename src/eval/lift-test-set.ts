@@ -29,6 +29,8 @@ export interface TestSetLift {
   samples?: Float32Array;
   /** [N, 17] metres, when the weights are calibrated. */
   radius90?: Float32Array;
+  /** [N, 17] metres, when the lifter predicts its error (LiftResult.sigma). */
+  sigma?: Float32Array;
 }
 
 /** Lifts every example through `model.lift` (with its detector confidences), one call per image size. */
@@ -42,6 +44,7 @@ export async function liftTestSet(
   const spread = new Float32Array(ex.count * 17);
   const samples = options.samples ? new Float32Array(ex.count * H * 51) : undefined;
   const radius90 = model.weights.calibration ? new Float32Array(ex.count * 17) : undefined;
+  const sigma = model.weights.config.lifter.coordsOut === 4 ? new Float32Array(ex.count * 17) : undefined;
   for (const idx of byImageSize(ex).values()) {
     const k = idx[0];
     const r: LiftResult = await model.lift(gather(ex.keypoints, idx, 34), {
@@ -54,9 +57,10 @@ export async function liftTestSet(
       spread.set(r.spread.subarray(i * 17, (i + 1) * 17), e * 17);
       if (samples && r.samples) samples.set(r.samples.subarray(i * H * 51, (i + 1) * H * 51), e * H * 51);
       if (radius90 && r.radius90) radius90.set(r.radius90.subarray(i * 17, (i + 1) * 17), e * 17);
+      if (sigma && r.sigma) sigma.set(r.sigma.subarray(i * 17, (i + 1) * 17), e * 17);
     });
   }
-  return { poses, spread, samples, radius90 };
+  return { poses, spread, samples, radius90, sigma };
 }
 
 /** The same grouping for a function of (keypoints, imageSize, confidence) -> poses, e.g. the lifter alone. */

@@ -103,17 +103,24 @@ export interface AggregateBuffers {
 /** Bytes of the calibration uniform (struct Calibration in shaders/aggregate.wgsl). */
 export const CALIBRATION_BYTES = 16 + 2 * 16 + NUM_JOINTS * MAX_CALIBRATION_BANDS * 16;
 
-/** The calibration uniform's bytes; undefined packs "uncalibrated" (no radius written). */
-export function packCalibration(cal: Calibration | undefined): ArrayBuffer {
+/**
+ * The calibration uniform's bytes; undefined packs "uncalibrated" (no radius written). `sigmaAt`:
+ * where the plan keeps a 4-output lifter's sigma in `gmm` (f32 index; 0: none); with a
+ * calibration's sigmaScale, the H = 1 radius is then sigmaScale x sigma.
+ */
+export function packCalibration(cal: Calibration | undefined, sigmaAt = 0): ArrayBuffer {
   const bytes = new ArrayBuffer(CALIBRATION_BYTES);
   if (!cal) return bytes;
   const bands = cal.bands.length + 1;
-  new Uint32Array(bytes, 0, 1)[0] = bands;
+  new Uint32Array(bytes, 0, 2).set([bands, cal.sigmaScale ? sigmaAt : 0]);
   new Float32Array(bytes, 16, 8).set(varianceEdges(cal));
   const table = new Float32Array(bytes, 48);
   for (let j = 0; j < NUM_JOINTS; j++)
     for (let b = 0; b < bands; b++)
-      table.set([cal.offset[j][b], cal.scale[j][b], cal.single[j][b]], (j * MAX_CALIBRATION_BANDS + b) * 4);
+      table.set(
+        [cal.offset[j][b], cal.scale[j][b], cal.single[j][b], cal.sigmaScale?.[j][b] ?? 0],
+        (j * MAX_CALIBRATION_BANDS + b) * 4,
+      );
   return bytes;
 }
 

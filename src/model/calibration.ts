@@ -8,7 +8,8 @@ import { GMM_STRIDE } from './gmm-init.js';
  * within which the true joint lies with probability 0.9, from the hypotheses' spread, the joint
  * and its 2D confidence. Per joint j and confidence band b:
  *   H >= 2:  radius90 = offset[j][b] + scale[j][b] * spread
- *   H = 1:   radius90 = single[j][b]                (no spread: the joint and its confidence alone)
+ *   H = 1:   radius90 = sigmaScale[j][b] * sigma    (weights whose lifter predicts its error)
+ *            radius90 = single[j][b]                (otherwise: the joint and its confidence alone)
  * fitted on a validation set from the training mocap (never the test split) as the sharpest
  * line with 90% of the errors under it (fitCalibration), and stored in the weights file's
  * metadata under "diffpose.calibration" (JSON of this interface).
@@ -22,6 +23,8 @@ export interface Calibration {
   scale: number[][];
   /** [17][bands + 1] metres: H = 1. */
   single: number[][];
+  /** [17][bands + 1], unitless: H = 1 with the lifter's sigma (LiftResult.sigma), in place of `single`. */
+  sigmaScale?: number[][];
   /** How it was fitted (free text). */
   fitted: string;
 }
@@ -104,13 +107,23 @@ export function mixtureBands(cal: Calibration, gmm: Float32Array, components: nu
   return out;
 }
 
-/** radius90 [N, 17] from the spread [N, 17] (zeros with H = 1) and each joint's band [N, 17]. */
-export function radius90(cal: Calibration, spread: Float32Array, bands: Uint8Array, hypotheses: number): Float32Array {
+/**
+ * radius90 [N, 17] from the spread [N, 17] (zeros with H = 1), each joint's band [N, 17] and, for
+ * a lifter that predicts its error, its sigma [N, 17].
+ */
+export function radius90(
+  cal: Calibration,
+  spread: Float32Array,
+  bands: Uint8Array,
+  hypotheses: number,
+  sigma?: Float32Array,
+): Float32Array {
   const out = new Float32Array(spread.length);
   for (let i = 0; i < spread.length; i++) {
     const j = i % J,
       b = bands[i];
-    out[i] = hypotheses > 1 ? cal.offset[j][b] + cal.scale[j][b] * spread[i] : cal.single[j][b];
+    if (hypotheses > 1) out[i] = cal.offset[j][b] + cal.scale[j][b] * spread[i];
+    else out[i] = cal.sigmaScale && sigma ? Math.fround(cal.sigmaScale[j][b] * sigma[i]) : cal.single[j][b];
   }
   return out;
 }
@@ -140,7 +153,7 @@ export function parseCalibration(json: string, key = CALIBRATION_KEY): Calibrati
     !c.bands.every((v, i) => typeof v === 'number' && v > 0 && v < 1 && (i === 0 || v > c.bands![i - 1]))
   )
     fail('bands must be up to 8 increasing numbers in (0, 1)');
-  const table = (name: 'offset' | 'scale' | 'single') => {
+  const table = (name: 'offset' | 'scale' | 'single' | 'sigmaScale') => {
     const t = c[name];
     if (
       !Array.isArray(t) ||
@@ -160,6 +173,7 @@ export function parseCalibration(json: string, key = CALIBRATION_KEY): Calibrati
     offset: table('offset'),
     scale: table('scale'),
     single: table('single'),
+    ...(c.sigmaScale === undefined ? {} : { sigmaScale: table('sigmaScale') }),
     fitted: typeof c.fitted === 'string' ? c.fitted : '',
   };
 }
@@ -180,10 +194,17 @@ const MIN_CELL = 40;
  * returned joint from the truth), `spread` (H >= 2 lift) and `single` (the H = 1 lift's error)
  * with the `confidence` of that joint. For each scale s of a grid the offset is the 0.9-quantile
  * of error - s * spread (so exactly 90% of the cell is covered); the scale with the smallest mean
- * radius (the sharpest) wins.
+ * radius (the sharpest) wins. With the lifter's `sigma` (of the H = 1 lift), the H = 1 radius is
+ * sigmaScale * sigma, sigmaScale the 0.9-quantile of error / sigma.
  */
 export function fitCalibration(
-  samples: { error: Float64Array; spread: Float64Array; singleError: Float64Array; confidence: Float64Array },
+  samples: {
+    error: Float64Array;
+    spread: Float64Array;
+    singleError: Float64Array;
+    confidence: Float64Array;
+    sigma?: Float64Array;
+  },
   bands: number[],
   fitted: string,
 ): Calibration {
@@ -212,6 +233,20 @@ export function fitCalibration(
     return best;
   };
   const cal: Calibration = { bands, offset: [], scale: [], single: [], fitted };
+  const sigma = samples.sigma;
+  if (sigma) {
+    const ratio = (idx: number[]) =>
+      quantile(
+        idx.map((i) => samples.singleError[i] / sigma[i]),
+        0.9,
+      );
+    cal.sigmaScale = joints.map((idx, j) => {
+      const whole = ratio(idx);
+      return Array.from({ length: B }, (_, b) =>
+        cells[j * B + b].length >= MIN_CELL ? ratio(cells[j * B + b]) : whole,
+      );
+    });
+  }
   for (let j = 0; j < J; j++) {
     const whole = fitLine(joints[j]);
     const wholeSingle = quantile(

@@ -220,7 +220,7 @@ interface FusedPlanParts {
     slot4: number;
     featStride4: number;
     denoiserLayers: number;
-    /** Where a 4-output lifter's sigma [maxItems, 17] sits in lifterXyz (f32 index, after the xyz); 0: none. */
+    /** Where a 4-output lifter's sigma [maxItems, 17] sits in `gmm` (f32 index, after the mixtures); 0: none. */
     sigmaAt: number;
   };
   io: Io;
@@ -602,7 +602,7 @@ export class FusedExecutor implements Executor {
   /** Where the lifter dispatch leaves a 4-output lifter's sigma, for the readback. */
   private sigmaOutput(): { buffer: GPUBuffer; offset: number } | undefined {
     const at = this.tables.sigmaAt;
-    return at > 0 ? { buffer: this.io.lifterXyz, offset: at * 4 } : undefined;
+    return at > 0 ? { buffer: this.io.gmm, offset: at * 4 } : undefined;
   }
 
   /**
@@ -784,9 +784,15 @@ export async function createFusedExecutor(
     const slot4 = slotVec4s(d);
     // The largest per-item buffer is the packed mixture: 17 joints x 8 components x 5 floats.
     const perItemBytes = J * MAX_COMPONENTS * 5 * 4;
+    // A 4-output lifter's sigma [items, 17] follows the mixtures in their buffer. (Only frame files
+    // have such lifters: a temporal file's is parsed as 3-output.)
+    const sigmaBytes = model.config.lifter.coordsOut === 4 ? J * 4 : 0;
     const maxItems = Math.max(
       64,
-      Math.min(options.maxItems ?? 65536, Math.floor(gpu.caps.maxStorageBufferBindingSize / perItemBytes)),
+      Math.min(
+        options.maxItems ?? 65536,
+        Math.floor(gpu.caps.maxStorageBufferBindingSize / (perItemBytes + sigmaBytes)),
+      ),
     );
     const shape: FusedShape = { ...chooseFusedShape(gpu, slot4 * 16), ...options.shape };
     if (shape.subgroups && (shape.groupSize !== SUBGROUP_LANE_GROUP || shape.laneGroupSize !== SUBGROUP_LANE_GROUP)) {
@@ -837,9 +843,7 @@ export async function createFusedExecutor(
     const v2 = isTemporal(model) && isV2(model);
     const frameRows = maxItems + (v2 ? sequenceMargin(model) : 0);
     const startRow = v2 ? Math.ceil(frameRows / 64) * 64 : 0;
-    // Only frame files have such lifters (a temporal file's is parsed as 3-output).
-    const sigmaAt = model.config.lifter.coordsOut === 4 ? maxItems * J * 3 : 0;
-    const sigmaFloats = sigmaAt > 0 ? maxItems * J : 0;
+    const sigmaAt = sigmaBytes > 0 ? (maxItems * perItemBytes) / 4 : 0;
     const params = make('params', FUSED_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     const scratch = make(
       'scratch',
@@ -849,9 +853,9 @@ export async function createFusedExecutor(
     const io = {
       uv: make('uv', frameRows * J * 2 * 4, storage),
       confidence: make('confidence', frameRows * J * 4, storage),
-      gmm: make('gmm', maxItems * perItemBytes, storage),
-      // xyz, then a 4-output lifter's sigma (at sigmaAt) or a v2 model's start poses (at startRow).
-      lifterXyz: make('lifter xyz', ((v2 ? startRow + maxItems : maxItems) * J * 3 + sigmaFloats) * 4, storage),
+      // The mixtures, then a 4-output lifter's sigma (at sigmaAt): the lifter, denoise and aggregation dispatches all bind it.
+      gmm: make('gmm', maxItems * (perItemBytes + sigmaBytes), storage),
+      lifterXyz: make('lifter xyz', (v2 ? startRow + maxItems : maxItems) * J * 3 * 4, storage),
       state: make('state', maxItems * J * 5 * 4, storage),
       mean: make('mean', maxItems * J * 3 * 4, storage),
       spread: make('spread', maxItems * J * 4, storage),
@@ -872,7 +876,7 @@ export async function createFusedExecutor(
       fuse: make('output average', FUSE_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       noFuse: make('no output average', FUSE_BYTES, GPUBufferUsage.UNIFORM),
     };
-    device.queue.writeBuffer(io.calibration, 0, packCalibration(model.calibration));
+    device.queue.writeBuffer(io.calibration, 0, packCalibration(model.calibration, sigmaAt));
     const group: FusedDispatch = { slots: shape.groupSlots, workgroupSize: shape.groupSize, cooperative: true };
     const lane: FusedDispatch = { slots: shape.laneSlots, workgroupSize: shape.laneGroupSize, cooperative: false };
     const pipeline = (desc: FusedKernels['lift'], d: FusedDispatch) =>

@@ -38,12 +38,17 @@ describe('radius90 on the GPU (aggregation dispatch)', function () {
         if (hypotheses === 1) {
           const fixed = await model.lift(kp, { ...options, hypotheses, executor: 'fused' });
           const cal = model.weights.calibration!;
-          // H = 1: exactly the table's radius of each joint's band.
+          // H = 1: exactly the table's radius of each joint's band, or its sigma scale times the
+          // lifter's sigma for weights whose lifter predicts its error.
           for (let i = 0; i < N * 17; i++) {
             const c = conf[i],
               j = i % 17;
             const band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
-            expect(fixed.radius90![i], `joint ${j} confidence ${c}`).to.equal(Math.fround(cal.single[j][band]));
+            const what = `joint ${j} confidence ${c}`;
+            if (cal.sigmaScale) {
+              const want = Math.fround(cal.sigmaScale[j][band]) * fixed.sigma![i];
+              expect(fixed.radius90![i], what).to.be.closeTo(want, 1e-6 * want);
+            } else expect(fixed.radius90![i], what).to.equal(Math.fround(cal.single[j][band]));
           }
         }
       }

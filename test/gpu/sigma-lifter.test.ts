@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { DiffPose } from '../../src/diffpose.js';
 import type { ExecutorName } from '../../src/lift-options.js';
+import { CALIBRATION_KEY, type Calibration } from '../../src/model/calibration.js';
 import { gmmInitRef } from '../../src/model/gmm-init.js';
 import { parseSafetensors, serializeSafetensors, type WritableTensor } from '../../src/model/safetensors.js';
 import { expectClose } from '../helpers/close.js';
@@ -179,6 +180,69 @@ describe('a lifter that predicts its own error (coordsOut 4)', function () {
       for (const b of [input, poses, sigma, storageOnly]) b.destroy();
       model.dispose();
       plain.dispose();
+    }
+  });
+
+  it("radius90 with one hypothesis scales the lifter's sigma: fused, fused-f16, per-op, CPU and liftBuffers agree", async function () {
+    const gpu = await testGpu(this);
+    const { device } = gpu;
+    const cal: Calibration = {
+      bands: [0.5, 0.8],
+      offset: Array.from({ length: 17 }, () => [0.05, 0.04, 0.03]),
+      scale: Array.from({ length: 17 }, () => [1, 1.5, 2]),
+      single: Array.from({ length: 17 }, () => [0.3, 0.2, 0.1]),
+      sigmaScale: Array.from({ length: 17 }, (_, j) => [3 + 0.1 * j, 2.5 + 0.1 * j, 2 + 0.1 * j]),
+      fitted: 'test',
+    };
+    const file = parseSafetensors(sigmaWeights);
+    const weights = serializeSafetensors(file.tensors, { ...file.metadata, [CALIBRATION_KEY]: JSON.stringify(cal) });
+    const model = await DiffPose.load({ weights, device });
+    const n = 7;
+    const keypoints = someKeypoints(n, 21);
+    const confidence = new Float32Array(n * 17).map((_, i) => [0, 0.3, 0.5, 0.65, 0.8, 0.9, 1][i % 7]);
+    const rows = new Float32Array(n * 17 * 3);
+    for (let i = 0; i < n * 17; i++) rows.set([keypoints[2 * i], keypoints[2 * i + 1], confidence[i]], 3 * i);
+    const input = device.createBuffer({
+      label: 'test: keypoints',
+      size: rows.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    const poses = device.createBuffer({ label: 'test: poses', size: n * 51 * 4, usage: GPUBufferUsage.STORAGE });
+    const radius = device.createBuffer({
+      label: 'test: radius90',
+      size: n * 17 * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    try {
+      device.queue.writeBuffer(input, 0, rows as Float32Array<ArrayBuffer>);
+      const opts = { imageSize: [640, 480] as const, confidence, hypotheses: 1, init: 'paper' as const, seed: 4 };
+      const cpu = await model.lift(keypoints, { ...opts, executor: 'cpu' });
+      for (let i = 0; i < n * 17; i++) {
+        const c = confidence[i],
+          band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
+        const want = cal.sigmaScale![i % 17][band] * cpu.sigma![i];
+        expect(cpu.radius90![i], `joint ${i % 17} confidence ${c}`).to.be.closeTo(want, 1e-6 * want);
+      }
+      for (const executor of ['fused', 'per-op', 'fused-f16'] as const) {
+        const r = await model.lift(keypoints, { ...opts, executor });
+        const tol = executor === 'fused-f16' ? 2e-2 : 1e-5;
+        expectClose(r.radius90!, cpu.radius90!, tol, tol, `radius90 H = 1, ${executor}`);
+      }
+      const { confidence: _, ...bufferOpts } = opts;
+      await model.liftBuffers({ ...bufferOpts, keypoints: input, poses, radius90: radius, count: n });
+      const got = await readBack(device, device.createCommandEncoder(), radius, n * 17 * 4);
+      expectClose(got, cpu.radius90!, 1e-5, 1e-5, 'radius90 H = 1, liftBuffers');
+      // With H >= 2 the spread rule applies, as before.
+      const multi = await model.lift(keypoints, { ...opts, hypotheses: 4, executor: 'fused' });
+      for (let i = 0; i < n * 17; i++) {
+        const c = confidence[i],
+          band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
+        const want = cal.offset[i % 17][band] + cal.scale[i % 17][band] * multi.spread[i];
+        expect(multi.radius90![i]).to.be.closeTo(want, 1e-5);
+      }
+    } finally {
+      for (const b of [input, poses, radius]) b.destroy();
+      model.dispose();
     }
   });
 

@@ -40,6 +40,45 @@ describe('radius90 calibration', () => {
     expect(coverageReport(s.singleError, one, s.confidence, cal.bands).overall).to.be.closeTo(0.9, 0.01);
   });
 
+  it("with the lifter's sigma, the one-hypothesis radius scales it: 90% covered, and sharper where sigma ranks the errors", () => {
+    const rng = new Rng(12);
+    const n = 17 * 3000;
+    const s = {
+      error: new Float64Array(n),
+      spread: new Float64Array(n),
+      singleError: new Float64Array(n),
+      confidence: new Float64Array(n),
+      sigma: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const sigma = 0.01 + 0.08 * rng.uniform();
+      s.sigma[i] = sigma;
+      s.spread[i] = 0.02;
+      s.confidence[i] = rng.uniform();
+      s.singleError[i] = sigma * Math.hypot(rng.normal(), rng.normal(), rng.normal());
+      s.error[i] = s.singleError[i];
+    }
+    const withSigma = fitCalibration(s, [0.5, 0.8], 'test');
+    const without = fitCalibration({ ...s, sigma: undefined }, [0.5, 0.8], 'test');
+    expect(without.sigmaScale).to.equal(undefined);
+    // A 3D Gaussian's 90% radius is 2.50 standard deviations per axis (cells of 600-1500 samples).
+    const scales = withSigma.sigmaScale!.flat();
+    for (const v of scales) expect(v).to.be.closeTo(2.5, 0.25);
+    expect(scales.reduce((a, v) => a + v, 0) / scales.length).to.be.closeTo(2.5, 0.03);
+    const bandsOf = confidenceBands(withSigma, s.confidence, n);
+    const zero = new Float32Array(n);
+    const r = radius90(withSigma, zero, bandsOf, 1, Float32Array.from(s.sigma));
+    const cov = coverageReport(s.singleError, r, s.confidence, withSigma.bands);
+    expect(cov.overall).to.be.closeTo(0.9, 0.01);
+    // The constant radius covers as much but is wider on average.
+    const flat = coverageReport(s.singleError, radius90(without, zero, bandsOf, 1), s.confidence, without.bands);
+    expect(flat.overall).to.be.closeTo(0.9, 0.01);
+    expect(cov.meanRadius).to.be.below(0.95 * flat.meanRadius);
+    // A calibration with sigma scales applies them only when a sigma is given.
+    expect(radius90(withSigma, zero, bandsOf, 1)[0]).to.equal(Math.fround(withSigma.single[0][bandsOf[0]]));
+    expect(parseCalibration(JSON.stringify(withSigma)).sigmaScale).to.deep.equal(withSigma.sigmaScale);
+  });
+
   it('refuses a malformed calibration in a weights file', () => {
     const good = JSON.stringify({
       bands: [0.5],
@@ -54,6 +93,7 @@ describe('radius90 calibration', () => {
       '{"bands": [0.8, 0.5]}',
       good.replace('"scale":[[1,1]', '"scale":[[1,-1]'),
       good.replace('"bands":[0.5]', '"bands":[0.5,0.7]'),
+      good.replace('"fitted"', '"sigmaScale":[[1,1]],"fitted"'),
     ]) {
       expect(() => parseCalibration(bad), bad.slice(0, 40)).to.throw(WeightsError);
     }
