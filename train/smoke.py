@@ -44,7 +44,7 @@ def main():
             data_mod.write_synthetic(os.path.join(data_dir, "test.safetensors"), 120, 2)
         out = os.path.join(tmp, "smoke.safetensors")
         train_mod.main(["--name", "smoke", "--runs", os.path.join(tmp, "runs"), "--data", data_dir,
-                        "--hidden", "16", "--layers", "2", "--heads", "2", "--batch", "64", "--lifter-conf",
+                        "--hidden", "16", "--layers", "2", "--heads", "2", "--batch", "64", "--lifter-conf", "--lifter-sigma",
                         "--max-steps", str(args.steps), "--steps", str(args.steps), "--warmup", "5",
                         "--log-every", "10", "--eval-every", str(args.steps), "--eval-size", "100",
                         "--export", out])
@@ -55,8 +55,10 @@ def main():
         lifter, denoiser, schedule, meta = load(out)
         ex = data_mod.test_examples(data_mod.Mocap(os.path.join(data_dir, "test.safetensors")), limit=8)
         assert lifter.coords_in == 3, "the smoke model's lifter reads confidences"
+        assert lifter.coords_out == 4, "the smoke model's lifter predicts its error"
         conf = torch.from_numpy(ex["conf"])
         mean, spread, xyz0 = lift(lifter, denoiser, schedule, torch.from_numpy(ex["uv"]), conf=conf)
+        sigma = lifter.xyz_sigma(torch.from_numpy(ex["uv"]), conf)[1]
         assert torch.isfinite(mean).all() and mean.shape == (8, 17, 3)
         if args.keep:
             import json
@@ -67,7 +69,8 @@ def main():
                 json.dump({"init": "official", "timesteps": [12, 0],
                            "uv": np.asarray(ex["uv"], dtype=np.float64).reshape(-1).tolist(),
                            "confidence": np.asarray(ex["conf"], dtype=np.float64).reshape(-1).tolist(),
-                           "xyz": mean.double().reshape(-1).tolist()}, f)
+                           "xyz": mean.double().reshape(-1).tolist(),
+                           "sigma": sigma.double().reshape(-1).tolist()}, f)
         with open(out, "rb") as f:
             raw = f.read()
         print(f"exported {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()[:16]} (metadata includes timings)")

@@ -30,6 +30,7 @@ import train_temporal as tt  # noqa: E402
 from data import Mocap  # noqa: E402
 from diffpose.diffusion import Schedule, root_centre  # noqa: E402
 from diffpose.export import load as load_frame  # noqa: E402
+from diffpose.model import without_sigma  # noqa: E402
 from video import eval_tracks  # noqa: E402
 
 
@@ -211,7 +212,7 @@ def main(argv=None):
     ap.add_argument("--designs", default="v1,v2")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
-    lifter = load_frame(args.frame_weights)[0]
+    lifter = without_sigma(load_frame(args.frame_weights)[0])  # as train_temporal.py takes it
     for design in args.designs.split(","):
         check_fresh(args, design)
         with tempfile.TemporaryDirectory() as tmp:

@@ -39,7 +39,7 @@ from data import Mocap  # noqa: E402
 from diffpose import safetensors_io  # noqa: E402
 from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
 from diffpose.export import load as load_frame, write_weights  # noqa: E402
-from diffpose.model import GCNdiff, GCNpose, from_config  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, from_config, without_sigma  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
 from train import EMA, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
 from video import FPS, UPPER, WindowSampler, eval_tracks  # noqa: E402
@@ -555,6 +555,7 @@ def main(argv=None):
     schedule = Schedule()
     if a.init and a.init != "none":
         lifter, denoiser, schedule, _ = load_frame(a.init)
+        lifter = without_sigma(lifter)
         lifter.train()
         denoiser.train()
     else:

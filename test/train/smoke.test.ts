@@ -39,13 +39,18 @@ describe('train/ smoke test: PyTorch training -> export -> engine', function () 
     const confidence = Float32Array.from(out.confidence as number[]);
     const options = { imageSize: [2, 2] as [number, number], init: 'official' as const, timesteps: out.timesteps as number[], confidence };
     const cpu = await DiffPose.load({ weights: join(dir, 'smoke.safetensors'), backend: 'cpu' });
-    expectClose((await cpu.lift(kp, options)).poses, expected, 1e-4, 0, 'CPU reference vs PyTorch');
+    // And predicts its own error (train.py --lifter-sigma).
+    const sigma = Float32Array.from(out.sigma as number[]);
+    const ref = await cpu.lift(kp, options);
+    expectClose(ref.poses, expected, 1e-4, 0, 'CPU reference vs PyTorch');
+    expectClose(ref.sigma!, sigma, 1e-5, 1e-4, 'CPU reference sigma vs PyTorch');
     const gpu = await testGpu(this);
     const model = await DiffPose.load({ weights: join(dir, 'smoke.safetensors'), device: gpu.device });
     try {
       const r = await model.lift(kp, options);
       expect(r.executor).to.equal('fused');
       expectClose(r.poses, expected, 1e-4, 0, 'fused GPU vs PyTorch');
+      expectClose(r.sigma!, sigma, 1e-5, 1e-4, 'fused GPU sigma vs PyTorch');
     } finally {
       model.dispose();
     }

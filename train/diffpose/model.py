@@ -292,6 +292,20 @@ def add_sigma_output(state, start=0.04):
     return out
 
 
+def without_sigma(lifter):
+    """A 4-output lifter as the 3-output one it contains (its xyz unchanged): what a temporal model
+    takes from a frame file, since the engine reads a temporal file's lifter as xyz only."""
+    if lifter.coords_out == 3:
+        return lifter
+    cfg = lifter.config()
+    out = GCNpose(hidden=cfg["hidden"], layers=cfg["layers"], heads=cfg["heads"], coords_in=cfg["coordsIn"])
+    st = dict(lifter.state_dict())
+    st["gconv_output.weight"] = st["gconv_output.weight"][..., :3]
+    st["gconv_output.bias"] = st["gconv_output.bias"][..., :3]
+    out.load_state_dict({k: v for k, v in st.items() if not k.startswith("temb.")})
+    return out.train(lifter.training)
+
+
 def from_config(kind, cfg, **kw):
     cls = GCNdiff if kind == "denoiser" else GCNpose
     return cls(hidden=cfg["hidden"], layers=cfg["layers"], heads=cfg["heads"],
