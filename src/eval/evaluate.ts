@@ -48,6 +48,11 @@ export interface UncertaintyReport {
   oracleMpjpe: ByGroup;
   /** Mean per-joint spread, mm. */
   meanSpread: ByGroup;
+  /**
+   * Weights whose lifter predicts its error: Pearson r of its per-joint sigma vs the per-joint
+   * error of the paper init's H = 1 lift (root excluded), and the mean sigma (mm).
+   */
+  sigma?: { errorR: number; mean: number };
 }
 
 export interface EvalReport {
@@ -143,8 +148,17 @@ export async function evaluate(
     groups,
     counts,
     rows,
-    uncertainty: uncertainty(multi, test, groups, H),
+    uncertainty: { ...uncertainty(multi, test, groups, H), sigma: paper1.sigma && sigmaReport(paper1, test) },
     calibration: cal && multi.radius90 ? { single: covered(paper1), multi: covered(multi), hypotheses: H } : undefined,
+  };
+}
+
+function sigmaReport(r: TestSetLift, test: TestSet): { errorR: number; mean: number } {
+  const nonRoot = (a: ArrayLike<number>) => Float64Array.from(a).filter((_, k) => k % JOINTS !== 0);
+  const sigma = nonRoot(r.sigma!);
+  return {
+    errorR: pearson(sigma, nonRoot(jointErrors(r.poses, test.examples.poses3d))),
+    mean: (1000 * sigma.reduce((a, v) => a + v, 0)) / sigma.length,
   };
 }
 

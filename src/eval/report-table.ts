@@ -32,6 +32,10 @@ export function formatReport(r: EvalReport): string[] {
     lines.push(
       `spread vs error, Pearson r: per joint ${fmt(u.jointSpreadErrorR, 3)} (root excluded), per pose ${fmt(u.poseSpreadErrorR, 3)}`,
     );
+    if (u.sigma)
+      lines.push(
+        `the lifter's sigma vs the error of the paper init's H=1 lift, Pearson r per joint ${fmt(u.sigma.errorR, 3)} (root excluded); mean sigma ${fmt(u.sigma.mean)} mm`,
+      );
   }
   const c = r.calibration;
   if (c) {
