@@ -55,6 +55,7 @@ export async function heatmapLiftCommand(
         spread: at(r.spread, NUM_JOINTS),
         root: Array.from(r.root.subarray(i * 3, i * 3 + 3)).every(Number.isFinite) ? at(r.root, 3) : undefined,
         radius90: r.radius90 ? at(r.radius90, NUM_JOINTS) : undefined,
+        sigma: r.sigma ? at(r.sigma, NUM_JOINTS) : undefined,
         samples: r.samples ? at(r.samples, r.hypotheses * NUM_JOINTS * 3) : undefined,
         gmm: {
           weights: at(gmm.weights, NUM_JOINTS * K),

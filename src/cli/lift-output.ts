@@ -78,6 +78,7 @@ export function trackFrames(
         : {}),
       ...(withSpread ? { spread: round(r.spread.subarray(i * 17, (i + 1) * 17)) } : {}),
       ...(r.radius90 ? { radius90: round(r.radius90.subarray(i * 17, (i + 1) * 17)) } : {}),
+      ...(r.sigma ? { sigma: round(r.sigma.subarray(i * 17, (i + 1) * 17)) } : {}),
       ...(r.samples ? { samples: round(r.samples.subarray(i * r.hypotheses * 51, (i + 1) * r.hypotheses * 51)) } : {}),
     };
   });
