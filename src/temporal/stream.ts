@@ -104,10 +104,10 @@ const NO_FRAMES = new Float32Array(0);
 
 /**
  * A live stream of the causal temporal model (docs/temporal-model.md §2): each push is one video
- * frame of P tracks; every track's last 27 frames of 2D stay in a ring buffer (on the GPU with a
- * GPU executor, beside the encoder's activations at those frames, so a push computes one new
- * position per encoder level; on the host with the CPU executor), so a push uploads P frames,
- * never the windows. A track's frames before its first are its first (edge padding). On a
+ * frame of P tracks; every track's last causal window of 2D (27 frames in the shipped file) stays
+ * in a ring buffer (on the GPU with a GPU executor, beside the encoder's activations at those
+ * frames, so a push computes one new position per encoder level; on the host with the CPU
+ * executor), so a push uploads P frames, never the windows. A track's frames before its first are its first (edge padding). On a
  * replaced device every track starts over. Pushes run one at a time, in order.
  */
 export class DiffPoseStream {
