@@ -11,12 +11,14 @@ init ("paper", default, or "official"). Response tensor: mean [N,17,3]. Stdout: 
 {first_ms, times_ms, torch, threads, blas}.
 
 Why it is built this way:
-- The caller draws the random numbers and sends them pre-scaled as `offset`, so that this
-  process does no RNG work the engine does not time either, and its answer can be checked
-  against the engine's: x_K = offset + c * [0, 0, root_centre(lifter(uv))] per item, with
-  c = sqrt(alphabar_{t_first}) for init "paper" (the engine's formula with the noise and the
-  sampled uv already in `offset`). init "official" uses c = 1 (offset = [uv, 0]), the released
-  code's noise-free start, which exists to check this script against diffusion.lift exactly.
+- The caller draws the random numbers and sends them as `offset`, so that this process does no
+  RNG work the engine does not time either, and its answer can be checked against the engine's:
+  x_K = [offset_uv, c * root_centre(lifter(uv)) + s * offset_xyz] per item, with
+  c = sqrt(alphabar_{t_first}) for init "paper" (the engine's formula with the sampled, noised uv
+  in offset_uv and standard normals in offset_xyz) and s the start's xyz noise std: the lifter's
+  sigma for a lifter that predicts its error, else sqrt(1 - alphabar_{t_first}). init "official"
+  uses c = 1 (offset = [uv, 0]), the released code's noise-free start, which exists to check this
+  script against diffusion.lift exactly.
 - Only eta 0 is accepted: eta > 0 needs per-step noise, which the request format does not carry.
 - Timing covers lifter, init, every DDIM step and the mean (float32, no_grad) and nothing else:
   no file I/O, no tensor conversion. `first_ms` (the very first run: allocator, lazy init) is
@@ -120,12 +122,15 @@ def main():
             fail(f"confidence has shape {list(tensors['confidence'].shape)}, expected [{n}, 17]")
         conf = torch.from_numpy(np.array(tensors["confidence"], dtype=np.float32))
     coef = schedule.a64(steps[0]) ** 0.5 if init == "paper" else 1.0
-    zeros = torch.zeros(n, 17, 2)
+    uniform_std = (1.0 - schedule.a64(steps[0])) ** 0.5
 
     def run():
         with torch.no_grad():
-            xyz0 = root_centre(lifter(uv, conf))
-            x = offset + coef * torch.cat([zeros, xyz0], dim=-1).repeat_interleave(h, dim=0)
+            xyz0, sigma = lifter.xyz_sigma(uv, conf)
+            std = torch.full((n, 17), uniform_std) if sigma is None else sigma
+            start = coef * root_centre(xyz0)
+            x = torch.cat([offset[..., :2], start.repeat_interleave(h, dim=0)
+                           + std.repeat_interleave(h, dim=0)[..., None] * offset[..., 2:]], dim=-1)
             x = ddim(denoiser, schedule, x, steps, 0.0)
             return root_centre(x[..., 2:]).view(n, h, 17, 3).mean(dim=1)
 

@@ -52,7 +52,8 @@ class TorchContestant implements Contestant {
       this.config,
     );
     const first = s.coefficients[0];
-    // The engine's paper init with the lifter's xyz left out: bench_torch adds sqrt(a) * xyz.
+    // The engine's paper init with the lifter's xyz left out and unit xyz noise: bench_torch
+    // adds sqrt(a) * xyz and scales the noise by the start's std (the lifter's sigma, or sqrt(1 - a)).
     const offset = gmmInitRef({
       poses: batch.poses,
       hypotheses: c.hypotheses,
@@ -62,6 +63,7 @@ class TorchContestant implements Contestant {
       mode: s.init,
       sqrtA: first.sqrtA,
       sqrtOneMinusA: first.sqrtOneMinusA,
+      xyzStd: new Float32Array(batch.poses * 17).fill(1),
       key: s.key,
       poseOffset: 0,
     });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { fusedLibs, SUBGROUP_LANE_GROUP, type FusedPrecision, type OpsForm } from '../../src/kernels/fused.js';
 import { kernelSource } from '../../src/kernels/kernel.js';
-import { FUSED_ROWS } from '../../src/kernels/wgsl-constants.js';
+import { FUSED_LAYOUT, FUSED_ROWS } from '../../src/kernels/wgsl-constants.js';
 import { halfToFloat, floatToHalf } from '../../src/model/half.js';
 import type { LinearParams } from '../../src/model/network-params.js';
 import type { NetworkProgram, ProgramOp, Slot, StepEmbedding } from '../../src/model/network-program.js';
@@ -338,7 +338,7 @@ async function runFused(
   const bytes = new ArrayBuffer(FUSED_PARAMS_BYTES);
   const u = new Uint32Array(bytes);
   u.set([slotVec4s(D), features.length / 4, 0, 0, 0, 0, 0, J]);
-  u.set(table, 12);
+  u.set(table, FUSED_LAYOUT.tableOffset / 4);
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const params = device.createBuffer({
     size: FUSED_PARAMS_BYTES,
