@@ -32,12 +32,18 @@ describe('kernel descriptor machinery', () => {
     });
 
     it('packs params as the WGSL struct: 4-byte fields in order, padded to 16 bytes', () => {
-      const bytes = packParams(GMM_INIT, { components: 3, mode: 'paper', sqrtA: 0.5, sqrtOneMinusA: 0.25 });
-      expect(bytes.byteLength).to.equal(16);
+      const p = { components: 3, mode: 'paper' as const, sqrtA: 0.5, sqrtOneMinusA: 0.25, sigmaAt: 7 };
+      const bytes = packParams(GMM_INIT, p);
+      // Five 4-byte fields: 20 bytes, padded to 32.
+      expect(bytes.byteLength).to.equal(32);
       const v = new DataView(bytes);
-      expect([v.getUint32(0, true), v.getUint32(4, true), v.getFloat32(8, true), v.getFloat32(12, true)]).to.deep.equal(
-        [3, 1, 0.5, 0.25],
-      );
+      expect([
+        v.getUint32(0, true),
+        v.getUint32(4, true),
+        v.getFloat32(8, true),
+        v.getFloat32(12, true),
+        v.getUint32(16, true),
+      ]).to.deep.equal([3, 1, 0.5, 0.25, 7]);
       expect(paramsByteSize(LINEAR_VEC4)).to.equal(32);
       expect(() => packParams(GRAPH_MIX, { channels: -1, mats: 3 })).to.throw(/channels/);
     });

@@ -45,8 +45,8 @@ describe('shared WGSL constants (generated prelude)', () => {
 
   it('sizes the fused uniform as the host packs it', () => {
     const c = WGSL_CONSTANTS;
-    // 12 scalars, then the two tables, then 2 vec4 per step.
-    expect(48 + c.TABLE_VEC4S * 16 + c.STEP_VEC4S * 16).to.equal(FUSED_PARAMS_BYTES);
+    // 13 scalars padded to 4 vec4s, then the two tables, then 2 vec4 per step.
+    expect(64 + c.TABLE_VEC4S * 16 + c.STEP_VEC4S * 16).to.equal(FUSED_PARAMS_BYTES);
     expect(c.TABLE_VEC4S * 4).to.equal(2 * c.TABLE_U32_PER_NET);
     expect(c.DENOISER_TABLE).to.equal(c.TABLE_U32_PER_NET);
   });
