@@ -7,17 +7,22 @@ import { jointErrors } from '../../src/eval/pose-metrics.js';
 import { confidenceBands, fitCalibration, parseCalibration, radius90 } from '../../src/model/calibration.js';
 import { Rng } from '../../src/pose/rng.js';
 
+/** fitCalibration's samples, n of each, to be filled by a test. */
+function zeroSamples(n: number) {
+  return {
+    error: new Float64Array(n),
+    spread: new Float64Array(n),
+    singleError: new Float64Array(n),
+    confidence: new Float64Array(n),
+  };
+}
+
 describe('radius90 calibration', () => {
   it('fitCalibration covers 90% of its own samples in every joint and confidence band', () => {
     // Errors whose scale grows with the spread and falls with the confidence, as a model's do.
     const rng = new Rng(11);
     const n = 17 * 3000;
-    const s = {
-      error: new Float64Array(n),
-      spread: new Float64Array(n),
-      singleError: new Float64Array(n),
-      confidence: new Float64Array(n),
-    };
+    const s = zeroSamples(n);
     for (let i = 0; i < n; i++) {
       const spread = 0.01 + 0.05 * rng.uniform(),
         c = rng.uniform();
@@ -43,13 +48,7 @@ describe('radius90 calibration', () => {
   it("with the lifter's sigma, the one-hypothesis radius scales it: 90% covered, and sharper where sigma ranks the errors", () => {
     const rng = new Rng(12);
     const n = 17 * 3000;
-    const s = {
-      error: new Float64Array(n),
-      spread: new Float64Array(n),
-      singleError: new Float64Array(n),
-      confidence: new Float64Array(n),
-      sigma: new Float64Array(n),
-    };
+    const s = { ...zeroSamples(n), sigma: new Float64Array(n) };
     for (let i = 0; i < n; i++) {
       const sigma = 0.01 + 0.08 * rng.uniform();
       s.sigma[i] = sigma;

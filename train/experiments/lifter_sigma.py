@@ -11,7 +11,6 @@ examples, paper init H = 8 with the start's xyz noise std per joint replaced by 
 r(sigma, error), and the spread's r, MPJPE and spread for each k against the plain paper init.
 """
 import argparse
-import math
 import os
 import sys
 
@@ -22,8 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from data import Mocap, test_examples  # noqa: E402
 from diffpose.diffusion import ddim, root_centre, summarize  # noqa: E402
 from diffpose.export import load  # noqa: E402
-from diffpose.model import GCNpose  # noqa: E402
-from train import EMA  # noqa: E402
+from diffpose.model import GCNpose, add_sigma_output  # noqa: E402
+from train import EMA, sigma_nll  # noqa: E402
 from video import RobustFrameSampler  # noqa: E402
 
 
@@ -35,11 +34,7 @@ def sigma_lifter(l3):
     """The 3-output lifter as a 4-output one whose log sigma starts at log 0.04 everywhere."""
     cfg = l3.config()
     m = GCNpose(hidden=cfg["hidden"], layers=cfg["layers"], heads=cfg["heads"], coords_in=cfg["coordsIn"], coords_out=4)
-    st = {k: v for k, v in l3.state_dict().items() if not k.startswith("temb.")}
-    w, b = st["gconv_output.weight"], st["gconv_output.bias"]
-    st["gconv_output.weight"] = torch.cat([w, torch.zeros_like(w[..., :1])], -1)
-    st["gconv_output.bias"] = torch.cat([b, torch.full_like(b[..., :1], math.log(0.04))], -1)
-    m.load_state_dict(st)
+    m.load_state_dict(add_sigma_output({k: v for k, v in l3.state_dict().items() if not k.startswith("temb.")}))
     return m
 
 
@@ -52,10 +47,9 @@ def train(lifter, a):
         b = sampler.batch(256)
         uv, xyz, conf = (torch.from_numpy(b[k]) for k in ("uv", "xyz", "conf"))
         lifter.train()
-        o = lifter(uv, conf)
-        e2 = (root_centre(o[..., :3]) - root_centre(xyz)).detach().square().sum(-1)
-        nll = (3 * o[..., 3] + e2 / (2 * (2 * o[..., 3]).exp()))[:, 1:].mean()
-        loss = (o[..., :3] - xyz).norm(dim=-1).mean() + a.lam * nll
+        pred, sig = lifter.xyz_sigma(uv, conf)
+        nll = sigma_nll(sig, pred, xyz)
+        loss = (pred - xyz).norm(dim=-1).mean() + a.lam * nll
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(lifter.parameters(), 1.0)
@@ -70,8 +64,8 @@ def train(lifter, a):
 def report(lifter, denoiser, schedule, ex, ks, hypotheses=8):
     uv, conf, tgt = (torch.from_numpy(ex[k]) for k in ("uv", "conf", "xyz"))
     sig2d = torch.from_numpy(ex["sigma"])[..., None].expand(-1, 17, 2)
-    o = lifter(uv, conf)
-    xyz, s = root_centre(o[..., :3]), o[..., 3].exp()
+    xyz, s = lifter.xyz_sigma(uv, conf)
+    xyz = root_centre(xyz)
     err = (xyz - tgt).norm(dim=-1)[:, 1:]
     print(f"lifter MPJPE {1000 * err.mean():.1f} mm, mean sigma {1000 * s[:, 1:].mean():.1f} mm, "
           f"r(sigma, error) {corr(s[:, 1:], err):.3f}")
