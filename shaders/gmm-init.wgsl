@@ -19,6 +19,8 @@ struct GmmInitParams {
 // [poses, 17, 3]: the lifter's root-centred output (and its sigma at params.sigma_at).
 @group(0) @binding(2) var<storage, read> lifter_xyz: array<f32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
+// [17] per-joint factors on the xyz noise std (the model's diffusion.xyzNoiseGain; ones for none).
+@group(0) @binding(4) var<storage, read> xyz_gain: array<f32>;
 
 fn gmm_load(index: u32) -> f32 {
   return gmm[index];
@@ -38,7 +40,7 @@ fn gmm_init(@builtin(workgroup_id) wg: vec3<u32>,
   var xyz_std = params.sqrt_one_minus_a;
   if (params.sigma_at > 0u) { xyz_std = lifter_xyz[params.sigma_at + pose_joint]; }
   let s = gmm_init_joint(pose_joint * params.components * GMM_STRIDE, params.components, params.mode, xyz,
-                         params.sqrt_a, params.sqrt_one_minus_a, xyz_std, run.key, run.pose_offset + n, h, j);
+                         params.sqrt_a, params.sqrt_one_minus_a, xyz_std * xyz_gain[j], run.key, run.pose_offset + n, h, run.hypotheses, j);
   // id = (n * hypotheses + h) * 17 + j: the joint's index in the state.
   let o = id * 5u;
   x[o] = s.uvxy.x;

@@ -72,6 +72,8 @@ export interface RunSettings {
   signal?: AbortSignal;
   /** The camera (uv units) the executors that can fit each pose's root with (the fused plans, in the aggregation dispatch). */
   camera?: import('./pose/root-trajectory.js').UvCamera;
+  /** [17] the model's per-joint factors on the paper init's xyz noise std (config diffusion.xyzNoiseGain); absent: 1. */
+  xyzNoiseGain?: Float32Array;
 }
 
 export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSettings {
@@ -113,6 +115,7 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
     coefficients: ddimCoefficients(timesteps, eta, config.diffusion),
     key: seedKey(seed),
     wantSamples: o.samples ?? false,
+    ...(config.diffusion.xyzNoiseGain ? { xyzNoiseGain: Float32Array.from(config.diffusion.xyzNoiseGain) } : {}),
   };
 }
 

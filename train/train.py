@@ -29,7 +29,7 @@ from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, add_sigma_output, widen_lifter_input  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
-from video import CROP_PROBS  # noqa: E402
+from video import CROP_PROBS, legs_crop_probs  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VALIDATION_SEED = 4242  # the cameras and noise of the validation examples (as diffpose calibrate's)
@@ -103,11 +103,6 @@ class EMA:
         rate = min(self.rate, (1.0 + step) / (10.0 + step))  # warm-up so early evals are meaningful
         for e, p in zip(self.model.parameters(), model.parameters()):
             e.mul_(rate).add_(p.detach(), alpha=1 - rate)
-
-
-def legs_crop_probs(p):
-    """The robust recipe's truncation modes with the legs crops' share set to p."""
-    return tuple((m, p if m == "legs" else q) for m, q in CROP_PROBS)
 
 
 def lr_at(step, a):

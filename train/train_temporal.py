@@ -42,7 +42,7 @@ from diffpose.export import load as load_frame, write_weights  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, from_config, without_sigma  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
 from train import EMA, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
-from video import FPS, UPPER, WindowSampler, eval_tracks  # noqa: E402
+from video import CROP_PROBS, FPS, UPPER, WindowSampler, eval_tracks, legs_crop_probs  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = ("offline", "causal")
@@ -106,6 +106,8 @@ def parse_args(argv=None):
     ap.add_argument("--legs-reach", type=float, default=0.1,
                     help="the legs crop's bottom edge U(0, this) body heights above the window's highest knee "
                          "(train/video.py truncate)")
+    ap.add_argument("--legs-prob", type=float, default=dict(CROP_PROBS)["legs"],
+                    help="the fraction of training windows whose legs are cropped out (train/video.py)")
     ap.add_argument("--fps", default="20,60",
                     help="training windows' frame rates, uniform in this range (the evaluation tracks are at 30 fps; "
                          "v2's averages have fixed taps per frame, so they fit the rates they were trained at)")
@@ -576,7 +578,8 @@ def main(argv=None):
     rf = model.offline.receptive_field
     frames, first = grid(model, a)
     sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror,
-                            fps_range=tuple(float(f) for f in a.fps.split(",")), legs_reach=a.legs_reach)
+                            fps_range=tuple(float(f) for f in a.fps.split(",")), legs_reach=a.legs_reach,
+                            crop_probs=legs_crop_probs(a.legs_prob))
     step, elapsed, best, history = 0, 0.0, None, []
     if ck is not None:
         model.load_state_dict(ck["model"])

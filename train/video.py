@@ -17,6 +17,13 @@ LEGS = [2, 3, 5, 6]  # knees, ankles
 UPPER = list(range(7, 17))  # spine, thorax, neck, head, arms: "upper body" in the legs-hidden metric
 # Truncation modes and the share of windows each crops (the rest are seen whole): the default recipe.
 CROP_PROBS = (("legs", 0.15), ("side", 0.1))
+
+
+def legs_crop_probs(p):
+    """The robust recipe's truncation modes with the legs crops' share set to p."""
+    return tuple((m, p if m == "legs" else q) for m, q in CROP_PROBS)
+
+
 _SWAP_GROUPS = [([12, 13], [15, 16]), ([13], [16]), ([5, 6], [2, 3]), ([6], [3])]
 # bone groups for body-proportion scaling (indices into BONES) and their +- range
 _BONE_GROUPS = [([0, 3], 0.15), ([1, 4], 0.12), ([2, 5], 0.12), ([6, 7], 0.12), ([8, 9], 0.12),

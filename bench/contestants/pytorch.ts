@@ -52,8 +52,9 @@ class TorchContestant implements Contestant {
       this.config,
     );
     const first = s.coefficients[0];
-    // The engine's paper init with the lifter's xyz left out and unit xyz noise: bench_torch
-    // adds sqrt(a) * xyz and scales the noise by the start's std (the lifter's sigma, or sqrt(1 - a)).
+    // The engine's paper init with the lifter's xyz left out and unit xyz noise (times the model's
+    // per-joint gain): bench_torch adds sqrt(a) * xyz and scales the noise by the start's std (the
+    // lifter's sigma, or sqrt(1 - a)).
     const offset = gmmInitRef({
       poses: batch.poses,
       hypotheses: c.hypotheses,
@@ -64,6 +65,7 @@ class TorchContestant implements Contestant {
       sqrtA: first.sqrtA,
       sqrtOneMinusA: first.sqrtOneMinusA,
       xyzStd: new Float32Array(batch.poses * 17).fill(1),
+      xyzGain: s.xyzNoiseGain,
       key: s.key,
       poseOffset: 0,
     });

@@ -31,8 +31,10 @@ fn denoise_phase(lane: u32, item: u32, phase: u32) {
       let xyz = vec3<f32>(lifter_xyz[pj * 3u], lifter_xyz[pj * 3u + 1u], lifter_xyz[pj * 3u + 2u]);
       var xyz_std = params.sqrt_one_minus_a0;
       if (params.sigma_at > 0u) { xyz_std = gmm_load(params.sigma_at + pj); }
+      xyz_std *= xyz_noise_gain(j);
       store_state(xin, j, gmm_init_joint(pj * params.components * GMM_STRIDE, params.components, params.init_mode, xyz,
-                                         params.sqrt_a0, params.sqrt_one_minus_a0, xyz_std, run.key, pose, h, j));
+                                         params.sqrt_a0, params.sqrt_one_minus_a0, xyz_std, run.key, pose, h,
+                                         run.hypotheses, j));
     }
     return;
   }

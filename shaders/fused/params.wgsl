@@ -32,10 +32,17 @@ struct FusedParams {
   table: array<vec4<u32>, TABLE_VEC4S>,
   // Per step s: steps[2s] = (t, sqrt_a, sqrt_one_minus_a, sqrt_a_next), steps[2s + 1] = (c1, c2, 0, 0).
   steps: array<vec4<f32>, STEP_VEC4S>,
+  // Per joint, the factor on the paper init's xyz noise std (the model's diffusion.xyzNoiseGain;
+  // ones for none).
+  xyz_gain: array<vec4<f32>, JOINT_VEC4S>,
 }
 
 @group(0) @binding(0) var<uniform> params: FusedParams;
 
 fn tab(i: u32) -> u32 {
   return params.table[i / 4u][i % 4u];
+}
+
+fn xyz_noise_gain(joint: u32) -> f32 {
+  return params.xyz_gain[joint / 4u][joint % 4u];
 }

@@ -30,11 +30,48 @@ fn gmm_draw(base: u32, components: u32, u: f32) -> u32 {
   return components - 1u;
 }
 
-// x_K of one (pose, hypothesis, joint); `base` indexes the joint's first component. xyz_std: the
-// xyz channels' noise std, sqrt_one_minus_a or a 4-output lifter's sigma of the joint.
+// The paper init's standard normals of one (pose, hypothesis, joint): uv.xy place uv inside the
+// component, uv.zw and xyz.xyz are the forward noise. With two or more hypotheses each channel's
+// draws over the pose's hypotheses are centred and scaled to unit sample std (moment matching,
+// src/model/gmm-init.ts initNormals): the loop over the hypotheses runs to a uniform count.
+struct InitNormals {
+  uv: vec4<f32>,
+  xyz: vec4<f32>,
+}
+
+fn init_normals(key: vec2<u32>, pose: u32, hypothesis: u32, joint: u32, hypotheses: u32) -> InitNormals {
+  let own_uv = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_UV));
+  let own_xyz = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_XYZ));
+  if (hypotheses < 2u) { return InitNormals(own_uv, own_xyz); }
+  // Sums of the draws' offsets from this hypothesis' own draw: one pass without the cancellation
+  // of sum(d^2) - H mean^2 when the draws are close together.
+  var sum_uv = vec4<f32>(0.0);
+  var sq_uv = vec4<f32>(0.0);
+  var sum_xyz = vec4<f32>(0.0);
+  var sq_xyz = vec4<f32>(0.0);
+  for (var h = 0u; h < hypotheses; h++) {
+    let d_uv = normals4(rng_block(key, pose, h, joint, RNG_STREAM_INIT_UV)) - own_uv;
+    let d_xyz = normals4(rng_block(key, pose, h, joint, RNG_STREAM_INIT_XYZ)) - own_xyz;
+    sum_uv += d_uv;
+    sq_uv += d_uv * d_uv;
+    sum_xyz += d_xyz;
+    sq_xyz += d_xyz * d_xyz;
+  }
+  let inv = 1.0 / f32(hypotheses);
+  let mean_uv = sum_uv * inv;
+  let mean_xyz = sum_xyz * inv;
+  // The variance's floor is gmm-init.ts's MIN_MATCHED_VARIANCE.
+  let sd_uv = sqrt(max(sq_uv * inv - mean_uv * mean_uv, vec4<f32>(1e-12)));
+  let sd_xyz = sqrt(max(sq_xyz * inv - mean_xyz * mean_xyz, vec4<f32>(1e-12)));
+  return InitNormals(-mean_uv / sd_uv, -mean_xyz / sd_xyz);
+}
+
+// x_K of one (pose, hypothesis, joint) of `hypotheses`; `base` indexes the joint's first
+// component. xyz_std: the xyz channels' noise std, sqrt_one_minus_a or a 4-output lifter's sigma
+// of the joint.
 fn gmm_init_joint(base: u32, components: u32, mode: u32, lifter_xyz: vec3<f32>,
                   sqrt_a: f32, sqrt_one_minus_a: f32, xyz_std: f32,
-                  key: vec2<u32>, pose: u32, hypothesis: u32, joint: u32) -> Joint5 {
+                  key: vec2<u32>, pose: u32, hypothesis: u32, hypotheses: u32, joint: u32) -> Joint5 {
   var k: u32;
   if (mode == INIT_OFFICIAL) {
     k = gmm_heaviest(base, components);
@@ -48,8 +85,9 @@ fn gmm_init_joint(base: u32, components: u32, mode: u32, lifter_xyz: vec3<f32>,
     return Joint5(vec4<f32>(mean, lifter_xyz.xy), lifter_xyz.z);
   }
   let sigma = vec2<f32>(gmm_load(comp + 3u), gmm_load(comp + 4u));
-  let n_uv = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_UV));
-  let n_xyz = normals4(rng_block(key, pose, hypothesis, joint, RNG_STREAM_INIT_XYZ));
+  let normals = init_normals(key, pose, hypothesis, joint, hypotheses);
+  let n_uv = normals.uv;
+  let n_xyz = normals.xyz;
   let x = vec4<f32>(mean + sigma * n_uv.xy, lifter_xyz.xy);
   // The forward noise is scaled per joint by [su, sv, 1, 1, 1] (model-spec §5); xyz's by xyz_std
   // instead of sqrt(1 - a) (the same value unless the lifter predicts its error).

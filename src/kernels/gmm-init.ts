@@ -38,6 +38,7 @@ export const GMM_INIT: KernelDescriptor<GmmInitParams> = {
     { binding: 1, name: 'gmm', kind: 'read-only-storage' },
     { binding: 2, name: 'lifter_xyz', kind: 'read-only-storage' },
     { binding: 3, name: 'x', kind: 'storage' },
+    { binding: 4, name: 'xyz_gain', kind: 'read-only-storage' },
   ],
   params: [
     { name: 'components', type: 'u32' },
@@ -68,6 +69,8 @@ export interface GmmInitBuffers {
   lifterXyz: BufferResource;
   /** [poses * hypotheses, 17, 5] */
   x: BufferResource;
+  /** [17] per-joint factors on the xyz noise std (RunSettings.xyzNoiseGain; ones for none). */
+  xyzGain: BufferResource;
 }
 
 export function bindGmmInit(
@@ -76,5 +79,10 @@ export function bindGmmInit(
   b: GmmInitBuffers,
   label?: string,
 ): BoundKernel<GmmInitParams> {
-  return bindKernel(kernel, p, { params: b.params, gmm: b.gmm, lifter_xyz: b.lifterXyz, x: b.x }, label);
+  return bindKernel(
+    kernel,
+    p,
+    { params: b.params, gmm: b.gmm, lifter_xyz: b.lifterXyz, x: b.x, xyz_gain: b.xyzGain },
+    label,
+  );
 }

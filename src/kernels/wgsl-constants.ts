@@ -64,6 +64,8 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   ...prefixed('BLK', BLK),
   ENC_INPUTS: ENCODER_INPUTS,
   JOINTS: NUM_JOINTS,
+  // vec4s of one value per joint (the fused uniform's xyz noise gains).
+  JOINT_VEC4S: Math.ceil(NUM_JOINTS / 4),
   FUSE_RECORD,
   FUSE_VEC4S,
   CAL_BANDS: MAX_CALIBRATION_BANDS,

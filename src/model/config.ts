@@ -13,7 +13,16 @@ export interface DiffusionConfig {
   betaStart: number;
   betaEnd: number;
   numSteps: number;
+  /**
+   * [17] per-joint factors on the paper init's xyz noise std (the lifter's sigma or
+   * sqrt(1 - a_K)); absent: all 1. `diffpose calibrate` fits them so that each joint's mean
+   * spread follows its mean error (docs/uncertainty.md).
+   */
+  xyzNoiseGain?: number[];
 }
+
+/** The largest xyz noise gain a config may give (a fitted gain is near 1). */
+export const MAX_XYZ_NOISE_GAIN = 100;
 
 export interface ModelConfig {
   format: 1;
@@ -111,6 +120,18 @@ export function parseCommonConfig(json: string): { o: Record<string, unknown>; d
     throw new WeightsError(
       `config field "diffusion" needs 0 < betaStart <= betaEnd < 1, got ${diffusion.betaStart}, ${diffusion.betaEnd}`,
     );
+  }
+  const gain = d.xyzNoiseGain;
+  if (gain !== undefined) {
+    if (
+      !Array.isArray(gain) ||
+      gain.length !== 17 ||
+      !gain.every((g) => typeof g === 'number' && g > 0 && g <= MAX_XYZ_NOISE_GAIN)
+    )
+      throw new WeightsError(
+        `config field "diffusion.xyzNoiseGain" must be 17 numbers in (0, ${MAX_XYZ_NOISE_GAIN}], got ${JSON.stringify(gain).slice(0, 200)}`,
+      );
+    diffusion.xyzNoiseGain = gain as number[];
   }
   return { o, diffusion };
 }

@@ -132,6 +132,7 @@ async function liftChunk(
     sqrtA: first.sqrtA,
     sqrtOneMinusA: first.sqrtOneMinusA,
     xyzStd: lifted.sigma,
+    xyzGain: s.xyzNoiseGain,
     key: s.key,
     poseOffset,
   });

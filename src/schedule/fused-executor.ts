@@ -450,9 +450,15 @@ export class FusedExecutor implements Executor {
     this.gpu.device.queue.writeBuffer(buffer, 0, packParams(AGGREGATE, { fitRoot: true, components, uvInGmm, camera }));
   }
 
-  /** The uniform is rewritten only when the init, schedule, mixture size or input kind changes. */
+  /** The uniform is rewritten only when the init, schedule, mixture size, input kind or noise gains change. */
   private writeParams(components: number, s: RunSettings, pixelsInput?: { width: number; height: number }): void {
-    const key = JSON.stringify([components, s.init, s.coefficients, pixelsInput]);
+    const key = JSON.stringify([
+      components,
+      s.init,
+      s.coefficients,
+      pixelsInput,
+      s.xyzNoiseGain && Array.from(s.xyzNoiseGain),
+    ]);
     if (key === this.paramsKey) return;
     this.gpu.device.queue.writeBuffer(
       this.params,

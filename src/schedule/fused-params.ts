@@ -21,7 +21,8 @@ const NET_HEADER_U32 = FUSED_LAYOUT.netHeaderU32;
 const OP_U32 = FUSED_LAYOUT.opU32;
 const TABLE_OFFSET = FUSED_LAYOUT.tableOffset;
 const STEPS_OFFSET = TABLE_OFFSET + 2 * TABLE_U32_PER_NET * 4;
-export const FUSED_PARAMS_BYTES = STEPS_OFFSET + 2 * MAX_FUSED_STEPS * 16;
+const GAIN_OFFSET = STEPS_OFFSET + 2 * MAX_FUSED_STEPS * 16;
+export const FUSED_PARAMS_BYTES = GAIN_OFFSET + 16 * Math.ceil(NUM_JOINTS / 4);
 export { FUSED_ROWS };
 const NONE = NONE_U32;
 const OP = FUSED_OP;
@@ -162,7 +163,7 @@ export function networkTable(
   return t;
 }
 
-/** The whole uniform: slot layout and tables (plan time), init and schedule (per settings). */
+/** The whole uniform: slot layout and tables (plan time), init, schedule and xyz noise gains (per settings). */
 export function packFusedParams(o: {
   slot4: number;
   featStride4: number;
@@ -202,5 +203,7 @@ export function packFusedParams(o: {
   s.coefficients.forEach((c, i) =>
     f.set([c.t, c.sqrtA, c.sqrtOneMinusA, c.sqrtANext, c.c1, c.c2, 0, 0], STEPS_OFFSET / 4 + 8 * i),
   );
+  if (s.xyzNoiseGain) f.set(s.xyzNoiseGain, GAIN_OFFSET / 4);
+  else f.fill(1, GAIN_OFFSET / 4, GAIN_OFFSET / 4 + NUM_JOINTS);
   return bytes;
 }

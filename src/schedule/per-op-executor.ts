@@ -109,7 +109,8 @@ export class PerOpExecutor implements Executor {
   }
 
   private async samplingKernels(components: number, s: RunSettings): Promise<SamplingKernels> {
-    const key = JSON.stringify([components, s.init, s.coefficients]);
+    const gain = s.xyzNoiseGain ?? new Float32Array(NUM_JOINTS).fill(1);
+    const key = JSON.stringify([components, s.init, s.coefficients, Array.from(gain)]);
     let k = this.sampling.get(key);
     if (k) return k;
     const { device } = this.gpu;
@@ -124,10 +125,23 @@ export class PerOpExecutor implements Executor {
     };
     const initParams = createParamsBuffer(device, GMM_INIT, initP, 'per-op: gmm init params');
     params.push(initParams);
+    const gainBuffer = device.createBuffer({
+      label: 'per-op: gmm init xyz noise gain',
+      size: gain.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(gainBuffer, 0, gain as Float32Array<ArrayBuffer>);
+    params.push(gainBuffer);
     const init = bindGmmInit(
       await getKernelPipeline(this.gpu, GMM_INIT),
       initP,
-      { params: initParams, gmm: this.bufs.gmm, lifterXyz: this.bufs.lifterXyz, x: this.bufs.state },
+      {
+        params: initParams,
+        gmm: this.bufs.gmm,
+        lifterXyz: this.bufs.lifterXyz,
+        x: this.bufs.state,
+        xyzGain: gainBuffer,
+      },
       'per-op: gmm init',
     ) as BoundKernel<unknown>;
     const ddim = await getKernelPipeline(this.gpu, DDIM_STEP);

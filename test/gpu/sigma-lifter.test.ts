@@ -8,7 +8,7 @@ import { parseSafetensors, serializeSafetensors, type WritableTensor } from '../
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
 import { readBack, testGpu } from '../helpers/gpu.js';
-import { someKeypoints, withLifter } from '../helpers/models.js';
+import { someKeypoints, withConfig, withLifter } from '../helpers/models.js';
 
 // A lifter that also predicts each joint's error (lifter coordsOut 4: log sigma last; docs/uncertainty.md)
 // through every executor: PyTorch's outputs (train/fixtures.py sigma_fixture), the CPU reference,
@@ -75,6 +75,32 @@ describe('a lifter that predicts its own error (coordsOut 4)', function () {
       }
     });
   }
+
+  it('per-joint xyz noise gains of the config (diffusion.xyzNoiseGain): fused = per-op = CPU, and they change the lift', async function () {
+    const gpu = await testGpu(this);
+    const gained = withConfig(sigmaWeights, (c) => {
+      c.diffusion.xyzNoiseGain = Array.from({ length: 17 }, (_, j) => 0.5 + 0.1 * j);
+    });
+    const model = await DiffPose.load({ weights: gained, device: gpu.device });
+    const cpu = await DiffPose.load({ weights: gained, backend: 'cpu' });
+    const plain = await DiffPose.load({ weights: sigmaWeights, backend: 'cpu' });
+    try {
+      const keypoints = someKeypoints(7, 12);
+      const opts = { imageSize: [640, 480] as const, hypotheses: 8, init: 'paper' as const, seed: 3 };
+      const ref = await cpu.lift(keypoints, { ...opts, executor: 'cpu' });
+      for (const executor of ['fused', 'per-op'] as ExecutorName[]) {
+        const r = await model.lift(keypoints, { ...opts, executor });
+        expectClose(r.poses, ref.poses, 1e-4, 0, `${executor} vs CPU`);
+        expectClose(r.spread, ref.spread, 1e-4, 0, `${executor} spread vs CPU`);
+      }
+      const without = await plain.lift(keypoints, { ...opts, executor: 'cpu' });
+      expect(Math.max(...ref.spread.map((v, i) => Math.abs(v - without.spread[i])))).to.be.above(1e-3);
+    } finally {
+      model.dispose();
+      cpu.dispose();
+      plain.dispose();
+    }
+  });
 
   it("the paper init draws each joint's xyz with std sigma: the same normals as sqrt(1 - a), rescaled", function () {
     const poses = 3,

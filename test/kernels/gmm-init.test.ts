@@ -37,11 +37,19 @@ function paramsOf(c: Case): GmmInitParams {
   return { components: c.components, mode: c.mode, sqrtA: Math.sqrt(A), sqrtOneMinusA: Math.sqrt(1 - A) };
 }
 
-async function gpuInit(gpu: GpuContext, c: Case, gmm: Float32Array, lifterXyz: Float32Array): Promise<Float32Array> {
+const ONES: Float32Array = new Float32Array(J).fill(1);
+
+async function gpuInit(
+  gpu: GpuContext,
+  c: Case,
+  gmm: Float32Array,
+  lifterXyz: Float32Array,
+  xyzGain = ONES,
+): Promise<Float32Array> {
   const out = await runKernel(gpu, {
     desc: GMM_INIT,
     params: paramsOf(c),
-    inputs: { gmm, lifter_xyz: lifterXyz },
+    inputs: { gmm, lifter_xyz: lifterXyz, xyz_gain: xyzGain },
     outputs: { x: c.poses * c.hypotheses * J * 5 },
     calls: [
       {
@@ -120,7 +128,7 @@ describe('gmm_init kernel vs gmmInitRef', function () {
       const out = await runKernel(gpu, {
         desc: GMM_INIT,
         params: { ...paramsOf(c), sigmaAt },
-        inputs: { gmm, lifter_xyz: lifterXyz },
+        inputs: { gmm, lifter_xyz: lifterXyz, xyz_gain: ONES },
         outputs: { x: poses * c.hypotheses * J * 5 },
         calls: [{ batch: poses * c.hypotheses, poses, hypotheses: c.hypotheses, poseOffset: 5, key }],
       });
@@ -129,6 +137,35 @@ describe('gmm_init kernel vs gmmInitRef', function () {
       // Not the uniform std: the sigma is read.
       const plain = gmmInitRef(base);
       expect(Math.max(...out.x.map((v, i) => Math.abs(v - plain[i])))).to.be.above(1e-2);
+    });
+  }
+
+  for (const poses of [1, 7]) {
+    it(`paper init with per-joint xyz noise gains at ${poses} poses`, async () => {
+      const c: Case = { poses, hypotheses: 5, components: 2, mode: 'paper', poseOffset: 2 };
+      const gmm = mixtures(poses, 2, poses + 60);
+      const xyz = randomFloats(poses * J * 3, poses + 61);
+      const gain = randomFloats(J, poses + 62, 0.3, 3);
+      const got = await gpuInit(gpu, c, gmm, xyz, gain);
+      const base = {
+        ...paramsOf(c),
+        poses,
+        hypotheses: c.hypotheses,
+        gmm,
+        lifterXyz: xyz,
+        key: seedKey(2024),
+        poseOffset: 2,
+      };
+      expectClose(got, gmmInitRef({ ...base, xyzGain: gain }), 1e-4, 1e-3, `gains at ${poses} poses`);
+      // Only the xyz channels move, each joint's by its gain.
+      const plain = gmmInitRef(base);
+      for (let i = 0; i < got.length; i++) {
+        const ch = i % 5,
+          j = Math.floor(i / 5) % J;
+        const centre = Math.sqrt(A) * (ch < 2 ? 0 : xyz[(Math.floor(i / (5 * J * c.hypotheses)) * J + j) * 3 + ch - 2]);
+        if (ch < 2) expect(got[i]).to.be.closeTo(plain[i], 1e-5);
+        else expect(got[i] - centre).to.be.closeTo((plain[i] - centre) * gain[j], 1e-4);
+      }
     });
   }
 
@@ -141,4 +178,39 @@ describe('gmm_init kernel vs gmmInitRef', function () {
     expect(a.subarray(0, J * 5)).to.not.deep.equal(a.subarray(J * 5));
     expect(a).to.not.deep.equal(b);
   });
+
+  for (const hypotheses of [2, 5, 8]) {
+    it(`centres each joint's ${hypotheses} starts on the mixture mean and the lifter, exactly as wide as the noise std`, async () => {
+      const poses = 3;
+      const c: Case = { poses, hypotheses, components: 1, mode: 'paper', poseOffset: 4 };
+      const gmm = mixtures(poses, 1, 70 + hypotheses);
+      const xyz = randomFloats(poses * J * 3, 71);
+      const got = await gpuInit(gpu, c, gmm, xyz);
+      const sqrtA = Math.sqrt(A),
+        noise = Math.sqrt(1 - A);
+      for (let n = 0; n < poses; n++) {
+        for (let j = 0; j < J; j++) {
+          const g = (n * J + j) * GMM_STRIDE;
+          for (let ch = 0; ch < 5; ch++) {
+            const centre = ch < 2 ? sqrtA * gmm[g + 1 + ch] : sqrtA * xyz[(n * J + j) * 3 + ch - 2];
+            const d = Array.from(
+              { length: hypotheses },
+              (_, h) => got[((n * hypotheses + h) * J + j) * 5 + ch] - centre,
+            );
+            const mean = d.reduce((a, b) => a + b) / hypotheses;
+            const rms = Math.sqrt(d.reduce((a, b) => a + b * b, 0) / hypotheses);
+            expect(Math.abs(mean), `pose ${n} joint ${j} channel ${ch}: mean offset`).to.be.below(1e-5);
+            // uv: two matched normals (the draw inside the component and the forward noise) whose
+            // sample correlation is free, so the rms lies between their difference and their sum;
+            // xyz: exactly the noise std.
+            if (ch >= 2) expect(rms).to.be.closeTo(noise, 1e-4 * noise);
+            else {
+              const s = gmm[g + 3 + ch];
+              expect(rms).to.be.within(s * (sqrtA - noise) * (1 - 1e-4), s * (sqrtA + noise) * (1 + 1e-4));
+            }
+          }
+        }
+      }
+    });
+  }
 });

@@ -45,8 +45,9 @@ describe('shared WGSL constants (generated prelude)', () => {
 
   it('sizes the fused uniform as the host packs it', () => {
     const c = WGSL_CONSTANTS;
-    // 13 scalars padded to 4 vec4s, then the two tables, then 2 vec4 per step.
-    expect(64 + c.TABLE_VEC4S * 16 + c.STEP_VEC4S * 16).to.equal(FUSED_PARAMS_BYTES);
+    // 13 scalars padded to 4 vec4s, then the two tables, 2 vec4 per step and 17 gains in 5 vec4s.
+    expect(c.JOINT_VEC4S).to.equal(5);
+    expect(64 + c.TABLE_VEC4S * 16 + c.STEP_VEC4S * 16 + c.JOINT_VEC4S * 16).to.equal(FUSED_PARAMS_BYTES);
     expect(c.TABLE_VEC4S * 4).to.equal(2 * c.TABLE_U32_PER_NET);
     expect(c.DENOISER_TABLE).to.equal(c.TABLE_U32_PER_NET);
   });

@@ -111,6 +111,19 @@ describe('weights loader', () => {
     );
   });
 
+  it("reads the paper init's per-joint xyz noise gains; refuses a wrong count, zero, negative or huge gains", () => {
+    const gains = Array.from({ length: 17 }, (_, j) => 0.6 + 0.05 * j);
+    expect(parseModelWeights(withDiffusion(good, { xyzNoiseGain: gains })).config.diffusion.xyzNoiseGain).to.deep.equal(
+      gains,
+    );
+    expect(parseModelWeights(good).config.diffusion.xyzNoiseGain).to.equal(undefined);
+    for (const bad of [gains.slice(1), [...gains.slice(1), 0], [...gains.slice(1), -1], [...gains.slice(1), 1e3], 'x'])
+      expectWeightsError(
+        withDiffusion(good, { xyzNoiseGain: bad }),
+        /"diffusion.xyzNoiseGain" must be 17 numbers in \(0, 100\]/,
+      );
+  });
+
   it('rejects a missing tensor', () => {
     const { header, data } = explode(good);
     delete header['denoiser.atten_layers.1.feed_forward.A_hat'];
@@ -197,10 +210,18 @@ describe('weights loader', () => {
 });
 
 /** The file with fields of its lifter's config changed (the tensors as they are). */
-function withLifterConfig(bytes: Uint8Array, patch: Record<string, number>): Uint8Array {
+/** `bytes` with the config's `section` (lifter, diffusion) patched. */
+function withConfigPatch(
+  bytes: Uint8Array,
+  section: 'lifter' | 'diffusion',
+  patch: Record<string, unknown>,
+): Uint8Array {
   const { header, data } = explode(bytes);
   const config = JSON.parse(header.__metadata__['diffpose.config']);
-  Object.assign(config.lifter, patch);
+  Object.assign(config[section], patch);
   header.__metadata__['diffpose.config'] = JSON.stringify(config);
   return assemble(header, data);
 }
+
+const withLifterConfig = (bytes: Uint8Array, patch: Record<string, number>) => withConfigPatch(bytes, 'lifter', patch);
+const withDiffusion = (bytes: Uint8Array, patch: Record<string, unknown>) => withConfigPatch(bytes, 'diffusion', patch);

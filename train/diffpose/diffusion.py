@@ -88,33 +88,33 @@ def init_official(uv, lifter_xyz):
     return torch.cat([uv, root_centre(lifter_xyz)], dim=-1)
 
 
-def sample_mixture(pi, mu, sigma, generator=None):
-    """Per joint: pick a component k ~ pi, sample uv ~ N(mu_k, sigma_k^2).
+def moment_match(n):
+    """Standard normals n [H, ...] -> per element of ..., the H draws centred and scaled to unit
+    sample std (H >= 2; the engine's initNormals)."""
+    c = n - n.mean(0, keepdim=True)
+    return c / c.square().mean(0, keepdim=True).clamp_min(1e-12).sqrt()
 
-    pi [B, 17, K], mu/sigma [B, 17, K, 2] (uv units). Returns (uv [B,17,2], sigma_k [B,17,2]).
-    """
+
+def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, hypotheses=1, generator=None, xyz_std=None):
+    """Paper: per joint a component k ~ pi, uv ~ N(mu_k, sigma_k^2), xyz from the lifter, then
+    x_K = sqrt(a_K) x + sqrt(1 - a_K) eps * [sigma_k, 1]. xyz_std [B, 17] (a 4-output lifter's
+    sigma) replaces the xyz channels' noise std sqrt(1 - a_K): the start's depth distribution is
+    then as wide as the lifter's own error estimate (docs/uncertainty.md). With two or more
+    hypotheses the standard normals are moment-matched over them (moment_match).
+
+    pi [B, 17, K], mu/sigma [B, 17, K, 2] (uv units) -> [hypotheses, B, 17, 5]."""
     b, j, k = pi.shape
-    idx = torch.multinomial(pi.reshape(-1, k), 1, generator=generator).reshape(b, j, 1, 1)
-    idx = idx.expand(b, j, 1, 2)
-    m = torch.gather(mu, 2, idx)[:, :, 0]
-    s = torch.gather(sigma, 2, idx)[:, :, 0]
-    return m + s * torch.randn(m.shape, generator=generator), s
-
-
-def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, generator=None, xyz_std=None):
-    """Paper: uv sampled from the mixture, xyz from the lifter, then
-    x_K = sqrt(a_K) x + sqrt(1 - a_K) eps * scale. xyz_std [B, 17] (a 4-output lifter's sigma)
-    replaces the xyz channels' noise std sqrt(1 - a_K): the start's depth distribution is then
-    as wide as the lifter's own error estimate (docs/uncertainty.md)."""
-    uv, s = sample_mixture(pi, mu, sigma, generator)
-    x = torch.cat([uv, root_centre(lifter_xyz)], dim=-1)
-    scale = torch.cat([s, torch.ones_like(lifter_xyz)], dim=-1)
+    idx = torch.multinomial(pi.reshape(-1, k), hypotheses, replacement=True, generator=generator)
+    idx = idx.T.reshape(hypotheses, b, j, 1, 1).expand(hypotheses, b, j, 1, 2)
+    m = torch.gather(mu.expand(hypotheses, *mu.shape), 3, idx)[:, :, :, 0]
+    s = torch.gather(sigma.expand(hypotheses, *sigma.shape), 3, idx)[:, :, :, 0]
+    n = torch.randn((hypotheses, b, j, 7), generator=generator)
+    if hypotheses >= 2:
+        n = moment_match(n)
+    x = torch.cat([m + s * n[..., :2], root_centre(lifter_xyz).expand(hypotheses, b, j, 3)], dim=-1)
     a = schedule.a64(t_start)
-    eps = torch.randn(x.shape, generator=generator)
-    out = a ** 0.5 * x + (1.0 - a) ** 0.5 * eps * scale
-    if xyz_std is not None:
-        out = torch.cat([out[..., :2], a ** 0.5 * x[..., 2:] + xyz_std[..., None] * eps[..., 2:]], -1)
-    return out
+    xyz_noise = (1.0 - a) ** 0.5 if xyz_std is None else xyz_std[..., None]
+    return a ** 0.5 * x + torch.cat([(1.0 - a) ** 0.5 * s * n[..., 2:4], xyz_noise * n[..., 4:]], dim=-1)
 
 
 def summarize(xyz_h):
@@ -135,18 +135,14 @@ def lift(lifter, denoiser, schedule, uv, timesteps=(12, 0), init="official", eta
     """
     xyz0, sig = lifter.xyz_sigma(uv, conf)
     xyz0 = root_centre(xyz0)
-    outs = []
-    for _ in range(hypotheses):
-        if init == "official":
-            x = init_official(uv, xyz0)
-        elif init == "paper":
-            if mixture is None:
-                mixture = (torch.ones(uv.shape[:2] + (1,)), uv[:, :, None, :],
-                           torch.full(uv.shape[:2] + (1, 2), 0.01))
-            x = init_paper(schedule, timesteps[0], *mixture, xyz0, generator, sig)
-        else:
-            raise ValueError(init)
-        x = ddim(denoiser, schedule, x, timesteps, eta, generator)
-        outs.append(root_centre(x[..., 2:]))
+    if init == "official":
+        starts = [init_official(uv, xyz0)] * hypotheses
+    elif init == "paper":
+        if mixture is None:
+            mixture = (torch.ones(uv.shape[:2] + (1,)), uv[:, :, None, :], torch.full(uv.shape[:2] + (1, 2), 0.01))
+        starts = init_paper(schedule, timesteps[0], *mixture, xyz0, hypotheses, generator, sig)
+    else:
+        raise ValueError(init)
+    outs = [root_centre(ddim(denoiser, schedule, x, timesteps, eta, generator)[..., 2:]) for x in starts]
     mean, spread = summarize(torch.stack(outs))
     return mean, spread, xyz0
