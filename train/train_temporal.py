@@ -557,6 +557,8 @@ def main(argv=None):
     schedule = Schedule()
     if a.init and a.init != "none":
         lifter, denoiser, schedule, _ = load_frame(a.init)
+        # The frame file's noise gains were fitted to its own denoiser and lifter's sigma: not the temporal model's.
+        schedule.xyz_noise_gain = None
         lifter = without_sigma(lifter)
         lifter.train()
         denoiser.train()

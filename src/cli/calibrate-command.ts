@@ -16,7 +16,9 @@ import {
   radius90,
 } from '../model/calibration.js';
 import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes } from '../model/load-bytes.js';
+import { fitNoiseGainRound, withXyzNoiseGain } from '../model/noise-gain.js';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
+import { CONFIG_KEY } from '../model/weights.js';
 import { Rng } from '../pose/rng.js';
 import { writeOutputFile } from './write-file.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
@@ -55,8 +57,10 @@ type Fit = { key: string; window: string; samples: Samples; what: string };
  * a validation set drawn from the training mocap (never the test split) — the weights' own lifts
  * (paper init, H = 8 and H = 1) of every 20th training frame with varied body proportions through
  * new random cameras and detector noise — and writes the weights with the calibration in their
- * metadata. With --temporal the temporal file instead, from sequence lifts (offline and causal
- * windows pooled) of training-split tracks.
+ * metadata. Before the radii, frame weights get the paper init's per-joint xyz noise gains
+ * (config diffusion.xyzNoiseGain, model/noise-gain.ts) fitted on the same examples. With
+ * --temporal the temporal file instead, from sequence lifts (offline and causal windows pooled)
+ * of training-split tracks; its noise gains are left as they are.
  */
 export async function calibrateCommand(
   args: ParsedArgs,
@@ -92,18 +96,17 @@ export async function calibrateCommand(
     ? await loadWeightsBytes(flagString(args, 'temporal-weights'), DEFAULT_TEMPORAL_WEIGHTS)
     : undefined;
   const train = readSplit(flagString(args, 'data') ?? 'data/prepared', 'train');
-  const model = await DiffPose.load({
-    weights: frameBytes,
-    temporalWeights: temporalBytes ?? null,
-    backend: executor === 'cpu' ? 'cpu' : 'gpu',
-  });
+  const backend = executor === 'cpu' ? 'cpu' : 'gpu';
+  const checks: string[] = [];
+  // Frame weights: the paper init's per-joint noise gains first (they change the spreads the radii are fitted to).
+  const weights = temporal ? frameBytes : await fitNoiseGain(frameBytes, train, stride, executor, log, checks);
+  const model = await DiffPose.load({ weights, temporalWeights: temporalBytes ?? null, backend });
   try {
     const fits = temporal
       ? await sequenceSamples(model, train, trackCount, executor, log)
       : await frameSamples(model, train, stride, executor, log);
-    const file = parseSafetensors(temporalBytes ?? frameBytes);
+    const file = parseSafetensors(temporalBytes ?? weights);
     const metadata = { ...file.metadata };
-    const checks: string[] = [];
     for (const { key, window, samples, what } of fits) {
       const cal = fitCalibration(
         samples,
@@ -142,6 +145,49 @@ export async function calibrateCommand(
   }
 }
 
+/** The validation examples of a frame calibration: every `stride`-th training frame. */
+function validationExamples(train: PreparedSplit, stride: number) {
+  return makeExamples(train.poses, strideFrames(train.clip, stride), (f) => train.clip[f], new Rng(VALIDATION_SEED), {
+    varyProportions: true,
+  });
+}
+
+/** Rounds of fitNoiseGainRound: the denoiser's pull is not linear in the start's width, so one round undershoots. */
+const NOISE_GAIN_ROUNDS = 2;
+
+/**
+ * The frame weights with the paper init's per-joint xyz noise gains fitted (model/noise-gain.ts),
+ * from the file's own gains (or ones) on the validation examples' H = 8 lifts.
+ */
+async function fitNoiseGain(
+  bytes: Uint8Array,
+  train: PreparedSplit,
+  stride: number,
+  executor: ExecutorName,
+  log: (s: string) => void,
+  checks: string[],
+): Promise<Uint8Array> {
+  const ex = validationExamples(train, stride);
+  for (let round = 1; round <= NOISE_GAIN_ROUNDS; round++) {
+    const model = await DiffPose.load({ weights: bytes, backend: executor === 'cpu' ? 'cpu' : 'gpu' });
+    try {
+      const current = model.weights.config.diffusion.xyzNoiseGain;
+      const lift = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: HYPOTHESES, seed: 1 });
+      const gain = fitNoiseGainRound(jointErrors(lift.poses, ex.poses3d), lift.spread, current);
+      log(`noise gains, round ${round} of ${NOISE_GAIN_ROUNDS}: ${gain.map((g) => g.toFixed(3)).join(' ')}`);
+      bytes = withXyzNoiseGain(bytes, gain);
+    } finally {
+      model.dispose();
+    }
+  }
+  checks.push(
+    `paper init xyz noise gains per joint (fitted on the validation examples, H = ${HYPOTHESES}): ${JSON.parse(
+      parseSafetensors(bytes).metadata[CONFIG_KEY],
+    ).diffusion.xyzNoiseGain.join(' ')}`,
+  );
+  return bytes;
+}
+
 /** Frame lifts of every `stride`-th training frame. */
 async function frameSamples(
   model: DiffPose,
@@ -150,13 +196,7 @@ async function frameSamples(
   executor: ExecutorName,
   log: (s: string) => void,
 ): Promise<Fit[]> {
-  const ex = makeExamples(
-    train.poses,
-    strideFrames(train.clip, stride),
-    (f) => train.clip[f],
-    new Rng(VALIDATION_SEED),
-    { varyProportions: true },
-  );
+  const ex = validationExamples(train, stride);
   log(
     `calibrating on ${ex.count} validation examples (every ${stride}th training frame, seed ${VALIDATION_SEED}), executor ${executor} on ${model.adapter}`,
   );

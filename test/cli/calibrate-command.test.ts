@@ -32,6 +32,12 @@ describe('diffpose calibrate', function () {
     expect(coverage).to.be.within(85, 95);
     const w = parseModelWeights(new Uint8Array(readFileSync(out)));
     expect(w.calibration?.fitted).to.match(/60 validation examples \(every 2th frame of the training split\)/);
+    // The paper init's noise gains were fitted first (printed, and in the config): the root's is 1.
+    const gain = w.config.diffusion.xyzNoiseGain!;
+    expect(gain).to.have.length(17);
+    expect(gain[0]).to.equal(1);
+    expect(gain.some((g) => Math.abs(g - 1) > 1e-3)).to.equal(true);
+    expect(r.stdout).to.contain(`xyz noise gains per joint`);
     const tensors = (path: string) => parseSafetensors(new Uint8Array(readFileSync(path))).tensors;
     expect([...tensors(out).keys()], 'tensors kept').to.deep.equal([...tensors(tiny).keys()]);
     const model = await DiffPose.load({ weights: out, temporalWeights: null, backend: 'cpu' });

@@ -9,15 +9,21 @@ import torch
 class Schedule:
     """beta linear from beta_start to beta_end over T steps; alphabar_{-1} = 1."""
 
-    def __init__(self, beta_start=1e-4, beta_end=1e-3, num_steps=51):
+    def __init__(self, beta_start=1e-4, beta_end=1e-3, num_steps=51, xyz_noise_gain=None):
         self.beta_start, self.beta_end, self.num_steps = beta_start, beta_end, num_steps
+        # [17] per-joint factors on the paper init's xyz noise std (config diffusion.xyzNoiseGain,
+        # fitted by `diffpose calibrate`), or None
+        self.xyz_noise_gain = None if xyz_noise_gain is None else torch.tensor(xyz_noise_gain, dtype=torch.float32)
         self.betas = np.linspace(beta_start, beta_end, num_steps, dtype=np.float64)
         self.alphabar = np.cumprod(1.0 - self.betas)
         # index t + 1, so that alphabar_ext[0] is alphabar_{-1} = 1
         self._ext = torch.tensor(np.concatenate([[1.0], self.alphabar]), dtype=torch.float32)
 
     def config(self):
-        return {"betaStart": self.beta_start, "betaEnd": self.beta_end, "numSteps": self.num_steps}
+        c = {"betaStart": self.beta_start, "betaEnd": self.beta_end, "numSteps": self.num_steps}
+        if self.xyz_noise_gain is not None:
+            c["xyzNoiseGain"] = [round(float(g), 6) for g in self.xyz_noise_gain]
+        return c
 
     def a(self, t):
         """alphabar_t for an int or an integer tensor (t = -1 allowed), float32 tensor."""
@@ -100,7 +106,8 @@ def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, hypotheses=1, gener
     x_K = sqrt(a_K) x + sqrt(1 - a_K) eps * [sigma_k, 1]. xyz_std [B, 17] (a 4-output lifter's
     sigma) replaces the xyz channels' noise std sqrt(1 - a_K): the start's depth distribution is
     then as wide as the lifter's own error estimate (docs/uncertainty.md). With two or more
-    hypotheses the standard normals are moment-matched over them (moment_match).
+    hypotheses the standard normals are moment-matched over them (moment_match); the schedule's
+    xyz_noise_gain scales each joint's xyz noise.
 
     pi [B, 17, K], mu/sigma [B, 17, K, 2] (uv units) -> [hypotheses, B, 17, 5]."""
     b, j, k = pi.shape
@@ -113,7 +120,10 @@ def init_paper(schedule, t_start, pi, mu, sigma, lifter_xyz, hypotheses=1, gener
         n = moment_match(n)
     x = torch.cat([m + s * n[..., :2], root_centre(lifter_xyz).expand(hypotheses, b, j, 3)], dim=-1)
     a = schedule.a64(t_start)
-    xyz_noise = (1.0 - a) ** 0.5 if xyz_std is None else xyz_std[..., None]
+    xyz_noise = torch.full((b, j), (1.0 - a) ** 0.5) if xyz_std is None else xyz_std
+    if schedule.xyz_noise_gain is not None:
+        xyz_noise = xyz_noise * schedule.xyz_noise_gain
+    xyz_noise = xyz_noise[..., None]
     return a ** 0.5 * x + torch.cat([(1.0 - a) ** 0.5 * s * n[..., 2:4], xyz_noise * n[..., 4:]], dim=-1)
 
 

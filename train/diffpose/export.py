@@ -72,7 +72,7 @@ def load(path, **kw):
         net.eval()
         nets.append(net)
     d = cfg["diffusion"]
-    return nets[0], nets[1], Schedule(d["betaStart"], d["betaEnd"], d["numSteps"]), meta
+    return nets[0], nets[1], Schedule(d["betaStart"], d["betaEnd"], d["numSteps"], d.get("xyzNoiseGain")), meta
 
 
 def main():
