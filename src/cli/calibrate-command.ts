@@ -16,9 +16,8 @@ import {
   radius90,
 } from '../model/calibration.js';
 import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes } from '../model/load-bytes.js';
-import { fitNoiseGainRound, withXyzNoiseGain } from '../model/noise-gain.js';
+import { fitNoiseGainRound, storedNoiseGain, withXyzNoiseGain } from '../model/noise-gain.js';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.js';
-import { CONFIG_KEY } from '../model/weights.js';
 import { Rng } from '../pose/rng.js';
 import { writeOutputFile } from './write-file.js';
 import { checkKnownFlags, flagInt, flagString, type ParsedArgs } from './args.js';
@@ -168,12 +167,13 @@ async function fitNoiseGain(
   checks: string[],
 ): Promise<Uint8Array> {
   const ex = validationExamples(train, stride);
+  let gain: number[] = [];
   for (let round = 1; round <= NOISE_GAIN_ROUNDS; round++) {
     const model = await DiffPose.load({ weights: bytes, backend: executor === 'cpu' ? 'cpu' : 'gpu' });
     try {
       const current = model.weights.config.diffusion.xyzNoiseGain;
       const lift = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: HYPOTHESES, seed: 1 });
-      const gain = fitNoiseGainRound(jointErrors(lift.poses, ex.poses3d), lift.spread, current);
+      gain = fitNoiseGainRound(jointErrors(lift.poses, ex.poses3d), lift.spread, current);
       log(`noise gains, round ${round} of ${NOISE_GAIN_ROUNDS}: ${gain.map((g) => g.toFixed(3)).join(' ')}`);
       bytes = withXyzNoiseGain(bytes, gain);
     } finally {
@@ -181,9 +181,7 @@ async function fitNoiseGain(
     }
   }
   checks.push(
-    `paper init xyz noise gains per joint (fitted on the validation examples, H = ${HYPOTHESES}): ${JSON.parse(
-      parseSafetensors(bytes).metadata[CONFIG_KEY],
-    ).diffusion.xyzNoiseGain.join(' ')}`,
+    `paper init xyz noise gains per joint (fitted on the validation examples, H = ${HYPOTHESES}): ${storedNoiseGain(gain).join(' ')}`,
   );
   return bytes;
 }

@@ -42,10 +42,15 @@ export function fitNoiseGainRound(
   });
 }
 
+/** The gains as a weights file stores them: 6 significant digits. */
+export function storedNoiseGain(gain: readonly number[]): number[] {
+  return gain.map((g) => Number(g.toPrecision(6)));
+}
+
 /** The weights `bytes` with their config's diffusion.xyzNoiseGain set to `gain` (tensors and other metadata unchanged). */
 export function withXyzNoiseGain(bytes: Uint8Array, gain: readonly number[]): Uint8Array {
   const file = parseSafetensors(bytes);
   const config = JSON.parse(file.metadata[CONFIG_KEY]);
-  config.diffusion = { ...config.diffusion, xyzNoiseGain: gain.map((g) => Number(g.toPrecision(6))) };
+  config.diffusion = { ...config.diffusion, xyzNoiseGain: storedNoiseGain(gain) };
   return serializeSafetensors(file.tensors, { ...file.metadata, [CONFIG_KEY]: JSON.stringify(config) });
 }

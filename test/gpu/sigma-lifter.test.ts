@@ -4,11 +4,12 @@ import { DiffPose } from '../../src/diffpose.js';
 import type { ExecutorName } from '../../src/lift-options.js';
 import { CALIBRATION_KEY, type Calibration } from '../../src/model/calibration.js';
 import { gmmInitRef } from '../../src/model/gmm-init.js';
+import { withXyzNoiseGain } from '../../src/model/noise-gain.js';
 import { parseSafetensors, serializeSafetensors, type WritableTensor } from '../../src/model/safetensors.js';
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
 import { readBack, testGpu } from '../helpers/gpu.js';
-import { someKeypoints, withConfig, withLifter } from '../helpers/models.js';
+import { someKeypoints, withLifter } from '../helpers/models.js';
 
 // A lifter that also predicts each joint's error (lifter coordsOut 4: log sigma last; docs/uncertainty.md)
 // through every executor: PyTorch's outputs (train/fixtures.py sigma_fixture), the CPU reference,
@@ -78,9 +79,10 @@ describe('a lifter that predicts its own error (coordsOut 4)', function () {
 
   it('per-joint xyz noise gains of the config (diffusion.xyzNoiseGain): fused = per-op = CPU, and they change the lift', async function () {
     const gpu = await testGpu(this);
-    const gained = withConfig(sigmaWeights, (c) => {
-      c.diffusion.xyzNoiseGain = Array.from({ length: 17 }, (_, j) => 0.5 + 0.1 * j);
-    });
+    const gained = withXyzNoiseGain(
+      sigmaWeights,
+      Array.from({ length: 17 }, (_, j) => 0.5 + 0.1 * j),
+    );
     const model = await DiffPose.load({ weights: gained, device: gpu.device });
     const cpu = await DiffPose.load({ weights: gained, backend: 'cpu' });
     const plain = await DiffPose.load({ weights: sigmaWeights, backend: 'cpu' });

@@ -42,11 +42,3 @@ export function withLifter(temporal: Uint8Array, frame: Uint8Array): Uint8Array 
   config.lifter = JSON.parse(other.metadata['diffpose.config']).lifter;
   return serializeSafetensors(tensors, { ...file.metadata, 'diffpose.config': JSON.stringify(config) });
 }
-
-/** The weights `bytes` with their config JSON edited by `edit` (tensors unchanged). */
-export function withConfig(bytes: Uint8Array, edit: (config: Record<string, any>) => void): Uint8Array {
-  const file = parseSafetensors(bytes);
-  const config = JSON.parse(file.metadata['diffpose.config']);
-  edit(config);
-  return serializeSafetensors(file.tensors, { ...file.metadata, 'diffpose.config': JSON.stringify(config) });
-}
