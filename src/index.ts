@@ -31,7 +31,12 @@ export { DiffPoseError, InputError, WeightsError, NoAdapterError, GpuError, Abor
 // Detector files (COCO / MMPose results, OpenPose, MediaPipe, plain JSON, CSV) to tracks, as the CLI reads them.
 export { readKeypointText, readOpenPoseFolder } from './pose/read-keypoints.js';
 export { openCsvStream, type KeypointStream } from './pose/keypoint-stream.js';
-export { fillMissingJoints, type PreparedKeypoints } from './pose/missing-joints.js';
+export {
+  fillMissingJoints,
+  markFarKeypoints,
+  MAX_OUTSIDE_IMAGE,
+  type PreparedKeypoints,
+} from './pose/missing-joints.js';
 export { trackPeople, PeopleTracker, type KeypointTrack, type TrackMode } from './pose/track-people.js';
 export { sanityWarnings } from './pose/sanity.js';
 export type { KeypointFile, Detection, FrameDetections, ReadOptions } from './pose/keypoint-file.js';

@@ -13,7 +13,7 @@ import {
   type KeypointFile,
 } from '../pose/keypoint-file.js';
 import { openCsvStream } from '../pose/keypoint-stream.js';
-import { fillMissingJoints } from '../pose/missing-joints.js';
+import { fillMissingJoints, markFarKeypoints, MAX_OUTSIDE_IMAGE } from '../pose/missing-joints.js';
 import { sanityWarnings } from '../pose/sanity.js';
 import { H36M_BONES, H36M_JOINTS } from '../pose/skeleton.js';
 import {
@@ -302,6 +302,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     let done = 0,
       dropped = 0,
       filled = 0,
+      far = 0,
       frameIndex = 0,
       firstLift = true;
     /** Lifts the track's pending frames, all of them at the end (`last`), else all but the `after` its windows need. */
@@ -389,7 +390,9 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       if (interrupted) throw new InterruptedError();
       const number = typeof frame.id === 'number' ? frame.id : frameIndex;
       frameIndex++;
-      const keep = frame.detections.filter((d) => !weak(d));
+      const marked = frame.detections.map((d) => markFarKeypoints(d, imageSize));
+      far += marked.reduce((s, m) => s + m.far, 0);
+      const keep = marked.map((m) => m.detection).filter((d) => !weak(d));
       dropped += frame.detections.length - keep.length;
       for (const { track, detection } of tracker.push(keep)) {
         pending[track] ??= { frames: [], numbers: [], times: [], inputs: [], detections: [] };
@@ -410,7 +413,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     }
     if (tracker.count === 0)
       throw new InputError(
-        `${input}: no detection is left to lift (all ${dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints)`,
+        `${input}: no detection is left to lift (all ${dropped} under --min-person-score ${minPerson} or with fewer than 2 keypoints` +
+          `${far ? `; ${far} keypoints lie more than ${MAX_OUTSIDE_IMAGE} image sizes outside the ${imageSize.join('x')} image and were taken as missing: is the image size right, and are they pixels?` : ''})`,
       );
     progress.finish();
     const people = tracker.ids.map((id, person) => ({ person, ...(tracker.byIds ? { id: id! } : {}) }));
@@ -449,6 +453,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
     log(
       `${count(tracker.count, 'person', 'people')}${tracker.byIds ? " (tracked by the file's ids)" : ''} in ${count(frameIndex, 'frame', 'frames')}` +
+        `${far ? `; ${count(far, 'keypoint', 'keypoints')} more than ${MAX_OUTSIDE_IMAGE} image sizes outside the image taken as missing` : ''}` +
         `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
         `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}`,
     );

@@ -62,6 +62,32 @@ function checkArray(value: unknown, name: string, length: number): asserts value
   if (bad >= 0) throw new InputError(`${name}[${bad}] is ${value[bad]}: values must be finite`);
 }
 
+/**
+ * How far beyond the image, in image sizes, a keypoint (or a mixture mean) may lie. Detectors put
+ * a joint they found inside the picture or, extrapolating a cut-off limb, a fraction of it beyond;
+ * the network was trained on such pictures. Much farther means a wrong imageSize, other units or a
+ * garbage value, and lifting it gives nonsense (a person 10,000 pixels off a 640-pixel picture
+ * lifts to poses metres wide, at 1,000,000 pixels to NaN), so it is refused, not clamped.
+ */
+export const MAX_OUTSIDE_IMAGE = 2;
+
+/** Whether pixel (x, y) lies within MAX_OUTSIDE_IMAGE image sizes of a w x h image. */
+export function nearImage(x: number, y: number, w: number, h: number): boolean {
+  const m = MAX_OUTSIDE_IMAGE;
+  return x >= -m * w && x <= (1 + m) * w && y >= -m * h && y <= (1 + m) * h;
+}
+
+/** Refuses the first (x, y) pair of `points` that is not nearImage, naming it. */
+function checkNearImage(points: Float32Array, name: string, w: number, h: number): void {
+  for (let i = 0; i < points.length; i += 2) {
+    if (nearImage(points[i], points[i + 1], w, h)) continue;
+    throw new InputError(
+      `${name}[${i}..${i + 1}] = (${points[i]}, ${points[i + 1]}) lies more than ${MAX_OUTSIDE_IMAGE} image sizes outside the ${w}x${h} image: ` +
+        'is imageSize right, and are these pixels? (a joint you do not have: confidence 0 and a position near the person)',
+    );
+  }
+}
+
 export function checkImageSize(size: unknown): void {
   if (
     !Array.isArray(size) ||
@@ -89,6 +115,7 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
   }
   const poses = kp.length / perPose;
   checkArray(kp, 'keypoints', kp.length);
+  checkNearImage(kp, 'keypoints', w, h);
   if (input.confidence !== undefined) {
     checkArray(input.confidence, 'confidence', poses * format.keypoints);
     const bad = input.confidence.findIndex((c) => c < 0 || c > 1);
@@ -108,7 +135,7 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
     uv[2 * i] = toU(mapped.keypoints[2 * i]);
     uv[2 * i + 1] = toV(mapped.keypoints[2 * i + 1]);
   }
-  if (input.gmm) return { poses, uv, confidence: mapped.confidence, ...packGmm(input.gmm, poses, w, toU, toV) };
+  if (input.gmm) return { poses, uv, confidence: mapped.confidence, ...packGmm(input.gmm, poses, w, h, toU, toV) };
   const gmm = new Float32Array(poses * J * GMM_STRIDE);
   for (let i = 0; i < poses * J; i++) {
     const s = sigmaFromConfidence(mapped.confidence ? mapped.confidence[i] : 1);
@@ -121,6 +148,7 @@ function packGmm(
   g: GmmInput,
   poses: number,
   w: number,
+  h: number,
   toU: (x: number) => number,
   toV: (y: number) => number,
 ): { components: number; gmm: Float32Array } {
@@ -131,6 +159,7 @@ function packGmm(
   checkArray(g.weights, 'gmm.weights', poses * J * K);
   checkArray(g.means, 'gmm.means', poses * J * K * 2);
   checkArray(g.sigmas, 'gmm.sigmas', poses * J * K * 2);
+  checkNearImage(g.means, 'gmm.means', w, h);
   const out = new Float32Array(poses * J * K * GMM_STRIDE);
   for (let i = 0; i < poses * J; i++) {
     let total = 0;
@@ -145,6 +174,10 @@ function packGmm(
       const su = g.sigmas[2 * c],
         sv = g.sigmas[2 * c + 1];
       if (!(su > 0 && sv > 0)) throw new InputError(`gmm.sigmas[${2 * c}..${2 * c + 1}] must be > 0, got ${su}, ${sv}`);
+      if (!(su <= MAX_OUTSIDE_IMAGE * w && sv <= MAX_OUTSIDE_IMAGE * h))
+        throw new InputError(
+          `gmm.sigmas[${2 * c}..${2 * c + 1}] = ${su}, ${sv} are wider than ${MAX_OUTSIDE_IMAGE} image sizes (${w}x${h}): is imageSize right, and are these pixels?`,
+        );
       out.set(
         [g.weights[c] / total, toU(g.means[2 * c]), toV(g.means[2 * c + 1]), (su * 2) / w, (sv * 2) / w],
         c * GMM_STRIDE,

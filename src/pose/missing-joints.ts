@@ -1,5 +1,7 @@
 import { InputError } from '../errors.js';
 import { keypointFormat, toH36m } from './formats.js';
+import { MAX_OUTSIDE_IMAGE, nearImage } from './input.js';
+import type { Detection } from './keypoint-file.js';
 import { NUM_JOINTS } from './skeleton.js';
 import { JOINT_NEIGHBOURS, fitSkeleton, templatePoint } from './skeleton-fit.js';
 
@@ -71,6 +73,35 @@ export function fillMissingJoints(
   }
   return { keypoints: out, confidence: outConf, missing };
 }
+
+/**
+ * The detection with each keypoint that lies more than MAX_OUTSIDE_IMAGE image sizes outside the
+ * image marked missing (NaN, confidence 0), and how many were: no detector finds a joint there, the
+ * library refuses such input (src/pose/input.ts), and one garbage value must not stop a whole file.
+ */
+export function markFarKeypoints(
+  d: Detection,
+  imageSize: readonly [number, number],
+): { detection: Detection; far: number } {
+  const [w, h] = imageSize;
+  let far = 0,
+    keypoints = d.keypoints,
+    confidence = d.confidence;
+  for (let k = 0; k < d.confidence.length; k++) {
+    const x = d.keypoints[2 * k],
+      y = d.keypoints[2 * k + 1];
+    if (Number.isNaN(x) || Number.isNaN(y) || nearImage(x, y, w, h)) continue;
+    if (far++ === 0) {
+      keypoints = Float32Array.from(keypoints);
+      confidence = Float32Array.from(confidence);
+    }
+    keypoints[2 * k] = keypoints[2 * k + 1] = NaN;
+    confidence[k] = 0;
+  }
+  return { detection: far ? { ...d, keypoints, confidence } : d, far };
+}
+
+export { MAX_OUTSIDE_IMAGE };
 
 /** Fills the joints of one pose [17, 2] where `missing` is 1. */
 function fillPose(p: Float32Array, missing: Uint8Array, imageSize: readonly [number, number]): void {

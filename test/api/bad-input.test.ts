@@ -98,6 +98,43 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
         /gmm.sigmas\[0..1\] must be > 0/,
       ));
     it('unknown executor', () => rejects(kp, { ...ok, executor: 'quantum' }, /unknown executor "quantum"/));
+    it('a keypoint far outside the image (wrong image size, other units, garbage)', () =>
+      rejects(
+        kp.map((v, i) => (i === 9 ? 1e6 : v)),
+        ok,
+        /keypoints\[8..9\] = \(\S+, 1000000\) lies more than 2 image sizes outside the 640x480 image/,
+      ));
+    it('every keypoint in pixels of a 100x larger image', () =>
+      rejects(
+        kp.map((v) => v * 100),
+        ok,
+        /keypoints\[0..1\] = .* lies more than 2 image sizes outside the 640x480 image: is imageSize right/,
+      ));
+    /** Options with a one-component mixture per joint of the two poses. */
+    const withGmm = (means: Float32Array, sigmas: Float32Array): LiftOptions => ({
+      ...ok,
+      gmm: { components: 1, weights: new Float32Array(34).fill(1), means, sigmas },
+    });
+    it('a mixture mean far outside the image', () =>
+      rejects(
+        kp,
+        withGmm(
+          kp.map((v, i) => (i === 2 ? -2e4 : v)),
+          new Float32Array(68).fill(3),
+        ),
+        /gmm.means\[2..3\] = \(-20000, \S+\) lies more than 2 image sizes outside/,
+      ));
+    it('a mixture std wider than 2 image sizes', () =>
+      rejects(
+        kp,
+        withGmm(kp, new Float32Array(68).fill(3).fill(1e5, 6, 8)),
+        /gmm.sigmas\[6..7\] = 100000, 100000 are wider than 2 image sizes \(640x480\)/,
+      ));
+    it('keypoints up to 2 image sizes outside the image lift (a cut-off limb extrapolated by the detector)', async () => {
+      const near = kp.map((v, i) => (i === 6 ? -2 * 640 : i === 7 ? 3 * 480 : v));
+      const r = await model.lift(near, ok);
+      expect(r.poses.every(Number.isFinite)).to.equal(true);
+    });
 
     it('an empty input gives an empty result', async () => {
       const r = await model.lift([], { ...ok, hypotheses: 3, samples: true });

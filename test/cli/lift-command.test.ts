@@ -311,6 +311,26 @@ describe('diffpose lift (child process)', function () {
     }
   });
 
+  it('takes a keypoint far outside the image (a garbage value) as missing, says so, and lifts the rest as with that joint missing', async () => {
+    const input = readJson<{ imageSize: number[]; format: string; frames: Array<{ keypoints: number[][] }> }>(
+      example('walk-h36m17.json'),
+    );
+    input.frames = input.frames.slice(0, 4);
+    const garbage = structuredClone(input);
+    garbage.frames[2].keypoints[13] = [1e9, -3e7, 0.9]; // left wrist
+    const missing = structuredClone(input);
+    missing.frames[2].keypoints[13] = [0, 0, 0];
+    writeFileSync(join(dir, 'garbage.json'), JSON.stringify(garbage));
+    writeFileSync(join(dir, 'missing.json'), JSON.stringify(missing));
+    const a = await liftRun(join(dir, 'garbage.json'), ['--cpu', '--hypotheses', '1']);
+    const b = await liftRun(join(dir, 'missing.json'), ['--cpu', '--hypotheses', '1']);
+    expect(a.stderr).to.match(
+      /^1 person in 4 frames; 1 keypoint more than 2 image sizes outside the image taken as missing; filled in 1 missing joint from the rest of each skeleton \(confidence 0\)\n/m,
+    );
+    expect(a.out.people[0].frames[2].filled).to.deep.equal([13]);
+    expect(a.out.people[0].frames.map((f) => f.joints)).to.deep.equal(b.out.people[0].frames.map((f) => f.joints));
+  });
+
   it("keeps the caller's track ids, drops a junk detection under --min-person-score, and fills in joints detected as (0, 0, 0)", async () => {
     const legs = [13, 14, 15, 16];
     const bob = (x: number) => person(x).map((v, i) => (legs.includes(Math.floor(i / 3)) ? 0 : v));
@@ -379,15 +399,39 @@ describe('diffpose lift (child process)', function () {
       expect(diffposeLines(scaled.stderr).filter((l) => l.includes('warning'))).to.deep.equal([]);
     });
 
-    it('keypoints far outside the image', async () => {
+    it('keypoints outside the image', async () => {
       writeFileSync(
         join(dir, 'big.json'),
-        JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 10) }),
+        JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 3) }),
       );
       const r = await liftRun(join(dir, 'big.json'), ['--cpu', '--hypotheses', '1']);
       expect(diffposeLines(r.stderr).join('\n')).to.match(
-        /^diffpose: warning: 100% of the detected keypoints lie outside the 640x480 image \(largest x 3330, y 3500\): is the image size right, and are they pixels\?$/m,
+        /^diffpose: warning: \d+% of the detected keypoints lie outside the 640x480 image \(largest x 999, y 1050\): is the image size right, and are they pixels\?$/m,
       );
+    });
+
+    it('keypoints more than 2 image sizes outside the image are missing: with none left, one error that says why (exit 1)', async () => {
+      writeFileSync(
+        join(dir, 'huge.json'),
+        JSON.stringify({ imageSize: [640, 480], format: 'coco17', ...frames(300, 10) }),
+      );
+      const r = await runCli([
+        'lift',
+        join(dir, 'huge.json'),
+        '--cpu',
+        '--hypotheses',
+        '1',
+        '-o',
+        join(dir, 'huge-out.json'),
+      ]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(diffposeLines(r.stderr)).to.include(
+        'diffpose: warning: 100% of the detected keypoints lie outside the 640x480 image (largest x 3330, y 3500): is the image size right, and are they pixels?',
+      );
+      expect(diffposeLines(r.stderr).at(-1)).to.match(
+        /: no detection is left to lift \(all 2 under --min-person-score 0\.2 or with fewer than 2 keypoints; 34 keypoints lie more than 2 image sizes outside the 640x480 image and were taken as missing: is the image size right, and are they pixels\?\)$/,
+      );
+      expect(existsSync(join(dir, 'huge-out.json'))).to.equal(false);
     });
 
     it('COCO order declared as Human3.6M; without a format the order that fits is taken and said', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DiffPose } from '../../src/diffpose.js';
 import { FORMATS, toH36m, COCO17 } from '../../src/pose/formats.js';
-import { fillMissingJoints } from '../../src/pose/missing-joints.js';
+import { fillMissingJoints, markFarKeypoints } from '../../src/pose/missing-joints.js';
 import { readKeypointText } from '../../src/pose/read-keypoints.js';
 import { trackPeople } from '../../src/pose/track-people.js';
 
@@ -48,6 +48,22 @@ describe('missing joints', () => {
         `joint ${j}`,
       ).to.be.below(60);
     }
+  });
+
+  it('markFarKeypoints: a keypoint more than 2 image sizes outside the image becomes missing; within 2 it stays, and an untouched detection is the same object', () => {
+    const keypoints = Float32Array.from([10, 20, -1279, 1439, -1281, 5, 100, 1441]);
+    const confidence = Float32Array.from([0.9, 0.8, 0.7, 0.6]);
+    const d = { input: 0, keypoints, confidence };
+    const { detection, far } = markFarKeypoints(d, [640, 480]);
+    expect(far).to.equal(2);
+    expect(Array.from(detection.keypoints)).to.deep.equal([10, 20, -1279, 1439, NaN, NaN, NaN, NaN]);
+    expect(Array.from(detection.confidence)).to.deep.equal([0.9, 0.8, 0, 0].map(Math.fround));
+    expect(Array.from(keypoints), "the caller's arrays are left alone").to.deep.equal([
+      10, 20, -1279, 1439, -1281, 5, 100, 1441,
+    ]);
+    const near = { input: 1, keypoints: keypoints.slice(0, 4), confidence: confidence.slice(0, 2) };
+    expect(markFarKeypoints(near, [640, 480])).to.deep.equal({ detection: near, far: 0 });
+    expect(markFarKeypoints(near, [640, 480]).detection).to.equal(near);
   });
 
   it('a pose with no detected joint gets the mean skeleton in the middle of the image', () => {
