@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { DiffPose, type LiftResult } from '../../src/diffpose.js';
 import type { LiftOptions } from '../../src/lift-options.js';
+import { goldenPath } from '../helpers/golden.js';
 import { testGpu } from '../helpers/gpu.js';
 import { smallWeights, someKeypoints } from '../helpers/models.js';
 
@@ -147,6 +149,56 @@ describe('concurrent calls on one model give the bits of the same calls made one
       b.keypoints.destroy();
       b.poses.destroy();
     }
+  });
+
+  it('stream pushes on two streams, sequence lifts of both windows and frame lifts started together give the serial bits, and a disposed stream refuses its pending pushes', async function () {
+    const gpu = await testGpu(this);
+    const model = await DiffPose.load({
+      weights: new URL('../../weights/diffpose.safetensors', import.meta.url),
+      temporalWeights: new Uint8Array(readFileSync(goldenPath('tiny-temporal-v2.safetensors'))),
+      device: gpu.device,
+    });
+    const image = [640, 480] as const;
+    /** Per round: a push of 2 tracks, one of 3 tracks with 2 hypotheses, a frame lift, a sequence lift (offline / causal in turn). */
+    const run = async (together: boolean): Promise<Float32Array[]> => {
+      const a = await model.createStream({ imageSize: image, hypotheses: 1 });
+      const b = await model.createStream({ imageSize: image, hypotheses: 2, seed: 3 });
+      const calls: Array<() => Promise<Float32Array>> = [];
+      for (let i = 0; i < 5; i++) {
+        calls.push(() => a.push(someKeypoints(2, 10 + i)).then((r) => r.poses));
+        calls.push(() => b.push(someKeypoints(3, 20 + i)).then((r) => r.poses));
+        calls.push(() =>
+          model.lift(someKeypoints(4, 30 + i), { imageSize: image, hypotheses: 2 }).then((r) => r.poses),
+        );
+        calls.push(() =>
+          model.liftSequence(someKeypoints(7, 40 + i), { imageSize: image, causal: i % 2 === 0 }).then((r) => r.poses),
+        );
+      }
+      const out: Float32Array[] = [];
+      if (together) out.push(...(await Promise.all(calls.map((c) => c()))));
+      else for (const c of calls) out.push(await c());
+      a.dispose();
+      b.dispose();
+      return out;
+    };
+    const serial = await run(false);
+    const raced = await run(true);
+    raced.forEach((r, i) => expect(Array.from(r), `call ${i}`).to.deep.equal(Array.from(serial[i])));
+    const c = await model.createStream({ imageSize: image });
+    const pending = [c.push(someKeypoints(1, 1)), c.push(someKeypoints(1, 2))];
+    c.dispose();
+    for (const p of pending) {
+      let caught: unknown;
+      try {
+        await p;
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as Error)?.message).to.match(/this stream was disposed/);
+    }
+    const after = await model.lift(someKeypoints(1, 1), { imageSize: image });
+    expect(after.poses.every(Number.isFinite), 'the model is still usable').to.equal(true);
+    model.dispose();
   });
 
   it('two models on one adopted device, called at once, give their serial bits', async function () {
