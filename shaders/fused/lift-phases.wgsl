@@ -13,6 +13,40 @@ fn sigma_from_confidence(c: f32) -> f32 {
   return 0.001 + 0.015 * miss + 0.075 * m2 * m2 * m2;
 }
 
+// NOISE_MODEL.confidenceScale and confidenceRange[0] (src/pose/detector-noise.ts).
+const CONFIDENCE_SCALE: f32 = 0.03;
+const CONFIDENCE_MIN: f32 = 0.05;
+
+// INPUT_MIXTURE: the confidence a detector with joint j's error would report, from its mixture
+// (params.components components in gmm_out, uv units) and the person's height (the extent of the
+// 17 keypoints in `uv`, at least one pixel): mixtureConfidence in src/pose/heatmaps.ts, which
+// gives a host lift from a mixture its confidences.
+fn mixture_confidence(pose: u32, j: u32) -> f32 {
+  var top = 3.0e38;
+  var bottom = -3.0e38;
+  for (var k = 0u; k < params.joint_count; k++) {
+    let y = uv[(pose * JOINTS + k) * 2u + 1u];
+    top = min(top, y);
+    bottom = max(bottom, y);
+  }
+  let scale = CONFIDENCE_SCALE * max(bottom - top, 2.0 / params.image_width);
+  let K = params.components;
+  var total = 0.0;
+  var mean = vec2<f32>(0.0);
+  var second = vec2<f32>(0.0);
+  for (var c = 0u; c < K; c++) {
+    let g = ((pose * JOINTS + j) * K + c) * 5u;
+    let w = gmm_out[g];
+    let m = vec2<f32>(gmm_out[g + 1u], gmm_out[g + 2u]);
+    let s = vec2<f32>(gmm_out[g + 3u], gmm_out[g + 4u]);
+    total += w;
+    mean += w * m;
+    second += w * (s * s + m * m);
+  }
+  let v = max(second / total - (mean / total) * (mean / total), vec2<f32>(0.0));
+  return clamp(exp(-sqrt((v.x + v.y) / 2.0) / scale), CONFIDENCE_MIN, 1.0);
+}
+
 fn lift_phases() -> u32 {
   return net_ops(LIFTER_TABLE) + 2u;
 }
@@ -39,7 +73,9 @@ fn lift_phase(lane: u32, pose: u32, phase: u32) {
         s4_set(xin + j, vec4<f32>(p, uv[i + 2u], 0.0));
       } else {
         let i = (pose * JOINTS + j) * 2u;
-        s4_set(xin + j, vec4<f32>(uv[i], uv[i + 1u], confidence[pose * JOINTS + j], 0.0));
+        var c: f32;
+        if (params.input_kind == INPUT_MIXTURE) { c = mixture_confidence(pose, j); } else { c = confidence[pose * JOINTS + j]; }
+        s4_set(xin + j, vec4<f32>(uv[i], uv[i + 1u], c, 0.0));
       }
     }
   } else if (phase <= ops) {

@@ -46,8 +46,8 @@ export const FUSED_OP = { linear: 1, mix: 2, norm: 3, attention: 4, film: 5 } as
 export const ACTIVATION_CODE = { none: 0, relu: 1, swish: 2 } as const;
 /** "No such input" in u32 fields: no residual, no step term. */
 export const NONE_U32 = 0xffffffff;
-/** FusedParams.input_kind: normalised uv written by the host, or a caller's pixels normalised on the GPU. */
-export const INPUT_KIND = { uv: 0, pixels: 1 } as const;
+/** FusedParams.input_kind: normalised uv written by the host, a caller's pixels normalised on the GPU, or a heatmap fit's uv and mixtures. */
+export const INPUT_KIND = { uv: 0, pixels: 1, mixture: 2 } as const;
 /** Init modes of the reverse process (src/model/gmm-init.ts InitMode, lib/gmm.wgsl). */
 export const INIT_MODE = { official: 0, paper: 1 } as const;
 /** { inputW: 6 } -> { ENC_INPUT_W: 6 }: a table layout's fields by their WGSL names. */
@@ -92,6 +92,7 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   OP_FILM: FUSED_OP.film,
   INPUT_UV: INPUT_KIND.uv,
   INPUT_PIXELS: INPUT_KIND.pixels,
+  INPUT_MIXTURE: INPUT_KIND.mixture,
   INIT_OFFICIAL: INIT_MODE.official,
   INIT_PAPER: INIT_MODE.paper,
   GMM_STRIDE,

@@ -3,6 +3,7 @@ import { FIT_STRIDE, HEATMAP_FIT, MAX_TARGET_SIGMA, type HeatmapFitArgs } from '
 import { keypointFormat, type FormatName, type KeypointFormat } from './formats.js';
 import type { GmmInput } from './input.js';
 import { NUM_JOINTS } from './skeleton.js';
+import { NOISE_MODEL } from './detector-noise.js';
 
 /**
  * Heatmap input (docs/formats.md, "heatmaps"): per person one heatmap per keypoint of a format,
@@ -196,6 +197,51 @@ export function gmmKeypoints(gmm: GmmInput): Float32Array {
     for (let c = 1; c < C; c++) if (gmm.weights[i * C + c] > gmm.weights[i * C + best]) best = c;
     out[2 * i] = gmm.means[(i * C + best) * 2];
     out[2 * i + 1] = gmm.means[(i * C + best) * 2 + 1];
+  }
+  return out;
+}
+
+/**
+ * [N, 17]: the confidence a detector with the mixture's error would report, for the lifter (which
+ * reads one per joint): c = exp(-std / (0.03 s)), the detector-noise model's relation between a
+ * joint's error std and its score (src/pose/detector-noise.ts, the one the weights were trained
+ * with), std = the mixture's moment-matched std (both axes' mean variance: two modes far apart are
+ * a wide, unsure joint), s = the person's height in pixels (the extent of `keypoints` [N, 17, 2]),
+ * clamped to the model's confidence range. A sharp blob gives about 1, a flat or two-peaked one little.
+ */
+export function mixtureConfidence(gmm: GmmInput, keypoints: Float32Array): Float32Array {
+  const C = gmm.components,
+    J = NUM_JOINTS;
+  const poses = gmm.weights.length / (J * C);
+  const out = new Float32Array(poses * J);
+  const [lo, hi] = NOISE_MODEL.confidenceRange;
+  for (let n = 0; n < poses; n++) {
+    let top = Infinity,
+      bottom = -Infinity;
+    for (let j = 0; j < J; j++) {
+      const y = keypoints[(n * J + j) * 2 + 1];
+      top = Math.min(top, y);
+      bottom = Math.max(bottom, y);
+    }
+    const scale = NOISE_MODEL.confidenceScale * Math.max(bottom - top, 1);
+    for (let j = 0; j < J; j++) {
+      const i = n * J + j;
+      let total = 0;
+      const mean = [0, 0],
+        second = [0, 0];
+      for (let c = 0; c < C; c++) {
+        const k = i * C + c,
+          wt = gmm.weights[k];
+        total += wt;
+        for (let a = 0; a < 2; a++) {
+          mean[a] += wt * gmm.means[2 * k + a];
+          second[a] += wt * (gmm.sigmas[2 * k + a] ** 2 + gmm.means[2 * k + a] ** 2);
+        }
+      }
+      let variance = 0;
+      for (let a = 0; a < 2; a++) variance += Math.max(second[a] / total - (mean[a] / total) ** 2, 0) / 2;
+      out[i] = Math.min(hi, Math.max(lo, Math.exp(-Math.sqrt(variance) / scale)));
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { GMM_STRIDE } from '../model/gmm-init.js';
 import { keypointFormat, toH36m } from './formats.js';
-import { gmmKeypoints } from './heatmaps.js';
+import { gmmKeypoints, mixtureConfidence } from './heatmaps.js';
 import { NUM_JOINTS } from './skeleton.js';
 
 /** A caller-supplied per-joint 2D Gaussian mixture (pixels), H36M joint order. */
@@ -135,7 +135,11 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
     uv[2 * i] = toU(mapped.keypoints[2 * i]);
     uv[2 * i + 1] = toV(mapped.keypoints[2 * i + 1]);
   }
-  if (input.gmm) return { poses, uv, confidence: mapped.confidence, ...packGmm(input.gmm, poses, w, h, toU, toV) };
+  if (input.gmm) {
+    const packed = packGmm(input.gmm, poses, w, h, toU, toV);
+    // No confidences beside a mixture: the lifter reads the ones its widths imply.
+    return { poses, uv, confidence: mapped.confidence ?? mixtureConfidence(input.gmm, mapped.keypoints), ...packed };
+  }
   const gmm = new Float32Array(poses * J * GMM_STRIDE);
   for (let i = 0; i < poses * J; i++) {
     const s = sigmaFromConfidence(mapped.confidence ? mapped.confidence[i] : 1);

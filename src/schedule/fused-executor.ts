@@ -46,6 +46,7 @@ import {
   networkTable,
   packFusedParams,
   slotVec4s,
+  type GpuInput,
 } from './fused-params.js';
 import { emptyResult, finishReadback, recordReadback, stagingBuffer } from './readback.js';
 import { StepFeatures } from './step-features.js';
@@ -451,12 +452,12 @@ export class FusedExecutor implements Executor {
   }
 
   /** The uniform is rewritten only when the init, schedule, mixture size, input kind or noise gains change. */
-  private writeParams(components: number, s: RunSettings, pixelsInput?: { width: number; height: number }): void {
+  private writeParams(components: number, s: RunSettings, gpuInput?: GpuInput): void {
     const key = JSON.stringify([
       components,
       s.init,
       s.coefficients,
-      pixelsInput,
+      gpuInput,
       s.xyzNoiseGain && Array.from(s.xyzNoiseGain),
     ]);
     if (key === this.paramsKey) return;
@@ -471,7 +472,7 @@ export class FusedExecutor implements Executor {
         settings: s,
         lifterTable: this.tables.lifter,
         denoiserTable: this.tables.denoiser,
-        pixelsInput,
+        gpuInput,
         sigmaAt: this.tables.sigmaAt,
       }),
     );
@@ -703,8 +704,9 @@ export class FusedExecutor implements Executor {
     return withGpuErrors(this.gpu, 'fused buffer lift', async () => {
       const { device } = this.gpu;
       // Fitted input fills the host lift's uv and mixture buffers: the lift then runs as a host lift's.
-      if (fitted) this.writeParams(fitted.components, s);
-      else this.writeParams(1, s, { width: req.imageSize[0], height: req.imageSize[1] });
+      const [width, height] = req.imageSize;
+      if (fitted) this.writeParams(fitted.components, s, { kind: 'mixture', width, height });
+      else this.writeParams(1, s, { kind: 'pixels', width, height });
       this.useCalibration(sequence);
       let lift = fitted ? this.hostLift : this.callerLift.get(req.keypoints);
       if (!lift) {
@@ -725,8 +727,6 @@ export class FusedExecutor implements Executor {
       const encoder = req.encoder ?? device.createCommandEncoder({ label: 'fused buffer lift' });
       if (sequence) this.context!.upload(sequence, 0, req.count);
       if (fitted) {
-        // A heatmap carries no confidence the lifter was trained with: it reads 1 (sure), as for keypoints without one.
-        this.writeConfidence(undefined, req.count);
         const pass = encoder.beginComputePass({ label: 'fused: input fit pass' });
         fitted.record(pass, this.io.uv, this.io.gmm);
         pass.end();

@@ -163,6 +163,13 @@ export function networkTable(
   return t;
 }
 
+/** What a buffer lift's earlier dispatches leave for the lifter (packFusedParams). */
+export interface GpuInput {
+  kind: 'pixels' | 'mixture';
+  width: number;
+  height: number;
+}
+
 /** The whole uniform: slot layout and tables (plan time), init, schedule and xyz noise gains (per settings). */
 export function packFusedParams(o: {
   slot4: number;
@@ -170,8 +177,12 @@ export function packFusedParams(o: {
   denoiserLayers: number;
   components: number;
   settings: RunSettings;
-  /** Pixels straight from a caller's GPU buffer (normalised on the GPU), with its image size. */
-  pixelsInput?: { width: number; height: number };
+  /**
+   * Input a buffer lift produces on the GPU, with its image size: a caller's pixels (normalised by
+   * the lifter dispatch), or a heatmap fit's uv and mixtures (the lifter's confidences from the
+   * mixtures' widths, as prepareInput gives a mixture without confidences). Absent: the host's uv.
+   */
+  gpuInput?: GpuInput;
   /** Where a 4-output lifter's sigma sits in lifter_xyz (f32 index); 0: the lifter has none. */
   sigmaAt: number;
   lifterTable: Uint32Array;
@@ -190,13 +201,10 @@ export function packFusedParams(o: {
     o.components,
     INIT_MODE[s.init],
     o.denoiserLayers,
-    o.pixelsInput ? INPUT_KIND.pixels : INPUT_KIND.uv,
+    o.gpuInput ? INPUT_KIND[o.gpuInput.kind] : INPUT_KIND.uv,
     NUM_JOINTS,
   ]);
-  f.set(
-    [s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA, o.pixelsInput?.width ?? 0, o.pixelsInput?.height ?? 0],
-    8,
-  );
+  f.set([s.coefficients[0].sqrtA, s.coefficients[0].sqrtOneMinusA, o.gpuInput?.width ?? 0, o.gpuInput?.height ?? 0], 8);
   u[12] = o.sigmaAt;
   u.set(o.lifterTable, TABLE_OFFSET / 4);
   u.set(o.denoiserTable, TABLE_OFFSET / 4 + TABLE_U32_PER_NET);

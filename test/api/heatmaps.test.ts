@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
 import { simulateHeatmaps } from '../../src/eval/heatmap-sim.js';
-import { gmmKeypoints } from '../../src/pose/heatmaps.js';
+import { gmmKeypoints, mixtureConfidence } from '../../src/pose/heatmaps.js';
 import { someKeypoints } from '../helpers/models.js';
 import { testGpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/close.js';
@@ -53,6 +53,50 @@ describe('heatmap input: fitHeatmaps and lift({ heatmaps })', function () {
         expect(bits(r.samples)).to.equal(bits(a.samples));
         expect(bits(r.spread)).to.equal(bits(a.spread));
       }
+    });
+
+    it('a mixture without confidences lifts with the confidences its widths imply (the lifter reads them): a lift with those given, not with 1s', async function () {
+      const gmm = await model.fitHeatmaps(heatmaps, hm);
+      const points = gmmKeypoints(gmm);
+      const c = mixtureConfidence(gmm, points);
+      // The simulator drew each blob from a confidence (0.2 for joints 3 and 13, 0.9 for the
+      // others, some of which it made occluded or confused with their partner): a sharp blob gives
+      // that confidence back, the unsure and ambiguous ones read low.
+      for (let n = 0; n < 3; n++) {
+        const own = c.subarray(n * 17, (n + 1) * 17);
+        for (const j of [3, 13]) expect(own[j], `person ${n} joint ${j}`).to.be.below(0.5);
+        const sure = Array.from(own)
+          .filter((_, j) => j !== 3 && j !== 13)
+          .sort((a, b) => a - b);
+        expect(sure[Math.floor(sure.length / 2)], `person ${n}: median of the sure joints`).to.be.closeTo(0.9, 0.03);
+      }
+      const implied = await model.lift(points, { ...sampling, gmm });
+      const given = await model.lift(points, { ...sampling, gmm, confidence: c });
+      const ones = await model.lift(points, { ...sampling, gmm, confidence: new Float32Array(51).fill(1) });
+      expect(bits(implied.poses)).to.equal(bits(given.poses));
+      expect(bits(implied.poses)).to.not.equal(bits(ones.poses));
+    });
+
+    it('mixtureConfidence: exp(-std / (0.03 x person height)) of the moment-matched std, clamped to [0.05, 1]', () => {
+      // One person 300 px tall (joint 10 at y = 0, joint 3 at y = 300); two components per joint.
+      const points = new Float32Array(34).fill(150);
+      points[2 * 10 + 1] = 0;
+      points[2 * 3 + 1] = 300;
+      const weights = new Float32Array(34),
+        means = new Float32Array(68),
+        sigmas = new Float32Array(68).fill(1e-3);
+      for (let j = 0; j < 17; j++) {
+        weights.set([2, 0], 2 * j); // unnormalised weights: the second component has none
+        means.set([100, 100, 500, 500], 4 * j);
+      }
+      sigmas.set([9, 9], 4 * 1); // joint 1: one Gaussian of std 9 px = 0.03 x 300
+      weights.set([1, 1], 2 * 2); // joint 2: two sharp modes 400 px apart in x and y: std 200 per axis
+      sigmas.set([0, 3, 0, 0], 4 * 4); // joint 4: std 0 across, 3 along: mean variance 4.5
+      const c = mixtureConfidence({ components: 2, weights, means, sigmas }, points);
+      expect(c[0]).to.be.closeTo(Math.exp(-1e-3 / 9), 1e-6);
+      expect(c[1]).to.be.closeTo(Math.exp(-1), 1e-6);
+      expect(c[2]).to.equal(Math.fround(0.05)); // exp(-200 / 9), clamped
+      expect(c[4]).to.be.closeTo(Math.exp(-Math.sqrt(4.5) / 9), 1e-6);
     });
 
     it('refuses bad heatmaps with one-line InputErrors and stays usable', async function () {
