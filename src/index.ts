@@ -24,6 +24,7 @@ export type { PassTime } from './gpu/pass-timer.js';
 export { MAX_HYPOTHESES } from './lift-options.js';
 export type { GmmInput } from './pose/input.js';
 export { sigmaFromConfidence } from './pose/input.js';
+export { gmmKeypoints, mixtureConfidence } from './pose/heatmaps.js';
 export { H36M_JOINTS, H36M_BONES } from './pose/skeleton.js';
 export { FORMATS, type FormatName } from './pose/formats.js';
 export type { ModelConfig, NetworkConfig, DiffusionConfig } from './model/config.js';

@@ -12,8 +12,9 @@ export interface LiftOptions {
   imageSize: readonly [number, number];
   /** Keypoint layout of the input (default 'h36m17'); docs/formats.md gives each joint order. */
   format?: FormatName;
-  /** [N, K] in [0, 1], K keypoints of the format. */
+  /** [N, K] in [0, 1], K keypoints of the format (absent: 1, or beside a `gmm` the confidence its widths imply, mixtureConfidence). */
   confidence?: Float32Array | readonly number[];
+  /** Each joint's 2D as a Gaussian mixture (pixels, Human3.6M order): the paper init's start. */
   gmm?: import('./pose/input.js').GmmInput;
   /**
    * The input is heatmaps [N, K, height, width] of `format`'s keypoints (lift's first argument),
