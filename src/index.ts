@@ -23,7 +23,7 @@ export type { CallStats } from './executor.js';
 export type { PassTime } from './gpu/pass-timer.js';
 export { MAX_HYPOTHESES } from './lift-options.js';
 export type { GmmInput } from './pose/input.js';
-export { sigmaFromConfidence } from './pose/input.js';
+export { sigmaFromConfidence, MAX_OUTSIDE_IMAGE, MAX_OUTSIDE_IMAGE_UNDETECTED } from './pose/input.js';
 export { gmmKeypoints, mixtureConfidence } from './pose/heatmaps.js';
 export { H36M_JOINTS, H36M_BONES } from './pose/skeleton.js';
 export { FORMATS, type FormatName } from './pose/formats.js';
@@ -32,12 +32,7 @@ export { DiffPoseError, InputError, WeightsError, NoAdapterError, GpuError, Abor
 // Detector files (COCO / MMPose results, OpenPose, MediaPipe, plain JSON, CSV) to tracks, as the CLI reads them.
 export { readKeypointText, readOpenPoseFolder } from './pose/read-keypoints.js';
 export { openCsvStream, type KeypointStream } from './pose/keypoint-stream.js';
-export {
-  fillMissingJoints,
-  markFarKeypoints,
-  MAX_OUTSIDE_IMAGE,
-  type PreparedKeypoints,
-} from './pose/missing-joints.js';
+export { fillMissingJoints, markFarKeypoints, type PreparedKeypoints } from './pose/missing-joints.js';
 export { trackPeople, PeopleTracker, type KeypointTrack, type TrackMode } from './pose/track-people.js';
 export { sanityWarnings } from './pose/sanity.js';
 export type { KeypointFile, Detection, FrameDetections, ReadOptions } from './pose/keypoint-file.js';

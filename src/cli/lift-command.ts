@@ -13,7 +13,8 @@ import {
   type KeypointFile,
 } from '../pose/keypoint-file.js';
 import { openCsvStream } from '../pose/keypoint-stream.js';
-import { fillMissingJoints, markFarKeypoints, MAX_OUTSIDE_IMAGE } from '../pose/missing-joints.js';
+import { MAX_OUTSIDE_IMAGE } from '../pose/input.js';
+import { fillMissingJoints, markFarKeypoints } from '../pose/missing-joints.js';
 import { sanityWarnings } from '../pose/sanity.js';
 import { H36M_BONES, H36M_JOINTS } from '../pose/skeleton.js';
 import {

@@ -71,19 +71,30 @@ function checkArray(value: unknown, name: string, length: number): asserts value
  */
 export const MAX_OUTSIDE_IMAGE = 2;
 
-/** Whether pixel (x, y) lies within MAX_OUTSIDE_IMAGE image sizes of a w x h image. */
-export function nearImage(x: number, y: number, w: number, h: number): boolean {
-  const m = MAX_OUTSIDE_IMAGE;
-  return x >= -m * w && x <= (1 + m) * w && y >= -m * h && y <= (1 + m) * h;
+/**
+ * The same for a keypoint with confidence 0 (not detected: its position only a placeholder, such
+ * as the CLI's mean-skeleton fill of a close-up's legs, several image heights below a webcam's
+ * head-and-shoulders picture). The lifter reads it as unsure; up to about 20 image sizes away the
+ * poses stay as they are, at 100 they break.
+ */
+export const MAX_OUTSIDE_IMAGE_UNDETECTED = 20;
+
+/** Whether pixel (x, y) lies within `margin` image sizes (default MAX_OUTSIDE_IMAGE) of a w x h image. */
+export function nearImage(x: number, y: number, w: number, h: number, margin = MAX_OUTSIDE_IMAGE): boolean {
+  return x >= -margin * w && x <= (1 + margin) * w && y >= -margin * h && y <= (1 + margin) * h;
 }
 
-/** Refuses the first (x, y) pair of `points` that is not nearImage, naming it. */
-function checkNearImage(points: Float32Array, name: string, w: number, h: number): void {
+/**
+ * Refuses the first (x, y) pair of `points` that is not nearImage, naming it; a pair whose
+ * confidence (`confidence[k]` for pair k, when given) is 0 may lie up to MAX_OUTSIDE_IMAGE_UNDETECTED.
+ */
+function checkNearImage(points: Float32Array, name: string, w: number, h: number, confidence?: Float32Array): void {
   for (let i = 0; i < points.length; i += 2) {
-    if (nearImage(points[i], points[i + 1], w, h)) continue;
+    const margin = confidence?.[i / 2] === 0 ? MAX_OUTSIDE_IMAGE_UNDETECTED : MAX_OUTSIDE_IMAGE;
+    if (nearImage(points[i], points[i + 1], w, h, margin)) continue;
     throw new InputError(
-      `${name}[${i}..${i + 1}] = (${points[i]}, ${points[i + 1]}) lies more than ${MAX_OUTSIDE_IMAGE} image sizes outside the ${w}x${h} image: ` +
-        'is imageSize right, and are these pixels? (a joint you do not have: confidence 0 and a position near the person)',
+      `${name}[${i}..${i + 1}] = (${points[i]}, ${points[i + 1]}) lies more than ${margin} image sizes outside the ${w}x${h} image: ` +
+        `is imageSize right, and are these pixels? (a joint you do not have: confidence 0 and a position within ${MAX_OUTSIDE_IMAGE_UNDETECTED} image sizes)`,
     );
   }
 }
@@ -115,12 +126,12 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
   }
   const poses = kp.length / perPose;
   checkArray(kp, 'keypoints', kp.length);
-  checkNearImage(kp, 'keypoints', w, h);
   if (input.confidence !== undefined) {
     checkArray(input.confidence, 'confidence', poses * format.keypoints);
     const bad = input.confidence.findIndex((c) => c < 0 || c > 1);
     if (bad >= 0) throw new InputError(`confidence[${bad}] = ${input.confidence[bad]} is outside [0, 1]`);
   }
+  checkNearImage(kp, 'keypoints', w, h, input.confidence);
   if (input.gmm !== undefined && format.name !== 'h36m17') {
     throw new InputError(
       `a gmm can only be given with format "h36m17" (got "${format.name}"): map the mixture to Human3.6M joints first`,

@@ -101,8 +101,6 @@ export function markFarKeypoints(
   return { detection: far ? { ...d, keypoints, confidence } : d, far };
 }
 
-export { MAX_OUTSIDE_IMAGE };
-
 /** Fills the joints of one pose [17, 2] where `missing` is 1. */
 function fillPose(p: Float32Array, missing: Uint8Array, imageSize: readonly [number, number]): void {
   const weights = Array.from(missing, (m) => (m ? 0 : 1));

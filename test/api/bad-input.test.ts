@@ -135,6 +135,23 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
       const r = await model.lift(near, ok);
       expect(r.poses.every(Number.isFinite)).to.equal(true);
     });
+    it("an undetected joint (confidence 0) may lie up to 20 image sizes out (a close-up's filled-in legs), not farther", async () => {
+      const confidence = new Float32Array(34).fill(0.9);
+      confidence[3] = 0;
+      const legs = kp.map((v, i) => (i === 7 ? 15 * 480 : v));
+      const r = await model.lift(legs, { ...ok, confidence });
+      expect(r.poses.every(Number.isFinite)).to.equal(true);
+      await rejects(
+        legs,
+        { ...ok, confidence: confidence.map((c, i) => (i === 3 ? 0.5 : c)) },
+        /keypoints\[6..7\] = \(\S+, 7200\) lies more than 2 image sizes outside the 640x480 image/,
+      );
+      await rejects(
+        kp.map((v, i) => (i === 7 ? 22 * 480 : v)),
+        { ...ok, confidence },
+        /keypoints\[6..7\] = \(\S+, 10560\) lies more than 20 image sizes outside the 640x480 image/,
+      );
+    });
 
     it('an empty input gives an empty result', async () => {
       const r = await model.lift([], { ...ok, hypotheses: 3, samples: true });

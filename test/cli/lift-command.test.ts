@@ -331,6 +331,31 @@ describe('diffpose lift (child process)', function () {
     expect(a.out.people[0].frames.map((f) => f.joints)).to.deep.equal(b.out.people[0].frames.map((f) => f.joints));
   });
 
+  it('lifts a close-up (head and shoulders in the picture): the filled-in legs lie image heights below it, and that is fine', async () => {
+    const input = readJson<{ imageSize: number[]; format: string; frames: Array<{ keypoints: number[][] }> }>(
+      example('walk-h36m17.json'),
+    );
+    input.frames = input.frames.slice(0, 3).map((f) => {
+      const [hx, hy] = f.keypoints[10];
+      return {
+        keypoints: f.keypoints.map(([x, y, c]) => {
+          const [zx, zy] = [(x - hx) * 10 + 320, (y - hy) * 10 + 60];
+          return zx >= 0 && zx <= 640 && zy >= 0 && zy <= 480 ? [zx, zy, c] : [0, 0, 0];
+        }),
+      };
+    });
+    writeFileSync(join(dir, 'close-up.json'), JSON.stringify(input));
+    const r = await liftRun(join(dir, 'close-up.json'), ['--cpu', '--hypotheses', '1']);
+    const frames = r.out.people[0].frames;
+    expect(frames).to.have.length(3);
+    expect(frames[0].filled).to.include.members([3, 6]); // the ankles
+    expect(
+      Math.max(...frames[0].filled!.map((j) => frames[0].keypoints2d[3 * j + 1])),
+      'filled below the picture',
+    ).to.be.above(3.5 * 480);
+    expect(frames.every((f) => f.joints.every(Number.isFinite))).to.equal(true);
+  });
+
   it("keeps the caller's track ids, drops a junk detection under --min-person-score, and fills in joints detected as (0, 0, 0)", async () => {
     const legs = [13, 14, 15, 16];
     const bob = (x: number) => person(x).map((v, i) => (legs.includes(Math.floor(i / 3)) ? 0 : v));
