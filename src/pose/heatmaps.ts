@@ -226,20 +226,26 @@ export function mixtureConfidence(gmm: GmmInput, keypoints: Float32Array): Float
     const scale = NOISE_MODEL.confidenceScale * Math.max(bottom - top, 1);
     for (let j = 0; j < J; j++) {
       const i = n * J + j;
-      let total = 0;
-      const mean = [0, 0],
-        second = [0, 0];
+      // Scalars, not per-joint arrays: this runs for every joint of every mixture lift.
+      let total = 0,
+        meanU = 0,
+        meanV = 0,
+        secondU = 0,
+        secondV = 0;
       for (let c = 0; c < C; c++) {
         const k = i * C + c,
-          wt = gmm.weights[k];
+          wt = gmm.weights[k],
+          mu = gmm.means[2 * k],
+          mv = gmm.means[2 * k + 1];
         total += wt;
-        for (let a = 0; a < 2; a++) {
-          mean[a] += wt * gmm.means[2 * k + a];
-          second[a] += wt * (gmm.sigmas[2 * k + a] ** 2 + gmm.means[2 * k + a] ** 2);
-        }
+        meanU += wt * mu;
+        meanV += wt * mv;
+        secondU += wt * (gmm.sigmas[2 * k] ** 2 + mu ** 2);
+        secondV += wt * (gmm.sigmas[2 * k + 1] ** 2 + mv ** 2);
       }
-      let variance = 0;
-      for (let a = 0; a < 2; a++) variance += Math.max(second[a] / total - (mean[a] / total) ** 2, 0) / 2;
+      const variance =
+        Math.max(secondU / total - (meanU / total) ** 2, 0) / 2 +
+        Math.max(secondV / total - (meanV / total) ** 2, 0) / 2;
       out[i] = Math.min(hi, Math.max(lo, Math.exp(-Math.sqrt(variance) / scale)));
     }
   }
