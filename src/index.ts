@@ -18,6 +18,7 @@ export {
   type TrackId,
 } from './temporal/stream.js';
 export { movingAverage, OneEuroFilter, oneEuro } from './temporal/smoothing.js';
+export { MAX_BRIDGED_GAP } from './temporal/track-gaps.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
 export type { CallStats } from './executor.js';
 export type { PassTime } from './gpu/pass-timer.js';

@@ -30,6 +30,7 @@ import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } fro
 import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
+import { MAX_BRIDGED_GAP, bridgesGap } from '../temporal/track-gaps.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -300,7 +301,10 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       detections: Detection[];
     }> = [];
     const lifted: number[] = [];
+    /** Per track, the index of the last frame it had a detection in. */
+    const lastSeen: number[] = [];
     let done = 0,
+      restarts = 0,
       dropped = 0,
       filled = 0,
       far = 0,
@@ -389,8 +393,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     };
     for await (const frame of frames) {
       if (interrupted) throw new InterruptedError();
-      const number = typeof frame.id === 'number' ? frame.id : frameIndex;
-      frameIndex++;
+      const index = frameIndex++;
+      const number = typeof frame.id === 'number' ? frame.id : index;
       const marked = frame.detections.map((d) => markFarKeypoints(d, imageSize));
       far += marked.reduce((s, m) => s + m.far, 0);
       const keep = marked.map((m) => m.detection).filter((d) => !weak(d));
@@ -398,6 +402,13 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       for (const { track, detection } of tracker.push(keep)) {
         pending[track] ??= { frames: [], numbers: [], times: [], inputs: [], detections: [] };
         lifted[track] ??= 0;
+        // Frames on either side of a longer gap are other moments: the temporal windows must not join them.
+        if (temporal && lastSeen[track] !== undefined && !bridgesGap(lastSeen[track], index)) {
+          await flush(track, true);
+          delete context[track];
+          restarts++;
+        }
+        lastSeen[track] = index;
         const p = pending[track];
         p.frames.push(frame.id);
         p.numbers.push(number);
@@ -456,7 +467,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       `${count(tracker.count, 'person', 'people')}${tracker.byIds ? " (tracked by the file's ids)" : ''} in ${count(frameIndex, 'frame', 'frames')}` +
         `${far ? `; ${count(far, 'keypoint', 'keypoints')} more than ${MAX_OUTSIDE_IMAGE} image sizes outside the image taken as missing` : ''}` +
         `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
-        `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}`,
+        `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}` +
+        `${restarts ? `; the temporal context started over after ${count(restarts, 'gap', 'gaps')} of more than ${MAX_BRIDGED_GAP} frames in a track` : ''}`,
     );
     log(
       `lifted ${done} frames of ${count(tracker.count, 'person', 'people')} x ${count(hypotheses, 'hypothesis', 'hypotheses')} ` +

@@ -25,7 +25,7 @@ import { NUM_JOINTS } from './skeleton.js';
  * extrapolates). Its confidence is the minimum of its sources' (a derived joint is no surer
  * than its least sure source).
  */
-export type FormatName = 'h36m17' | 'coco17' | 'mediapipe33' | 'openpose25' | 'openpose18';
+export type FormatName = 'h36m17' | 'coco17' | 'halpe26' | 'wholebody133' | 'mediapipe33' | 'openpose25' | 'openpose18';
 
 export interface KeypointFormat {
   name: FormatName;
@@ -201,10 +201,23 @@ export const OPENPOSE18 = {
 export const FORMATS: Record<string, KeypointFormat> = {
   h36m17: { name: 'h36m17', keypoints: 17, sources: Array.from({ length: NUM_JOINTS }, (_, j) => one(j)) },
   coco17: { name: 'coco17', keypoints: 17, sources: h36mFrom(COCO17) },
+  // Halpe (AlphaPose, RTMPose "body with feet") and COCO-WholeBody (RTMPose/DWPose whole-body)
+  // start with COCO's 17 body keypoints; their head top, neck, hip centre, feet, face and hands
+  // are not used — the training skeleton's head point is not the crown (see above).
+  halpe26: { name: 'halpe26', keypoints: 26, sources: h36mFrom(COCO17) },
+  wholebody133: { name: 'wholebody133', keypoints: 133, sources: h36mFrom(COCO17) },
   mediapipe33: { name: 'mediapipe33', keypoints: 33, sources: h36mFrom(MEDIAPIPE33) },
   openpose25: { name: 'openpose25', keypoints: 25, sources: h36mFrom(OPENPOSE25) },
   openpose18: { name: 'openpose18', keypoints: 18, sources: h36mFrom(OPENPOSE18) },
 };
+
+/**
+ * The format of COCO-style results (COCO keypoint results, MMPose predictions) with k keypoints per
+ * person: COCO's 17, Halpe's 26 or COCO-WholeBody's 133, all in COCO's order for the body.
+ */
+export function cocoStyleFormat(k: number): KeypointFormat | undefined {
+  return [FORMATS.coco17, FORMATS.halpe26, FORMATS.wholebody133].find((f) => f.keypoints === k);
+}
 
 /** The formats with k keypoints (17: coco17 and h36m17, told apart by sanity.ts's skeleton fit). */
 export function formatsWithKeypoints(k: number): KeypointFormat[] {

@@ -1,4 +1,4 @@
-import { formatsWithKeypoints, type KeypointFormat } from './formats.js';
+import { FORMATS, formatsWithKeypoints, type KeypointFormat } from './formats.js';
 import { fail, isRecord, numberOf, setKeypoint, type Detection } from './keypoint-file.js';
 
 /*
@@ -48,7 +48,7 @@ function countError(v: KeypointValues, got: number): never {
   const declared =
     v.expect !== undefined
       ? `, but format ${v.expect.name} has ${v.expect.keypoints} (${3 * v.expect.keypoints} numbers)`
-      : ' (known formats have 17, 18, 25 or 33)';
+      : ` (known formats have ${[...new Set(Object.values(FORMATS).map((f) => f.keypoints))].sort((a, b) => a - b).join(', ')})`;
   fail(v.file, `${v.where}: ${got} keypoints${declared}; pass --format to say which layout this is`);
 }
 

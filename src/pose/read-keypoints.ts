@@ -1,4 +1,4 @@
-import { FORMATS, formatsWithKeypoints, keypointFormat, type KeypointFormat } from './formats.js';
+import { FORMATS, cocoStyleFormat, formatsWithKeypoints, keypointFormat, type KeypointFormat } from './formats.js';
 import { parseKeypointCsv } from './keypoint-csv.js';
 import {
   fail,
@@ -131,9 +131,27 @@ function imageSizeOf(file: string, o: Record<string, unknown>): [number, number]
   return undefined;
 }
 
+/**
+ * The COCO-style format of a result's keypoints (flat, `stride` numbers per keypoint, or one list
+ * per keypoint): coco17, halpe26 or wholebody133 by their count; coco17 when the value is no list
+ * (its reader then says what is wrong).
+ */
+function cocoStyleOf(file: string, where: string, keypoints: unknown, stride: number): KeypointFormat {
+  if (!Array.isArray(keypoints) || keypoints.length === 0) return FORMATS.coco17;
+  const k = Array.isArray(keypoints[0]) || isRecord(keypoints[0]) ? keypoints.length : keypoints.length / stride;
+  const format = cocoStyleFormat(k);
+  if (!format)
+    fail(
+      file,
+      `${where}: ${k} keypoints; COCO-style results have 17 (coco17), 26 (halpe26) or 133 (wholebody133): pass --format to say which layout this is`,
+    );
+  return format;
+}
+
 /** `[{image_id, keypoints: [x, y, s, ...], score?, track_id?}]` (COCO results; MMPose and others add track_id). */
 function cocoResults(file: string, list: unknown[], declared: KeypointFormat | undefined): Partial {
-  const format = declared ?? FORMATS.coco17;
+  const first = list[0];
+  const format = declared ?? cocoStyleOf(file, 'result 0', isRecord(first) ? first.keypoints : undefined, 3);
   const found: Found[] = [];
   let tracked = false;
   list.forEach((r, i) => {
@@ -195,7 +213,8 @@ function openPoseList(file: string, list: unknown[], declared: KeypointFormat | 
 
 /** MMPose's saved predictions: per frame {frame_id, instances: [{keypoints: [[x, y]], keypoint_scores, bbox_score?, track_id?}]}. */
 function mmposeFrames(file: string, frames: unknown[], declared: KeypointFormat | undefined): Partial {
-  const format = declared ?? FORMATS.coco17;
+  const first = frames.flatMap((f) => (isRecord(f) && Array.isArray(f.instances) ? f.instances : []))[0];
+  const format = declared ?? cocoStyleOf(file, 'the first instance', isRecord(first) ? first.keypoints : undefined, 2);
   const found: Found[] = [];
   const frameOrder: Array<number | string> = [];
   frames.forEach((f, i) => {

@@ -8,6 +8,7 @@ import type { BufferLift } from '../schedule/fused-executor.js';
 import { checkBuffers } from '../gpu/buffer-checks.js';
 import { fuseRecords } from '../kernels/aggregate.js';
 import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
+import { bridgesGap } from './track-gaps.js';
 
 export type TrackId = string | number;
 
@@ -122,6 +123,9 @@ export class DiffPoseStream {
   private gpuRing: GPUBuffer | undefined;
   private ringDevice: GPUDevice | undefined;
   private pushes = 0;
+  /** Slots given out so far, and those freed by endTrack since. */
+  private slotsUsed = 0;
+  private readonly freeSlots: number[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   readonly maxTracks: number;
@@ -195,9 +199,7 @@ export class DiffPoseStream {
     const ring = this.gpuRing;
     const host = ring ? undefined : this.hostRings();
     ids.forEach((id, p) => {
-      const track = this.slotOf(id, ids);
-      track.frames++;
-      track.lastPush = frame;
+      const track = this.advance(id, ids, frame);
       const slot = track.slot * W + ((track.frames - 1) % W);
       const row = newFrames.subarray(p * ENCODER_INPUTS, (p + 1) * ENCODER_INPUTS);
       if (ring) device!.queue.writeBuffer(ring, slot * this.gpuStride() * 4, row as Float32Array<ArrayBuffer>);
@@ -256,9 +258,7 @@ export class DiffPoseStream {
     const W = this.model.window;
     const windows = new Uint32Array(req.count * 4);
     ids.forEach((id, p) => {
-      const track = this.slotOf(id, ids);
-      track.frames++;
-      track.lastPush = frame;
+      const track = this.advance(id, ids, frame);
       windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
     });
     const sequence: SequenceInfo = {
@@ -307,7 +307,7 @@ export class DiffPoseStream {
     return { buffer: this.gpuMeans!, ringAt: this.maxTracks * FUSE_RECORD };
   }
 
-  /** A push's track ids: `count` distinct strings or numbers (default 0 .. count-1), at most maxTracks. */
+  /** A push's track ids: `count` distinct strings or finite numbers (default 0 .. count-1), at most maxTracks. */
   private checkIds(tracks: readonly TrackId[] | undefined, count: number): TrackId[] {
     const ids = tracks ? [...tracks] : Array.from({ length: count }, (_, i) => i);
     if (ids.length !== count) throw new InputError(`tracks has ${ids.length} ids for ${count} poses`);
@@ -315,8 +315,8 @@ export class DiffPoseStream {
     if (count > this.maxTracks)
       throw new InputError(`${count} tracks in one push exceed the stream's maxTracks ${this.maxTracks}`);
     for (const id of ids)
-      if (typeof id !== 'string' && typeof id !== 'number')
-        throw new InputError('track ids must be strings or numbers');
+      if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
+        throw new InputError(`track ids must be strings or finite numbers, got ${String(id)}`);
     return ids;
   }
 
@@ -342,17 +342,30 @@ export class DiffPoseStream {
           : undefined;
       // The encoder's cached activations (and a v2 file's lifter xyz and means) exist only on the
       // GPU: on a new device every track starts over.
-      if (device) this.tracks.clear();
+      if (device) this.forgetTracks();
       this.ringDevice = device;
     }
+  }
+
+  /**
+   * Track `id` at push `frame`: its state with this frame counted. A track missing from more than
+   * MAX_BRIDGED_GAP pushes before this one starts over in its slot (its history is of another moment).
+   */
+  private advance(id: TrackId, current: TrackId[], frame: number): Track {
+    const track = this.slotOf(id, current);
+    if (track.frames > 0 && !bridgesGap(track.lastPush, frame)) track.frames = 0;
+    track.frames++;
+    track.lastPush = frame;
+    return track;
   }
 
   /** The track's state, given a slot on its first push (the least recently pushed track's when all are taken). */
   private slotOf(id: TrackId, current: TrackId[]): Track {
     let track = this.tracks.get(id);
     if (track) return track;
-    let slot = this.tracks.size;
-    if (slot >= this.maxTracks) {
+    let slot = this.freeSlots.pop() ?? this.slotsUsed;
+    if (slot === this.slotsUsed && slot < this.maxTracks) this.slotsUsed++;
+    else if (slot >= this.maxTracks) {
       let oldest: [TrackId, Track] | undefined;
       for (const entry of this.tracks) {
         if (current.includes(entry[0])) continue;
@@ -364,6 +377,29 @@ export class DiffPoseStream {
     track = { slot, frames: 0, lastPush: -1 };
     this.tracks.set(id, track);
     return track;
+  }
+
+  /**
+   * Forgets track `id` after the pushes already made (a person left, or a tracker gives the id to
+   * someone else): its slot is free, and a later push of `id` starts a new history. Resolves to
+   * whether the stream held the track.
+   */
+  endTrack(id: TrackId): Promise<boolean> {
+    const next = this.queue.then(() => {
+      const track = this.tracks.get(id);
+      if (!track) return false;
+      this.tracks.delete(id);
+      this.freeSlots.push(track.slot);
+      return true;
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private forgetTracks(): void {
+    this.tracks.clear();
+    this.freeSlots.length = 0;
+    this.slotsUsed = 0;
   }
 
   /** Ids of the tracks whose history the stream holds. */

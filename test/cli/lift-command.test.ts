@@ -275,6 +275,44 @@ describe('diffpose lift (child process)', function () {
       }
     });
 
+  it('starts the temporal context over where a track is missing from more than MAX_BRIDGED_GAP frames, and bridges shorter gaps', async function () {
+    this.timeout(600_000);
+    const clip = readJson<{ frames: Array<{ keypoints: number[][] }> }>(example('basketball-h36m17.json')).frames;
+    // Person "a" in frames 0-19, gone in 20-29 (empty frames), back in 30-49 but gone from 40 and 41.
+    const present = (f: number) => f < 20 || (f >= 30 && f !== 40 && f !== 41);
+    const frames = Array.from({ length: 50 }, (_, f) => ({
+      frame: f,
+      people: present(f) ? [{ id: 'a', keypoints: clip[f % clip.length].keypoints }] : [],
+    }));
+    const file = join(dir, 'gaps.json');
+    writeFileSync(file, JSON.stringify({ imageSize: [640, 480], format: 'h36m17', frames }));
+    const { out, stderr } = await liftRun(file, ['--cpu', '--hypotheses', '1', '--init', 'official']);
+    expect(stderr).to.match(/the temporal context started over after 1 gap of more than 2 frames in a track/);
+    const got = out.people[0].frames;
+    expect(got.map((f) => f.frame)).to.deep.equal(Array.from({ length: 50 }, (_, f) => f).filter(present));
+    const model = await DiffPose.load({ backend: 'cpu' });
+    try {
+      for (const segment of [
+        Array.from({ length: 20 }, (_, f) => f),
+        Array.from({ length: 20 }, (_, i) => 30 + i).filter(present),
+      ]) {
+        const kp = segment.map((f) => clip[f % clip.length].keypoints);
+        const r = await model.liftSequence(Float32Array.from(kp.flatMap((k) => k.flatMap(([x, y]) => [x, y]))), {
+          imageSize: [640, 480],
+          confidence: Float32Array.from(kp.flatMap((k) => k.map((j) => j[2]))),
+          hypotheses: 1,
+          init: 'official',
+        });
+        segment.forEach((f, i) => {
+          const joints = got.find((g) => g.frame === f)!.joints;
+          joints.forEach((v, k) => expect(v, `frame ${f}`).to.be.closeTo(r.poses[i * 51 + k], 1e-5));
+        });
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("reads the documented CSV layout like the same detections in COCO results, keeping the CSV's person names", async () => {
     // The first 10 frames of the two-people file as CSV, named by side.
     const input = readJson<CocoResult[]>(example('two-people-coco17.json')).slice(0, 20);
@@ -550,7 +588,7 @@ describe('diffpose lift (child process)', function () {
     it('unknown format', async () => {
       expectOneErrorLine(
         await fail([example('walk-coco17.json'), '--format', 'body25', '--image-size', '640x480', '--cpu']),
-        /^diffpose: unknown keypoint format "body25" \(known: h36m17, coco17, mediapipe33, openpose25, openpose18\)$/,
+        /^diffpose: unknown keypoint format "body25" \(known: h36m17, coco17, halpe26, wholebody133, mediapipe33, openpose25, openpose18\)$/,
       );
     });
 

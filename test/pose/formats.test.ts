@@ -81,6 +81,17 @@ describe('keypoint formats', () => {
     expect(Array.from(toH36m(FORMATS.openpose25, 1, op).keypoints)).to.deep.equal(ref);
   });
 
+  it("halpe26 and wholebody133 read COCO's 17 body keypoints at COCO's places and nothing else", () => {
+    const coco = somePose();
+    const ref = Array.from(toH36m(FORMATS.coco17, 1, coco).keypoints);
+    for (const f of [FORMATS.halpe26, FORMATS.wholebody133]) {
+      // The other keypoints (head top, feet, face, hands) hold junk that must not move a joint.
+      const kp = relayout(coco, COCO17, f.keypoints, 5000);
+      expect(Array.from(toH36m(f, 1, kp).keypoints), f.name).to.deep.equal(ref);
+    }
+    expect([FORMATS.halpe26.keypoints, FORMATS.wholebody133.keypoints]).to.deep.equal([26, 133]);
+  });
+
   it('a derived joint is as confident as its least confident source, extrapolating ones too', () => {
     const conf = new Float32Array(17).fill(0.9);
     conf[COCO17.rEar] = 0.3;

@@ -159,7 +159,7 @@ describe('keypoint files and tracks', () => {
     expect(() => readKeypointText('a.json', '[{"keypoints": []}]')).to.throw(InputError, /result 0: missing image_id/);
     expect(() => readKeypointText('a.json', '{"frames": [{"keypoints": [[1, 2, 3]]}]}')).to.throw(
       InputError,
-      /frame 0: 1 keypoints \(known formats have 17, 18, 25 or 33\); pass --format/,
+      /frame 0: 1 keypoints \(known formats have 17, 18, 25, 26, 33, 133\); pass --format/,
     );
     expect(() => readKeypointText('a.json', '{"format": "h36m17", "frames": [{"keypoints": [[1, 2, 3]]}]}')).to.throw(
       InputError,
@@ -298,6 +298,39 @@ describe('native keypoint layouts', () => {
       expect(d.confidence[MEDIAPIPE33.lSho]).to.be.closeTo(score, 1e-6);
       expect(Number.isNaN(d.keypoints[2 * 29])).to.equal(true); // the left heel: a (0, 0, 0) landmark
     }
+  });
+
+  it("COCO results and MMPose predictions of Halpe's 26 or COCO-WholeBody's 133 keypoints: their body read as COCO's", () => {
+    const extra = (x: number, k: number) => [
+      ...person(x),
+      ...Array.from({ length: k - 17 }, (_, i) => [900 + i, 700 - i, 0.5]).flat(),
+    ];
+    const whole = readKeypointText('w.json', JSON.stringify([{ image_id: 0, keypoints: extra(200, 133), score: 0.9 }]));
+    expect(whole.format).to.equal('wholebody133');
+    const body = readKeypointText('c.json', JSON.stringify([{ image_id: 0, keypoints: person(200), score: 0.9 }]));
+    expect(Array.from(whole.frames[0].detections[0].keypoints.subarray(0, 34))).to.deep.equal(
+      Array.from(body.frames[0].detections[0].keypoints),
+    );
+    const halpe = readKeypointText(
+      'h.json',
+      JSON.stringify({
+        instance_info: [
+          {
+            frame_id: 0,
+            instances: [
+              {
+                keypoints: Array.from({ length: 26 }, (_, k) => extra(300, 26).slice(3 * k, 3 * k + 2)),
+                keypoint_scores: new Array(26).fill(0.8),
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect([halpe.layout, halpe.format]).to.deep.equal(['MMPose predictions (instance_info)', 'halpe26']);
+    expect(() =>
+      readKeypointText('x.json', JSON.stringify([{ image_id: 0, keypoints: extra(200, 20), score: 0.9 }])),
+    ).to.throw(InputError, /result 0: 20 keypoints; COCO-style results have 17 \(coco17\), 26 \(halpe26\) or 133/);
   });
 
   it('MMPose predictions and COCO results with track_id: ids and person scores kept', () => {

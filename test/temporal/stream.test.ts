@@ -5,6 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { goldenPath } from '../helpers/golden.js';
 import { someKeypoints } from '../helpers/models.js';
 import { testGpu } from '../helpers/gpu.js';
+import { MAX_BRIDGED_GAP } from '../../src/temporal/track-gaps.js';
 
 const FRAME_WEIGHTS = new URL('../../weights/diffpose.safetensors', import.meta.url);
 const tiny = new Uint8Array(readFileSync(goldenPath('tiny-temporal.safetensors')));
@@ -21,7 +22,7 @@ function twoTracks() {
 
 /**
  * Pushes the tracks frame by frame (track "b" first from frame 3 on, "a" only on even frames
- * after 10 — a track missing from some pushes keeps its history) and checks every frame against
+ * after 10 — a track missing from one push at a time keeps its history) and checks every frame against
  * liftSequence (causal) on the frames each track was pushed; official init is deterministic, so
  * the random draws' keys (poseOffset) do not matter.
  */
@@ -61,6 +62,40 @@ async function checkStream(model: DiffPose, executor: 'cpu' | 'fused', atol: num
       expectClose(poses, want.poses.subarray(i * 51, (i + 1) * 51), atol, 0, `${executor} track ${id} push ${i}`),
     );
   }
+  stream.dispose();
+}
+
+/**
+ * Track "a" misses MAX_BRIDGED_GAP + 1 pushes (10 .. 12) and starts over; "b" misses
+ * MAX_BRIDGED_GAP (10, 11; an empty push counts too) and keeps its history.
+ */
+async function checkGaps(model: DiffPose, executor: 'cpu' | 'fused', atol: number): Promise<void> {
+  const stream = await model.createStream({ imageSize: IMAGE, init: 'official', executor, maxTracks: 4 });
+  const [a, b] = twoTracks().map((t) => t.keypoints);
+  const frameOf = (t: Float32Array, f: number) => t.subarray(f * 34, (f + 1) * 34);
+  const last: Record<string, Float32Array> = {};
+  for (let f = 0; f < 20; f++) {
+    const ids = [...(f < 10 || f > 12 ? ['a'] : []), ...(f < 10 || f > 11 ? ['b'] : [])];
+    const r =
+      f === 11
+        ? await stream.push([])
+        : await stream.push(
+            ids.flatMap((id) => Array.from(frameOf(id === 'a' ? a : b, f))),
+            { tracks: ids },
+          );
+    ids.forEach((id, p) => (last[id] = r.poses.slice(p * 51, (p + 1) * 51)));
+  }
+  const causal = async (t: Float32Array, frames: number[]) => {
+    const kp = Float32Array.from(frames.flatMap((f) => Array.from(frameOf(t, f))));
+    const r = await model.liftSequence(kp, { imageSize: IMAGE, init: 'official', causal: true, executor });
+    return r.poses.slice(r.poses.length - 51);
+  };
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  expect(MAX_BRIDGED_GAP).to.equal(2);
+  expectClose(last.a, await causal(a, range(13, 20)), atol, 0, `${executor}: "a" after its gap, a new history`);
+  expectClose(last.b, await causal(b, [...range(0, 10), ...range(12, 20)]), atol, 0, `${executor}: "b" bridged`);
+  const bridged = await causal(a, [...range(0, 10), ...range(13, 20)]);
+  expect(Math.max(...last.a.map((v, i) => Math.abs(v - bridged[i])))).to.be.greaterThan(20 * atol);
   stream.dispose();
 }
 
@@ -167,6 +202,45 @@ describe('createStream: live causal lifts, one frame per push', function () {
     model.dispose();
   });
 
+  it('a track missing from more than MAX_BRIDGED_GAP pushes starts over; one missing from that many continues (CPU)', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    await checkGaps(model, 'cpu', 1e-6);
+    model.dispose();
+  });
+
+  it('the same on the GPU ring (fused, a v2 file: its ring of denoised poses starts over too)', async function () {
+    const gpu = await testGpu(this);
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tinyV2, device: gpu.device });
+    await checkGaps(model, 'fused', 2e-4);
+    model.dispose();
+  });
+
+  it('endTrack frees the slot of a track (after the pushes before it); its id then starts over', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 2 });
+    const kp = someKeypoints(6, 21);
+    const frame = (f: number) => kp.subarray(f * 34, (f + 1) * 34);
+    await stream.push(frame(0), { tracks: ['x'] });
+    await stream.push([...frame(0), ...frame(1)], { tracks: ['x', 'y'] });
+    const pending = stream.push(frame(2), { tracks: ['y'] });
+    const [ended, missing] = await Promise.all([stream.endTrack('x'), stream.endTrack('nobody')]);
+    await pending;
+    expect([ended, missing]).to.deep.equal([true, false]);
+    expect(stream.trackIds).to.deep.equal(['y']);
+    // "z" takes the freed slot, not "y"'s: "y" keeps its history.
+    const r = await stream.push([...frame(3), ...frame(3)], { tracks: ['z', 'y'] });
+    const yFrames = Float32Array.from([...frame(1), ...frame(2), ...frame(3)]);
+    const y = await model.liftSequence(yFrames, { imageSize: IMAGE, init: 'official', causal: true });
+    expectClose(r.poses.subarray(51), y.poses.subarray(102), 1e-6, 0, '"y" after "z" arrived');
+    const first = await model.liftSequence(frame(3), { imageSize: IMAGE, init: 'official', causal: true });
+    expectClose(r.poses.subarray(0, 51), first.poses, 1e-6, 0, '"z": a first frame');
+    const x = await stream.push(frame(4), { tracks: ['x'] });
+    const xFirst = await model.liftSequence(frame(4), { imageSize: IMAGE, init: 'official', causal: true });
+    expect(Array.from(x.poses)).to.deep.equal(Array.from(xFirst.poses));
+    stream.dispose();
+    model.dispose();
+  });
+
   it("refuses bad pushes before touching the stream's state, and stays usable", async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
     const stream = await model.createStream({ imageSize: IMAGE, maxTracks: 2 });
@@ -178,6 +252,7 @@ describe('createStream: live causal lifts, one frame per push', function () {
       [() => stream.push(someKeypoints(3, 1)), /exceed the stream's maxTracks 2/],
       [() => stream.push(kp, { confidence: new Float32Array(34).fill(2) }), /outside \[0, 1\]/],
       [() => stream.push(kp, { hypotheses: 2 } as never), /unknown option "hypotheses"/],
+      [() => stream.push(kp, { tracks: [0, NaN] }), /finite numbers, got NaN/],
     ];
     for (const [call, pattern] of bad) {
       let caught: unknown;
