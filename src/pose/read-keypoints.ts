@@ -24,7 +24,8 @@ import { bestFittingFormat } from './sanity.js';
  *
  *   CSV (.csv)                 frame,person[,score],x0,y0,s0,...   (keypoint-csv.ts)
  *   COCO / MMPose results      [{image_id, keypoints: [x, y, s, ...], score?, track_id?}]
- *   MMPose predictions         {meta_info?, instance_info: [{frame_id, instances: [{keypoints: [[x, y]], keypoint_scores, bbox_score?, track_id?}]}]}
+ *   MMPose predictions         {meta_info?, instance_info: [{frame_id, instances: [{keypoints: [[x, y]], keypoint_scores, bbox_score?, track_id?}]}]},
+ *                              MMPoseInferencer's [{frame_id, instances}] (a video) or [{keypoints, keypoint_scores, ...}] (one image)
  *   OpenPose frame             {people: [{pose_keypoints_2d: [x, y, s, ...], person_id?}]}  (a *_keypoints.json;
  *                              a folder of them: readOpenPoseFolder)
  *   MediaPipe Pose Landmarker  [{landmarks: [[{x, y, z, visibility, presence}, ...]], timestampMs?}]  (a result per frame,
@@ -100,6 +101,12 @@ function readJson(file: string, doc: unknown, declared: KeypointFormat | undefin
       return mediaPipeList(file, doc, declared);
     if (isRecord(first) && 'people' in first) return openPoseList(file, doc, declared);
     if (isRecord(first) && 'instances' in first) return mmposeFrames(file, doc, declared);
+    // MMPoseInferencer's saved prediction of one image: its instances, no frames.
+    if (isRecord(first) && 'keypoint_scores' in first && !('image_id' in first))
+      return {
+        ...mmposeFrames(file, [{ frame_id: 0, instances: doc }], declared),
+        layout: 'MMPose predictions (one image)',
+      };
     return cocoResults(file, doc, declared);
   }
   if (!isRecord(doc))

@@ -364,6 +364,20 @@ describe('native keypoint layouts', () => {
       JSON.stringify([{ image_id: 0, track_id: 'alice', keypoints: person(1), score: 0.7 }]),
     );
     expect(coco.layout).to.equal('COCO keypoint results with track_id');
+    // MMPoseInferencer's prediction of one image: a bare list of instances.
+    const image = readKeypointText(
+      'img.json',
+      JSON.stringify([
+        { keypoints: nested(200), keypoint_scores: new Array(17).fill(0.9), bbox: [[0, 0, 10, 10]], bbox_score: 0.7 },
+        { keypoints: nested(400), keypoint_scores: new Array(17).fill(0.8), bbox: [[0, 0, 10, 10]], bbox_score: 0.6 },
+      ]),
+    );
+    expect([image.layout, image.format, image.frames.length]).to.deep.equal([
+      'MMPose predictions (one image)',
+      'coco17',
+      1,
+    ]);
+    expect(image.frames[0].detections.map((d) => d.score)).to.deep.equal([0.7, 0.6]);
     expect(trackPeople(coco).map((t) => t.id)).to.deep.equal(['alice']);
   });
 
