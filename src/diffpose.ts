@@ -1,3 +1,4 @@
+import { everyNthPose, upsampleFactor, upsampleTrack } from './temporal/frame-rate.js';
 import { cpuExecutor } from './cpu-executor.js';
 import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.js';
 import type { CallStats, Executor } from './executor.js';
@@ -154,6 +155,13 @@ const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LoadOptions>([
 export interface SequenceOptions extends LiftOptions {
   /** Past frames only (zero latency, for live input); default false: a centred window (files). */
   causal?: boolean;
+  /**
+   * The frames' rate. Under 25 fps the temporal model reads the 2D upsampled in time to about 30
+   * fps (upsampleFactor: 15 fps twice, with interpolated frames between the real ones) and returns
+   * the real frames' poses; its weights were trained on 20-60 fps (docs/temporal-model.md §18).
+   * Default: 30 (no upsampling).
+   */
+  fps?: number;
 }
 
 /** One track of liftSequences: its frames' keypoints [T, K, 2] and optional confidence [T, K]. */
@@ -463,8 +471,11 @@ export class DiffPose extends EventTarget {
     options: Omit<SequenceOptions, 'confidence'>,
     gmm: LiftOptions['gmm'],
   ): Promise<LiftResult[]> {
-    const { causal, ...liftOptions } = options;
+    const { causal, fps, ...liftOptions } = options;
     checkLiftOptionKeys(liftOptions);
+    const f = upsampleFactor(fps);
+    if (f > 1 && (gmm !== undefined || liftOptions.heatmaps !== undefined))
+      throw new InputError(`fps ${fps} upsamples keypoints in time: not a gmm or heatmaps input`);
     if (causal !== undefined && typeof causal !== 'boolean')
       throw new InputError(`causal must be true or false, got ${JSON.stringify(causal)}`);
     if (!this.temporal)
@@ -492,10 +503,18 @@ export class DiffPose extends EventTarget {
         throw new InputError(
           `${tracks.length > 1 ? `tracks[${i}].` : ''}keypoints has ${kp.length} values, not a multiple of ${perFrame} (${format.keypoints} keypoints x 2 for format ${format.name})`,
         );
-      points.push(kp);
-      lengths.push(kp.length / perFrame);
-      if (t.confidence !== undefined)
-        confidences.push(float32Input(t.confidence, tracks.length > 1 ? `tracks[${i}].confidence` : 'confidence'));
+      const conf =
+        t.confidence === undefined
+          ? undefined
+          : float32Input(t.confidence, tracks.length > 1 ? `tracks[${i}].confidence` : 'confidence');
+      if (conf && conf.length !== kp.length / 2)
+        throw new InputError(
+          `${tracks.length > 1 ? `tracks[${i}].` : ''}confidence has ${conf.length} values, expected ${kp.length / 2}`,
+        );
+      const up = upsampleTrack(kp, conf, format.keypoints, f);
+      points.push(up.keypoints);
+      lengths.push(up.keypoints.length / perFrame);
+      if (up.confidence) confidences.push(up.confidence);
     });
     if (confidences.length !== 0 && confidences.length !== tracks.length)
       throw new InputError('give a confidence for every track or for none');
@@ -514,13 +533,21 @@ export class DiffPose extends EventTarget {
       causal ? 'causal' : 'offline',
       live.map(([n]) => n),
     );
-    const r = await this.runBatch('temporal', batch, liftOptions, settings, name);
+    // Upsampled, the real frame i is the sequence's frame f i: so are its random draws' keys.
+    const run = f > 1 ? { ...liftOptions, poseOffset: (liftOptions.poseOffset ?? 0) * f } : liftOptions;
+    const r = await this.runBatch(
+      'temporal',
+      batch,
+      run,
+      f > 1 ? resolveSettings(run, this.temporal.config) : settings,
+      name,
+    );
     const out: LiftResult[] = tracks.map(empty);
     let start = 0;
     for (const [n, i] of live) {
-      out[i] = sliceResult(r, start, n);
+      out[i] = everyNthPose(sliceResult(r, start, n), f);
       // The offline window sees the frames around each one: so does its placement.
-      if (!causal) out[i].root = smoothRoots(out[i].root, n);
+      if (!causal) out[i].root = smoothRoots(out[i].root, out[i].root.length / 3);
       start += n;
     }
     return out;
@@ -534,7 +561,7 @@ export class DiffPose extends EventTarget {
   async createStream(options: StreamOptions): Promise<DiffPoseStream> {
     this.checkUsable();
     try {
-      const { lift, maxTracks } = DiffPoseStream.checkOptions(options);
+      const { lift, maxTracks, upsample } = DiffPoseStream.checkOptions(options);
       if (!this.temporal)
         throw new InputError(
           'this model has no temporal weights: load with { temporalWeights } (the bundled ones are loaded when no weights are given)',
@@ -578,6 +605,7 @@ export class DiffPose extends EventTarget {
         },
         lift,
         maxTracks,
+        upsample,
       );
     } catch (e) {
       throw asDiffPoseError(e, 'createStream', this.context?.lost);

@@ -745,7 +745,7 @@ keypoints and confidences -- **offline** (centred window of {t['offline']['windo
 ## Intended use
 Single-person 2D -> 3D lifting of tracked 17-joint keypoints (with confidences) from video, e.g. a
 webcam (causal) or a recorded clip (offline); same output as the frame model. Not for
-safety-critical use, biometrics or identification. Trained on 30 fps mocap resampled to 20-60 fps.
+safety-critical use, biometrics or identification. Trained on 30 fps mocap resampled to 20-60 fps; the engine reads 2D under 25 fps upsampled in time to about 30 (the `fps` option, docs/temporal-model.md §18).
 
 ## Training
 {summary}. Recipe: `docs/temporal-model.md` ("Training recipe").

@@ -54,7 +54,7 @@ export class LiveMode {
       timesteps: s.timesteps,
       seed: s.seed,
     };
-    if (temporal) this.stream = await this.model.createStream({ ...options, maxTracks: 1 });
+    if (temporal) this.stream = await this.model.createStream({ ...options, maxTracks: 1, fps });
     const started = performance.now();
     let frame = -1;
     const tick = async () => {
@@ -66,7 +66,7 @@ export class LiveMode {
       if (f === 0 && frame > 0 && this.stream) {
         // The clip starts over: a new track, not a jump inside the old one.
         this.stream.dispose();
-        this.stream = await this.model.createStream({ ...options, maxTracks: 1 });
+        this.stream = await this.model.createStream({ ...options, maxTracks: 1, fps });
         this.shown = [];
       }
       const K = seq.keypoints.length / seq.frames / 2;

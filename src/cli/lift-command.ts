@@ -30,6 +30,7 @@ import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } fro
 import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
+import { TEMPORAL_FPS, upsampleFactor } from '../temporal/frame-rate.js';
 import { MAX_BRIDGED_GAP, bridgesGap } from '../temporal/track-gaps.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -281,7 +282,12 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         ? `temporal model, ${mode} window of ${temporal.window} frames (${temporal.pad[0]} before, ${temporal.pad[1]} after each frame); --frame-model lifts each frame alone`
         : `frame model: each frame lifted alone${weights && !args.flags.has('frame-model') ? ' (--weights without --temporal-weights)' : ''}`,
     );
+    if (temporal && upsampleFactor(fps) > 1)
+      log(
+        `the 2D at ${fps} fps is read upsampled ${upsampleFactor(fps)}x in time (interpolated frames between the real ones): the temporal weights read about ${TEMPORAL_FPS} fps best`,
+      );
     // The frames an output reaches: its window's, and with v2's output average (§12) the windows of its neighbours.
+    // Upsampled, they reach fewer real frames: these counts still cover them.
     const before = (temporal?.pad[0] ?? 0) + (temporal?.fuse?.pad[0] ?? 0),
       after = (temporal?.pad[1] ?? 0) + (temporal?.fuse?.pad[1] ?? 0);
     const chunkFrames = temporal ? TEMPORAL_CHUNK_FRAMES : CHUNK_FRAMES;
@@ -333,6 +339,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
           const c = ctx.confidence.length / 17;
           const seq = await model!.liftSequence(concatFloats(ctx.keypoints, prepared.keypoints), {
             ...options,
+            fps,
             confidence: concatFloats(ctx.confidence, prepared.confidence),
             poseOffset: lifted[t] - c,
             causal: mode === 'causal',

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { checkOptionKeys, float32Input, type LiftOptions } from '../lift-options.js';
+import { checkOptionKeys, concatFloats, float32Input, type LiftOptions } from '../lift-options.js';
 import { keypointFormat } from '../pose/formats.js';
 import { prepareInput, type PreparedBatch } from '../pose/input.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
@@ -9,6 +9,7 @@ import { checkBuffers } from '../gpu/buffer-checks.js';
 import { fuseRecords } from '../kernels/aggregate.js';
 import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
 import { bridgesGap } from './track-gaps.js';
+import { upsampleFactor } from './frame-rate.js';
 
 export type TrackId = string | number;
 
@@ -19,6 +20,12 @@ export interface StreamOptions extends Omit<
 > {
   /** Tracks the stream keeps a history for (default 16); a new track past it takes the slot of the one pushed least recently. */
   maxTracks?: number;
+  /**
+   * The camera's frame rate. Under 25 fps each push also runs the frames interpolated between
+   * each track's previous frame and this one (upsampleFactor: 15 fps, one), as liftSequence with
+   * this fps does: the weights read about 30 fps best. Default 30.
+   */
+  fps?: number;
 }
 
 export interface StreamPushOptions {
@@ -98,6 +105,7 @@ const STREAM_OPTION_KEYS = new Set([
   'executor',
   'camera',
   'maxTracks',
+  'fps',
 ]);
 
 /** A GPU ring's sequences: the frames are in the ring, not on the host. */
@@ -123,6 +131,10 @@ export class DiffPoseStream {
   private gpuRing: GPUBuffer | undefined;
   private ringDevice: GPUDevice | undefined;
   private pushes = 0;
+  /** Frames run through the model, interpolated ones included: the random draws' keys. */
+  private steps = 0;
+  /** With upsampling, each track's last pushed frame: [K, 2] keypoints and [K] confidences. */
+  private readonly previous = new Map<TrackId, { keypoints: Float32Array; confidence: Float32Array }>();
   /** Slots given out so far, and those freed by endTrack since. */
   private slotsUsed = 0;
   private readonly freeSlots: number[] = [];
@@ -134,6 +146,8 @@ export class DiffPoseStream {
     private readonly model: StreamHost,
     private readonly options: LiftOptions,
     maxTracks: number,
+    /** Frames the model reads per pushed frame (upsampleFactor of the stream's fps). */
+    readonly upsample = 1,
   ) {
     this.maxTracks = maxTracks;
   }
@@ -147,14 +161,14 @@ export class DiffPoseStream {
     return this.host;
   }
 
-  static checkOptions(options: StreamOptions): { lift: LiftOptions; maxTracks: number } {
+  static checkOptions(options: StreamOptions): { lift: LiftOptions; maxTracks: number; upsample: number } {
     if (typeof options !== 'object' || options === null)
       throw new InputError('createStream(options): options with imageSize are required');
     checkOptionKeys(options, STREAM_OPTION_KEYS, 'stream options');
-    const { maxTracks = 16, ...lift } = options;
+    const { maxTracks = 16, fps, ...lift } = options;
     if (!Number.isInteger(maxTracks) || maxTracks < 1 || maxTracks > 4096)
       throw new InputError(`maxTracks must be an integer in [1, 4096], got ${maxTracks}`);
-    return { lift: lift as LiftOptions, maxTracks };
+    return { lift: lift as LiftOptions, maxTracks, upsample: upsampleFactor(fps) };
   }
 
   /** Lifts one frame of P tracks: keypoints [P, K, 2] pixels of the stream's format. */
@@ -183,14 +197,56 @@ export class DiffPoseStream {
       return { poses: new Float32Array(0), spread: new Float32Array(0), root: new Float32Array(0), tracks: [], frame };
     }
     const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
-    const batch = prepareInput({
-      keypoints: points,
-      imageSize: this.options.imageSize,
-      format: this.options.format,
-      confidence,
-    });
+    const batch = this.prepare(points, confidence);
     // Everything is checked: now the stream's state changes.
     this.pushes++;
+    const K = format.keypoints;
+    const f = this.upsample;
+    if (f > 1) {
+      // Interpolated frames from each continuing track's previous frame up to this one (frame-rate.ts).
+      const rows = ids.flatMap((id, p) => {
+        const track = this.tracks.get(id);
+        const previous = this.previous.get(id);
+        return track && previous && track.frames > 0 && bridgesGap(track.lastPush, frame) ? [{ id, p, previous }] : [];
+      });
+      for (let i = 1; i < f && rows.length > 0; i++) {
+        const kp = concatFloats(
+          ...rows.map(({ p, previous }) => {
+            const now = points.subarray(p * 2 * K, (p + 1) * 2 * K);
+            return Float32Array.from(previous.keypoints, (v, k) => v + (i / f) * (now[k] - v));
+          }),
+        );
+        const conf = concatFloats(
+          ...rows.map(({ p, previous }) =>
+            Float32Array.from(previous.confidence, (v, k) => Math.min(v, confidence ? confidence[p * K + k] : 1)),
+          ),
+        );
+        await this.step(
+          this.prepare(kp, conf),
+          rows.map(({ id }) => id),
+          frame,
+          options.signal,
+        );
+      }
+    }
+    const r = await this.step(batch, ids, frame, options.signal);
+    if (f > 1)
+      ids.forEach((id, p) =>
+        this.previous.set(id, {
+          keypoints: points.slice(p * 2 * K, (p + 1) * 2 * K),
+          confidence: confidence ? confidence.slice(p * K, (p + 1) * K) : new Float32Array(K).fill(1),
+        }),
+      );
+    return { poses: r.poses, spread: r.spread, root: r.root, radius90: r.radius90, tracks: ids, frame };
+  }
+
+  private prepare(keypoints: Float32Array, confidence: Float32Array | undefined): PreparedBatch {
+    return prepareInput({ keypoints, imageSize: this.options.imageSize, format: this.options.format, confidence });
+  }
+
+  /** One frame of the tracks `ids` through their rings and the model (a push, or one of its interpolated frames). */
+  private async step(batch: PreparedBatch, ids: TrackId[], frame: number, signal: AbortSignal | undefined) {
+    const P = ids.length;
     const W = this.model.window;
     const newFrames = sequenceFrames(batch, 0, P);
     const windows = new Uint32Array(P * 4);
@@ -220,8 +276,7 @@ export class DiffPoseStream {
       sequence.denoisedRing = { means: host.denoised, bases };
     }
     batch.sequence = sequence;
-    const r = await this.model.run(batch, { ...this.options, signal: options.signal }, frame * this.maxTracks);
-    return { poses: r.poses, spread: r.spread, root: r.root, radius90: r.radius90, tracks: ids, frame };
+    return this.model.run(batch, { ...this.options, signal }, this.steps++ * this.maxTracks);
   }
 
   /**
@@ -249,6 +304,10 @@ export class DiffPoseStream {
     );
     if ((this.options.format ?? 'h36m17') !== 'h36m17')
       throw new InputError('pushBuffers takes Human3.6M keypoints: create the stream with format "h36m17"');
+    if (this.upsample > 1)
+      throw new InputError(
+        `this stream upsamples its 2D in time (fps under 25), on the host: push() does that; pushBuffers needs a stream of 25 fps or more`,
+      );
     checkBuffers(req, req.count);
     const ids = this.checkIds(req.tracks, req.count);
     const device = this.model.device();
@@ -372,6 +431,7 @@ export class DiffPoseStream {
         if (!oldest || entry[1].lastPush < oldest[1].lastPush) oldest = entry;
       }
       this.tracks.delete(oldest![0]);
+      this.previous.delete(oldest![0]);
       slot = oldest![1].slot;
     }
     track = { slot, frames: 0, lastPush: -1 };
@@ -389,6 +449,7 @@ export class DiffPoseStream {
       const track = this.tracks.get(id);
       if (!track) return false;
       this.tracks.delete(id);
+      this.previous.delete(id);
       this.freeSlots.push(track.slot);
       return true;
     });
@@ -398,6 +459,7 @@ export class DiffPoseStream {
 
   private forgetTracks(): void {
     this.tracks.clear();
+    this.previous.clear();
     this.freeSlots.length = 0;
     this.slotsUsed = 0;
   }

@@ -223,6 +223,8 @@ describe('diffpose lift (child process)', function () {
     ['the temporal model (causal)', ['--causal'], TEMPORAL_CHUNK_FRAMES + 20, 'causal'],
     ['a v2 temporal model (offline)', ['--temporal-weights', tinyV2], TEMPORAL_CHUNK_FRAMES + 20, 'offline'],
     ['a v2 temporal model (causal)', ['--causal', '--temporal-weights', tinyV2], TEMPORAL_CHUNK_FRAMES + 20, 'causal'],
+    // A 15 fps file: the 2D upsampled 2x in time, chunks (their context on both sides) included.
+    ['the temporal model on a 15 fps file (offline)', ['--fps', '15'], TEMPORAL_CHUNK_FRAMES + 20, 'offline'],
   ] as const;
   for (const [name, flags, count, call] of wholeTrack)
     it(`${name}: equals one API call on the whole track although it lifts in chunks, and --samples adds every hypothesis`, async function () {
@@ -259,6 +261,7 @@ describe('diffpose lift (child process)', function () {
           hypotheses: 3,
           seed: 5,
           samples: true as const,
+          ...(flags.includes('15' as never) ? { fps: 15 } : {}),
         };
         const r =
           call === 'lift'

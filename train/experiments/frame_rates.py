@@ -49,8 +49,11 @@ def tracks_at(fps, track_s=64 / 30, seed=20231):
         out.append(tr)
     return out
 
-lifter, den, sch, _ = load_frame(os.path.join(ROOT, "weights", "diffpose.safetensors"))
-model, schedule, _ = tt.load_temporal(os.path.join(ROOT, "weights", "diffpose-temporal.safetensors"))
+
+def load_models():
+    global lifter, den, sch, model, schedule
+    lifter, den, sch, _ = load_frame(os.path.join(ROOT, "weights", "diffpose.safetensors"))
+    model, schedule, _ = tt.load_temporal(os.path.join(ROOT, "weights", "diffpose-temporal.safetensors"))
 
 def sub(tracks, s, r):
     return [{"visible": {k: v[r::s] for k, v in t["visible"].items() if hasattr(v, "__len__")}, "xyz": t["xyz"][r::s]} for t in tracks]
@@ -65,17 +68,23 @@ def temporal_strided(tracks, mode, s):
         out.append(y)
     return out
 
-for fps, strides in ((30, [1]), (60, [1, 2])):
-    tracks = tracks_at(fps)
-    gt = [t["xyz"] for t in tracks]
-    fr = tt.frame_predict(lifter, den, sch, tracks, "visible")
-    m = tt.metrics(fr, gt)
-    line = f"{fps} fps ({len(tracks)} tracks): frame {m['mpjpe']:.1f} / acc {m['accel']:.2f}"
-    k = max(1, round(7 * fps / 30)) | 1
-    m = tt.metrics([tt.moving_average(x, k) for x in fr], gt)
-    line += f" | MA{k} {m['mpjpe']:.1f} / {m['accel']:.2f}"
-    for mode in tt.MODES:
-        for s in strides:
-            m = tt.metrics(temporal_strided(tracks, mode, s), gt)
-            line += f" | {mode} stride {s}: {m['mpjpe']:.1f} / {m['accel']:.2f}"
-    print(line, flush=True)
+def main():
+    load_models()
+    for fps, strides in ((15, [1]), (20, [1]), (30, [1]), (60, [1, 2])):
+        tracks = tracks_at(fps)
+        gt = [t["xyz"] for t in tracks]
+        fr = tt.frame_predict(lifter, den, sch, tracks, "visible")
+        m = tt.metrics(fr, gt)
+        line = f"{fps} fps ({len(tracks)} tracks): frame {m['mpjpe']:.1f} / acc {m['accel']:.2f}"
+        k = max(1, round(7 * fps / 30)) | 1
+        m = tt.metrics([tt.moving_average(x, k) for x in fr], gt)
+        line += f" | MA{k} {m['mpjpe']:.1f} / {m['accel']:.2f}"
+        for mode in tt.MODES:
+            for s in strides:
+                m = tt.metrics(temporal_strided(tracks, mode, s), gt)
+                line += f" | {mode} stride {s}: {m['mpjpe']:.1f} / {m['accel']:.2f}"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
