@@ -4,7 +4,7 @@ temporal model was trained at 20-60): the shipped temporal model on test-split t
 real ones, linear in u, v, each joint's confidence the lower of the two frames': causal-compatible, a push only needs its previous
 frame), outputs read at the real frames.
 
-    sh train/openblas.sh /usr/bin/python3 train/experiments/low_fps.py
+    sh train/openblas.sh /usr/bin/python3 train/experiments/low_fps.py [rates, default 15,20]
 
 MPJPE mm / acceleration error mm/frame^2 (per real frame) against the frame model.
 """
@@ -41,13 +41,14 @@ def upsampled(track, u):
 
 
 def main():
+    rates = [float(r) for r in (sys.argv[1].split(",") if len(sys.argv) > 1 else ["15", "20"])]
     fr.load_models()
-    for fps in (15, 20):
+    for fps in rates:
         tracks = fr.tracks_at(fps)
         gt = [t["xyz"] for t in tracks]
         frame = tt.frame_predict(fr.lifter, fr.den, fr.sch, tracks, "visible")
         m = tt.metrics(frame, gt)
-        line = f"{fps} fps ({len(tracks)} tracks): frame {m['mpjpe']:.1f} / {m['accel']:.2f}"
+        line = f"{fps:g} fps ({len(tracks)} tracks): frame {m['mpjpe']:.1f} / {m['accel']:.2f}"
         for mode in tt.MODES:
             for u in (0, 1, 2):
                 up = [upsampled(t, u) for t in tracks]
