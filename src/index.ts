@@ -18,7 +18,7 @@ export {
   type TrackId,
 } from './temporal/stream.js';
 export { movingAverage, OneEuroFilter, oneEuro } from './temporal/smoothing.js';
-export { MAX_BRIDGED_GAP } from './temporal/track-gaps.js';
+export { MAX_BRIDGED_GAP, jumps } from './temporal/track-gaps.js';
 export { TEMPORAL_FPS, upsampleFactor } from './temporal/frame-rate.js';
 export type { LiftOptions, ExecutorName } from './lift-options.js';
 export type { CallStats } from './executor.js';

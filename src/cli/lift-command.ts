@@ -21,9 +21,12 @@ import {
   MIN_KEYPOINT_SCORE,
   MIN_PERSON_SCORE,
   PeopleTracker,
+  TRACK_GATE,
   TRACK_MODES,
+  boxOf,
   isWeakDetection,
   tracksByIds,
+  type PersonBox,
   type TrackMode,
 } from '../pose/track-people.js';
 import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } from './args.js';
@@ -31,7 +34,7 @@ import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
 import { TEMPORAL_FPS, upsampleFactor } from '../temporal/frame-rate.js';
-import { MAX_BRIDGED_GAP, bridgesGap } from '../temporal/track-gaps.js';
+import { MAX_BRIDGED_GAP, bridgesGap, jumps } from '../temporal/track-gaps.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -309,8 +312,10 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     const lifted: number[] = [];
     /** Per track, the index of the last frame it had a detection in. */
     const lastSeen: number[] = [];
+    const lastBox: PersonBox[] = [];
     let done = 0,
       restarts = 0,
+      jumped = 0,
       dropped = 0,
       filled = 0,
       far = 0,
@@ -409,13 +414,20 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       for (const { track, detection } of tracker.push(keep)) {
         pending[track] ??= { frames: [], numbers: [], times: [], inputs: [], detections: [] };
         lifted[track] ??= 0;
-        // Frames on either side of a longer gap are other moments: the temporal windows must not join them.
-        if (temporal && lastSeen[track] !== undefined && !bridgesGap(lastSeen[track], index)) {
-          await flush(track, true);
-          delete context[track];
-          restarts++;
+        // Frames on either side of a longer gap are other moments, and a jump is another person
+        // under the same id: the temporal windows must not join them (temporal/track-gaps.ts).
+        const box = boxOf(detection, file.format);
+        if (temporal && lastSeen[track] !== undefined) {
+          const gap = !bridgesGap(lastSeen[track], index);
+          if (gap || jumps(lastBox[track], box)) {
+            await flush(track, true);
+            delete context[track];
+            if (gap) restarts++;
+            else jumped++;
+          }
         }
         lastSeen[track] = index;
+        lastBox[track] = box;
         const p = pending[track];
         p.frames.push(frame.id);
         p.numbers.push(number);
@@ -475,7 +487,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         `${far ? `; ${count(far, 'keypoint', 'keypoints')} more than ${MAX_OUTSIDE_IMAGE} image sizes outside the image taken as missing` : ''}` +
         `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
         `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}` +
-        `${restarts ? `; the temporal context started over after ${count(restarts, 'gap', 'gaps')} of more than ${MAX_BRIDGED_GAP} frames in a track` : ''}`,
+        `${restarts ? `; the temporal context started over after ${count(restarts, 'gap', 'gaps')} of more than ${MAX_BRIDGED_GAP} frames in a track` : ''}` +
+        `${jumped ? `; ${count(jumped, 'track jumped', 'tracks jumped')} more than ${TRACK_GATE} person sizes between frames (an id given to another person?): its temporal context started over` : ''}`,
     );
     log(
       `lifted ${done} frames of ${count(tracker.count, 'person', 'people')} x ${count(hypotheses, 'hypothesis', 'hypotheses')} ` +

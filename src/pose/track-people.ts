@@ -40,11 +40,13 @@ export const TRACK_GATE = 0.75;
 export const MIN_PERSON_SCORE = 0.2;
 export const MIN_KEYPOINT_SCORE = 0.02;
 
-interface Box {
+/** A person's keypoint box: centre and the larger side, pixels. */
+export interface PersonBox {
   x: number;
   y: number;
   size: number;
 }
+type Box = PersonBox;
 
 /** The keypoints of the format that make the 17 H36M joints (the rest: hands, feet, face details, are not used). */
 function usedKeypoints(format: string): number[] {
@@ -94,7 +96,8 @@ export function dropWeakDetections(
 }
 
 /** Centre and size (the larger side) of the box around a detection's detected H36M joints (all when none is). */
-function boxOf(d: Detection, format: string): Box {
+/** The box of a detection's Human3.6M joints with confidence above 0 (centre NaN when none). */
+export function boxOf(d: Pick<Detection, 'keypoints' | 'confidence'>, format: string): Box {
   const m = toH36m(FORMATS[format], 1, d.keypoints, d.confidence);
   const ok = (j: number) =>
     m.confidence![j] > 0 && Number.isFinite(m.keypoints[2 * j]) && Number.isFinite(m.keypoints[2 * j + 1]);

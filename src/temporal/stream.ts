@@ -8,7 +8,8 @@ import type { BufferLift } from '../schedule/fused-executor.js';
 import { checkBuffers } from '../gpu/buffer-checks.js';
 import { fuseRecords } from '../kernels/aggregate.js';
 import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
-import { bridgesGap } from './track-gaps.js';
+import { bridgesGap, jumps } from './track-gaps.js';
+import { boxOf, type PersonBox } from '../pose/track-people.js';
 import { upsampleFactor } from './frame-rate.js';
 
 export type TrackId = string | number;
@@ -92,6 +93,8 @@ interface Track {
   slot: number;
   frames: number;
   lastPush: number;
+  /** The person's box at the last host push (undefined after a GPU-resident one). */
+  box?: PersonBox;
 }
 
 const STREAM_OPTION_KEYS = new Set([
@@ -201,6 +204,23 @@ export class DiffPoseStream {
     // Everything is checked: now the stream's state changes.
     this.pushes++;
     const K = format.keypoints;
+    const boxes = ids.map((_, p) =>
+      boxOf(
+        {
+          keypoints: points.subarray(p * 2 * K, (p + 1) * 2 * K),
+          confidence: confidence ? confidence.subarray(p * K, (p + 1) * K) : new Float32Array(K).fill(1),
+        },
+        format.name,
+      ),
+    );
+    ids.forEach((id, p) => {
+      const track = this.tracks.get(id);
+      // Another person under this id (track-gaps.ts): a new history, as after a gap.
+      if (track && track.frames > 0 && jumps(track.box, boxes[p])) {
+        track.frames = 0;
+        this.previous.delete(id);
+      }
+    });
     const f = this.upsample;
     if (f > 1) {
       // Interpolated frames from each continuing track's previous frame up to this one (frame-rate.ts).
@@ -230,6 +250,7 @@ export class DiffPoseStream {
       }
     }
     const r = await this.step(batch, ids, frame, options.signal);
+    ids.forEach((id, p) => (this.tracks.get(id)!.box = boxes[p]));
     if (f > 1)
       ids.forEach((id, p) =>
         this.previous.set(id, {
@@ -318,6 +339,7 @@ export class DiffPoseStream {
     const windows = new Uint32Array(req.count * 4);
     ids.forEach((id, p) => {
       const track = this.advance(id, ids, frame);
+      track.box = undefined; // the keypoints stay on the GPU
       windows.set([0, track.frames - 1, track.frames - 1, track.slot * W], 4 * p);
     });
     const sequence: SequenceInfo = {

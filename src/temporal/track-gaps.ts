@@ -1,3 +1,5 @@
+import { TRACK_GATE, type PersonBox } from '../pose/track-people.js';
+
 /**
  * The most missing frames a track's temporal context bridges. A track that reappears after a
  * longer gap starts over (edge padding, as a new track), in streams and in the CLI's file lifts:
@@ -12,4 +14,15 @@ export const MAX_BRIDGED_GAP = 2;
 /** Whether a track last seen at frame `last` continues its context at frame `frame`. */
 export function bridgesGap(last: number, frame: number): boolean {
   return frame - last - 1 <= MAX_BRIDGED_GAP;
+}
+
+/**
+ * Whether a track's person moved from `a` to `b` (consecutive frames of the track) farther than
+ * TRACK_GATE of their size: no one does between video frames, so it is another person under the
+ * same id (a tracker's swap) and the track starts over, as after a gap. False when either box is
+ * unknown (no confident joint).
+ */
+export function jumps(a: PersonBox | undefined, b: PersonBox): boolean {
+  if (!a || !Number.isFinite(a.x) || !Number.isFinite(b.x)) return false;
+  return Math.hypot(b.x - a.x, b.y - a.y) / Math.max(a.size, b.size) >= TRACK_GATE;
 }

@@ -316,6 +316,38 @@ describe('diffpose lift (child process)', function () {
     }
   });
 
+  it("starts the temporal context over where a person jumps farther than TRACK_GATE of their size under one id (a tracker's swap)", async function () {
+    this.timeout(600_000);
+    const clip = readJson<{ frames: Array<{ keypoints: number[][] }> }>(example('basketball-h36m17.json')).frames;
+    // "a" is one person in frames 0-19 and another, 300 px to the right, in frames 20-39.
+    const keypoints = (f: number) => clip[f % clip.length].keypoints.map(([x, y, c]) => [f < 20 ? x : x + 300, y, c]);
+    const frames = Array.from({ length: 40 }, (_, f) => ({ frame: f, people: [{ id: 'a', keypoints: keypoints(f) }] }));
+    const file = join(dir, 'jump.json');
+    writeFileSync(file, JSON.stringify({ imageSize: [640, 480], format: 'h36m17', frames }));
+    const { out, stderr } = await liftRun(file, ['--cpu', '--hypotheses', '1', '--init', 'official']);
+    expect(stderr).to.match(/1 track jumped more than 0.75 person sizes between frames/);
+    const got = out.people[0].frames;
+    expect(got).to.have.length(40);
+    const model = await DiffPose.load({ backend: 'cpu' });
+    try {
+      for (const from of [0, 20]) {
+        const kp = Array.from({ length: 20 }, (_, i) => keypoints(from + i));
+        const r = await model.liftSequence(Float32Array.from(kp.flatMap((k) => k.flatMap(([x, y]) => [x, y]))), {
+          imageSize: [640, 480],
+          confidence: Float32Array.from(kp.flatMap((k) => k.map((j) => j[2]))),
+          hypotheses: 1,
+          init: 'official',
+        });
+        for (let i = 0; i < 20; i++)
+          got[from + i].joints.forEach((v, k) =>
+            expect(v, `frame ${from + i}`).to.be.closeTo(r.poses[i * 51 + k], 1e-5),
+          );
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("reads the documented CSV layout like the same detections in COCO results, keeping the CSV's person names", async () => {
     // The first 10 frames of the two-people file as CSV, named by side.
     const input = readJson<CocoResult[]>(example('two-people-coco17.json')).slice(0, 20);

@@ -215,6 +215,30 @@ describe('createStream: live causal lifts, one frame per push', function () {
     model.dispose();
   });
 
+  it('a track whose person jumps more than TRACK_GATE of their size between pushes starts over (another person under the id); a smaller move continues', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    const kp = someKeypoints(16, 77);
+    for (const [dx, jumps] of [
+      [400, true], // 1.3 person heights (the person is about 300 px tall)
+      [60, false],
+    ] as const) {
+      const moved = Float32Array.from(kp, (v, i) => (i >= 10 * 34 && i % 2 === 0 ? v + dx : v));
+      const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 2 });
+      let last: Float32Array = new Float32Array(0);
+      for (let f = 0; f < 16; f++)
+        last = (await stream.push(moved.subarray(f * 34, (f + 1) * 34), { tracks: ['a'] })).poses;
+      const from = jumps ? 10 : 0;
+      const want = await model.liftSequence(moved.subarray(from * 34), {
+        imageSize: IMAGE,
+        init: 'official',
+        causal: true,
+      });
+      expectClose(last, want.poses.subarray(want.poses.length - 51), 1e-6, 0, `moved ${dx} px`);
+      stream.dispose();
+    }
+    model.dispose();
+  });
+
   it('endTrack frees the slot of a track (after the pushes before it); its id then starts over', async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
     const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 2 });
