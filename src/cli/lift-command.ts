@@ -23,7 +23,6 @@ import {
   PeopleTracker,
   TRACK_GATE,
   TRACK_MODES,
-  boxOf,
   isWeakDetection,
   tracksByIds,
   type PersonBox,
@@ -34,7 +33,7 @@ import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
 import { TEMPORAL_FPS, upsampleFactor } from '../temporal/frame-rate.js';
-import { MAX_BRIDGED_GAP, bridgesGap, jumps } from '../temporal/track-gaps.js';
+import { MAX_BRIDGED_GAP, bridgesGap, jumpBox, jumps } from '../temporal/track-gaps.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -416,7 +415,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         lifted[track] ??= 0;
         // Frames on either side of a longer gap are other moments, and a jump is another person
         // under the same id: the temporal windows must not join them (temporal/track-gaps.ts).
-        const box = boxOf(detection, file.format);
+        const box = jumpBox(detection, file.format);
         if (temporal && lastSeen[track] !== undefined) {
           const gap = !bridgesGap(lastSeen[track], index);
           if (gap || jumps(lastBox[track], box)) {

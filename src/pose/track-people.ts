@@ -96,13 +96,24 @@ export function dropWeakDetections(
 }
 
 /** Centre and size (the larger side) of the box around a detection's detected H36M joints (all when none is). */
-/** The box of a detection's Human3.6M joints with confidence above 0 (centre NaN when none). */
-export function boxOf(d: Pick<Detection, 'keypoints' | 'confidence'>, format: string): Box {
+/**
+ * The box of a detection's Human3.6M joints with confidence above 0 and at least `minConfidence`
+ * (centre NaN when fewer than `minJoints` are).
+ */
+export function boxOf(
+  d: Pick<Detection, 'keypoints' | 'confidence'>,
+  format: string,
+  minConfidence = 0,
+  minJoints = 1,
+): Box {
   const m = toH36m(FORMATS[format], 1, d.keypoints, d.confidence);
   const ok = (j: number) =>
-    m.confidence![j] > 0 && Number.isFinite(m.keypoints[2 * j]) && Number.isFinite(m.keypoints[2 * j + 1]);
+    m.confidence![j] > 0 &&
+    m.confidence![j] >= minConfidence &&
+    Number.isFinite(m.keypoints[2 * j]) &&
+    Number.isFinite(m.keypoints[2 * j + 1]);
   const use = Array.from({ length: NUM_JOINTS }, (_, j) => j).filter(ok);
-  if (use.length === 0) return { x: NaN, y: NaN, size: 1 };
+  if (use.length < minJoints || use.length === 0) return { x: NaN, y: NaN, size: 1 };
   const xs = use.map((j) => m.keypoints[2 * j]),
     ys = use.map((j) => m.keypoints[2 * j + 1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];

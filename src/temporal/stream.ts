@@ -8,8 +8,8 @@ import type { BufferLift } from '../schedule/fused-executor.js';
 import { checkBuffers } from '../gpu/buffer-checks.js';
 import { fuseRecords } from '../kernels/aggregate.js';
 import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
-import { bridgesGap, jumps } from './track-gaps.js';
-import { boxOf, type PersonBox } from '../pose/track-people.js';
+import { bridgesGap, jumpBox, jumps } from './track-gaps.js';
+import type { PersonBox } from '../pose/track-people.js';
 import { upsampleFactor } from './frame-rate.js';
 
 export type TrackId = string | number;
@@ -205,7 +205,7 @@ export class DiffPoseStream {
     this.pushes++;
     const K = format.keypoints;
     const boxes = ids.map((_, p) =>
-      boxOf(
+      jumpBox(
         {
           keypoints: points.subarray(p * 2 * K, (p + 1) * 2 * K),
           confidence: confidence ? confidence.subarray(p * K, (p + 1) * K) : new Float32Array(K).fill(1),

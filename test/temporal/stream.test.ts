@@ -218,20 +218,31 @@ describe('createStream: live causal lifts, one frame per push', function () {
   it('a track whose person jumps more than TRACK_GATE of their size between pushes starts over (another person under the id); a smaller move continues', async () => {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
     const kp = someKeypoints(16, 77);
-    for (const [dx, jumps] of [
-      [400, true], // 1.3 person heights (the person is about 300 px tall)
-      [60, false],
+    // Knees and ankles (2, 3, 5, 6) at low confidence, as detectors guess hidden joints.
+    const confidence = Float32Array.from({ length: 16 * 17 }, (_, i) => ([2, 3, 5, 6].includes(i % 17) ? 0.05 : 0.9));
+    // Knees and ankles guessed far left on even frames, far right on odd ones (a box of every joint would jump).
+    const garbage = Float32Array.from(kp, (v, i) => {
+      if (![2, 3, 5, 6].includes(Math.floor(i / 2) % 17)) return v;
+      return i % 2 === 1 ? 300 : Math.floor(i / 34) % 2 === 0 ? -600 : 1200;
+    });
+    for (const [dx, jumps, source] of [
+      [400, true, kp], // 1.3 person heights (the person is about 300 px tall)
+      [60, false, kp],
+      [0, false, garbage],
     ] as const) {
-      const moved = Float32Array.from(kp, (v, i) => (i >= 10 * 34 && i % 2 === 0 ? v + dx : v));
+      const moved = Float32Array.from(source, (v, i) => (i >= 10 * 34 && i % 2 === 0 ? v + dx : v));
       const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: 2 });
       let last: Float32Array = new Float32Array(0);
-      for (let f = 0; f < 16; f++)
-        last = (await stream.push(moved.subarray(f * 34, (f + 1) * 34), { tracks: ['a'] })).poses;
+      for (let f = 0; f < 16; f++) {
+        const push = { tracks: ['a'], confidence: confidence.subarray(f * 17, (f + 1) * 17) };
+        last = (await stream.push(moved.subarray(f * 34, (f + 1) * 34), push)).poses;
+      }
       const from = jumps ? 10 : 0;
       const want = await model.liftSequence(moved.subarray(from * 34), {
         imageSize: IMAGE,
         init: 'official',
         causal: true,
+        confidence: confidence.subarray(from * 17),
       });
       expectClose(last, want.poses.subarray(want.poses.length - 51), 1e-6, 0, `moved ${dx} px`);
       stream.dispose();
