@@ -31,7 +31,9 @@ input:
                           MediaPipe files do not carry it, so it is needed for them)
   --normalised            coordinates are in [0, 1] of the image: scale them by the image size
                           (MediaPipe landmarks are scaled anyway)
-  --fps N                 frames per second, for the output's timestamps (default: the file's)
+  --fps N                 frames per second, for the output's timestamps; under 25 the temporal
+                          model reads the 2D upsampled in time to about 30 (default: the file's
+                          or its timestamps'; else taken as 30)
   --track auto|ids|boxes  people across frames: by the file's person ids (CSV person column,
                           track_id, OpenPose person_id, plain JSON id) or by box positions
                           (default auto: ids when every detection has one)

@@ -153,7 +153,7 @@ describe('diffpose lift (child process)', function () {
       const { error, zero } = errorAgainstTruth(frames, readJson(example('walk-truth.json')));
       expect(error, 'mean joint error, m').to.be.below(0.5 * zero);
       expect(r.stderr).to.match(
-        /^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, image 640x480\n/m,
+        /^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, image 640x480, 15 fps\n/m,
       );
       expect(r.stderr).to.match(/^1 person in 20 frames\n/m);
       expect(r.stderr).to.match(
