@@ -3,16 +3,18 @@ export interface DemoExample {
   id: string;
   label: string;
   file: string;
-  /** COCO results do not carry the image size: examples/README.md lists it. */
+  /** COCO results carry neither the image size nor the frame rate: examples/README.md lists them. */
   imageSize: [number, number];
+  fps: number;
 }
 
 export const DEMO_EXAMPLES: DemoExample[] = [
-  { id: 'walk', label: 'Walk (CMU 03_03, 140 frames)', file: 'walk-coco17.json', imageSize: [640, 480] },
+  { id: 'walk', label: 'Walk (CMU 03_03, 140 frames)', file: 'walk-coco17.json', imageSize: [640, 480], fps: 15 },
   {
     id: 'basketball',
     label: 'Basketball throw (HDM05, 91 frames)',
     file: 'basketball-coco17.json',
     imageSize: [640, 480],
+    fps: 15,
   },
 ];

@@ -279,7 +279,7 @@ async function start(): Promise<void> {
     player.pause();
     ui.live.textContent = 'Stop live';
     const example = DEMO_EXAMPLES.find((e) => e.id === ui.example.value) ?? DEMO_EXAMPLES[0];
-    await live.start(await loadSequence(example), settings(), FPS);
+    await live.start(await loadSequence(example), settings(), example.fps);
   };
   const stopLive = () => {
     live.stop();

@@ -62,5 +62,5 @@ export function liftSequenceWith(
   const options = liftOptionsFor(seq, s);
   return s.model === 'frame'
     ? model.lift(seq.keypoints, options)
-    : model.liftSequence(seq.keypoints, { ...options, causal: s.model === 'causal' });
+    : model.liftSequence(seq.keypoints, { ...options, causal: s.model === 'causal', fps: seq.example.fps });
 }
