@@ -363,10 +363,13 @@ describe('diffpose lift (child process)', function () {
     writeFileSync(join(dir, 'two.csv'), csv);
     writeFileSync(join(dir, 'two-first10.json'), JSON.stringify(input));
     const fromCsv = await liftTo(join(dir, 'two.csv'), ['--cpu', '--hypotheses', '2']);
+    // The CSV says 15 fps (the temporal model then reads it upsampled): the COCO results carry no rate.
     const fromCoco = await liftTo(join(dir, 'two-first10.json'), [
       '--cpu',
       '--image-size',
       '1280x480',
+      '--fps',
+      '15',
       '--hypotheses',
       '2',
     ]);
