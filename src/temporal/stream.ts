@@ -10,7 +10,7 @@ import { fuseRecords } from '../kernels/aggregate.js';
 import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
 import { bridgesGap, jumpBox, jumps } from './track-gaps.js';
 import type { PersonBox } from '../pose/track-people.js';
-import { upsampleFactor } from './frame-rate.js';
+import { upsampleFactor, upsampleTrack } from './frame-rate.js';
 
 export type TrackId = string | number;
 
@@ -204,11 +204,14 @@ export class DiffPoseStream {
     // Everything is checked: now the stream's state changes.
     this.pushes++;
     const K = format.keypoints;
+    const ones = new Float32Array(K).fill(1);
+    /** Track p's confidences in this push (all 1 when the push gave none). */
+    const confidenceRow = (p: number) => (confidence ? confidence.subarray(p * K, (p + 1) * K) : ones);
     const boxes = ids.map((_, p) =>
       jumpBox(
         {
           keypoints: points.subarray(p * 2 * K, (p + 1) * 2 * K),
-          confidence: confidence ? confidence.subarray(p * K, (p + 1) * K) : new Float32Array(K).fill(1),
+          confidence: confidenceRow(p),
         },
         format.name,
       ),
@@ -229,18 +232,18 @@ export class DiffPoseStream {
         const previous = this.previous.get(id);
         return track && previous && track.frames > 0 && bridgesGap(track.lastPush, frame) ? [{ id, p, previous }] : [];
       });
+      // Per track, its previous frame and this one upsampled as liftSequence upsamples a whole track.
+      const upsampled = rows.map(({ p, previous }) =>
+        upsampleTrack(
+          concatFloats(previous.keypoints, points.subarray(p * 2 * K, (p + 1) * 2 * K)),
+          concatFloats(previous.confidence, confidenceRow(p)),
+          K,
+          f,
+        ),
+      );
       for (let i = 1; i < f && rows.length > 0; i++) {
-        const kp = concatFloats(
-          ...rows.map(({ p, previous }) => {
-            const now = points.subarray(p * 2 * K, (p + 1) * 2 * K);
-            return Float32Array.from(previous.keypoints, (v, k) => v + (i / f) * (now[k] - v));
-          }),
-        );
-        const conf = concatFloats(
-          ...rows.map(({ p, previous }) =>
-            Float32Array.from(previous.confidence, (v, k) => Math.min(v, confidence ? confidence[p * K + k] : 1)),
-          ),
-        );
+        const kp = concatFloats(...upsampled.map((u) => u.keypoints.subarray(i * 2 * K, (i + 1) * 2 * K)));
+        const conf = concatFloats(...upsampled.map((u) => u.confidence!.subarray(i * K, (i + 1) * K)));
         await this.step(
           this.prepare(kp, conf),
           rows.map(({ id }) => id),
@@ -255,7 +258,7 @@ export class DiffPoseStream {
       ids.forEach((id, p) =>
         this.previous.set(id, {
           keypoints: points.slice(p * 2 * K, (p + 1) * 2 * K),
-          confidence: confidence ? confidence.slice(p * K, (p + 1) * K) : new Float32Array(K).fill(1),
+          confidence: confidenceRow(p).slice(),
         }),
       );
     return { poses: r.poses, spread: r.spread, root: r.root, radius90: r.radius90, tracks: ids, frame };
