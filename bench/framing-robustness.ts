@@ -10,7 +10,7 @@ import { DiffPose } from '../src/diffpose.js';
 import { liftTracks, mpjpeOf } from '../src/eval/temporal-eval.js';
 import { readSplit } from '../src/eval/test-set.js';
 import { hideDawnAdapterWarnings } from '../src/gpu/node-gpu.js';
-import { legsHidden, makeTestTracks, TRACKS_SEED, type TestTrack } from '../src/mocap/test-tracks.js';
+import { legsHidden, makeTestTracks, rootCropped, TRACKS_SEED, type TestTrack } from '../src/mocap/test-tracks.js';
 import type { ExecutorName } from '../src/lift-options.js';
 import { Rng } from '../src/pose/rng.js';
 
@@ -30,15 +30,27 @@ const tracks = makeTestTracks(readSplit(args.data, 'train'), TRACKS_SEED + 2, Nu
 const rng = new Rng(11);
 const hidden = tracks.map((t) => legsHidden(t, rng));
 const cut = tracks.map((t, i) => ({ ...t, imageSize: hidden[i].imageSize }));
+const cropped = tracks.map((t, i) => rootCropped(t, hidden[i]));
+const rootOut = (i: number, f: number) => cropped[i][f];
+const rootIn = (i: number, f: number) => !cropped[i][f];
 
 hideDawnAdapterWarnings();
 const model = await DiffPose.load({ weights: args.weights, temporalWeights: args['temporal-weights'] });
 try {
   const mode = args.temporal ? 'offline' : 'frame';
-  const mpjpe = async (ts: TestTrack[], joints?: number[]) =>
-    mpjpeOf(await liftTracks(model, ts, mode, args.executor as ExecutorName), ts, joints);
-  const visible = await mpjpe(tracks, UPPER);
-  const [all, picture, legs] = [await mpjpe(tracks), await mpjpe(cut, UPPER), await mpjpe(hidden, UPPER)];
+  const lift = (ts: TestTrack[]) => liftTracks(model, ts, mode, args.executor as ExecutorName);
+  const [seen, seenCut, seenHidden] = [await lift(tracks), await lift(cut), await lift(hidden)];
+  const visible = mpjpeOf(seen, tracks, UPPER);
+  const [all, picture, legs] = [
+    mpjpeOf(seen, tracks),
+    mpjpeOf(seenCut, tracks, UPPER),
+    mpjpeOf(seenHidden, tracks, UPPER),
+  ];
+  const [frames, out] = [cropped.flat().length, cropped.flat().filter(Boolean).length];
+  const split = (keep: typeof rootIn) => {
+    const [v, l] = [mpjpeOf(seen, tracks, UPPER, keep), mpjpeOf(seenHidden, tracks, UPPER, keep)];
+    return `${v.toFixed(1)} -> ${l.toFixed(1)} (${(l / v).toFixed(2)}x)`;
+  };
   console.log(
     `${args.temporal ? 'temporal (offline)' : 'frame model'} on ${tracks.length} training-split tracks, ${model.adapter}; MPJPE mm`,
   );
@@ -46,6 +58,8 @@ try {
   console.log(`upper body, all visible:        ${visible.toFixed(1)}`);
   console.log(`upper body, picture cut:        ${picture.toFixed(1)} (${(picture / visible).toFixed(2)}x)`);
   console.log(`upper body, legs hidden:        ${legs.toFixed(1)} (${(legs / visible).toFixed(2)}x; target 1.15x)`);
+  console.log(`  the ${frames - out} frames with the pelvis and hips in the picture: ${split(rootIn)}`);
+  console.log(`  the ${out} frames with the pelvis or a hip cropped too:   ${split(rootOut)}`);
 } finally {
   model.dispose();
 }

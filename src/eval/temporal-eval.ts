@@ -1,6 +1,6 @@
 import type { DiffPose } from '../diffpose.js';
 import type { ExecutorName } from '../lift-options.js';
-import { legsHidden, type TestTrack } from '../mocap/test-tracks.js';
+import { legsHidden, rootCropped, type TestTrack } from '../mocap/test-tracks.js';
 import { PREPARED_FPS } from '../mocap/prepared-file.js';
 import { Rng } from '../pose/rng.js';
 import { movingAverage, oneEuro } from '../temporal/smoothing.js';
@@ -26,12 +26,20 @@ export interface TemporalRow {
   accel: number;
   upper: number;
   upperLegsHidden: number;
+  /**
+   * The upper body, all visible -> legs hidden (mm), over the frames whose pelvis and hips stay in
+   * the picture (`kept`) and over those that lose the pelvis or a hip too (`cropped`: the root of
+   * every output joint then out of the picture); NaN where no frame is of the kind.
+   */
+  legsHiddenByRoot: { kept: [number, number]; cropped: [number, number] };
 }
 
 export interface TemporalReport {
   tracks: number;
   frames: number;
   tuneTracks: number;
+  /** Frames whose legs-hidden copy lost the pelvis or a hip too (mocap/test-tracks.ts rootCropped). */
+  rootCroppedFrames: number;
   smoothing: { movingAverage: number; oneEuro: { minCutoff: number; beta: number } };
   rows: TemporalRow[];
   /** Coverage of radius90 (calibrated temporal files): paper init, H hypotheses, per window. */
@@ -74,14 +82,20 @@ export async function liftTracks(
   return out;
 }
 
-/** MPJPE (mm) of lifted tracks, over `joints` only when given. */
-export function mpjpeOf(pred: Lifted, tracks: TestTrack[], joints?: number[]): number {
+/** MPJPE (mm) of lifted tracks, over `joints` only when given and the frames `frame` keeps when given. */
+export function mpjpeOf(
+  pred: Lifted,
+  tracks: TestTrack[],
+  joints?: number[],
+  frame?: (track: number, frame: number) => boolean,
+): number {
   let sum = 0,
     n = 0;
   pred.forEach((p, i) => {
     const e = jointErrors(p, tracks[i].poses3d);
     e.forEach((v, k) => {
       if (joints && !joints.includes(k % 17)) return;
+      if (frame && !frame(i, Math.floor(k / 17))) return;
       sum += v;
       n++;
     });
@@ -89,7 +103,11 @@ export function mpjpeOf(pred: Lifted, tracks: TestTrack[], joints?: number[]): n
   return (sum / n) * 1000;
 }
 
-function row(method: string, pred: Lifted, hidden: Lifted, tracks: TestTrack[]): TemporalRow {
+function row(method: string, pred: Lifted, hidden: Lifted, tracks: TestTrack[], cropped: boolean[][]): TemporalRow {
+  const split = (out: boolean): [number, number] => {
+    const keep = (i: number, f: number) => cropped[i][f] === out;
+    return [mpjpeOf(pred, tracks, UPPER, keep), mpjpeOf(hidden, tracks, UPPER, keep)];
+  };
   const pooled = (f: (p: Lifted[number], t: TestTrack) => Float64Array) =>
     mean(Float64Array.from(pred.flatMap((p, i) => Array.from(f(p, tracks[i])))));
   return {
@@ -100,6 +118,7 @@ function row(method: string, pred: Lifted, hidden: Lifted, tracks: TestTrack[]):
     accel: pooled((p, t) => motionErrors(p, t.poses3d, t.frames, 2)) * 1000,
     upper: mpjpeOf(pred, tracks, UPPER),
     upperLegsHidden: mpjpeOf(hidden, tracks, UPPER),
+    legsHiddenByRoot: { kept: split(false), cropped: split(true) },
   };
 }
 
@@ -137,6 +156,7 @@ export async function evaluateTemporal(
   // The legs-hidden tracks from their own fixed stream, the same for every method.
   const rng = new Rng(7);
   const hiddenTracks = tracks.map((t) => legsHidden(t, rng));
+  const cropped = tracks.map((t, i) => rootCropped(t, hiddenTracks[i]));
   const timed = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     const r = await body();
@@ -192,18 +212,20 @@ export async function evaluateTemporal(
     tracks: tracks.length,
     frames: tracks.reduce((n, t) => n + t.frames, 0),
     tuneTracks: tune.length,
+    rootCroppedFrames: cropped.flat().filter(Boolean).length,
     smoothing,
     rows: [
-      row('frame model', f.all, f.hidden, tracks),
-      row(`frame + moving average ${smoothing.movingAverage}`, ma(f.all), ma(f.hidden), tracks),
+      row('frame model', f.all, f.hidden, tracks, cropped),
+      row(`frame + moving average ${smoothing.movingAverage}`, ma(f.all), ma(f.hidden), tracks, cropped),
       row(
         `frame + One-Euro ${smoothing.oneEuro.minCutoff}/${smoothing.oneEuro.beta}`,
         euro(f.all),
         euro(f.hidden),
         tracks,
+        cropped,
       ),
-      row('temporal, offline window', lifted.offline.all, lifted.offline.hidden, tracks),
-      row('temporal, causal window', lifted.causal.all, lifted.causal.hidden, tracks),
+      row('temporal, offline window', lifted.offline.all, lifted.offline.hidden, tracks, cropped),
+      row('temporal, causal window', lifted.causal.all, lifted.causal.hidden, tracks, cropped),
     ],
     calibration,
   };
@@ -222,6 +244,18 @@ export function formatTemporalReport(r: TemporalReport): string[] {
       `| ${x.method} | ${x.mpjpe.toFixed(1)} | ${x.pmpjpe.toFixed(1)} | ${x.mpjve.toFixed(2)} | ${x.accel.toFixed(2)} | ${x.upper.toFixed(1)} | ${x.upperLegsHidden.toFixed(1)} (${(x.upperLegsHidden / x.upper).toFixed(2)}x) |`,
     );
   }
+  const kept = r.frames - r.rootCroppedFrames;
+  const pair = ([visible, hidden]: [number, number]) =>
+    Number.isFinite(visible) && Number.isFinite(hidden)
+      ? `${visible.toFixed(1)} -> ${hidden.toFixed(1)} (${(hidden / visible).toFixed(2)}x)`
+      : '-';
+  lines.push(
+    '',
+    'The upper body, all visible -> legs hidden, split by whether the crop also takes the pelvis or a hip (the root every output joint is relative to):',
+    `| method | pelvis and hips in the picture (${kept} frames) | pelvis or a hip cropped too (${r.rootCroppedFrames} frames) |`,
+    '|---|---|---|',
+    ...r.rows.map((x) => `| ${x.method} | ${pair(x.legsHiddenByRoot.kept)} | ${pair(x.legsHiddenByRoot.cropped)} |`),
+  );
   const c = r.calibration;
   if (c) {
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

@@ -180,6 +180,8 @@ export function makeTestTracks(
 
 /** Knees and ankles (H36M 2, 3, 5, 6). */
 const LEGS = [2, 3, 5, 6];
+/** The pelvis and the hips: the lifter's root and the joints it is placed between. */
+const ROOT_JOINTS = [0, 1, 4];
 
 /**
  * The same track seen by a camera cropped above every knee of the track (a webcam framing the
@@ -213,4 +215,15 @@ export function legsHidden(track: TestTrack, rng: Rng): TestTrack {
     }
   }
   return out;
+}
+
+/**
+ * Per frame of `track`, whether its legsHidden copy `hidden` lost the pelvis or a hip as well (below
+ * the crop): every output joint is relative to the pelvis, which is then out of the picture too.
+ */
+export function rootCropped(track: TestTrack, hidden: TestTrack): boolean[] {
+  const height = hidden.imageSize[1];
+  return Array.from({ length: track.frames }, (_, t) =>
+    ROOT_JOINTS.some((j) => track.keypoints[(t * J + j) * 2 + 1] >= height),
+  );
 }

@@ -145,6 +145,19 @@ describe('diffpose eval', () => {
     for (const row of doc.rows)
       for (const k of ['mpjpe', 'pmpjpe', 'mpjve', 'accel', 'upper', 'upperLegsHidden'])
         expect(row[k], `${row.method} ${k}`).to.be.a('number').and.satisfy(Number.isFinite);
+    // The legs-hidden column split by whether the pelvis and hips stay in the picture: the two
+    // parts are that column's frames, so their frame-weighted mean is the column.
+    const rootOut = (doc as unknown as { rootCroppedFrames: number }).rootCroppedFrames;
+    expect(rootOut).to.be.within(0, 90);
+    for (const row of doc.rows) {
+      const split = row.legsHiddenByRoot as unknown as Record<'kept' | 'cropped', [number | null, number | null]>;
+      const part = (p: [number | null, number | null], frames: number) => (frames > 0 ? p[1]! * frames : 0);
+      const whole = (part(split.kept, 90 - rootOut) + part(split.cropped, rootOut)) / 90;
+      expect(whole, String(row.method)).to.be.closeTo(row.upperLegsHidden as number, 1e-6);
+    }
+    expect(r.stdout).to.match(
+      /^\| temporal, causal window \| ([\d.]+ -> [\d.]+ \([\d.]+x\)|-) \| ([\d.]+ -> [\d.]+ \([\d.]+x\)|-) \|$/m,
+    );
     // Smoothing the frame model's output lowers its acceleration error: the baselines really smooth.
     expect(doc.rows[1].accel).to.be.below(doc.rows[0].accel as number);
     expect(r.stdout).to.match(
