@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { legsHidden, makeTestTracks, trackRanges } from '../../src/mocap/test-tracks.js';
+import { legsHidden, makeTestTracks, rootCropped, trackRanges } from '../../src/mocap/test-tracks.js';
 import { Rng } from '../../src/pose/rng.js';
 import { STANDING_POSE } from '../pose/standing-pose.js';
 
@@ -69,5 +69,22 @@ describe('temporal test tracks', () => {
       expect(h.confidence[f * 17 + 10]).to.equal(t.confidence[f * 17 + 10]);
     }
     expect(Array.from(h.poses3d)).to.deep.equal(Array.from(t.poses3d));
+  });
+
+  it('rootCropped: the frames whose crop also takes the pelvis or a hip', () => {
+    const [t] = makeTestTracks(split(), 7, 1);
+    const at = (f: number, j: number) => t.keypoints[(f * 17 + j) * 2 + 1];
+    const lowestRoot = (f: number) => Math.max(at(f, 0), at(f, 1), at(f, 4));
+    // A crop just below frame 0's lowest root joint keeps it whole and cuts every frame whose
+    // root joints reach lower; one just above it cuts frame 0.
+    const bottom = lowestRoot(0);
+    const below = rootCropped(t, { ...t, imageSize: [t.imageSize[0], bottom + 1e-3] });
+    const above = rootCropped(t, { ...t, imageSize: [t.imageSize[0], bottom - 1e-3] });
+    expect(below).to.have.length(t.frames);
+    expect(below[0]).to.equal(false);
+    expect(above[0]).to.equal(true);
+    for (let f = 0; f < t.frames; f++) expect(below[f], `frame ${f}`).to.equal(lowestRoot(f) >= bottom + 1e-3);
+    // The full picture keeps every root joint.
+    expect(rootCropped(t, t).some(Boolean)).to.equal(false);
   });
 });
