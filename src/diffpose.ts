@@ -1,4 +1,5 @@
 import { everyNthPose, upsampleFactor, upsampleTrack } from './temporal/frame-rate.js';
+import { pickPoses } from './lift-result-rows.js';
 import { cpuExecutor } from './cpu-executor.js';
 import { asDiffPoseError, DiffPoseError, GpuError, InputError } from './errors.js';
 import type { CallStats, Executor } from './executor.js';
@@ -829,17 +830,7 @@ export class DiffPose extends EventTarget {
 
 /** Poses [start, start + n) of a result. */
 export function sliceResult(r: LiftResult, start: number, n: number): LiftResult {
-  const J = 17,
-    H = r.hypotheses;
-  return {
-    ...r,
-    poses: r.poses.slice(start * J * 3, (start + n) * J * 3),
-    spread: r.spread.slice(start * J, (start + n) * J),
-    samples: r.samples?.slice(start * H * J * 3, (start + n) * H * J * 3),
-    root: r.root.slice(start * 3, (start + n) * 3),
-    radius90: r.radius90?.slice(start * J, (start + n) * J),
-    sigma: r.sigma?.slice(start * J, (start + n) * J),
-  };
+  return pickPoses(r, n, (i) => start + i);
 }
 
 /** Per joint, 1 / (the 2D mixture's mean variance): how much each joint's reprojection counts. */

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { LiftResult } from '../diffpose.js';
+import { pickPoses } from '../lift-result-rows.js';
 
 /**
  * The frame rate the temporal weights read best: they were trained on 20-60 fps and lose their
@@ -68,21 +69,5 @@ function lowerOf(a: Float32Array, t: number, width: number): Float32Array {
 
 /** The poses of `r` at rows 0, f, 2 f, ... (a sequence lifted upsampled, back at its real frames). */
 export function everyNthPose(r: LiftResult, f: number): LiftResult {
-  if (f === 1) return r;
-  const N = r.poses.length / 51,
-    H = r.hypotheses;
-  const rows = (a: Float32Array, width: number) => {
-    const out = new Float32Array(Math.ceil(N / f) * width);
-    for (let i = 0; i * f < N; i++) out.set(a.subarray(i * f * width, (i * f + 1) * width), i * width);
-    return out;
-  };
-  return {
-    ...r,
-    poses: rows(r.poses, 51),
-    spread: rows(r.spread, 17),
-    samples: r.samples && rows(r.samples, H * 51),
-    root: rows(r.root, 3),
-    radius90: r.radius90 && rows(r.radius90, 17),
-    sigma: r.sigma && rows(r.sigma, 17),
-  };
+  return f === 1 ? r : pickPoses(r, Math.ceil(r.poses.length / 51 / f), (i) => i * f);
 }
