@@ -15,6 +15,7 @@ import {
 import { openCsvStream } from '../pose/keypoint-stream.js';
 import { MAX_OUTSIDE_IMAGE } from '../pose/input.js';
 import { fillMissingJoints, markFarKeypoints } from '../pose/missing-joints.js';
+import { ROOT_SEEN_CONFIDENCE, rootUnseen } from '../pose/root-visibility.js';
 import { sanityWarnings } from '../pose/sanity.js';
 import { H36M_BONES, H36M_JOINTS } from '../pose/skeleton.js';
 import {
@@ -317,6 +318,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       jumped = 0,
       dropped = 0,
       filled = 0,
+      rootHidden = 0,
       far = 0,
       frameIndex = 0,
       firstLift = true;
@@ -375,6 +377,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         missing: prepared.missing.subarray(0, n * 17),
       };
       filled += head.missing.reduce((s, m) => s + m, 0);
+      for (let i = 0; i < n; i++) rootHidden += +rootUnseen(head.confidence, i);
       const number = new Map(p.frames.map((id, i) => [id, p.numbers[i]]));
       const times = p.times.slice(0, n).every((s) => s !== undefined) ? (p.times.slice(0, n) as number[]) : undefined;
       writer.append(
@@ -487,7 +490,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
         `${dropped ? `; dropped ${count(dropped, 'detection', 'detections')} (person score < ${minPerson} or < 2 keypoints)` : ''}` +
         `${filled ? `; filled in ${count(filled, 'missing joint', 'missing joints')} from the rest of each skeleton (confidence 0)` : ''}` +
         `${restarts ? `; the temporal context started over after ${count(restarts, 'gap', 'gaps')} of more than ${MAX_BRIDGED_GAP} frames in a track` : ''}` +
-        `${jumped ? `; ${count(jumped, 'track jumped', 'tracks jumped')} more than ${TRACK_GATE} person sizes between frames (an id given to another person?): its temporal context started over` : ''}`,
+        `${jumped ? `; ${count(jumped, 'track jumped', 'tracks jumped')} more than ${TRACK_GATE} person sizes between frames (an id given to another person?): its temporal context started over` : ''}` +
+        `${rootHidden ? `; ${count(rootHidden, 'pose', 'poses')} with the pelvis or a hip under confidence ${ROOT_SEEN_CONFIDENCE} (out of the picture or unsure): their joints are measured from a guessed pelvis (docs/temporal-model.md §19)` : ''}`,
     );
     log(
       `lifted ${done} frames of ${count(tracker.count, 'person', 'people')} x ${count(hypotheses, 'hypothesis', 'hypotheses')} ` +

@@ -2,6 +2,7 @@ import { proportionFactors, withProportions } from '../pose/body-proportions.js'
 import { isInView, project, randomCameraView, rootRelative, toCameraFrame, type Camera } from '../pose/camera.js';
 import { BASE_STD_FRACTION, NOISE_MODEL } from '../pose/detector-noise.js';
 import { Rng } from '../pose/rng.js';
+import { ROOT_JOINTS } from '../pose/root-visibility.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { PREPARED_FPS, type PreparedSplit } from './prepared-file.js';
 
@@ -180,8 +181,6 @@ export function makeTestTracks(
 
 /** Knees and ankles (H36M 2, 3, 5, 6). */
 const LEGS = [2, 3, 5, 6];
-/** The pelvis and the hips: the lifter's root and the joints it is placed between. */
-const ROOT_JOINTS = [0, 1, 4];
 
 /**
  * The same track seen by a camera cropped above every knee of the track (a webcam framing the

@@ -59,6 +59,21 @@ function expectOneErrorLine(r: { code: number | null; stderr: string }, pattern:
   expect(r.stderr, 'no stack trace without --verbose').not.to.match(/^\s+at .*(\.ts|\.js|node:)/m);
 }
 
+/**
+ * The summary line's clause for the poses read with the pelvis or a hip under confidence 0.3, from
+ * the 2D each output frame echoes (x, y, confidence per joint): '' when there are none.
+ */
+function rootClause(out: LiftOutput): string {
+  const n = out.people
+    .flatMap((p) => p.frames)
+    .filter((f) => [0, 1, 4].some((j) => !(f.keypoints2d[3 * j + 2] >= 0.3))).length;
+  return n === 0
+    ? ''
+    : `; ${n} ${n === 1 ? 'pose' : 'poses'} with the pelvis or a hip under confidence 0.3 (out of the picture or unsure): their joints are measured from a guessed pelvis (docs/temporal-model.md §19)`;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** A COCO-17 person standing at horizontal position x (pixels), 17 [x, y, score] triples flattened. */
 function person(x: number, score = 0.9): number[] {
   const shape = [
@@ -155,7 +170,7 @@ describe('diffpose lift (child process)', function () {
       expect(r.stderr).to.match(
         /^read .*walk-openpose: OpenPose folder \(20 \*_keypoints\.json files\), format openpose25, 20 frames, image 640x480, 15 fps\n/m,
       );
-      expect(r.stderr).to.match(/^1 person in 20 frames\n/m);
+      expect(r.stderr).to.match(new RegExp(`^1 person in 20 frames${escapeRegExp(rootClause(openPose))}\n`, 'm'));
       expect(r.stderr).to.match(
         /^lifted 20 frames of 1 person x 8 hypotheses in [\d.]+ s \([\d.]+ ms\/frame, model load included\) on cpu -> .*poses\.json\n$/m,
       );
@@ -401,7 +416,11 @@ describe('diffpose lift (child process)', function () {
     const a = await liftRun(join(dir, 'garbage.json'), ['--cpu', '--hypotheses', '1']);
     const b = await liftRun(join(dir, 'missing.json'), ['--cpu', '--hypotheses', '1']);
     expect(a.stderr).to.match(
-      /^1 person in 4 frames; 1 keypoint more than 2 image sizes outside the image taken as missing; filled in 1 missing joint from the rest of each skeleton \(confidence 0\)\n/m,
+      new RegExp(
+        '^1 person in 4 frames; 1 keypoint more than 2 image sizes outside the image taken as missing; filled in 1 missing joint from the rest of each skeleton \\(confidence 0\\)' +
+          `${escapeRegExp(rootClause(a.out))}\n`,
+        'm',
+      ),
     );
     expect(a.out.people[0].frames[2].filled).to.deep.equal([13]);
     expect(a.out.people[0].frames.map((f) => f.joints)).to.deep.equal(b.out.people[0].frames.map((f) => f.joints));
@@ -430,6 +449,26 @@ describe('diffpose lift (child process)', function () {
       'filled below the picture',
     ).to.be.above(3.5 * 480);
     expect(frames.every((f) => f.joints.every(Number.isFinite))).to.equal(true);
+  });
+
+  it('counts the poses whose pelvis or a hip is unseen (a picture cut at the hips) in its summary', async () => {
+    // COCO hips are keypoints 11 and 12: score 0.1 in the first two of four frames.
+    const cut = (x: number) => person(x).map((v, i) => ([11, 12].includes(Math.floor(i / 3)) && i % 3 === 2 ? 0.1 : v));
+    const results: CocoResult[] = [0, 1, 2, 3].map((f) => ({
+      image_id: f,
+      keypoints: f < 2 ? cut(300 + f) : person(300 + f),
+      score: 0.9,
+    }));
+    writeFileSync(join(dir, 'hips-cut.json'), JSON.stringify(results));
+    const r = await liftRun(join(dir, 'hips-cut.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '1']);
+    expect(r.stderr).to.match(
+      /^1 person in 4 frames; .*2 poses with the pelvis or a hip under confidence 0\.3 \(out of the picture or unsure\): their joints are measured from a guessed pelvis \(docs\/temporal-model\.md §19\)\n/m,
+    );
+    // Every joint seen: no such clause.
+    const whole = results.map((d) => ({ ...d, keypoints: person(300) }));
+    writeFileSync(join(dir, 'hips-seen.json'), JSON.stringify(whole));
+    const seen = await liftRun(join(dir, 'hips-seen.json'), ['--cpu', '--image-size', '640x480', '--hypotheses', '1']);
+    expect(seen.stderr).to.match(/^1 person in 4 frames\n/m);
   });
 
   it("keeps the caller's track ids, drops a junk detection under --min-person-score, and fills in joints detected as (0, 0, 0)", async () => {
