@@ -32,8 +32,6 @@ export interface TemporalRow {
    * every output joint then out of the picture); NaN where no frame is of the kind.
    */
   legsHiddenByRoot: { kept: [number, number]; cropped: [number, number] };
-  /** The upper body (mm) with every joint visible in the legs-hidden tracks' picture: only its height cut. */
-  upperPictureCut: number;
 }
 
 export interface TemporalReport {
@@ -105,18 +103,7 @@ export function mpjpeOf(
   return (sum / n) * 1000;
 }
 
-interface Lifts {
-  all: Lifted;
-  hidden: Lifted;
-  cut: Lifted;
-}
-
-function row(
-  method: string,
-  { all: pred, hidden, cut }: Lifts,
-  tracks: TestTrack[],
-  cropped: boolean[][],
-): TemporalRow {
+function row(method: string, pred: Lifted, hidden: Lifted, tracks: TestTrack[], cropped: boolean[][]): TemporalRow {
   const split = (out: boolean): [number, number] => {
     const keep = (i: number, f: number) => cropped[i][f] === out;
     return [mpjpeOf(pred, tracks, UPPER, keep), mpjpeOf(hidden, tracks, UPPER, keep)];
@@ -132,7 +119,6 @@ function row(
     upper: mpjpeOf(pred, tracks, UPPER),
     upperLegsHidden: mpjpeOf(hidden, tracks, UPPER),
     legsHiddenByRoot: { kept: split(false), cropped: split(true) },
-    upperPictureCut: mpjpeOf(cut, tracks, UPPER),
   };
 }
 
@@ -171,9 +157,6 @@ export async function evaluateTemporal(
   const rng = new Rng(7);
   const hiddenTracks = tracks.map((t) => legsHidden(t, rng));
   const cropped = tracks.map((t, i) => rootCropped(t, hiddenTracks[i]));
-  // The same keypoints in the legs-hidden tracks' shorter picture (the legs below its edge, still
-  // visible): what the framing alone costs.
-  const cutTracks = tracks.map((t, i) => ({ ...t, imageSize: hiddenTracks[i].imageSize }));
   const timed = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     const r = await body();
@@ -186,15 +169,12 @@ export async function evaluateTemporal(
     ),
     tune,
   );
-  const lifted = {} as Record<TrackMode, Lifts>;
+  const lifted = {} as Record<TrackMode, { all: Float32Array[]; hidden: Float32Array[] }>;
   for (const mode of ['frame', 'offline', 'causal'] as const) {
     lifted[mode] = {
       all: await timed(`${mode}: ${tracks.length} tracks`, () => liftTracks(model, tracks, mode, o.executor)),
       hidden: await timed(`${mode}: the same with the legs hidden`, () =>
         liftTracks(model, hiddenTracks, mode, o.executor),
-      ),
-      cut: await timed(`${mode}: the same in the shorter picture, every joint visible`, () =>
-        liftTracks(model, cutTracks, mode, o.executor),
       ),
     };
   }
@@ -224,17 +204,9 @@ export async function evaluateTemporal(
     offline: await timed(`radius90 coverage, offline, H = ${COVERAGE_HYPOTHESES}`, () => coverage(false)),
     causal: await timed(`radius90 coverage, causal, H = ${COVERAGE_HYPOTHESES}`, () => coverage(true)),
   };
-  const each =
-    (f: (p: Lifted[number], i: number) => Float64Array) =>
-    (l: Lifts): Lifts => ({
-      all: l.all.map(f),
-      hidden: l.hidden.map(f),
-      cut: l.cut.map(f),
-    });
-  const ma = each((p, i) => movingAverage(p, tracks[i].frames, smoothing.movingAverage));
-  const euro = each((p, i) =>
-    oneEuro(p, tracks[i].frames, PREPARED_FPS, smoothing.oneEuro.minCutoff, smoothing.oneEuro.beta),
-  );
+  const ma = (ps: Float32Array[]) => ps.map((p, i) => movingAverage(p, tracks[i].frames, smoothing.movingAverage));
+  const euro = (ps: Float32Array[]) =>
+    ps.map((p, i) => oneEuro(p, tracks[i].frames, PREPARED_FPS, smoothing.oneEuro.minCutoff, smoothing.oneEuro.beta));
   const f = lifted.frame;
   return {
     tracks: tracks.length,
@@ -243,11 +215,17 @@ export async function evaluateTemporal(
     rootCroppedFrames: cropped.flat().filter(Boolean).length,
     smoothing,
     rows: [
-      row('frame model', f, tracks, cropped),
-      row(`frame + moving average ${smoothing.movingAverage}`, ma(f), tracks, cropped),
-      row(`frame + One-Euro ${smoothing.oneEuro.minCutoff}/${smoothing.oneEuro.beta}`, euro(f), tracks, cropped),
-      row('temporal, offline window', lifted.offline, tracks, cropped),
-      row('temporal, causal window', lifted.causal, tracks, cropped),
+      row('frame model', f.all, f.hidden, tracks, cropped),
+      row(`frame + moving average ${smoothing.movingAverage}`, ma(f.all), ma(f.hidden), tracks, cropped),
+      row(
+        `frame + One-Euro ${smoothing.oneEuro.minCutoff}/${smoothing.oneEuro.beta}`,
+        euro(f.all),
+        euro(f.hidden),
+        tracks,
+        cropped,
+      ),
+      row('temporal, offline window', lifted.offline.all, lifted.offline.hidden, tracks, cropped),
+      row('temporal, causal window', lifted.causal.all, lifted.causal.hidden, tracks, cropped),
     ],
     calibration,
   };
@@ -273,13 +251,10 @@ export function formatTemporalReport(r: TemporalReport): string[] {
       : '-';
   lines.push(
     '',
-    'The upper body, all visible -> legs hidden, split by whether the crop also takes the pelvis or a hip (the root every output joint is relative to); and in the same shorter picture with every joint visible:',
-    `| method | pelvis and hips in the picture (${kept} frames) | pelvis or a hip cropped too (${r.rootCroppedFrames} frames) | picture cut, all visible |`,
-    '|---|---|---|---|',
-    ...r.rows.map(
-      (x) =>
-        `| ${x.method} | ${pair(x.legsHiddenByRoot.kept)} | ${pair(x.legsHiddenByRoot.cropped)} | ${pair([x.upper, x.upperPictureCut])} |`,
-    ),
+    'The upper body, all visible -> legs hidden, split by whether the crop also takes the pelvis or a hip (the root every output joint is relative to):',
+    `| method | pelvis and hips in the picture (${kept} frames) | pelvis or a hip cropped too (${r.rootCroppedFrames} frames) |`,
+    '|---|---|---|',
+    ...r.rows.map((x) => `| ${x.method} | ${pair(x.legsHiddenByRoot.kept)} | ${pair(x.legsHiddenByRoot.cropped)} |`),
   );
   const c = r.calibration;
   if (c) {
