@@ -4,12 +4,13 @@
 // mean pose best onto the 2D (src/pose/root-trajectory.ts fitRoot: the closed-form start, then
 // Gauss-Newton steps; each joint weighted by 1 / the mean variance of its 2D mixture); and, for
 // calibrated weights, each joint's radius90 (src/model/calibration.ts: offset + scale x spread, or
-// a radius alone with one hypothesis, per joint and band of its 2D mixture's width). One
-// invocation per pose. For a v2 temporal sequence (`fuse.taps` > 0, docs/temporal-model.md §12.1
-// step 5) the output pose is the average of its neighbours' hypothesis means, recomputed from the
-// final state, each neighbour clamped to the pose's track; spread, samples and radius90 stay the
-// pose's own, the root is fitted to the averaged pose. A stream's push (`fuse.ring_at` > 0) reads
-// the earlier means of each track from the stream's ring in `uv`, after writing its own there.
+// a radius alone with one hypothesis, per joint and band of the widest 2D mixture of the joint and
+// its pose's root joints). One invocation per pose. For a v2 temporal sequence (`fuse.taps` > 0,
+// docs/temporal-model.md §12.1 step 5) the output pose is the average of its neighbours'
+// hypothesis means, recomputed from the final state, each neighbour clamped to the pose's track;
+// spread, samples and radius90 stay the pose's own, the root is fitted to the averaged pose. A
+// stream's push (`fuse.ring_at` > 0) reads the earlier means of each track from the stream's ring
+// in `uv`, after writing its own there.
 // Composed with lib/dispatch.wgsl, lib/run.wgsl.
 // JOINTS, GMM_STRIDE, CAL_BANDS come from the generated prelude (src/kernels/wgsl-constants.ts).
 
@@ -108,9 +109,13 @@ fn joint_weight(pj: u32) -> f32 {
   return 1.0 / joint_variance(pj);
 }
 
-// radius90 of joint j of pose-joint pj with this spread (mixtureBands and radius90 in src/model/calibration.ts).
+// radius90 of joint j of pose-joint pj with this spread (mixtureBands and radius90 in src/model/calibration.ts):
+// banded by the widest 2D mixture of the joint and its pose's pelvis and hips (0, 1, 4), the root
+// every joint is measured from.
 fn joint_radius(pj: u32, j: u32, spread_j: f32) -> f32 {
-  let variance = joint_variance(pj);
+  let pose = pj - j;
+  let variance = max(joint_variance(pj),
+    max(joint_variance(pose), max(joint_variance(pose + 1u), joint_variance(pose + 4u))));
   var b = 0u;
   while (b + 1u < calibration.bands && variance <= calibration.edges[b / 4u][b % 4u]) { b++; }
   let e = calibration.table[j * CAL_BANDS + b];

@@ -7,7 +7,7 @@ import { readSplit } from '../eval/test-set.js';
 import { EXECUTOR_NAMES, type ExecutorName } from '../lift-options.js';
 import type { PreparedSplit } from '../mocap/prepared-file.js';
 import { makeExamples, strideFrames } from '../mocap/test-examples.js';
-import { makeTestTracks } from '../mocap/test-tracks.js';
+import { legsHidden, makeTestTracks, type TestTrack } from '../mocap/test-tracks.js';
 import {
   CALIBRATION_KEY,
   CAUSAL_CALIBRATION_KEY,
@@ -33,18 +33,45 @@ export const CALIBRATE_FLAGS = [
   'temporal',
   'temporal-weights',
   'tracks',
+  'keep-noise-gains',
 ];
 
 /**
  * The validation set: every `stride`-th frame of the TRAINING split (or, --temporal, `tracks`
  * of its 64-frame tracks), its own cameras and detector noise, and each pose (each track's person)
  * given another person's proportions (pose/body-proportions.ts): the model has seen these poses
- * in training, but the people it is used on are new to it.
+ * in training, but the people it is used on are new to it. Beside them LEGS_HIDDEN_TRACKS tracks
+ * seen through a picture cut above the knees (mocap/test-tracks.ts legsHidden), as webcams frame
+ * people: their hidden joints, and the upper bodies read from a pelvis out of the picture (the
+ * band rule of model/calibration.ts), are what the lowest band's radii are fitted to.
  */
 export const VALIDATION_SEED = 4242;
 export const CONFIDENCE_BANDS = [0.5, 0.8];
 const HYPOTHESES = 8;
 const DEFAULT_TRACKS = 60;
+const LEGS_HIDDEN_TRACKS = 30;
+const LEGS_HIDDEN_SEED = VALIDATION_SEED + 1;
+
+/** The validation tracks seen with the legs out of the picture (their own tracks, cameras and noise). */
+function legsHiddenTracks(train: PreparedSplit): TestTrack[] {
+  const rng = new Rng(LEGS_HIDDEN_SEED);
+  return makeTestTracks(train, LEGS_HIDDEN_SEED, LEGS_HIDDEN_TRACKS, { varyProportions: true }).map((t) =>
+    legsHidden(t, rng),
+  );
+}
+
+/** Samples of several parts as one. */
+function joinSamples(parts: Samples[]): Samples {
+  const join = (k: Exclude<keyof Samples, 'sigma'>) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
+  const sigma = parts.every((p) => p.sigma) ? Float64Array.from(parts.flatMap((p) => Array.from(p.sigma!))) : undefined;
+  return {
+    error: join('error'),
+    spread: join('spread'),
+    singleError: join('singleError'),
+    confidence: join('confidence'),
+    ...(sigma ? { sigma } : {}),
+  };
+}
 
 /** Per joint of every validation pose: the H = 8 lift's error and spread, the H = 1 lift's error, the 2D confidence. */
 type Samples = Parameters<typeof fitCalibration>[0];
@@ -57,7 +84,8 @@ type Fit = { key: string; window: string; samples: Samples; what: string };
  * (paper init, H = 8 and H = 1) of every 20th training frame with varied body proportions through
  * new random cameras and detector noise — and writes the weights with the calibration in their
  * metadata. Before the radii, frame weights get the paper init's per-joint xyz noise gains
- * (config diffusion.xyzNoiseGain, model/noise-gain.ts) fitted on the same examples. With
+ * (config diffusion.xyzNoiseGain, model/noise-gain.ts) fitted on the same examples, unless
+ * --keep-noise-gains (a new calibration for weights whose lifts should stay as they are). With
  * --temporal the temporal file instead, from sequence lifts (offline and causal windows pooled)
  * of training-split tracks; its noise gains are left as they are.
  */
@@ -70,7 +98,7 @@ export async function calibrateCommand(
   const output = flagString(args, 'output');
   if (!output)
     throw new InputError(
-      'usage: diffpose calibrate -o out.safetensors [--weights in.safetensors | --temporal [--temporal-weights in.safetensors]] [--data DIR] [--stride N | --tracks N]',
+      'usage: diffpose calibrate -o out.safetensors [--weights in.safetensors [--keep-noise-gains] | --temporal [--temporal-weights in.safetensors]] [--data DIR] [--stride N | --tracks N]',
     );
   const executorFlag = flagString(args, 'executor');
   if (executorFlag !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executorFlag))
@@ -97,8 +125,13 @@ export async function calibrateCommand(
   const train = readSplit(flagString(args, 'data') ?? 'data/prepared', 'train');
   const backend = executor === 'cpu' ? 'cpu' : 'gpu';
   const checks: string[] = [];
-  // Frame weights: the paper init's per-joint noise gains first (they change the spreads the radii are fitted to).
-  const weights = temporal ? frameBytes : await fitNoiseGain(frameBytes, train, stride, executor, log, checks);
+  // Frame weights: the paper init's per-joint noise gains first (they change the spreads the radii
+  // are fitted to), unless kept: the radii alone refitted, the weights' lifts unchanged.
+  const keepGains = args.flags.has('keep-noise-gains');
+  if (keepGains && temporal)
+    throw new InputError('--keep-noise-gains is for frame weights (--temporal never changes noise gains)');
+  const weights =
+    temporal || keepGains ? frameBytes : await fitNoiseGain(frameBytes, train, stride, executor, log, checks);
   const model = await DiffPose.load({ weights, temporalWeights: temporalBytes ?? null, backend });
   try {
     const fits = temporal
@@ -186,7 +219,7 @@ async function fitNoiseGain(
   return bytes;
 }
 
-/** Frame lifts of every `stride`-th training frame. */
+/** Frame lifts of every `stride`-th training frame and of every frame of the legs-hidden tracks. */
 async function frameSamples(
   model: DiffPose,
   train: PreparedSplit,
@@ -195,28 +228,46 @@ async function frameSamples(
   log: (s: string) => void,
 ): Promise<Fit[]> {
   const ex = validationExamples(train, stride);
+  const hidden = legsHiddenTracks(train);
+  const hiddenFrames = hidden.reduce((n, t) => n + t.frames, 0);
   log(
-    `calibrating on ${ex.count} validation examples (every ${stride}th training frame, seed ${VALIDATION_SEED}), executor ${executor} on ${model.adapter}`,
+    `calibrating on ${ex.count} validation examples (every ${stride}th training frame, seed ${VALIDATION_SEED}) and ${hiddenFrames} frames of ${hidden.length} legs-hidden tracks, executor ${executor} on ${model.adapter}`,
   );
-  const multi = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: HYPOTHESES, seed: 1 });
-  const single = await liftTestSet(model, ex, { executor, init: 'paper', hypotheses: 1, seed: 1 });
+  const lifts = { executor, init: 'paper' as const, seed: 1 };
+  const multi = await liftTestSet(model, ex, { ...lifts, hypotheses: HYPOTHESES });
+  const single = await liftTestSet(model, ex, { ...lifts, hypotheses: 1 });
+  const parts: Samples[] = [
+    {
+      error: jointErrors(multi.poses, ex.poses3d),
+      spread: Float64Array.from(multi.spread),
+      singleError: jointErrors(single.poses, ex.poses3d),
+      confidence: Float64Array.from(ex.confidence),
+      sigma: single.sigma && Float64Array.from(single.sigma),
+    },
+  ];
+  for (const t of hidden) {
+    const options = { ...lifts, imageSize: t.imageSize, confidence: t.confidence };
+    const m = await model.lift(t.keypoints, { ...options, hypotheses: HYPOTHESES });
+    const one = await model.lift(t.keypoints, { ...options, hypotheses: 1 });
+    parts.push({
+      error: jointErrors(m.poses, t.poses3d),
+      spread: Float64Array.from(m.spread),
+      singleError: jointErrors(one.poses, t.poses3d),
+      confidence: Float64Array.from(t.confidence),
+      sigma: one.sigma && Float64Array.from(one.sigma),
+    });
+  }
   return [
     {
       key: CALIBRATION_KEY,
       window: '',
-      samples: {
-        error: jointErrors(multi.poses, ex.poses3d),
-        spread: Float64Array.from(multi.spread),
-        singleError: jointErrors(single.poses, ex.poses3d),
-        confidence: Float64Array.from(ex.confidence),
-        sigma: single.sigma && Float64Array.from(single.sigma),
-      },
-      what: `${ex.count} validation examples (every ${stride}th frame of the training split)`,
+      samples: joinSamples(parts),
+      what: `${ex.count} validation examples (every ${stride}th frame of the training split) and ${hiddenFrames} frames of ${hidden.length} training-split tracks with the legs out of the picture`,
     },
   ];
 }
 
-/** Sequence lifts of `count` training-split tracks, each with the offline and the causal window. */
+/** Sequence lifts of `count` training-split tracks and of the legs-hidden tracks, each with the offline and the causal window. */
 async function sequenceSamples(
   model: DiffPose,
   train: PreparedSplit,
@@ -225,14 +276,16 @@ async function sequenceSamples(
   log: (s: string) => void,
 ): Promise<Fit[]> {
   const tracks = makeTestTracks(train, VALIDATION_SEED, count, { varyProportions: true });
+  const hidden = legsHiddenTracks(train);
   const frames = tracks.reduce((n, t) => n + t.frames, 0);
+  const hiddenFrames = hidden.reduce((n, t) => n + t.frames, 0);
   log(
-    `calibrating the temporal model on ${tracks.length} training-split tracks (${frames} frames, seed ${VALIDATION_SEED}), offline and causal, executor ${executor} on ${model.adapter}`,
+    `calibrating the temporal model on ${tracks.length} training-split tracks (${frames} frames, seed ${VALIDATION_SEED}) and ${hidden.length} legs-hidden ones (${hiddenFrames} frames), offline and causal, executor ${executor} on ${model.adapter}`,
   );
   const fits: Fit[] = [];
   for (const causal of [false, true]) {
     const parts: Samples[] = [];
-    for (const t of tracks) {
+    for (const t of [...tracks, ...hidden]) {
       const options = {
         imageSize: t.imageSize,
         confidence: t.confidence,
@@ -250,19 +303,13 @@ async function sequenceSamples(
         confidence: Float64Array.from(t.confidence),
       });
     }
-    const join = (k: Exclude<keyof Samples, 'sigma'>) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
     const window = causal ? 'causal' : 'offline';
     fits.push({
       // The windows' errors and spreads differ: each gets its own fit (the offline one under the frame model's key).
       key: causal ? CAUSAL_CALIBRATION_KEY : CALIBRATION_KEY,
       window: `, ${window} window`,
-      samples: {
-        error: join('error'),
-        spread: join('spread'),
-        singleError: join('singleError'),
-        confidence: join('confidence'),
-      },
-      what: `${tracks.length} training-split tracks of up to 64 frames (${frames} frames, ${window} window)`,
+      samples: joinSamples(parts),
+      what: `${tracks.length} training-split tracks of up to 64 frames (${frames} frames) and ${hidden.length} with the legs out of the picture (${hiddenFrames} frames), ${window} window`,
     });
   }
   return fits;

@@ -113,11 +113,15 @@ MPJPE / P-MPJPE on the fixed test split (needs diffpose prepare-data first).
 
 Fits the calibrated per-joint error radius radius90 (the radius that holds the true joint with
 probability 0.9) on a validation set from the TRAINING split (every Nth frame, other people's body
-proportions, its own cameras and detector noise; never the test split) and writes the weights
-with it in their metadata. Frame weights first get the paper init's per-joint xyz noise gains
-(config diffusion.xyzNoiseGain) fitted on the same examples, so that each joint's spread follows
-its error (2 rounds of H = 8 lifts).
+proportions, its own cameras and detector noise; never the test split), with 30 of its tracks
+seen through a picture cut above the knees, and writes the weights with it in their metadata.
+A joint's radius comes from the lower of its own and the pelvis' and hips' 2D confidences.
+Frame weights first get the paper init's per-joint xyz noise gains (config
+diffusion.xyzNoiseGain) fitted on the same examples, so that each joint's spread follows its
+error (2 rounds of H = 8 lifts).
   --weights FILE    weights to calibrate (default: the bundled weights)
+  --keep-noise-gains  frame weights: keep their noise gains (the radii alone refitted; their
+                    lifts stay as they are)
   -o, --output FILE the calibrated weights
   --data DIR        prepared data folder (default data/prepared)
   --stride N        every Nth training frame (default 20)

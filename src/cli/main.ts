@@ -40,7 +40,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseArgs(
       rest,
-      new Set(['samples', 'cpu', 'verbose', 'ema', 'normalised', 'stream', 'causal', 'frame-model', 'temporal']),
+      new Set([
+        'samples',
+        'cpu',
+        'verbose',
+        'ema',
+        'normalised',
+        'stream',
+        'causal',
+        'frame-model',
+        'temporal',
+        'keep-noise-gains',
+      ]),
     );
     if (args.flags.has('help')) {
       out(HELP[command]);

@@ -1,5 +1,5 @@
-import type { DiffPose } from '../diffpose.js';
-import type { ExecutorName } from '../lift-options.js';
+import type { DiffPose, LiftResult } from '../diffpose.js';
+import type { ExecutorName, LiftOptions } from '../lift-options.js';
 import { legsHidden, rootCropped, type TestTrack } from '../mocap/test-tracks.js';
 import { PREPARED_FPS } from '../mocap/prepared-file.js';
 import { Rng } from '../pose/rng.js';
@@ -42,8 +42,18 @@ export interface TemporalReport {
   rootCroppedFrames: number;
   smoothing: { movingAverage: number; oneEuro: { minCutoff: number; beta: number } };
   rows: TemporalRow[];
-  /** Coverage of radius90 (calibrated temporal files): paper init, H hypotheses, per window. */
-  calibration?: { hypotheses: number; offline: CoverageReport; causal: CoverageReport };
+  /**
+   * Coverage of radius90 (paper init, H hypotheses) per calibrated mode: on the tracks, and on their
+   * legs-hidden copies over the frames whose pelvis and hips stay in the picture and over those that
+   * lose the pelvis or a hip too.
+   */
+  calibration?: { hypotheses: number; modes: CoverageRow[] };
+}
+
+export interface CoverageRow {
+  mode: TrackMode;
+  visible: CoverageReport;
+  legsHidden: { kept: CoverageReport; cropped: CoverageReport };
 }
 
 /** Hypotheses of the radius90 coverage lifts: the CLI's default. */
@@ -57,6 +67,25 @@ const UPPER = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 export type TrackMode = 'frame' | 'offline' | 'causal';
 type Lifted = Array<Float64Array | Float32Array>;
 
+/** Each track lifted by the frame model or one temporal window with these settings. */
+async function liftEach(
+  model: DiffPose,
+  tracks: TestTrack[],
+  mode: TrackMode,
+  settings: Pick<LiftOptions, 'init' | 'hypotheses' | 'seed' | 'executor'>,
+): Promise<LiftResult[]> {
+  const out: LiftResult[] = [];
+  for (const t of tracks) {
+    const options = { ...settings, imageSize: t.imageSize, confidence: t.confidence };
+    out.push(
+      mode === 'frame'
+        ? await model.lift(t.keypoints, options)
+        : await model.liftSequence(t.keypoints, { ...options, causal: mode === 'causal' }),
+    );
+  }
+  return out;
+}
+
 /** Each track lifted by the frame model or one temporal window (official init, H = 1): its poses. */
 export async function liftTracks(
   model: DiffPose,
@@ -64,22 +93,7 @@ export async function liftTracks(
   mode: TrackMode,
   executor: ExecutorName,
 ): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (const t of tracks) {
-    const options = {
-      imageSize: t.imageSize,
-      confidence: t.confidence,
-      init: 'official' as const,
-      hypotheses: 1,
-      executor,
-    };
-    const r =
-      mode === 'frame'
-        ? await model.lift(t.keypoints, options)
-        : await model.liftSequence(t.keypoints, { ...options, causal: mode === 'causal' });
-    out.push(r.poses);
-  }
-  return out;
+  return (await liftEach(model, tracks, mode, { init: 'official', hypotheses: 1, executor })).map((r) => r.poses);
 }
 
 /** MPJPE (mm) of lifted tracks, over `joints` only when given and the frames `frame` keeps when given. */
@@ -178,32 +192,18 @@ export async function evaluateTemporal(
       ),
     };
   }
-  const cal = model.temporal?.calibration;
-  const coverage = async (causal: boolean): Promise<CoverageReport> => {
-    const errors: number[] = [],
-      radius: number[] = [],
-      confidence: number[] = [];
-    for (const t of tracks) {
-      const r = await model.liftSequence(t.keypoints, {
-        imageSize: t.imageSize,
-        confidence: t.confidence,
-        init: 'paper',
-        hypotheses: COVERAGE_HYPOTHESES,
-        seed: 1,
-        causal,
-        executor: o.executor,
-      });
-      errors.push(...jointErrors(r.poses, t.poses3d));
-      radius.push(...r.radius90!);
-      confidence.push(...t.confidence);
-    }
-    return coverageReport(errors, radius, confidence, cal!.bands);
-  };
-  const calibration = cal && {
-    hypotheses: COVERAGE_HYPOTHESES,
-    offline: await timed(`radius90 coverage, offline, H = ${COVERAGE_HYPOTHESES}`, () => coverage(false)),
-    causal: await timed(`radius90 coverage, causal, H = ${COVERAGE_HYPOTHESES}`, () => coverage(true)),
-  };
+  const calibrated = (['frame', 'offline', 'causal'] as const).filter((mode) =>
+    mode === 'frame' ? model.weights.calibration : model.temporal?.calibration,
+  );
+  const modes: CoverageRow[] = [];
+  for (const mode of calibrated)
+    modes.push(
+      await timed(
+        `radius90 coverage, ${mode}, H = ${COVERAGE_HYPOTHESES}, the tracks and their legs-hidden copies`,
+        () => coverageRow(model, mode, tracks, hiddenTracks, cropped, o.executor),
+      ),
+    );
+  const calibration = modes.length ? { hypotheses: COVERAGE_HYPOTHESES, modes } : undefined;
   const ma = (ps: Float32Array[]) => ps.map((p, i) => movingAverage(p, tracks[i].frames, smoothing.movingAverage));
   const euro = (ps: Float32Array[]) =>
     ps.map((p, i) => oneEuro(p, tracks[i].frames, PREPARED_FPS, smoothing.oneEuro.minCutoff, smoothing.oneEuro.beta));
@@ -228,6 +228,62 @@ export async function evaluateTemporal(
       row('temporal, causal window', lifted.causal.all, lifted.causal.hidden, tracks, cropped),
     ],
     calibration,
+  };
+}
+
+/** Each track lifted as the CLI lifts (paper init, H = 8): its errors and radii. */
+async function liftWithRadius(
+  model: DiffPose,
+  tracks: TestTrack[],
+  mode: TrackMode,
+  executor: ExecutorName,
+): Promise<Array<{ errors: Float64Array; radius: Float32Array }>> {
+  const lifts = await liftEach(model, tracks, mode, {
+    init: 'paper',
+    hypotheses: COVERAGE_HYPOTHESES,
+    seed: 1,
+    executor,
+  });
+  return lifts.map((r, i) => ({ errors: jointErrors(r.poses, tracks[i].poses3d), radius: r.radius90! }));
+}
+
+async function coverageRow(
+  model: DiffPose,
+  mode: TrackMode,
+  tracks: TestTrack[],
+  hidden: TestTrack[],
+  cropped: boolean[][],
+  executor: ExecutorName,
+): Promise<CoverageRow> {
+  const bands = (mode === 'frame' ? model.weights.calibration : model.temporal!.calibration)!.bands;
+  const report = (
+    lifts: Awaited<ReturnType<typeof liftWithRadius>>,
+    ts: TestTrack[],
+    keep?: (i: number, f: number) => boolean,
+  ) => {
+    const errors: number[] = [],
+      radius: number[] = [],
+      confidence: number[] = [];
+    lifts.forEach((l, i) => {
+      for (let f = 0; f < ts[i].frames; f++) {
+        if (keep && !keep(i, f)) continue;
+        const at = f * 17;
+        errors.push(...l.errors.subarray(at, at + 17));
+        radius.push(...l.radius.subarray(at, at + 17));
+        confidence.push(...ts[i].confidence.subarray(at, at + 17));
+      }
+    });
+    return coverageReport(errors, radius, confidence, bands);
+  };
+  const seen = await liftWithRadius(model, tracks, mode, executor);
+  const legs = await liftWithRadius(model, hidden, mode, executor);
+  return {
+    mode,
+    visible: report(seen, tracks),
+    legsHidden: {
+      kept: report(legs, hidden, (i, f) => !cropped[i][f]),
+      cropped: report(legs, hidden, (i, f) => cropped[i][f]),
+    },
   };
 }
 
@@ -259,16 +315,20 @@ export function formatTemporalReport(r: TemporalReport): string[] {
   const c = r.calibration;
   if (c) {
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    lines.push('', `radius90 coverage of the temporal lifts (paper init, H = ${c.hypotheses}; target 87-93%):`);
-    for (const [name, cov] of [
-      ['offline', c.offline],
-      ['causal', c.causal],
-    ] as const)
+    const brief = (cov: CoverageReport) =>
+      Number.isNaN(cov.overall)
+        ? 'no frames'
+        : `${pct(cov.overall)} (arms ${pct(cov.byGroup.arms)}, head ${pct(cov.byGroup.head)}; radius90 ${(cov.meanRadius * 1000).toFixed(0)} mm, error ${(cov.meanError * 1000).toFixed(0)} mm)`;
+    lines.push('', `radius90 coverage (paper init, H = ${c.hypotheses}; target 87-93%):`);
+    for (const m of c.modes) {
+      const cov = m.visible;
       lines.push(
-        `  ${name}: overall ${pct(cov.overall)}; ` +
+        `  ${m.mode}: overall ${pct(cov.overall)}; ` +
           [...Object.entries(cov.byGroup), ...Object.entries(cov.byBand)].map(([k, v]) => `${k} ${pct(v)}`).join(', ') +
           `; mean error ${(cov.meanError * 1000).toFixed(1)} mm, mean radius90 ${(cov.meanRadius * 1000).toFixed(1)} mm`,
+        `    legs hidden, pelvis and hips in the picture: ${brief(m.legsHidden.kept)}; pelvis or a hip cropped too: ${brief(m.legsHidden.cropped)}`,
       );
+    }
   }
   return lines;
 }

@@ -1,12 +1,16 @@
 import { WeightsError } from '../errors.js';
 import { sigmaFromConfidence } from '../pose/input.js';
+import { ROOT_JOINTS } from '../pose/root-visibility.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { GMM_STRIDE } from './gmm-init.js';
 
 /**
  * Calibrated per-joint error radii (issue 18): radius90 = the distance from the returned joint
  * within which the true joint lies with probability 0.9, from the hypotheses' spread, the joint
- * and its 2D confidence. Per joint j and confidence band b:
+ * and its 2D confidence. A joint's band is that of the lower of its own confidence and its pose's
+ * pelvis' and hips' (bandConfidence): every joint is returned relative to the pelvis, so a sure
+ * shoulder of a pose whose hips are out of the picture is placed from a guessed pelvis (about twice
+ * the error: docs/temporal-model.md §19). Per joint j and band b:
  *   H >= 2:  radius90 = offset[j][b] + scale[j][b] * spread
  *   H = 1:   radius90 = sigmaScale[j][b] * sigma    (weights whose lifter predicts its error)
  *            radius90 = single[j][b]                (otherwise: the joint and its confidence alone)
@@ -47,16 +51,32 @@ export function confidenceBand(bands: readonly number[], c: number): number {
 export const MAX_CALIBRATION_BANDS = 9;
 
 /**
- * The band of each joint [N, 17] from its input confidence (undefined: all 1): how the calibration
- * is fitted and how coverage is reported.
+ * The confidence that picks each joint's band [N, 17]: the lower of its own and its pose's pelvis'
+ * and hips' (ROOT_JOINTS), whose 2D places the root every joint is measured from.
+ */
+export function bandConfidence(confidence: ArrayLike<number>, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const pose = i - (i % J);
+    let c = confidence[i];
+    for (const r of ROOT_JOINTS) c = Math.min(c, confidence[pose + r]);
+    out[i] = c;
+  }
+  return out;
+}
+
+/**
+ * The band of each joint [N, 17] from the input confidences (undefined: all 1), by bandConfidence:
+ * how the calibration is fitted and checked.
  */
 export function confidenceBands(
-  cal: Calibration,
+  cal: Pick<Calibration, 'bands'>,
   confidence: ArrayLike<number> | undefined,
   count: number,
 ): Uint8Array {
+  const c = confidence ? bandConfidence(confidence, count) : undefined;
   const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) out[i] = confidenceBand(cal.bands, confidence ? confidence[i] : 1);
+  for (let i = 0; i < count; i++) out[i] = confidenceBand(cal.bands, c ? c[i] : 1);
   return out;
 }
 
@@ -90,16 +110,19 @@ export function mixtureVariance(gmm: Float32Array, components: number, i: number
 }
 
 /**
- * The band of each joint [N, 17] from the width of its 2D mixture (what the model was given):
- * the engine's rule, on the GPU in the aggregation dispatch (shaders/aggregate.wgsl) and here for
- * the CPU and per-op executors. For mixtures made from confidences it is the confidence band; a
- * caller's mixture is banded by its width as if it came from a confidence.
+ * The band of each joint [N, 17] from the width of its 2D mixture (what the model was given), the
+ * widest of its own and its pose's pelvis' and hips': the engine's rule, on the GPU in the
+ * aggregation dispatch (shaders/aggregate.wgsl) and here for the CPU and per-op executors. For
+ * mixtures made from confidences it is confidenceBands' band; a caller's mixture is banded by its
+ * width as if it came from a confidence.
  */
 export function mixtureBands(cal: Calibration, gmm: Float32Array, components: number, count: number): Uint8Array {
   const edges = varianceEdges(cal);
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const v = mixtureVariance(gmm, components, i);
+    const pose = i - (i % J);
+    let v = mixtureVariance(gmm, components, i);
+    for (const r of ROOT_JOINTS) v = Math.max(v, mixtureVariance(gmm, components, pose + r));
     let b = 0;
     while (b < edges.length && v <= edges[b]) b++;
     out[i] = b;
@@ -190,9 +213,9 @@ const SCALES = Array.from({ length: 33 }, (_, i) => i * 0.125);
 const MIN_CELL = 40;
 
 /**
- * Fits the calibration on validation lifts: per joint j and band b, `error` (distance of the
- * returned joint from the truth), `spread` (H >= 2 lift) and `single` (the H = 1 lift's error)
- * with the `confidence` of that joint. For each scale s of a grid the offset is the 0.9-quantile
+ * Fits the calibration on validation lifts: per joint j and band b (bandConfidence), `error`
+ * (distance of the returned joint from the truth), `spread` (H >= 2 lift) and `single` (the H = 1
+ * lift's error), with `confidence` the 2D confidences [N, 17] of the lifted poses. For each scale s of a grid the offset is the 0.9-quantile
  * of error - s * spread (so exactly 90% of the cell is covered); the scale with the smallest mean
  * radius (the sharpest) wins. With the lifter's `sigma` (of the H = 1 lift), the H = 1 radius is
  * sigmaScale * sigma, sigmaScale the 0.9-quantile of error / sigma.
@@ -212,9 +235,10 @@ export function fitCalibration(
   const B = bands.length + 1;
   const cells = Array.from({ length: J * B }, () => [] as number[]);
   const joints = Array.from({ length: J }, () => [] as number[]);
+  const banding = bandConfidence(samples.confidence, n);
   for (let i = 0; i < n; i++) {
     const j = i % J;
-    cells[j * B + confidenceBand(bands, samples.confidence[i])].push(i);
+    cells[j * B + confidenceBand(bands, banding[i])].push(i);
     joints[j].push(i);
   }
   const fitLine = (idx: number[]) => {

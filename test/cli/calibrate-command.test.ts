@@ -31,7 +31,9 @@ describe('diffpose calibrate', function () {
     const coverage = Number(/validation coverage of radius90 \(H = 8\): ([\d.]+)%/.exec(r.stdout)?.[1]);
     expect(coverage).to.be.within(85, 95);
     const w = parseModelWeights(new Uint8Array(readFileSync(out)));
-    expect(w.calibration?.fitted).to.match(/60 validation examples \(every 2th frame of the training split\)/);
+    expect(w.calibration?.fitted).to.match(
+      /60 validation examples \(every 2th frame of the training split\) and 120 frames of 3 training-split tracks with the legs out of the picture/,
+    );
     // The paper init's noise gains were fitted first (printed, and in the config): the root's is 1.
     const gain = w.config.diffusion.xyzNoiseGain!;
     expect(gain).to.have.length(17);
@@ -46,6 +48,43 @@ describe('diffpose calibrate', function () {
     expect(lifted.radius90).to.have.length(17);
     expect(lifted.radius90!.slice(1).every((v) => v > 0)).to.equal(true);
     model.dispose();
+  });
+
+  it('--keep-noise-gains refits the radii alone: the lifts stay bit for bit, the radii change with the data', async () => {
+    const first = join(dir, 'frame-cal.safetensors');
+    const out = join(dir, 'frame-recal.safetensors');
+    const r = await runCli([
+      'calibrate',
+      '--cpu',
+      '--weights',
+      first,
+      '--data',
+      dir,
+      '--stride',
+      '3',
+      '--keep-noise-gains',
+      '-o',
+      out,
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.not.contain('noise gains');
+    const [a, b] = [first, out].map((f) => parseModelWeights(new Uint8Array(readFileSync(f))));
+    expect(b.config.diffusion.xyzNoiseGain).to.deep.equal(a.config.diffusion.xyzNoiseGain);
+    expect(b.calibration?.fitted).to.match(/42 validation examples \(every 3th frame/);
+    expect(b.calibration!.offset).to.not.deep.equal(a.calibration!.offset);
+    const kp = new Float32Array(17 * 2).map((_, i) => 200 + 7 * i);
+    const lifts = [];
+    for (const weights of [first, out]) {
+      const model = await DiffPose.load({ weights, temporalWeights: null, backend: 'cpu' });
+      lifts.push(await model.lift(kp, { imageSize: [640, 480], hypotheses: 3, init: 'paper', seed: 2 }));
+      model.dispose();
+    }
+    expect(Array.from(lifts[1].poses)).to.deep.equal(Array.from(lifts[0].poses));
+    const t = await runCli(['calibrate', '--temporal', '--keep-noise-gains', '-o', join(dir, 'x.safetensors')]);
+    expect(t.code).to.equal(1);
+    expect(t.stderr.trim()).to.equal(
+      'diffpose: --keep-noise-gains is for frame weights (--temporal never changes noise gains)',
+    );
   });
 
   it('--temporal fits the temporal file on training tracks (offline and causal): its sequence lifts carry radius90', async () => {
@@ -68,9 +107,11 @@ describe('diffpose calibrate', function () {
     expect(r.code, r.stderr).to.equal(0);
     const w = parseTemporalWeights(new Uint8Array(readFileSync(out)));
     // Each window its own fit: the offline one under the frame model's key, the causal one beside it.
-    expect(w.calibration?.fitted).to.match(/3 training-split tracks of up to 64 frames \(120 frames, offline window/);
+    expect(w.calibration?.fitted).to.match(
+      /3 training-split tracks of up to 64 frames \(120 frames\) and 3 with the legs out of the picture \(120 frames\), offline window/,
+    );
     expect(w.causalCalibration?.fitted).to.match(
-      /3 training-split tracks of up to 64 frames \(120 frames, causal window/,
+      /3 training-split tracks of up to 64 frames \(120 frames\) and 3 with the legs out of the picture \(120 frames\), causal window/,
     );
     expect(w.causalCalibration!.single).to.not.deep.equal(w.calibration!.single);
     const model = await DiffPose.load({ weights: tiny, temporalWeights: out, backend: 'cpu' });

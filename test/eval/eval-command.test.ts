@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalPose, meanPoseBaselines } from '../../src/eval/mean-pose-baselines.js';
 import { evenlySpaced, loadTestSet } from '../../src/eval/test-set.js';
 import { writePreparedSplit } from '../../src/mocap/prepared-file.js';
+import { CALIBRATION_KEY, type Calibration } from '../../src/model/calibration.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/model/safetensors.js';
 import { runCli } from '../convert/run-cli.js';
 import { goldenPath } from '../helpers/golden.js';
 import { testGpu } from '../helpers/gpu.js';
@@ -18,6 +20,21 @@ describe('diffpose eval', () => {
     writePreparedSplit(join(dir, 'test.safetensors'), syntheticSplit(30, 0.7));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+  /** `diffpose eval --temporal` on the CPU with these files, its report also as JSON. */
+  const temporalEval = (json: string, weights: string, temporalWeights: string) =>
+    runCli([
+      'eval',
+      '--temporal',
+      '--cpu',
+      '--data',
+      dir,
+      '--json',
+      json,
+      '--weights',
+      weights,
+      '--temporal-weights',
+      temporalWeights,
+    ]);
 
   it('turns any pose to face the camera upright (canonical baseline)', () => {
     for (const yaw of [0, 1, 2.5, -2]) {
@@ -114,19 +131,11 @@ describe('diffpose eval', () => {
   it('--temporal: frame, smoothed frame and the temporal windows side by side on test tracks (CPU, tiny temporal model)', async function () {
     this.timeout(600_000);
     const json = join(dir, 'temporal.json');
-    const r = await runCli([
-      'eval',
-      '--temporal',
-      '--cpu',
-      '--data',
-      dir,
-      '--json',
+    const r = await temporalEval(
       json,
-      '--weights',
       goldenPath('tiny.safetensors').pathname,
-      '--temporal-weights',
       goldenPath('tiny-temporal.safetensors').pathname,
-    ]);
+    );
     expect(r.code, r.stderr).to.equal(0);
     const doc = JSON.parse(readFileSync(json, 'utf8')) as {
       tracks: number;
@@ -165,6 +174,56 @@ describe('diffpose eval', () => {
     );
     const perOp = await runCli(['eval', '--temporal', '--executor', 'per-op', '--data', dir]);
     expect(perOp.stderr).to.match(/per-op executor has no FiLM kernel/);
+  });
+
+  it('--temporal with calibrated files: radius90 coverage of each mode, all visible and legs hidden (split by the root)', async function () {
+    this.timeout(600_000);
+    // Made-up tables: the frame model's radii 10 m (every joint covered), the temporal file's 0
+    // (none covered), so a report that mixed up the modes or their lifts would show.
+    const table = (v: number): Calibration => ({
+      bands: [0.5, 0.8],
+      offset: Array.from({ length: 17 }, () => [v, v, v]),
+      scale: Array.from({ length: 17 }, () => [0, 0, 0]),
+      single: Array.from({ length: 17 }, () => [v, v, v]),
+      fitted: 'test',
+    });
+    const calibrated = (golden: string, cal: Calibration, to: string) => {
+      const file = parseSafetensors(new Uint8Array(readFileSync(goldenPath(golden))));
+      const path = join(dir, to);
+      writeFileSync(
+        path,
+        serializeSafetensors(file.tensors, { ...file.metadata, [CALIBRATION_KEY]: JSON.stringify(cal) }),
+      );
+      return path;
+    };
+    const json = join(dir, 'temporal-cal.json');
+    const r = await temporalEval(
+      json,
+      calibrated('tiny.safetensors', table(10), 'tiny-cal.safetensors'),
+      calibrated('tiny-temporal.safetensors', table(0), 'tiny-temporal-cal.safetensors'),
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    type Cov = { overall: number | null };
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as {
+      rootCroppedFrames: number;
+      calibration: {
+        hypotheses: number;
+        modes: Array<{ mode: string; visible: Cov; legsHidden: Record<'kept' | 'cropped', Cov> }>;
+      };
+    };
+    expect(doc.calibration.hypotheses).to.equal(8);
+    expect(doc.calibration.modes.map((m) => m.mode)).to.deep.equal(['frame', 'offline', 'causal']);
+    const rootOut = doc.rootCroppedFrames;
+    for (const m of doc.calibration.modes) {
+      const want = m.mode === 'frame' ? 1 : 0;
+      expect(m.visible.overall, m.mode).to.equal(want);
+      // A part without frames has no coverage (NaN, null in JSON).
+      expect(m.legsHidden.kept.overall, `${m.mode}, root kept`).to.equal(rootOut < 90 ? want : null);
+      expect(m.legsHidden.cropped.overall, `${m.mode}, root cropped`).to.equal(rootOut > 0 ? want : null);
+    }
+    expect(r.stdout).to.match(/^ {2}frame: overall 100\.0%/m);
+    expect(r.stdout).to.match(/^ {2}causal: overall 0\.0%/m);
+    expect(r.stdout).to.match(/^ {4}legs hidden, pelvis and hips in the picture: /m);
   });
 
   it('says how to make the data when it is missing, in one line', async () => {

@@ -4,7 +4,13 @@ import { DiffPose } from '../../src/diffpose.js';
 import { WeightsError } from '../../src/errors.js';
 import { coverageReport } from '../../src/eval/calibration-metrics.js';
 import { jointErrors } from '../../src/eval/pose-metrics.js';
-import { confidenceBands, fitCalibration, parseCalibration, radius90 } from '../../src/model/calibration.js';
+import {
+  bandConfidence,
+  confidenceBands,
+  fitCalibration,
+  parseCalibration,
+  radius90,
+} from '../../src/model/calibration.js';
 import { Rng } from '../../src/pose/rng.js';
 
 /** fitCalibration's samples, n of each, to be filled by a test. */
@@ -19,30 +25,49 @@ function zeroSamples(n: number) {
 
 describe('radius90 calibration', () => {
   it('fitCalibration covers 90% of its own samples in every joint and confidence band', () => {
-    // Errors whose scale grows with the spread and falls with the confidence, as a model's do.
+    // Errors whose scale grows with the spread and falls with the lower of the joint's and its
+    // pose's root joints' confidences, as a model's do (most poses with sure hips).
     const rng = new Rng(11);
     const n = 17 * 3000;
     const s = zeroSamples(n);
     for (let i = 0; i < n; i++) {
-      const spread = 0.01 + 0.05 * rng.uniform(),
-        c = rng.uniform();
-      const scale = 0.5 * spread + 0.03 * (1.2 - c) + 0.002 * (i % 17);
+      const rootJoint = [0, 1, 4].includes(i % 17);
+      s.confidence[i] = rootJoint && rng.uniform() < 0.8 ? 0.8 + 0.2 * rng.uniform() : rng.uniform();
+    }
+    const banding = bandConfidence(s.confidence, n);
+    for (let i = 0; i < n; i++) {
+      const spread = 0.01 + 0.05 * rng.uniform();
+      const scale = 0.5 * spread + 0.03 * (1.2 - banding[i]) + 0.002 * (i % 17);
       s.spread[i] = spread;
-      s.confidence[i] = c;
       s.error[i] = scale * Math.hypot(rng.normal(), rng.normal(), rng.normal());
       s.singleError[i] = 1.2 * s.error[i];
     }
     const cal = fitCalibration(s, [0.5, 0.8], 'test');
     const bandsOf = confidenceBands(cal, s.confidence, n);
     const r = radius90(cal, Float32Array.from(s.spread), bandsOf, 8);
-    const cov = coverageReport(s.error, r, s.confidence, cal.bands);
+    // Per band of the confidence that chose it.
+    const cov = coverageReport(s.error, r, banding, cal.bands);
     expect(cov.overall).to.be.closeTo(0.9, 0.01);
+    expect(Object.keys(cov.byBand)).to.have.length(3);
     for (const v of [...Object.values(cov.byGroup), ...Object.values(cov.byBand)]) expect(v).to.be.closeTo(0.9, 0.03);
     // The spread carries information here: the fit uses it.
     expect(Math.max(...cal.scale.flat())).to.be.above(0);
     // One hypothesis: the joint and its confidence alone.
     const one = radius90(cal, new Float32Array(n), bandsOf, 1);
     expect(coverageReport(s.singleError, one, s.confidence, cal.bands).overall).to.be.closeTo(0.9, 0.01);
+  });
+
+  it("bands a joint by the lowest of its own, the pelvis' and the hips' confidences", () => {
+    const cal = { bands: [0.5, 0.8] };
+    const pose = (set: Record<number, number>) => Array.from({ length: 17 }, (_, j) => set[j] ?? 1);
+    // All sure; a wrist at 0.6; the left hip at 0.1 (every joint then in the lowest band); the pelvis at 0.7.
+    const conf = [...pose({}), ...pose({ 16: 0.6 }), ...pose({ 4: 0.1 }), ...pose({ 0: 0.7, 13: 0.2 })];
+    const bands = Array.from(confidenceBands(cal, conf, conf.length));
+    const row = (p: number) => bands.slice(17 * p, 17 * p + 17);
+    expect(row(0)).to.deep.equal(new Array(17).fill(2));
+    expect(row(1)).to.deep.equal([...new Array(16).fill(2), 1]);
+    expect(row(2)).to.deep.equal(new Array(17).fill(0));
+    expect(row(3)).to.deep.equal(Array.from({ length: 17 }, (_, j) => (j === 13 ? 0 : 1)));
   });
 
   it("with the lifter's sigma, the one-hypothesis radius scales it: 90% covered, and sharper where sigma ranks the errors", () => {
