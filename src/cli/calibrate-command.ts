@@ -60,6 +60,23 @@ function legsHiddenTracks(train: PreparedSplit): TestTrack[] {
   );
 }
 
+/** The samples of one set of poses from its H = 8 and H = 1 lifts (`sigma`: the H = 1 lifter's, when it predicts its error). */
+function samplesOf(
+  multi: { poses: Float32Array; spread: Float32Array },
+  single: { poses: Float32Array },
+  truth: Float32Array,
+  confidence: Float32Array,
+  sigma?: Float32Array,
+): Samples {
+  return {
+    error: jointErrors(multi.poses, truth),
+    spread: Float64Array.from(multi.spread),
+    singleError: jointErrors(single.poses, truth),
+    confidence: Float64Array.from(confidence),
+    sigma: sigma && Float64Array.from(sigma),
+  };
+}
+
 /** Samples of several parts as one. */
 function joinSamples(parts: Samples[]): Samples {
   const join = (k: Exclude<keyof Samples, 'sigma'>) => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
@@ -236,26 +253,12 @@ async function frameSamples(
   const lifts = { executor, init: 'paper' as const, seed: 1 };
   const multi = await liftTestSet(model, ex, { ...lifts, hypotheses: HYPOTHESES });
   const single = await liftTestSet(model, ex, { ...lifts, hypotheses: 1 });
-  const parts: Samples[] = [
-    {
-      error: jointErrors(multi.poses, ex.poses3d),
-      spread: Float64Array.from(multi.spread),
-      singleError: jointErrors(single.poses, ex.poses3d),
-      confidence: Float64Array.from(ex.confidence),
-      sigma: single.sigma && Float64Array.from(single.sigma),
-    },
-  ];
+  const parts = [samplesOf(multi, single, ex.poses3d, ex.confidence, single.sigma)];
   for (const t of hidden) {
     const options = { ...lifts, imageSize: t.imageSize, confidence: t.confidence };
-    const m = await model.lift(t.keypoints, { ...options, hypotheses: HYPOTHESES });
     const one = await model.lift(t.keypoints, { ...options, hypotheses: 1 });
-    parts.push({
-      error: jointErrors(m.poses, t.poses3d),
-      spread: Float64Array.from(m.spread),
-      singleError: jointErrors(one.poses, t.poses3d),
-      confidence: Float64Array.from(t.confidence),
-      sigma: one.sigma && Float64Array.from(one.sigma),
-    });
+    const eight = await model.lift(t.keypoints, { ...options, hypotheses: HYPOTHESES });
+    parts.push(samplesOf(eight, one, t.poses3d, t.confidence, one.sigma));
   }
   return [
     {
@@ -296,12 +299,7 @@ async function sequenceSamples(
       };
       const multi = await model.liftSequence(t.keypoints, { ...options, hypotheses: HYPOTHESES });
       const single = await model.liftSequence(t.keypoints, { ...options, hypotheses: 1 });
-      parts.push({
-        error: jointErrors(multi.poses, t.poses3d),
-        spread: Float64Array.from(multi.spread),
-        singleError: jointErrors(single.poses, t.poses3d),
-        confidence: Float64Array.from(t.confidence),
-      });
+      parts.push(samplesOf(multi, single, t.poses3d, t.confidence));
     }
     const window = causal ? 'causal' : 'offline';
     fits.push({
