@@ -131,6 +131,9 @@ export async function calibrateCommand(
   ] as const)
     if (flagString(args, flag) !== undefined && temporal !== needs)
       throw new InputError(`--${flag} is ${needs ? 'for --temporal' : 'for frame weights, not --temporal'}`);
+  const keepGains = args.flags.has('keep-noise-gains');
+  if (keepGains && temporal)
+    throw new InputError('--keep-noise-gains is for frame weights (--temporal never changes noise gains)');
   const stride = flagInt(args, 'stride') ?? 20;
   if (stride < 1) throw new InputError(`--stride must be >= 1, got ${stride}`);
   const trackCount = flagInt(args, 'tracks') ?? DEFAULT_TRACKS;
@@ -144,9 +147,6 @@ export async function calibrateCommand(
   const checks: string[] = [];
   // Frame weights: the paper init's per-joint noise gains first (they change the spreads the radii
   // are fitted to), unless kept: the radii alone refitted, the weights' lifts unchanged.
-  const keepGains = args.flags.has('keep-noise-gains');
-  if (keepGains && temporal)
-    throw new InputError('--keep-noise-gains is for frame weights (--temporal never changes noise gains)');
   const weights =
     temporal || keepGains ? frameBytes : await fitNoiseGain(frameBytes, train, stride, executor, log, checks);
   const model = await DiffPose.load({ weights, temporalWeights: temporalBytes ?? null, backend });

@@ -7,6 +7,7 @@ import { DiffPose } from '../../src/diffpose.js';
 import { InputError } from '../../src/errors.js';
 import { expectClose } from '../helpers/close.js';
 import { testGpu } from '../helpers/gpu.js';
+import { bandedConfidence, expectedBand } from '../helpers/bands.js';
 import { smallWeights, someKeypoints } from '../helpers/models.js';
 
 /**
@@ -18,16 +19,7 @@ describe('radius90 on the GPU (aggregation dispatch)', function () {
   this.timeout(600_000);
   const N = 7;
   const kp = someKeypoints(N, 5);
-  // Every band, the edges 0.5 and 0.8 exactly among them; even poses with sure pelvis and hips.
-  const conf = new Float32Array(N * 17).map((_, i) =>
-    Math.floor(i / 17) % 2 === 0 && [0, 1, 4].includes(i % 17) ? 1 : [0, 0.3, 0.5, 0.65, 0.8, 0.9, 1][i % 7],
-  );
-  // A joint's band: that of the lowest confidence of the joint, the pelvis and the hips.
-  const bandOf = (c: ArrayLike<number>, i: number) => {
-    const pose = i - (i % 17);
-    const low = Math.min(c[i], c[pose], c[pose + 1], c[pose + 4]);
-    return low >= 0.8 ? 2 : low >= 0.5 ? 1 : 0;
-  };
+  const conf = bandedConfidence(N);
   const options = { imageSize: [640, 480] as [number, number], confidence: conf, init: 'paper' as const, seed: 3 };
 
   it('fused, fused-f16, per-op and CPU lifts give the same radii (H = 8 and H = 1)', async function () {
@@ -50,7 +42,7 @@ describe('radius90 on the GPU (aggregation dispatch)', function () {
           // lifter's sigma for weights whose lifter predicts its error.
           for (let i = 0; i < N * 17; i++) {
             const j = i % 17;
-            const band = bandOf(conf, i);
+            const band = expectedBand(conf, i);
             const what = `joint ${j} confidence ${conf[i]}, band ${band}`;
             if (cal.sigmaScale) {
               const want = Math.fround(cal.sigmaScale[j][band]) * fixed.sigma![i];
@@ -139,7 +131,7 @@ describe('radius90 on the GPU (aggregation dispatch)', function () {
         expectClose(r.radius90!, ref.radius90!, 1e-6, 0, `causal=${causal}: fused vs CPU`);
         const cal = cals[causal ? 'causal' : 'offline'];
         for (let i = 0; i < N * 17; i++) {
-          const band = bandOf(conf, i);
+          const band = expectedBand(conf, i);
           expect(r.radius90![i], `causal=${causal} joint ${i % 17}`).to.equal(Math.fround(cal.single[i % 17][band]));
         }
       }
@@ -150,7 +142,7 @@ describe('radius90 on the GPU (aggregation dispatch)', function () {
         const r = await stream.push(kp.subarray(0, 34), { confidence: conf.subarray(0, 17) });
         expect(Math.max(...r.spread), 'spread of 8 hypotheses').to.be.above(0);
         for (let j = 0; j < 17; j++) {
-          const band = bandOf(conf, j);
+          const band = expectedBand(conf, j);
           const want = cals.causal.offset[j][band] + cals.causal.scale[j][band] * r.spread[j];
           expect(r.radius90![j]).to.be.closeTo(want, 1e-5);
         }

@@ -9,6 +9,7 @@ import { parseSafetensors, serializeSafetensors, type WritableTensor } from '../
 import { expectClose } from '../helpers/close.js';
 import { f32, goldenPath } from '../helpers/golden.js';
 import { readBack, testGpu } from '../helpers/gpu.js';
+import { bandedConfidence, expectedBand } from '../helpers/bands.js';
 import { someKeypoints, withLifter } from '../helpers/models.js';
 
 // A lifter that also predicts each joint's error (lifter coordsOut 4: log sigma last; docs/uncertainty.md)
@@ -227,7 +228,7 @@ describe('a lifter that predicts its own error (coordsOut 4)', function () {
     const model = await DiffPose.load({ weights, device });
     const n = 7;
     const keypoints = someKeypoints(n, 21);
-    const confidence = new Float32Array(n * 17).map((_, i) => [0, 0.3, 0.5, 0.65, 0.8, 0.9, 1][i % 7]);
+    const confidence = bandedConfidence(n);
     const rows = new Float32Array(n * 17 * 3);
     for (let i = 0; i < n * 17; i++) rows.set([keypoints[2 * i], keypoints[2 * i + 1], confidence[i]], 3 * i);
     const input = device.createBuffer({
@@ -246,10 +247,9 @@ describe('a lifter that predicts its own error (coordsOut 4)', function () {
       const opts = { imageSize: [640, 480] as const, confidence, hypotheses: 1, init: 'paper' as const, seed: 4 };
       const cpu = await model.lift(keypoints, { ...opts, executor: 'cpu' });
       for (let i = 0; i < n * 17; i++) {
-        const c = confidence[i],
-          band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
+        const band = expectedBand(confidence, i);
         const want = cal.sigmaScale![i % 17][band] * cpu.sigma![i];
-        expect(cpu.radius90![i], `joint ${i % 17} confidence ${c}`).to.be.closeTo(want, 1e-6 * want);
+        expect(cpu.radius90![i], `joint ${i % 17} band ${band}`).to.be.closeTo(want, 1e-6 * want);
       }
       for (const executor of ['fused', 'per-op', 'fused-f16'] as const) {
         const r = await model.lift(keypoints, { ...opts, executor });
@@ -263,8 +263,7 @@ describe('a lifter that predicts its own error (coordsOut 4)', function () {
       // With H >= 2 the spread rule applies, as before.
       const multi = await model.lift(keypoints, { ...opts, hypotheses: 4, executor: 'fused' });
       for (let i = 0; i < n * 17; i++) {
-        const c = confidence[i],
-          band = c >= 0.8 ? 2 : c >= 0.5 ? 1 : 0;
+        const band = expectedBand(confidence, i);
         const want = cal.offset[i % 17][band] + cal.scale[i % 17][band] * multi.spread[i];
         expect(multi.radius90![i]).to.be.closeTo(want, 1e-5);
       }
