@@ -122,9 +122,10 @@ export interface LiftResult {
   root: Float32Array;
   /**
    * [N, 17] metres: per joint the radius around the returned joint that holds the true joint with
-   * probability 0.9 (root-relative, like `poses`), from the spread, the joint's 2D confidence and
-   * the joint, by the calibration stored with the weights (model/calibration.ts; with one
-   * hypothesis from the confidence and the joint alone). Absent for weights without one.
+   * probability 0.9 (root-relative, like `poses`), from the spread, the joint and the lower of its
+   * own and the pelvis' and hips' 2D confidences (every joint is measured from the pelvis), by the
+   * calibration stored with the weights (model/calibration.ts; with one hypothesis from the
+   * lifter's sigma, or the confidence and the joint alone). Absent for weights without one.
    */
   radius90?: Float32Array;
   /**
