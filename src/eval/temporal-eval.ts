@@ -2,7 +2,9 @@ import type { DiffPose, LiftResult } from '../diffpose.js';
 import type { ExecutorName, LiftOptions } from '../lift-options.js';
 import { legsHidden, rootCropped, type TestTrack } from '../mocap/test-tracks.js';
 import { PREPARED_FPS } from '../mocap/prepared-file.js';
+import type { Calibration } from '../model/calibration.js';
 import { Rng } from '../pose/rng.js';
+import { calibrationFor } from '../temporal/temporal-model.js';
 import { movingAverage, oneEuro } from '../temporal/smoothing.js';
 import { coverageReport, type CoverageReport } from './calibration-metrics.js';
 import { jointErrors, mean, pMpjpePerPose } from './pose-metrics.js';
@@ -192,9 +194,7 @@ export async function evaluateTemporal(
       ),
     };
   }
-  const calibrated = (['frame', 'offline', 'causal'] as const).filter((mode) =>
-    mode === 'frame' ? model.weights.calibration : model.temporal?.calibration,
-  );
+  const calibrated = (['frame', 'offline', 'causal'] as const).filter((mode) => modeCalibration(model, mode));
   const modes: CoverageRow[] = [];
   for (const mode of calibrated)
     modes.push(
@@ -231,6 +231,11 @@ export async function evaluateTemporal(
   };
 }
 
+/** The calibration a mode's lifts carry radius90 from: the frame file's, or the temporal file's for that window. */
+function modeCalibration(model: DiffPose, mode: TrackMode): Calibration | undefined {
+  return mode === 'frame' ? model.weights.calibration : model.temporal && calibrationFor(model.temporal, mode);
+}
+
 /** Each track lifted as the CLI lifts (paper init, H = 8): its errors and radii. */
 async function liftWithRadius(
   model: DiffPose,
@@ -255,7 +260,7 @@ async function coverageRow(
   cropped: boolean[][],
   executor: ExecutorName,
 ): Promise<CoverageRow> {
-  const bands = (mode === 'frame' ? model.weights.calibration : model.temporal!.calibration)!.bands;
+  const bands = modeCalibration(model, mode)!.bands;
   const report = (
     lifts: Awaited<ReturnType<typeof liftWithRadius>>,
     ts: TestTrack[],
