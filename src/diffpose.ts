@@ -21,7 +21,14 @@ import { DEFAULT_TEMPORAL_WEIGHTS, loadWeightsBytes, type WeightsSource } from '
 import { parseModelWeights, type ModelWeights } from './model/weights.js';
 import { mixtureBands, radius90 } from './model/calibration.js';
 import { keypointFormat } from './pose/formats.js';
-import { checkImageSize, prepareInput, type GmmInput, type PreparedBatch } from './pose/input.js';
+import {
+  checkImageSize,
+  checkKeypointValues,
+  keypointsOfGmm,
+  prepareInput,
+  type GmmInput,
+  type PreparedBatch,
+} from './pose/input.js';
 import {
   checkBoxes,
   checkHeatmaps,
@@ -438,7 +445,12 @@ export class DiffPose extends EventTarget {
       if (typeof options !== 'object' || options === null)
         throw new InputError('liftSequence(keypoints, options): options with imageSize are required');
       const { confidence, ...rest } = options;
-      const [r] = await this.sequences([{ keypoints, confidence }], rest, options.gmm);
+      // Keypoints left out beside a mixture, as lift takes them: each joint's heaviest component.
+      const points =
+        options.gmm !== undefined && (keypoints as { length?: unknown } | null)?.length === 0
+          ? keypointsOfGmm(options.gmm)
+          : keypoints;
+      const [r] = await this.sequences([{ keypoints: points, confidence }], rest, options.gmm);
       return r as LiftResultFor<O>;
     } catch (e) {
       throw asDiffPoseError(e, 'liftSequence', this.context?.lost);
@@ -513,6 +525,8 @@ export class DiffPose extends EventTarget {
         throw new InputError(
           `${tracks.length > 1 ? `tracks[${i}].` : ''}confidence has ${conf.length} values, expected ${kp.length / 2}`,
         );
+      // Before the track is upsampled and joined to the others: a bad value's index is the caller's.
+      checkKeypointValues(kp, conf, options.imageSize, tracks.length > 1 ? `tracks[${i}].` : '');
       const up = upsampleTrack(kp, conf, format.keypoints, f);
       points.push(up.keypoints);
       lengths.push(up.keypoints.length / perFrame);
@@ -536,7 +550,8 @@ export class DiffPose extends EventTarget {
       live.map(([n]) => n),
     );
     // Upsampled, the real frame i is the sequence's frame f i: so are its random draws' keys.
-    const run = f > 1 ? { ...liftOptions, poseOffset: (liftOptions.poseOffset ?? 0) * f } : liftOptions;
+    // Pose counters are u32 (the kernels' and the CPU reference's Philox counters wrap alike).
+    const run = f > 1 ? { ...liftOptions, poseOffset: ((liftOptions.poseOffset ?? 0) * f) % 2 ** 32 } : liftOptions;
     const r = await this.runBatch(
       'temporal',
       batch,
@@ -574,13 +589,15 @@ export class DiffPose extends EventTarget {
       checkImageSize(lift.imageSize);
       keypointFormat(lift.format ?? 'h36m17');
       resolveSettings(lift, temporal.config);
+      checkedIntrinsics(lift.camera);
       const name = this.executorName(lift.executor);
       return new DiffPoseStream(
         {
+          executor: name,
           runBuffers: async (req, o, poseOffset, sequence) => {
             this.checkUsable();
-            if (name !== 'fused' && name !== 'fused-f16')
-              throw new InputError(`pushBuffers runs on a fused executor, this stream's is "${name}"`);
+            // The stream refused other executors before changing its state.
+            if (name === 'cpu') throw new DiffPoseError('INTERNAL', 'pushBuffers reached the CPU executor');
             try {
               const settings = resolveSettings({ ...o, poseOffset, samples: false }, temporal.config);
               // The caller's buffers belong to the device they were made on: never retried on a new one.

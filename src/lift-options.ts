@@ -77,6 +77,29 @@ export interface RunSettings {
   xyzNoiseGain?: Float32Array;
 }
 
+/** An AbortSignal or nothing (any object with its shape: other realms' signals too). */
+export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (
+    signal !== undefined &&
+    !(
+      typeof signal === 'object' &&
+      signal !== null &&
+      typeof (signal as AbortSignal).aborted === 'boolean' &&
+      typeof (signal as AbortSignal).addEventListener === 'function'
+    )
+  ) {
+    throw new InputError('signal must be an AbortSignal');
+  }
+}
+
+/**
+ * The pose offset of a chunk starting at pose `start` of a call: pose counters are u32, and the
+ * kernels' (u32 sums) and the CPU reference's Philox (counters taken mod 2^32) wrap alike.
+ */
+export function chunkPoseOffset(s: Pick<RunSettings, 'poseOffset'>, start: number): number {
+  return (s.poseOffset + start) % 2 ** 32;
+}
+
 export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSettings {
   const hypotheses = o.hypotheses ?? 1;
   if (!Number.isInteger(hypotheses) || hypotheses < 1 || hypotheses > MAX_HYPOTHESES) {
@@ -96,17 +119,7 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
   if (!Number.isInteger(poseOffset) || poseOffset < 0 || poseOffset > 0xffffffff)
     throw new InputError(`poseOffset must be an integer in [0, 2^32), got ${poseOffset}`);
   const signal = o.signal;
-  if (
-    signal !== undefined &&
-    !(
-      typeof signal === 'object' &&
-      signal !== null &&
-      typeof signal.aborted === 'boolean' &&
-      typeof signal.addEventListener === 'function'
-    )
-  ) {
-    throw new InputError('signal must be an AbortSignal');
-  }
+  checkSignal(signal);
   return {
     hypotheses,
     timesteps,

@@ -57,6 +57,16 @@ export function flagNumber(args: ParsedArgs, name: string, min: number, max = In
   return n;
 }
 
+/** A number flag > 0. */
+export function flagPositive(args: ParsedArgs, name: string): number | undefined {
+  const v = flagString(args, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InputError(`--${name} must be a positive number, got "${v}"`);
+  return n;
+}
+
 export function checkKnownFlags(args: ParsedArgs, known: readonly string[], command?: string): void {
   for (const name of args.flags.keys()) {
     if (name !== 'help' && !known.includes(name))

@@ -29,7 +29,7 @@ import {
   type PersonBox,
   type TrackMode,
 } from '../pose/track-people.js';
-import { checkKnownFlags, flagInt, flagNumber, flagString, type ParsedArgs } from './args.js';
+import { checkKnownFlags, flagInt, flagNumber, flagPositive, flagString, type ParsedArgs } from './args.js';
 import { AnimationFiles } from './animation-files.js';
 import { readKeypointInput } from './keypoint-input.js';
 import { DEFAULT_HYPOTHESES } from './lift-defaults.js';
@@ -99,15 +99,30 @@ function imageSizeOf(text: string | undefined, file: KeypointFile, input: string
   );
 }
 
+/** --timesteps: comma-separated, strictly decreasing integers (the weights' schedule bounds them once loaded). */
 function timestepsOf(text: string | undefined): number[] | undefined {
-  return text?.split(',').map((s) => {
+  const steps = text?.split(',').map((s) => {
     if (!/^\d+$/.test(s.trim())) throw new InputError(`--timesteps must be comma-separated integers, got "${text}"`);
     return Number(s);
   });
+  if (steps?.some((t, i) => i > 0 && !(t < steps[i - 1])))
+    throw new InputError(
+      `--timesteps must be strictly decreasing (the reverse process runs from noisy to clean), got "${text}"`,
+    );
+  return steps;
 }
 
-/** Lift options from the flags, checked before anything is read or loaded. */
+/** Lift options from the flags, checked before anything is read or loaded (but the timesteps' bound: the weights' schedule). */
 function liftOptions(args: ParsedArgs): LiftOptions {
+  const init = flagString(args, 'init');
+  if (init !== undefined && init !== 'paper' && init !== 'official')
+    throw new InputError(`--init must be paper or official, got "${init}"`);
+  const aggregate = flagString(args, 'aggregate');
+  if (aggregate !== undefined && aggregate !== 'mean' && aggregate !== 'reprojection')
+    throw new InputError(`--aggregate must be mean or reprojection, got "${aggregate}"`);
+  const seed = flagInt(args, 'seed');
+  if (seed !== undefined && (seed < 0 || seed > Number.MAX_SAFE_INTEGER))
+    throw new InputError(`--seed must be an integer in [0, 2^53), got ${seed}`);
   const executor = flagString(args, 'executor');
   if (executor !== undefined && !(EXECUTOR_NAMES as readonly string[]).includes(executor))
     throw new InputError(`--executor must be one of ${EXECUTOR_NAMES.join(', ')}, got "${executor}"`);
@@ -119,12 +134,12 @@ function liftOptions(args: ParsedArgs): LiftOptions {
     format: 'h36m17',
     timesteps: timestepsOf(flagString(args, 'timesteps')),
     hypotheses,
-    seed: flagInt(args, 'seed'),
+    seed,
     eta: flagNumber(args, 'eta', 0),
-    init: flagString(args, 'init') as LiftOptions['init'],
+    init,
     samples: args.flags.has('samples'),
     executor: executor as ExecutorName | undefined,
-    aggregate: flagString(args, 'aggregate') as LiftOptions['aggregate'],
+    aggregate,
   };
 }
 
@@ -141,8 +156,7 @@ function compileNotice(log: (s: string) => void): () => void {
 }
 
 /** fps: --fps, else the file's, else from the (head's) timestamps (their mean step, to 0.01 fps: timestamps are often rounded to whole ms). */
-function fpsOf(args: ParsedArgs, file: KeypointFile): number | undefined {
-  const flag = flagNumber(args, 'fps', Number.MIN_VALUE);
+function fpsOf(flag: number | undefined, file: KeypointFile): number | undefined {
   if (flag !== undefined) return flag;
   if (file.fps) return file.fps;
   const times = file.frames.map((f) => f.time).filter((t): t is number => t !== undefined);
@@ -207,7 +221,10 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     if (args.flags.has(flag)) throw new InputError(`--${flag} is for heatmap files (.npy, .safetensors)`);
   const animation = new AnimationFiles(flagString(args, 'bvh'), flagString(args, 'gltf'));
   for (const path of [animation.bvh, animation.gltf]) if (path) await checkOutputPath(path);
-  const focal = flagNumber(args, 'focal', Number.MIN_VALUE);
+  const focal = flagPositive(args, 'focal');
+  const fpsFlag = flagPositive(args, 'fps');
+  if (args.flags.has('causal') && args.flags.has('frame-model'))
+    throw new InputError("--causal picks the temporal model's window: not with --frame-model");
 
   const { file: raw, rest, bytes, bytesRead } = await openInput(args, input);
   if (rest && animation.wanted)
@@ -221,7 +238,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const normalised = raw.normalised || args.flags.has('normalised');
   if (normalised) assumed.push(`coordinates normalised to [0, 1]: scaled by the image size ${imageSize.join('x')}`);
   const file = normalised ? toPixels(raw, imageSize) : raw;
-  const fps = fpsOf(args, file);
+  const fps = fpsOf(fpsFlag, file);
   log(
     `read ${input}: ${file.layout}, format ${file.format}, ${rest ? `streaming (first ${file.frames.length} frames read ahead)` : `${file.frames.length} frames`}, image ${imageSize.join('x')}${fps ? `, ${fps} fps` : ''}`,
   );
@@ -265,8 +282,6 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const started = performance.now();
   let model: DiffPose | undefined;
   let progress: Progress | undefined;
-  if (args.flags.has('causal') && args.flags.has('frame-model'))
-    throw new InputError("--causal picks the temporal model's window: not with --frame-model");
   try {
     const cpu = args.flags.has('cpu') || options.executor === 'cpu';
     const weights = flagString(args, 'weights'),

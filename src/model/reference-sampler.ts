@@ -3,7 +3,7 @@ import { aggregateRef, type Aggregated } from './aggregate.js';
 import { ddimStepRef } from './ddim-step.js';
 import { gmmInitRef } from './gmm-init.js';
 import { splitLifterOutput, type LifterOutput } from './lifter-output.js';
-import type { RunSettings } from '../lift-options.js';
+import { chunkPoseOffset, type RunSettings } from '../lift-options.js';
 import type { PreparedBatch } from '../pose/input.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { lifterInput } from './lifter-input.js';
@@ -89,7 +89,7 @@ export async function liftWithNetworks(
       start: cond.start?.subarray(start * J * 3, (start + n) * J * 3),
     };
     const confidence = batch.confidence?.subarray(start * J, (start + n) * J);
-    const r = await liftChunk(nets, n, uv, confidence, K, gmm, s.poseOffset + start, s, chunkCond);
+    const r = await liftChunk(nets, n, uv, confidence, K, gmm, chunkPoseOffset(s, start), s, chunkCond);
     mean.set(r.mean, start * J * 3);
     spread.set(r.spread, start * J);
     samples.set(r.samples, start * H * J * 3);

@@ -109,6 +109,27 @@ export function checkImageSize(size: unknown): void {
   }
 }
 
+/**
+ * The values of whole poses' keypoints [N, K, 2] (pixels of a `size` image) and confidences
+ * [N, K]: finite, confidences in [0, 1], keypoints near the image. `prefix` names the caller's
+ * argument in the messages ("tracks[2]." for a track of a batch), so that an index points into
+ * what the caller passed.
+ */
+export function checkKeypointValues(
+  kp: Float32Array,
+  confidence: Float32Array | undefined,
+  size: readonly [number, number],
+  prefix = '',
+): void {
+  checkArray(kp, `${prefix}keypoints`, kp.length);
+  if (confidence !== undefined) {
+    checkArray(confidence, `${prefix}confidence`, kp.length / 2);
+    const bad = confidence.findIndex((c) => c < 0 || c > 1);
+    if (bad >= 0) throw new InputError(`${prefix}confidence[${bad}] = ${confidence[bad]} is outside [0, 1]`);
+  }
+  checkNearImage(kp, `${prefix}keypoints`, size[0], size[1], confidence);
+}
+
 /** Validates everything before any GPU work and converts pixels to the model's uv units. */
 export function prepareInput(input: KeypointInput): PreparedBatch {
   const format = keypointFormat(input.format ?? 'h36m17');
@@ -125,13 +146,7 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
     );
   }
   const poses = kp.length / perPose;
-  checkArray(kp, 'keypoints', kp.length);
-  if (input.confidence !== undefined) {
-    checkArray(input.confidence, 'confidence', poses * format.keypoints);
-    const bad = input.confidence.findIndex((c) => c < 0 || c > 1);
-    if (bad >= 0) throw new InputError(`confidence[${bad}] = ${input.confidence[bad]} is outside [0, 1]`);
-  }
-  checkNearImage(kp, 'keypoints', w, h, input.confidence);
+  checkKeypointValues(kp, input.confidence, size);
   if (input.gmm !== undefined && format.name !== 'h36m17') {
     throw new InputError(
       `a gmm can only be given with format "h36m17" (got "${format.name}"): map the mixture to Human3.6M joints first`,
@@ -203,7 +218,7 @@ function packGmm(
 }
 
 /** gmmKeypoints of a caller's mixture, once its arrays have the shapes packGmm needs (it checks the values). */
-function keypointsOfGmm(g: GmmInput): Float32Array {
+export function keypointsOfGmm(g: GmmInput): Float32Array {
   const K = g.components;
   if (typeof g !== 'object' || g === null || !Number.isInteger(K) || K < 1 || K > MAX_COMPONENTS)
     throw new InputError(`gmm.components must be an integer in [1, ${MAX_COMPONENTS}], got ${K}`);

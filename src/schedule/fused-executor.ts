@@ -30,7 +30,7 @@ import {
   type FusedPrecision,
 } from '../kernels/fused.js';
 import type { Aggregated } from '../model/aggregate.js';
-import type { RunSettings } from '../lift-options.js';
+import { chunkPoseOffset, type RunSettings } from '../lift-options.js';
 import { programOf } from '../model/network-program.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
@@ -579,7 +579,7 @@ export class FusedExecutor implements Executor {
           start * J * K * 5,
           n * J * K * 5,
         );
-        this.writeRuns(n, H, s.poseOffset + start, s.key);
+        this.writeRuns(n, H, chunkPoseOffset(s, start), s.key);
         this.context?.upload(batch.sequence, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
         const dispatches = this.record(encoder, this.hostLift, aggregate, n, n * H, this.timer, batch.sequence);

@@ -22,7 +22,7 @@ import {
   type RunBuffer,
 } from '../kernels/index.js';
 import type { Aggregated } from '../model/aggregate.js';
-import { MAX_HYPOTHESES, type RunSettings } from '../lift-options.js';
+import { chunkPoseOffset, MAX_HYPOTHESES, type RunSettings } from '../lift-options.js';
 import { programOf } from '../model/network-program.js';
 import type { ModelWeights } from '../model/weights.js';
 import type { PreparedBatch } from '../pose/input.js';
@@ -211,7 +211,7 @@ export class PerOpExecutor implements Executor {
       start * J * K * 5,
       n * J * K * 5,
     );
-    const common = { poses: n, hypotheses: H, poseOffset: s.poseOffset + start, key: s.key };
+    const common = { poses: n, hypotheses: H, poseOffset: chunkPoseOffset(s, start), key: s.key };
     writeRun(device.queue, this.runBuffer, LIFTER_SLOT, { ...common, batch: n });
     writeRun(device.queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: n * H });
     const encoder = device.createCommandEncoder({ label: 'per-op lift' });

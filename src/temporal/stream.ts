@@ -1,5 +1,12 @@
-import { InputError } from '../errors.js';
-import { checkOptionKeys, concatFloats, float32Input, type LiftOptions } from '../lift-options.js';
+import { asDiffPoseError, DiffPoseError, InputError, throwIfAborted } from '../errors.js';
+import {
+  checkOptionKeys,
+  checkSignal,
+  concatFloats,
+  float32Input,
+  type ExecutorName,
+  type LiftOptions,
+} from '../lift-options.js';
 import { keypointFormat } from '../pose/formats.js';
 import { prepareInput, type PreparedBatch } from '../pose/input.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
@@ -56,6 +63,8 @@ export interface StreamFrame {
 export interface StreamHost {
   /** Frames of the causal window: each track's ring holds that many. */
   window: number;
+  /** The stream's executor (pushBuffers needs a fused one). */
+  executor: ExecutorName;
   /** v2 (docs/temporal-model.md §12.3): the causal output average's taps; each track keeps that many denoised poses. */
   fuseWindow?: number;
   /** f32 per frame of a GPU ring for the causal encoder's cached level activations (blocks x channels). */
@@ -93,6 +102,8 @@ interface Track {
   slot: number;
   frames: number;
   lastPush: number;
+  /** Times its history started over in its slot (a gap, another person under the id). */
+  restarts: number;
   /** The person's box at the last host push (undefined after a GPU-resident one). */
   box?: PersonBox;
 }
@@ -110,6 +121,13 @@ const STREAM_OPTION_KEYS = new Set([
   'maxTracks',
   'fps',
 ]);
+
+/** Every rejection a DiffPoseError (a TypeError from a hostile argument too), as the model's calls. */
+const rethrow =
+  (what: string) =>
+  (e: unknown): never => {
+    throw asDiffPoseError(e, what);
+  };
 
 /** A GPU ring's sequences: the frames are in the ring, not on the host. */
 const NO_FRAMES = new Float32Array(0);
@@ -176,16 +194,17 @@ export class DiffPoseStream {
 
   /** Lifts one frame of P tracks: keypoints [P, K, 2] pixels of the stream's format. */
   push(keypoints: Float32Array | readonly number[], options: StreamPushOptions = {}): Promise<StreamFrame> {
-    const next = this.queue.then(() => this.pushNow(keypoints, options));
+    const next = this.queue.then(() => this.pushNow(keypoints, options)).catch(rethrow('stream.push'));
     this.queue = next.catch(() => {});
     return next;
   }
 
   private async pushNow(keypoints: Float32Array | readonly number[], options: StreamPushOptions): Promise<StreamFrame> {
-    if (this.disposed) throw new InputError('this stream was disposed');
+    this.checkNotDisposed();
     if (typeof options !== 'object' || options === null)
       throw new InputError('push(keypoints, options): options must be an object');
     checkOptionKeys(options, new Set(['confidence', 'tracks', 'signal']), 'push options');
+    checkSignal(options.signal);
     const format = keypointFormat(this.options.format ?? 'h36m17');
     const points = float32Input(keypoints, 'keypoints');
     const P = points.length / (format.keypoints * 2);
@@ -194,15 +213,38 @@ export class DiffPoseStream {
         `keypoints has ${points.length} values, not a multiple of ${format.keypoints * 2} (${format.keypoints} keypoints x 2 for format ${format.name})`,
       );
     const ids = this.checkIds(options.tracks, P);
+    const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
     const frame = this.pushes;
     if (P === 0) {
+      if (confidence && confidence.length !== 0)
+        throw new InputError(`confidence has ${confidence.length} values for a push of no poses`);
+      throwIfAborted(options.signal);
       this.pushes++;
       return { poses: new Float32Array(0), spread: new Float32Array(0), root: new Float32Array(0), tracks: [], frame };
     }
-    const confidence = options.confidence === undefined ? undefined : float32Input(options.confidence, 'confidence');
     const batch = this.prepare(points, confidence);
-    // Everything is checked: now the stream's state changes.
-    this.pushes++;
+    throwIfAborted(options.signal);
+    // Everything is checked: now the stream's state changes. A push that fails after this (aborted,
+    // a GPU error) counts no frame: the next push is the frame this one would have been (snapshot).
+    const restore = this.snapshot();
+    try {
+      return await this.pushChecked(points, confidence, batch, ids, options.signal);
+    } catch (e) {
+      restore();
+      throw e;
+    }
+  }
+
+  /** A push whose input is checked: the tracks' states, their rings and the model. */
+  private async pushChecked(
+    points: Float32Array,
+    confidence: Float32Array | undefined,
+    batch: PreparedBatch,
+    ids: TrackId[],
+    signal: AbortSignal | undefined,
+  ): Promise<StreamFrame> {
+    const frame = this.pushes++;
+    const format = keypointFormat(this.options.format ?? 'h36m17');
     const K = format.keypoints;
     const ones = new Float32Array(K).fill(1);
     /** Track p's confidences in this push (all 1 when the push gave none). */
@@ -221,6 +263,7 @@ export class DiffPoseStream {
       // Another person under this id (track-gaps.ts): a new history, as after a gap.
       if (track && track.frames > 0 && jumps(track.box, boxes[p])) {
         track.frames = 0;
+        track.restarts++;
         this.previous.delete(id);
       }
     });
@@ -248,11 +291,11 @@ export class DiffPoseStream {
           this.prepare(kp, conf),
           rows.map(({ id }) => id),
           frame,
-          options.signal,
+          signal,
         );
       }
     }
-    const r = await this.step(batch, ids, frame, options.signal);
+    const r = await this.step(batch, ids, frame, signal);
     ids.forEach((id, p) => (this.tracks.get(id)!.box = boxes[p]));
     if (f > 1)
       ids.forEach((id, p) =>
@@ -300,7 +343,7 @@ export class DiffPoseStream {
       sequence.denoisedRing = { means: host.denoised, bases };
     }
     batch.sequence = sequence;
-    return this.model.run(batch, { ...this.options, signal }, this.steps++ * this.maxTracks);
+    return this.model.run(batch, { ...this.options, signal }, this.nextPoseOffset());
   }
 
   /**
@@ -312,13 +355,13 @@ export class DiffPoseStream {
    * start over.
    */
   pushBuffers(req: StreamBufferPush): Promise<number> {
-    const next = this.queue.then(() => this.pushBuffersNow(req));
+    const next = this.queue.then(() => this.pushBuffersNow(req)).catch(rethrow('stream.pushBuffers'));
     this.queue = next.catch(() => {});
     return next;
   }
 
   private async pushBuffersNow(req: StreamBufferPush): Promise<number> {
-    if (this.disposed) throw new InputError('this stream was disposed');
+    this.checkNotDisposed();
     if (typeof req !== 'object' || req === null)
       throw new InputError('pushBuffers(request): a request object is required');
     checkOptionKeys(
@@ -332,10 +375,23 @@ export class DiffPoseStream {
       throw new InputError(
         `this stream upsamples its 2D in time (fps under 25), on the host: push() does that; pushBuffers needs a stream of 25 fps or more`,
       );
+    const executor = this.model.executor;
+    if (executor !== 'fused' && executor !== 'fused-f16')
+      throw new InputError(`pushBuffers runs on a fused executor, this stream's is "${executor}"`);
     checkBuffers(req, req.count);
     const ids = this.checkIds(req.tracks, req.count);
     const device = this.model.device();
     if (!device) throw new InputError('pushBuffers needs a GPU executor');
+    const restore = this.snapshot();
+    try {
+      return await this.pushBuffersChecked(req, ids, device);
+    } catch (e) {
+      restore();
+      throw e;
+    }
+  }
+
+  private async pushBuffersChecked(req: StreamBufferPush, ids: TrackId[], device: GPUDevice): Promise<number> {
     const frame = this.pushes++;
     this.ensureRing(device);
     const W = this.model.window;
@@ -358,10 +414,57 @@ export class DiffPoseStream {
     await this.model.runBuffers(
       { ...lift, imageSize: this.options.imageSize },
       this.options,
-      frame * this.maxTracks,
+      this.nextPoseOffset(),
       sequence,
     );
     return frame;
+  }
+
+  /**
+   * The random draws' pose offset of the next frame through the model: maxTracks counters per
+   * frame, interpolated frames included; after 2^32 / maxTracks frames (9.7 h at 30 fps with 4096
+   * tracks, 100 days with 16) the counters start over instead of leaving the u32 range.
+   */
+  private nextPoseOffset(): number {
+    const period = Math.floor(2 ** 32 / this.maxTracks);
+    return (this.steps++ % period) * this.maxTracks;
+  }
+
+  /**
+   * The stream's state before a push changes it, and how to go back to it when the push fails.
+   * A track's frame n goes to row n mod the window of its slot in the rings (2D, encoder levels,
+   * denoised means), where its frame n - window was: rows its next push writes again and its later
+   * windows never read. So a track the failed push advanced once keeps its history exactly. One
+   * whose rows it overwrote otherwise — evicted from its slot, started over in it (a gap, another
+   * person), or advanced twice (a stream under 25 fps failing after an interpolated frame ran) —
+   * starts over at its next push, as after a gap. On a ring made for a new device during the push
+   * every track starts over anyway.
+   */
+  private snapshot(): () => void {
+    const tracks = [...this.tracks].map(([id, t]) => [id, { ...t }] as const);
+    const previous = [...this.previous];
+    const free = [...this.freeSlots];
+    const { pushes, steps, slotsUsed, ringDevice } = this;
+    return () => {
+      const now = new Map(this.tracks);
+      this.pushes = pushes;
+      this.steps = steps;
+      this.forgetTracks();
+      if (this.ringDevice !== ringDevice) return;
+      for (const [id, p] of previous) this.previous.set(id, p);
+      for (const [id, t] of tracks) {
+        const after = now.get(id);
+        const kept = after?.slot === t.slot && after.restarts === t.restarts && after.frames - t.frames <= 1;
+        this.tracks.set(id, kept ? t : { ...t, frames: 0, restarts: t.restarts + 1 });
+        if (!kept) this.previous.delete(id);
+      }
+      this.freeSlots.push(...free);
+      this.slotsUsed = slotsUsed;
+    };
+  }
+
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new DiffPoseError('DISPOSED', 'this stream was disposed');
   }
 
   /**
@@ -393,6 +496,8 @@ export class DiffPoseStream {
 
   /** A push's track ids: `count` distinct strings or finite numbers (default 0 .. count-1), at most maxTracks. */
   private checkIds(tracks: readonly TrackId[] | undefined, count: number): TrackId[] {
+    if (tracks !== undefined && !Array.isArray(tracks))
+      throw new InputError(`tracks must be an array of ${count} ids (strings or numbers), got ${typeof tracks}`);
     const ids = tracks ? [...tracks] : Array.from({ length: count }, (_, i) => i);
     if (ids.length !== count) throw new InputError(`tracks has ${ids.length} ids for ${count} poses`);
     if (new Set(ids).size !== count) throw new InputError('tracks: an id appears twice in one push');
@@ -437,7 +542,10 @@ export class DiffPoseStream {
    */
   private advance(id: TrackId, current: TrackId[], frame: number): Track {
     const track = this.slotOf(id, current);
-    if (track.frames > 0 && !bridgesGap(track.lastPush, frame)) track.frames = 0;
+    if (track.frames > 0 && !bridgesGap(track.lastPush, frame)) {
+      track.frames = 0;
+      track.restarts++;
+    }
     track.frames++;
     track.lastPush = frame;
     return track;
@@ -459,7 +567,7 @@ export class DiffPoseStream {
       this.previous.delete(oldest![0]);
       slot = oldest![1].slot;
     }
-    track = { slot, frames: 0, lastPush: -1 };
+    track = { slot, frames: 0, lastPush: -1, restarts: 0 };
     this.tracks.set(id, track);
     return track;
   }
@@ -471,6 +579,7 @@ export class DiffPoseStream {
    */
   endTrack(id: TrackId): Promise<boolean> {
     const next = this.queue.then(() => {
+      this.checkNotDisposed();
       const track = this.tracks.get(id);
       if (!track) return false;
       this.tracks.delete(id);

@@ -683,6 +683,28 @@ describe('diffpose lift (child process)', function () {
       );
     });
 
+    it('bad flags fail before the input is read (a missing file is not what it reports) and leave nothing beside -o', async () => {
+      const missing = join(dir, 'nope.json');
+      for (const [flags, message] of [
+        [
+          ['--causal', '--frame-model'],
+          /^diffpose: --causal picks the temporal model's window: not with --frame-model$/,
+        ],
+        [['--init', 'bogus'], /^diffpose: --init must be paper or official, got "bogus"$/],
+        [['--aggregate', 'median'], /^diffpose: --aggregate must be mean or reprojection, got "median"$/],
+        [['--seed', '-1'], /^diffpose: --seed must be an integer in \[0, 2\^53\), got -1$/],
+        [['--timesteps', '0,12'], /^diffpose: --timesteps must be strictly decreasing .*got "0,12"$/],
+        [['--fps', '0'], /^diffpose: --fps must be a positive number, got "0"$/],
+        [['--focal', '-3'], /^diffpose: --focal must be a positive number, got "-3"$/],
+      ] as const) {
+        expectOneErrorLine(await fail([missing, '--cpu', ...flags]), message);
+        expect(
+          readdirSync(dir).filter((f) => f.startsWith('must-not-exist')),
+          flags.join(' '),
+        ).to.deep.equal([]);
+      }
+    });
+
     it('an output path that cannot be written fails before the lift', async () => {
       writeFileSync(join(dir, 'a-file'), '');
       const r = await runCli(['lift', example('walk-h36m17.json'), '--cpu', '-o', join(dir, 'a-file', 'out.json')]);

@@ -155,6 +155,32 @@ describe('fused GPU executor', function () {
     expect(Array.from(tail.samples!)).to.deep.equal(Array.from(all.samples!.subarray(25 * 8 * 51)));
   });
 
+  it('wraps pose counters at 2^32, across chunks too, on every executor', async function () {
+    const gpu = await testGpu(this);
+    // 64 items (the fused plan's least): chunks of 8 poses at H = 8, so the ninth pose starts a chunk at counter 2^32.
+    const small = await DiffPose.load({ weights: smallWeights(), device: gpu.device, maxBatch: 64 });
+    try {
+      const kp = someKeypoints(10, 4);
+      for (const executor of ['fused', 'per-op', 'cpu'] as const) {
+        const opts: LiftOptions = {
+          imageSize: [640, 480],
+          hypotheses: 8,
+          init: 'paper',
+          seed: 7,
+          samples: true,
+          executor,
+        };
+        const wrapped = await small.lift(kp, { ...opts, poseOffset: 2 ** 32 - 8 });
+        const fromZero = await small.lift(kp.subarray(8 * 34), { ...opts, poseOffset: 0 });
+        expect(Array.from(wrapped.samples!.subarray(8 * 8 * 51)), executor).to.deep.equal(
+          Array.from(fromZero.samples!),
+        );
+      }
+    } finally {
+      small.dispose();
+    }
+  });
+
   it('matches PyTorch on the golden fixture (official init, timesteps [12, 0])', async function () {
     const gpu = await testGpu(this);
     const golden = await DiffPose.load({ weights: goldenPath('tiny.safetensors').pathname, device: gpu.device });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { DiffPose } from '../../src/diffpose.js';
+import type { DiffPoseError } from '../../src/errors.js';
 import { expectClose } from '../helpers/close.js';
 import { goldenPath } from '../helpers/golden.js';
 import { someKeypoints } from '../helpers/models.js';
@@ -151,6 +152,19 @@ describe('createStream: live causal lifts, one frame per push', function () {
       });
       try {
         for (let f = 0; f < 32; f++) {
+          if (f === 5) {
+            // A push the GPU refuses after the stream counted it (a destroyed keypoints buffer):
+            // it leaves no trace, the next push is frame 5 with the same history.
+            const gone = device.createBuffer({ size: 2 * 51 * 4, usage });
+            gone.destroy();
+            let failed: unknown;
+            try {
+              await resident.pushBuffers({ keypoints: gone, poses, count: 2, tracks: ['a', 'b'] });
+            } catch (e) {
+              failed = e;
+            }
+            expect((failed as DiffPoseError)?.code).to.equal('GPU_VALIDATION');
+          }
           const kp = [0, 1].flatMap((k) => Array.from(tracks[k].keypoints.subarray(f * 34, (f + 1) * 34)));
           const conf = [0, 1].flatMap((k) => Array.from(tracks[k].confidence.subarray(f * 17, (f + 1) * 17)));
           const want = await host.push(kp, { confidence: conf, tracks: ['a', 'b'] });
@@ -288,6 +302,13 @@ describe('createStream: live causal lifts, one frame per push', function () {
       [() => stream.push(kp, { confidence: new Float32Array(34).fill(2) }), /outside \[0, 1\]/],
       [() => stream.push(kp, { hypotheses: 2 } as never), /unknown option "hypotheses"/],
       [() => stream.push(kp, { tracks: [0, NaN] }), /finite numbers, got NaN/],
+      [() => stream.push(kp, { tracks: 5 } as never), /tracks must be an array of 2 ids/],
+      // A string is iterable: it must not become one id per character.
+      [() => stream.push(kp, { tracks: 'ab' } as never), /tracks must be an array of 2 ids/],
+      [() => stream.push(kp, { signal: 'x' } as never), /signal must be an AbortSignal/],
+      [() => stream.push(kp, { signal: AbortSignal.abort() }), /aborted/],
+      [() => stream.push([], { confidence: [1, 2] }), /confidence has 2 values for a push of no poses/],
+      [() => stream.push([], { signal: 'x' } as never), /signal must be an AbortSignal/],
     ];
     for (const [call, pattern] of bad) {
       let caught: unknown;
@@ -308,14 +329,30 @@ describe('createStream: live causal lifts, one frame per push', function () {
       caught = e;
     }
     expect((caught as Error).message).to.match(/unknown option "maxTrack"/);
-    stream.dispose();
-    try {
-      await stream.push(kp);
+    for (const [camera, pattern] of [
+      [{ focal: -1 }, /camera.focal must be a positive number/],
+      [{ focl: 500 }, /unknown option "focl"/],
+      [{ center: [NaN, 1] }, /camera.center must be \[x, y\]/],
+    ] as const) {
       caught = undefined;
-    } catch (e) {
-      caught = e;
+      try {
+        await model.createStream({ imageSize: IMAGE, camera: camera as never });
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as Error)?.message, JSON.stringify(camera)).to.match(pattern);
     }
-    expect((caught as Error).message).to.match(/disposed/);
+    stream.dispose();
+    for (const call of [() => stream.push(kp), () => stream.endTrack(0)]) {
+      caught = undefined;
+      try {
+        await call();
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as DiffPoseError).code).to.equal('DISPOSED');
+      expect((caught as Error).message).to.match(/this stream was disposed/);
+    }
     model.dispose();
   });
 });

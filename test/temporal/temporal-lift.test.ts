@@ -111,8 +111,66 @@ describe('temporal lift on the CPU: FiLM denoiser and the whole sequence vs PyTo
       }),
       /every track or for none/,
     );
+    // A bad value's index is in what the caller passed: not in the track upsampled in time
+    // (fps 15) nor in the tracks joined together.
+    const track = trackPixels()
+      .keypoints.subarray(0, 3 * 34)
+      .slice();
+    track[72] = NaN;
+    await expectReject(model.liftSequence(track, { imageSize: [1000, 1000], fps: 15 }), /^keypoints\[72\] is NaN/);
+    await expectReject(
+      model.liftSequences([{ keypoints: kp }, { keypoints: track }], { imageSize: [1000, 1000] }),
+      /^tracks\[1\]\.keypoints\[72\] is NaN/,
+    );
+    const unsure = new Float32Array(3 * 17).fill(0.5);
+    unsure[20] = 1.5;
+    await expectReject(
+      model.liftSequences(
+        [{ keypoints: kp }, { keypoints: trackPixels().keypoints.subarray(0, 3 * 34), confidence: unsure }],
+        {
+          imageSize: [1000, 1000],
+        },
+      ),
+      /^tracks\[1\]\.confidence\[20\] = 1\.5 is outside \[0, 1\]/,
+    );
     // Still usable.
     expect((await model.liftSequence(kp, { imageSize: [1000, 1000] })).poses.length).to.equal(51);
+  });
+
+  it('takes a mixture without keypoints, as lift does: each joint at its heaviest component', async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu' });
+    const { keypoints } = trackPixels();
+    const T = 5;
+    const kp = keypoints.subarray(0, T * 34);
+    // Two components per joint: the heavier one at the keypoint, a lighter one 30 px to the right.
+    const gmm = {
+      components: 2,
+      weights: Float32Array.from({ length: T * 17 * 2 }, (_, i) => (i % 2 ? 0.3 : 0.7)),
+      means: Float32Array.from(
+        { length: T * 17 * 4 },
+        (_, i) => kp[2 * Math.floor(i / 4) + (i % 2)] + (i % 4 === 2 ? 30 : 0),
+      ),
+      sigmas: new Float32Array(T * 17 * 4).fill(6),
+    };
+    const opts = { imageSize: [1000, 1000] as const, hypotheses: 2, seed: 3, gmm };
+    const left = await model.liftSequence([], opts);
+    const given = await model.liftSequence(kp, opts);
+    expect(left.poses.length).to.equal(T * 51);
+    expect(Array.from(left.poses)).to.deep.equal(Array.from(given.poses));
+    model.dispose();
+  });
+
+  it("pose counters wrap at 2^32: an upsampled track's offset (fps 15)", async () => {
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tiny, backend: 'cpu', maxBatch: 2 });
+    const kp = trackPixels().keypoints.subarray(0, 4 * 34);
+    // Upsampled twice, real frame i draws with counter 2 (poseOffset + i) mod 2^32: 2^31 is 0.
+    const opts = { imageSize: [1000, 1000] as const, hypotheses: 2, seed: 9, fps: 15 };
+    const wrapped = await model.liftSequence(kp, { ...opts, poseOffset: 2 ** 31 });
+    const zero = await model.liftSequence(kp, { ...opts, poseOffset: 0 });
+    const one = await model.liftSequence(kp, { ...opts, poseOffset: 1 });
+    expect(Array.from(wrapped.poses)).to.deep.equal(Array.from(zero.poses));
+    expect(Array.from(one.poses)).to.not.deep.equal(Array.from(zero.poses));
+    model.dispose();
   });
 });
 
