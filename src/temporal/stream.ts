@@ -226,12 +226,17 @@ export class DiffPoseStream {
     throwIfAborted(options.signal);
     // Everything is checked: now the stream's state changes. A push that fails after this (aborted,
     // a GPU error) counts no frame: the next push is the frame this one would have been (snapshot).
-    const restore = this.snapshot();
-    try {
-      return await this.pushChecked(points, confidence, batch, ids, options.signal);
-    } catch (e) {
-      restore();
-      throw e;
+    for (let attempt = 0; ; attempt++) {
+      const restore = this.snapshot();
+      try {
+        return await this.pushChecked(points, confidence, batch, ids, options.signal);
+      } catch (e) {
+        restore();
+        // The engine replaced a lost device during the push, after this push's frames went into the
+        // old device's ring: once more on the new device, where every track starts over.
+        const replaced = this.ringDevice !== undefined && this.model.device() !== this.ringDevice;
+        if (attempt > 0 || !replaced || options.signal?.aborted) throw e;
+      }
     }
   }
 

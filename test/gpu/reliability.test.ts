@@ -135,6 +135,30 @@ describe('device loss', () => {
     model.dispose();
   });
 
+  it('a stream on an engine-owned device that is destroyed: the next push runs on the new device, its tracks starting over', async function () {
+    await testGpu(this);
+    // The bundled frame and temporal files: streams need temporal weights.
+    const model = await DiffPose.load({});
+    const options = { imageSize: [640, 480] as const, init: 'official' as const };
+    const kp = someKeypoints(5, 3);
+    const frame = (f: number) => kp.subarray(f * 34, (f + 1) * 34);
+    try {
+      const stream = await model.createStream(options);
+      for (let f = 0; f < 3; f++) expect((await stream.push(frame(f))).frame).to.equal(f);
+      const first = model.gpu!.device;
+      first.destroy();
+      // Its frames went into the old device's ring before the engine replaced the device.
+      const r = await stream.push(frame(3));
+      expect(model.gpu!.device).to.not.equal(first);
+      expect(r.frame).to.equal(3);
+      const fresh = await (await model.createStream(options)).push(frame(3));
+      expect(Array.from(r.poses)).to.deep.equal(Array.from(fresh.poses));
+      expect((await stream.push(frame(4))).frame).to.equal(4);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("a caller's device that is lost gives GPU_LOST on every call, model.lost says so, and it is never replaced", async function () {
     await testGpu(this);
     const theirs = await acquireGpu();
