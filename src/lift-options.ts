@@ -26,7 +26,7 @@ export interface LiftOptions {
   hypotheses?: number;
   /** Strictly decreasing DDIM steps (default [12, 0], the released configuration). */
   timesteps?: readonly number[];
-  /** DDIM stochasticity (default 0). */
+  /** DDIM stochasticity in [0, 1] (default 0: deterministic steps; 1: DDPM's noise). */
   eta?: number;
   /** 'paper' samples and noises the start (default); 'official' reproduces the released code. */
   init?: InitMode;
@@ -108,7 +108,9 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
   const timesteps = [...(o.timesteps ?? [12, 0])];
   validateTimesteps(timesteps, config.diffusion);
   const eta = o.eta ?? 0;
-  if (!Number.isFinite(eta) || eta < 0) throw new InputError(`eta must be a finite number >= 0, got ${eta}`);
+  // DDIM's range: above 1 the step's noise would exceed what the next timestep holds.
+  if (!(typeof eta === 'number' && eta >= 0 && eta <= 1))
+    throw new InputError(`eta must be a number in [0, 1], got ${eta}`);
   const init = o.init ?? 'paper';
   if (init !== 'paper' && init !== 'official')
     throw new InputError(`init must be "paper" or "official", got ${JSON.stringify(init)}`);

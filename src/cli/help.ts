@@ -52,7 +52,7 @@ model:
   --timesteps 12,0        DDIM steps, strictly decreasing (default 12,0)
   --init paper|official   start of the reverse process (default paper)
   --seed S                random seed, integer >= 0 (default 0)
-  --eta E                 DDIM stochasticity >= 0 (default 0)
+  --eta E                 DDIM stochasticity in [0, 1] (default 0)
   --samples               also write every hypothesis
   --weights FILE          weights .safetensors (default: the bundled weights/diffpose.safetensors)
   --temporal-weights FILE temporal model (default: the bundled weights/diffpose-temporal.safetensors

@@ -135,7 +135,7 @@ function liftOptions(args: ParsedArgs): LiftOptions {
     timesteps: timestepsOf(flagString(args, 'timesteps')),
     hypotheses,
     seed,
-    eta: flagNumber(args, 'eta', 0),
+    eta: flagNumber(args, 'eta', 0, 1),
     init,
     samples: args.flags.has('samples'),
     executor: executor as ExecutorName | undefined,

@@ -73,6 +73,8 @@ export async function liftWithNetworks(
   const spread = new Float32Array(batch.poses * J);
   const samples = new Float32Array(batch.poses * H * J * 3);
   let sigma: Float32Array | undefined;
+  // An already aborted call does no work, as on the GPU executors.
+  throwIfAborted(s.signal);
   for (let start = 0; start < batch.poses; start += nets.chunk) {
     if (s.signal && start > 0) {
       // The reference computes synchronously: let an abort (a timer, an event) be delivered.

@@ -2,6 +2,7 @@ import { formatsWithKeypoints, keypointFormat, type KeypointFormat } from './for
 import {
   fail,
   fpsValue,
+  csvPersonId,
   frameId,
   parseImageSizeText,
   type FoundDetection,
@@ -103,7 +104,7 @@ export class CsvReader {
     const frame = frameId(cells[0]);
     if (frame === undefined) fail(file, `${where}: empty frame`);
     const d = readKeypointValues({ file, where, value: cells.slice(h.first), expect: h.counting, input: n });
-    const person = frameId(cells[1]);
+    const person = csvPersonId(cells[1]);
     if (person !== undefined) d.id = person;
     if (h.scoreColumn) {
       const s = Number(cells[2]);

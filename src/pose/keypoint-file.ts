@@ -176,6 +176,18 @@ export function frameId(v: unknown): number | string | undefined {
   return undefined;
 }
 
+/**
+ * A person id written as text (a CSV cell): a number where the text is that number's own
+ * spelling ("7" is 7), else the text ("007", "1.10", "0x10"): two people whose ids are written
+ * differently stay two people, and each keeps the id the file gave it.
+ */
+export function csvPersonId(v: string): number | string | undefined {
+  const text = v.trim();
+  if (text === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) && String(n) === text ? n : text;
+}
+
 /** The file with coordinates in [0, 1] of the image (MediaPipe landmarks, --normalised) scaled to pixels. */
 export function toPixels(file: KeypointFile, [w, h]: readonly [number, number]): KeypointFile {
   const frames = file.frames.map((f) => ({

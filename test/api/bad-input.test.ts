@@ -72,7 +72,10 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
       rejects(kp, { ...ok, timesteps: [51, 0] }, /timesteps\[0\] = 51 is outside the schedule/));
     it('negative timestep', () => rejects(kp, { ...ok, timesteps: [5, -1] }, /timesteps\[1\] = -1/));
     it('empty timesteps', () => rejects(kp, { ...ok, timesteps: [] }, /non-empty/));
-    it('negative eta', () => rejects(kp, { ...ok, eta: -0.1 }, /eta must be/));
+    it('negative eta', () => rejects(kp, { ...ok, eta: -0.1 }, /eta must be a number in \[0, 1\], got -0.1/));
+    // Past 1 the step's noise exceeds the next timestep's share: NaN poses at 1e200.
+    it('eta above 1', () => rejects(kp, { ...ok, eta: 1.5 }, /eta must be a number in \[0, 1\], got 1.5/));
+    it('eta not a number', () => rejects(kp, { ...ok, eta: '0.5' as never }, /eta must be a number in \[0, 1\]/));
     it('unknown init', () => rejects(kp, { ...ok, init: 'random' }, /init must be "paper" or "official"/));
     it('bad seed', () => rejects(kp, { ...ok, seed: -3 }, /seed must be an integer/));
     it('confidence of the wrong length', () =>

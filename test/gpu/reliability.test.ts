@@ -237,6 +237,9 @@ describe('cancellation with an AbortSignal', () => {
       async () => {
         expect((await caught(model.lift(KP, { ...OPTIONS, signal: AbortSignal.abort() }))).code).to.equal('ABORTED');
         expect(submits).to.equal(0);
+        // The CPU reference too: one chunk (no pause between chunks to notice the abort) does no work.
+        const cpu = model.lift(KP, { ...OPTIONS, executor: 'cpu', signal: AbortSignal.abort() });
+        expect((await caught(cpu)).code).to.equal('ABORTED');
         const long = model.lift(someKeypoints(640, 5), { imageSize: [640, 480] });
         const controller = new AbortController();
         const queued = model.lift(KP, { ...OPTIONS, signal: controller.signal });

@@ -134,6 +134,15 @@ describe('keypoint files and tracks', () => {
     ]);
   });
 
+  it("CSV person ids: a number where the cell is that number's spelling, else the text, so differently written ids stay apart", () => {
+    const header = `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`;
+    const rows = ['7', '007', '1.1', '1.10', '0x10', 'alice'].map(
+      (id, i) => `0,${id},${person(100 + 10 * i).join(',')}`,
+    );
+    const file = readKeypointText('k.csv', [header, ...rows].join('\n'));
+    expect(file.frames[0].detections.map((d) => d.id)).to.deep.equal([7, '007', 1.1, '1.10', '0x10', 'alice']);
+  });
+
   it('CSV errors name the line', () => {
     const header = `frame,person,${Array.from({ length: 17 }, (_, k) => `x${k},y${k},s${k}`).join(',')}`;
     expect(() => readKeypointText('k.csv', `${header}\n0,0,1,2\n`)).to.throw(
