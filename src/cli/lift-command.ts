@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { heatmapLiftCommand } from './heatmap-lift.js';
 import { DiffPose, sliceResult, type LiftResult } from '../diffpose.js';
 import { DiffPoseError, InputError } from '../errors.js';
@@ -37,6 +38,7 @@ import { TEMPORAL_FPS, upsampleFactor } from '../temporal/frame-rate.js';
 import { MAX_BRIDGED_GAP, bridgesGap, jumpBox, jumps } from '../temporal/track-gaps.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
+import { stageOutputFiles } from './write-file.js';
 
 export const LIFT_FLAGS = [
   'output',
@@ -221,6 +223,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     if (args.flags.has(flag)) throw new InputError(`--${flag} is for heatmap files (.npy, .safetensors)`);
   const animation = new AnimationFiles(flagString(args, 'bvh'), flagString(args, 'gltf'));
   for (const path of [animation.bvh, animation.gltf]) if (path) await checkOutputPath(path);
+  const targets = [output, animation.bvh, animation.gltf].flatMap((p) => (p ? [resolve(p)] : []));
+  if (new Set(targets).size !== targets.length) throw new InputError('-o, --bvh and --gltf must name different files');
   const focal = flagPositive(args, 'focal');
   const fpsFlag = flagPositive(args, 'fps');
   if (args.flags.has('causal') && args.flags.has('frame-model'))
@@ -282,6 +286,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
   const started = performance.now();
   let model: DiffPose | undefined;
   let progress: Progress | undefined;
+  let staged: Awaited<ReturnType<typeof stageOutputFiles>> | undefined;
   try {
     const cpu = args.flags.has('cpu') || options.executor === 'cpu';
     const weights = flagString(args, 'weights'),
@@ -406,7 +411,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
           hypotheses > 1,
         ),
       );
-      if (animation.wanted) animation.add(t, r.poses, r.root);
+      if (animation.wanted) animation.add(t, r.poses, r.root, p.numbers.slice(0, n));
       lifted[t] += n;
       done += n;
       pending[t] = {
@@ -466,6 +471,18 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       );
     progress.finish();
     const people = tracker.ids.map((id, person) => ({ person, ...(tracker.byIds ? { id: id! } : {}) }));
+    // The animation files are written beside the output, all or none of them with it.
+    if (animation.wanted && !fps)
+      log('diffpose: warning: the frame rate is unknown: the animation files play at 30 fps (pass --fps)');
+    const animations = animation.wanted
+      ? animation.render(
+          fps ?? 30,
+          tracker.ids.map((id, person) => (tracker.byIds ? id! : person)),
+          log,
+        )
+      : [];
+    for (const f of animations) await checkOutputPath(f.path);
+    staged = await stageOutputFiles(animations, log);
     const seconds = (performance.now() - started) / 1000;
     await writer.finish(
       {
@@ -490,14 +507,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
       },
       people,
     );
-    if (animation.wanted) {
-      if (!fps) log('diffpose: warning: the frame rate is unknown: the animation files play at 30 fps (pass --fps)');
-      await animation.write(
-        fps ?? 30,
-        tracker.ids.map((id, person) => (tracker.byIds ? id! : person)),
-        log,
-      );
-    }
+    await staged.commit();
+    staged = undefined;
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
     log(
       `${count(tracker.count, 'person', 'people')}${tracker.byIds ? " (tracked by the file's ids)" : ''} in ${count(frameIndex, 'frame', 'frames')}` +
@@ -514,6 +525,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     );
   } catch (e) {
     writer.discard();
+    await staged?.discard();
     throw e;
   } finally {
     progress?.finish();

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 
 /** Writes a command's output file, turning a failure into one InputError line, and says where it went. */
@@ -13,4 +14,44 @@ export async function writeOutputFile(
     throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   log(`-> ${path}`);
+}
+
+/**
+ * Several output files written all or nothing: each to `path.partial-PID` now, renamed onto its
+ * path by commit() (after the caller's other output is in place), removed by discard().
+ */
+export async function stageOutputFiles(
+  files: ReadonlyArray<{ path: string; data: string | Uint8Array }>,
+  log: (s: string) => void,
+): Promise<{ commit(): Promise<void>; discard(): Promise<void> }> {
+  const paths = files.map((f) => resolve(f.path));
+  const clash = paths.find((p, i) => paths.indexOf(p) !== i);
+  if (clash) throw new InputError(`two output files would be ${clash}`);
+  const staged: string[] = [];
+  const discard = async () => {
+    await Promise.all(staged.map((p) => rm(p, { force: true })));
+  };
+  try {
+    for (const f of files) {
+      const partial = `${f.path}.partial-${process.pid}`;
+      staged.push(partial);
+      await writeOutputFile(partial, f.data, () => {});
+    }
+  } catch (e) {
+    await discard();
+    throw e;
+  }
+  return {
+    commit: async () => {
+      for (const [i, f] of files.entries()) {
+        try {
+          await rename(staged[i], f.path);
+        } catch (e) {
+          throw new InputError(`cannot write ${f.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        log(`-> ${f.path}`);
+      }
+    },
+    discard,
+  };
 }

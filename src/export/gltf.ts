@@ -46,7 +46,7 @@ export function writeGlb(rig: Rig, motion: Motion, name = 'diffpose'): Uint8Arra
     return accessors.length - 1;
   };
   // Animation inputs must state their range.
-  const timeValues = Float32Array.from({ length: T }, (_, f) => f / motion.fps);
+  const timeValues = Float32Array.from({ length: T }, (_, f) => (motion.start ?? 0) + f / motion.fps);
   const times = addAccessor(timeValues, 'SCALAR', T, { min: [timeValues[0]], max: [timeValues[T - 1]] });
   const rest: number[][] = new Array(J);
   for (const j of rig.order) {

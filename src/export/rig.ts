@@ -35,6 +35,8 @@ export interface Rig {
 export interface Motion {
   frames: number;
   fps: number;
+  /** The first frame's time in the video, seconds (default 0): glTF keys start there; BVH has no start time. */
+  start?: number;
   /** Per frame, the root's world position. */
   root: Vec3[];
   /** Per frame and joint, the joint's rotation relative to its parent (the root's: to the world). */

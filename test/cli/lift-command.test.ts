@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { DiffPose } from '../../src/diffpose.js';
 import { CHUNK_FRAMES, TEMPORAL_CHUNK_FRAMES } from '../../src/cli/lift-command.js';
 import { BVHLoader } from 'three/addons/loaders/BVHLoader.js';
+import { loadGlb } from '../helpers/gltf.js';
 import { diffposeLines, runCli } from './run-cli.js';
 
 interface LiftedFrame {
@@ -854,6 +855,72 @@ describe('diffpose lift (child process)', function () {
     });
     const bytes = readFileSync(glb);
     expect(bytes.subarray(0, 4).toString('latin1')).to.equal('glTF');
+  });
+
+  it("animation files keep the video's timing (a late start, a gap), a file per person however the ids spell, all written or none", async () => {
+    const plain = readJson<{ imageSize: number[]; frames: Array<{ keypoints: number[][] }> }>(
+      example('walk-h36m17.json'),
+    );
+    // "ä" in frames 0-3 and 8-11 (a gap of 4), "ö" from frame 3 on, 150 px to the right: both ids spell "_".
+    const shifted = (k: number[][]) => k.map(([x, y, c]) => [x + 150, y, c]);
+    const frames = plain.frames.slice(0, 12).map((f, i) => ({
+      frame: i,
+      people: [
+        ...(i < 4 || i >= 8 ? [{ id: 'ä', keypoints: f.keypoints }] : []),
+        ...(i >= 3 ? [{ id: 'ö', keypoints: shifted(f.keypoints) }] : []),
+      ],
+    }));
+    const input = join(dir, 'two-ids.json');
+    writeFileSync(input, JSON.stringify({ imageSize: [800, 480], format: 'h36m17', fps: 15, frames }));
+    const anim = join(dir, 'anim2');
+    const { stderr } = await liftRun(input, [
+      '--cpu',
+      '--hypotheses',
+      '1',
+      '--bvh',
+      join(anim, 'm.bvh'),
+      '--gltf',
+      join(anim, 'm.glb'),
+    ]);
+    expect(readdirSync(anim).sort()).to.deep.equal(['m-_-2.bvh', 'm-_-2.glb', 'm-_.bvh', 'm-_.glb']);
+    expect(stderr).to.match(
+      /person ä: animation from video frame 0, 4 frames where the person was not lifted interpolated/,
+    );
+    expect(stderr).to.match(/person ö: animation from video frame 3\b/);
+    // "ä": frames 0 to 11 at 15 fps, the gap's frames filled in.
+    const a = new BVHLoader().parse(readFileSync(join(anim, 'm-_.bvh'), 'utf8'));
+    expect(a.clip.tracks.find((t) => t.name === 'pelvis.position')!.times.length).to.equal(12);
+    expect(a.clip.duration).to.be.closeTo(11 / 15, 1e-4);
+    // "ö": 9 frames from its first one; its glTF animation starts at 3 / 15 s.
+    const b = new BVHLoader().parse(readFileSync(join(anim, 'm-_-2.bvh'), 'utf8'));
+    expect(b.clip.tracks.find((t) => t.name === 'pelvis.position')!.times.length).to.equal(9);
+    const { clip } = await loadGlb(readFileSync(join(anim, 'm-_-2.glb')));
+    expect(clip.tracks[0].times[0]).to.be.closeTo(3 / 15, 1e-6);
+    expect(clip.tracks[0].times.at(-1)).to.be.closeTo(11 / 15, 1e-6);
+    // One file that cannot be written (a folder in its place): no output, no animation file at all.
+    rmSync(anim, { recursive: true });
+    mkdirSync(join(anim, 'm-_-2.glb'), { recursive: true });
+    const out = join(anim, 'o.json');
+    const r = await runCli([
+      'lift',
+      input,
+      '--cpu',
+      '--hypotheses',
+      '1',
+      '-o',
+      out,
+      '--bvh',
+      join(anim, 'm.bvh'),
+      '--gltf',
+      join(anim, 'm.glb'),
+    ]);
+    expectOneErrorLine(r, /^diffpose: cannot write .*m-_-2\.glb: it is a folder$/);
+    expect(readdirSync(anim)).to.deep.equal(['m-_-2.glb']);
+    // And -o, --bvh and --gltf naming one file is refused before anything is read.
+    expectOneErrorLine(
+      await runCli(['lift', join(dir, 'nope.json'), '--cpu', '-o', out, '--bvh', out]),
+      /^diffpose: -o, --bvh and --gltf must name different files$/,
+    );
   });
 
   it('prepare-data without the mocap folder says where it is expected', async () => {

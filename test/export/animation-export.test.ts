@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { AnimationMixer, LoopOnce, Object3D, Vector3, type AnimationClip, type Bone } from 'three';
 import { BVHLoader } from 'three/addons/loaders/BVHLoader.js';
-import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { writeBvh } from '../../src/export/bvh.js';
 import { writeGlb } from '../../src/export/gltf.js';
 import { buildRig, cameraToWorld, posedJoints, solveMotion, type Motion } from '../../src/export/rig.js';
 import { qmul, swing, type Quat } from '../../src/export/rotation.js';
 import { H36M_JOINTS, NUM_JOINTS } from '../../src/pose/skeleton.js';
+import { loadGlb } from '../helpers/gltf.js';
 
 const J = NUM_JOINTS;
 
@@ -42,13 +42,6 @@ function loadBvh(text: string): { root: Object3D; clip: AnimationClip } {
   const root = new Object3D();
   root.add(r.skeleton.bones[0] as Bone);
   return { root, clip: r.clip };
-}
-
-function loadGlb(bytes: Uint8Array): Promise<{ root: Object3D; clip: AnimationClip }> {
-  return new Promise((resolve, reject) => {
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    new GLTFLoader().parse(buffer, '', (gltf) => resolve({ root: gltf.scene, clip: gltf.animations[0] }), reject);
-  });
 }
 
 /** The largest joint distance between two [T, 17, 3] world position arrays. */
