@@ -246,6 +246,8 @@ export class DiffPose extends EventTarget {
       }
       if (options.backend === 'cpu' && options.device)
         throw new InputError('backend "cpu" and a device were both given');
+      if (options.profile !== undefined && typeof options.profile !== 'boolean')
+        throw new InputError(`profile must be true or false, got ${JSON.stringify(options.profile)}`);
       // Everything about the file is checked before the GPU is touched.
       const weights = parseModelWeights(await loadWeightsBytes(options.weights));
       const temporalSource =
@@ -317,6 +319,8 @@ export class DiffPose extends EventTarget {
         // Validated as a non-empty call would be.
         checkImageSize(options.imageSize);
         keypointFormat(options.format ?? 'h36m17');
+        checkedAggregate(options.aggregate);
+        checkedIntrinsics(options.camera);
         return this.emptyResult(
           settings.hypotheses,
           settings.timesteps,
@@ -386,9 +390,7 @@ export class DiffPose extends EventTarget {
     settings: RunSettings,
     name: ExecutorName,
   ): Promise<LiftResult> {
-    const aggregate = options.aggregate ?? 'mean';
-    if (aggregate !== 'mean' && aggregate !== 'reprojection')
-      throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(aggregate)}`);
+    const aggregate = checkedAggregate(options.aggregate);
     const cam = uvCamera(options.imageSize, checkedIntrinsics(options.camera));
     // Reprojection aggregation picks among the hypotheses: they are read back even when not asked for.
     const run = aggregate === 'reprojection' ? { ...settings, wantSamples: true } : { ...settings, camera: cam };
@@ -864,6 +866,13 @@ function rootWeights(batch: PreparedBatch): Float32Array {
     out[i] = 1 / variance;
   }
   return out;
+}
+
+function checkedAggregate(aggregate: LiftOptions['aggregate']): 'mean' | 'reprojection' {
+  const a = aggregate ?? 'mean';
+  if (a !== 'mean' && a !== 'reprojection')
+    throw new InputError(`aggregate must be "mean" or "reprojection", got ${JSON.stringify(a)}`);
+  return a;
 }
 
 function checkedIntrinsics(camera: Intrinsics | undefined): Intrinsics | undefined {

@@ -1,13 +1,17 @@
 import { printable } from './model/printable.js';
 
-/** Every error the library throws on purpose is a DiffPoseError with a stable `code`. */
+/**
+ * Every error the library throws on purpose is a DiffPoseError with a stable `code`. Its message
+ * is one printable line whatever it quotes (a driver's several-line report, an abort reason, a
+ * path): the lines joined with " | ", control characters escaped.
+ */
 export class DiffPoseError extends Error {
   constructor(
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(printable(message.trim().replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' | ')), options);
     this.name = new.target.name;
   }
 }

@@ -122,6 +122,8 @@ export function resolveSettings(o: LiftOptions, config: ModelConfig): RunSetting
     throw new InputError(`poseOffset must be an integer in [0, 2^32), got ${poseOffset}`);
   const signal = o.signal;
   checkSignal(signal);
+  if (o.samples !== undefined && typeof o.samples !== 'boolean')
+    throw new InputError(`samples must be true or false, got ${shown(o.samples)}`);
   return {
     hypotheses,
     timesteps,
@@ -170,11 +172,20 @@ export function checkLiftOptionKeys(options: object): void {
 }
 
 /** A Float32Array as given, or one made from a plain array of numbers; anything else is an InputError. */
+/** A caller's value in a message: its JSON, or what String makes of what JSON cannot hold (a BigInt, a symbol). */
+function shown(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return typeof v === 'bigint' ? `${v}n` : String(v);
+  }
+}
+
 export function float32Input(value: unknown, name: string): Float32Array {
   if (value instanceof Float32Array) return value;
   if (Array.isArray(value)) {
     const bad = value.findIndex((v) => typeof v !== 'number');
-    if (bad >= 0) throw new InputError(`${name}[${bad}] is ${JSON.stringify(value[bad])}: numbers expected`);
+    if (bad >= 0) throw new InputError(`${name}[${bad}] is ${shown(value[bad])}: numbers expected`);
     return Float32Array.from(value as number[]);
   }
   throw new InputError(`${name} must be a Float32Array or an array of numbers`);

@@ -25,8 +25,9 @@ export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>
       } else if (eq > 0) {
         flags.set(name, a.slice(eq + 1));
       } else {
-        if (i + 1 >= argv.length) throw new InputError(`--${name} needs a value`);
-        flags.set(name, argv[++i]);
+        // Last and without its value: kept as a switch, so that an unknown option is reported as
+        // unknown (checkKnownFlags) and a known one as missing its value (flagString).
+        flags.set(name, i + 1 < argv.length ? argv[++i] : true);
       }
     } else {
       positional.push(a);
@@ -37,7 +38,8 @@ export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>
 
 export function flagString(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags.get(name);
-  return typeof v === 'string' ? v : undefined;
+  if (v === true) throw new InputError(`--${name} needs a value`);
+  return v;
 }
 
 export function flagInt(args: ParsedArgs, name: string): number | undefined {

@@ -135,6 +135,8 @@ export function prepareInput(input: KeypointInput): PreparedBatch {
   const format = keypointFormat(input.format ?? 'h36m17');
   const size = input.imageSize;
   checkImageSize(size);
+  if (input.gmm !== undefined && (typeof input.gmm !== 'object' || input.gmm === null))
+    throw new InputError('gmm must be { components, weights, means, sigmas } or left out');
   const [w, h] = size;
   // Keypoints left out beside a mixture: each joint's heaviest component's mean (gmmKeypoints).
   const kp = input.keypoints?.length === 0 && input.gmm ? keypointsOfGmm(input.gmm) : input.keypoints;

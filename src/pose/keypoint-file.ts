@@ -92,6 +92,8 @@ export function numberOf(v: unknown): number | undefined {
   if (typeof v === 'string') {
     const t = v.trim();
     if (t === '' || /^nan$/i.test(t)) return NaN;
+    // Decimal only: Number() would also read "0x10" as 16 and "0b1" as 1.
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^[-+]?Infinity$/i.test(t)) return undefined;
     const n = Number(t);
     return Number.isNaN(n) ? undefined : n;
   }

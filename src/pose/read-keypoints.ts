@@ -48,7 +48,8 @@ export function readKeypointText(name: string, text: string, options: ReadOption
   if (/\.csv$/i.test(name)) return finish(name, parseKeypointCsv(name, text, declared), declared);
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A byte-order mark (editors on Windows write one) is not JSON: read past it, as the CSV reader does.
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     fail(name, `not valid JSON (${(e as Error).message})`);
   }

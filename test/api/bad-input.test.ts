@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DiffPose } from '../../src/diffpose.js';
-import { InputError } from '../../src/errors.js';
+import { AbortedError, GpuError, InputError, WeightsError, type DiffPoseError } from '../../src/errors.js';
 import type { LiftOptions } from '../../src/lift-options.js';
 import { smallWeights, someKeypoints } from '../helpers/models.js';
 
@@ -72,6 +72,20 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
       rejects(kp, { ...ok, timesteps: [51, 0] }, /timesteps\[0\] = 51 is outside the schedule/));
     it('negative timestep', () => rejects(kp, { ...ok, timesteps: [5, -1] }, /timesteps\[1\] = -1/));
     it('empty timesteps', () => rejects(kp, { ...ok, timesteps: [] }, /non-empty/));
+    it('samples not a boolean', () =>
+      rejects(kp, { ...ok, samples: 'no' as never }, /samples must be true or false, got "no"/));
+    it('gmm null', () =>
+      rejects(kp, { ...ok, gmm: null as never }, /gmm must be \{ components, weights, means, sigmas \} or left out/));
+    it('a BigInt among the keypoints', () =>
+      rejects([1, 2n, 3] as never, ok, /keypoints\[1\] is 2n: numbers expected/));
+    it('empty input with a bad aggregate or camera: refused as a non-empty call would be', async () => {
+      await rejects(
+        new Float32Array(0),
+        { ...ok, aggregate: 'median' as never },
+        /aggregate must be "mean" or "reprojection"/,
+      );
+      await rejects(new Float32Array(0), { ...ok, camera: { focal: -1 } }, /camera.focal must be a positive number/);
+    });
     it('negative eta', () => rejects(kp, { ...ok, eta: -0.1 }, /eta must be a number in \[0, 1\], got -0.1/));
     // Past 1 the step's noise exceeds the next timestep's share: NaN poses at 1e200.
     it('eta above 1', () => rejects(kp, { ...ok, eta: 1.5 }, /eta must be a number in \[0, 1\], got 1.5/));
@@ -189,6 +203,7 @@ describe('load options', () => {
       [{ backend: 'cpu', maxbatch: 8 }, /unknown option "maxbatch"/],
       [{ backend: 'tpu' }, /backend must be "gpu" or "cpu"/],
       [null, /options must be an object/],
+      [{ backend: 'cpu', profile: 'yes' }, /profile must be true or false, got "yes"/],
     ] as const) {
       let caught: unknown;
       try {
@@ -199,5 +214,61 @@ describe('load options', () => {
       expect(caught, JSON.stringify(options)).to.be.instanceOf(InputError);
       expect((caught as Error).message).to.match(pattern);
     }
+  });
+
+  it('weights of a type it cannot read are an InputError; bytes in any view and file: URLs load the same file', async () => {
+    const detached = new ArrayBuffer(8);
+    structuredClone(detached, { transfer: [detached] });
+    for (const [weights, pattern] of [
+      [null, /weights must be the file's bytes .* got null/],
+      [42, /weights must be the file's bytes .* got number/],
+      [{}, /weights must be the file's bytes .* got object/],
+      [detached, /detached/],
+      ['file://%zz', /not a valid file: URL|cannot read weights file/],
+    ] as const) {
+      let caught: unknown;
+      try {
+        await DiffPose.load({ backend: 'cpu', weights: weights as never });
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as DiffPoseError)?.code, String(weights)).to.be.oneOf(['INPUT', 'WEIGHTS']);
+      expect((caught as Error).message).to.match(pattern);
+    }
+    const bytes = smallWeights();
+    const kp = someKeypoints(1, 3);
+    const want = await (await DiffPose.load({ backend: 'cpu', weights: bytes })).lift(kp, { imageSize: [640, 480] });
+    const copy = new Uint8Array(bytes.length + 8);
+    copy.set(bytes, 8);
+    const shared = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(shared).set(bytes);
+    for (const weights of [new DataView(copy.buffer, 8, bytes.length), shared]) {
+      const model = await DiffPose.load({ backend: 'cpu', weights: weights as never });
+      expect(Array.from((await model.lift(kp, { imageSize: [640, 480] })).poses)).to.deep.equal(Array.from(want.poses));
+    }
+    const file = new URL('../../weights/diffpose.safetensors', import.meta.url);
+    const byUrl = await DiffPose.load({ backend: 'cpu', weights: file });
+    const byText = await DiffPose.load({ backend: 'cpu', weights: file.href });
+    expect(Array.from((await byText.lift(kp, { imageSize: [640, 480] })).poses)).to.deep.equal(
+      Array.from((await byUrl.lift(kp, { imageSize: [640, 480] })).poses),
+    );
+  });
+});
+
+describe('error messages', () => {
+  it("are one printable line whatever they quote: a driver's several-line report, an abort reason, a path", () => {
+    const errors = [
+      new GpuError(
+        'GPU_VALIDATION',
+        'fused lift: [Buffer] used in submit while destroyed.\n - While calling [Queue].Submit()\n',
+      ),
+      new AbortedError(new Error('line1\r\nline2\u2028line3')),
+      new WeightsError('cannot read weights file "a\nb\u001b[31m"'),
+    ];
+    expect(errors.map((e) => e.message)).to.deep.equal([
+      'fused lift: [Buffer] used in submit while destroyed. | - While calling [Queue].Submit()',
+      'the call was aborted: line1 | line2 | line3',
+      'cannot read weights file "a | b\\u001b[31m"',
+    ]);
   });
 });

@@ -704,6 +704,9 @@ describe('diffpose lift (child process)', function () {
           flags.join(' '),
         ).to.deep.equal([]);
       }
+      // Last on the line: an unknown option is unknown, a known one misses its value.
+      expectOneErrorLine(await runCli(['lift', missing, '--bogus']), /^diffpose: unknown option --bogus /);
+      expectOneErrorLine(await runCli(['lift', missing, '--seed']), /^diffpose: --seed needs a value$/);
     });
 
     it('an output path that cannot be written fails before the lift', async () => {

@@ -500,6 +500,17 @@ describe('native keypoint layouts', () => {
     ).to.throw(InputError, /keypoint 1 has an infinite coordinate/);
   });
 
+  it('numbers written as text are decimal ("1e2", ".5", "+3"), never hex or binary; a byte-order mark before JSON is read past', () => {
+    const doc = (values: unknown[]) => JSON.stringify({ format: 'coco17', frames: [{ keypoints: values }] });
+    const kp: unknown[] = person(300);
+    kp.splice(0, 3, '1e2', '.5', '+0.25');
+    const d = readKeypointText('p.json', `\uFEFF${doc(kp)}`).frames[0].detections[0];
+    expect(Array.from(d.keypoints.slice(0, 2))).to.deep.equal([100, 0.5]);
+    expect(d.confidence[0]).to.equal(0.25);
+    for (const bad of ['0x10', '0b1', '1_000'])
+      expect(() => readKeypointText('p.json', doc([bad, ...person(300).slice(1)])), bad).to.throw(InputError);
+  });
+
   it('hostile files: any JSON value gives a keypoint file or an InputError, never another exception', () => {
     const values = fc.letrec((tie) => ({
       value: fc.oneof(
