@@ -72,6 +72,13 @@ function checkArray(value: unknown, name: string, length: number): asserts value
 export const MAX_OUTSIDE_IMAGE = 2;
 
 /**
+ * The narrowest 2D std a mixture component may have, pixels. The root fit weighs each joint by
+ * its inverse variance in f32: a std of 1e-17 px overflows it (a NaN root), while a millionth of a
+ * pixel is far below any detector's precision and fits in it.
+ */
+export const MIN_SIGMA_PIXELS = 1e-6;
+
+/**
  * The same for a keypoint with confidence 0 (not detected: its position only a placeholder, such
  * as the CLI's mean-skeleton fill of a close-up's legs, several image heights below a webcam's
  * head-and-shoulders picture). The lifter reads it as unsure; up to about 20 image sizes away the
@@ -205,7 +212,10 @@ function packGmm(
       const c = i * K + k;
       const su = g.sigmas[2 * c],
         sv = g.sigmas[2 * c + 1];
-      if (!(su > 0 && sv > 0)) throw new InputError(`gmm.sigmas[${2 * c}..${2 * c + 1}] must be > 0, got ${su}, ${sv}`);
+      if (!(su >= MIN_SIGMA_PIXELS && sv >= MIN_SIGMA_PIXELS))
+        throw new InputError(
+          `gmm.sigmas[${2 * c}..${2 * c + 1}] must be at least ${MIN_SIGMA_PIXELS} px (no detector knows a joint that precisely: are these pixels?), got ${su}, ${sv}`,
+        );
       if (!(su <= MAX_OUTSIDE_IMAGE * w && sv <= MAX_OUTSIDE_IMAGE * h))
         throw new InputError(
           `gmm.sigmas[${2 * c}..${2 * c + 1}] = ${su}, ${sv} are wider than ${MAX_OUTSIDE_IMAGE} image sizes (${w}x${h}): is imageSize right, and are these pixels?`,

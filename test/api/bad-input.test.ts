@@ -112,7 +112,22 @@ export function badInputSuite(backend: 'cpu' | 'gpu', executor: LiftOptions['exe
           ...ok,
           gmm: { components: 1, weights: new Float32Array(34).fill(1), means: kp, sigmas: new Float32Array(68) },
         },
-        /gmm.sigmas\[0..1\] must be > 0/,
+        /gmm.sigmas\[0..1\] must be at least 0.000001 px .*got 0, 0/,
+      ));
+    // The root fit weighs joints by inverse variance in f32: 1e-17 px gave a NaN root.
+    it('gmm with a sigma below a millionth of a pixel', () =>
+      rejects(
+        kp,
+        {
+          ...ok,
+          gmm: {
+            components: 1,
+            weights: new Float32Array(34).fill(1),
+            means: kp,
+            sigmas: new Float32Array(68).fill(1e-17),
+          },
+        },
+        /gmm.sigmas\[0..1\] must be at least 0.000001 px/,
       ));
     it('unknown executor', () => rejects(kp, { ...ok, executor: 'quantum' }, /unknown executor "quantum"/));
     it('a keypoint far outside the image (wrong image size, other units, garbage)', () =>
