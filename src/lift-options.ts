@@ -171,7 +171,6 @@ export function checkLiftOptionKeys(options: object): void {
   checkOptionKeys(options, LIFT_OPTION_KEYS, 'lift options');
 }
 
-/** A Float32Array as given, or one made from a plain array of numbers; anything else is an InputError. */
 /** A caller's value in a message: its JSON, or what String makes of what JSON cannot hold (a BigInt, a symbol). */
 function shown(v: unknown): string {
   try {
@@ -181,6 +180,7 @@ function shown(v: unknown): string {
   }
 }
 
+/** A Float32Array as given, or one made from a plain array of numbers; anything else is an InputError. */
 export function float32Input(value: unknown, name: string): Float32Array {
   if (value instanceof Float32Array) return value;
   if (Array.isArray(value)) {

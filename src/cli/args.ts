@@ -49,24 +49,23 @@ export function flagInt(args: ParsedArgs, name: string): number | undefined {
   return Number(v);
 }
 
-/** A number flag within [min, max]. */
-export function flagNumber(args: ParsedArgs, name: string, min: number, max = Infinity): number | undefined {
+/** A number flag that `ok` accepts, else an InputError saying it must be `what`. */
+function numberFlag(args: ParsedArgs, name: string, ok: (n: number) => boolean, what: string): number | undefined {
   const v = flagString(args, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max)
-    throw new InputError(`--${name} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InputError(`--${name} must be ${what}, got "${v}"`);
   return n;
+}
+
+/** A number flag within [min, max]. */
+export function flagNumber(args: ParsedArgs, name: string, min: number, max = Infinity): number | undefined {
+  return numberFlag(args, name, (n) => n >= min && n <= max, `a number in [${min}, ${max === Infinity ? '∞' : max}]`);
 }
 
 /** A number flag > 0. */
 export function flagPositive(args: ParsedArgs, name: string): number | undefined {
-  const v = flagString(args, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new InputError(`--${name} must be a positive number, got "${v}"`);
-  return n;
+  return numberFlag(args, name, (n) => n > 0, 'a positive number');
 }
 
 export function checkKnownFlags(args: ParsedArgs, known: readonly string[], command?: string): void {

@@ -7,7 +7,7 @@ import {
   type ExecutorName,
   type LiftOptions,
 } from '../lift-options.js';
-import { keypointFormat } from '../pose/formats.js';
+import { keypointFormat, type KeypointFormat } from '../pose/formats.js';
 import { prepareInput, type PreparedBatch } from '../pose/input.js';
 import { ENCODER_INPUTS } from './encoder-config.js';
 import { sequenceFrames, type SequenceInfo } from './sequence-batch.js';
@@ -226,22 +226,21 @@ export class DiffPoseStream {
     throwIfAborted(options.signal);
     // Everything is checked: now the stream's state changes. A push that fails after this (aborted,
     // a GPU error) counts no frame: the next push is the frame this one would have been (snapshot).
-    for (let attempt = 0; ; attempt++) {
-      const restore = this.snapshot();
-      try {
-        return await this.pushChecked(points, confidence, batch, ids, options.signal);
-      } catch (e) {
-        restore();
-        // The engine replaced a lost device during the push, after this push's frames went into the
-        // old device's ring: once more on the new device, where every track starts over.
-        const replaced = this.ringDevice !== undefined && this.model.device() !== this.ringDevice;
-        if (attempt > 0 || !replaced || options.signal?.aborted) throw e;
-      }
+    const run = () => this.undoable(() => this.pushChecked(format, points, confidence, batch, ids, options.signal));
+    try {
+      return await run();
+    } catch (e) {
+      // The engine replaced a lost device during the push, after this push's frames went into the
+      // old device's ring: once more on the new device, where every track starts over.
+      const replaced = this.ringDevice !== undefined && this.model.device() !== this.ringDevice;
+      if (!replaced || options.signal?.aborted) throw e;
     }
+    return run();
   }
 
   /** A push whose input is checked: the tracks' states, their rings and the model. */
   private async pushChecked(
+    format: KeypointFormat,
     points: Float32Array,
     confidence: Float32Array | undefined,
     batch: PreparedBatch,
@@ -249,7 +248,6 @@ export class DiffPoseStream {
     signal: AbortSignal | undefined,
   ): Promise<StreamFrame> {
     const frame = this.pushes++;
-    const format = keypointFormat(this.options.format ?? 'h36m17');
     const K = format.keypoints;
     const ones = new Float32Array(K).fill(1);
     /** Track p's confidences in this push (all 1 when the push gave none). */
@@ -387,13 +385,7 @@ export class DiffPoseStream {
     const ids = this.checkIds(req.tracks, req.count);
     const device = this.model.device();
     if (!device) throw new InputError('pushBuffers needs a GPU executor');
-    const restore = this.snapshot();
-    try {
-      return await this.pushBuffersChecked(req, ids, device);
-    } catch (e) {
-      restore();
-      throw e;
-    }
+    return this.undoable(() => this.pushBuffersChecked(req, ids, device));
   }
 
   private async pushBuffersChecked(req: StreamBufferPush, ids: TrackId[], device: GPUDevice): Promise<number> {
@@ -433,6 +425,17 @@ export class DiffPoseStream {
   private nextPoseOffset(): number {
     const period = Math.floor(2 ** 32 / this.maxTracks);
     return (this.steps++ % period) * this.maxTracks;
+  }
+
+  /** Runs a push's state changes; when it fails, the stream goes back to its state before (snapshot). */
+  private async undoable<T>(body: () => Promise<T>): Promise<T> {
+    const restore = this.snapshot();
+    try {
+      return await body();
+    } catch (e) {
+      restore();
+      throw e;
+    }
   }
 
   /**
