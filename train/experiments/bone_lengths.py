@@ -51,12 +51,18 @@ def track_lengths(p, stat):
     return np.median(n, 0) if stat == "median" else n.mean(0)
 
 
+def scaled_to(p, L):
+    """Each frame rebuilt with its bones scaled to the lengths L [1, 17] (directions kept)."""
+    b = bones(p)
+    return rebuild(b * (L / np.maximum(np.linalg.norm(b, axis=-1), 1e-9))[..., None])
+
+
 def fix(p, how, stat="median", power=1.0):
     L = track_lengths(p, stat)[None]
+    if how == "scale":
+        return scaled_to(p, L)
     b = bones(p)
     n = np.linalg.norm(b, axis=-1)
-    if how == "scale":
-        return rebuild(b * (L / np.maximum(n, 1e-9))[..., None])
     xy2 = (b[..., :2] ** 2).sum(-1)
     dz = np.sign(b[..., 2]) * np.sqrt(np.maximum(L * L - xy2, 0.0))
     if how == "blend":
@@ -88,18 +94,11 @@ def table(tracks, frame_w, temporal_w):
     variants.append(("depth (median)", lambda p: fix(p, "depth")))
     for power in (0.5, 1.0, 2.0):
         variants.append((f"blend^{power} (median)", lambda p, k=power: fix(p, "blend", power=k)))
-    variants.append(("oracle lengths: scale", None))
     for name, pred in preds.items():
         print(f"  {name}:")
-        for vname, f in variants:
-            if f is None:
-                fixed = []
-                for p, g in zip(pred, gt):
-                    L = np.linalg.norm(bones(g), axis=-1)[:1]
-                    b = bones(p)
-                    fixed.append(rebuild(b * (L / np.maximum(np.linalg.norm(b, axis=-1), 1e-9))[..., None]))
-            else:
-                fixed = [f(p) for p in pred]
+        # The oracle: the person's true lengths (from the ground truth's first frame).
+        oracle = ("oracle lengths: scale", [scaled_to(p, np.linalg.norm(bones(g), axis=-1)[:1]) for p, g in zip(pred, gt)])
+        for vname, fixed in [(v, [f(p) for p in pred]) for v, f in variants] + [oracle]:
             print(f"    {vname:<24s} MPJPE {mm(fixed, gt):5.1f}  upper {mm(fixed, gt, UPPER):5.1f}")
 
 
