@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { heatmapLiftCommand } from './heatmap-lift.js';
 import { DiffPose, sliceResult, type LiftResult } from '../diffpose.js';
 import { DiffPoseError, InputError } from '../errors.js';
@@ -38,7 +37,7 @@ import { TEMPORAL_FPS, upsampleFactor } from '../temporal/frame-rate.js';
 import { MAX_BRIDGED_GAP, bridgesGap, jumpBox, jumps } from '../temporal/track-gaps.js';
 import { OutputWriter, SCHEMA_VERSION, checkOutputPath, trackFrames } from './lift-output.js';
 import { createProgress, type Progress } from './progress.js';
-import { stageOutputFiles } from './write-file.js';
+import { checkDistinctOutputs, stageOutputFiles } from './write-file.js';
 
 export const LIFT_FLAGS = [
   'output',
@@ -223,8 +222,7 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
     if (args.flags.has(flag)) throw new InputError(`--${flag} is for heatmap files (.npy, .safetensors)`);
   const animation = new AnimationFiles(flagString(args, 'bvh'), flagString(args, 'gltf'));
   for (const path of [animation.bvh, animation.gltf]) if (path) await checkOutputPath(path);
-  const targets = [output, animation.bvh, animation.gltf].flatMap((p) => (p ? [resolve(p)] : []));
-  if (new Set(targets).size !== targets.length) throw new InputError('-o, --bvh and --gltf must name different files');
+  checkDistinctOutputs([output, animation.bvh, animation.gltf]);
   const focal = flagPositive(args, 'focal');
   const fpsFlag = flagPositive(args, 'fps');
   if (args.flags.has('causal') && args.flags.has('frame-model'))
@@ -481,6 +479,8 @@ export async function liftCommand(args: ParsedArgs, log: (s: string) => void): P
           log,
         )
       : [];
+    // Per person the names get the id: one may still be -o's (-o m-a.bvh beside --bvh m.bvh).
+    checkDistinctOutputs([output, ...animations.map((f) => f.path)]);
     for (const f of animations) await checkOutputPath(f.path);
     staged = await stageOutputFiles(animations, log);
     const seconds = (performance.now() - started) / 1000;

@@ -16,6 +16,17 @@ export async function writeOutputFile(
   log(`-> ${path}`);
 }
 
+/** A command's output paths (unset ones skipped) name different files, else an InputError naming the one written twice. */
+export function checkDistinctOutputs(paths: ReadonlyArray<string | undefined>): void {
+  const seen = new Set<string>();
+  for (const p of paths) {
+    if (p === undefined) continue;
+    if (seen.has(resolve(p)))
+      throw new InputError(`two outputs would be written to ${p}: -o, --bvh and --gltf must name different files`);
+    seen.add(resolve(p));
+  }
+}
+
 /**
  * Several output files written all or nothing: each to `path.partial-PID` now, renamed onto its
  * path by commit() (after the caller's other output is in place), removed by discard().
@@ -24,9 +35,6 @@ export async function stageOutputFiles(
   files: ReadonlyArray<{ path: string; data: string | Uint8Array }>,
   log: (s: string) => void,
 ): Promise<{ commit(): Promise<void>; discard(): Promise<void> }> {
-  const paths = files.map((f) => resolve(f.path));
-  const clash = paths.find((p, i) => paths.indexOf(p) !== i);
-  if (clash) throw new InputError(`two output files would be ${clash}`);
   const staged: string[] = [];
   const discard = async () => {
     await Promise.all(staged.map((p) => rm(p, { force: true })));

@@ -922,8 +922,16 @@ describe('diffpose lift (child process)', function () {
     // And -o, --bvh and --gltf naming one file is refused before anything is read.
     expectOneErrorLine(
       await runCli(['lift', join(dir, 'nope.json'), '--cpu', '-o', out, '--bvh', out]),
-      /^diffpose: -o, --bvh and --gltf must name different files$/,
+      /^diffpose: two outputs would be written to .*o\.json: -o, --bvh and --gltf must name different files$/,
     );
+    // A person's file named like -o: refused before anything is written.
+    rmSync(anim, { recursive: true });
+    const clash = join(anim, 'm-_.bvh');
+    expectOneErrorLine(
+      await runCli(['lift', input, '--cpu', '--hypotheses', '1', '-o', clash, '--bvh', join(anim, 'm.bvh')]),
+      /^diffpose: two outputs would be written to .*m-_\.bvh: -o, --bvh and --gltf must name different files$/,
+    );
+    expect(existsSync(clash)).to.equal(false);
   });
 
   it('prepare-data without the mocap folder says where it is expected', async () => {
