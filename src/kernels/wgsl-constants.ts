@@ -4,7 +4,7 @@ import { HEATMAP_FIT } from '../model/heatmap-fit.js';
 import { RNG_STREAM } from '../model/philox.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 import { ENCODER_INPUTS, FUSE_MAX_TAPS } from '../temporal/encoder-config.js';
-import { BLK, ENC } from '../temporal/encoder-plan.js';
+import { BLK, ENC, LAY } from '../temporal/encoder-plan.js';
 
 /**
  * Numbers the TypeScript and the WGSL share, declared once: here, or in the model module they
@@ -62,6 +62,7 @@ export const WGSL_CONSTANTS: Readonly<Record<string, number>> = {
   // The context encoder's plan table (src/temporal/encoder-plan.ts, context-encoder.wgsl).
   ...prefixed('ENC', ENC),
   ...prefixed('BLK', BLK),
+  ...prefixed('LAY', LAY),
   ENC_INPUTS: ENCODER_INPUTS,
   JOINTS: NUM_JOINTS,
   // vec4s of one value per joint (the fused uniform's xyz noise gains).

@@ -11,7 +11,7 @@ import {
 } from '../kernels/index.js';
 import { FUSE_RECORD } from '../kernels/wgsl-constants.js';
 import { ENCODER_INPUTS, ENCODER_MODES, type EncoderMode } from '../temporal/encoder-config.js';
-import { encoderPlan, type EncoderPlan } from '../temporal/encoder-plan.js';
+import { encoderPlan, encoderWindows, encoderWindowsVec4s, type EncoderPlan } from '../temporal/encoder-plan.js';
 import { chunkWindows, type SequenceInfo } from '../temporal/sequence-batch.js';
 import type { TemporalModel } from '../temporal/temporal-model.js';
 
@@ -114,7 +114,7 @@ export class ContextStage {
       film: buffer('film', maxPoses * plans.offline.filmOut * 4, GPUBufferUsage.STORAGE),
       // A chunk reads its poses' frames and at most window - 1 more (the reach before and after).
       frames: buffer('frames', (maxPoses + window) * ENCODER_INPUTS * 4, storage),
-      windows: buffer('windows', maxPoses * 16, storage),
+      windows: buffer('windows', encoderWindowsVec4s(maxPoses) * 16, storage),
       scratch: buffer(
         'scratch',
         slots * Math.max(plans.offline.scratchFloats, plans.causal.scratchFloats) * 4,
@@ -179,7 +179,7 @@ export class ContextStage {
     if (!info) throw new InputError('the temporal model lifts sequences (liftSequence), not single frames');
     const queue = this.parts.gpu.device.queue;
     if (info.gpuRing) {
-      queue.writeBuffer(this.parts.windows, 0, info.windows as Uint32Array<ArrayBuffer>, 4 * start, 4 * count);
+      queue.writeBuffer(this.parts.windows, 0, encoderWindows(info.windows.subarray(4 * start), count, true));
       return { first: 0, end: 0 };
     }
     const { first, end, windows } = chunkWindows(info, this.parts.model.encoders[info.mode].config.pad, start, count);
@@ -190,7 +190,7 @@ export class ContextStage {
       first * ENCODER_INPUTS,
       (end - first) * ENCODER_INPUTS,
     );
-    queue.writeBuffer(this.parts.windows, 0, windows as Uint32Array<ArrayBuffer>);
+    queue.writeBuffer(this.parts.windows, 0, encoderWindows(windows, count, false));
     return { first, end };
   }
 

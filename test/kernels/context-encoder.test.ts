@@ -3,7 +3,7 @@ import type { GpuContext } from '../../src/gpu/context.js';
 import { CONTEXT_ENCODER } from '../../src/kernels/context-encoder.js';
 import { encodeTrackRef } from '../../src/temporal/context-encoder.ref.js';
 import { ENCODER_INPUTS, type EncoderConfig } from '../../src/temporal/encoder-config.js';
-import { encoderPlan, encodeWindowsRef } from '../../src/temporal/encoder-plan.js';
+import { encoderPlan, encoderWindows, encodeWindowsRef } from '../../src/temporal/encoder-plan.js';
 import { chunkWindows, type SequenceInfo } from '../../src/temporal/sequence-batch.js';
 import type { ConvParams, EncoderParams } from '../../src/temporal/temporal-weights.js';
 import { expectClose, randomFloats } from '../helpers/close.js';
@@ -106,7 +106,7 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       const out = await runKernel(gpu, {
         desc: CONTEXT_ENCODER,
         params: { slots, phases: plan.phases, ring: 0, workgroupSize },
-        inputs: { plan: plan.table, weights: plan.weights, frames, windows },
+        inputs: { plan: plan.table, weights: plan.weights, frames, windows: encoderWindows(windows, 47, false) },
         outputs: { scratch: slots * plan.scratchFloats, lifter_xyz: Float32Array.from(lifted), film: 47 * 22 },
         calls: [batchRun(47)],
         workgroupSize,
@@ -149,7 +149,7 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       const out = await runKernel(gpu, {
         desc: CONTEXT_ENCODER,
         params: { slots: 4, phases: plan.phases, ring: 0, workgroupSize: 64, startAt },
-        inputs: { plan: plan.table, weights: plan.weights, frames, windows },
+        inputs: { plan: plan.table, weights: plan.weights, frames, windows: encoderWindows(windows, 47, false) },
         outputs: { scratch: 4 * plan.scratchFloats, lifter_xyz: xyz, film: 47 * 22 },
         calls: [batchRun(47)],
       });
@@ -164,8 +164,10 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
     const W = enc.config.window;
     // f32 per ring frame: (u, v, c), then the cached activations of the levels the kernel keeps.
     const stride = ENCODER_INPUTS + enc.blocks.length * enc.config.channels;
-    // Three tracks of 40, 5 and 1 frames, pushed frame by frame so that all end at the last push.
-    const lengths = [40, 5, 1];
+    // 19 tracks of 1 to 40 frames, pushed frame by frame so that all end at the last push: the
+    // kernel's stream blocks take 16 tracks, so the last pushes run a full block and a partial one.
+    const lengths = [40, 5, 1, ...Array.from({ length: 16 }, (_, k) => 2 + ((k * 7) % 29))];
+    const P = lengths.length;
     const tracks = lengths.map((n, k) => trackFrames(n, 90 + k));
     const pushes = Math.max(...lengths);
     const active = (s: number) => lengths.flatMap((n, k) => (s >= pushes - n ? [k] : []));
@@ -185,10 +187,7 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
           data: tracks[k].subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS),
         };
       });
-      return [
-        { name: 'windows', at: 0, data: Uint32Array.from([...windows, ...new Uint32Array(12 - windows.length)]) },
-        ...frames,
-      ];
+      return [{ name: 'windows', at: 0, data: encoderWindows(windows, ks.length, true) }, ...frames];
     });
     // The reference: each track's newest window from the frames alone (no cache).
     const inputs = new Float32Array(lengths.length * W * ENCODER_INPUTS);
@@ -197,7 +196,7 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
         inputs.set(frames.subarray(i * ENCODER_INPUTS, (i + 1) * ENCODER_INPUTS), (k * W + (i % W)) * ENCODER_INPUTS);
     });
     const last = Uint32Array.from(lengths.flatMap((n, k) => [0, n - 1, n - 1, k * W]));
-    const ref = encodeWindowsRef(plan, inputs, last, 3, W);
+    const ref = encodeWindowsRef(plan, inputs, last, P, W);
     tracks.forEach((frames, k) => {
       const whole = encodeTrackRef(enc, frames, lengths[k]);
       expectClose(
@@ -209,16 +208,16 @@ describe('context_encoder kernel vs encodeWindowsRef (and that vs the whole-trac
       );
     });
     // v1 adds its correction to the lifter output in place: zero before the last push.
-    writes[pushes - 1].push({ name: 'lifter_xyz', at: 0, data: new Float32Array(3 * 51) });
+    writes[pushes - 1].push({ name: 'lifter_xyz', at: 0, data: new Float32Array(P * 51) });
     const out = await runKernel(gpu, {
       desc: CONTEXT_ENCODER,
       params: { slots: 2, phases: plan.phases, ring: W, workgroupSize: 64 },
-      inputs: { plan: plan.table, weights: plan.weights, windows: new Uint32Array(12) },
+      inputs: { plan: plan.table, weights: plan.weights, windows: new Uint32Array(4 * (2 * P + 1)) },
       outputs: {
-        frames: lengths.length * W * stride,
+        frames: P * W * stride,
         scratch: 2 * plan.scratchFloats,
-        lifter_xyz: 3 * 51,
-        film: 3 * 22,
+        lifter_xyz: P * 51,
+        film: P * 22,
       },
       calls: Array.from({ length: pushes }, (_, s) => batchRun(active(s).length)),
       writes,
