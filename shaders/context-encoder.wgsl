@@ -316,8 +316,8 @@ fn write_out(lid: u32, base: u32, pose0: u32, n: u32) {
   }
 }
 
-fn encoder_phase(lid: u32, slot: u32, block: u32, step: u32) {
-  let record = windows[run.batch + 1u + block];
+fn encoder_phase(lid: u32, slot: u32, index: u32, step: u32) {
+  let record = windows[run.batch + 1u + index];
   let pose0 = record.x;
   let n = record.y;
   let base = slot * plan[ENC_SCRATCH];

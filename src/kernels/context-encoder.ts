@@ -9,7 +9,7 @@ import {
 import { LIB } from './libs.js';
 
 /**
- * Windows in flight (workgroups, each with its scratch region), phases per window
+ * Blocks in flight (workgroups, each with its scratch region), phases per block
  * (EncoderPlan.phases), a stream's ring size (0: none) and the pipeline's workgroup size.
  */
 export interface ContextEncoderParams {
@@ -27,9 +27,10 @@ export interface ContextEncoderParams {
 }
 
 /**
- * The temporal context encoder per pose of a sequence lift (shaders/context-encoder.wgsl; CPU
- * reference encodeWindowsRef in src/temporal/encoder-plan.ts): FiLM rows out, the start
- * correction added to the lifter's output in place (v2: the start pose written beside it). run.batch = poses.
+ * The temporal context encoder per pose of a sequence lift, in blocks of consecutive frames of a
+ * track or of a stream's tracks (shaders/context-encoder.wgsl; CPU reference encodeWindowsRef in
+ * src/temporal/encoder-plan.ts): FiLM rows out, the start correction added to the lifter's output
+ * in place (v2: the start pose written beside it). run.batch = poses.
  */
 export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
   name: 'context_encoder',
@@ -66,7 +67,7 @@ export const CONTEXT_ENCODER: KernelDescriptor<ContextEncoderParams> = {
     start_at: checkU32('context_encoder', 'startAt', p.startAt ?? 0),
   }),
   workgroupSize: 64,
-  // One workgroup per window in flight.
+  // At most one workgroup per block in flight (blocks <= poses; the spare ones find no block).
   invocations: (p, run) => Math.min(run.batch, p.slots) * p.workgroupSize,
 };
 
@@ -78,7 +79,7 @@ export interface ContextEncoderBuffers {
   weights: BufferResource;
   /** [frames, 17, 3] */
   frames: BufferResource;
-  /** [poses] vec4<u32>: track's first, track's last, own frame, ring base */
+  /** [poses] vec4<u32>: track's first, track's last, own frame, ring base; then the blocks (encoderWindows) */
   windows: BufferResource;
   /** slots x EncoderPlan.scratchFloats f32 */
   scratch: BufferResource;
