@@ -10,8 +10,7 @@ fn fused_denoise_lane(@builtin(workgroup_id) wg: vec3<u32>,
   let slot = wg.x * WG_SIZE + lid;
   use_invocation_slot(slot, slots);
   let phases = denoise_phases();
-  // Rounds of `slots` items, as in fused-lift-lane.wgsl.
-  let rounds = (run.batch + slots - 1u) / slots;
+  let rounds = group_rounds(wg.x * WG_SIZE, slots);
   for (var round = 0u; round < rounds; round++) {
     for (var phase = 0u; phase < phases; phase++) { denoise_phase(0u, slot + round * slots, phase); }
   }

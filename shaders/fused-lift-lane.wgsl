@@ -10,9 +10,7 @@ fn fused_lift_lane(@builtin(workgroup_id) wg: vec3<u32>,
   let slot = wg.x * WG_SIZE + lid;
   use_invocation_slot(slot, slots);
   let phases = lift_phases();
-  // Rounds of `slots` poses, the same count for every invocation: the subgroup ops need all lanes
-  // (fused/ops-subgroup.wgsl); a lane past the batch computes junk in its own slot and writes nothing.
-  let rounds = (run.batch + slots - 1u) / slots;
+  let rounds = group_rounds(wg.x * WG_SIZE, slots);
   for (var round = 0u; round < rounds; round++) {
     for (var phase = 0u; phase < phases; phase++) { lift_phase(0u, slot + round * slots, phase); }
   }

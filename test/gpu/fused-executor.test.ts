@@ -103,13 +103,17 @@ describe('fused GPU executor', function () {
     // The subgroup forms run where subgroups are exactly 8 lanes: lavapipe has them, so there they must be used.
     const subgroups = chooseFusedShape(gpu, 16).subgroups;
     if (/llvmpipe/i.test(gpu.adapter.description)) expect(subgroups, 'subgroup kernels on lavapipe').to.equal(true);
+    // laneSlots 16: per-invocation rounds of 16 items in two workgroups of 8, the second
+    // workgroup with no item in the last round (it skips it, fused/slot.wgsl group_rounds).
     const shapes: Array<Partial<FusedShape>> = [
       { laneFrom: Infinity, subgroups: false, groupSize: 32 },
       { laneFrom: 1, subgroups: false },
+      { laneFrom: 1, subgroups: false, laneSlots: 16 },
       ...(subgroups
         ? [
             { laneFrom: Infinity, subgroups: true },
             { laneFrom: 1, subgroups: true },
+            { laneFrom: 1, subgroups: true, laneSlots: 16 },
           ]
         : []),
     ];
