@@ -85,6 +85,11 @@ export class CsvReader {
   /** Feeds line number `n` (1-based); returns the detection of a data row. */
   line(text: string, n: number): FoundDetection | undefined {
     const file = this.file;
+    // Lines end with LF or CRLF; a CR inside one means CR-only line endings (classic Mac), which
+    // would otherwise read as one long line (a comment swallowing the file, or a header of
+    // nonsense columns).
+    if (text.replace(/\r$/, '').includes('\r'))
+      fail(file, `line ${n}: a carriage return (CR) inside the line: end lines with LF or CRLF, not CR alone`);
     if (!this.parsed) {
       if (text.trim() === '') return undefined;
       if (text.trimStart().startsWith('#')) {

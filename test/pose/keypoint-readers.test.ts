@@ -153,6 +153,15 @@ describe('keypoint files and tracks', () => {
       readKeypointText('k.csv', `${header}\n0,0,${person(1).join(',')}\n0,0,${person(1).join(',')}\n`),
     ).to.throw(InputError, /line 3: person "0" appears twice in frame 0/);
     expect(() => readKeypointText('k.csv', 'x,y\n')).to.throw(InputError, /must start with "frame,person"/);
+    // CR-only line endings: one line, which used to read as a comment swallowing the file ("no header row").
+    for (const text of [
+      `# format: coco17\r${header}\r0,0,${person(1).join(',')}\r`,
+      `${header}\r0,0,${person(1).join(',')}`,
+    ])
+      expect(() => readKeypointText('k.csv', text)).to.throw(
+        InputError,
+        /k\.csv: line 1: a carriage return \(CR\) inside/,
+      );
     expect(() => readKeypointText('k.csv', `${header}\n`, { format: 'openpose25' })).to.throw(
       InputError,
       /17 keypoints, but format openpose25 has 25/,
