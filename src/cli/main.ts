@@ -32,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (!COMMANDS.includes(command)) {
-    log(`diffpose: unknown command "${command}"\n${USAGE}`);
+    log(unknownCommand(command));
     return 2;
   }
   // Dawn's adapter warnings (lavapipe: two lines on every run) say nothing to a user; --verbose shows them.
@@ -74,4 +74,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (verbose) log((e as Error).stack ?? '');
     return known && (e as DiffPoseError).code === 'INTERRUPTED' ? 130 : 1;
   }
+}
+
+/**
+ * One line for a command that is not one: the near-miss it may be ("lfit": lift), or, for what
+ * looks like an input file, the lift command it was probably meant for.
+ */
+function unknownCommand(command: string): string {
+  const known = `commands: ${COMMANDS.join(', ')}; diffpose --help for usage`;
+  const near = COMMANDS.find((c) => editDistance(c, command.toLowerCase()) <= 2);
+  if (near) return `diffpose: unknown command "${command}": did you mean "${near}"? (${known})`;
+  if (/\.(json|csv)$/i.test(command) || command.includes('/'))
+    return `diffpose: unknown command "${command}": to lift a file, diffpose lift ${command} (${known})`;
+  return `diffpose: unknown command "${command}" (${known})`;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for short words. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next.push(Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    row = next;
+  }
+  return row[b.length];
 }

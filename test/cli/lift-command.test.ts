@@ -633,6 +633,25 @@ describe('diffpose lift (child process)', function () {
       expect(top.stdout).to.match(/diffpose <command> --help/);
     });
 
+    it('an unknown command: one line naming the commands, with the near-miss or the lift it probably meant', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['lfit', /^diffpose: unknown command "lfit": did you mean "lift"\? \(commands: lift, info, /],
+        ['Eval', /^diffpose: unknown command "Eval": did you mean "eval"\?/],
+        ['walk.json', /^diffpose: unknown command "walk\.json": to lift a file, diffpose lift walk\.json \(commands: /],
+        [
+          'train',
+          /^diffpose: unknown command "train" \(commands: lift, info, convert, eval, calibrate, prepare-data; diffpose --help for usage\)$/,
+        ],
+      ];
+      for (const [command, pattern] of cases) {
+        const r = await runCli([command]);
+        expect(r.code, command).to.equal(2);
+        expect(r.stdout, command).to.equal('');
+        expect(diffposeLines(r.stderr), command).to.have.length(1);
+        expect(r.stderr.trim(), command).to.match(pattern);
+      }
+    });
+
     it('diffpose --version', async () => {
       const version = readJson<{ version: string }>(join(ROOT, 'package.json')).version;
       for (const flag of ['--version', '-V']) {
