@@ -122,6 +122,36 @@ describe('createStream: live causal lifts, one frame per push', function () {
     model.dispose();
   });
 
+  it("GPU (fused), up to 20 tracks in a push (the encoder takes 16 per block), a v2 file: every push equals liftSequences (causal) on each track's frames", async function () {
+    const gpu = await testGpu(this);
+    // The tiny file's random encoder moves the poses by centimetres (the shipped one's corrections are far smaller).
+    const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tinyV2, device: gpu.device });
+    const P = 20,
+      F = 12;
+    // Track k joins at push k % 4: 5 tracks at the first push, 20 from the fourth (blocks of 16 and 4).
+    const tracks = Array.from({ length: P }, (_, k) => someKeypoints(F, 500 + k));
+    const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: P });
+    const got: Float32Array[][] = tracks.map(() => []);
+    for (let f = 0; f < F + 3; f++) {
+      const ids = tracks.flatMap((_, k) => (f >= k % 4 && f - (k % 4) < F ? [k] : []));
+      const kp = ids.flatMap((k) => Array.from(tracks[k].subarray((f - (k % 4)) * 34, (f - (k % 4) + 1) * 34)));
+      const r = await stream.push(kp, { tracks: ids.map(String) });
+      ids.forEach((k, p) => got[k].push(r.poses.slice(p * 51, (p + 1) * 51)));
+    }
+    stream.dispose();
+    const want = await model.liftSequences(
+      tracks.map((keypoints) => ({ keypoints })),
+      { imageSize: IMAGE, init: 'official', causal: true },
+    );
+    got.forEach((poses, k) => {
+      expect(poses).to.have.length(F);
+      poses.forEach((p, i) =>
+        expectClose(p, want[k].poses.subarray(i * 51, (i + 1) * 51), 1e-6, 0, `track ${k} push ${i}`),
+      );
+    });
+    model.dispose();
+  });
+
   it("GPU (fused), a v2 file: the same, with the lifter xyz in the GPU ring and each track's denoised poses in a GPU ring", async function () {
     const gpu = await testGpu(this);
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tinyV2, device: gpu.device });
