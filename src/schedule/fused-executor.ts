@@ -914,7 +914,9 @@ export async function createFusedExecutor(
           model,
           maxItems,
           io.lifterXyz,
-          Math.min(256, shape.groupSlots),
+          // Blocks in flight: a block is up to 16 poses (src/temporal/encoder-plan.ts) with about
+          // 125 KB of scratch, and 64 of them keep a GPU busy on the encoder's small share.
+          Math.min(64, shape.groupSlots),
           'fused: context',
           startRow * J * 3,
         )
