@@ -128,13 +128,14 @@ describe('createStream: live causal lifts, one frame per push', function () {
     const model = await DiffPose.load({ weights: FRAME_WEIGHTS, temporalWeights: tinyV2, device: gpu.device });
     const P = 20,
       F = 12;
-    // Track k joins at push k % 4: 5 tracks at the first push, 20 from the fourth (blocks of 16 and 4).
+    // Track k joins at push k % 5: 4 tracks at the first push, 20 from the fifth (blocks of 16 and 4,
+    // the second block's tracks at other frames than the first block's first four).
     const tracks = Array.from({ length: P }, (_, k) => someKeypoints(F, 500 + k));
     const stream = await model.createStream({ imageSize: IMAGE, init: 'official', maxTracks: P });
     const got: Float32Array[][] = tracks.map(() => []);
-    for (let f = 0; f < F + 3; f++) {
-      const ids = tracks.flatMap((_, k) => (f >= k % 4 && f - (k % 4) < F ? [k] : []));
-      const kp = ids.flatMap((k) => Array.from(tracks[k].subarray((f - (k % 4)) * 34, (f - (k % 4) + 1) * 34)));
+    for (let f = 0; f < F + 4; f++) {
+      const ids = tracks.flatMap((_, k) => (f >= k % 5 && f - (k % 5) < F ? [k] : []));
+      const kp = ids.flatMap((k) => Array.from(tracks[k].subarray((f - (k % 5)) * 34, (f - (k % 5) + 1) * 34)));
       const r = await stream.push(kp, { tracks: ids.map(String) });
       ids.forEach((k, p) => got[k].push(r.poses.slice(p * 51, (p + 1) * 51)));
     }
