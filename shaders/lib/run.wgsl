@@ -18,3 +18,13 @@ struct Run {
 }
 
 @group(1) @binding(0) var<uniform> run: Run;
+
+// Per-invocation fused entry points (fused-*-lane.wgsl): the rounds of `slots` items in which
+// the workgroup whose first slot is `first` has an item. The same for all its invocations (the
+// subgroup ops need every lane: a lane past the batch computes junk in its own slot and writes
+// nothing), and none past its last item, so a batch just over a multiple of `slots` costs a few
+// workgroups' round, not a whole round of every workgroup (257 poses took 2.3x 256 on lavapipe).
+fn group_rounds(first: u32, slots: u32) -> u32 {
+  if (first >= run.batch) { return 0u; }
+  return (run.batch - first + slots - 1u) / slots;
+}
