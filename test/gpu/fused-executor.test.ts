@@ -104,7 +104,7 @@ describe('fused GPU executor', function () {
     const subgroups = chooseFusedShape(gpu, 16).subgroups;
     if (/llvmpipe/i.test(gpu.adapter.description)) expect(subgroups, 'subgroup kernels on lavapipe').to.equal(true);
     // laneSlots 16: per-invocation rounds of 16 items in two workgroups of 8, the second
-    // workgroup with no item in the last round (it skips it, fused/slot.wgsl group_rounds).
+    // workgroup with no item in the last round (it skips it, lib/run.wgsl group_rounds).
     const shapes: Array<Partial<FusedShape>> = [
       { laneFrom: Infinity, subgroups: false, groupSize: 32 },
       { laneFrom: 1, subgroups: false },
