@@ -146,6 +146,14 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   return ctx;
 }
 
+/**
+ * CPU drivers (lavapipe, SwiftShader, any fallback adapter): workgroups run as SIMD lanes on the
+ * host's cores, which changes the kernels' best shapes and how to wait for them.
+ */
+export function isCpuAdapter(a: AdapterDescription): boolean {
+  return a.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(JSON.stringify(a));
+}
+
 /** Human-readable adapter name for logs and benchmark tables. */
 export function adapterName(a: AdapterDescription): string {
   const parts = [a.vendor, a.architecture, a.device || a.description].filter((s) => s);

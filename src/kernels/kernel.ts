@@ -335,7 +335,8 @@ export interface RecordOptions {
 
 /**
  * Records one dispatch of `bound` into an open compute pass, for the values last written to run
- * slot `slot` (its dispatch size comes from those values and the kernel's parameters).
+ * slot `slot` (its dispatch size comes from those values and the kernel's parameters). Returns
+ * the workgroups dispatched.
  */
 export function recordKernel<P>(
   pass: GPUComputePassEncoder,
@@ -343,7 +344,7 @@ export function recordKernel<P>(
   run: RunBuffer,
   slot: number,
   options: RecordOptions = {},
-): void {
+): number {
   const values = run.slots[slot];
   if (!values) throw new InputError(`run slot ${slot} was never written (writeRun before recording)`);
   const { kernel } = bound;
@@ -353,4 +354,5 @@ export function recordKernel<P>(
   pass.setBindGroup(0, bound.bindGroup);
   pass.setBindGroup(1, run.bindGroup, [slot * RUN_SLOT_BYTES]);
   if (x > 0) pass.dispatchWorkgroups(x, y);
+  return x * y;
 }

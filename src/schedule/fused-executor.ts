@@ -1,6 +1,7 @@
 import { InputError, throwIfAborted } from '../errors.js';
 import type { CallStats, Executor } from '../executor.js';
-import type { GpuContext } from '../gpu/context.js';
+import { isCpuAdapter, type GpuContext } from '../gpu/context.js';
+import { submittedWorkWait, type SubmittedWorkWait } from '../gpu/submitted-work-wait.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import { PassTimer, type PassTime } from '../gpu/pass-timer.js';
 import {
@@ -101,7 +102,7 @@ export interface FusedShape {
  * workgroups throughout. All within the WebGPU default of 256 invocations per workgroup.
  */
 export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape {
-  const cpu = gpu.adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(JSON.stringify(gpu.adapter));
+  const cpu = isCpuAdapter(gpu.adapter);
   const maxGroup = gpu.caps.maxInvocationsPerWorkgroup;
   const memorySlots = Math.max(
     1,
@@ -286,6 +287,7 @@ export class FusedExecutor implements Executor {
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private gpuTimes: PassTime[] | undefined;
   private nextBufferId = 0;
+  private readonly wait: SubmittedWorkWait;
 
   constructor(parts: FusedPlanParts) {
     ({
@@ -307,6 +309,7 @@ export class FusedExecutor implements Executor {
       windowCalibrations: this.windowCalibrations,
     } = parts);
     this.name = this.precision === 'f32' ? 'fused' : `fused-${this.precision}`;
+    this.wait = submittedWorkWait(this.gpu);
     const { io, bindings: b } = this;
     this.hostLift = this.liftPair(io.uv);
     // v2: the denoiser starts from the encoder's start poses, beside the lifter output.
@@ -481,7 +484,8 @@ export class FusedExecutor implements Executor {
 
   /**
    * Records the 3 dispatches of one chunk, 4 with the context encoder of `mode` (run slots
-   * already written): the lifter over `lifted` poses, the denoiser over `items`.
+   * already written): the lifter over `lifted` poses, the denoiser over `items`. Returns the
+   * dispatches and the most workgroups one of them ran.
    */
   private record(
     encoder: GPUCommandEncoder,
@@ -492,7 +496,7 @@ export class FusedExecutor implements Executor {
     timer?: PassTimer,
     sequence?: SequenceInfo,
     slots: Slots = SHARED_SLOTS,
-  ): number {
+  ): { dispatches: number; workgroups: number } {
     const laneFrom = this.shape.laneFrom;
     const dispatches: Array<[string, BoundKernel<unknown>, number]> = [
       ['lifter', lifted >= laneFrom ? lift.perInvocation : lift.cooperative, slots.lifter],
@@ -508,19 +512,21 @@ export class FusedExecutor implements Executor {
       ['denoise', items >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, slots.denoise],
       ['aggregate', aggregate, slots.aggregate],
     ];
+    let workgroups = 0;
     if (timer) {
       // Timestamps are written at pass boundaries, so a profiled call has a pass per dispatch.
       for (const [label, kernel, slot] of dispatches) {
         const pass = encoder.beginComputePass(timer.pass(`fused ${label}`));
-        recordKernel(pass, kernel, this.runBuffer, slot);
+        workgroups = Math.max(workgroups, recordKernel(pass, kernel, this.runBuffer, slot));
         pass.end();
       }
-      return dispatches.length;
+      return { dispatches: dispatches.length, workgroups };
     }
     const pass = encoder.beginComputePass({ label: 'fused lift pass' });
-    for (const [, kernel, slot] of dispatches) recordKernel(pass, kernel, this.runBuffer, slot);
+    for (const [, kernel, slot] of dispatches)
+      workgroups = Math.max(workgroups, recordKernel(pass, kernel, this.runBuffer, slot));
     pass.end();
-    return dispatches.length;
+    return { dispatches: dispatches.length, workgroups };
   }
 
   private writeRuns(n: number, H: number, start: number, key: readonly [number, number]): void {
@@ -582,7 +588,7 @@ export class FusedExecutor implements Executor {
         this.writeRuns(n, H, chunkPoseOffset(s, start), s.key);
         this.context?.upload(batch.sequence, start, n);
         const encoder = device.createCommandEncoder({ label: 'fused lift' });
-        const dispatches = this.record(encoder, this.hostLift, aggregate, n, n * H, this.timer, batch.sequence);
+        const recorded = this.record(encoder, this.hostLift, aggregate, n, n * H, this.timer, batch.sequence);
         const bytes = recordReadback(
           encoder,
           {
@@ -598,8 +604,10 @@ export class FusedExecutor implements Executor {
         );
         this.timer?.resolve(encoder);
         device.queue.submit([encoder.finish()]);
-        this.counter.add(dispatches, 1);
-        await finishReadback(this.staging, bytes, out, start, n, H);
+        this.counter.add(recorded.dispatches, 1);
+        const kind = stream ? 'push' : batch.sequence ? `sequence ${batch.sequence.mode}` : 'lift';
+        const work = { key: `${kind} ${n}x${H} ${bytes}`, workgroups: recorded.workgroups };
+        await finishReadback(this.wait, work, this.staging, bytes, out, start, n, H);
         if (this.timer) addTimes(this.gpuTimes!, await this.timer.read());
       }
       return out;
@@ -656,7 +664,7 @@ export class FusedExecutor implements Executor {
     writeRun(queue, this.runBuffer, DENOISER_SLOT, { ...common, batch: region.count * H, poses: region.count });
     writeRun(queue, this.runBuffer, AGGREGATE_SLOT, { ...common, batch: n * H, poses: n });
     const encoder = device.createCommandEncoder({ label: 'fused sequence lift (output average)' });
-    const dispatches = this.record(
+    const recorded = this.record(
       encoder,
       this.hostLift,
       this.hostAggregate,
@@ -676,8 +684,9 @@ export class FusedExecutor implements Executor {
     );
     this.timer?.resolve(encoder);
     queue.submit([encoder.finish()]);
-    this.counter.add(dispatches, 1);
-    await finishReadback(this.staging, bytes, out, start, n, H);
+    this.counter.add(recorded.dispatches, 1);
+    const key = `sequence ${info.mode} ${n}+${region.count - n}x${H} ${frames} ${bytes}`;
+    await finishReadback(this.wait, { key, workgroups: recorded.workgroups }, this.staging, bytes, out, start, n, H);
     if (this.timer) addTimes(this.gpuTimes!, await this.timer.read());
   }
 
@@ -732,7 +741,8 @@ export class FusedExecutor implements Executor {
         pass.end();
       }
       const dispatches =
-        this.record(encoder, lift, aggregate, req.count, req.count * H, undefined, sequence) + (fitted ? 1 : 0);
+        this.record(encoder, lift, aggregate, req.count, req.count * H, undefined, sequence).dispatches +
+        (fitted ? 1 : 0);
       const sigma = this.sigmaOutput();
       if (req.sigma) encoder.copyBufferToBuffer(sigma!.buffer, sigma!.offset, req.sigma, 0, req.count * J * 4);
       if (!req.encoder) device.queue.submit([encoder.finish()]);

@@ -1,4 +1,5 @@
 import type { GpuContext } from '../gpu/context.js';
+import { submittedWorkWait, type SubmittedWorkWait } from '../gpu/submitted-work-wait.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import { InputError } from '../errors.js';
 import {
@@ -61,12 +62,14 @@ export class HeatmapFitter {
   private readonly owned: GPUBuffer[] = [];
   /** Most people one chunk holds: the boxes buffer is sized for it. */
   private readonly maxBoxes: number;
+  private readonly wait: SubmittedWorkWait;
 
   private constructor(
     private readonly gpu: GpuContext,
     private readonly kernel: KernelPipeline<HeatmapFitParams>,
   ) {
     const { device } = gpu;
+    this.wait = submittedWorkWait(gpu);
     this.run = createRunBuffer(device, 1, 'heatmap fit: run');
     const uniform = (label: string) =>
       this.own(
@@ -184,11 +187,11 @@ export class HeatmapFitter {
         });
         const encoder = device.createCommandEncoder({ label: 'heatmap fit' });
         const pass = encoder.beginComputePass({ label: 'heatmap fit pass' });
-        recordKernel(pass, io.bound, this.run, 0);
+        const workgroups = recordKernel(pass, io.bound, this.run, 0);
         pass.end();
         encoder.copyBufferToBuffer(io.fit, 0, io.staging, 0, n * perFit * 4);
         device.queue.submit([encoder.finish()]);
-        await io.staging.mapAsync(GPUMapMode.READ, 0, n * perFit * 4);
+        await this.wait.mapRead(io.staging, n * perFit * 4, { key: `fit ${n}x${perPose} ${b.components}`, workgroups });
         try {
           out.set(new Float32Array(io.staging.getMappedRange(0, n * perFit * 4)), start * perFit);
         } finally {

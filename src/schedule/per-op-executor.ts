@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../errors.js';
 import type { CallStats, Executor } from '../executor.js';
 import type { GpuContext } from '../gpu/context.js';
+import { submittedWorkWait, type SubmittedWorkWait } from '../gpu/submitted-work-wait.js';
 import { withGpuErrors } from '../gpu/errors-scope.js';
 import {
   AGGREGATE,
@@ -89,6 +90,7 @@ export class PerOpExecutor implements Executor {
   private readonly staging: GPUBuffer;
   private readonly owned: GPUBuffer[];
   private readonly lifterInputs: number;
+  private readonly wait: SubmittedWorkWait;
 
   constructor(parts: PerOpPlanParts) {
     ({
@@ -106,6 +108,7 @@ export class PerOpExecutor implements Executor {
       staging: this.staging,
       owned: this.owned,
     } = parts);
+    this.wait = submittedWorkWait(this.gpu);
   }
 
   private async samplingKernels(components: number, s: RunSettings): Promise<SamplingKernels> {
@@ -230,7 +233,9 @@ export class PerOpExecutor implements Executor {
     const bytes = recordReadback(encoder, { ...this.bufs, sigma }, this.staging, n, H, s.wantSamples);
     device.queue.submit([encoder.finish()]);
     this.counter.add(dispatches, 1);
-    await finishReadback(this.staging, bytes, out, start, n, H);
+    // Every per-op network dispatch spans many workgroups (an invocation per output element).
+    const work = { key: `lift ${n}x${H} ${bytes}`, workgroups: Infinity };
+    await finishReadback(this.wait, work, this.staging, bytes, out, start, n, H);
   }
 
   lastCall(): CallStats {

@@ -1,3 +1,4 @@
+import type { SubmittedWork, SubmittedWorkWait } from '../gpu/submitted-work-wait.js';
 import type { Aggregated } from '../model/aggregate.js';
 import { NUM_JOINTS } from '../pose/skeleton.js';
 
@@ -43,8 +44,13 @@ export function recordReadback(
   return radiusAt + radiusBytes + sigmaBytes;
 }
 
-/** Maps the staging buffer after the submit and copies the chunk into the call's result. */
+/**
+ * Maps the staging buffer after the submit (through `wait`: `work` names the plan's work of this
+ * size) and copies the chunk into the call's result.
+ */
 export async function finishReadback(
+  wait: SubmittedWorkWait,
+  work: SubmittedWork,
   staging: GPUBuffer,
   bytes: number,
   result: Aggregated,
@@ -52,7 +58,7 @@ export async function finishReadback(
   poses: number,
   hypotheses: number,
 ): Promise<void> {
-  await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+  await wait.mapRead(staging, bytes, work);
   // Unmapped whatever happens, so that a failed call leaves the buffer ready for the next.
   try {
     const data = new Float32Array(staging.getMappedRange(0, bytes));
