@@ -128,11 +128,15 @@ export function chooseFusedShape(gpu: GpuContext, slotBytes: number): FusedShape
     groupSlots: Math.min(64, memorySlots),
     laneGroupSize,
     laneSlots,
-    // Measured on lavapipe with subgroups (both forms share weights over them): per invocation
-    // 22 ms from 1 to 8 items (one thread), cooperatively 10 ms at 1-2 poses (a thread each),
-    // 13-18 at 3, 22-29 at 4, 44 at 8: the per-invocation form from 4 items. Without subgroups,
-    // from about 12.
-    laneFrom: subgroups ? 4 : 12,
+    // Measured on lavapipe with subgroups (both forms share weights over them), 2 cores: per
+    // invocation 1 to 8 items are one workgroup, on one thread; cooperatively each item is a
+    // workgroup and the items spread over the cores. With the main thread asleep while they run
+    // (gpu/submitted-work-wait.ts), frame lifts interleaved with both thresholds: 4 poses 39 ms
+    // per invocation against 25 cooperatively, 6 poses 50 / 41, 1 x 6 hypotheses 29 / 24, 7 and
+    // 8 poses even (36-50 ms either way), 2 x 8 and 12 poses per invocation either way. (While
+    // dawn.node's wait spun on one of the two cores, the per-invocation form was ahead from 4.)
+    // Without subgroups, from about 12.
+    laneFrom: subgroups ? 7 : 12,
     subgroups,
   };
 }
