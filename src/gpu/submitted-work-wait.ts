@@ -6,14 +6,15 @@ import { isCpuAdapter, type GpuContext } from './context.js';
  * dawn.node settles `mapAsync` by ticking the device from `setImmediate`: the main thread spins
  * for as long as the GPU works. On a CPU adapter (lavapipe, SwiftShader) that loop takes one of
  * the cores the adapter's own threads run workgroups on. Measured on lavapipe with 2 cores: a
- * dispatch of 8 workgroups took 66-69 ms spinning and 32 ms while the main thread slept; a
+ * dispatch of 8 workgroups took 56-69 ms spinning and 32-40 ms while the main thread slept; a
  * 256-pose lift 830 ms against 450. Dawn offers Node no blocking wait, so a readback on such an
  * adapter first sleeps most of the time the same work (the same key: plan and batch size) took
  * before, then maps, and only the rest is spun.
  *
  * The estimate follows the work: when the map still had to wait after the sleep, the work took
  * the whole time, which is recorded; when it settled at once, the work may have ended during the
- * sleep, and a shorter duration is recorded, until the spin is seen again. A key's first call,
+ * sleep, and a shorter duration is recorded, until the spin is seen again; a wait spun throughout
+ * counts SPUN_SHARE of its time. A key's first call,
  * work estimated under MIN_SLEEP_MS and work of one workgroup are mapped at once as before.
  */
 export class SubmittedWorkWait {
@@ -51,7 +52,7 @@ export class SubmittedWorkWait {
     await settle();
     const end = this.clock.now();
     const overslept = sleep > 0 && end - settleStart < SETTLED_AT_ONCE_MS;
-    past.push(overslept ? estimate * SHRINK : end - start);
+    past.push(overslept ? estimate * SHRINK : sleep > 0 ? end - start : SPUN_SHARE * (end - start));
     if (past.length > HISTORY) past.shift();
     if (!this.durations.has(work.key)) {
       if (this.durations.size >= MAX_KEYS) this.durations.clear();
@@ -94,6 +95,13 @@ export const SLEEP_SHARE = 0.85;
  * on lavapipe for finished work).
  */
 export const SETTLED_AT_ONCE_MS = 1;
+/**
+ * The share of a wholly spun wait recorded as the work's duration: while the main thread spun,
+ * the work had one core fewer (on 2 cores it took up to twice as long). Too short an estimate
+ * costs only the rest's spin, too long one the caller's time: a sequence of two chunks, whose
+ * second chunk would otherwise sleep 1.7 times its work, gains from its second chunk on.
+ */
+export const SPUN_SHARE = 0.5;
 /** How fast an estimate that overslept comes down. */
 export const SHRINK = 0.8;
 /** Durations kept per key. */

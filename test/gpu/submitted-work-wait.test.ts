@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { installNodeGlobals } from '../../src/gpu/node-gpu.js';
-import { MIN_SLEEP_MS, SLEEP_SHARE, SubmittedWorkWait, type WaitClock } from '../../src/gpu/submitted-work-wait.js';
+import {
+  HISTORY,
+  MIN_SLEEP_MS,
+  SLEEP_SHARE,
+  SPUN_SHARE,
+  SubmittedWorkWait,
+  type WaitClock,
+} from '../../src/gpu/submitted-work-wait.js';
 
 /**
  * The wait's estimates on a virtual clock: "work" submitted at some time ends `duration` ms later;
@@ -57,12 +64,21 @@ describe('SubmittedWorkWait (waiting without spinning on CPU adapters)', () => {
 
   it('sleeps most of steady work, never past its end', async () => {
     const gpu = new VirtualGpu();
-    const slept = await gpu.run(new SubmittedWorkWait(true, gpu), Array(8).fill(40));
+    const slept = await gpu.run(new SubmittedWorkWait(true, gpu), Array(HISTORY + 4).fill(40));
     expect(slept[0], 'first call: nothing known yet').to.equal(0);
-    for (const s of slept.slice(1)) {
-      expect(s).to.be.at.most(40);
-      expect(s).to.be.closeTo(SLEEP_SHARE * 40, 0.5);
-    }
+    // The first, spun wait counts half: the work may have had a core fewer then.
+    for (const s of slept.slice(1, HISTORY)) expect(s).to.be.closeTo(SLEEP_SHARE * SPUN_SHARE * 40, 0.5);
+    for (const s of slept.slice(HISTORY + 1)) expect(s).to.be.closeTo(SLEEP_SHARE * 40, 0.5);
+    for (const s of slept) expect(s).to.be.at.most(40);
+  });
+
+  it('does not oversleep the second call of work that the spinning wait slowed', async () => {
+    const gpu = new VirtualGpu();
+    const wait = new SubmittedWorkWait(true, gpu);
+    // On 2 cores the spun first call took twice the work's 30 ms.
+    await gpu.run(wait, [60]);
+    const [second] = await gpu.run(wait, [30]);
+    expect(second).to.be.greaterThan(0).and.at.most(30);
   });
 
   it('comes down within a few calls when the work gets faster, and never oversleeps when it gets slower', async () => {
@@ -89,12 +105,13 @@ describe('SubmittedWorkWait (waiting without spinning on CPU adapters)', () => {
   it('keeps each key apart, and does not sleep for work shorter than the timer is worth', async () => {
     const gpu = new VirtualGpu();
     const wait = new SubmittedWorkWait(true, gpu);
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i <= HISTORY; i++) {
       await gpu.run(wait, [100], 'lift 256x1');
-      await gpu.run(wait, [10], 'lift 16x1');
+      await gpu.run(wait, [20], 'lift 16x1');
     }
     expect((await gpu.run(wait, [100], 'lift 256x1'))[0]).to.be.closeTo(SLEEP_SHARE * 100, 0.5);
-    expect((await gpu.run(wait, [10], 'lift 16x1'))[0]).to.be.closeTo(SLEEP_SHARE * 10, 0.5);
-    expect(await gpu.run(wait, Array(4).fill(MIN_SLEEP_MS - 1), 'push 16x1')).to.deep.equal([0, 0, 0, 0]);
+    expect((await gpu.run(wait, [20], 'lift 16x1'))[0]).to.be.closeTo(SLEEP_SHARE * 20, 0.5);
+    // Spun throughout, such work is recorded at SPUN_SHARE of its time: never enough to sleep.
+    expect(await gpu.run(wait, Array(4).fill(MIN_SLEEP_MS / SPUN_SHARE - 1), 'push 16x1')).to.deep.equal([0, 0, 0, 0]);
   });
 });
