@@ -1,6 +1,8 @@
 // The browser twin of node-gpu.ts (the package's "browser" field maps one to the other): the
 // browser's navigator.gpu is used, Dawn's Node binding never.
 
+export const IN_NODE = false;
+
 export async function installNodeGlobals(): Promise<void> {}
 
 export function hideDawnAdapterWarnings(): void {}

@@ -10,8 +10,11 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
+/** True under Node (where WebGPU is Dawn's binding), false in browsers. */
+export const IN_NODE = typeof process !== 'undefined' && !!process.versions?.node;
+
 async function loadDawn(): Promise<DawnModule | undefined> {
-  if (typeof process === 'undefined' || !process.versions?.node) return undefined;
+  if (!IN_NODE) return undefined;
   // A non-literal specifier keeps browser bundlers from trying to resolve the native module.
   const specifier = 'webgpu';
   try {

@@ -1,4 +1,5 @@
 import { isCpuAdapter, type GpuContext } from './context.js';
+import { IN_NODE } from './node-gpu.js';
 
 /**
  * Waiting for submitted work without taking a CPU adapter's cores.
@@ -114,6 +115,5 @@ const MAX_KEYS = 256;
  * (a browser's event loop does not, and a GPU's work does not run on the spinning core).
  */
 export function submittedWorkWait(gpu: GpuContext): SubmittedWorkWait {
-  const node = typeof process !== 'undefined' && !!process.versions?.node;
-  return new SubmittedWorkWait(node && isCpuAdapter(gpu.adapter));
+  return new SubmittedWorkWait(IN_NODE && isCpuAdapter(gpu.adapter));
 }

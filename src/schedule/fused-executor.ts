@@ -516,20 +516,15 @@ export class FusedExecutor implements Executor {
       ['denoise', items >= laneFrom ? this.denoise.perInvocation : this.denoise.cooperative, slots.denoise],
       ['aggregate', aggregate, slots.aggregate],
     ];
+    // Timestamps are written at pass boundaries, so a profiled call has a pass per dispatch.
+    const shared = timer ? undefined : encoder.beginComputePass({ label: 'fused lift pass' });
     let workgroups = 0;
-    if (timer) {
-      // Timestamps are written at pass boundaries, so a profiled call has a pass per dispatch.
-      for (const [label, kernel, slot] of dispatches) {
-        const pass = encoder.beginComputePass(timer.pass(`fused ${label}`));
-        workgroups = Math.max(workgroups, recordKernel(pass, kernel, this.runBuffer, slot));
-        pass.end();
-      }
-      return { dispatches: dispatches.length, workgroups };
-    }
-    const pass = encoder.beginComputePass({ label: 'fused lift pass' });
-    for (const [, kernel, slot] of dispatches)
+    for (const [label, kernel, slot] of dispatches) {
+      const pass = shared ?? encoder.beginComputePass(timer!.pass(`fused ${label}`));
       workgroups = Math.max(workgroups, recordKernel(pass, kernel, this.runBuffer, slot));
-    pass.end();
+      if (!shared) pass.end();
+    }
+    shared?.end();
     return { dispatches: dispatches.length, workgroups };
   }
 
