@@ -316,23 +316,30 @@ class RobustFrameSampler(WindowSampler):
         return {k: ex[k][:, 0] for k in ("uv", "uv_clean", "sigma", "conf", "outlier", "xyz")}
 
 
+def track_pieces(mocap, track_len=64, min_len=16):
+    """Every clip cut into pieces of track_len frames (the last kept if at least min_len frames):
+    a list of (first frame, end frame, clip index)."""
+    pieces = []
+    start = np.r_[0, np.nonzero(np.diff(mocap.clip))[0] + 1]
+    for c, (s, e) in enumerate(zip(start, np.r_[start[1:], len(mocap.clip)])):
+        for a in range(s, e, track_len):
+            if min(e, a + track_len) - a >= min_len:
+                pieces.append((a, min(e, a + track_len), c))
+    return pieces
+
+
 def eval_tracks(mocap, track_len=64, min_len=16, max_tracks=None, seed=20231):
     """The fixed temporal evaluation set: every clip cut into tracks of track_len frames (the last
     piece kept if at least min_len), at 30 fps, each with its own camera (around its middle frame)
     and temporally correlated detector noise; no mirroring, proportions, swaps or masking.
     max_tracks: an evenly spaced subset. Returns a list of dicts with [T, ...] arrays: visible
     (all-visible inputs), legs (the same with the legs cropped out), xyz, fps."""
-    pieces = []
-    start = np.r_[0, np.nonzero(np.diff(mocap.clip))[0] + 1]
-    for s, e in zip(start, np.r_[start[1:], len(mocap.clip)]):
-        for a in range(s, e, track_len):
-            if min(e, a + track_len) - a >= min_len:
-                pieces.append((a, min(e, a + track_len)))
+    pieces = track_pieces(mocap, track_len, min_len)
     if max_tracks is not None and max_tracks < len(pieces):
         pieces = [pieces[i] for i in np.linspace(0, len(pieces) - 1, max_tracks).round().astype(int)]
     rng = np.random.default_rng(seed)
     tracks = []
-    for a, e in pieces:
+    for a, e, _ in pieces:
         world = mocap.poses[a:e][None].astype(np.float64)
         pc, cam, px, kp, conf, outlier = observe(world, rng, np.array([1 / FPS]), swap_prob=0.0, drop_frac=0.0)
         tr = {}

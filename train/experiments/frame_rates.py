@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import train_temporal as tt  # noqa: E402
 from data import Mocap  # noqa: E402
 from diffpose.export import load as load_frame  # noqa: E402
-from video import finish, observe, truncate  # noqa: E402
+from video import finish, observe, track_pieces, truncate  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 torch.set_num_threads(1)
@@ -27,16 +27,9 @@ test = Mocap(os.path.join(ROOT, "data", "prepared", "test.safetensors"))
 
 def tracks_at(fps, track_s=64 / 30, seed=20231):
     """Like eval_tracks, but each piece resampled to fps (linear interpolation of the 30 fps mocap)."""
-    pieces = []
-    start = np.r_[0, np.nonzero(np.diff(test.clip))[0] + 1]
-    L = int(round(track_s * 30))
-    for s, e in zip(start, np.r_[start[1:], len(test.clip)]):
-        for a in range(s, e, L):
-            if min(e, a + L) - a >= 16:
-                pieces.append((a, min(e, a + L)))
     rng = np.random.default_rng(seed)
     out = []
-    for a, e in pieces:
+    for a, e, _ in track_pieces(test, int(round(track_s * 30))):
         n = e - a
         tau = np.arange(0, n - 1 + 1e-9, 30.0 / fps)
         i0 = np.floor(tau).astype(int); i1 = np.minimum(i0 + 1, n - 1); fr = (tau - i0)[:, None, None]

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import train_temporal as tt  # noqa: E402
 from data import Mocap  # noqa: E402
 from diffpose.export import load as load_frame  # noqa: E402
-from video import FPS, eval_tracks, finish, observe, truncate  # noqa: E402
+from video import FPS, eval_tracks, finish, observe, track_pieces, truncate  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BONES = [(0, 1), (1, 2), (2, 3), (0, 4), (4, 5), (5, 6), (0, 7), (7, 8), (8, 9), (9, 10),
@@ -31,15 +31,9 @@ BONES = [(0, 1), (1, 2), (2, 3), (0, 4), (4, 5), (5, 6), (0, 7), (7, 8), (8, 9),
 
 def make_tracks(mocap, track_len, seed, proportions):
     """eval_tracks' pieces and observation (all visible), with body proportions; + each piece's clip."""
-    pieces = []
-    start = np.r_[0, np.nonzero(np.diff(mocap.clip))[0] + 1]
-    for c, (s, e) in enumerate(zip(start, np.r_[start[1:], len(mocap.clip)])):
-        for a in range(s, e, track_len):
-            if min(e, a + track_len) - a >= 16:
-                pieces.append((a, min(e, a + track_len), c))
     rng = np.random.default_rng(seed)
     tracks = []
-    for a, e, c in pieces:
+    for a, e, c in track_pieces(mocap, track_len):
         world = mocap.poses[a:e][None].astype(np.float64)
         pc, cam, px, kp, conf, outlier = observe(world, rng, np.array([1 / FPS]), proportions=proportions,
                                                  swap_prob=0.0, drop_frac=0.0)
