@@ -23,6 +23,8 @@ import tempfile
 
 import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_flatten
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -31,7 +33,7 @@ from data import Mocap  # noqa: E402
 from diffpose.diffusion import Schedule, root_centre  # noqa: E402
 from diffpose.export import load as load_frame  # noqa: E402
 from diffpose.model import without_sigma  # noqa: E402
-from video import eval_tracks  # noqa: E402
+from video import WindowSampler, eval_tracks  # noqa: E402
 
 
 @torch.no_grad()
@@ -137,8 +139,11 @@ def train_and_check(args, design, tmp, lifter):
                       "--start-avg", "3,2", "--final-windows", "2", "--diff-batch", "24", "--max-steps", str(args.steps),
                       "--steps", str(args.steps), "--warmup", "3", "--eval-every", str(args.steps), "--export", out,
                       "--card", os.path.join(tmp, "card.md")])
+    # The resume draws its windows in worker processes and evaluates when it stops (the GPU script's way).
     tt.main(common + ["--resume", "--max-steps", str(args.steps + 3), "--steps", str(args.steps),
-                      "--eval-every", "1000"])
+                      "--eval-every", "1000", "--sampler-workers", "2", "--eval-end"])
+    history = torch.load(os.path.join(tmp, "runs", f"smoke-{design}", "last.pt"), weights_only=False)["history"]
+    assert history[-1]["step"] == args.steps + 3 and "eval" in history[-1], "--eval-end did not evaluate"
     rows = tt.main(["--eval-only", "--data", args.data, "--frame-weights", args.frame_weights,
                     "--temporal-weights", out, "--eval-tracks", "3", "--tune-tracks", "2"])
     assert all(np.isfinite(r["mpjpe"]) for r in rows.values()) and "temporal causal" in rows
@@ -177,6 +182,7 @@ def train_and_check(args, design, tmp, lifter):
             assert np.array_equal(final[0], denoised[0])
     assert Schedule().config() == cfg["diffusion"]
     check_deeper(model, schedule, out, track)
+    check_device_placement(model, schedule, args)
     return out, res, model
 
 
@@ -191,6 +197,41 @@ def check_deeper(model, schedule, path, track):
         assert deeper.encoder(mode).receptive_field > model.encoder(mode).receptive_field
         a, b = (tt.temporal_predict(m, schedule, [t], "v", mode)[0][0] for m in (model, deeper))
         assert np.allclose(a, b, atol=1e-6), (mode, np.abs(a - b).max())
+
+
+class OneDevice(TorchFunctionMode):
+    """Fails any torch call whose tensors sit on more than one device (a 0-dim host tensor is a
+    scalar, which PyTorch lets meet any device). Stricter than CUDA, which also takes host index
+    tensors, and than the 'meta' device, whose kernels check fewer arguments than CUDA's."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        devices = {t.device for t in tree_flatten((args, kwargs))[0]
+                   if isinstance(t, torch.Tensor) and not (t.device.type == "cpu" and t.dim() == 0)}
+        assert len(devices) <= 1, f"{getattr(func, '__name__', func)} mixes tensors on {sorted(map(str, devices))}"
+        return func(*args, **kwargs)
+
+
+def check_device_placement(model, schedule, args):
+    """One training step's forward (start-pose and fused-output losses, the diffusion term) with the
+    model and the batch on PyTorch's 'meta' device (shapes, no data) under OneDevice: a tensor made
+    on the host inside the step and used with the model's fails here, as it would on a GPU
+    (train/device_run.sh; there is no GPU here). The backward pass is autograd's and needs no check."""
+    a = tt.parse_args(["--frames", "6", "--final-windows", "2", "--diff-batch", "24", "--batch", "3"])
+    dev = torch.device("meta")
+    m, sch = copy.deepcopy(model).to(dev), copy.deepcopy(schedule)
+    frames, first = tt.grid(m, a)
+    b = WindowSampler(Mocap(os.path.join(args.data, "train.safetensors")), seed=1).batch(a.batch, frames, first, a.frames)
+    out = slice(first, first + a.frames)
+    kp = torch.from_numpy(b["kp"]).to(dev)
+    target, valid = (torch.from_numpy(b[k][:, out]).to(dev) for k in ("xyz", "valid"))
+    with OneDevice():
+        if m.v2:
+            loss, _, films = tt.v2_losses(m, sch, kp, target, valid, b["index"], first, a)
+        else:
+            loss, _, films = tt.v1_losses(m, kp, target, valid, first, a)
+        loss = loss + tt.diffusion_term(m, sch, b, films, first, a)
+    assert loss.device == dev and loss.shape == ()
 
 
 def check_zero_film(d):

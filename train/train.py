@@ -206,7 +206,7 @@ def open_run(a, arch_keys):
     log = make_logger(run)
     ck = None
     if a.resume and os.path.exists(last_path):
-        ck = torch.load(last_path, map_location="cpu")
+        ck = torch.load(last_path, map_location="cpu", weights_only=False)  # our own file: args, numpy RNG state
         for k in arch_keys:  # a key that an older checkpoint lacks keeps the command line's value
             setattr(a, k, ck["args"].get(k, getattr(a, k)))
         log(f"resuming {last_path} at step {ck['step']}")

@@ -25,6 +25,7 @@ causal; MPJPE, P-MPJPE, MPJVE, acceleration error, and upper-body MPJPE with the
 """
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -42,6 +43,7 @@ from diffpose.export import load as load_frame, write_weights  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, from_config, without_sigma  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
 from train import EMA, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
+from sampler_pool import SamplerPool  # noqa: E402
 from video import CROP_PROBS, FPS, UPPER, WindowSampler, eval_tracks, legs_crop_probs  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -97,7 +99,9 @@ def parse_args(argv=None):
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-min", type=float, default=2e-5)
     ap.add_argument("--warmup", type=int, default=200)
-    ap.add_argument("--steps", type=int, default=16000, help="length of the cosine schedule")
+    ap.add_argument("--steps", type=int, default=16000,
+                    help="length of the cosine schedule; 0: the cosine spans this invocation's --minutes of wall time "
+                         "(a run on a device of unknown speed)")
     ap.add_argument("--minutes", type=float, default=1e9, help="stop after this much wall time (this invocation)")
     ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--ema", type=float, default=0.999)
@@ -113,6 +117,7 @@ def parse_args(argv=None):
                          "v2's averages have fixed taps per frame, so they fit the rates they were trained at)")
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--eval-start", action="store_true", help="also evaluate before the first step (a fresh run: the frame model)")
+    ap.add_argument("--eval-end", action="store_true", help="also evaluate (and export if best) when the run stops")
     ap.add_argument("--eval-tracks", type=int, default=None,
                     help="test-split tracks (up to 64 frames) in the periodic eval (default: all, about 120)")
     ap.add_argument("--tune-tracks", type=int, default=40, help="training-split tracks to tune the smoothers on")
@@ -123,6 +128,10 @@ def parse_args(argv=None):
     ap.add_argument("--eval-only", action="store_true", help="print the evaluation table and exit")
     ap.add_argument("--temporal-weights", default=None, help="with --eval-only: a temporal weights file to evaluate")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="torch device of the model and its steps, e.g. cuda (train/device_run.sh)")
+    ap.add_argument("--sampler-workers", type=int, default=0,
+                    help="processes drawing training windows ahead of the steps (0: drawn in the step loop); each has "
+                         "its own random stream, so such a run resumes with new draws, not the same ones")
     ap.add_argument("--seed", type=int, default=0)
     return ap.parse_args(argv)
 
@@ -156,7 +165,7 @@ class TemporalModel(nn.Module):
     def lifter_start(self, kp):
         """kp [..., 17, 3] raw model-unit keypoints and confidence -> root_centre(lifter(uv, c)) [..., 17, 3]."""
         if self.lifter is None:
-            return torch.zeros(kp.shape[:-1] + (3,))
+            return torch.zeros(kp.shape[:-1] + (3,), device=kp.device)
         return root_centre(self.lifter(kp[..., :2], kp[..., 2]))
 
     def start_film(self, mode, kp, padded=False, film_grad=1.0, base=None, parts=False, lifted=None):
@@ -170,7 +179,7 @@ class TemporalModel(nn.Module):
         if not padded:
             before, after = enc.padding()
             t = kp.shape[1]
-            idx = torch.arange(-before, t + after).clamp(0, t - 1)
+            idx = torch.arange(-before, t + after, device=kp.device).clamp(0, t - 1)
             kp = kp[:, idx]
             lifted = None if lifted is None else lifted[:, idx]
         if enc.lifted:
@@ -316,14 +325,15 @@ def split(x, tracks):
 @torch.no_grad()
 def frame_predict(lifter, denoiser, schedule, tracks, variant, chunk=2048):
     """Frame model (lifter + DDIM [12, 0], official init) on every frame -> list of [T, 17, 3]."""
-    uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks]))
-    conf = torch.from_numpy(np.concatenate([tr[variant]["conf"] for tr in tracks]))
+    dev = next(denoiser.parameters()).device
+    uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks])).to(dev)
+    conf = torch.from_numpy(np.concatenate([tr[variant]["conf"] for tr in tracks])).to(dev)
     outs = []
     for i in range(0, len(uv), chunk):
         u = uv[i:i + chunk]
         x = ddim(denoiser, schedule, init_official(u, lifter(u, conf[i:i + chunk])), [12, 0], eta=0.0)
         outs.append(root_centre(x[..., 2:]))
-    return split(torch.cat(outs).numpy(), tracks)
+    return split(torch.cat(outs).cpu().numpy(), tracks)
 
 
 @torch.no_grad()
@@ -331,22 +341,23 @@ def temporal_predict(model, schedule, tracks, variant, mode, chunk=2048, stages=
     """Start pose and FiLM over each whole track (edge padding), then DDIM [12, 0] from [uv, start
     xyz] with FiLM, then (v2) the output average -> (final, start) or with stages=True (final,
     start, denoised): lists of [T, 17, 3]."""
+    dev = next(model.parameters()).device
     starts, films = [], []
     for tr in tracks:
-        xyz, film = model.start_film(mode, torch.from_numpy(tr[variant]["kp"])[None])
+        xyz, film = model.start_film(mode, torch.from_numpy(tr[variant]["kp"])[None].to(dev))
         starts.append(xyz[0])
         films.append(film[0])
     start, film = torch.cat(starts), torch.cat(films)
-    uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks]))
+    uv = torch.from_numpy(np.concatenate([tr[variant]["uv"] for tr in tracks])).to(dev)
     outs = []
     for i in range(0, len(uv), chunk):
         f = film[i:i + chunk]
         x = ddim(lambda x_, t_: model.denoiser(x_, t_, film=f), schedule,
                  init_official(uv[i:i + chunk], start[i:i + chunk]), [12, 0], eta=0.0)
         outs.append(root_centre(x[..., 2:]))
-    denoised = split(torch.cat(outs).numpy(), tracks)
-    final = [model.finish(mode, torch.from_numpy(d)[None])[0].numpy() for d in denoised]
-    starts = split(start.numpy(), tracks)
+    denoised = split(torch.cat(outs).cpu().numpy(), tracks)
+    final = [model.finish(mode, torch.from_numpy(d)[None].to(dev))[0].cpu().numpy() for d in denoised]
+    starts = split(start.cpu().numpy(), tracks)
     return (final, starts, denoised) if stages else (final, starts)
 
 
@@ -367,13 +378,14 @@ def tune_smoothers(pred, gt):
 class Evaluator:
     """Fixed test tracks; the frame-model baselines computed once."""
 
-    def __init__(self, test_set, train_set, frame_weights, eval_tracks_n, tune_tracks_n, log):
+    def __init__(self, test_set, train_set, frame_weights, eval_tracks_n, tune_tracks_n, log, device="cpu"):
         self.tracks = eval_tracks(test_set, max_tracks=eval_tracks_n)
         self.gt = [tr["xyz"] for tr in self.tracks]
         self.tune = eval_tracks(train_set, max_tracks=tune_tracks_n, seed=7)  # training split: tuning, selection
         self.rows, self.smooth = {}, None
         if frame_weights and os.path.exists(frame_weights):
             lifter, den, sch, _ = load_frame(frame_weights)
+            lifter, den = lifter.to(device), den.to(device)
             t0 = time.time()
             tune = self.tune
             self.smooth = tune_smoothers(frame_predict(lifter, den, sch, tune, "visible"), [t["xyz"] for t in tune])
@@ -439,7 +451,7 @@ def window_losses(xyz, target, valid, acc_weight=1.0):
     dv = (xyz.diff(dim=1) - target.diff(dim=1)).norm(dim=-1).mean(-1)
     v2 = v[:, 1:] * v[:, :-1]
     vel = (dv * v2).sum() / v2.sum().clamp(min=1)
-    acc = torch.zeros(())
+    acc = torch.zeros((), device=xyz.device)
     if acc_weight > 0:
         da = (xyz.diff(n=2, dim=1) - target.diff(n=2, dim=1)).norm(dim=-1).mean(-1)
         v3 = v2[:, 1:] * v2[:, :-1]
@@ -460,7 +472,7 @@ def v1_losses(model, kp, target, valid, first, a):
     """v1 start-pose losses of both encoders -> (loss, log values, FiLM of the output frames per mode)."""
     half = (model.offline.receptive_field - 1) // 2
     frames = kp.shape[1]
-    loss, logs, films = torch.zeros(()), {}, []
+    loss, logs, films = torch.zeros((), device=kp.device), {}, []
     base = model.lifter_start(kp[:, first:first + a.frames])  # the frame lifter's, shared by both encoders
     for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
         xyz, film = model.start_film(mode, win, padded=True, film_grad=a.film_grad, base=base)
@@ -483,7 +495,7 @@ def fused_final(model, schedule, mode, kp, start, film, index, lo, a):
     denoised = root_centre(x[..., 2:]).view(nf, d, 17, 3)
     v = 2 * enc.fuse_radius + 1
     g = lo + torch.arange(a.frames)[:, None] + torch.arange(v)[None]  # output j, tap k: grid frame lo + j + k
-    pos = (torch.from_numpy(index[:nf])[:, g] - lo).clamp(0, d - 1)
+    pos = (torch.from_numpy(index[:nf])[:, g] - lo).clamp(0, d - 1).to(kp.device)
     return enc.fuse_outputs(denoised, pos)
 
 
@@ -499,7 +511,7 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
     first a.final_windows windows -> (loss, log values, FiLM of the output frames per mode, for the
     diffusion loss, with its gradient into the features scaled by a.film_grad)."""
     lifted = model.lifter_start(kp)  # every grid frame's lifter output (no graph when frozen)
-    loss, logs, films = torch.zeros(()), {}, []
+    loss, logs, films = torch.zeros((), device=kp.device), {}, []
     for mode in MODES:
         enc = model.encoder(mode)
         (eb, ea), (fb, fa) = enc.padding(), enc.fuse_padding()
@@ -521,20 +533,30 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
     return loss, logs, films
 
 
-def diffusion_term(model, schedule, b, films, first, valid, a):
-    """The frame model's diffusion loss on a.diff_batch valid output frames, half conditioned by each
-    encoder's FiLM."""
+def diffusion_term(model, schedule, b, films, first, a):
+    """The frame model's diffusion loss on a.diff_batch valid output frames (b's valid), half
+    conditioned by each encoder's FiLM. The frames are picked on the host, where the batch is."""
     out = slice(first, first + a.frames)
-    vi = torch.nonzero(valid.reshape(-1))[:, 0]
+    vi = torch.nonzero(torch.from_numpy(b["valid"][:, out]).reshape(-1))[:, 0]
     pick = vi[torch.randint(0, len(vi), (a.diff_batch,))]
+    dev = films[0].device
     half_n = a.diff_batch // 2
-    film = torch.cat([films[0].reshape(-1, *films[0].shape[2:])[pick[:half_n]],
-                      films[1].reshape(-1, *films[1].shape[2:])[pick[half_n:]]])
-    flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick]  # noqa: E731
+    on_dev = pick.to(dev)
+    film = torch.cat([films[0].reshape(-1, *films[0].shape[2:])[on_dev[:half_n]],
+                      films[1].reshape(-1, *films[1].shape[2:])[on_dev[half_n:]]])
+    flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick].to(dev)  # noqa: E731
     uv, sig, xyz0 = flat("uv"), flat("sigma")[..., None], flat("xyz")
     x0 = torch.cat([uv, xyz0], -1)
     scale = torch.cat([sig, sig, torch.ones_like(xyz0)], -1)
     return diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, x0, scale)
+
+
+def lr_now(step, a, t_start):
+    """lr_at, or with --steps 0 the cosine over the wall time of --minutes from t_start (after the warm-up steps)."""
+    if a.steps > 0 or step < a.warmup:
+        return lr_at(step, a)
+    p = min(1.0, (time.time() - t_start) / (60 * a.minutes))
+    return a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * p))
 
 
 def main(argv=None):
@@ -552,6 +574,7 @@ def main(argv=None):
         a.design = "v1"  # checkpoints from before v2
 
     torch.manual_seed(a.seed)
+    dev = torch.device(a.device)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
     test_set = Mocap(os.path.join(a.data, "test.safetensors"))
     schedule = Schedule()
@@ -571,18 +594,23 @@ def main(argv=None):
                           pair(a.start_avg), pair(a.fuse_avg))
     if a.init_temporal and ck is None:
         init_from_temporal(model, a.init_temporal, log)
+    rf = model.offline.receptive_field
+    frames, first = grid(model, a)
+    make_sampler = lambda seed: WindowSampler(  # noqa: E731
+        train_set, seed=seed, mirror_prob=a.mirror, fps_range=tuple(float(f) for f in a.fps.split(",")),
+        legs_reach=a.legs_reach, crop_probs=legs_crop_probs(a.legs_prob))
+    sampler = make_sampler(a.seed)
+    step = ck["step"] if ck is not None else 0
+    pool = SamplerPool(make_sampler, a.sampler_workers, (a.batch, frames, first, a.frames), a.seed, step) \
+        if a.sampler_workers > 0 else None  # forked before the model goes to its device
+    model.to(dev)
     for p in lifter.parameters():
         p.requires_grad_(not a.freeze_lifter)
     lifter_ids = {id(p) for p in lifter.parameters()}
     opt = torch.optim.Adam([{"params": [p for p in model.parameters() if id(p) not in lifter_ids], "lr_scale": 1.0},
                             {"params": list(lifter.parameters()), "lr_scale": a.lifter_lr_scale}], lr=a.lr)
     ema = EMA(model, a.ema) if a.ema > 0 else None
-    rf = model.offline.receptive_field
-    frames, first = grid(model, a)
-    sampler = WindowSampler(train_set, seed=a.seed, mirror_prob=a.mirror,
-                            fps_range=tuple(float(f) for f in a.fps.split(",")), legs_reach=a.legs_reach,
-                            crop_probs=legs_crop_probs(a.legs_prob))
-    step, elapsed, best, history = 0, 0.0, None, []
+    elapsed, best, history = 0.0, None, []
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
@@ -592,13 +620,15 @@ def main(argv=None):
         sampler.set_state(ck["sampler_state"])
         opt.param_groups[1]["lr_scale"] = a.lifter_lr_scale
         torch.set_rng_state(ck["torch_rng"])
+        if dev.type == "cuda" and ck.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(ck["cuda_rng"], dev)
     config = make_config(model, schedule)
     n_enc = sum(p.numel() for p in model.offline.parameters())
     n_den = sum(p.numel() for p in model.denoiser.parameters())
     n_lift = sum(p.numel() for p in model.lifter.parameters())
     log(f"config {json.dumps(config)} | params per encoder {n_enc} lifter {n_lift} denoiser {n_den} | receptive field {rf} | "
         f"args {vars(a)}")
-    evaluator = Evaluator(test_set, train_set, a.frame_weights, a.eval_tracks, a.tune_tracks, log)
+    evaluator = Evaluator(test_set, train_set, a.frame_weights, a.eval_tracks, a.tune_tracks, log, dev)
     n_eval = sum(len(t["xyz"]) for t in evaluator.tracks)
 
     def design():
@@ -613,7 +643,7 @@ def main(argv=None):
 
     def summary():
         return (f"train_temporal.py run '{a.name}': {step} steps x {a.batch} windows x {a.frames} output frames, "
-                f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} over "
+                f"{elapsed / 3600:.2f} hours on {a.device} ({a.threads} CPU thread)" + (f", windows drawn by {a.sampler_workers} processes" if a.sampler_workers else "") + f", Adam lr {a.lr} cosine to {a.lr_min} over "
                 f"{a.steps} steps, EMA {a.ema}, loss MPJPE + {a.vel_weight} velocity + {a.acc_weight} accel + "
                 f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), lifter and denoiser init "
                 f"{os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}, lifter "
@@ -624,7 +654,34 @@ def main(argv=None):
         return {"model": model.state_dict(), "ema": ema.model.state_dict() if ema else None,
                 "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "best": best, "history": history,
                 "sampler_state": sampler.state(), "torch_rng": torch.get_rng_state(), "args": vars(a),
+                "cuda_rng": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None,
                 "config": config, "training_summary": summary(), "source": "diffpose-webgpu train/train_temporal.py"}
+
+    def evaluate():
+        """Evaluate the EMA (or raw) weights; on a better selection score save best.pt and export. -> seconds taken."""
+        nonlocal best
+        t0 = time.time()
+        net = ema.model if ema else model
+        rows = evaluator.run(net.eval(), schedule)
+        sel = evaluator.selection_score(net, schedule)
+        improved = best is None or sel < best["score"]
+        history.append({"eval": rows, "step": step})
+        log(f"eval step {step} ({'EMA' if ema else 'raw'}): selection (training-split tracks, mean of offline "
+            f"and causal) {sel:.1f} mm{' *best*' if improved else ''} [{time.time() - t0:.0f}s]\n"
+            + table(rows, n_eval, len(evaluator.tracks)))
+        if improved:
+            best = {"score": sel, "step": step, "rows": rows}
+            save_atomic(state(), os.path.join(run, "best.pt"))
+            training = summary() + (" (EMA weights)" if ema else "") + "; eval " + json.dumps(best)
+            export_temporal(os.path.join(run, "best.safetensors"), net.state_dict(), config,
+                            "diffpose-webgpu train/train_temporal.py", training)
+            if a.export:
+                export_temporal(a.export, net.state_dict(), config, "diffpose-webgpu train/train_temporal.py", training)
+                if a.card:
+                    write_card(a.card, a.export, config, summary(), best, n_eval, len(evaluator.tracks),
+                               evaluator.smooth)
+                log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))
+        return time.time() - t0
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))
@@ -641,20 +698,20 @@ def main(argv=None):
         if stop:
             log(f"{stop[0]} received: saving and stopping")
             break
-        lr = lr_at(step, a)
+        lr = lr_now(step, a, t_start)
         for g in opt.param_groups:
             g["lr"] = lr * g["lr_scale"]
-        b = sampler.batch(a.batch, frames, first, a.frames)
-        kp = torch.from_numpy(b["kp"])
+        b = pool.batch() if pool else sampler.batch(a.batch, frames, first, a.frames)
+        kp = torch.from_numpy(b["kp"]).to(dev)
         out = slice(first, first + a.frames)
-        target = torch.from_numpy(b["xyz"][:, out])
-        valid = torch.from_numpy(b["valid"][:, out])
+        target = torch.from_numpy(b["xyz"][:, out]).to(dev)
+        valid = torch.from_numpy(b["valid"][:, out]).to(dev)
         model.train()
         if model.v2:
             loss, logs, films = v2_losses(model, schedule, kp, target, valid, b["index"], first, a)
         else:
             loss, logs, films = v1_losses(model, kp, target, valid, first, a)
-        ld = diffusion_term(model, schedule, b, films, first, valid, a)
+        ld = diffusion_term(model, schedule, b, films, first, a)
         loss = loss + a.diff_weight * ld
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -677,43 +734,26 @@ def main(argv=None):
                             "denoiser_loss": m["denoiser"], "train": m})
             run_l, n_run, t_run = {}, 0, time.time()
         if step % a.eval_every == 0:
-            t0 = time.time()
-            net = ema.model if ema else model
-            rows = evaluator.run(net.eval(), schedule)
-            sel = evaluator.selection_score(net, schedule)
-            improved = best is None or sel < best["score"]
-            history.append({"eval": rows, "step": step})
-            log(f"eval step {step} ({'EMA' if ema else 'raw'}): selection (training-split tracks, mean of offline "
-                f"and causal) {sel:.1f} mm{' *best*' if improved else ''} [{time.time() - t0:.0f}s]\n"
-                + table(rows, n_eval, len(evaluator.tracks)))
-            if improved:
-                best = {"score": sel, "step": step, "rows": rows}
-                save_atomic(state(), os.path.join(run, "best.pt"))
-                training = summary() + (" (EMA weights)" if ema else "") + "; eval " + json.dumps(best)
-                export_temporal(os.path.join(run, "best.safetensors"), net.state_dict(), config,
-                                "diffpose-webgpu train/train_temporal.py", training)
-                if a.export:
-                    export_temporal(a.export, net.state_dict(), config, "diffpose-webgpu train/train_temporal.py", training)
-                    if a.card:
-                        write_card(a.card, a.export, config, summary(), best, n_eval, len(evaluator.tracks),
-                                   evaluator.smooth)
-                    log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))
-            t_run += time.time() - t0
+            t_run += evaluate()
         if time.time() - t_ckpt > a.ckpt_minutes * 60:
             save_atomic(state(), last_path)
             t_ckpt = time.time()
+    if a.eval_end and (not history or history[-1].get("step") != step or "eval" not in history[-1]):
+        evaluate()
     save_atomic(state(), last_path)
+    if pool:
+        pool.close()
     log(f"stopped at step {step}; saved {last_path}")
 
 
 def eval_only(a):
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     ev = Evaluator(Mocap(os.path.join(a.data, "test.safetensors")), Mocap(os.path.join(a.data, "train.safetensors")),
-                   a.frame_weights, a.eval_tracks, a.tune_tracks, log)
+                   a.frame_weights, a.eval_tracks, a.tune_tracks, log, a.device)
     rows = dict(ev.rows)
     if a.temporal_weights:
         model, schedule, _ = load_temporal(a.temporal_weights)
-        rows = ev.run(model, schedule)
+        rows = ev.run(model.to(a.device), schedule)
     print(table(rows, sum(len(t["xyz"]) for t in ev.tracks), len(ev.tracks)))
     return rows
 

@@ -28,15 +28,17 @@ class Schedule:
     def a(self, t):
         """alphabar_t for an int or an integer tensor (t = -1 allowed), float32 tensor."""
         t = torch.as_tensor(t, dtype=torch.long)
+        if self._ext.device != t.device:  # the table follows the timesteps' device (training on a GPU)
+            self._ext = self._ext.to(t.device)
         return self._ext[t + 1]
 
     def a64(self, t):
         return 1.0 if t < 0 else float(self.alphabar[t])
 
 
-def paired_timesteps(n, num_steps, generator=None):
+def paired_timesteps(n, num_steps, generator=None, device=None):
     """t uniform in {0..T-1}, the first half paired with T-1-t as the released code does."""
-    t = torch.randint(0, num_steps, (n // 2 + 1,), generator=generator)
+    t = torch.randint(0, num_steps, (n // 2 + 1,), generator=generator, device=device)
     return torch.cat([t, num_steps - 1 - t])[:n]
 
 
@@ -50,9 +52,9 @@ def diffusion_loss(denoiser, schedule, x0, scale, t=None, eps=None, generator=No
     """||eps*scale - g(x_t, t)||^2 summed over joints and channels, mean over the batch."""
     n = x0.shape[0]
     if t is None:
-        t = paired_timesteps(n, schedule.num_steps, generator)
+        t = paired_timesteps(n, schedule.num_steps, generator, x0.device)
     if eps is None:
-        eps = torch.randn(x0.shape, generator=generator)
+        eps = torch.randn(x0.shape, generator=generator, device=x0.device)
     target = eps * scale
     xt = q_sample(schedule, x0, t, scale, eps)
     pred = denoiser(xt, t)
@@ -72,13 +74,13 @@ def ddim(denoiser, schedule, x, timesteps, eta=0.0, generator=None, trace=None, 
     n = x.shape[0]
     for step, (t, tn) in enumerate(zip(seq, nxt)):
         at, an = schedule.a64(t), schedule.a64(tn)
-        eps = denoiser(x, torch.full((n,), t, dtype=torch.long))
+        eps = denoiser(x, torch.full((n,), t, dtype=torch.long, device=x.device))
         x0 = (x - (1.0 - at) ** 0.5 * eps) / at ** 0.5
         c1 = eta * ((1.0 - at / an) * (1.0 - an) / (1.0 - at)) ** 0.5
         c2 = max(1.0 - an - c1 * c1, 0.0) ** 0.5
         x = an ** 0.5 * x0 + c2 * eps
         if c1 > 0:
-            z = noise[step] if noise is not None else torch.randn(x.shape, generator=generator)
+            z = noise[step] if noise is not None else torch.randn(x.shape, generator=generator, device=x.device)
             x = x + c1 * z
         if trace is not None:
             trace.append((t, eps, x0, x))

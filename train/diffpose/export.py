@@ -85,7 +85,7 @@ def main():
     ap.add_argument("--card-eval", default=None,
                     help="with --card: a Markdown file with the full-split `diffpose eval` results to put in the card")
     args = ap.parse_args()
-    ck = torch.load(args.ckpt, map_location="cpu")
+    ck = torch.load(args.ckpt, map_location="cpu", weights_only=False)  # our own checkpoint
     use_ema = not args.no_ema and ck.get("ema_lifter") is not None
     lsd = ck["ema_lifter"] if use_ema else ck["lifter"]
     dsd = ck["ema_denoiser"] if use_ema else ck["denoiser"]

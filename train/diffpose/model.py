@@ -23,7 +23,7 @@ def timestep_embedding(t, dim):
     t: [B] (integer or float) -> [B, dim] float32.
     """
     half = dim // 2
-    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * -(math.log(10000.0) / (half - 1)))
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32, device=t.device) * -(math.log(10000.0) / (half - 1)))
     arg = t.to(torch.float32)[:, None] * freqs[None, :]
     return torch.cat([torch.sin(arg), torch.cos(arg)], dim=1)
 

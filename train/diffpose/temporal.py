@@ -135,7 +135,7 @@ class ContextEncoder(nn.Module):
         """kp [B, T, 17, 3] whole tracks (all of length T) -> T outputs each, edge-padded."""
         before, after = self.padding()
         t = kp.shape[1]
-        idx = torch.arange(-before, t + after).clamp(0, t - 1)
+        idx = torch.arange(-before, t + after, device=kp.device).clamp(0, t - 1)
         return self.forward_window(kp[:, idx], lifted=None if lifted is None else lifted[:, idx])
 
     def average_start(self, lifted):
@@ -155,7 +155,8 @@ class ContextEncoder(nn.Module):
         """v2: denoised [B, T, 17, 3] whole tracks -> fused [B, T, 17, 3] (indices clamped to the track)."""
         b, t = denoised.shape[:2]
         before = self.fuse_padding()[0]
-        idx = (torch.arange(t)[:, None] - before + torch.arange(2 * self.fuse_radius + 1)[None]).clamp(0, t - 1)
+        ar = lambda n: torch.arange(n, device=denoised.device)  # noqa: E731
+        idx = (ar(t)[:, None] - before + ar(2 * self.fuse_radius + 1)[None]).clamp(0, t - 1)
         return self.fuse_outputs(denoised, idx[None].expand(b, -1, -1))
 
 
