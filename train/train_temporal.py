@@ -116,7 +116,9 @@ def parse_args(argv=None):
                     help="training windows' frame rates, uniform in this range (the evaluation tracks are at 30 fps; "
                          "v2's averages have fixed taps per frame, so they fit the rates they were trained at)")
     ap.add_argument("--eval-every", type=int, default=1000)
-    ap.add_argument("--eval-start", action="store_true", help="also evaluate before the first step (a fresh run: the frame model)")
+    ap.add_argument("--eval-start", action="store_true",
+                    help="also evaluate before the first step (a fresh run: the frame model); its selection score is "
+                         "the one to beat, so nothing is saved as best or exported unless training improves on it")
     ap.add_argument("--eval-end", action="store_true", help="also evaluate (and export if best) when the run stops")
     ap.add_argument("--eval-tracks", type=int, default=None,
                     help="test-split tracks (up to 64 frames) in the periodic eval (default: all, about 120)")
@@ -689,7 +691,11 @@ def main(argv=None):
     if a.eval_start:
         t0 = time.time()
         rows = evaluator.run(model.eval(), schedule)
-        log(f"eval step {step} (raw weights) [{time.time() - t0:.0f}s]\n" + table(rows, n_eval, len(evaluator.tracks)))
+        sel = evaluator.selection_score(model, schedule)
+        if best is None:  # a run that starts from a file exports only what beats that file on the selection tracks
+            best = {"score": sel, "step": step, "rows": rows}
+        log(f"eval step {step} (raw weights): selection {sel:.1f} mm [{time.time() - t0:.0f}s]\n"
+            + table(rows, n_eval, len(evaluator.tracks)))
     t_start = t_ckpt = t_run = time.time()
     run_l, n_run = {}, 0
     while True:
