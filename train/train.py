@@ -108,8 +108,12 @@ class EMA:
 def lr_at(step, a):
     if step < a.warmup:
         return a.lr * (step + 1) / a.warmup
-    p = min(1.0, (step - a.warmup) / max(1, a.steps - a.warmup))
-    return a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * p))
+    return cosine_lr(a, (step - a.warmup) / max(1, a.steps - a.warmup))
+
+
+def cosine_lr(a, p):
+    """The cosine from a.lr down to a.lr_min at progress p (clamped to [0, 1])."""
+    return a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * min(1.0, p)))
 
 
 def mpjpe(pred, target):

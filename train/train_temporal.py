@@ -25,7 +25,6 @@ causal; MPJPE, P-MPJPE, MPJVE, acceleration error, and upper-body MPJPE with the
 """
 import argparse
 import json
-import math
 import os
 import signal
 import sys
@@ -42,7 +41,7 @@ from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, ro
 from diffpose.export import load as load_frame, write_weights  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, from_config, without_sigma  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
-from train import EMA, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
+from train import EMA, cosine_lr, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
 from sampler_pool import SamplerPool  # noqa: E402
 from video import CROP_PROBS, FPS, UPPER, WindowSampler, eval_tracks, legs_crop_probs  # noqa: E402
 
@@ -557,8 +556,7 @@ def lr_now(step, a, t_start):
     """lr_at, or with --steps 0 the cosine over the wall time of --minutes from t_start (after the warm-up steps)."""
     if a.steps > 0 or step < a.warmup:
         return lr_at(step, a)
-    p = min(1.0, (time.time() - t_start) / (60 * a.minutes))
-    return a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * p))
+    return cosine_lr(a, (time.time() - t_start) / (60 * a.minutes))
 
 
 def main(argv=None):
