@@ -183,7 +183,26 @@ def train_and_check(args, design, tmp, lifter):
     assert Schedule().config() == cfg["diffusion"]
     check_deeper(model, schedule, out, track)
     check_device_placement(model, schedule, args)
+    if design == "v2":
+        check_one_mode(args, tmp, out, common)
     return out, res, model
+
+
+def check_one_mode(args, tmp, path, common):
+    """--modes causal --freeze-denoiser from an exported file: the causal encoder trains, the offline
+    encoder, the denoiser and the lifter stay bit for bit (raw and EMA weights)."""
+    runs = os.path.join(tmp, "runs-causal")
+    one = ["--runs", runs, "--init", path, "--init-temporal", path, "--design", "v2", "--freeze-lifter",
+           "--channels", "16", "--dilations", "1,3", "--batch", "6", "--frames", "6", "--fuse-radius", "2",
+           "--final-windows", "2", "--diff-batch", "24", "--steps", "10", "--warmup", "1", "--eval-every", "1000"]
+    last = os.path.join(runs, common[1], "last.pt")
+    tt.main(common + one + ["--max-steps", "0"])
+    before = torch.load(last, weights_only=False)["model"]
+    tt.main(common + one + ["--resume", "--max-steps", "3", "--modes", "causal", "--freeze-denoiser"])
+    after = torch.load(last, weights_only=False)
+    for state in (after["model"], after["ema"]):
+        moved = {k.split(".")[0] for k in before if not torch.equal(before[k], state[k])}
+        assert moved == {"causal"}, f"--modes causal --freeze-denoiser moved {sorted(moved)}"
 
 
 def check_deeper(model, schedule, path, track):

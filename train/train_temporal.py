@@ -58,6 +58,11 @@ def parse_args(argv=None):
     ap.add_argument("--init", default=os.path.join(ROOT, "weights", "diffpose.safetensors"),
                     help="frame-model weights whose lifter and denoiser start the temporal ones ('none': from scratch)")
     ap.add_argument("--freeze-lifter", action="store_true", help="keep the lifter at its --init weights")
+    ap.add_argument("--modes", default="offline,causal",
+                    help="the encoders trained (their losses and their half of the diffusion term); the others stay "
+                         "at their start weights, e.g. 'causal' with --freeze-denoiser improves the causal window alone")
+    ap.add_argument("--freeze-denoiser", action="store_true",
+                    help="keep the shared denoiser at its start weights (the FiLM heads, in the encoders, still train)")
     ap.add_argument("--lifter-lr-scale", type=float, default=1.0, help="the lifter's learning rate relative to --lr")
     ap.add_argument("--frame-weights", default=os.path.join(ROOT, "weights", "diffpose.safetensors"),
                     help="frame model evaluated as the baseline")
@@ -134,7 +139,12 @@ def parse_args(argv=None):
                     help="processes drawing training windows ahead of the steps (0: drawn in the step loop); each has "
                          "its own random stream, so such a run resumes with new draws, not the same ones")
     ap.add_argument("--seed", type=int, default=0)
-    return ap.parse_args(argv)
+    a = ap.parse_args(argv)
+    names = a.modes.split(",")
+    if any(n not in MODES for n in names):
+        ap.error(f"--modes: one or both of {','.join(MODES)}, comma-separated")
+    a.modes = tuple(m for m in MODES if m in names)
+    return a
 
 
 class TemporalModel(nn.Module):
@@ -476,6 +486,8 @@ def v1_losses(model, kp, target, valid, first, a):
     loss, logs, films = torch.zeros((), device=kp.device), {}, []
     base = model.lifter_start(kp[:, first:first + a.frames])  # the frame lifter's, shared by both encoders
     for mode, win in (("offline", kp[:, half:]), ("causal", kp[:, :frames - half])):
+        if mode not in a.modes:
+            continue
         xyz, film = model.start_film(mode, win, padded=True, film_grad=a.film_grad, base=base)
         mp, vel, acc = window_losses(xyz, target, valid, a.acc_weight)
         loss = loss + mp + a.vel_weight * vel + a.acc_weight * acc
@@ -513,7 +525,7 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
     diffusion loss, with its gradient into the features scaled by a.film_grad)."""
     lifted = model.lifter_start(kp)  # every grid frame's lifter output (no graph when frozen)
     loss, logs, films = torch.zeros((), device=kp.device), {}, []
-    for mode in MODES:
+    for mode in a.modes:
         enc = model.encoder(mode)
         (eb, ea), (fb, fa) = enc.padding(), enc.fuse_padding()
         lo, hi = first - fb, first + a.frames + fa  # the frames to denoise
@@ -535,16 +547,15 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
 
 
 def diffusion_term(model, schedule, b, films, first, a):
-    """The frame model's diffusion loss on a.diff_batch valid output frames (b's valid), half
-    conditioned by each encoder's FiLM. The frames are picked on the host, where the batch is."""
+    """The frame model's diffusion loss on a.diff_batch valid output frames (b's valid), an equal share
+    conditioned by each trained encoder's FiLM. The frames are picked on the host, where the batch is."""
     out = slice(first, first + a.frames)
     vi = torch.nonzero(torch.from_numpy(b["valid"][:, out]).reshape(-1))[:, 0]
     pick = vi[torch.randint(0, len(vi), (a.diff_batch,))]
     dev = films[0].device
-    half_n = a.diff_batch // 2
     on_dev = pick.to(dev)
-    film = torch.cat([films[0].reshape(-1, *films[0].shape[2:])[on_dev[:half_n]],
-                      films[1].reshape(-1, *films[1].shape[2:])[on_dev[half_n:]]])
+    cuts = [a.diff_batch * i // len(films) for i in range(len(films) + 1)]
+    film = torch.cat([f.reshape(-1, *f.shape[2:])[on_dev[lo:hi]] for f, lo, hi in zip(films, cuts, cuts[1:])])
     flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick].to(dev)  # noqa: E731
     uv, sig, xyz0 = flat("uv"), flat("sigma")[..., None], flat("xyz")
     x0 = torch.cat([uv, xyz0], -1)
@@ -606,6 +617,11 @@ def main(argv=None):
     model.to(dev)
     for p in lifter.parameters():
         p.requires_grad_(not a.freeze_lifter)
+    for p in model.denoiser.parameters():
+        p.requires_grad_(not a.freeze_denoiser)
+    for mode in MODES:
+        for p in model.encoder(mode).parameters():
+            p.requires_grad_(mode in a.modes)
     lifter_ids = {id(p) for p in lifter.parameters()}
     opt = torch.optim.Adam([{"params": [p for p in model.parameters() if id(p) not in lifter_ids], "lr_scale": 1.0},
                             {"params": list(lifter.parameters()), "lr_scale": a.lifter_lr_scale}], lr=a.lr)
@@ -647,7 +663,8 @@ def main(argv=None):
                 f"{a.steps} steps, EMA {a.ema}, loss MPJPE + {a.vel_weight} velocity + {a.acc_weight} accel + "
                 f"{a.diff_weight} diffusion (x{a.film_grad} into the encoder features), lifter and denoiser init "
                 f"{os.path.relpath(a.init, ROOT) if a.init != 'none' else 'none'}, lifter "
-                f"{'frozen' if a.freeze_lifter else f'trained (lr x{a.lifter_lr_scale})'}, {design()}; "
+                f"{'frozen' if a.freeze_lifter else f'trained (lr x{a.lifter_lr_scale})'}, denoiser "
+                f"{'frozen' if a.freeze_denoiser else 'trained'}, encoders trained: {','.join(a.modes)}, {design()}; "
                 f"data {os.path.relpath(a.data, ROOT)} (train/video.py recipe, {a.fps} fps)")
 
     def state():
@@ -734,7 +751,7 @@ def main(argv=None):
             log(f"step {step} lr {lr:.2e} | " + " | ".join(
                 f"{k} {v:.4f}" if k == "denoiser" else f"{k} {1000 * v:.1f}" for k, v in m.items())
                 + f" | {1000 * dt / n_run:.0f} ms/step (mm; vel mm/frame, acc mm/frame^2)")
-            history.append({"step": step, "offline_mm": 1000 * m["offline start"], "causal_mm": 1000 * m["causal start"],
+            history.append({"step": step, **{f"{mode}_mm": 1000 * m[f"{mode} start"] for mode in a.modes},
                             "denoiser_loss": m["denoiser"], "train": m})
             run_l, n_run, t_run = {}, 0, time.time()
         if step % a.eval_every == 0:
