@@ -523,16 +523,23 @@ def v2_losses(model, schedule, kp, target, valid, index, first, a):
     """v2: per encoder, the start-pose loss on the output frames and the fused output's loss on the
     first a.final_windows windows -> (loss, log values, FiLM of the output frames per mode, for the
     diffusion loss, with its gradient into the features scaled by a.film_grad)."""
-    lifted = model.lifter_start(kp)  # every grid frame's lifter output (no graph when frozen)
+    wins = {}
+    for mode in a.modes:
+        (eb, ea), (fb, fa) = model.encoder(mode).padding(), model.encoder(mode).fuse_padding()
+        lo, hi = first - fb, first + a.frames + fa  # the frames to denoise
+        wins[mode] = (fb, lo, slice(lo - eb, hi + ea))
+    # The lifter's output on the grid frames the trained encoders read (no graph when frozen): most of
+    # a CPU step, and a causal-only run reads a quarter fewer frames than the grid holds.
+    u0, u1 = min(w.start for *_, w in wins.values()), max(w.stop for *_, w in wins.values())
+    lifted = model.lifter_start(kp[:, u0:u1])
     loss, logs, films = torch.zeros((), device=kp.device), {}, []
     for mode in a.modes:
         enc = model.encoder(mode)
-        (eb, ea), (fb, fa) = enc.padding(), enc.fuse_padding()
-        lo, hi = first - fb, first + a.frames + fa  # the frames to denoise
-        win = slice(lo - eb, hi + ea)
-        h = enc.encode(kp[:, win], lifted[:, win])
+        fb, lo, win = wins[mode]
+        lifted_win = lifted[:, win.start - u0:win.stop - u0]
+        h = enc.encode(kp[:, win], lifted_win)
         delta, film = enc.heads(h)
-        start = enc.average_start(lifted[:, win]) + delta  # [B, hi - lo, 17, 3]
+        start = enc.average_start(lifted_win) + delta  # [B, frames to denoise, 17, 3]
         out = slice(fb, fb + a.frames)
         mp, vel, acc = window_losses(start[:, out], target, valid, a.acc_weight)
         final = fused_final(model, schedule, mode, kp, start, film, index, lo, a)
