@@ -169,7 +169,9 @@ def train_and_check(args, design, tmp, lifter):
         lifted = model.lifter_start(kp[None]).detach() if enc.lifted else None
         delta, film = check_encoder(enc, kp, lifted)
         xyz, film2, base, delta2 = check_model(model, mode, kp)
-        assert torch.equal(delta, delta2) and torch.equal(film, film2) and delta.abs().max() > 0
+        # (start_film runs the lifter on the edge-padded track, a batch of another size: the last bits may differ)
+        assert torch.allclose(delta, delta2, atol=1e-6) and torch.allclose(film, film2, atol=1e-6)
+        assert delta.abs().max() > 0
         final, start, denoised = tt.temporal_predict(model, schedule, [{"xyz": track["xyz"][:20], "v": {
             "kp": track["kp"][:20], "uv": track["uv"][:20]}}], "v", mode, stages=True)
         assert np.allclose(start[0], xyz.numpy(), atol=1e-6) and np.isfinite(final[0]).all()
