@@ -104,6 +104,11 @@ def check_fuse(enc, denoised):
     return fused
 
 
+# The tiny training shape of every smoke run: encoder size, batch and loss sizes.
+TINY = ["--channels", "16", "--dilations", "1,3", "--batch", "6", "--frames", "6", "--fuse-radius", "2",
+        "--final-windows", "2", "--diff-batch", "24"]
+
+
 def check_fresh(args, design):
     """At initialisation the temporal model is the frame model (v1) or the moving averages of its
     lifter's outputs (start) and of the denoised poses (output) (v2): delta = 0, FiLM = 0."""
@@ -135,8 +140,7 @@ def train_and_check(args, design, tmp, lifter):
     common = ["--name", f"smoke-{design}", "--runs", os.path.join(tmp, "runs"), "--data", args.data,
               "--init", args.frame_weights, "--frame-weights", args.frame_weights, "--design", design,
               "--eval-tracks", "3", "--tune-tracks", "2", "--log-every", "4"]
-    tt.main(common + ["--channels", "16", "--dilations", "1,3", "--batch", "6", "--frames", "6", "--fuse-radius", "2",
-                      "--start-avg", "3,2", "--final-windows", "2", "--diff-batch", "24", "--max-steps", str(args.steps),
+    tt.main(common + TINY + ["--start-avg", "3,2", "--max-steps", str(args.steps),
                       "--steps", str(args.steps), "--warmup", "3", "--eval-every", str(args.steps), "--export", out,
                       "--card", os.path.join(tmp, "card.md")])
     # The resume draws its windows in worker processes and evaluates when it stops (the GPU script's way).
@@ -194,9 +198,8 @@ def check_one_mode(args, tmp, path, common):
     """--modes causal --freeze-denoiser from an exported file: the causal encoder trains, the offline
     encoder, the denoiser and the lifter stay bit for bit (raw and EMA weights)."""
     runs = os.path.join(tmp, "runs-causal")
-    one = ["--runs", runs, "--init", path, "--init-temporal", path, "--design", "v2", "--freeze-lifter",
-           "--channels", "16", "--dilations", "1,3", "--batch", "6", "--frames", "6", "--fuse-radius", "2",
-           "--final-windows", "2", "--diff-batch", "24", "--steps", "10", "--warmup", "1", "--eval-every", "1000"]
+    one = ["--runs", runs, "--init", path, "--init-temporal", path, "--design", "v2", "--freeze-lifter"] + TINY + [
+        "--steps", "10", "--warmup", "1", "--eval-every", "1000"]
     last = os.path.join(runs, common[1], "last.pt")
     tt.main(common + one + ["--max-steps", "0"])
     before = torch.load(last, weights_only=False)["model"]
