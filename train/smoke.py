@@ -5,6 +5,7 @@ temporal pipeline's smoke test (smoke_temporal.py) on the same data.
     /usr/bin/python3 train/smoke.py [--data data/prepared]   (default: synthetic poses in a temp dir)
 """
 import argparse
+import copy
 import hashlib
 import os
 import sys
@@ -22,6 +23,29 @@ import test_model  # noqa: E402
 import train as train_mod  # noqa: E402
 from diffpose.diffusion import lift  # noqa: E402
 from diffpose.export import load  # noqa: E402
+from one_device import META, OneDevice  # noqa: E402
+
+
+def check_device_run(tmp, data_dir, out, lifter, denoiser, schedule):
+    """train/device_run.sh's frame run in small: batches from a worker process, the cosine over the
+    wall time, evaluated at the start and the end; then one step's forward on the 'meta' device under
+    OneDevice (a host tensor inside the step fails it, as on a GPU: there is none here)."""
+    runs = os.path.join(tmp, "runs")
+    train_mod.main(["--name", "smoke-device", "--runs", runs, "--data", data_dir, "--init", out,
+                    "--hidden", "16", "--layers", "2", "--heads", "2", "--batch", "64", "--lifter-conf", "--lifter-sigma",
+                    "--sampler-workers", "1", "--steps", "0", "--minutes", "10", "--max-steps", "4", "--warmup", "2",
+                    "--eval-start", "--eval-end", "--eval-every", "1000", "--eval-size", "100", "--log-every", "2"])
+    with open(os.path.join(runs, "smoke-device", "train.log")) as f:
+        evals = [line for line in f if " validation step " in line]
+    assert [e.split(" validation step ")[1].split(" ")[0] for e in evals] == ["0", "4"], evals
+    a = train_mod.parse_args(["--name", "meta", "--lifter-conf", "--lifter-sigma"])
+    a.uv0 = "detected"
+    b = data_mod.Sampler(data_mod.Mocap(os.path.join(data_dir, "train.safetensors")), seed=1).batch(3)
+    lm, dm = copy.deepcopy(lifter).to(META), copy.deepcopy(denoiser).to(META)
+    with OneDevice():
+        loss_l, _ = train_mod.lifter_loss(lm, b, a, META)
+        loss_d = train_mod.denoiser_loss(dm, copy.deepcopy(schedule), b, a, META)
+    assert loss_l.device == META and loss_d.device == META and loss_l.shape == loss_d.shape == ()
 
 
 def main():
@@ -53,6 +77,7 @@ def main():
                         "--resume", "--max-steps", str(args.steps + 5), "--steps", str(args.steps),
                         "--log-every", "5", "--eval-every", "1000"])
         lifter, denoiser, schedule, meta = load(out)
+        check_device_run(tmp, data_dir, out, lifter, denoiser, schedule)
         ex = data_mod.test_examples(data_mod.Mocap(os.path.join(data_dir, "test.safetensors")), limit=8)
         assert lifter.coords_in == 3, "the smoke model's lifter reads confidences"
         assert lifter.coords_out == 4, "the smoke model's lifter predicts its error"

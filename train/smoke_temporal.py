@@ -23,13 +23,12 @@ import tempfile
 
 import numpy as np
 import torch
-from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_flatten
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import train_temporal as tt  # noqa: E402
 from data import Mocap  # noqa: E402
+from one_device import META, OneDevice  # noqa: E402
 from diffpose.diffusion import Schedule, root_centre  # noqa: E402
 from diffpose.export import load as load_frame  # noqa: E402
 from diffpose.model import without_sigma  # noqa: E402
@@ -223,26 +222,13 @@ def check_deeper(model, schedule, path, track):
         assert np.allclose(a, b, atol=1e-6), (mode, np.abs(a - b).max())
 
 
-class OneDevice(TorchFunctionMode):
-    """Fails any torch call whose tensors sit on more than one device (a 0-dim host tensor is a
-    scalar, which PyTorch lets meet any device). Stricter than CUDA, which also takes host index
-    tensors, and than the 'meta' device, whose kernels check fewer arguments than CUDA's."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        devices = {t.device for t in tree_flatten((args, kwargs))[0]
-                   if isinstance(t, torch.Tensor) and not (t.device.type == "cpu" and t.dim() == 0)}
-        assert len(devices) <= 1, f"{getattr(func, '__name__', func)} mixes tensors on {sorted(map(str, devices))}"
-        return func(*args, **kwargs)
-
-
 def check_device_placement(model, schedule, args):
     """One training step's forward (start-pose and fused-output losses, the diffusion term) with the
     model and the batch on PyTorch's 'meta' device (shapes, no data) under OneDevice: a tensor made
     on the host inside the step and used with the model's fails here, as it would on a GPU
     (train/device_run.sh; there is no GPU here). The backward pass is autograd's and needs no check."""
     a = tt.parse_args(["--frames", "6", "--final-windows", "2", "--diff-batch", "24", "--batch", "3"])
-    dev = torch.device("meta")
+    dev = META
     m, sch = copy.deepcopy(model).to(dev), copy.deepcopy(schedule)
     frames, first = tt.grid(m, a)
     b = WindowSampler(Mocap(os.path.join(args.data, "train.safetensors")), seed=1).batch(a.batch, frames, first, a.frames)

@@ -29,6 +29,7 @@ from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, add_sigma_output, widen_lifter_input  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
+from sampler_pool import SamplerPool  # noqa: E402
 from video import CROP_PROBS, legs_crop_probs  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -57,7 +58,9 @@ def parse_args(argv=None):
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-min", type=float, default=2e-5)
     ap.add_argument("--warmup", type=int, default=200)
-    ap.add_argument("--steps", type=int, default=20000, help="length of the cosine schedule")
+    ap.add_argument("--steps", type=int, default=20000,
+                    help="length of the cosine schedule; 0: the cosine spans this invocation's --minutes of wall time "
+                         "(a run on a device of unknown speed)")
     ap.add_argument("--minutes", type=float, default=1e9, help="stop after this much wall time (this invocation)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop at this global step")
     ap.add_argument("--ema", type=float, default=0.999, help="0 disables EMA")
@@ -86,7 +89,17 @@ def parse_args(argv=None):
     ap.add_argument("--card", default=None, help="with --export: also write the model card here (e.g. weights/MODEL_CARD.md)")
     ap.add_argument("--init", default=None,
                     help="start a new run from this engine weights file (e.g. fine-tune the shipped model with --robust)")
+    ap.add_argument("--fresh-lifter", action="store_true",
+                    help="with --init: take only the denoiser from the file; the lifter starts afresh at its own size "
+                         "(--lifter-hidden, --lifter-layers)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="torch device of the networks and their steps, e.g. cuda "
+                    "(train/device_run.sh); evaluation runs on the host")
+    ap.add_argument("--sampler-workers", type=int, default=0,
+                    help="processes drawing batches ahead of the steps (train/sampler_pool.py); 0: drawn in the step")
+    ap.add_argument("--eval-start", action="store_true",
+                    help="evaluate before the first step; a run from --init then exports only what beats its start")
+    ap.add_argument("--eval-end", action="store_true", help="evaluate (and export if best) when the run stops")
     ap.add_argument("--seed", type=int, default=0)
     return ap.parse_args(argv)
 
@@ -111,6 +124,13 @@ def lr_at(step, a):
     return cosine_lr(a, (step - a.warmup) / max(1, a.steps - a.warmup))
 
 
+def lr_now(step, a, t_start):
+    """lr_at, or with --steps 0 the cosine over the wall time of --minutes from t_start (after the warm-up steps)."""
+    if a.steps > 0 or step < a.warmup:
+        return lr_at(step, a)
+    return cosine_lr(a, (time.time() - t_start) / (60 * a.minutes))
+
+
 def cosine_lr(a, p):
     """The cosine from a.lr down to a.lr_min at progress p (clamped to [0, 1])."""
     return a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * min(1.0, p)))
@@ -125,6 +145,25 @@ def sigma_nll(sigma, xyz, target):
     its own sigma [B, 17], over the non-root joints: trains sigma without pulling on the pose."""
     e2 = (root_centre(xyz) - root_centre(target)).detach().square().sum(-1)
     return (3 * sigma.log() + e2 / (2 * sigma.square()))[:, 1:].mean()
+
+
+def lifter_loss(lifter, b, a, dev):
+    """The lifter's loss on a batch of host arrays: MPJPE, plus the sigma NLL when it predicts its
+    error. -> (loss, MPJPE)"""
+    uv, xyz, conf = (torch.from_numpy(b[k]).to(dev) for k in ("uv", "xyz", "conf"))
+    pred, sig = lifter.xyz_sigma(uv, conf)
+    err = mpjpe(pred, xyz)
+    return (err if sig is None else err + a.sigma_weight * sigma_nll(sig, pred, xyz)), err
+
+
+def denoiser_loss(denoiser, schedule, b, a, dev):
+    """The denoiser's diffusion loss on a batch of host arrays (x_0 = [uv0, xyz], uv scaled by the 2D sigma)."""
+    uv0 = torch.from_numpy(b["uv"] if a.uv0 == "detected" else b["uv_clean"]).to(dev)
+    xyz = torch.from_numpy(b["xyz"]).to(dev)
+    sig = torch.from_numpy(b["sigma"]).to(dev)[..., None]
+    x0 = torch.cat([uv0, xyz], -1)
+    scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
+    return diffusion_loss(denoiser, schedule, x0, scale)
 
 
 def corr(a, b):
@@ -241,13 +280,16 @@ def main(argv=None):
     a.uv0 = a.uv0 or "detected"
 
     torch.manual_seed(a.seed)
+    dev = torch.device(a.device)
     train_set = Mocap(os.path.join(a.data, "train.safetensors"))
     if a.robust:
         from video import RobustFrameSampler
-        sampler = RobustFrameSampler(train_set, seed=a.seed, mirror_prob=a.mirror, swap_prob=0.03,
-                                     legs_reach=a.legs_reach, crop_probs=legs_crop_probs(a.legs_prob))
+        make_sampler = lambda seed: RobustFrameSampler(  # noqa: E731
+            train_set, seed=seed, mirror_prob=a.mirror, swap_prob=0.03, legs_reach=a.legs_reach,
+            crop_probs=legs_crop_probs(a.legs_prob))
     else:
-        sampler = Sampler(train_set, seed=a.seed, mirror_prob=a.mirror)
+        make_sampler = lambda seed: Sampler(train_set, seed=seed, mirror_prob=a.mirror)  # noqa: E731
+    sampler = make_sampler(a.seed)
     if a.heatmaps and not 1 <= a.heatmaps <= 5:
         raise SystemExit("--heatmaps K: K in 1..5")
     # Its own stream: the heatmap draws never shift the sampler's (a resumed run sees new ones).
@@ -263,10 +305,15 @@ def main(argv=None):
     denoiser = GCNdiff(hidden=a.hidden, layers=a.layers, heads=a.heads)
     if a.init and ck is None:
         init_l, init_d, _, _ = load_weights(a.init)
-        init_state = {k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")}
-        init_state = widen_lifter_input(init_state) if a.lifter_conf else init_state
-        lifter.load_state_dict(add_sigma_output(init_state) if a.lifter_sigma else init_state)
+        if not a.fresh_lifter:
+            init_state = {k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")}
+            init_state = widen_lifter_input(init_state) if a.lifter_conf else init_state
+            lifter.load_state_dict(add_sigma_output(init_state) if a.lifter_sigma else init_state)
         denoiser.load_state_dict(init_d.state_dict())
+    step0 = ck["step"] if ck is not None else 0
+    pool = SamplerPool(make_sampler, a.sampler_workers, (a.batch,), a.seed, step0) \
+        if a.sampler_workers > 0 else None  # forked before the networks go to their device
+    lifter.to(dev), denoiser.to(dev)
     opt_l = torch.optim.Adam(lifter.parameters(), lr=a.lr)
     opt_d = torch.optim.Adam(denoiser.parameters(), lr=a.lr)
     ema_l = EMA(lifter, a.ema) if a.ema > 0 else None
@@ -296,9 +343,11 @@ def main(argv=None):
 
     def summary():
         return (f"train.py run '{a.name}': {step} steps x batch {a.batch} ({step * a.batch} examples), "
-                f"{elapsed / 3600:.2f} CPU-thread hours ({a.threads} thread), Adam lr {a.lr} cosine to {a.lr_min} "
+                f"{elapsed / 3600:.2f} hours on {a.device} ({a.threads} CPU thread)"
+                + (f", batches drawn by {a.sampler_workers} processes" if a.sampler_workers else "") + f", Adam lr {a.lr} cosine to {a.lr_min} "
                 f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
                 + ("; robust recipe (train/video.py)" if a.robust else "")
+                + (f"; denoiser from {os.path.basename(a.init)}, lifter from scratch" if a.fresh_lifter and a.init else "")
                 + ("; lifter reads confidence" if a.lifter_conf else "")
                 + (f"; lifter predicts its error (NLL weight {a.sigma_weight})" if a.lifter_sigma else "")
                 + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "")
@@ -318,11 +367,49 @@ def main(argv=None):
         return d
 
     def eval_nets():
-        return (ema_l.model, ema_d.model) if ema_l else (lifter, denoiser)
+        """The networks evaluated and exported (EMA if any), on the host: evaluation is the same on every device."""
+        nets = (ema_l.model, ema_d.model) if ema_l else (lifter, denoiser)
+        return nets if dev.type == "cpu" else tuple(copy.deepcopy(n).cpu() for n in nets)
+
+    def run_eval():
+        """Evaluates, logs, keeps the best (best.pt, best.safetensors, --export) and returns the eval time."""
+        nonlocal best
+        t0 = time.time()
+        ev = evaluate(*eval_nets(), schedule, ex_val)
+        ev["step"] = step
+        ev["split"] = "validation"
+        history.append({"eval": ev})
+        improved = best is None or eval_score(ev) < eval_score(best)
+        log("validation step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f) | "
+            "first %d: lifter %.1f, paper init H=8 %.1f mm r(spread, error) %.3f%s%s [%.0fs]" % (
+                step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
+                ev["diffpose_pa_mm"], min(500, len(ex_val["uv"])), ev["paper_lifter_mm"], ev["paper_h8_mm"],
+                ev["paper_h8_r_spread"],
+                " | lifter r(sigma, error) %.3f" % ev["lifter_r_sigma"] if "lifter_r_sigma" in ev else "",
+                " *best*" if improved else "", time.time() - t0))
+        if improved and step == step0 and a.eval_start:
+            best = ev  # the start is the score to beat; nothing is written for it
+        elif improved:
+            best = ev
+            nets = eval_nets()
+            export_state(os.path.join(run, "best.safetensors"), nets[0].state_dict(), nets[1].state_dict(),
+                         config, "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
+                         + "; eval " + json.dumps(ev))
+            save_atomic(state(), os.path.join(run, "best.pt"))
+            if a.export:
+                export_state(a.export, nets[0].state_dict(), nets[1].state_dict(), config,
+                             "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
+                             + "; eval " + json.dumps(ev))
+                if a.card:
+                    write_card(a.card, state(), os.path.relpath(a.export, ROOT), bool(ema_l))
+                log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))
+        return time.time() - t0
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))
     signal.signal(signal.SIGINT, lambda *_: stop.append("SIGINT"))
+    if a.eval_start:
+        run_eval()
     t_start = time.time()
     t_ckpt = time.time()
     run_loss_l, run_loss_d, n_run, t_run = 0.0, 0.0, 0, time.time()
@@ -336,21 +423,17 @@ def main(argv=None):
         if stop:
             log(f"{stop[0]} received: saving and stopping")
             break
-        lr = lr_at(step, a)
+        lr = lr_now(step, a, t_start)
         for o in (opt_l, opt_d):
             for g in o.param_groups:
                 g["lr"] = lr
-        b = sampler.batch(a.batch)
+        b = pool.batch() if pool else sampler.batch(a.batch)
         if a.heatmaps:
             b = with_heatmap_mixture(b, heatmap_rng, a.heatmaps)
-        uv, xyz, conf = torch.from_numpy(b["uv"]), torch.from_numpy(b["xyz"]), torch.from_numpy(b["conf"])
         lifter.train(), denoiser.train()
         if train_l:
-            pred, sig = lifter.xyz_sigma(uv, conf)
-            loss_l = mpjpe(pred, xyz)
-            run_loss_l += loss_l.item()
-            if sig is not None:
-                loss_l = loss_l + a.sigma_weight * sigma_nll(sig, pred, xyz)
+            loss_l, err_l = lifter_loss(lifter, b, a, dev)
+            run_loss_l += err_l.item()
             opt_l.zero_grad(set_to_none=True)
             loss_l.backward()
             torch.nn.utils.clip_grad_norm_(lifter.parameters(), a.grad_clip)
@@ -358,11 +441,7 @@ def main(argv=None):
             if ema_l:
                 ema_l.update(lifter, step)
         if train_d:
-            sig = torch.from_numpy(b["sigma"])[..., None]
-            uv0 = uv if a.uv0 == "detected" else torch.from_numpy(b["uv_clean"])
-            x0 = torch.cat([uv0, xyz], -1)
-            scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
-            loss_d = diffusion_loss(denoiser, schedule, x0, scale)
+            loss_d = denoiser_loss(denoiser, schedule, b, a, dev)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             torch.nn.utils.clip_grad_norm_(denoiser.parameters(), a.grad_clip)
@@ -380,37 +459,14 @@ def main(argv=None):
             history.append({"step": step, "lifter_mm": 1000 * run_loss_l / n_run, "denoiser_loss": run_loss_d / n_run})
             run_loss_l, run_loss_d, n_run, t_run = 0.0, 0.0, 0, time.time()
         if step % a.eval_every == 0:
-            t0 = time.time()
-            ev = evaluate(*eval_nets(), schedule, ex_val)
-            ev["step"] = step
-            ev["split"] = "validation"
-            history.append({"eval": ev})
-            improved = best is None or eval_score(ev) < eval_score(best)
-            log("validation step %d (%s): lifter %.1f mm (PA %.1f) | lifter+DDIM[12,0] %.1f mm (PA %.1f) | "
-                "first %d: lifter %.1f, paper init H=8 %.1f mm r(spread, error) %.3f%s%s [%.0fs]" % (
-                    step, "EMA" if ema_l else "raw", ev["lifter_mm"], ev["lifter_pa_mm"], ev["diffpose_mm"],
-                    ev["diffpose_pa_mm"], min(500, len(ex_val["uv"])), ev["paper_lifter_mm"], ev["paper_h8_mm"],
-                    ev["paper_h8_r_spread"],
-                    " | lifter r(sigma, error) %.3f" % ev["lifter_r_sigma"] if "lifter_r_sigma" in ev else "",
-                    " *best*" if improved else "", time.time() - t0))
-            if improved:
-                best = ev
-                nets = eval_nets()
-                export_state(os.path.join(run, "best.safetensors"), nets[0].state_dict(), nets[1].state_dict(),
-                             config, "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
-                             + "; eval " + json.dumps(ev))
-                save_atomic(state(), os.path.join(run, "best.pt"))
-                if a.export:
-                    export_state(a.export, nets[0].state_dict(), nets[1].state_dict(), config,
-                                 "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
-                                 + "; eval " + json.dumps(ev))
-                    if a.card:
-                        write_card(a.card, state(), os.path.relpath(a.export, ROOT), bool(ema_l))
-                    log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))
-            t_run += time.time() - t0  # eval time is not training time
+            t_run += run_eval()  # eval time is not training time
         if time.time() - t_ckpt > a.ckpt_minutes * 60:
             save_atomic(state(), last_path)
             t_ckpt = time.time()
+    if pool:
+        pool.close()
+    if a.eval_end and step % a.eval_every != 0:
+        run_eval()
     save_atomic(state(), last_path)
     log(f"stopped at step {step}; saved {last_path}")
 

@@ -41,7 +41,7 @@ from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, ro
 from diffpose.export import load as load_frame, write_weights  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, from_config, without_sigma  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
-from train import EMA, cosine_lr, lr_at, open_run, pa_mpjpe, save_atomic  # noqa: E402
+from train import EMA, lr_now, open_run, pa_mpjpe, save_atomic  # noqa: E402
 from sampler_pool import SamplerPool  # noqa: E402
 from video import CROP_PROBS, FPS, UPPER, WindowSampler, eval_tracks, legs_crop_probs  # noqa: E402
 
@@ -568,13 +568,6 @@ def diffusion_term(model, schedule, b, films, first, a):
     x0 = torch.cat([uv, xyz0], -1)
     scale = torch.cat([sig, sig, torch.ones_like(xyz0)], -1)
     return diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, x0, scale)
-
-
-def lr_now(step, a, t_start):
-    """lr_at, or with --steps 0 the cosine over the wall time of --minutes from t_start (after the warm-up steps)."""
-    if a.steps > 0 or step < a.warmup:
-        return lr_at(step, a)
-    return cosine_lr(a, (time.time() - t_start) / (60 * a.minutes))
 
 
 def main(argv=None):
