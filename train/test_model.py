@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffpose.checkpoint import load_released, save_released  # noqa: E402
 from diffpose.diffusion import Schedule, ddim  # noqa: E402
 from diffpose.export import export, load  # noqa: E402
-from diffpose.model import GCNdiff, GCNpose, widen_lifter_input  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, deepen_lifter, widen_lifter_input  # noqa: E402
 from diffpose.skeleton import BONES  # noqa: E402
 
 
@@ -138,6 +138,24 @@ def main():
         r3 = spec_forward(lif3.state_dict(), torch.cat([x2[i], conf[i, :, None]], -1), None, **cfg)
         assert torch.allclose(out3[i].double(), r3, atol=1e-5, rtol=1e-4), (out3[i] - r3).abs().max()
     print("confidence-reading lifter: ok")
+
+    # A lifter deepened by two blocks lifts as before (up to the residual blocks' small open bias)
+    # and trains its new blocks: each new block's output weights get gradients.
+    deep = GCNpose(**dict(cfg, layers=cfg["layers"] + 2))
+    deep.load_state_dict(deepen_lifter(lif.state_dict(), deep))
+    with torch.no_grad():
+        assert torch.allclose(deep(x2), out2, atol=1e-4), (deep(x2) - out2).abs().max()
+        shallow_open = deepen_lifter(lif.state_dict(), deep, bias=1e-2)
+    deep.load_state_dict(shallow_open)
+    with torch.no_grad():
+        assert not torch.allclose(deep(x2), out2, atol=1e-4), "the open bias must reach the output"
+    deep(x2).square().sum().backward()
+    grads = dict(deep.named_parameters())
+    for i in (cfg["layers"], cfg["layers"] + 1):
+        for k in (f"atten_layers.{i}.self_attn.linears.3.weight", f"atten_layers.{i}.feed_forward.gconv2.fc.weight",
+                  f"gconv_layers.{i}.gconv2.gconv.weight"):
+            assert grads[k].grad.abs().sum() > 0, f"{k} gets no gradient"
+    print("deepened lifter: ok")
 
 
 if __name__ == "__main__":

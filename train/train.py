@@ -26,7 +26,7 @@ from data import Mocap, Sampler, test_examples  # noqa: E402
 from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, lift, root_centre  # noqa: E402
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
-from diffpose.model import GCNdiff, GCNpose, add_sigma_output, widen_lifter_input  # noqa: E402
+from diffpose.model import GCNdiff, GCNpose, add_sigma_output, deepen_lifter, widen_lifter_input  # noqa: E402
 from diffpose.export import load as load_weights  # noqa: E402
 from diffpose.heatmaps import with_heatmap_mixture  # noqa: E402
 from sampler_pool import SamplerPool  # noqa: E402
@@ -308,6 +308,9 @@ def main(argv=None):
         if not a.fresh_lifter:
             init_state = {k: v for k, v in init_l.state_dict().items() if not k.startswith("temb.")}
             init_state = widen_lifter_input(init_state) if a.lifter_conf else init_state
+            if lifter.layers > init_l.layers:
+                init_state = deepen_lifter(init_state, lifter)
+                log(f"lifter deepened from {init_l.layers} to {lifter.layers} blocks (the new ones start near the identity)")
             lifter.load_state_dict(add_sigma_output(init_state) if a.lifter_sigma else init_state)
         denoiser.load_state_dict(init_d.state_dict())
     step0 = ck["step"] if ck is not None else 0

@@ -280,6 +280,29 @@ def widen_lifter_input(state):
     return out
 
 
+def deepen_lifter(state, model, bias=1e-4):
+    """A lifter's state dict with the blocks that `model` (a deeper lifter of the same width) has
+    beyond it appended before the output convolution, each as good as the identity: the attention
+    and graph-FFN sublayers' output weights zero (their residual adds nothing, and they still get
+    gradients), the residual graph block's second convolution zero but for a bias of `bias`, so its
+    ReLU stays open to gradients and the block adds a constant `bias` per channel (about 0.1 mm at
+    the output for 1e-4). The starting point of fine-tuning a deeper lifter from a shipped one."""
+    have = 1 + max(int(k.split(".")[1]) for k in state if k.startswith("gconv_layers."))
+    out = dict(state)
+    fresh = model.state_dict()
+    for i in range(have, model.layers):
+        for k, v in fresh.items():
+            if k.startswith((f"gconv_layers.{i}.", f"atten_layers.{i}.")):
+                out[k] = v.clone()
+        for k in (f"atten_layers.{i}.self_attn.linears.3", f"atten_layers.{i}.feed_forward.gconv2.fc"):
+            out[k + ".weight"] = torch.zeros_like(fresh[k + ".weight"])
+            out[k + ".bias"] = torch.zeros_like(fresh[k + ".bias"])
+        k = f"gconv_layers.{i}.gconv2.gconv"
+        out[k + ".weight"] = torch.zeros_like(fresh[k + ".weight"])
+        out[k + ".bias"] = torch.full_like(fresh[k + ".bias"], bias)
+    return out
+
+
 def add_sigma_output(state, start=0.04):
     """A 3-output lifter's state dict as a 4-output one whose log sigma is log(start) everywhere
     (its weights zero): the starting point of fine-tuning a lifter that predicts its own error."""
