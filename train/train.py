@@ -273,6 +273,7 @@ def main(argv=None):
     if ck is not None:
         saved = ck["args"]
         a.robust = a.robust or saved.get("robust", False)
+        a.deepened_from = saved.get("deepened_from")
         if a.uv0 is None or a.uv0 == saved["uv0"]:
             a.uv0 = saved["uv0"]
         else:  # fine-tuning with another denoiser target is a deliberate choice, so it is allowed
@@ -310,6 +311,7 @@ def main(argv=None):
             init_state = widen_lifter_input(init_state) if a.lifter_conf else init_state
             if lifter.layers > init_l.layers:
                 init_state = deepen_lifter(init_state, lifter)
+                a.deepened_from = init_l.layers  # saved with the args: the summary and the card say it
                 log(f"lifter deepened from {init_l.layers} to {lifter.layers} blocks (the new ones start near the identity)")
             lifter.load_state_dict(add_sigma_output(init_state) if a.lifter_sigma else init_state)
         denoiser.load_state_dict(init_d.state_dict())
@@ -351,6 +353,7 @@ def main(argv=None):
                 f"over {a.steps} steps, EMA {a.ema}, uv0 {a.uv0}, mirror {a.mirror}"
                 + ("; robust recipe (train/video.py)" if a.robust else "")
                 + (f"; denoiser from {os.path.basename(a.init)}, lifter from scratch" if a.fresh_lifter and a.init else "")
+                + (f"; lifter deepened from {a.deepened_from} blocks" if getattr(a, "deepened_from", None) else "")
                 + ("; lifter reads confidence" if a.lifter_conf else "")
                 + (f"; lifter predicts its error (NLL weight {a.sigma_weight})" if a.lifter_sigma else "")
                 + (f"; legs crops reach {a.legs_reach}" if a.robust and a.legs_reach != 0.1 else "")
