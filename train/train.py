@@ -23,7 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Mocap, Sampler, test_examples  # noqa: E402
-from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, lift, root_centre  # noqa: E402
+from diffpose.diffusion import Schedule, ddim, init_official, lift, pose_diffusion_loss, root_centre  # noqa: E402
 from diffpose.card import write_card  # noqa: E402
 from diffpose.export import export_state, make_config  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, add_sigma_output, deepen_lifter, widen_lifter_input  # noqa: E402
@@ -161,9 +161,7 @@ def denoiser_loss(denoiser, schedule, b, a, dev):
     uv0 = torch.from_numpy(b["uv"] if a.uv0 == "detected" else b["uv_clean"]).to(dev)
     xyz = torch.from_numpy(b["xyz"]).to(dev)
     sig = torch.from_numpy(b["sigma"]).to(dev)[..., None]
-    x0 = torch.cat([uv0, xyz], -1)
-    scale = torch.cat([sig, sig, torch.ones_like(xyz)], -1)
-    return diffusion_loss(denoiser, schedule, x0, scale)
+    return pose_diffusion_loss(denoiser, schedule, uv0, sig, xyz)
 
 
 def corr(a, b):
@@ -398,14 +396,12 @@ def main(argv=None):
         elif improved:
             best = ev
             nets = eval_nets()
-            export_state(os.path.join(run, "best.safetensors"), nets[0].state_dict(), nets[1].state_dict(),
-                         config, "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
-                         + "; eval " + json.dumps(ev))
+            training = summary() + " (EMA weights)" * bool(ema_l) + "; eval " + json.dumps(ev)
+            for path in [os.path.join(run, "best.safetensors")] + ([a.export] if a.export else []):
+                export_state(path, nets[0].state_dict(), nets[1].state_dict(), config, "diffpose-webgpu train/train.py",
+                             training)
             save_atomic(state(), os.path.join(run, "best.pt"))
             if a.export:
-                export_state(a.export, nets[0].state_dict(), nets[1].state_dict(), config,
-                             "diffpose-webgpu train/train.py", summary() + " (EMA weights)" * bool(ema_l)
-                             + "; eval " + json.dumps(ev))
                 if a.card:
                     write_card(a.card, state(), os.path.relpath(a.export, ROOT), bool(ema_l))
                 log(f"exported {a.export}" + (f" and {a.card}" if a.card else ""))

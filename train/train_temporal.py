@@ -37,7 +37,7 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Mocap  # noqa: E402
 from diffpose import safetensors_io  # noqa: E402
-from diffpose.diffusion import Schedule, ddim, diffusion_loss, init_official, root_centre  # noqa: E402
+from diffpose.diffusion import Schedule, ddim, init_official, pose_diffusion_loss, root_centre  # noqa: E402
 from diffpose.export import load as load_frame, write_weights  # noqa: E402
 from diffpose.model import GCNdiff, GCNpose, from_config, without_sigma  # noqa: E402
 from diffpose.temporal import ContextEncoder, encoder_from_config  # noqa: E402
@@ -564,10 +564,8 @@ def diffusion_term(model, schedule, b, films, first, a):
     cuts = [a.diff_batch * i // len(films) for i in range(len(films) + 1)]
     film = torch.cat([f.reshape(-1, *f.shape[2:])[on_dev[lo:hi]] for f, lo, hi in zip(films, cuts, cuts[1:])])
     flat = lambda key: torch.from_numpy(b[key][:, out]).reshape(-1, *b[key].shape[2:])[pick].to(dev)  # noqa: E731
-    uv, sig, xyz0 = flat("uv"), flat("sigma")[..., None], flat("xyz")
-    x0 = torch.cat([uv, xyz0], -1)
-    scale = torch.cat([sig, sig, torch.ones_like(xyz0)], -1)
-    return diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, x0, scale)
+    return pose_diffusion_loss(lambda x_, t_: model.denoiser(x_, t_, film=film), schedule, flat("uv"),
+                               flat("sigma")[..., None], flat("xyz"))
 
 
 def main(argv=None):

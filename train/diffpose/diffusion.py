@@ -61,6 +61,14 @@ def diffusion_loss(denoiser, schedule, x0, scale, t=None, eps=None, generator=No
     return (target - pred).square().sum(dim=(1, 2)).mean()
 
 
+def pose_diffusion_loss(denoiser, schedule, uv, sigma, xyz):
+    """diffusion_loss of x_0 = [uv, xyz] whose uv noise is scaled by the 2D sigma [B, 17, 1] (the
+    GMM scaling of model-spec §5) and whose xyz noise is not."""
+    x0 = torch.cat([uv, xyz], -1)
+    scale = torch.cat([sigma, sigma, torch.ones_like(xyz)], -1)
+    return diffusion_loss(denoiser, schedule, x0, scale)
+
+
 @torch.no_grad()
 def ddim(denoiser, schedule, x, timesteps, eta=0.0, generator=None, trace=None, noise=None):
     """DDIM from x at timesteps[0] down through timesteps[-1] to -1.
